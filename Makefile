@@ -1,0 +1,151 @@
+# Makefile - builds core (static lib), config (embedded data + options), the server and the tests.
+#
+# Layout is discovered by globbing, so adding core/foo.c or tests/check_foo.c needs no edit here:
+#   core/*.c    -> build/libvramfit-core.a   (C17 + jansson only; never microhttpd or curl)
+#   config/*.c  -> build/libvramfit-config.a (options table, embedded default data files)
+#   server/*.c  -> build/vramfit             (libmicrohttpd + libcurl glue)
+#   tests/check_*.c -> build/tests/check_*   (one Check binary per module)
+
+CC       ?= cc
+BUILD    ?= build
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+GIT_REV  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Wundef -fno-common
+OPT      ?= -O2 -g
+SAN      ?=
+BASEFLAGS := -std=c17 -D_POSIX_C_SOURCE=200809L $(WARN) $(OPT) $(SAN) -MMD -MP \
+             -DVRAMFIT_VERSION='"$(VERSION)"' -DVRAMFIT_GIT_REV='"$(GIT_REV)"'
+
+PKG_CONFIG ?= pkg-config
+JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+JANSSON_LIBS   := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
+MHD_CFLAGS     := $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS       := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+CURL_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
+CURL_LIBS      := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
+CHECK_CFLAGS   := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS     := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
+
+# core sees only jansson: a stray #include <microhttpd.h> there fails the build.
+CORE_CFLAGS   := $(BASEFLAGS) $(JANSSON_CFLAGS) -Icore
+CONFIG_CFLAGS := $(BASEFLAGS) $(JANSSON_CFLAGS) -Icore -Iconfig
+SERVER_CFLAGS := $(BASEFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS) $(CURL_CFLAGS) -Icore -Iconfig -Iserver
+TEST_CFLAGS   := $(SERVER_CFLAGS) $(CHECK_CFLAGS) -Itests -Wno-missing-prototypes \
+                 -DTEST_DATA_DIR='"$(abspath tests/data)"' \
+                 -DVRAMFIT_BIN_DEFAULT='"$(abspath $(BUILD)/vramfit)"'
+
+CORE_SRC    := $(sort $(wildcard core/*.c))
+CONFIG_SRC  := $(sort $(wildcard config/*.c))
+SERVER_SRC  := $(sort $(wildcard server/*.c))
+SERVER_LIB_SRC := $(filter-out server/main.c,$(SERVER_SRC))
+TESTSUP_SRC := $(sort $(filter-out tests/check_%.c,$(wildcard tests/*.c)))
+TEST_SRC    := $(sort $(wildcard tests/check_*.c))
+
+CORE_OBJ    := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+CONFIG_OBJ  := $(CONFIG_SRC:%.c=$(BUILD)/obj/%.o)
+SERVER_OBJ  := $(SERVER_LIB_SRC:%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ    := $(BUILD)/obj/server/main.o
+TESTSUP_OBJ := $(TESTSUP_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_BIN    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+CORE_LIB   := $(BUILD)/libvramfit-core.a
+CONFIG_LIB := $(BUILD)/libvramfit-config.a
+SERVER_LIB := $(BUILD)/libvramfit-server.a
+BIN        := $(BUILD)/vramfit
+
+LIBS := $(MHD_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) -lpthread -lm
+
+# Embedded data files: config/embedded.c pulls them in with .incbin, so it must be rebuilt
+# whenever one of them changes.
+EMBEDDED_DATA := $(wildcard config/*.json)
+
+PORT ?= 8080
+
+.PHONY: all deps run test unit-test seed-parity clean format format-check lint help
+.DEFAULT_GOAL := all
+
+all: $(BIN)
+
+help:
+	@echo "make deps    install the Debian packages the build and tests need"
+	@echo "make         build $(BIN)"
+	@echo "make run     deps + build + start the server on port $(PORT)"
+	@echo "make test    deps + build + every test suite"
+	@echo "make clean   remove $(BUILD)/"
+
+# Debian packages the build and the tests need. Installs only what is missing; uses sudo when not root.
+DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev \
+            check ca-certificates nodejs
+deps:
+	@./tools/deps.sh $(DEB_PKGS)
+
+$(BUILD)/obj/core/%.o: core/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CORE_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/config/%.o: config/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CONFIG_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/config/embedded.o: $(EMBEDDED_DATA)
+
+$(BUILD)/obj/server/%.o: server/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(SERVER_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(TEST_CFLAGS) -c $< -o $@
+
+$(CORE_LIB): $(CORE_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(CONFIG_LIB): $(CONFIG_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(SERVER_LIB): $(SERVER_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(MAIN_OBJ) $(SERVER_LIB) $(CONFIG_LIB) $(CORE_LIB)
+	$(CC) $(SAN) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/check_%: $(BUILD)/obj/tests/check_%.o $(TESTSUP_OBJ) $(SERVER_LIB) $(CONFIG_LIB) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(CHECK_LIBS) $(LIBS)
+
+run: deps $(BIN)
+	./$(BIN) --port $(PORT)
+
+# Every Check binary, then the seed-parity run against the seed's own TypeScript.
+test: deps $(BIN) $(TEST_BIN)
+	@VRAMFIT_BIN=$(abspath $(BIN)) ./tests/run.sh $(TEST_BIN)
+
+unit-test: $(BIN) $(TEST_BIN)
+	@VRAMFIT_BIN=$(abspath $(BIN)) ./tests/run.sh $(TEST_BIN)
+
+format:
+	clang-format -i $(CORE_SRC) $(CONFIG_SRC) $(SERVER_SRC) $(wildcard */*.h) $(wildcard tests/*.c)
+
+format-check:
+	clang-format --dry-run --Werror $(CORE_SRC) $(CONFIG_SRC) $(SERVER_SRC) $(wildcard */*.h) $(wildcard tests/*.c)
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --inline-suppr --suppress=missingIncludeSystem -Icore -Iconfig -Iserver core config server
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# Keep test objects between runs (make would otherwise delete them as intermediates).
+.SECONDARY:

@@ -1,0 +1,36 @@
+/* options.h - the server's configuration: one table drives flags, environment, defaults and --help. */
+#ifndef VRAMFIT_OPTIONS_H
+#define VRAMFIT_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct options {
+    char bind[64];          /* --bind, VRAMFIT_BIND: IPv4 or IPv6 literal */
+    int port;               /* --port, VRAMFIT_PORT: 0 picks an ephemeral port */
+    int threads;            /* --threads, VRAMFIT_THREADS: MHD thread-pool size */
+    char catalog_file[512]; /* --catalog-file, VRAMFIT_CATALOG_FILE: "" = embedded */
+    int max_connections;    /* --max-connections */
+    int connection_timeout; /* --connection-timeout, seconds idle before MHD closes */
+    int shutdown_grace;     /* --shutdown-grace, seconds in-flight requests get on SIGTERM */
+    char today[11];         /* --today: fixes "today" (YYYY-MM-DD) for retirement; "" = UTC date */
+};
+
+enum options_result {
+    OPTIONS_OK = 0,
+    OPTIONS_EXIT = 1, /* --help or --version was printed: exit 0 */
+};
+
+/*
+ * options_parse - fills *out from defaults, then the environment (VRAMFIT_*), then argv; flags
+ * win. Returns OPTIONS_OK, OPTIONS_EXIT (help/version printed to out_stream), or -EINVAL with a
+ * one-line message naming the option and the rule in errbuf (the caller exits 2).
+ */
+int options_parse(int argc, char **argv, struct options *out, FILE *out_stream, char *errbuf,
+                  size_t errlen);
+
+/* options_usage - prints the --help text (generated from the option table). */
+void options_usage(FILE *f);
+
+#endif

@@ -1,0 +1,39 @@
+/* api.h - the service's operations as plain functions: bytes in, JSON out (no HTTP here). */
+#ifndef VRAMFIT_API_H
+#define VRAMFIT_API_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "catalog.h"
+#include "error.h"
+
+/* Largest request body accepted (POST /estimate); larger is 413. */
+#define API_MAX_BODY (64 * 1024)
+
+/*
+ * api_parse_body - parses a request body as JSON (duplicate keys refused). On success *out is a
+ * new reference the caller owns. Errors: 400 "malformed_json" with line and column.
+ */
+int api_parse_body(const char *data, size_t len, json_t **out, struct error_info *err);
+
+/*
+ * api_estimate - POST /estimate: validates body, runs the seed's estimate and choice rule over
+ * cat (sizes retired on or before today, "YYYY-MM-DD", are never chosen). On success *out is a
+ * new JSON object the caller owns. Errors: -EINVAL with err (4xx), -ENOMEM.
+ */
+int api_estimate(const struct catalog *cat, const char *today, const json_t *body, json_t **out,
+                 struct error_info *err);
+
+/*
+ * api_skus - GET /skus: every size in choice order with its "retired" flag for today, plus
+ * count and source. New reference, or NULL on allocation failure.
+ */
+json_t *api_skus(const struct catalog *cat, const char *today);
+
+/*
+ * api_error_json - {"error": {"code", "message", "field"?}} for err. New reference or NULL.
+ */
+json_t *api_error_json(const struct error_info *err);
+
+#endif

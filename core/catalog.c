@@ -1,0 +1,354 @@
+/* catalog.c - parses, validates and shares the GPU VM catalog as an immutable snapshot. */
+#include "catalog.h"
+
+#include "fields.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct catalog {
+    atomic_uint refs;
+    json_t *doc;
+    struct catalog_sku *skus; /* choice order */
+    size_t n;
+    char *source;
+};
+
+/* Keys an entry may carry. Anything else is refused so a typo ("vram_gb_per_gpu") is caught. */
+static const char *const entry_keys[] = {
+    "sku",          "vendor",     "series",   "gpu_model",    "gpus_per_vm", "vram_gb",
+    "vcpus",        "memory_gib", "partial",  "gpu_fraction", "retires_on",  "docs_url",
+    "interconnect", "infiniband", "cpu_arch", "source",       "note",
+};
+static const char *const doc_keys[] = {"schema", "description", "skus"};
+
+static bool key_allowed(const char *key, const char *const *keys, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(key, keys[i]) == 0)
+            return true;
+    return false;
+}
+
+bool catalog_valid_date(const char *s)
+{
+    if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return false;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1970 || m < 1 || m > 12 || d < 1)
+        return false;
+    int max = mdays[m - 1];
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        max = 29;
+    return d <= max;
+}
+
+/* Helpers that name the entry and field in the error, e.g. skus[3] (Standard_X).vram_gb. */
+struct entry_ctx {
+    size_t index;
+    const char *name;
+    struct error_info *err;
+};
+
+static int entry_error(const struct entry_ctx *c, const char *field, const char *rule)
+{
+    char path[96];
+    snprintf(path, sizeof(path), "skus[%zu].%s", c->index, field);
+    return error_set(c->err, 400, "invalid_catalog", path, "catalog entry skus[%zu]%s%s%s: %s %s",
+                     c->index, c->name ? " (" : "", c->name ? c->name : "", c->name ? ")" : "",
+                     field, rule);
+}
+
+static int get_string(const struct entry_ctx *c, const json_t *e, const char *key, bool required,
+                      const char **out)
+{
+    const json_t *v = json_object_get(e, key);
+    if (v == NULL || json_is_null(v)) {
+        if (required)
+            return entry_error(c, key, "is required and must be a non-empty string");
+        *out = NULL;
+        return 0;
+    }
+    if (!json_is_string(v))
+        return entry_error(c, key, required ? "must be a non-empty string" : "must be a string or null");
+    size_t len = json_string_length(v);
+    if (len == 0)
+        return entry_error(c, key, "must not be empty");
+    if (len > CATALOG_MAX_STRING)
+        return entry_error(c, key, "is longer than 2048 characters");
+    *out = json_string_value(v);
+    return 0;
+}
+
+static int get_number(const struct entry_ctx *c, const json_t *e, const char *key, double *out)
+{
+    const json_t *v = json_object_get(e, key);
+    if (v == NULL)
+        return entry_error(c, key, "is required and must be a number");
+    if (!json_is_number(v))
+        return entry_error(c, key, "must be a number");
+    double d = json_number_value(v);
+    if (!isfinite(d))
+        return entry_error(c, key, "must be finite");
+    *out = d;
+    return 0;
+}
+
+static int get_int(const struct entry_ctx *c, const json_t *e, const char *key, int min, int *out)
+{
+    double d;
+    int rc = get_number(c, e, key, &d);
+    if (rc < 0)
+        return rc;
+    if (d != floor(d) || d < min || d > 1000000) {
+        char rule[64];
+        snprintf(rule, sizeof(rule), "must be an integer >= %d", min);
+        return entry_error(c, key, rule);
+    }
+    *out = (int)d;
+    return 0;
+}
+
+static int parse_entry(const json_t *e, size_t index, struct catalog_sku *s, struct error_info *err)
+{
+    struct entry_ctx c = {index, NULL, err};
+    int rc;
+    if (!json_is_object(e))
+        return error_set(err, 400, "invalid_catalog", "skus", "catalog entry skus[%zu] must be an object",
+                         index);
+    const json_t *name = json_object_get(e, "sku");
+    if (json_is_string(name) && json_string_length(name) <= 128)
+        c.name = json_string_value(name);
+
+    const char *key;
+    const json_t *val;
+    json_object_foreach(fields_mutable(e), key, val)
+    {
+        (void)val;
+        if (!key_allowed(key, entry_keys, sizeof(entry_keys) / sizeof(entry_keys[0])))
+            return entry_error(&c, key, "is not a known catalog field");
+    }
+
+    memset(s, 0, sizeof(*s));
+    if ((rc = get_string(&c, e, "sku", true, &s->sku)) < 0 ||
+        (rc = get_string(&c, e, "vendor", true, &s->vendor)) < 0 ||
+        (rc = get_string(&c, e, "series", true, &s->series)) < 0 ||
+        (rc = get_string(&c, e, "gpu_model", true, &s->gpu_model)) < 0 ||
+        (rc = get_string(&c, e, "docs_url", true, &s->docs_url)) < 0 ||
+        (rc = get_string(&c, e, "retires_on", false, &s->retires_on)) < 0 ||
+        (rc = get_string(&c, e, "interconnect", false, &s->interconnect)) < 0 ||
+        (rc = get_string(&c, e, "cpu_arch", false, &s->cpu_arch)) < 0)
+        return rc;
+    if (s->retires_on && !catalog_valid_date(s->retires_on))
+        return entry_error(&c, "retires_on", "must be an ISO date (YYYY-MM-DD) or null");
+
+    if ((rc = get_int(&c, e, "gpus_per_vm", 1, &s->gpus_per_vm)) < 0 ||
+        (rc = get_int(&c, e, "vcpus", 1, &s->vcpus)) < 0)
+        return rc;
+    if ((rc = get_number(&c, e, "vram_gb", &s->vram_gb)) < 0)
+        return rc;
+    if (s->vram_gb <= 0 || s->vram_gb > 1e6)
+        return entry_error(&c, "vram_gb", "must be a positive finite number of GB per GPU");
+    if ((rc = get_number(&c, e, "memory_gib", &s->memory_gib)) < 0)
+        return rc;
+    if (s->memory_gib <= 0)
+        return entry_error(&c, "memory_gib", "must be a positive number");
+
+    const json_t *partial = json_object_get(e, "partial");
+    if (!json_is_boolean(partial))
+        return entry_error(&c, "partial", "is required and must be true or false");
+    s->partial = json_is_true(partial);
+
+    const json_t *frac = json_object_get(e, "gpu_fraction");
+    s->gpu_fraction = 1.0;
+    if (frac != NULL && !json_is_null(frac)) {
+        if (!json_is_number(frac) || !(json_number_value(frac) > 0 && json_number_value(frac) <= 1))
+            return entry_error(&c, "gpu_fraction", "must be a number in (0, 1]");
+        s->gpu_fraction = json_number_value(frac);
+    }
+    if (s->partial && s->gpus_per_vm != 1)
+        return entry_error(&c, "gpus_per_vm", "must be 1 for a partial (fractional GPU) size");
+    if (s->partial && s->gpu_fraction >= 1.0)
+        return entry_error(&c, "gpu_fraction", "must be below 1 for a partial size");
+
+    const json_t *ib = json_object_get(e, "infiniband");
+    if (ib != NULL && !json_is_boolean(ib))
+        return entry_error(&c, "infiniband", "must be true or false");
+    s->infiniband = json_is_true(ib);
+    s->json = e;
+    return 0;
+}
+
+static int sku_order(const void *pa, const void *pb)
+{
+    const struct catalog_sku *a = pa, *b = pb;
+    if (a->vram_gb != b->vram_gb)
+        return a->vram_gb < b->vram_gb ? -1 : 1;
+    if (a->gpus_per_vm != b->gpus_per_vm)
+        return a->gpus_per_vm < b->gpus_per_vm ? -1 : 1;
+    return strcmp(a->sku, b->sku);
+}
+
+int catalog_from_json(json_t *doc, const char *source, struct catalog **out,
+                      struct error_info *err)
+{
+    struct catalog *cat = NULL;
+    int rc = 0;
+    if (!json_is_object(doc))
+        return error_set(err, 400, "invalid_catalog", "", "catalog must be a JSON object with a \"skus\" array");
+    const char *key;
+    json_t *val;
+    json_object_foreach(doc, key, val)
+    {
+        (void)val;
+        if (!key_allowed(key, doc_keys, sizeof(doc_keys) / sizeof(doc_keys[0])))
+            return error_set(err, 400, "invalid_catalog", key,
+                             "catalog field \"%.64s\" is not known (allowed: schema, description, skus)",
+                             key);
+    }
+    const json_t *schema = json_object_get(doc, "schema");
+    if (schema != NULL && !(json_is_string(schema) &&
+                            strcmp(json_string_value(schema), "vramfit.catalog/v1") == 0))
+        return error_set(err, 400, "invalid_catalog", "schema",
+                         "catalog schema must be \"vramfit.catalog/v1\"");
+    const json_t *skus = json_object_get(doc, "skus");
+    if (!json_is_array(skus))
+        return error_set(err, 400, "invalid_catalog", "skus", "catalog must have a \"skus\" array");
+    size_t n = json_array_size(skus);
+    if (n == 0)
+        return error_set(err, 400, "invalid_catalog", "skus", "catalog \"skus\" must not be empty");
+    if (n > CATALOG_MAX_SKUS)
+        return error_set(err, 400, "invalid_catalog", "skus",
+                         "catalog \"skus\" holds %zu entries; the limit is %d", n, CATALOG_MAX_SKUS);
+
+    cat = calloc(1, sizeof(*cat));
+    if (cat == NULL)
+        return -ENOMEM;
+    cat->skus = calloc(n, sizeof(*cat->skus));
+    cat->source = strdup(source ? source : "unknown");
+    if (cat->skus == NULL || cat->source == NULL) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        rc = parse_entry(json_array_get(skus, i), i, &cat->skus[i], err);
+        if (rc < 0)
+            goto out;
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(cat->skus[j].sku, cat->skus[i].sku) == 0) {
+                char path[48];
+                snprintf(path, sizeof(path), "skus[%zu].sku", i);
+                rc = error_set(err, 400, "invalid_catalog", path,
+                               "catalog entry skus[%zu]: sku \"%.128s\" repeats skus[%zu]; sku must be unique",
+                               i, cat->skus[i].sku, j);
+                goto out;
+            }
+        }
+    }
+    qsort(cat->skus, n, sizeof(*cat->skus), sku_order);
+    cat->n = n;
+    cat->doc = json_incref(doc);
+    atomic_init(&cat->refs, 1);
+    *out = cat;
+    cat = NULL;
+out:
+    if (cat) {
+        free(cat->skus);
+        free(cat->source);
+        free(cat);
+    }
+    return rc;
+}
+
+int catalog_load(const char *data, size_t len, const char *source, struct catalog **out,
+                 struct error_info *err)
+{
+    json_error_t jerr;
+    json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (doc == NULL)
+        return error_set(err, 400, "malformed_catalog", "",
+                         "catalog is not valid JSON: %s at line %d, column %d", jerr.text, jerr.line,
+                         jerr.column);
+    int rc = catalog_from_json(doc, source, out, err);
+    json_decref(doc);
+    return rc;
+}
+
+struct catalog *catalog_ref(struct catalog *cat)
+{
+    if (cat)
+        atomic_fetch_add_explicit(&cat->refs, 1, memory_order_relaxed);
+    return cat;
+}
+
+void catalog_unref(struct catalog *cat)
+{
+    if (cat == NULL)
+        return;
+    /* acq_rel: the last owner must see every other owner's reads finished before freeing. */
+    if (atomic_fetch_sub_explicit(&cat->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    json_decref(cat->doc);
+    free(cat->skus);
+    free(cat->source);
+    free(cat);
+}
+
+size_t catalog_count(const struct catalog *cat)
+{
+    return cat->n;
+}
+
+const struct catalog_sku *catalog_at(const struct catalog *cat, size_t i)
+{
+    return i < cat->n ? &cat->skus[i] : NULL;
+}
+
+const struct catalog_sku *catalog_find(const struct catalog *cat, const char *sku)
+{
+    for (size_t i = 0; i < cat->n; i++)
+        if (strcmp(cat->skus[i].sku, sku) == 0)
+            return &cat->skus[i];
+    return NULL;
+}
+
+const char *catalog_source(const struct catalog *cat)
+{
+    return cat->source;
+}
+
+const json_t *catalog_document(const struct catalog *cat)
+{
+    return cat->doc;
+}
+
+bool catalog_sku_retired(const struct catalog_sku *s, const char *today)
+{
+    return s->retires_on != NULL && today != NULL && strcmp(s->retires_on, today) <= 0;
+}
+
+static json_t *opt_string(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+json_t *catalog_sku_json(const struct catalog_sku *s, const char *today)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:f, s:i, s:f, s:b, s:f, s:o, s:b, s:s, s:o, s:b, "
+                     "s:o}",
+                     "sku", s->sku, "vendor", s->vendor, "series", s->series, "gpu_model",
+                     s->gpu_model, "gpus_per_vm", s->gpus_per_vm, "vram_gb", s->vram_gb, "vcpus",
+                     s->vcpus, "memory_gib", s->memory_gib, "partial", s->partial, "gpu_fraction",
+                     s->gpu_fraction, "retires_on", opt_string(s->retires_on), "retired",
+                     catalog_sku_retired(s, today), "docs_url", s->docs_url, "interconnect",
+                     opt_string(s->interconnect), "infiniband", s->infiniband, "cpu_arch",
+                     opt_string(s->cpu_arch));
+}

@@ -1,0 +1,26 @@
+/* error.h - the one error record core fills for callers: HTTP status, code, blamed field, rule. */
+#ifndef VRAMFIT_ERROR_H
+#define VRAMFIT_ERROR_H
+
+#include <stdarg.h>
+
+/* Fixed-size so the error path never allocates (the json_error_t shape). */
+struct error_info {
+    int status;      /* HTTP status the server should answer with (400, 413, 415, 422, ...) */
+    char code[40];   /* stable machine-readable code, e.g. "invalid_field" */
+    char field[128]; /* JSON path of the field to blame ("layers", "hf_config.hidden_size"); "" if none */
+    char message[320]; /* human sentence stating the rule that was broken */
+};
+
+/*
+ * error_set - fills *err (if err is not NULL) and returns -EINVAL, so validators can write
+ * `return error_set(err, 400, "invalid_field", "layers", "layers must be an integer >= 1");`.
+ * field may be NULL. The message is truncated to fit; nothing is allocated.
+ */
+int error_set(struct error_info *err, int status, const char *code, const char *field,
+              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* error_clear - resets *err to "no error" (status 0, empty strings). */
+void error_clear(struct error_info *err);
+
+#endif

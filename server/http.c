@@ -1,0 +1,369 @@
+/* http.c - libmicrohttpd glue: per-request state, bounded bodies, routing, JSON replies, logs. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "buf.h"
+#include "log.h"
+#include "routes.h"
+
+/* A client may stream this much of an oversized chunked body before we hang up on it. */
+#define HTTP_MAX_DRAIN (4u * 1024 * 1024)
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    MHD_socket listen_fd; /* returned by quiesce; closed only after MHD_stop_daemon */
+    struct store *store;
+    char today[11];
+    atomic_bool draining;
+    int port;
+};
+
+/* Per-request state: created on the first callback, freed when MHD reports completion. */
+struct request {
+    const struct route *route;
+    char method[16];
+    char path[256];
+    struct buf body;
+    size_t drained; /* bytes discarded after the body went over the cap */
+    bool too_big;
+    int status; /* what we queued; 0 until then */
+    struct timespec t0;
+};
+
+static double elapsed_ms(const struct timespec *t0)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void today_utc(const struct http_server *srv, char out[11])
+{
+    if (srv->today[0]) {
+        memcpy(out, srv->today, 11);
+        return;
+    }
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* Serializes json (consumed) and queues it; a NULL json becomes a 500 error body. */
+static enum MHD_Result reply(struct http_server *srv, struct MHD_Connection *conn,
+                             struct request *req, int status, json_t *json, const char *allow)
+{
+    char *text = NULL;
+    if (json != NULL) {
+        text = json_dumps(json, JSON_COMPACT);
+        json_decref(json);
+    }
+    if (text == NULL) {
+        status = 500;
+        text = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"could not build the "
+                      "response (out of memory)\"}}");
+        if (text == NULL)
+            return MHD_NO;
+    }
+    /* A trailing newline keeps shell prompts tidy after curl. */
+    size_t len = strlen(text);
+    char *body = realloc(text, len + 2);
+    if (body == NULL) {
+        free(text);
+        return MHD_NO;
+    }
+    body[len] = '\n';
+    body[len + 1] = '\0';
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len + 1, body, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (allow)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+    if (atomic_load_explicit(&srv->draining, memory_order_relaxed))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)status, resp);
+    MHD_destroy_response(resp);
+    if (req)
+        req->status = status;
+    return ret;
+}
+
+static enum MHD_Result reply_error(struct http_server *srv, struct MHD_Connection *conn,
+                                   struct request *req, int status, const char *code,
+                                   const char *field, const char *allow, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
+
+static enum MHD_Result reply_error(struct http_server *srv, struct MHD_Connection *conn,
+                                   struct request *req, int status, const char *code,
+                                   const char *field, const char *allow, const char *fmt, ...)
+{
+    struct error_info err;
+    error_clear(&err);
+    err.status = status;
+    snprintf(err.code, sizeof(err.code), "%s", code);
+    snprintf(err.field, sizeof(err.field), "%s", field ? field : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err.message, sizeof(err.message), fmt, ap);
+    va_end(ap);
+    return reply(srv, conn, req, status, api_error_json(&err), allow);
+}
+
+/* application/json, any case, optionally followed by parameters; also the +json suffix. */
+static bool is_json_media_type(const char *ct)
+{
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    size_t n = strcspn(ct, "; \t");
+    if (n == 16 && strncasecmp(ct, "application/json", 16) == 0)
+        return true;
+    return n > 17 && strncasecmp(ct, "application/", 12) == 0 &&
+           strncasecmp(ct + n - 5, "+json", 5) == 0;
+}
+
+/* Decides what can be decided from the headers alone (404, 405, 415, 413) before any body. */
+static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection *conn,
+                                  struct request *req, const char *method)
+{
+    const struct route *r = req->route;
+    if (r == NULL)
+        return reply_error(srv, conn, req, 404, "not_found", NULL, NULL,
+                           "no route %s %.200s; routes: POST /estimate, GET /skus, GET /healthz, "
+                           "GET /readyz",
+                           method, req->path);
+    bool method_ok = strcmp(method, r->method) == 0 ||
+                     (strcmp(r->method, "GET") == 0 && strcmp(method, "HEAD") == 0);
+    if (!method_ok)
+        return reply_error(srv, conn, req, 405, "method_not_allowed", NULL, routes_allow(r),
+                           "%s does not accept %s; allowed: %s", r->path, method, routes_allow(r));
+    if (!r->has_body)
+        return MHD_YES;
+
+    const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (ct != NULL && !is_json_media_type(ct))
+        return reply_error(srv, conn, req, 415, "unsupported_media_type", NULL, NULL,
+                           "Content-Type must be application/json, not \"%.80s\" (with curl: -H "
+                           "'Content-Type: application/json')",
+                           ct);
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl != NULL) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long long len = strtoull(cl, &end, 10);
+        if (errno == 0 && end != cl && len > API_MAX_BODY)
+            return reply_error(srv, conn, req, 413, "body_too_large", NULL, NULL,
+                               "the request body is %llu bytes; the limit is %d bytes", len,
+                               API_MAX_BODY);
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
+{
+    (void)version;
+    struct http_server *srv = cls;
+    struct request *req = *req_cls;
+
+    if (req == NULL) {
+        req = calloc(1, sizeof(*req));
+        if (req == NULL)
+            return MHD_NO;
+        clock_gettime(CLOCK_MONOTONIC, &req->t0);
+        snprintf(req->method, sizeof(req->method), "%s", method);
+        snprintf(req->path, sizeof(req->path), "%s", url);
+        buf_init(&req->body, API_MAX_BODY);
+        req->route = routes_find(url);
+        *req_cls = req;
+        return on_headers(srv, conn, req, method);
+    }
+    if (req->status != 0) {
+        /* Already answered from the headers: MHD discards whatever body still arrives. */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+
+    if (*upload_data_size != 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (!req->too_big && buf_append(&req->body, upload_data, n) == -E2BIG) {
+            req->too_big = true;
+            buf_free(&req->body);
+        }
+        if (req->too_big) {
+            req->drained += n;
+            if (req->drained > HTTP_MAX_DRAIN)
+                return MHD_NO; /* a client streaming without end: hang up */
+        }
+        return MHD_YES;
+    }
+
+    /* Final call: the whole request is here. */
+    if (req->too_big)
+        return reply_error(srv, conn, req, 413, "body_too_large", NULL, NULL,
+                           "the request body is over the limit of %d bytes", API_MAX_BODY);
+
+    char today[11];
+    today_utc(srv, today);
+    struct route_ctx ctx = {
+        .store = srv->store,
+        .today = today,
+        .draining = atomic_load_explicit(&srv->draining, memory_order_relaxed),
+        .body = req->body.data ? req->body.data : "",
+        .body_len = req->body.len,
+    };
+    struct route_reply out = {0, NULL};
+    req->route->handler(&ctx, &out);
+    buf_free(&req->body);
+    return reply(srv, conn, req, out.status ? out.status : 500, out.json, NULL);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    struct request *req = *req_cls;
+    if (req == NULL)
+        return;
+    char remote[64] = "";
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci != NULL && ci->client_addr != NULL) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, remote,
+                      sizeof(remote));
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                      remote, sizeof(remote));
+    }
+    const char *outcome = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "completed"
+                          : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
+                          : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT    ? "client_abort"
+                          : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
+                                                                          : "error";
+    log_request(req->method, req->path, req->status, elapsed_ms(&req->t0), remote, outcome);
+    buf_free(&req->body);
+    free(req);
+    *req_cls = NULL;
+}
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    log_event("warn", "libmicrohttpd", json_pack("{s:s}", "message", msg));
+}
+
+int http_start(const struct http_settings *s, struct http_server **out, char *errbuf,
+               size_t errlen)
+{
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    memset(&ss, 0, sizeof(ss));
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, s->bind, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)s->port);
+        sslen = sizeof(*sin);
+    } else if (inet_pton(AF_INET6, s->bind, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)s->port);
+        sslen = sizeof(*sin6);
+        flags |= MHD_USE_IPv6;
+    } else {
+        snprintf(errbuf, errlen, "bind address \"%s\" is not an IP address", s->bind);
+        return -1;
+    }
+    (void)sslen;
+
+    struct http_server *srv = calloc(1, sizeof(*srv));
+    if (srv == NULL) {
+        snprintf(errbuf, errlen, "out of memory");
+        return -1;
+    }
+    srv->store = s->store;
+    srv->listen_fd = MHD_INVALID_SOCKET;
+    if (s->today && s->today[0])
+        snprintf(srv->today, sizeof(srv->today), "%s", s->today);
+    atomic_init(&srv->draining, false);
+
+    /* The logger goes first: MHD prints to stderr for options parsed before it. */
+    srv->daemon = MHD_start_daemon(
+        flags, (uint16_t)s->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
+        mhd_logger, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)s->threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->connection_timeout,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, srv, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
+    if (srv->daemon == NULL) {
+        snprintf(errbuf, errlen, "cannot listen on %s port %d (address in use or not permitted?)",
+                 s->bind, s->port);
+        free(srv);
+        return -1;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = di ? di->port : s->port;
+    *out = srv;
+    return 0;
+}
+
+int http_port(const struct http_server *srv)
+{
+    return srv->port;
+}
+
+void http_drain(struct http_server *srv)
+{
+    atomic_store(&srv->draining, true);
+}
+
+void http_quiesce(struct http_server *srv)
+{
+    if (srv->listen_fd == MHD_INVALID_SOCKET)
+        srv->listen_fd = MHD_quiesce_daemon(srv->daemon);
+}
+
+unsigned http_connections(struct http_server *srv)
+{
+    const union MHD_DaemonInfo *di =
+        MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    return di ? di->num_connections : 0;
+}
+
+void http_stop(struct http_server *srv)
+{
+    if (srv == NULL)
+        return;
+    MHD_stop_daemon(srv->daemon);
+    if (srv->listen_fd != MHD_INVALID_SOCKET)
+        close(srv->listen_fd);
+    free(srv);
+}

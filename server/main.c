@@ -1,0 +1,192 @@
+/* main.c - vramfit's entry point: options, catalog, HTTP server, signals and graceful shutdown. */
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "catalog.h"
+#include "embedded.h"
+#include "http.h"
+#include "log.h"
+#include "options.h"
+#include "store.h"
+
+/* A catalog file larger than this is refused rather than read. */
+#define MAX_CATALOG_FILE (16u * 1024 * 1024)
+
+static int read_file(const char *path, struct buf *b, char *errbuf, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        snprintf(errbuf, errlen, "cannot open catalog file %.200s: %s", path, strerror(errno));
+        return -1;
+    }
+    char chunk[16384];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (buf_append(b, chunk, n) < 0) {
+            snprintf(errbuf, errlen, "catalog file %.200s is larger than %u bytes", path,
+                     MAX_CATALOG_FILE);
+            rc = -1;
+            break;
+        }
+    }
+    if (rc == 0 && ferror(f)) {
+        snprintf(errbuf, errlen, "cannot read catalog file %.200s", path);
+        rc = -1;
+    }
+    fclose(f);
+    return rc;
+}
+
+static int load_catalog(const struct options *o, struct catalog **out, char *errbuf, size_t errlen)
+{
+    struct error_info err;
+    error_clear(&err);
+    if (o->catalog_file[0] == '\0') {
+        size_t len;
+        const char *data = embedded_catalog(&len);
+        if (catalog_load(data, len, "embedded", out, &err) < 0) {
+            snprintf(errbuf, errlen, "embedded catalog is invalid: %s", err.message);
+            return -1;
+        }
+        return 0;
+    }
+    struct buf b;
+    buf_init(&b, MAX_CATALOG_FILE);
+    if (read_file(o->catalog_file, &b, errbuf, errlen) < 0) {
+        buf_free(&b);
+        return -1;
+    }
+    char source[600];
+    snprintf(source, sizeof(source), "file:%s", o->catalog_file);
+    int rc = catalog_load(b.data ? b.data : "", b.len, source, out, &err);
+    buf_free(&b);
+    if (rc < 0) {
+        snprintf(errbuf, errlen, "catalog file %.200s refused: %s", o->catalog_file, err.message);
+        return -1;
+    }
+    return 0;
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Waits for in-flight requests after the listener is quiesced, up to grace seconds. */
+static unsigned drain(struct http_server *srv, int grace)
+{
+    double deadline = now_s() + grace;
+    unsigned left = http_connections(srv);
+    while (left > 0 && now_s() < deadline) {
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        left = http_connections(srv);
+    }
+    return left;
+}
+
+int main(int argc, char **argv)
+{
+    struct options opt;
+    char errbuf[1024];
+    struct store *store = NULL;
+    struct http_server *srv = NULL;
+    struct catalog *cat = NULL;
+    int exit_code = 1;
+
+    int prc = options_parse(argc, argv, &opt, stdout, errbuf, sizeof(errbuf));
+    if (prc == OPTIONS_EXIT)
+        return 0;
+    if (prc < 0) {
+        fprintf(stderr, "vramfit: %s\n", errbuf);
+        return 2;
+    }
+
+    /* Signals are taken synchronously by this thread (sigwait); every thread started from here
+     * on inherits the block, so no worker is ever interrupted by them. SIGPIPE is ignored: a
+     * client that hangs up must not kill the process. */
+    signal(SIGPIPE, SIG_IGN);
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+    /* jansson's hash seed must be set before threads exist (jansson threadsafety notes). */
+    json_object_seed(0);
+
+    double t0 = now_s();
+    if (load_catalog(&opt, &cat, errbuf, sizeof(errbuf)) < 0) {
+        fprintf(stderr, "vramfit: %s\n", errbuf);
+        return 2;
+    }
+    store = store_new();
+    if (store == NULL) {
+        fprintf(stderr, "vramfit: out of memory\n");
+        catalog_unref(cat);
+        return 1;
+    }
+    size_t nskus = catalog_count(cat);
+    char source[600];
+    snprintf(source, sizeof(source), "%s", catalog_source(cat));
+    store_swap(store, cat);
+
+    struct http_settings hs = {
+        .bind = opt.bind,
+        .port = opt.port,
+        .threads = opt.threads,
+        .max_connections = opt.max_connections,
+        .connection_timeout = opt.connection_timeout,
+        .today = opt.today,
+        .store = store,
+    };
+    if (http_start(&hs, &srv, errbuf, sizeof(errbuf)) < 0) {
+        fprintf(stderr, "vramfit: %s\n", errbuf);
+        log_event("error", "start_failed", json_pack("{s:s}", "message", errbuf));
+        goto out;
+    }
+    log_event("info", "listening",
+              json_pack("{s:s, s:i, s:i, s:s, s:I, s:s, s:f}", "bind", opt.bind, "port",
+                        http_port(srv), "threads", opt.threads, "catalog", source, "skus",
+                        (json_int_t)nskus, "version", VRAMFIT_VERSION, "startup_ms",
+                        (now_s() - t0) * 1e3));
+
+    int sig = 0;
+    for (;;) {
+        if (sigwait(&sigs, &sig) != 0)
+            continue;
+        if (sig == SIGHUP) {
+            log_event("info", "sighup",
+                      json_pack("{s:s}", "message", "nothing to reload: the catalog is static"));
+            continue;
+        }
+        break;
+    }
+
+    log_event("info", "draining",
+              json_pack("{s:s, s:i, s:I}", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM",
+                        "grace_s", opt.shutdown_grace, "connections",
+                        (json_int_t)http_connections(srv)));
+    http_drain(srv);
+    http_quiesce(srv);
+    unsigned left = drain(srv, opt.shutdown_grace);
+    http_stop(srv);
+    srv = NULL;
+    log_event("info", "stopped", json_pack("{s:I}", "connections_cut", (json_int_t)left));
+    exit_code = 0;
+out:
+    http_stop(srv);
+    store_free(store);
+    return exit_code;
+}

@@ -1,0 +1,42 @@
+/* routes.h - the route table: which paths exist, their methods, and the handlers behind them. */
+#ifndef VRAMFIT_ROUTES_H
+#define VRAMFIT_ROUTES_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "store.h"
+
+/* What a handler sees: the request's body (already bounded) and the server's state. */
+struct route_ctx {
+    struct store *store;
+    const char *today; /* "YYYY-MM-DD" used for retirement checks */
+    bool draining;     /* SIGTERM received: readiness must fail */
+    const char *body;
+    size_t body_len;
+    const char *query_pretty; /* unused for now; reserved for ?pretty */
+};
+
+/* What a handler returns: a status and a JSON body the HTTP layer serializes and frees. */
+struct route_reply {
+    int status;
+    json_t *json; /* owned by the reply; NULL means "answer 500" */
+};
+
+typedef void (*route_handler)(const struct route_ctx *ctx, struct route_reply *out);
+
+struct route {
+    const char *path;
+    const char *method; /* the one method served; GET routes also answer HEAD */
+    bool has_body;      /* expects a JSON request body (Content-Type and size checks apply) */
+    route_handler handler;
+};
+
+/* routes_find - the route for an exact path, or NULL (404). */
+const struct route *routes_find(const char *path);
+
+/* routes_allow - the Allow header value for a route ("POST" or "GET, HEAD"). */
+const char *routes_allow(const struct route *r);
+
+#endif

@@ -1,0 +1,46 @@
+/* store.c - publishes catalog snapshots; a mutex guards only the pointer copy and the refcount bump. */
+#include "store.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+struct store {
+    pthread_mutex_t lock;
+    struct catalog *current;
+};
+
+struct store *store_new(void)
+{
+    struct store *st = calloc(1, sizeof(*st));
+    if (st == NULL)
+        return NULL;
+    pthread_mutex_init(&st->lock, NULL);
+    return st;
+}
+
+void store_free(struct store *st)
+{
+    if (st == NULL)
+        return;
+    catalog_unref(st->current);
+    pthread_mutex_destroy(&st->lock);
+    free(st);
+}
+
+struct catalog *store_acquire(struct store *st)
+{
+    pthread_mutex_lock(&st->lock);
+    struct catalog *cat = catalog_ref(st->current);
+    pthread_mutex_unlock(&st->lock);
+    return cat;
+}
+
+void store_swap(struct store *st, struct catalog *cat)
+{
+    pthread_mutex_lock(&st->lock);
+    struct catalog *old = st->current;
+    st->current = cat;
+    pthread_mutex_unlock(&st->lock);
+    /* Released outside the lock: freeing a large snapshot must not stall readers. */
+    catalog_unref(old);
+}

@@ -1,0 +1,28 @@
+/* store.h - the current catalog snapshot: readers take a reference, writers swap the pointer. */
+#ifndef VRAMFIT_STORE_H
+#define VRAMFIT_STORE_H
+
+#include "catalog.h"
+
+struct store;
+
+/* store_new - an empty store (no snapshot yet). NULL on allocation failure. */
+struct store *store_new(void);
+
+/* store_free - drops the store's reference to its snapshot and frees it. Accepts NULL. */
+void store_free(struct store *st);
+
+/*
+ * store_acquire - a new reference to the current snapshot (catalog_unref it when done), or NULL
+ * when none was ever set. Holds the lock only to copy the pointer and bump the count: never
+ * waits on I/O.
+ */
+struct catalog *store_acquire(struct store *st);
+
+/*
+ * store_swap - publishes cat as the current snapshot, consuming the caller's reference, and
+ * releases the store's reference to the previous one (readers holding it keep it alive).
+ */
+void store_swap(struct store *st, struct catalog *cat);
+
+#endif
