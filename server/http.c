@@ -347,8 +347,15 @@ void http_drain(struct http_server *srv)
 
 void http_quiesce(struct http_server *srv)
 {
-    if (srv->listen_fd == MHD_INVALID_SOCKET)
-        srv->listen_fd = MHD_quiesce_daemon(srv->daemon);
+    if (srv->listen_fd != MHD_INVALID_SOCKET)
+        return;
+    srv->listen_fd = MHD_quiesce_daemon(srv->daemon);
+    /* Quiescing only stops accept(); the kernel would still complete handshakes into the
+     * backlog and leave those clients hanging. shutdown() stops listening (new connections are
+     * refused at once) while the descriptor stays open, so its number cannot be reused before
+     * MHD_stop_daemon, after which we close it. */
+    if (srv->listen_fd != MHD_INVALID_SOCKET)
+        shutdown(srv->listen_fd, SHUT_RDWR);
 }
 
 unsigned http_connections(struct http_server *srv)
