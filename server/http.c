@@ -314,7 +314,9 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
         snprintf(srv->today, sizeof(srv->today), "%s", s->today);
     atomic_init(&srv->draining, false);
 
-    /* The logger goes first: MHD prints to stderr for options parsed before it. */
+    /* The logger goes first: MHD prints to stderr for options parsed before it. No
+     * LISTENING_ADDRESS_REUSE: on Linux it means SO_REUSEPORT, and a second instance would then
+     * share the port silently instead of failing to start. */
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)s->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
         mhd_logger, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -322,7 +324,7 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->connection_timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, srv, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
+        on_completed, srv, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         snprintf(errbuf, errlen, "cannot listen on %s port %d (address in use or not permitted?)",
                  s->bind, s->port);
