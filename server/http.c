@@ -17,6 +17,7 @@
 
 #include "api.h"
 #include "buf.h"
+#include "jsonout.h"
 #include "log.h"
 #include "routes.h"
 
@@ -69,7 +70,7 @@ static enum MHD_Result reply(struct http_server *srv, struct MHD_Connection *con
 {
     char *text = NULL;
     if (json != NULL) {
-        text = json_dumps(json, JSON_COMPACT);
+        text = jsonout_dumps(json, 0, NULL);
         json_decref(json);
     }
     if (text == NULL) {
