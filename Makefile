@@ -75,10 +75,12 @@ help:
 	@echo "make run     deps + build + start the server on port $(PORT)"
 	@echo "make test    deps + build + every test suite"
 	@echo "make clean   remove $(BUILD)/"
+	@echo "make fuzz | fuzz-replay | asan | valgrind | bench | soak   (see tools/harden.mk)"
 
 # Debian packages the build and the tests need. Installs only what is missing; uses sudo when not root.
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev \
-            check ca-certificates nodejs
+            check ca-certificates nodejs \
+            clang libclang-rt-14-dev llvm valgrind wrk nginx python3
 deps:
 	@./tools/deps.sh $(DEB_PKGS)
 
@@ -144,6 +146,9 @@ test: deps $(BIN) $(TEST_BIN) $(SEED_CASES)
 
 unit-test: $(BIN) $(TEST_BIN) $(SEED_CASES)
 	@VRAMFIT_BIN=$(abspath $(BIN)) ./tests/run.sh $(TEST_BIN)
+
+# Fuzzing, sanitizers, valgrind, load and benchmark: make fuzz/fuzz-replay/asan/valgrind/bench/soak.
+include tools/harden.mk
 
 format:
 	clang-format -i $(CORE_SRC) $(CONFIG_SRC) $(SERVER_SRC) $(wildcard */*.h) $(wildcard tests/*.c)

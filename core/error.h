@@ -20,6 +20,13 @@ struct error_info {
 int error_set(struct error_info *err, int status, const char *code, const char *field,
               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/*
+ * error_fix_utf8 - replaces every byte of s that does not start a complete, valid UTF-8 sequence
+ * (stray bytes, overlong forms, surrogates, a character cut by truncation) with '?', in place, so
+ * s can always go into a JSON string. error_set applies it to field and message.
+ */
+void error_fix_utf8(char *s);
+
 /* error_clear - resets *err to "no error" (status 0, empty strings). */
 void error_clear(struct error_info *err);
 

@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +26,30 @@
 /* A client may stream this much of an oversized chunked body before we hang up on it. */
 #define HTTP_MAX_DRAIN (4u * 1024 * 1024)
 
+/*
+ * Request deadline (slowloris defence). MHD's connection timeout is an idle timeout: a client that
+ * sends one byte a second is never idle, so it could hold a connection for hours, and enough of
+ * them would take every slot. Each connection records when its current request began arriving
+ * (connect, or the end of the previous response); a reaper thread shuts down the socket of any
+ * connection still receiving its request after the connection timeout. shutdown() leaves closing
+ * to MHD, and the record is removed under the same lock in MHD's "closed" notification, which
+ * comes before MHD closes the descriptor, so the reaper never touches a reused descriptor.
+ */
+struct conn_track {
+    struct conn_track *prev, *next;
+    MHD_socket fd;
+    _Atomic int64_t since_ms; /* monotonic ms when the current request began; 0 = answering */
+    bool cut;
+};
+
 struct http_server {
     struct MHD_Daemon *daemon;
+    pthread_mutex_t conns_lock; /* guards conns, reaper_stop and every conn_track.cut */
+    pthread_cond_t reaper_cv;
+    struct conn_track *conns;
+    pthread_t reaper;
+    bool reaper_started, reaper_stop;
+    int64_t request_deadline_ms;
     MHD_socket listen_fd; /* returned by quiesce; closed only after MHD_stop_daemon */
     struct store *store;
     char today[11];
@@ -44,6 +68,113 @@ struct request {
     int status; /* what we queued; 0 until then */
     struct timespec t0;
 };
+
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static struct conn_track *conn_track_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct http_server *srv = cls;
+    struct conn_track *t = *socket_ctx;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        t = calloc(1, sizeof(*t));
+        if (t == NULL || ci == NULL) {
+            free(t); /* untracked: only MHD's idle timeout applies to this one */
+            return;
+        }
+        t->fd = ci->connect_fd;
+        atomic_init(&t->since_ms, now_ms());
+        pthread_mutex_lock(&srv->conns_lock);
+        t->next = srv->conns;
+        if (srv->conns)
+            srv->conns->prev = t;
+        srv->conns = t;
+        pthread_mutex_unlock(&srv->conns_lock);
+        *socket_ctx = t;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && t != NULL) {
+        pthread_mutex_lock(&srv->conns_lock);
+        if (t->prev)
+            t->prev->next = t->next;
+        else
+            srv->conns = t->next;
+        if (t->next)
+            t->next->prev = t->prev;
+        pthread_mutex_unlock(&srv->conns_lock);
+        free(t);
+        *socket_ctx = NULL;
+    }
+}
+
+static void *reaper_main(void *arg)
+{
+    struct http_server *srv = arg;
+    pthread_mutex_lock(&srv->conns_lock);
+    while (!srv->reaper_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += 250 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&srv->reaper_cv, &srv->conns_lock, &ts);
+        int64_t now = now_ms();
+        for (struct conn_track *t = srv->conns; t != NULL; t = t->next) {
+            int64_t since = atomic_load_explicit(&t->since_ms, memory_order_relaxed);
+            if (since != 0 && !t->cut && now - since > srv->request_deadline_ms) {
+                shutdown(t->fd, SHUT_RDWR);
+                t->cut = true;
+            }
+        }
+    }
+    pthread_mutex_unlock(&srv->conns_lock);
+    return NULL;
+}
+
+static int reaper_start(struct http_server *srv)
+{
+    pthread_condattr_t ca;
+    if (pthread_condattr_init(&ca) != 0)
+        return -1;
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    int rc = pthread_cond_init(&srv->reaper_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (rc != 0)
+        return -1;
+    if (pthread_create(&srv->reaper, NULL, reaper_main, srv) != 0) {
+        pthread_cond_destroy(&srv->reaper_cv);
+        return -1;
+    }
+    srv->reaper_started = true;
+    return 0;
+}
+
+static void reaper_stop(struct http_server *srv)
+{
+    if (!srv->reaper_started)
+        return;
+    pthread_mutex_lock(&srv->conns_lock);
+    srv->reaper_stop = true;
+    pthread_cond_signal(&srv->reaper_cv);
+    pthread_mutex_unlock(&srv->conns_lock);
+    pthread_join(srv->reaper, NULL);
+    pthread_cond_destroy(&srv->reaper_cv);
+    srv->reaper_started = false;
+}
 
 static double elapsed_ms(const struct timespec *t0)
 {
@@ -126,6 +257,7 @@ static enum MHD_Result reply_error(struct http_server *srv, struct MHD_Connectio
     va_start(ap, fmt);
     vsnprintf(err.message, sizeof(err.message), fmt, ap);
     va_end(ap);
+    error_fix_utf8(err.message); /* the path or a header value may be anything */
     return reply(srv, conn, req, status, api_error_json(&err), allow);
 }
 
@@ -219,7 +351,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
 
-    /* Final call: the whole request is here. */
+    /* Final call: the whole request is here; the request deadline no longer applies. */
+    struct conn_track *track = conn_track_of(conn);
+    if (track)
+        atomic_store_explicit(&track->since_ms, 0, memory_order_relaxed);
     if (req->too_big)
         return reply_error(srv, conn, req, 413, "body_too_large", NULL, NULL,
                            "the request body is over the limit of %d bytes", API_MAX_BODY);
@@ -243,6 +378,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
+    struct conn_track *track = conn_track_of(conn);
+    if (track) /* on a kept-alive connection, the next request's clock starts now */
+        atomic_store_explicit(&track->since_ms, now_ms(), memory_order_relaxed);
     struct request *req = *req_cls;
     if (req == NULL)
         return;
@@ -269,6 +407,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     *req_cls = NULL;
 }
 
+static void mhd_logger(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
@@ -277,6 +417,7 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
+    error_fix_utf8(msg);
     log_event("warn", "libmicrohttpd", json_pack("{s:s}", "message", msg));
 }
 
@@ -311,6 +452,8 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
     }
     srv->store = s->store;
     srv->listen_fd = MHD_INVALID_SOCKET;
+    pthread_mutex_init(&srv->conns_lock, NULL);
+    srv->request_deadline_ms = (int64_t)s->connection_timeout * 1000;
     if (s->today && s->today[0])
         snprintf(srv->today, sizeof(srv->today), "%s", s->today);
     atomic_init(&srv->draining, false);
@@ -325,10 +468,20 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->connection_timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, srv, MHD_OPTION_END);
+        on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+        /* RFC 9112 strictness: e.g. an HTTP/1.1 request without Host gets 400. */
+        MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         snprintf(errbuf, errlen, "cannot listen on %s port %d (address in use or not permitted?)",
                  s->bind, s->port);
+        pthread_mutex_destroy(&srv->conns_lock);
+        free(srv);
+        return -1;
+    }
+    if (reaper_start(srv) < 0) {
+        snprintf(errbuf, errlen, "cannot start the request-deadline thread");
+        MHD_stop_daemon(srv->daemon);
+        pthread_mutex_destroy(&srv->conns_lock);
         free(srv);
         return -1;
     }
@@ -372,8 +525,10 @@ void http_stop(struct http_server *srv)
 {
     if (srv == NULL)
         return;
-    MHD_stop_daemon(srv->daemon);
+    reaper_stop(srv);
+    MHD_stop_daemon(srv->daemon); /* its "closed" notifications free every conn_track */
     if (srv->listen_fd != MHD_INVALID_SOCKET)
         close(srv->listen_fd);
+    pthread_mutex_destroy(&srv->conns_lock);
     free(srv);
 }

@@ -101,7 +101,10 @@ int testsrv_start(struct testsrv *s, const char *const *extra_args)
         _exit(127);
     }
     s->pid = pid;
-    for (int i = 0; i < 500; i++) {
+    /* Under memcheck (make valgrind) startup takes seconds, not milliseconds. */
+    const char *wait_env = getenv("VRAMFIT_START_TIMEOUT_S");
+    int polls = wait_env && atoi(wait_env) > 0 ? atoi(wait_env) * 100 : 500;
+    for (int i = 0; i < polls; i++) {
         char *log = testsrv_log(s);
         const char *p = log ? strstr(log, "\"event\":\"listening\"") : NULL;
         if (p) {

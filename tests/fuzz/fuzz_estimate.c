@@ -1,0 +1,82 @@
+/* fuzz_estimate.c - libFuzzer target: POST /estimate body bytes through decoder, estimator, output. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "catalog.h"
+#include "embedded.h"
+#include "jsonout.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct catalog *cat;
+
+/* A broken invariant must crash so libFuzzer keeps the input. */
+#define FUZZ_ASSERT(cond)                                                                          \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "fuzz_estimate: %s:%d: %s\n", __FILE__, __LINE__, #cond);             \
+            abort();                                                                               \
+        }                                                                                          \
+    } while (0)
+
+static void load_catalog(void)
+{
+    size_t len;
+    const char *doc = embedded_catalog(&len);
+    struct error_info err;
+    if (catalog_load(doc, len, "embedded", &cat, &err) < 0) {
+        fprintf(stderr, "fuzz_estimate: embedded catalog refused: %s\n", err.message);
+        abort();
+    }
+}
+
+/* Error replies must be a client error with a code and a message, and must serialize. */
+static void check_error(const struct error_info *err)
+{
+    FUZZ_ASSERT(err->status >= 400 && err->status < 500);
+    FUZZ_ASSERT(err->code[0] != '\0');
+    FUZZ_ASSERT(err->message[0] != '\0');
+    json_t *j = api_error_json(err);
+    FUZZ_ASSERT(j != NULL);
+    char *text = jsonout_dumps(j, 0, NULL);
+    FUZZ_ASSERT(text != NULL);
+    free(text);
+    json_decref(j);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (cat == NULL)
+        load_catalog();
+    if (size > API_MAX_BODY)
+        return 0; /* the HTTP layer answers 413 before the decoder sees it */
+    /* One date before and one after most retirements, so both choice paths are exercised. */
+    static const char *const days[] = {"2026-11-23", "2031-01-01"};
+    struct error_info err;
+    error_clear(&err);
+    json_t *body = NULL;
+    if (api_parse_body((const char *)data, size, &body, &err) < 0) {
+        check_error(&err);
+        return 0;
+    }
+    for (size_t d = 0; d < sizeof(days) / sizeof(days[0]); d++) {
+        json_t *out = NULL;
+        error_clear(&err);
+        if (api_estimate(cat, days[d], body, &out, &err) < 0) {
+            check_error(&err);
+            continue;
+        }
+        /* Every accepted input yields finite numbers: jsonout refuses NaN and infinity. */
+        size_t len = 0;
+        char *text = jsonout_dumps(out, 0, &len);
+        FUZZ_ASSERT(text != NULL && len > 0);
+        FUZZ_ASSERT(json_is_boolean(json_object_get(out, "fits")));
+        free(text);
+        json_decref(out);
+    }
+    json_decref(body);
+    return 0;
+}
