@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "bodycache.h"
 #include "buf.h"
 #include "jsonout.h"
 #include "log.h"
@@ -52,6 +53,7 @@ struct http_server {
     int64_t request_deadline_ms;
     MHD_socket listen_fd; /* returned by quiesce; closed only after MHD_stop_daemon */
     struct store *store;
+    struct bodycache *skus_cache;
     char today[11];
     atomic_bool draining;
     int port;
@@ -195,6 +197,34 @@ static void today_utc(const struct http_server *srv, char out[11])
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
+static void add_headers(struct http_server *srv, struct MHD_Response *resp, const char *allow)
+{
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (allow)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+    if (atomic_load_explicit(&srv->draining, memory_order_relaxed))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+}
+
+/* Queues a handler's pre-serialized body without copying it; release runs when MHD is done. */
+static enum MHD_Result reply_text(struct http_server *srv, struct MHD_Connection *conn,
+                                  struct request *req, int status, const struct route_reply *out)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
+        out->text_len, (void *)(uintptr_t)out->text, out->text_release, out->text_cls);
+    if (resp == NULL) {
+        if (out->text_release)
+            out->text_release(out->text_cls);
+        return MHD_NO;
+    }
+    add_headers(srv, resp, NULL);
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)status, resp);
+    MHD_destroy_response(resp);
+    req->status = status;
+    return ret;
+}
+
 /* Serializes json (consumed) and queues it; a NULL json becomes a 500 error body. */
 static enum MHD_Result reply(struct http_server *srv, struct MHD_Connection *conn,
                              struct request *req, int status, json_t *json, const char *allow)
@@ -226,12 +256,7 @@ static enum MHD_Result reply(struct http_server *srv, struct MHD_Connection *con
         free(body);
         return MHD_NO;
     }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    if (allow)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-    if (atomic_load_explicit(&srv->draining, memory_order_relaxed))
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    add_headers(srv, resp, allow);
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)status, resp);
     MHD_destroy_response(resp);
     if (req)
@@ -367,10 +392,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         .draining = atomic_load_explicit(&srv->draining, memory_order_relaxed),
         .body = req->body.data ? req->body.data : "",
         .body_len = req->body.len,
+        .skus_cache = srv->skus_cache,
     };
-    struct route_reply out = {0, NULL};
+    struct route_reply out = {0};
     req->route->handler(&ctx, &out);
     buf_free(&req->body);
+    if (out.text != NULL)
+        return reply_text(srv, conn, req, out.status ? out.status : 200, &out);
     return reply(srv, conn, req, out.status ? out.status : 500, out.json, NULL);
 }
 
@@ -453,6 +481,7 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
     srv->store = s->store;
     srv->listen_fd = MHD_INVALID_SOCKET;
     pthread_mutex_init(&srv->conns_lock, NULL);
+    srv->skus_cache = bodycache_new(api_skus); /* NULL: /skus is then encoded per request */
     srv->request_deadline_ms = (int64_t)s->connection_timeout * 1000;
     if (s->today && s->today[0])
         snprintf(srv->today, sizeof(srv->today), "%s", s->today);
@@ -475,6 +504,7 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
         snprintf(errbuf, errlen, "cannot listen on %s port %d (address in use or not permitted?)",
                  s->bind, s->port);
         pthread_mutex_destroy(&srv->conns_lock);
+        bodycache_free(srv->skus_cache);
         free(srv);
         return -1;
     }
@@ -482,6 +512,7 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
         snprintf(errbuf, errlen, "cannot start the request-deadline thread");
         MHD_stop_daemon(srv->daemon);
         pthread_mutex_destroy(&srv->conns_lock);
+        bodycache_free(srv->skus_cache);
         free(srv);
         return -1;
     }
@@ -530,5 +561,6 @@ void http_stop(struct http_server *srv)
     if (srv->listen_fd != MHD_INVALID_SOCKET)
         close(srv->listen_fd);
     pthread_mutex_destroy(&srv->conns_lock);
+    bodycache_free(srv->skus_cache);
     free(srv);
 }

@@ -13,7 +13,8 @@ void log_event(const char *level, const char *event, json_t *fields);
 
 /*
  * log_request - the per-request line, formatted without allocation: method, path, status,
- * duration in milliseconds, remote address, and whether the client went away early.
+ * duration in milliseconds, remote address, and whether the client went away early. Not flushed
+ * per line: a background thread flushes pending lines every 100 ms (see log.c).
  */
 void log_request(const char *method, const char *path, int status, double duration_ms,
                  const char *remote, const char *outcome);

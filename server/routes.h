@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "bodycache.h"
 #include "store.h"
 
 /* What a handler sees: the request's body (already bounded) and the server's state. */
@@ -16,12 +17,21 @@ struct route_ctx {
     const char *body;
     size_t body_len;
     const char *query_pretty; /* unused for now; reserved for ?pretty */
+    struct bodycache *skus_cache; /* GET /skus bodies per (snapshot, date) */
 };
 
-/* What a handler returns: a status and a JSON body the HTTP layer serializes and frees. */
+/*
+ * What a handler returns: a status and a JSON body the HTTP layer serializes and frees, or a body
+ * already serialized (text, with its trailing newline): then text_release(text_cls) is called
+ * once the response is done with it (NULL for static text).
+ */
 struct route_reply {
     int status;
-    json_t *json; /* owned by the reply; NULL means "answer 500" */
+    json_t *json; /* owned by the reply; NULL (and no text) means "answer 500" */
+    const char *text;
+    size_t text_len;
+    void (*text_release)(void *cls);
+    void *text_cls;
 };
 
 typedef void (*route_handler)(const struct route_ctx *ctx, struct route_reply *out);
