@@ -496,7 +496,12 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)s->threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->connection_timeout,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+        /* Per-connection pool for headers and I/O buffers (bodies go to our own buffer). MHD
+         * zeroes it for every request: 64 KiB cost a 64 KiB memset per request (6% of CPU under
+         * load). 36 KiB rather than MHD's 32 KiB default: pools over 32 KiB are mmap()ed and go
+         * back to the kernel when the connection closes, while 32 KiB ones come from malloc and
+         * stay in its arenas (3000 idle connections left RSS at 19 MB instead of 5). */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(36 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
         /* RFC 9112 strictness: e.g. an HTTP/1.1 request without Host gets 400. */
         MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
