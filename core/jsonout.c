@@ -15,7 +15,9 @@
  * integer n. n and 10^k are exact doubles and IEEE division rounds correctly, as does strtod, so
  * "n with k decimals" reads back as d; with <= 15 digits it is also exactly what %.15g prints
  * (d lies far closer to it than half a unit of the 15th digit). Returns the length, or -1 when
- * the value needs the general path. glibc's printf/strtod pair cost ~1 us per real; this ~50 ns.
+ * the value is out of that range, or -2 when it is in range but needs 16 or 17 digits (then %.15g
+ * cannot round-trip either and the general path starts at 16). glibc's printf/strtod pair costs
+ * about 1 us per real; this about 50 ns.
  */
 static int real_fast(char *dst, size_t n, double d)
 {
@@ -28,7 +30,7 @@ static int real_fast(char *dst, size_t n, double d)
     for (int k = 0; k < (int)(sizeof(p10) / sizeof(p10[0])); k++) {
         double scaled = a * p10[k];
         if (scaled >= 1e15)
-            return -1; /* would need more than 15 significant digits */
+            return -2; /* would need more than 15 significant digits */
         double r = nearbyint(scaled);
         if (r / p10[k] != a)
             continue;
@@ -73,8 +75,9 @@ int jsonout_real(char *dst, size_t n, double d)
     int len = real_fast(dst, n, d);
     if (len >= 0)
         return len;
+    int first = len == -2 ? 16 : 15;
     /* %.17g always round-trips; shorter is tried first so 0.1 stays 0.1. */
-    for (int prec = 15; prec <= 17; prec++) {
+    for (int prec = first; prec <= 17; prec++) {
         len = snprintf(dst, n, "%.*g", prec, d);
         if (strtod(dst, NULL) == d)
             break;
