@@ -15,6 +15,27 @@ void buf_init(struct buf *b, size_t max)
     b->max = max;
 }
 
+int buf_reserve(struct buf *b, size_t n)
+{
+    if (n > b->max || b->len > b->max - n)
+        return -E2BIG;
+    size_t need = b->len + n + 1;
+    if (need > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < need)
+            cap *= 2;
+        if (cap > b->max + 1)
+            cap = b->max + 1;
+        char *d = realloc(b->data, cap);
+        if (d == NULL)
+            return -ENOMEM;
+        b->data = d;
+        b->cap = cap;
+        b->data[b->len] = '\0';
+    }
+    return 0;
+}
+
 int buf_append(struct buf *b, const void *p, size_t n)
 {
     if (n > b->max || b->len > b->max - n)

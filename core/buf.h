@@ -20,6 +20,12 @@ void buf_init(struct buf *b, size_t max);
  */
 int buf_append(struct buf *b, const void *p, size_t n);
 
+/*
+ * buf_reserve - makes room for n more bytes without changing the contents (fewer reallocations
+ * when the final size is roughly known). Returns 0, -E2BIG past max, or -ENOMEM.
+ */
+int buf_reserve(struct buf *b, size_t n);
+
 /* buf_printf - appends formatted text; same errors as buf_append. */
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -1,7 +1,9 @@
 /* jsonout.c - a small JSON writer: jansson's output format, with shortest round-trip reals. */
 #include "jsonout.h"
 
+#include <float.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,10 @@ static int real_fast(char *dst, size_t n, double d)
                                  1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                  1e16, 1e17, 1e18, 1e19};
     double a = fabs(d);
+    if (a == 0) {
+        memcpy(dst, signbit(d) ? "-0.0" : "0.0", signbit(d) ? 5 : 4);
+        return signbit(d) ? 4 : 3;
+    }
     if (!(a >= 1e-4 && a < 1e15))
         return -1;
     for (int k = 0; k < (int)(sizeof(p10) / sizeof(p10[0])); k++) {
@@ -68,6 +74,99 @@ static int real_fast(char *dst, size_t n, double d)
     return -1;
 }
 
+#if LDBL_MANT_DIG >= 64
+/* Writes m (exactly sig digits) as %g would for decimal exponent e: fixed notation, trailing
+ * fraction zeros dropped, at least one digit after the point. Returns the length. */
+static int put_digits(char *dst, double d, unsigned long long m, int sig, int e)
+{
+    char digits[24];
+    int nd = 0, k = sig - 1 - e;
+    while (nd < sig) {
+        digits[nd++] = (char)('0' + m % 10);
+        m /= 10;
+    }
+    int skip = 0;
+    while (skip < k && skip < nd - 1 && digits[skip] == '0')
+        skip++;
+    size_t o = 0;
+    if (d < 0)
+        dst[o++] = '-';
+    if (e < 0) {
+        dst[o++] = '0';
+        dst[o++] = '.';
+        for (int z = 0; z < -e - 1; z++)
+            dst[o++] = '0';
+        for (int i = nd - 1; i >= skip; i--)
+            dst[o++] = digits[i];
+    } else {
+        int i = nd - 1;
+        for (int w = 0; w <= e; w++)
+            dst[o++] = digits[i--];
+        dst[o++] = '.';
+        if (i < skip)
+            dst[o++] = '0';
+        for (; i >= skip; i--)
+            dst[o++] = digits[i];
+    }
+    dst[o] = '\0';
+    return (int)o;
+}
+
+/*
+ * The 16- and 17-digit cases without printf. With a 64-bit mantissa, d * 10^k (10^k exact up to
+ * 10^27) is within 2^-64 relative of the true product, so rounding it gives the digits %.16g /
+ * %.17g print (R, the nearest sig-digit decimal), unless the fraction is near one half. There
+ * both neighbours are tried: a decimal reads back as d only if it is within half an ulp, and R is
+ * the nearer one, so if exactly one reads back it is R; if none does, R does not either (for 17
+ * digits R always does); if both do, the general path decides. Returns the length, -2 when 16
+ * digits cannot read back as d (17 are needed), or -1 when the general path must decide.
+ */
+static int real_digits(char *dst, double d, int sig)
+{
+    static const long double p10[] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
+                                      1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
+                                      1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
+                                      1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+    long double a = fabsl((long double)d);
+    int e = 0; /* decimal exponent: 10^e <= a < 10^(e+1) */
+    if (a >= 1) {
+        while (e < 15 && a >= p10[e + 1])
+            e++;
+    } else {
+        e = -1;
+        while (e > -4 && a * p10[-e] < 1)
+            e--;
+    }
+    int k = sig - 1 - e; /* decimals to keep */
+    if (k < 0 || k > 27)
+        return -1;
+    long double scaled = a * p10[k];
+    long double lo = floorl(scaled);
+    if (lo < p10[sig - 1] || lo + 1 >= p10[sig])
+        return -1; /* the exponent guess was off, or rounding carries into another digit */
+    long double frac = scaled - lo;
+    if (fabsl(frac - 0.5L) >= 0.01L) {
+        int len = put_digits(dst, d, (unsigned long long)(frac < 0.5L ? lo : lo + 1), sig, e);
+        if (sig < 17 && strtod(dst, NULL) != d)
+            return -2;
+        return len;
+    }
+    char alt[40];
+    int len = put_digits(dst, d, (unsigned long long)lo, sig, e);
+    int alen = put_digits(alt, d, (unsigned long long)lo + 1, sig, e);
+    bool ok = strtod(dst, NULL) == d, aok = strtod(alt, NULL) == d;
+    if (ok && aok)
+        return -1;
+    if (aok) {
+        memcpy(dst, alt, (size_t)alen + 1);
+        return alen;
+    }
+    if (ok)
+        return len;
+    return sig < 17 ? -2 : -1;
+}
+#endif
+
 int jsonout_real(char *dst, size_t n, double d)
 {
     if (!isfinite(d) || n < 32)
@@ -76,10 +175,21 @@ int jsonout_real(char *dst, size_t n, double d)
     if (len >= 0)
         return len;
     int first = len == -2 ? 16 : 15;
-    /* %.17g always round-trips; shorter is tried first so 0.1 stays 0.1. */
+#if LDBL_MANT_DIG >= 64
+    if (len == -2) {
+        len = real_digits(dst, d, 16);
+        if (len == -2) {
+            first = 17;
+            len = real_digits(dst, d, 17);
+        }
+        if (len >= 0)
+            return len;
+    }
+#endif
+    /* %.17g always round-trips (no need to check it); shorter is tried first so 0.1 stays 0.1. */
     for (int prec = first; prec <= 17; prec++) {
         len = snprintf(dst, n, "%.*g", prec, d);
-        if (strtod(dst, NULL) == d)
+        if (prec == 17 || strtod(dst, NULL) == d)
             break;
     }
     if (strpbrk(dst, ".eE") == NULL && (size_t)len + 2 < n) {
@@ -96,6 +206,8 @@ static int put_string(struct buf *b, const char *s, size_t len)
     size_t start = 0;
     for (size_t i = 0; i < len && rc == 0; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue; /* the common case, kept out of the switch */
         const char *esc = NULL;
         char uesc[7];
         switch (c) {
@@ -164,9 +276,19 @@ static int put_value(struct buf *b, const json_t *j, int indent, int depth)
         return buf_append(b, "true", 4);
     case JSON_FALSE:
         return buf_append(b, "false", 5);
-    case JSON_INTEGER:
-        n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(j));
-        return buf_append(b, num, (size_t)n);
+    case JSON_INTEGER: {
+        /* By hand: printf's generic machinery showed in the profile. */
+        json_int_t v = json_integer_value(j);
+        unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+        char *p = num + sizeof(num);
+        do {
+            *--p = (char)('0' + u % 10);
+            u /= 10;
+        } while (u > 0);
+        if (v < 0)
+            *--p = '-';
+        return buf_append(b, p, (size_t)(num + sizeof(num) - p));
+    }
     case JSON_REAL:
         n = jsonout_real(num, sizeof(num), json_real_value(j));
         return n < 0 ? -1 : buf_append(b, num, (size_t)n);
@@ -222,7 +344,8 @@ char *jsonout_dumps(const json_t *json, int indent, size_t *len)
     if (json == NULL || indent < 0 || indent > 8)
         return NULL;
     buf_init(&b, JSONOUT_MAX);
-    if (put_value(&b, json, indent, 0) != 0 || b.data == NULL) {
+    /* Most documents are a few KiB: start there instead of growing from 256 bytes. */
+    if (buf_reserve(&b, 4096) != 0 || put_value(&b, json, indent, 0) != 0 || b.data == NULL) {
         buf_free(&b);
         return NULL;
     }

