@@ -1,6 +1,7 @@
 /* check_jsonout.c - shortest round-trip reals, and output that jansson reads back identically. */
 #include "check_util.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "jsonout.h"
@@ -84,6 +85,69 @@ START_TEST(random_documents_read_back_equal)
 }
 END_TEST
 
+/* The printf-free paths (<= 15 digits, and 16/17 digits via extended precision) must print
+ * exactly what the definition says: the first of %.15g, %.16g, %.17g that reads back. Checked
+ * against that definition on values shaped like the estimator's (products and sums of short
+ * decimals, which carry 16-17 digit noise), short decimals, and random bit patterns. */
+static int reference_real(char *dst, size_t n, double d)
+{
+    int len = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        len = snprintf(dst, n, "%.*g", prec, d);
+        if (strtod(dst, NULL) == d)
+            break;
+    }
+    if (strpbrk(dst, ".eE") == NULL) {
+        memcpy(dst + len, ".0", 3);
+        len += 2;
+    }
+    return len;
+}
+
+START_TEST(fast_real_paths_print_exactly_the_reference_digits)
+{
+    unsigned long long x = 88172645463325252ULL;
+    static const double edge[] = {0.0,    -0.0,   1e-4,  9.999999999999999e-5, 1e15,
+                                  999999999999999.0, 1e15 - 0.125, 123456789012345.6, 0.5,
+                                  46.7 * 0.28 * 2.2, 1.2 * (198.65 + 7.163871232)};
+    char ours[48], ref[48];
+    for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++) {
+        jsonout_real(ours, sizeof(ours), edge[i]);
+        reference_real(ref, sizeof(ref), edge[i]);
+        ck_assert_msg(strcmp(ours, ref) == 0, "%.17g: %s, expected %s", edge[i], ours, ref);
+    }
+    for (int i = 0; i < 150000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        double d;
+        switch (i % 5) {
+        case 0:
+            memcpy(&d, &x, sizeof(d));
+            if (!isfinite(d))
+                continue;
+            break;
+        case 1:
+            d = (double)(x % 100000000) / pow(10, (double)((x >> 40) % 12));
+            break;
+        case 2:
+            d = ((double)(x % 10000) / 100.0) * ((double)((x >> 20) % 1000) / 100.0);
+            break;
+        case 3:
+            d = ((double)(x % 1000) / 10.0) * 1.2 * ((double)((x >> 30) % 100) / 100.0 + 0.1);
+            break;
+        default:
+            d = ((double)(x >> 11) / 9007199254740992.0) * pow(10, (double)((x >> 3) % 20) - 6);
+        }
+        if (x & 1)
+            d = -d;
+        jsonout_real(ours, sizeof(ours), d);
+        reference_real(ref, sizeof(ref), d);
+        ck_assert_msg(strcmp(ours, ref) == 0, "%.17g: %s, expected %s", d, ours, ref);
+    }
+}
+END_TEST
+
 static Suite *jsonout_suite(void)
 {
     Suite *s = suite_create("jsonout");
@@ -92,6 +156,7 @@ static Suite *jsonout_suite(void)
     tcase_add_test(tc, compact_output_matches_jansson_except_for_real_digits);
     tcase_add_test(tc, indented_output_matches_jansson_layout);
     tcase_add_test(tc, random_documents_read_back_equal);
+    tcase_add_test(tc, fast_real_paths_print_exactly_the_reference_digits);
     suite_add_tcase(s, tc);
     return s;
 }
