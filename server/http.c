@@ -263,6 +263,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     const char *outcome = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK      ? "completed"
                           : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
                           : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT    ? "client_abort"
+                          : toe == MHD_REQUEST_TERMINATED_READ_ERROR      ? "client_abort"
                           : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
                                                                           : "error";
     log_request(req->method, req->path, req->status, elapsed_ms(&req->t0), remote, outcome);
