@@ -12,6 +12,12 @@ __asm__(".section .rodata\n"
         ".incbin \"config/azure-gpu-skus.json\"\n"
         ".global vramfit_catalog_end\n"
         "vramfit_catalog_end:\n"
+        ".balign 16\n"
+        ".global vramfit_models_start\n"
+        "vramfit_models_start:\n"
+        ".incbin \"config/models.json\"\n"
+        ".global vramfit_models_end\n"
+        "vramfit_models_end:\n"
         ".previous\n");
 
 extern const char vramfit_catalog_start[];
@@ -21,4 +27,13 @@ const char *embedded_catalog(size_t *len)
 {
     *len = (size_t)(vramfit_catalog_end - vramfit_catalog_start);
     return vramfit_catalog_start;
+}
+
+extern const char vramfit_models_start[];
+extern const char vramfit_models_end[];
+
+const char *embedded_models(size_t *len)
+{
+    *len = (size_t)(vramfit_models_end - vramfit_models_start);
+    return vramfit_models_start;
 }

@@ -1,4 +1,5 @@
-/* arch.h - a transformer's architecture as plain numbers: the input to parameter, KV and fit math. */
+/* arch.h - a transformer's architecture as plain numbers: the input to parameter, KV and fit math.
+ */
 #ifndef VRAMFIT_ARCH_H
 #define VRAMFIT_ARCH_H
 
@@ -22,7 +23,8 @@
 
 /* Attention family. */
 enum arch_attention {
-    ARCH_ATTN_GQA = 0, /* MHA (kv_heads == heads), GQA (1 < kv_heads < heads), MQA (kv_heads == 1) */
+    ARCH_ATTN_GQA =
+        0, /* MHA (kv_heads == heads), GQA (1 < kv_heads < heads), MQA (kv_heads == 1) */
     ARCH_ATTN_MLA = 1, /* multi-head latent attention (DeepSeek-V2/V3) */
 };
 
@@ -40,11 +42,11 @@ enum arch_norm {
 };
 
 /* Hard caps on decoded values (a config comes from a user; the math must not overflow). */
-#define ARCH_MAX_LAYERS 4096
-#define ARCH_MAX_DIM (1LL << 22)    /* hidden, intermediate, head_dim, ranks: 4 Mi */
-#define ARCH_MAX_HEADS 65536
-#define ARCH_MAX_VOCAB (1LL << 24)  /* 16 Mi tokens */
-#define ARCH_MAX_EXPERTS 65536
+#define ARCH_MAX_LAYERS    4096
+#define ARCH_MAX_DIM       (1LL << 22) /* hidden, intermediate, head_dim, ranks: 4 Mi */
+#define ARCH_MAX_HEADS     65536
+#define ARCH_MAX_VOCAB     (1LL << 24) /* 16 Mi tokens */
+#define ARCH_MAX_EXPERTS   65536
 #define ARCH_MAX_POSITIONS (1LL << 26)
 
 struct arch {
@@ -55,17 +57,19 @@ struct arch {
     int64_t hidden;       /* residual width (hidden_size / n_embd / d_model) */
     int64_t vocab;        /* vocabulary rows of the embedding (vocab_size) */
     bool tied_embeddings; /* LM head shares the input embedding (no separate vocab x hidden) */
-    int64_t positions;    /* learned absolute position table rows (GPT-2 n_positions); 0 = RoPE/ALiBi */
+    int64_t
+        positions; /* learned absolute position table rows (GPT-2 n_positions); 0 = RoPE/ALiBi */
 
     /* Attention. */
     enum arch_attention attention;
     int64_t heads;    /* query heads (num_attention_heads) */
     int64_t kv_heads; /* K/V heads (num_key_value_heads; == heads for MHA); MLA: == heads */
-    int64_t head_dim; /* per-head dim for Q/K/V (head_dim or hidden / heads); MLA: qk_nope + qk_rope */
-    bool qkv_bias;    /* biases on the q, k, v projections (qwen2, gpt2, gpt_oss) */
-    bool o_bias;      /* bias on the output projection (gpt2, gpt_oss) */
-    bool qk_norm;     /* per-head RMSNorm on q and k, head_dim weights each (qwen3) */
-    bool attn_sinks;  /* one learned sink logit per query head per layer (gpt_oss) */
+    int64_t
+        head_dim;  /* per-head dim for Q/K/V (head_dim or hidden / heads); MLA: qk_nope + qk_rope */
+    bool qkv_bias; /* biases on the q, k, v projections (qwen2, gpt2, gpt_oss) */
+    bool o_bias;   /* bias on the output projection (gpt2, gpt_oss) */
+    bool qk_norm;  /* per-head RMSNorm on q and k, head_dim weights each (qwen3) */
+    bool attn_sinks; /* one learned sink logit per query head per layer (gpt_oss) */
 
     /* MLA (attention == ARCH_ATTN_MLA); all 0 otherwise. */
     int64_t q_lora_rank;      /* 0 = queries projected directly from hidden (DeepSeek-V2-Lite) */
@@ -80,23 +84,25 @@ struct arch {
     bool mlp_bias;        /* biases on MLP/expert projections (gpt2, gpt_oss experts) */
 
     /* Mixture of experts; n_routed_experts == 0 means dense. */
-    int64_t n_routed_experts;   /* num_local_experts / num_experts / n_routed_experts */
-    int64_t experts_per_token;  /* top-k routed experts per token */
-    int64_t moe_intermediate;   /* width of one routed expert (== intermediate for Mixtral) */
-    int64_t n_shared_experts;   /* always-on shared experts (DeepSeek); 1 for qwen2_moe's shared */
+    int64_t n_routed_experts;    /* num_local_experts / num_experts / n_routed_experts */
+    int64_t experts_per_token;   /* top-k routed experts per token */
+    int64_t moe_intermediate;    /* width of one routed expert (== intermediate for Mixtral) */
+    int64_t n_shared_experts;    /* always-on shared experts (DeepSeek); 1 for qwen2_moe's shared */
     int64_t shared_intermediate; /* width of ONE shared expert (DeepSeek: moe_intermediate) */
-    bool shared_expert_gate;    /* sigmoid Linear(hidden, 1) gate on the shared expert (qwen2_moe) */
-    bool router_bias;           /* router Linear has a bias (gpt_oss) */
-    bool router_score_bias;     /* e_score_correction_bias, n_routed_experts floats (DeepSeek-V3) */
-    int64_t first_k_dense;      /* the first k layers have a dense MLP (first_k_dense_replace) */
-    int64_t moe_layer_freq;     /* after first_k_dense, every n-th layer is MoE (1 = all); >= 1 */
+    bool shared_expert_gate; /* sigmoid Linear(hidden, 1) gate on the shared expert (qwen2_moe) */
+    bool router_bias;        /* router Linear has a bias (gpt_oss) */
+    bool router_score_bias;  /* e_score_correction_bias, n_routed_experts floats (DeepSeek-V3) */
+    int64_t first_k_dense;   /* the first k layers have a dense MLP (first_k_dense_replace) */
+    int64_t moe_layer_freq;  /* after first_k_dense, every n-th layer is MoE (1 = all); >= 1 */
 
     /* Normalisation. */
     enum arch_norm norm;
-    int norms_per_layer; /* 2 for pre-norm blocks, 4 for sandwich norms (gemma2, grok-1), 1 falcon-7b */
+    int norms_per_layer;    /* 2 for pre-norm blocks, 4 for sandwich norms (gemma2, grok-1), 1
+                               falcon-7b */
     bool parallel_attn_mlp; /* attention and MLP read the same input (falcon, gpt-j) */
 
-    /* Sliding-window attention: windowed_layers of the layers keep at most sliding_window tokens. */
+    /* Sliding-window attention: windowed_layers of the layers keep at most sliding_window tokens.
+     */
     int64_t sliding_window;  /* 0 = none */
     int64_t windowed_layers; /* how many layers use the window (gemma2: half, gpt_oss: half) */
 

@@ -148,7 +148,7 @@ static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection
     if (r == NULL)
         return reply_error(srv, conn, req, 404, "not_found", NULL, NULL,
                            "no route %s %.200s; routes: POST /estimate, GET /skus, GET /healthz, "
-                           "GET /readyz",
+                           "GET /readyz, GET /models, GET /models/{name}",
                            method, req->path);
     bool method_ok = strcmp(method, r->method) == 0 ||
                      (strcmp(r->method, "GET") == 0 && strcmp(method, "HEAD") == 0);
@@ -158,13 +158,15 @@ static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection
     if (!r->has_body)
         return MHD_YES;
 
-    const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    const char *ct =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (ct != NULL && !is_json_media_type(ct))
         return reply_error(srv, conn, req, 415, "unsupported_media_type", NULL, NULL,
                            "Content-Type must be application/json, not \"%.80s\" (with curl: -H "
                            "'Content-Type: application/json')",
                            ct);
-    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *cl =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl != NULL) {
         char *end = NULL;
         errno = 0;
@@ -231,6 +233,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         .draining = atomic_load_explicit(&srv->draining, memory_order_relaxed),
         .body = req->body.data ? req->body.data : "",
         .body_len = req->body.len,
+        .path = req->path,
     };
     struct route_reply out = {0, NULL};
     req->route->handler(&ctx, &out);
@@ -254,10 +257,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
             inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, remote,
                       sizeof(remote));
         else if (sa->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-                      remote, sizeof(remote));
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, remote,
+                      sizeof(remote));
     }
-    const char *outcome = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "completed"
+    const char *outcome = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK      ? "completed"
                           : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
                           : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT    ? "client_abort"
                           : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
@@ -279,8 +282,7 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     log_event("warn", "libmicrohttpd", json_pack("{s:s}", "message", msg));
 }
 
-int http_start(const struct http_settings *s, struct http_server **out, char *errbuf,
-               size_t errlen)
+int http_start(const struct http_settings *s, struct http_server **out, char *errbuf, size_t errlen)
 {
     struct sockaddr_storage ss;
     socklen_t sslen;
@@ -317,9 +319,8 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
     /* The logger goes first: MHD prints to stderr for options parsed before it. */
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)s->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
-        mhd_logger, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)s->threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->max_connections,
+        mhd_logger, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned int)s->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->connection_timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, srv, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
