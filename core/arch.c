@@ -425,6 +425,8 @@ int arch_from_hf_config(const json_t *cfg, const char *field_prefix, struct arch
     if (r.rc < 0)
         return r.rc;
     a.tied_embeddings = get_bool(&r, "tie_word_embeddings", fam->tied_default);
+    get_int(&r, "max_position_embeddings|n_positions|max_seq_len", 1, ARCH_MAX_POSITIONS,
+            &a.max_context);
     decode_window(&r, fam, &a);
     if (r.rc < 0)
         return r.rc;
@@ -506,5 +508,7 @@ json_t *arch_to_json(const struct arch *a)
         json_object_set_new(o, "learned_positions", json_integer((json_int_t)a->positions));
     if (a->mtp_layers > 0)
         json_object_set_new(o, "mtp_layers", json_integer((json_int_t)a->mtp_layers));
+    if (a->max_context > 0)
+        json_object_set_new(o, "max_context", json_integer((json_int_t)a->max_context));
     return o;
 }

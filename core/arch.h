@@ -108,6 +108,9 @@ struct arch {
 
     /* Extra blocks stored in the checkpoint but not run per token by default (DeepSeek-V3 MTP). */
     int64_t mtp_layers;
+
+    /* Longest context the model was configured for (max_position_embeddings); 0 = unknown. */
+    int64_t max_context;
 };
 
 /* arch_is_moe - true when the model has routed experts. */

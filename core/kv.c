@@ -31,16 +31,14 @@ double kv_seq_bytes(const struct arch *a, double kv_bytes, int tp, int pp, doubl
     double per = kv_layer_bytes_per_token(a, kv_bytes, tp);
     double windowed = (double)a->windowed_layers;
     double full = (double)a->layers - windowed;
-    double wtok = a->sliding_window > 0 && ctx > (double)a->sliding_window
-                      ? (double)a->sliding_window
-                      : ctx;
+    double wtok =
+        a->sliding_window > 0 && ctx > (double)a->sliding_window ? (double)a->sliding_window : ctx;
     /* Stages get ceil(layers / pp) layers at most; scale both kinds alike. */
     double share = ceil((double)a->layers / pp) / (double)a->layers;
     return share * per * (full * ctx + windowed * wtok);
 }
 
-double kv_max_ctx(const struct arch *a, double kv_bytes, int tp, int pp, double budget,
-                  double cap)
+double kv_max_ctx(const struct arch *a, double kv_bytes, int tp, int pp, double budget, double cap)
 {
     if (budget <= 0 || kv_seq_bytes(a, kv_bytes, tp, pp, 1) > budget)
         return 0;

@@ -27,7 +27,6 @@ double kv_bytes_per_token(const struct arch *a, double kv_bytes, int tp);
 double kv_seq_bytes(const struct arch *a, double kv_bytes, int tp, int pp, double ctx);
 
 /* kv_max_ctx - the longest ctx whose kv_seq_bytes fits in budget bytes (0 if none). */
-double kv_max_ctx(const struct arch *a, double kv_bytes, int tp, int pp, double budget,
-                  double cap);
+double kv_max_ctx(const struct arch *a, double kv_bytes, int tp, int pp, double budget, double cap);
 
 #endif

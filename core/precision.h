@@ -6,7 +6,8 @@
 
 /*
  * precision_bytes - bytes per parameter for a precision name (case-sensitive, as the seed:
- * "fp32", "fp16", "bf16", "int8", "int4"; beyond the seed "fp8", "fp4", "nvfp4", "mxfp4"). Returns 0 and sets *bytes, or -ENOENT.
+ * "fp32", "fp16", "bf16", "int8", "int4"; beyond the seed "fp8", "fp4", "nvfp4", "mxfp4"). Returns
+ * 0 and sets *bytes, or -ENOENT.
  */
 int precision_bytes(const char *name, double *bytes);
 

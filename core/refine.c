@@ -11,12 +11,28 @@
 #include "precision.h"
 
 static const char *const known[] = {
-    "model",          "hf_config",        "attention_heads", "kv_heads",
-    "head_dim",       "kv_lora_rank",     "qk_rope_head_dim", "sliding_window",
-    "windowed_layers", "vocab_size",      "kv_precision",    "bits_per_weight",
-    "engine",         "gpu_memory_utilization", "objective", "vendor",
-    "exclude_partial", "skus",            "region",          "solve",
-    "sku",            NULL,
+    "model",
+    "hf_config",
+    "attention_heads",
+    "kv_heads",
+    "head_dim",
+    "kv_lora_rank",
+    "qk_rope_head_dim",
+    "sliding_window",
+    "windowed_layers",
+    "vocab_size",
+    "kv_precision",
+    "bits_per_weight",
+    "engine",
+    "gpu_memory_utilization",
+    "objective",
+    "vendor",
+    "exclude_partial",
+    "skus",
+    "region",
+    "solve",
+    "sku",
+    NULL,
 };
 
 const char *const *refine_known_fields(void)
@@ -117,10 +133,10 @@ int refine_decode(const json_t *body, const struct models *models, struct refine
         return error_set(err, 400, "conflicting_fields", "hf_config",
                          "give model or hf_config, not both");
     if (has_model || has_cfg) {
-        static const char *const derived[] = {"params_b", "layers", "hidden", "moe_active_ratio",
-                                              "moe_expert_fraction", "attention_heads", "kv_heads",
-                                              "head_dim", "kv_lora_rank", "qk_rope_head_dim",
-                                              "vocab_size", NULL};
+        static const char *const derived[] = {
+            "params_b",        "layers",   "hidden",   "moe_active_ratio", "moe_expert_fraction",
+            "attention_heads", "kv_heads", "head_dim", "kv_lora_rank",     "qk_rope_head_dim",
+            "vocab_size",      NULL};
         for (int i = 0; derived[i]; i++)
             if (present(body, derived[i]))
                 return error_set(err, 400, "conflicting_fields", derived[i],

@@ -8,7 +8,7 @@
 #include "arch.h"
 #include "error.h"
 
-#define REFINE_MAX_SKUS 64
+#define REFINE_MAX_SKUS  64
 #define REFINE_MAX_NODES 64
 
 enum refine_objective { OBJECTIVE_SEED = 0, OBJECTIVE_CHEAPEST, OBJECTIVE_FEWEST_GPUS };
@@ -21,10 +21,10 @@ struct refine {
 
     /* Architecture. */
     enum refine_arch_source arch_source;
-    const char *model;           /* "model" as given */
-    const char *preset_name;     /* canonical preset name when arch_source == ARCH_PRESET */
-    struct arch arch;            /* complete for PRESET/HF_CONFIG; KV-relevant subset for EXPLICIT */
-    bool counted;                /* parameters come from the architecture (PRESET/HF_CONFIG) */
+    const char *model;       /* "model" as given */
+    const char *preset_name; /* canonical preset name when arch_source == ARCH_PRESET */
+    struct arch arch;        /* complete for PRESET/HF_CONFIG; KV-relevant subset for EXPLICIT */
+    bool counted;            /* parameters come from the architecture (PRESET/HF_CONFIG) */
 
     /* Formats. */
     bool has_bits_per_weight;

@@ -21,6 +21,28 @@ static const char *const known_fields[] = {
     "training",
     "moe_active_ratio",
     "moe_expert_fraction",
+    /* Beyond the seed (decoded by refine.c; keep in sync with refine_known_fields()). */
+    "model",
+    "hf_config",
+    "attention_heads",
+    "kv_heads",
+    "head_dim",
+    "kv_lora_rank",
+    "qk_rope_head_dim",
+    "sliding_window",
+    "windowed_layers",
+    "vocab_size",
+    "kv_precision",
+    "bits_per_weight",
+    "engine",
+    "gpu_memory_utilization",
+    "objective",
+    "vendor",
+    "exclude_partial",
+    "skus",
+    "region",
+    "solve",
+    "sku",
     NULL,
 };
 
@@ -47,7 +69,7 @@ int request_decode_estimate(const json_t *body, struct estimate_request *out,
 
     if (!json_is_object(body))
         return error_set(err, 400, "invalid_body", "", "the request body must be a JSON object");
-    if ((rc = fields_reject_unknown(body, "", request_known_fields(), err)) < 0)
+    if ((rc = fields_reject_unknown(body, "", known_fields, err)) < 0)
         return rc;
     if ((rc = refine_decode(body, models_builtin(), &r.refine, err)) < 0)
         return rc;

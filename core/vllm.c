@@ -24,7 +24,8 @@ static const struct {
     {"A100 40GB", 39.50,
      "torch OOM message 'total capacity of 39.50 GiB' on A100 40GB "
      "(github.com/TianheWu/CoSeR/issues/10)"},
-    {"A10 24GB", 22.30, "vLLM logs quoted in the estimator survey, section 19 (A10/A10G 22.30 GiB)"},
+    {"A10 24GB", 22.30,
+     "vLLM logs quoted in the estimator survey, section 19 (A10/A10G 22.30 GiB)"},
     {"T4", 14.56,
      "torch OOM message 'total capacity of 14.56 GiB' on Tesla T4 "
      "(github.com/Zheng-Chong/CatVTON/issues/133)"},
@@ -90,6 +91,21 @@ double vllm_usable_gib(const char *gpu_model, double vram_gb, bool partial, bool
     return vram_gb * UNMEASURED_SHARE;
 }
 
+bool vllm_gpu_supported(const char *gpu_model, bool bf16, const char **why)
+{
+    if (gpu_model == NULL)
+        return true;
+    if (strstr(gpu_model, "M60") || strstr(gpu_model, "MI25")) {
+        *why = "vLLM needs CUDA compute capability 7.0+ or a supported ROCm GPU";
+        return false;
+    }
+    if (bf16 && (strstr(gpu_model, "T4") || strstr(gpu_model, "V100"))) {
+        *why = "bf16 needs compute capability 8.0+ (T4/V100 run fp16)";
+        return false;
+    }
+    return true;
+}
+
 double vllm_activation_gib(const struct arch *a, bool *measured, const char **source)
 {
     const struct vllm_constant *c = constant(a->model_type);
@@ -142,7 +158,8 @@ void vllm_fit(const struct vllm_fit_in *in, struct vllm_fit *out)
         f.kv_tokens = floor(f.kv_pool / per_token);
         f.max_concurrency = f.kv_pool / seq;
         f.max_batch = floor(f.max_concurrency);
-        f.max_ctx = kv_max_ctx(a, in->kv_bytes, tp, pp, f.kv_pool / in->batch, 16777216.0);
+        double cap = a->max_context > 0 ? (double)a->max_context : 16777216.0;
+        f.max_ctx = kv_max_ctx(a, in->kv_bytes, tp, pp, f.kv_pool / in->batch, cap);
     }
     bool graphs_fit = in->usable_gib * GIB * (1 - in->util) >= f.cuda_graphs;
     f.fits = f.kv_pool > 0 && f.kv_needed <= f.kv_pool && graphs_fit;

@@ -1,4 +1,5 @@
-/* vllm.h - per-GPU memory fit the way vLLM allocates it: weights, activations, overhead, KV pool. */
+/* vllm.h - per-GPU memory fit the way vLLM allocates it: weights, activations, overhead, KV pool.
+ */
 #ifndef VRAMFIT_VLLM_H
 #define VRAMFIT_VLLM_H
 
@@ -7,7 +8,7 @@
 #include "arch.h"
 
 #define VLLM_DEFAULT_UTILIZATION 0.90
-#define GIB (1024.0 * 1024.0 * 1024.0)
+#define GIB                      (1024.0 * 1024.0 * 1024.0)
 
 /* A measured constant with where it was measured. */
 struct vllm_constant {
@@ -24,10 +25,18 @@ struct vllm_constant {
 double vllm_usable_gib(const char *gpu_model, double vram_gb, bool partial, bool *measured,
                        const char **source);
 
+/*
+ * vllm_gpu_supported - whether vLLM runs on this GPU model with weights/activations of
+ * `bytes_per_param` (fp16/bf16 = 2): vLLM needs compute capability >= 7.0 (no Maxwell M60, no
+ * MI25), and bf16 needs >= 8.0 (T4 and V100 must use fp16). *why explains a refusal (static).
+ */
+bool vllm_gpu_supported(const char *gpu_model, bool bf16, const char **why);
+
 /* vllm_activation_gib - peak activation of vLLM's profiling run for this model_type (measured). */
 double vllm_activation_gib(const struct arch *a, bool *measured, const char **source);
 
-/* vllm_non_torch_gib - CUDA context, cuBLAS workspaces and NCCL buffers per GPU for TP degree tp. */
+/* vllm_non_torch_gib - CUDA context, cuBLAS workspaces and NCCL buffers per GPU for TP degree tp.
+ */
 double vllm_non_torch_gib(int tp);
 
 /* vllm_cuda_graph_gib - CUDA-graph pool (allocated after the KV cache is sized). */
@@ -53,10 +62,10 @@ struct vllm_fit {
     double weights;    /* weight_bytes / (tp x pp) */
     double activation; /* profiling-run peak */
     double non_torch;
-    double cuda_graphs; /* must fit in usable x (1 - util), not taken from the pool */
-    double kv_pool;     /* budget - weights - activation - non_torch (may be < 0) */
-    double kv_needed;   /* batch x one sequence of ctx tokens */
-    double kv_tokens;   /* pool / bytes per token (full-attention layers) */
+    double cuda_graphs;     /* must fit in usable x (1 - util), not taken from the pool */
+    double kv_pool;         /* budget - weights - activation - non_torch (may be < 0) */
+    double kv_needed;       /* batch x one sequence of ctx tokens */
+    double kv_tokens;       /* pool / bytes per token (full-attention layers) */
     double max_concurrency; /* pool / one sequence of ctx tokens */
     double max_ctx;         /* longest context for `batch` sequences */
     double max_batch;       /* floor(max_concurrency) */
