@@ -97,9 +97,9 @@ START_TEST(qwen2_window_only_with_use_sliding_window)
     struct arch a;
     struct error_info err;
 #define QWEN2_BASE                                                                                 \
-    "{\"model_type\": \"qwen2\", \"num_hidden_layers\": 28, \"hidden_size\": 3584, "                  \
-    "\"num_attention_heads\": 28, \"num_key_value_heads\": 4, \"intermediate_size\": 18944, "       \
-    "\"vocab_size\": 152064, \"sliding_window\": 4096, \"max_window_layers\": 20, "                 \
+    "{\"model_type\": \"qwen2\", \"num_hidden_layers\": 28, \"hidden_size\": 3584, "               \
+    "\"num_attention_heads\": 28, \"num_key_value_heads\": 4, \"intermediate_size\": 18944, "      \
+    "\"vocab_size\": 152064, \"sliding_window\": 4096, \"max_window_layers\": 20, "                \
     "\"use_sliding_window\": %s}"
     char buf[512];
     snprintf(buf, sizeof(buf), QWEN2_BASE, "false");
@@ -129,9 +129,10 @@ START_TEST(presets_cover_the_fixture_and_the_seed_models)
     const struct models *m = presets_builtin();
     ck_assert_msg(m != NULL, "%s", presets_error());
     ck_assert_int_ge(models_count(m), 24);
-    const char *names[] = {"mixtral-8x7b", "MIXTRAL-8X7B",         "deepseek-v3",
-                           "deepseek-r1",  "llama-3.1-8b",         "qwen1.5-moe-a2.7b",
-                           "gpt-oss-20b",  "mistralai/Mixtral-8x7B-v0.1", "Qwen/Qwen3-30B-A3B"};
+    const char *names[] = {
+        "mixtral-8x7b",      "MIXTRAL-8X7B",      "deepseek-v3", "deepseek-r1",
+        "llama-3.1-8b",      "qwen1.5-moe-a2.7b", "gpt-oss-20b", "mistralai/Mixtral-8x7B-v0.1",
+        "Qwen/Qwen3-30B-A3B"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         ck_assert_msg(models_find(m, names[i]) != NULL, "no preset %s", names[i]);
     ck_assert(models_find(m, "mixtral") == NULL);

@@ -151,8 +151,8 @@ START_TEST(every_config_matches_its_official_count)
     ck_assert_msg(rel <= tol || rounded, "%s (%d): counted %.6g, official %.6g (%.2f%%)", e->name,
                   (int)e->conv, got, want, rel * 100);
     if (e->conv == NOMINAL)
-        ck_assert_msg(fabs(got - want) < e->quantum / 2, "%s: %.4g does not round to %.4g",
-                      e->name, got, want);
+        ck_assert_msg(fabs(got - want) < e->quantum / 2, "%s: %.4g does not round to %.4g", e->name,
+                      got, want);
 }
 END_TEST
 

@@ -1,4 +1,5 @@
-/* check_refined.c - POST /estimate beyond the seed, end to end over HTTP (presets, vLLM, choice). */
+/* check_refined.c - POST /estimate beyond the seed, end to end over HTTP (presets, vLLM, choice).
+ */
 #include "check_util.h"
 
 #include <jansson.h>
@@ -25,9 +26,9 @@ static void stop(void)
 static json_t *post(const char *body, long *status)
 {
     struct http_result r;
-    ck_assert_int_eq(testhttp(srv.port, "POST", "/estimate", "application/json", body,
-                              strlen(body), NULL, &r),
-                     0);
+    ck_assert_int_eq(
+        testhttp(srv.port, "POST", "/estimate", "application/json", body, strlen(body), NULL, &r),
+        0);
     *status = r.status;
     json_error_t je;
     json_t *j = json_loads(r.body, 0, &je);
@@ -190,8 +191,7 @@ START_TEST(unknown_model_is_404_and_unknown_config_is_422)
     json_t *r = post("{\"model\":\"llama-9\",\"ctx\":4096,\"precision\":\"bf16\"}", &st);
     ck_assert_int_eq(st, 404);
     json_decref(r);
-    r = post("{\"hf_config\":{\"model_type\":\"rwkv\"},\"ctx\":4096,\"precision\":\"bf16\"}",
-             &st);
+    r = post("{\"hf_config\":{\"model_type\":\"rwkv\"},\"ctx\":4096,\"precision\":\"bf16\"}", &st);
     ck_assert_int_eq(st, 422);
     ck_assert_str_eq(str(json_object_get(r, "error"), "field"), "hf_config.model_type");
     json_decref(r);
@@ -249,9 +249,10 @@ END_TEST
 START_TEST(solve_max_ctx_for_a_given_sku)
 {
     long st;
-    json_t *r = post("{\"model\":\"llama-3.1-8b\",\"ctx\":8192,\"batch\":16,\"precision\":\"bf16\","
-                     "\"engine\":\"vllm\",\"solve\":\"max_ctx\",\"sku\":\"Standard_NC24ads_A100_v4\"}",
-                     &st);
+    json_t *r =
+        post("{\"model\":\"llama-3.1-8b\",\"ctx\":8192,\"batch\":16,\"precision\":\"bf16\","
+             "\"engine\":\"vllm\",\"solve\":\"max_ctx\",\"sku\":\"Standard_NC24ads_A100_v4\"}",
+             &st);
     ck_assert_int_eq(st, 200);
     const json_t *s = json_object_get(r, "solution");
     ck_assert_int_eq((int)num(s, "tensor_parallel"), 1);

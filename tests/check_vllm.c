@@ -104,8 +104,8 @@ START_TEST(kv_pool_within_5_percent_of_every_measured_run)
         ck_assert_msg(fabs(got - want) / want <= 0.05, "%s: KV pool %.3f GiB, measured %.3f", name,
                       got, want);
         double tok = num(run, "kv_tokens");
-        ck_assert_msg(fabs(f.kv_tokens - tok) / tok <= 0.05, "%s: %.0f tokens, measured %.0f",
-                      name, f.kv_tokens, tok);
+        ck_assert_msg(fabs(f.kv_tokens - tok) / tok <= 0.05, "%s: %.0f tokens, measured %.0f", name,
+                      f.kv_tokens, tok);
         ck_assert(f.fits);
         checked++;
     }
@@ -139,7 +139,7 @@ START_TEST(tensor_parallel_rules)
     ck_assert(vllm_tp_valid(llama, 8));
     ck_assert(vllm_tp_valid(llama, 16));  /* 16 > 8 KV heads: vLLM replicates them */
     ck_assert(!vllm_tp_valid(llama, 64)); /* 32 query heads */
-    ck_assert(!vllm_tp_valid(llama, 3));          /* not a power of two */
+    ck_assert(!vllm_tp_valid(llama, 3));  /* not a power of two */
     const struct arch *gpt2 = &models_find(m, "gpt2")->arch;
     ck_assert(!vllm_tp_valid(gpt2, 2)); /* vocab 50257 is odd */
     const struct arch *qwen = &models_find(m, "qwen2-7b")->arch;
