@@ -99,6 +99,11 @@ bool vllm_gpu_supported(const char *gpu_model, bool bf16, const char **why)
         *why = "vLLM needs CUDA compute capability 7.0+ or a supported ROCm GPU";
         return false;
     }
+    if (strstr(gpu_model, "V620")) {
+        *why =
+            "vLLM's ROCm build targets CDNA (MI200/MI300) and RDNA3; the V620 is RDNA2 (gfx1030)";
+        return false;
+    }
     if (bf16 && (strstr(gpu_model, "T4") || strstr(gpu_model, "V100"))) {
         *why = "bf16 needs compute capability 8.0+ (T4/V100 run fp16)";
         return false;

@@ -27,8 +27,9 @@ double vllm_usable_gib(const char *gpu_model, double vram_gb, bool partial, bool
 
 /*
  * vllm_gpu_supported - whether vLLM runs on this GPU model with weights/activations of
- * `bytes_per_param` (fp16/bf16 = 2): vLLM needs compute capability >= 7.0 (no Maxwell M60, no
- * MI25), and bf16 needs >= 8.0 (T4 and V100 must use fp16). *why explains a refusal (static).
+ * bf16 or not: vLLM needs CUDA compute capability >= 7.0 (no Maxwell M60) or a ROCm target it
+ * builds for (no MI25, no RDNA2 V620), and bf16 needs >= 8.0 (T4 and V100 must use fp16). *why
+ * explains a refusal (static).
  */
 bool vllm_gpu_supported(const char *gpu_model, bool bf16, const char **why);
 

@@ -290,6 +290,74 @@ START_TEST(filters_restrict_the_candidates)
 }
 END_TEST
 
+START_TEST(explicit_seed_objective_matches_the_seed_answer)
+{
+    long st;
+    const char *seed = "{\"params_b\":70,\"layers\":80,\"hidden\":8192,\"ctx\":8192,"
+                       "\"precision\":\"fp16\"";
+    char a[256], b[256];
+    snprintf(a, sizeof(a), "%s}", seed);
+    snprintf(b, sizeof(b), "%s,\"objective\":\"seed\"}", seed);
+    json_t *ra = post(a, &st), *rb = post(b, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_rel(num(rb, "total_gb"), num(ra, "total_gb"), 0);
+    ck_assert_int_eq((int)num(rb, "gpus"), (int)num(ra, "gpus"));
+    ck_assert_str_eq(str(json_object_get(rb, "sku"), "sku"),
+                     str(json_object_get(ra, "sku"), "sku"));
+    ck_assert(json_array_size(json_object_get(rb, "candidates")) >= 1);
+    json_decref(ra);
+    json_decref(rb);
+}
+END_TEST
+
+START_TEST(fewest_gpus_ranks_by_gpu_count)
+{
+    long st;
+    json_t *r = post("{\"model\":\"llama-3-70b\",\"ctx\":8192,\"precision\":\"fp8\","
+                     "\"engine\":\"vllm\",\"objective\":\"fewest_gpus\"}",
+                     &st);
+    ck_assert_int_eq(st, 200);
+    /* 70.6 GB of fp8 weights: one A100 80GB still holds it with a 3.7 GB KV pool (79.35 GiB x 0.9
+     * - 70.55 GB - 2.12 - 0.29), enough for one 8K sequence (2.68 GB). */
+    ck_assert_int_eq((int)num(r, "gpus"), 1);
+    const json_t *g = json_object_get(r, "per_gpu");
+    ck_assert(num(g, "kv_pool_gb") >= num(g, "kv_needed_gb"));
+    ck_assert_rel(num(g, "kv_needed_gb"), 327680.0 * 8192 / 1e9, 1e-12);
+    /* ranked by GPUs x nodes, fewest first (A100 40GB sizes need 4) */
+    const json_t *c = json_object_get(r, "candidates");
+    int prev = 0;
+    for (size_t i = 0; i < json_array_size(c); i++) {
+        const json_t *e = json_array_get(c, i);
+        int n = (int)num(e, "gpus") * (int)num(e, "nodes");
+        ck_assert_int_ge(n, prev);
+        prev = n;
+    }
+    ck_assert_int_gt(prev, 1);
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(cheapest_in_a_region_without_prices_is_422)
+{
+    long st;
+    json_t *r = post("{\"model\":\"deepseek-r1\",\"ctx\":8192,\"precision\":\"fp8\","
+                     "\"engine\":\"vllm\",\"objective\":\"cheapest\"}",
+                     &st);
+    /* The fitting sizes (H200, MI300X, GB200/GB300) have no price in the snapshot. */
+    ck_assert_int_eq(st, 422);
+    ck_assert_str_eq(str(json_object_get(r, "error"), "code"), "no_prices");
+    json_decref(r);
+    r = post("{\"model\":\"llama-3.1-8b\",\"ctx\":8192,\"precision\":\"bf16\","
+             "\"engine\":\"vllm\",\"objective\":\"cheapest\",\"region\":\"eastus2\"}",
+             &st);
+    ck_assert_int_eq(st, 200);
+    /* eastus2 in the snapshot: V620 sizes (no vLLM) and the confidential H100 NVL at $6.98/h */
+    ck_assert_str_eq(str(json_object_get(r, "sku"), "sku"), "Standard_NCC40ads_H100_v5");
+    ck_assert_rel(num(r, "price_per_hour"), 6.98, 1e-12);
+    json_decref(r);
+}
+END_TEST
+
 START_TEST(models_routes_list_and_show_presets)
 {
     long st;
@@ -326,6 +394,9 @@ Suite *refined_suite(void)
     tcase_add_test(tc, nothing_fits_one_vm_proposes_nodes);
     tcase_add_test(tc, solve_max_ctx_for_a_given_sku);
     tcase_add_test(tc, filters_restrict_the_candidates);
+    tcase_add_test(tc, explicit_seed_objective_matches_the_seed_answer);
+    tcase_add_test(tc, fewest_gpus_ranks_by_gpu_count);
+    tcase_add_test(tc, cheapest_in_a_region_without_prices_is_422);
     tcase_add_test(tc, models_routes_list_and_show_presets);
     suite_add_tcase(s, tc);
     return s;
