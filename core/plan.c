@@ -177,6 +177,31 @@ static void engine_assumptions(struct plan *p, const struct pick_candidate *c)
                c->tp, c->nodes);
 }
 
+/* The inputs the answer used, defaults filled in (the seed-mode "input" echo, extended). */
+static json_t *input_json(const struct plan *p)
+{
+    const struct estimate_request *q = p->req;
+    json_t *in = json_pack("{s:f, s:f, s:f, s:I, s:I, s:s, s:f, s:b}", "params_b",
+                           p->r->counted ? p->params.total / 1e9 : q->in.params_b, "layers",
+                           q->in.layers, "hidden", q->in.hidden, "ctx", (json_int_t)q->in.ctx,
+                           "batch", (json_int_t)q->in.batch, "precision", q->precision,
+                           "bytes_per_param", q->in.bytes, "training", q->in.training);
+    if (in == NULL)
+        return NULL;
+    if (p->r->preset_name)
+        json_object_set_new(in, "model", json_string(p->r->preset_name));
+    json_object_set_new(in, "kv_precision",
+                        json_string(p->r->has_kv_precision  ? p->r->kv_precision
+                                    : p->kv_elem_bytes == 4 ? "fp32"
+                                    : p->kv_elem_bytes == 2 ? "16-bit"
+                                                            : q->precision));
+    if (p->r->engine_vllm) {
+        json_object_set_new(in, "engine", json_string("vllm"));
+        json_object_set_new(in, "gpu_memory_utilization", json_real(p->r->util));
+    }
+    return in;
+}
+
 static int solve(struct plan *p, const struct catalog *cat, const char *today,
                  const struct pick_in *pin, json_t *resp, struct error_info *err)
 {
@@ -356,6 +381,7 @@ int plan_estimate(const struct catalog *cat, const char *today, const struct est
     }
 
 finish:
+    json_object_set_new(resp, "input", input_json(&p));
     json_object_set(resp, "assumptions", p.assumptions);
     *out = resp;
     resp = NULL;
