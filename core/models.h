@@ -35,7 +35,10 @@ int models_load(const char *data, size_t len, struct models **out, struct error_
 /* models_free - frees a registry. Accepts NULL. */
 void models_free(struct models *m);
 
+/* models_count - number of presets (0 for NULL). */
 size_t models_count(const struct models *m);
+
+/* models_at - the i-th preset in document order, or NULL past the end. Borrowed from m. */
 const struct model_preset *models_at(const struct models *m, size_t i);
 
 /* models_find_in - true when preset i is called name (name or alias, ASCII case ignored). */

@@ -246,6 +246,28 @@ START_TEST(nothing_fits_one_vm_proposes_nodes)
 }
 END_TEST
 
+START_TEST(without_an_engine_nodes_split_total_gb_over_infiniband_vms)
+{
+    long st;
+    /* 3000B fp16 = 6000 GB x 1.2: no single VM (largest: 4 x 288 GB GB300, 8 x 192 GB MI300X) */
+    json_t *r = post("{\"params_b\":3000,\"layers\":120,\"hidden\":16384,\"ctx\":4096,"
+                     "\"precision\":\"fp16\",\"objective\":\"fewest_gpus\"}",
+                     &st);
+    ck_assert_int_eq(st, 200);
+    double total = num(r, "total_gb");
+    int nodes = (int)num(r, "nodes"), gpus = (int)num(r, "gpus");
+    const json_t *sku = json_object_get(r, "sku");
+    ck_assert(json_is_true(json_object_get(sku, "infiniband")));
+    ck_assert_int_gt(nodes, 1);
+    /* the fewest nodes that hold total_gb, and one node fewer would not */
+    double per_node = gpus * num(sku, "vram_gb");
+    ck_assert(nodes * per_node >= total);
+    ck_assert((nodes - 1) * per_node < total);
+    ck_assert(assumes(r, "nothing fits one VM"));
+    json_decref(r);
+}
+END_TEST
+
 START_TEST(solve_max_ctx_for_a_given_sku)
 {
     long st;
@@ -392,6 +414,7 @@ Suite *refined_suite(void)
     tcase_add_test(tc, hf_config_counts_parameters);
     tcase_add_test(tc, deepseek_v3_bf16_needs_several_infiniband_nodes);
     tcase_add_test(tc, nothing_fits_one_vm_proposes_nodes);
+    tcase_add_test(tc, without_an_engine_nodes_split_total_gb_over_infiniband_vms);
     tcase_add_test(tc, solve_max_ctx_for_a_given_sku);
     tcase_add_test(tc, filters_restrict_the_candidates);
     tcase_add_test(tc, explicit_seed_objective_matches_the_seed_answer);
