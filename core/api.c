@@ -7,6 +7,7 @@
 
 #include "choose.h"
 #include "estimate.h"
+#include "plan.h"
 #include "request.h"
 
 int api_parse_body(const char *data, size_t len, json_t **out, struct error_info *err)
@@ -56,6 +57,9 @@ int api_estimate(const struct catalog *cat, const char *today, const json_t *bod
     int rc = request_decode_estimate(body, &req, err);
     if (rc < 0)
         return rc;
+    /* Fields beyond the seed switch the refinements on; seed-only requests never reach plan. */
+    if (req.refine.any)
+        return plan_estimate(cat, today, &req, out, err);
 
     estimate_seed(&req.in, &res);
     choose_seed(cat, res.total_gb, today, &ch);

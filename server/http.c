@@ -149,7 +149,7 @@ static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection
     if (r == NULL)
         return reply_error(srv, conn, req, 404, "not_found", NULL, NULL,
                            "no route %s %.200s; routes: POST /estimate, GET /skus, GET /healthz, "
-                           "GET /readyz",
+                           "GET /readyz, GET /models, GET /models/{name}",
                            method, req->path);
     bool method_ok = strcmp(method, r->method) == 0 ||
                      (strcmp(r->method, "GET") == 0 && strcmp(method, "HEAD") == 0);
@@ -234,6 +234,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         .draining = atomic_load_explicit(&srv->draining, memory_order_relaxed),
         .body = req->body.data ? req->body.data : "",
         .body_len = req->body.len,
+        .path = req->path,
     };
     struct route_reply out = {0, NULL};
     req->route->handler(&ctx, &out);
