@@ -26,10 +26,8 @@ struct training_request {
     bool lora_rank_defaulted;    /* 16 */
     bool lora_targets_defaulted; /* every attention and MLP projection */
     bool compute_defaulted_bf16; /* int8/int4 precision: activations and adapters in bf16 */
-    char grad_precision[8];
-    char tp_field[32];
-        /* where tensor_parallel came from ("training.tensor_parallel" or top) */ /* "bf16", "fp16",
-                                                                                     "fp32" */
+    char grad_precision[8];      /* "bf16", "fp16", "fp32" */
+    char tp_field[32];           /* where tensor_parallel came from, for errors */
 };
 
 /*
