@@ -70,8 +70,8 @@ int fields_number(const json_t *obj, const char *prefix, const char *key, double
                      min_exclusive ? ">" : ">=", lo, hi);
 }
 
-int fields_int(const json_t *obj, const char *prefix, const char *key, long long min,
-               long long max, long long *out, bool *present, struct error_info *err)
+int fields_int(const json_t *obj, const char *prefix, const char *key, long long min, long long max,
+               long long *out, bool *present, struct error_info *err)
 {
     char path[128];
     const json_t *v = json_object_get(obj, key);
@@ -87,8 +87,8 @@ int fields_int(const json_t *obj, const char *prefix, const char *key, long long
         double d = json_real_value(v);
         if (!isfinite(d) || d != floor(d))
             return error_set(err, 400, "invalid_type", path,
-                             "%s must be an integer between %lld and %lld, not a fraction", path, min,
-                             max);
+                             "%s must be an integer between %lld and %lld, not a fraction", path,
+                             min, max);
         if (d < (double)min || d > (double)max)
             return error_set(err, 400, "out_of_range", path,
                              "%s must be an integer between %lld and %lld", path, min, max);
@@ -99,8 +99,8 @@ int fields_int(const json_t *obj, const char *prefix, const char *key, long long
                          type_name(v));
     }
     if (x < min || x > max)
-        return error_set(err, 400, "out_of_range", path, "%s must be an integer between %lld and %lld",
-                         path, min, max);
+        return error_set(err, 400, "out_of_range", path,
+                         "%s must be an integer between %lld and %lld", path, min, max);
     *out = x;
     if (present)
         *present = true;
@@ -175,25 +175,33 @@ static size_t edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
-const char *fields_closest(const char *key, const char *const *known)
+static const char *closest_in(const char *key, const char *const *const *lists)
 {
     size_t limit = strlen(key) / 3;
     if (limit < 2)
         limit = 2;
     const char *best = NULL;
     size_t best_d = limit + 1;
-    for (size_t i = 0; known[i] != NULL; i++) {
-        size_t d = edit_distance(key, known[i]);
-        if (d < best_d) {
-            best_d = d;
-            best = known[i];
+    for (size_t l = 0; lists[l] != NULL; l++) {
+        for (size_t i = 0; lists[l][i] != NULL; i++) {
+            size_t d = edit_distance(key, lists[l][i]);
+            if (d < best_d) {
+                best_d = d;
+                best = lists[l][i];
+            }
         }
     }
     return best;
 }
 
-int fields_reject_unknown(const json_t *obj, const char *prefix, const char *const *known,
-                          struct error_info *err)
+const char *fields_closest(const char *key, const char *const *known)
+{
+    const char *const *lists[] = {known, NULL};
+    return closest_in(key, lists);
+}
+
+int fields_reject_unknown_in(const json_t *obj, const char *prefix, const char *const *const *lists,
+                             struct error_info *err)
 {
     const char *key;
     const json_t *val;
@@ -201,13 +209,14 @@ int fields_reject_unknown(const json_t *obj, const char *prefix, const char *con
     {
         (void)val;
         bool ok = false;
-        for (size_t i = 0; known[i] != NULL && !ok; i++)
-            ok = strcmp(key, known[i]) == 0;
+        for (size_t l = 0; lists[l] != NULL && !ok; l++)
+            for (size_t i = 0; lists[l][i] != NULL && !ok; i++)
+                ok = strcmp(key, lists[l][i]) == 0;
         if (ok)
             continue;
         char path[128];
         snprintf(path, sizeof(path), "%s%.100s", prefix ? prefix : "", key);
-        const char *hint = fields_closest(key, known);
+        const char *hint = closest_in(key, lists);
         if (hint)
             return error_set(err, 400, "unknown_field", path,
                              "%s is not a known field (did you mean \"%s%s\"?)", path,
@@ -215,4 +224,11 @@ int fields_reject_unknown(const json_t *obj, const char *prefix, const char *con
         return error_set(err, 400, "unknown_field", path, "%s is not a known field", path);
     }
     return 0;
+}
+
+int fields_reject_unknown(const json_t *obj, const char *prefix, const char *const *known,
+                          struct error_info *err)
+{
+    const char *const *lists[] = {known, NULL};
+    return fields_reject_unknown_in(obj, prefix, lists, err);
 }

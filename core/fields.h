@@ -21,8 +21,8 @@ int fields_number(const json_t *obj, const char *prefix, const char *key, double
                   bool min_exclusive, double *out, bool *present, struct error_info *err);
 
 /* An integer in [min, max]. A JSON real is accepted only when it has no fractional part. */
-int fields_int(const json_t *obj, const char *prefix, const char *key, long long min,
-               long long max, long long *out, bool *present, struct error_info *err);
+int fields_int(const json_t *obj, const char *prefix, const char *key, long long min, long long max,
+               long long *out, bool *present, struct error_info *err);
 
 /* true or false (not 0/1, not "true"). */
 int fields_bool(const json_t *obj, const char *prefix, const char *key, bool *out, bool *present,
@@ -52,6 +52,13 @@ static inline json_t *fields_mutable(const json_t *j)
     } u = {j};
     return u.m;
 }
+
+/*
+ * fields_reject_unknown_in - as fields_reject_unknown, with the accepted names spread over several
+ * NULL-terminated lists (lists itself ends with NULL), so each module keeps its own field table.
+ */
+int fields_reject_unknown_in(const json_t *obj, const char *prefix, const char *const *const *lists,
+                             struct error_info *err);
 
 /* fields_closest - the known key nearest to key within a small edit distance, or NULL. */
 const char *fields_closest(const char *key, const char *const *known);

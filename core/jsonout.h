@@ -1,4 +1,5 @@
-/* jsonout.h - JSON serialization with shortest round-trip reals (198.65, not 198.65000000000001). */
+/* jsonout.h - JSON serialization with shortest round-trip reals (198.65, not 198.65000000000001).
+ */
 #ifndef VRAMFIT_JSONOUT_H
 #define VRAMFIT_JSONOUT_H
 

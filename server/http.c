@@ -306,7 +306,7 @@ static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection
     if (r == NULL)
         return reply_error(srv, conn, req, 404, "not_found", NULL, NULL,
                            "no route %s %.200s; routes: POST /estimate, GET /skus, GET /healthz, "
-                           "GET /readyz",
+                           "GET /readyz, GET /models, GET /models/{name}",
                            method, req->path);
     bool method_ok = strcmp(method, r->method) == 0 ||
                      (strcmp(r->method, "GET") == 0 && strcmp(method, "HEAD") == 0);
@@ -316,13 +316,15 @@ static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection
     if (!r->has_body)
         return MHD_YES;
 
-    const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    const char *ct =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (ct != NULL && !is_json_media_type(ct))
         return reply_error(srv, conn, req, 415, "unsupported_media_type", NULL, NULL,
                            "Content-Type must be application/json, not \"%.80s\" (with curl: -H "
                            "'Content-Type: application/json')",
                            ct);
-    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *cl =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl != NULL) {
         char *end = NULL;
         errno = 0;
@@ -393,6 +395,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         .body = req->body.data ? req->body.data : "",
         .body_len = req->body.len,
         .skus_cache = srv->skus_cache,
+        .path = req->path,
     };
     struct route_reply out = {0};
     req->route->handler(&ctx, &out);
@@ -421,14 +424,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
             inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, remote,
                       sizeof(remote));
         else if (sa->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-                      remote, sizeof(remote));
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, remote,
+                      sizeof(remote));
     }
-    const char *outcome = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "completed"
+    const char *outcome = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK      ? "completed"
                           : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
                           : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT    ? "client_abort"
-                          /* "client closed connection before sending full request" */
-                          : toe == MHD_REQUEST_TERMINATED_READ_ERROR ? "client_abort"
+                          : toe == MHD_REQUEST_TERMINATED_READ_ERROR      ? "client_abort"
                           : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
                                                                           : "error";
     log_request(req->method, req->path, req->status, elapsed_ms(&req->t0), remote, outcome);
@@ -437,13 +439,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     *req_cls = NULL;
 }
 
-static void mhd_logger(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
-
+/* MHD hands us its own printf format; it is a trusted literal inside libmicrohttpd. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
     char msg[512];
     vsnprintf(msg, sizeof(msg), fmt, ap);
+#pragma GCC diagnostic pop
     size_t n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
@@ -451,8 +455,7 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     log_event("warn", "libmicrohttpd", json_pack("{s:s}", "message", msg));
 }
 
-int http_start(const struct http_settings *s, struct http_server **out, char *errbuf,
-               size_t errlen)
+int http_start(const struct http_settings *s, struct http_server **out, char *errbuf, size_t errlen)
 {
     struct sockaddr_storage ss;
     socklen_t sslen;
@@ -499,9 +502,8 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
      * share the port silently instead of failing to start. */
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)s->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
-        mhd_logger, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)s->threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->max_connections,
+        mhd_logger, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned int)s->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->connection_timeout,
         /* Per-connection pool for headers and I/O buffers (bodies go to our own buffer). MHD
          * zeroes it for every request: 64 KiB cost a 64 KiB memset per request (6% of CPU under

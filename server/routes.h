@@ -18,6 +18,7 @@ struct route_ctx {
     size_t body_len;
     const char *query_pretty; /* unused for now; reserved for ?pretty */
     struct bodycache *skus_cache; /* GET /skus bodies per (snapshot, date) */
+    const char *path;         /* the request path (for routes that take a path parameter) */
 };
 
 /*
@@ -41,9 +42,10 @@ struct route {
     const char *method; /* the one method served; GET routes also answer HEAD */
     bool has_body;      /* expects a JSON request body (Content-Type and size checks apply) */
     route_handler handler;
+    bool prefix; /* path ends with '/' and matches any one further segment ("/models/{name}") */
 };
 
-/* routes_find - the route for an exact path, or NULL (404). */
+/* routes_find - the route for an exact path (or a prefix route's one-segment child), or NULL. */
 const struct route *routes_find(const char *path);
 
 /* routes_allow - the Allow header value for a route ("POST" or "GET, HEAD"). */

@@ -1,4 +1,5 @@
-/* check_http.c - integration: the real binary on an ephemeral port, every route and error status. */
+/* check_http.c - integration: the real binary on an ephemeral port, every route and error status.
+ */
 #include "check_util.h"
 
 #include <jansson.h>
@@ -13,9 +14,10 @@
 #include "testsrv.h"
 
 #define SEED_BODY                                                                                  \
-    "{\"params_b\":685,\"layers\":61,\"hidden\":7168,\"ctx\":4096,\"precision\":\"fp16\","        \
+    "{\"params_b\":685,\"layers\":61,\"hidden\":7168,\"ctx\":4096,\"precision\":\"fp16\","         \
     "\"moe_active_ratio\":0.05}"
-#define DENSE_BODY "{\"params_b\":7,\"layers\":32,\"hidden\":4096,\"ctx\":4096,\"precision\":\"fp16\"}"
+#define DENSE_BODY                                                                                 \
+    "{\"params_b\":7,\"layers\":32,\"hidden\":4096,\"ctx\":4096,\"precision\":\"fp16\"}"
 
 static struct testsrv srv;
 
@@ -34,9 +36,9 @@ static void stop_default(void)
 static json_t *post_json(const char *body, long expect_status)
 {
     struct http_result r;
-    ck_assert_int_eq(testhttp(srv.port, "POST", "/estimate", "application/json", body, strlen(body),
-                              NULL, &r),
-                     0);
+    ck_assert_int_eq(
+        testhttp(srv.port, "POST", "/estimate", "application/json", body, strlen(body), NULL, &r),
+        0);
     ck_assert_msg(r.status == expect_status, "status %ld, body %s", r.status, r.body);
     json_error_t jerr;
     json_t *j = json_loads(r.body, 0, &jerr);
@@ -219,16 +221,14 @@ START_TEST(body_over_64k_gets_413_and_exactly_64k_is_accepted)
 {
     struct http_result r;
     char *b = big_body(64 * 1024);
-    ck_assert_int_eq(testhttp(srv.port, "POST", "/estimate", "application/json", b, 64 * 1024,
-                              NULL, &r),
-                     0);
+    ck_assert_int_eq(
+        testhttp(srv.port, "POST", "/estimate", "application/json", b, 64 * 1024, NULL, &r), 0);
     ck_assert_int_eq(r.status, 200);
     http_result_free(&r);
     free(b);
     b = big_body(64 * 1024 + 1);
-    ck_assert_int_eq(testhttp(srv.port, "POST", "/estimate", "application/json", b,
-                              64 * 1024 + 1, NULL, &r),
-                     0);
+    ck_assert_int_eq(
+        testhttp(srv.port, "POST", "/estimate", "application/json", b, 64 * 1024 + 1, NULL, &r), 0);
     ck_assert_int_eq(r.status, 413);
     ck_assert(strstr(r.body, "body_too_large"));
     http_result_free(&r);
@@ -240,9 +240,8 @@ START_TEST(one_mebibyte_body_gets_413)
 {
     struct http_result r;
     char *b = big_body(1024 * 1024);
-    ck_assert_int_eq(testhttp(srv.port, "POST", "/estimate", "application/json", b, 1024 * 1024,
-                              NULL, &r),
-                     0);
+    ck_assert_int_eq(
+        testhttp(srv.port, "POST", "/estimate", "application/json", b, 1024 * 1024, NULL, &r), 0);
     ck_assert_int_eq(r.status, 413);
     http_result_free(&r);
     free(b);
@@ -280,10 +279,11 @@ START_TEST(chunked_body_under_the_limit_is_served)
     int fd = testraw_connect(srv.port);
     ck_assert_int_ge(fd, 0);
     char req[1024];
-    int n = snprintf(req, sizeof(req),
-                     "POST /estimate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n%zx\r\n%s\r\n0\r\n\r\n",
-                     strlen(DENSE_BODY), DENSE_BODY);
+    int n =
+        snprintf(req, sizeof(req),
+                 "POST /estimate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n%zx\r\n%s\r\n0\r\n\r\n",
+                 strlen(DENSE_BODY), DENSE_BODY);
     ck_assert_int_eq(testraw_send(fd, req, (size_t)n), 0);
     char resp[8192];
     testraw_recv(fd, resp, sizeof(resp), 3000);
@@ -312,7 +312,7 @@ START_TEST(slow_body_in_pieces_is_served)
     ck_assert_int_eq(testraw_send(fd, head, (size_t)n), 0);
     for (size_t off = 0; off < blen; off += 10) {
         size_t k = blen - off < 10 ? blen - off : 10;
-        ck_assert_int_eq(testraw_send(fd, DENSE_BODY + off, k), 0);
+        ck_assert_int_eq(testraw_send(fd, &DENSE_BODY[off], k), 0);
         sleep_ms(30);
     }
     char resp[8192];
@@ -330,18 +330,19 @@ START_TEST(abandoned_partial_body_does_not_hurt_the_server)
         const char *req = "POST /estimate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                           "Content-Length: 500\r\n\r\n{\"params_b\": 7, \"lay";
         ck_assert_int_eq(testraw_send(fd, req, strlen(req)), 0);
+        /* Most hang up at once (libmicrohttpd may then drop the connection before any handler
+         * runs); the first few wait until the request is surely being read, then hang up. */
+        if (i < 3)
+            sleep_ms(300);
         close(fd);
     }
     json_t *j = post_json(DENSE_BODY, 200);
     json_decref(j);
-    /* Logged either as an aborted request or by libmicrohttpd itself, depending on whether the
-     * hang-up arrived before or after the request reached the handler; the worker thread may log
-     * it a little after our request, so poll. */
+    /* The worker thread may log the aborts a little after our request: poll. */
     bool seen = false;
     for (int i = 0; i < 200 && !seen; i++) {
         char *log = testsrv_log(&srv);
-        seen = log && (strstr(log, "\"outcome\":\"client_abort\"") != NULL ||
-                       strstr(log, "closed by remote side") != NULL);
+        seen = log && strstr(log, "\"outcome\":\"client_abort\"") != NULL;
         free(log);
         if (!seen)
             sleep_ms(10);
@@ -410,8 +411,8 @@ static void *hammer_thread(void *arg)
         struct http_result r;
         const char *body = (i % 2) ? SEED_BODY : DENSE_BODY;
         if (i % 5 == 4) {
-            if (testhttp(h->port, "GET", "/skus", NULL, NULL, 0, NULL, &r) == 0 && r.status == 200 &&
-                strstr(r.body, "\"count\":51"))
+            if (testhttp(h->port, "GET", "/skus", NULL, NULL, 0, NULL, &r) == 0 &&
+                r.status == 200 && strstr(r.body, "\"count\":51"))
                 h->ok++;
         } else if (testhttp(h->port, "POST", "/estimate", "application/json", body, strlen(body),
                             NULL, &r) == 0 &&
@@ -478,7 +479,7 @@ START_TEST(sigterm_lets_in_flight_requests_finish_and_exits_zero)
     sleep_ms(200);
     /* New connections are refused once the listener is quiesced. */
     ck_assert_int_lt(testraw_connect(srv.port), 0);
-    ck_assert_int_eq(testraw_send(fd, DENSE_BODY + 20, blen - 20), 0);
+    ck_assert_int_eq(testraw_send(fd, &DENSE_BODY[20], blen - 20), 0);
     char resp[8192];
     testraw_recv(fd, resp, sizeof(resp), 3000);
     close(fd);

@@ -1,4 +1,5 @@
-/* check_options.c - flags and VRAMFIT_* environment variables, and how the binary reports bad ones. */
+/* check_options.c - flags and VRAMFIT_* environment variables, and how the binary reports bad ones.
+ */
 #include "check_util.h"
 
 #include <stdio.h>
@@ -154,9 +155,8 @@ START_TEST(catalog_file_replaces_the_embedded_catalog)
     http_result_free(&r);
     const char *body = "{\"params_b\":50,\"layers\":32,\"hidden\":4096,\"ctx\":4096,"
                        "\"precision\":\"fp16\"}";
-    ck_assert_int_eq(testhttp(s.port, "POST", "/estimate", "application/json", body, strlen(body),
-                              NULL, &r),
-                     0);
+    ck_assert_int_eq(
+        testhttp(s.port, "POST", "/estimate", "application/json", body, strlen(body), NULL, &r), 0);
     ck_assert_int_eq(r.status, 200);
     ck_assert_msg(strstr(r.body, "\"sku\":\"Test_A_2x80\""), "%s", r.body);
     http_result_free(&r);
