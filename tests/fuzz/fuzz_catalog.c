@@ -1,4 +1,5 @@
-/* fuzz_catalog.c - libFuzzer target: catalog documents through the parser/validator and its users. */
+/* fuzz_catalog.c - libFuzzer target: catalog documents through the parser/validator and its users.
+ */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FUZZ_ASSERT(cond)                                                                          \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_catalog: %s:%d: %s\n", __FILE__, __LINE__, #cond);              \
+            fprintf(stderr, "fuzz_catalog: %s:%d: %s\n", __FILE__, __LINE__, #cond);               \
             abort();                                                                               \
         }                                                                                          \
     } while (0)

@@ -1,4 +1,5 @@
-/* fuzz_estimate.c - libFuzzer target: POST /estimate body bytes through decoder, estimator, output. */
+/* fuzz_estimate.c - libFuzzer target: POST /estimate body bytes through decoder, estimator, output.
+ */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include "catalog.h"
 #include "embedded.h"
 #include "jsonout.h"
+#include "presets.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -17,13 +19,17 @@ static struct catalog *cat;
 #define FUZZ_ASSERT(cond)                                                                          \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_estimate: %s:%d: %s\n", __FILE__, __LINE__, #cond);             \
+            fprintf(stderr, "fuzz_estimate: %s:%d: %s\n", __FILE__, __LINE__, #cond);              \
             abort();                                                                               \
         }                                                                                          \
     } while (0)
 
 static void load_catalog(void)
 {
+    if (presets_builtin() == NULL) { /* "model": "<preset>" requests need the registry */
+        fprintf(stderr, "fuzz_estimate: presets: %s\n", presets_error());
+        abort();
+    }
     size_t len;
     const char *doc = embedded_catalog(&len);
     struct error_info err;
