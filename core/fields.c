@@ -64,8 +64,9 @@ int fields_number(const json_t *obj, const char *prefix, const char *key, double
     fmt_bound(lo, sizeof(lo), min);
     fmt_bound(hi, sizeof(hi), max);
     if (!json_is_number(v))
-        return error_set(err, 400, "invalid_type", path, "%s must be a number %s %s and <= %s, not %s",
-                         path, min_exclusive ? ">" : ">=", lo, hi, type_name(v));
+        return error_set(err, 400, "invalid_type", path,
+                         "%s must be a number %s %s and <= %s, not %s", path,
+                         min_exclusive ? ">" : ">=", lo, hi, type_name(v));
     return error_set(err, 400, "out_of_range", path, "%s must be a number %s %s and <= %s", path,
                      min_exclusive ? ">" : ">=", lo, hi);
 }

@@ -1,4 +1,5 @@
-/* bodycache.h - a response body serialized once per (catalog snapshot, date) and shared by requests. */
+/* bodycache.h - a response body serialized once per (catalog snapshot, date) and shared by
+ * requests. */
 #ifndef VRAMFIT_BODYCACHE_H
 #define VRAMFIT_BODYCACHE_H
 
@@ -16,7 +17,8 @@ typedef json_t *(*bodycache_build_fn)(const struct catalog *cat, const char *tod
 /* bodycache_new - an empty cache whose bodies come from build. NULL on allocation failure. */
 struct bodycache *bodycache_new(bodycache_build_fn build);
 
-/* bodycache_free - drops the cached body (requests still holding it keep it alive). Accepts NULL. */
+/* bodycache_free - drops the cached body (requests still holding it keep it alive). Accepts NULL.
+ */
 void bodycache_free(struct bodycache *c);
 
 /*

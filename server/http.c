@@ -462,7 +462,8 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
     /* MHD_USE_TURBO reads opportunistically. Without it libmicrohttpd 0.9.75 misses the end of
      * stream on most connections that send headers and part of a body and then hang up (the data
      * and the FIN arrive together under edge-triggered epoll): 0 of 20 such clients were noticed,
-     * each holding its slot until the connection timeout; with it, nearly all are closed at once. */
+     * each holding its slot until the connection timeout; with it, nearly all are closed at once.
+     */
     unsigned int flags =
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
     memset(&ss, 0, sizeof(ss));

@@ -16,9 +16,9 @@ struct route_ctx {
     bool draining;     /* SIGTERM received: readiness must fail */
     const char *body;
     size_t body_len;
-    const char *query_pretty; /* unused for now; reserved for ?pretty */
+    const char *query_pretty;     /* unused for now; reserved for ?pretty */
     struct bodycache *skus_cache; /* GET /skus bodies per (snapshot, date) */
-    const char *path;         /* the request path (for routes that take a path parameter) */
+    const char *path;             /* the request path (for routes that take a path parameter) */
 };
 
 /*

@@ -27,7 +27,8 @@ START_TEST(fix_utf8_keeps_valid_text_and_replaces_each_bad_byte)
     error_fix_utf8(copy);
     ck_assert_str_eq(copy, ok);
 
-    char stray[] = "a\xff" "b\xfe";
+    char stray[] = "a\xff"
+                   "b\xfe";
     error_fix_utf8(stray);
     ck_assert_str_eq(stray, "a?b?");
     char overlong[] = "\xc0\xaf|\xe0\x80\xaf";
@@ -68,7 +69,8 @@ END_TEST
  * by invalid UTF-8, so the 400 body could not be built and the server answered 500 instead. */
 START_TEST(malformed_json_quoting_invalid_utf8_still_gets_a_400_body)
 {
-    static const char body[] = "{\"\\u000\xc8\x8f\x9e\x86" "ers\":a";
+    static const char body[] = "{\"\\u000\xc8\x8f\x9e\x86"
+                               "ers\":a";
     struct error_info err;
     json_t *doc = NULL;
     error_clear(&err);

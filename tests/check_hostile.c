@@ -1,4 +1,5 @@
-/* check_hostile.c - integration: hostile HTTP input gets a 4xx or a closed connection, never harm. */
+/* check_hostile.c - integration: hostile HTTP input gets a 4xx or a closed connection, never harm.
+ */
 #include "check_util.h"
 
 #include <errno.h>
@@ -14,7 +15,8 @@
 
 #include "testsrv.h"
 
-#define VALID_BODY "{\"params_b\":7,\"layers\":32,\"hidden\":4096,\"ctx\":4096,\"precision\":\"fp16\"}"
+#define VALID_BODY                                                                                 \
+    "{\"params_b\":7,\"layers\":32,\"hidden\":4096,\"ctx\":4096,\"precision\":\"fp16\"}"
 
 static struct testsrv srv;
 
@@ -234,7 +236,8 @@ static char *b_url_100k(size_t *len)
 
 static char *b_query_30k(size_t *len)
 {
-    char *s = repeat("GET /nowhere?", 'q', 30000, " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    char *s =
+        repeat("GET /nowhere?", 'q', 30000, " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
     *len = strlen(s);
     return s;
 }
@@ -264,8 +267,9 @@ static char *b_nested_objects(size_t *len)
 
 static char *b_huge_string_value(size_t *len)
 {
-    char *body = repeat("{\"params_b\":7,\"layers\":32,\"hidden\":4096,\"ctx\":4096,\"precision\":\"",
-                        'x', 60000, "\"}");
+    char *body =
+        repeat("{\"params_b\":7,\"layers\":32,\"hidden\":4096,\"ctx\":4096,\"precision\":\"", 'x',
+               60000, "\"}");
     char *s = post(body, strlen(body), len);
     free(body);
     return s;
@@ -286,14 +290,17 @@ static char *b_huge_key(size_t *len)
         return post(b, sizeof(b) - 1, len);                                                        \
     }
 
-BODY_BUILDER(b_number_1e400,
-             "{\"params_b\":1e400,\"layers\":32,\"hidden\":4096,\"ctx\":4096,\"precision\":\"fp16\"}")
-BODY_BUILDER(b_integer_overflow, "{\"params_b\":7,\"layers\":99999999999999999999999,\"hidden\":4096,"
-                                 "\"ctx\":4096,\"precision\":\"fp16\"}")
+BODY_BUILDER(
+    b_number_1e400,
+    "{\"params_b\":1e400,\"layers\":32,\"hidden\":4096,\"ctx\":4096,\"precision\":\"fp16\"}")
+BODY_BUILDER(b_integer_overflow,
+             "{\"params_b\":7,\"layers\":99999999999999999999999,\"hidden\":4096,"
+             "\"ctx\":4096,\"precision\":\"fp16\"}")
 BODY_BUILDER(b_minus_zero_layers,
              "{\"params_b\":7,\"layers\":-0,\"hidden\":4096,\"ctx\":4096,\"precision\":\"fp16\"}")
-BODY_BUILDER(b_minus_zero_params,
-             "{\"params_b\":-0.0,\"layers\":32,\"hidden\":4096,\"ctx\":4096,\"precision\":\"fp16\"}")
+BODY_BUILDER(
+    b_minus_zero_params,
+    "{\"params_b\":-0.0,\"layers\":32,\"hidden\":4096,\"ctx\":4096,\"precision\":\"fp16\"}")
 BODY_BUILDER(b_denormal_params, "{\"params_b\":4.9e-324,\"layers\":32,\"hidden\":4096,\"ctx\":4096,"
                                 "\"precision\":\"fp16\"}")
 BODY_BUILDER(b_duplicate_keys, "{\"params_b\":7,\"params_b\":70,\"layers\":32,\"hidden\":4096,"
@@ -307,7 +314,8 @@ BODY_BUILDER(b_lone_surrogate, "{\"params_b\":7,\"layers\":32,\"hidden\":4096,\"
 BODY_BUILDER(b_escaped_nul, "{\"params_b\":7,\"layers\":32,\"hidden\":4096,\"ctx\":4096,"
                             "\"precision\":\"fp16\\u0000\"}")
 BODY_BUILDER(b_raw_nul, "{\"params_b\":7,\"layers\":32,\"hidden\":4096,\"ctx\":4096,"
-                        "\"precision\":\"fp\0" "16\"}")
+                        "\"precision\":\"fp\0"
+                        "16\"}")
 BODY_BUILDER(b_trailing_garbage, VALID_BODY "garbage")
 BODY_BUILDER(b_two_documents, VALID_BODY VALID_BODY)
 BODY_BUILDER(b_bom, "\xef\xbb\xbf" VALID_BODY)
@@ -323,43 +331,56 @@ BODY_BUILDER(b_bom, "\xef\xbb\xbf" VALID_BODY)
         return s;                                                                                  \
     }
 
-RAW_BUILDER(b_invalid_utf8_url, "GET /sk\xff\xfeus HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+RAW_BUILDER(b_invalid_utf8_url,
+            "GET /sk\xff\xfeus HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
 RAW_BUILDER(b_nul_in_url, "GET /heal\0thz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-RAW_BUILDER(b_nul_in_header, "GET /healthz HTTP/1.1\r\nHost: t\r\nX-A: a\0b\r\nConnection: close\r\n\r\n")
+RAW_BUILDER(b_nul_in_header,
+            "GET /healthz HTTP/1.1\r\nHost: t\r\nX-A: a\0b\r\nConnection: close\r\n\r\n")
 RAW_BUILDER(b_garbage_line, "HELLO THERE\r\n\r\n")
-RAW_BUILDER(b_binary_garbage, "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 TLS hello to a plain port")
+RAW_BUILDER(b_binary_garbage,
+            "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 TLS hello to a plain port")
 RAW_BUILDER(b_bad_version, "GET /healthz HTTP/9.9\r\nHost: t\r\nConnection: close\r\n\r\n")
 RAW_BUILDER(b_no_host_http11, "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n")
-RAW_BUILDER(b_header_no_colon, "GET /healthz HTTP/1.1\r\nHost: t\r\nNoColonHere\r\nConnection: close\r\n\r\n")
-RAW_BUILDER(b_cl_not_a_number, "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                               "Content-Length: abc\r\nConnection: close\r\n\r\n{}")
-RAW_BUILDER(b_cl_negative, "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                           "Content-Length: -5\r\nConnection: close\r\n\r\n{}")
+RAW_BUILDER(b_header_no_colon,
+            "GET /healthz HTTP/1.1\r\nHost: t\r\nNoColonHere\r\nConnection: close\r\n\r\n")
+RAW_BUILDER(b_cl_not_a_number,
+            "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            "Content-Length: abc\r\nConnection: close\r\n\r\n{}")
+RAW_BUILDER(b_cl_negative,
+            "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            "Content-Length: -5\r\nConnection: close\r\n\r\n{}")
 RAW_BUILDER(b_cl_huge, "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
                        "Content-Length: 99999999999999999999999\r\nConnection: close\r\n\r\n{}")
-RAW_BUILDER(b_cl_twice_differing, "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                                  "Content-Length: 2\r\nContent-Length: 70\r\nConnection: close\r\n\r\n"
-                                  VALID_BODY)
-RAW_BUILDER(b_cl_too_small, "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                            "Content-Length: 10\r\n\r\n" VALID_BODY)
-RAW_BUILDER(b_cl_too_large, "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                            "Content-Length: 5000\r\n\r\n" VALID_BODY)
-RAW_BUILDER(b_bad_chunk_size, "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                              "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n")
-RAW_BUILDER(b_chunk_size_overflow, "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                                   "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-                                   "fffffffffffffffffffff\r\n{}\r\n0\r\n\r\n")
-RAW_BUILDER(b_expect_continue_huge, "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                                    "Content-Length: 1000000000\r\nExpect: 100-continue\r\n"
-                                    "Connection: close\r\n\r\n")
-RAW_BUILDER(b_dot_dot_path, "GET /../../../etc/passwd HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-RAW_BUILDER(b_pipelined_mix, "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"
-                             "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                             "Content-Length: 5\r\n\r\n{\"a\":"
-                             "GET /skus HTTP/1.1\r\nHost: t\r\n\r\n"
-                             "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                             "Content-Length: 70\r\n\r\n" VALID_BODY
-                             "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+RAW_BUILDER(b_cl_twice_differing,
+            "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            "Content-Length: 2\r\nContent-Length: 70\r\nConnection: close\r\n\r\n" VALID_BODY)
+RAW_BUILDER(b_cl_too_small,
+            "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            "Content-Length: 10\r\n\r\n" VALID_BODY)
+RAW_BUILDER(b_cl_too_large,
+            "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            "Content-Length: 5000\r\n\r\n" VALID_BODY)
+RAW_BUILDER(b_bad_chunk_size,
+            "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n")
+RAW_BUILDER(b_chunk_size_overflow,
+            "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            "fffffffffffffffffffff\r\n{}\r\n0\r\n\r\n")
+RAW_BUILDER(b_expect_continue_huge,
+            "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            "Content-Length: 1000000000\r\nExpect: 100-continue\r\n"
+            "Connection: close\r\n\r\n")
+RAW_BUILDER(b_dot_dot_path,
+            "GET /../../../etc/passwd HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+RAW_BUILDER(b_pipelined_mix,
+            "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"
+            "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            "Content-Length: 5\r\n\r\n{\"a\":"
+            "GET /skus HTTP/1.1\r\nHost: t\r\n\r\n"
+            "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            "Content-Length: 70\r\n\r\n" VALID_BODY
+            "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
 
 static const struct hostile table[] = {
     {"header_100k", EXPECT_4XX_OR_CLOSE, 0, false, b_header_100k},
@@ -516,8 +537,9 @@ struct trickle {
 START_TEST(slowloris_headers_are_cut_after_the_connection_timeout)
 {
     enum { CLIENTS = 20 };
-    static const char req[] = "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+    static const char req[] =
+        "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
     struct trickle c[CLIENTS];
     double t0 = now_s();
     for (int i = 0; i < CLIENTS; i++) {
@@ -551,8 +573,10 @@ START_TEST(slowloris_headers_are_cut_after_the_connection_timeout)
         sleep_ms(500);
     }
     for (int i = 0; i < CLIENTS; i++) {
-        ck_assert_msg(c[i].cut, "trickling client %d still connected after %.1f s", i, now_s() - t0);
-        ck_assert_msg(c[i].cut_after < 2 + 4.5, "client %d cut only after %.1f s", i, c[i].cut_after);
+        ck_assert_msg(c[i].cut, "trickling client %d still connected after %.1f s", i,
+                      now_s() - t0);
+        ck_assert_msg(c[i].cut_after < 2 + 4.5, "client %d cut only after %.1f s", i,
+                      c[i].cut_after);
         close(c[i].fd);
     }
     assert_healthy();
@@ -562,8 +586,9 @@ END_TEST
 /* The same for a body: full headers, then one byte of body every 500 ms. */
 START_TEST(slow_body_trickle_is_cut_after_the_connection_timeout)
 {
-    static const char head[] = "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                               "Content-Length: 70\r\n\r\n";
+    static const char head[] =
+        "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        "Content-Length: 70\r\n\r\n";
     static const char body[] = VALID_BODY;
     int fd = testraw_connect(srv.port);
     ck_assert_int_ge(fd, 0);
@@ -592,8 +617,8 @@ END_TEST
 
 static void start_timeout2(void)
 {
-    const char *args[] = {"--today", "2026-11-23", "--connection-timeout", "2",
-                          "--max-connections", "4096", NULL};
+    const char *args[] = {"--today", "2026-11-23", "--connection-timeout", "2", "--max-connections",
+                          "4096",    NULL};
     ck_assert_int_eq(testsrv_start(&srv, args), 0);
 }
 
@@ -658,16 +683,16 @@ START_TEST(thousands_of_idle_connections_are_survived_and_memory_returns)
     long after = rss_kib(srv.pid);
     fprintf(stderr, "idle connections: RSS %ld KiB before, %ld KiB with %d open, %ld KiB after\n",
             base, loaded, IDLE, after);
-    ck_assert_msg(!rss_meaningful() || after <= base + 2048, "RSS %ld KiB after the idle connections went, %ld KiB before",
-                  after, base);
+    ck_assert_msg(!rss_meaningful() || after <= base + 2048,
+                  "RSS %ld KiB after the idle connections went, %ld KiB before", after, base);
     assert_healthy();
 }
 END_TEST
 
 static void start_limit50(void)
 {
-    const char *args[] = {"--today", "2026-11-23", "--connection-timeout", "2",
-                          "--max-connections", "50", NULL};
+    const char *args[] = {"--today", "2026-11-23", "--connection-timeout", "2", "--max-connections",
+                          "50",      NULL};
     ck_assert_int_eq(testsrv_start(&srv, args), 0);
 }
 
@@ -718,7 +743,8 @@ static Suite *hostile_suite(void)
     TCase *lim = tcase_create("limit");
     tcase_add_checked_fixture(lim, start_limit50, stop_default);
     tcase_set_timeout(lim, 60);
-    tcase_add_test(lim, at_the_connection_limit_newcomers_wait_and_are_served_once_idle_ones_are_cut);
+    tcase_add_test(lim,
+                   at_the_connection_limit_newcomers_wait_and_are_served_once_idle_ones_are_cut);
     suite_add_tcase(s, lim);
     return s;
 }

@@ -107,9 +107,17 @@ static int reference_real(char *dst, size_t n, double d)
 START_TEST(fast_real_paths_print_exactly_the_reference_digits)
 {
     unsigned long long x = 88172645463325252ULL;
-    static const double edge[] = {0.0,    -0.0,   1e-4,  9.999999999999999e-5, 1e15,
-                                  999999999999999.0, 1e15 - 0.125, 123456789012345.6, 0.5,
-                                  46.7 * 0.28 * 2.2, 1.2 * (198.65 + 7.163871232)};
+    static const double edge[] = {0.0,
+                                  -0.0,
+                                  1e-4,
+                                  9.999999999999999e-5,
+                                  1e15,
+                                  999999999999999.0,
+                                  1e15 - 0.125,
+                                  123456789012345.6,
+                                  0.5,
+                                  46.7 * 0.28 * 2.2,
+                                  1.2 * (198.65 + 7.163871232)};
     char ours[48], ref[48];
     for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++) {
         jsonout_real(ours, sizeof(ours), edge[i]);
