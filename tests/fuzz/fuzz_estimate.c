@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t len = 0;
         char *text = jsonout_dumps(out, 0, &len);
         FUZZ_ASSERT(text != NULL && len > 0);
-        FUZZ_ASSERT(json_is_boolean(json_object_get(out, "fits")));
+        FUZZ_ASSERT(json_is_object(out)); /* answer shapes vary: estimate, solve, training */
         free(text);
         json_decref(out);
     }
