@@ -9,8 +9,15 @@ answer or a socket error.
 
 Soak (--soak SECONDS): one long wrk run cycling the three routes at high concurrency while RSS is
 sampled; fails on any non-2xx, any socket error, or RSS growth past the first minute's level.
+
+Faults (--faults SECONDS): the same load while the live catalog refresher (--catalog-url,
+--prices-url) refreshes every second from a loopback fixture whose answers cycle through good
+catalogs, 500s, garbage, truncated JSON and a slow response; fails on any non-2xx, any socket
+error, or a latency cliff against a run without refreshes. Skipped (exit 0) when the binary has no
+--catalog-url (the refresher is not in this build).
 """
 import argparse
+import http.server as http_server
 import json
 import os
 import platform
@@ -82,8 +89,9 @@ def http(port, method, path, body=None):
 
 
 class Vramfit:
-    def __init__(self, binary, workdir):
+    def __init__(self, binary, workdir, extra=None):
         self.binary = binary
+        self.extra = extra or []
         self.log = os.path.join(workdir, "vramfit.log")
         self.proc = None
         self.port = None
@@ -93,7 +101,7 @@ class Vramfit:
         t0 = time.monotonic()
         logf = open(self.log, "w")
         self.proc = subprocess.Popen(
-            [self.binary, "--bind", "127.0.0.1", "--port", "0", "--today", TODAY],
+            [self.binary, "--bind", "127.0.0.1", "--port", "0", "--today", TODAY] + self.extra,
             stdout=logf, stderr=subprocess.STDOUT)
         logf.close()
         startup_ms = None
@@ -390,6 +398,110 @@ def soak(args, workdir):
     return doc, ok
 
 
+class FaultFixture(threading.Thread):
+    """Loopback upstream for the refresher: each fetch gets the next answer of a cycle."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        with open(os.path.join(os.path.dirname(HERE), "config", "azure-gpu-skus.json"), "rb") as f:
+            good_a = f.read()
+        doc = json.loads(good_a)
+        doc["skus"] = doc["skus"][:-5]  # a second good catalog: five sizes fewer
+        good_b = json.dumps(doc).encode()
+        with open(os.path.join(HERE, "faults", "prices-page.json"), "rb") as f:
+            prices = f.read()
+        self.cycles = {
+            "/catalog": [("good", good_a), ("status", 500), ("good", good_b), ("garbage", None),
+                         ("truncated", good_a), ("slow", good_b), ("good", good_a)],
+            "/prices": [("good", prices), ("garbage", None), ("status", 503), ("truncated", prices)],
+        }
+        self.turn = {k: 0 for k in self.cycles}
+        self.served = {}
+        self.lock = threading.Lock()
+        fixture = self
+
+        class Handler(http_server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                path = self.path.split("?", 1)[0]
+                if path not in fixture.cycles:
+                    self.send_error(404)
+                    return
+                with fixture.lock:
+                    cycle = fixture.cycles[path]
+                    kind, data = cycle[fixture.turn[path] % len(cycle)]
+                    fixture.turn[path] += 1
+                    fixture.served[kind] = fixture.served.get(kind, 0) + 1
+                if kind == "status":
+                    self.send_error(data)
+                    return
+                if kind == "garbage":
+                    data = os.urandom(4096)
+                elif kind == "truncated":
+                    data = data[: len(data) // 2]
+                elif kind == "slow":
+                    time.sleep(2)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = http_server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+
+    def run(self):
+        self.server.serve_forever()
+
+
+def faults(args, workdir):
+    p = subprocess.run([args.bin, "--help"], capture_output=True, text=True)
+    if "--catalog-url" not in p.stdout:
+        print("faults: skipped: this build has no live catalog refresher (--catalog-url)")
+        return {"skipped": "no --catalog-url in this build"}, True
+    body_file = os.path.join(workdir, "estimate-body.json")
+    with open(body_file, "w") as f:
+        json.dump(MOE_BODY, f)
+    conns = max(args.conns)
+    mix = ("mix", "GET", "/skus")
+    # Baseline: the same load, no refresher.
+    srv = Vramfit(args.bin, workdir)
+    srv.start()
+    base = wrk(srv.port, mix, conns, min(args.faults, 15), args.threads, mix_file=body_file)
+    srv.stop()
+    # Faults: refresh every second against the cycling fixture.
+    fx = FaultFixture()
+    fx.start()
+    srv = Vramfit(args.bin, workdir, [
+        "--catalog-url", f"http://127.0.0.1:{fx.port}/catalog",
+        "--prices-url", f"http://127.0.0.1:{fx.port}/prices",
+        "--refresh-interval", "1", "--fetch-timeout", "5"])
+    srv.start()
+    r = wrk(srv.port, mix, conns, args.faults, args.threads, mix_file=body_file)
+    srv.stop()
+    fx.server.shutdown()
+    with open(srv.log) as f:
+        log = f.read()
+    refreshed = log.count('"event":"catalog_refreshed"')
+    failed = log.count('"event":"refresh_failed"')
+    cliff = r["p99_us"] > 2 * base["p99_us"] + 5000 or r["max_us"] > 1_000_000
+    ok = (r["errors_status"] == 0 and r["socket_errors"] == 0 and refreshed >= 2 and failed >= 2
+          and not cliff)
+    print(f"faults {args.faults} s, {conns} connections: {r['rps']:.0f} req/s, {r['requests']} "
+          f"requests, non-2xx {r['errors_status']}, socket errors {r['socket_errors']}; "
+          f"{refreshed} refreshes, {failed} failed refreshes (fixture served {fx.served}); "
+          f"p99 {r['p99_us'] / 1000:.2f} ms, max {r['max_us'] / 1000:.1f} ms vs "
+          f"{base['p99_us'] / 1000:.2f} / {base['max_us'] / 1000:.1f} ms without refreshes"
+          f"{' (LATENCY CLIFF)' if cliff else ''}")
+    doc = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine(),
+           "seconds": args.faults, "connections": conns, "wrk": r, "baseline_wrk": base,
+           "refreshes": refreshed, "failed_refreshes": failed, "fixture_answers": fx.served,
+           "ok": ok}
+    return doc, ok
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bin", default="build/vramfit")
@@ -399,6 +511,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2, help="wrk threads")
     ap.add_argument("--conns", default=os.environ.get("BENCH_CONNS", "16,64,256"))
     ap.add_argument("--soak", type=int, default=0, help="soak for this many seconds instead")
+    ap.add_argument("--faults", type=int, default=0,
+                    help="load with catalog refreshes failing every way, for this many seconds")
     args = ap.parse_args()
     args.conns = [int(c) for c in str(args.conns).split(",")]
     args.bin = os.path.abspath(args.bin)
@@ -408,7 +522,7 @@ def main():
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="vramfit-bench-") as workdir:
         os.chmod(workdir, 0o755)
-        doc, ok = (soak if args.soak else bench)(args, workdir)
+        doc, ok = (soak if args.soak else faults if args.faults else bench)(args, workdir)
     with open(args.out, "w") as f:
         json.dump(doc, f, indent=2)
     print(f"wrote {args.out}")

@@ -8,6 +8,7 @@
 #   make valgrind     the suites with the server under memcheck: zero errors, zero definite leaks
 #   make bench        wrk against vramfit and nginx on loopback; writes build/bench.json
 #   make soak         load at high concurrency for SOAK_TIME seconds; RSS must stay flat
+#   make faults       the same load while the catalog refresher fails every way, every second
 #
 # A new fuzz target is one file, tests/fuzz/fuzz_<name>.c defining LLVMFuzzerTestOneInput, and a
 # seed directory tests/fuzz/corpus/<name>/ (optionally tests/fuzz/<name>.dict): nothing to edit here.
@@ -29,8 +30,9 @@ ASAN_ENV   := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23:strict_st
 VALGRIND_BUILD := build/valgrind
 
 SOAK_TIME ?= 120
+FAULT_TIME ?= 60
 
-.PHONY: test-bins fuzz fuzz-build fuzz-targets fuzz-replay fuzz-replay-targets asan valgrind bench soak
+.PHONY: faults test-bins fuzz fuzz-build fuzz-targets fuzz-replay fuzz-replay-targets asan valgrind bench soak
 
 # libFuzzer binaries: core and config rebuilt with coverage + sanitizers in $(FUZZ_BUILD).
 fuzz-build:
@@ -94,3 +96,6 @@ bench: $(BIN)
 
 soak: $(BIN)
 	python3 bench/bench.py --bin $(BIN) --soak $(SOAK_TIME) --out $(BUILD)/soak.json
+
+faults: $(BIN)
+	python3 bench/bench.py --bin $(BIN) --faults $(FAULT_TIME) --out $(BUILD)/faults.json
