@@ -120,8 +120,19 @@ static int put_digits(char *dst, double d, unsigned long long m, int sig, int e)
  * digits R always does); if both do, the general path decides. Returns the length, -2 when 16
  * digits cannot read back as d (17 are needed), or -1 when the general path must decide.
  */
+/* LDBL_MANT_DIG says what the type holds, not what the arithmetic does: under valgrind, x87
+ * operations run in double precision. Checked at run time (two flops) so such a machine takes
+ * the general path instead of printing wrong digits. */
+static bool extended_precision_works(void)
+{
+    volatile long double one = 1.0L, eps = LDBL_EPSILON;
+    return one + eps != one && LDBL_EPSILON < 1e-18L;
+}
+
 static int real_digits(char *dst, double d, int sig)
 {
+    if (!extended_precision_works())
+        return -1;
     static const long double p10[] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
                                       1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
                                       1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
