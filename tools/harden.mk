@@ -60,7 +60,7 @@ fuzz: fuzz-build
 	    tail -n 60 $(FUZZ_BUILD)/$$n.log; echo "fuzz: $$n FAILED; crasher in $(FUZZ_BUILD)/crashes/$$n/"; \
 	    exit 1; \
 	  fi; \
-	  grep -E 'stat::number_of_executed_units|stat::peak_rss_mb|INFO: seed corpus|DONE' \
+	  grep -E 'stat::number_of_executed_units|stat::peak_rss_mb|INFO: seed corpus|DONE|nothing to fuzz' \
 	    $(FUZZ_BUILD)/$$n.log | sed "s/^/  $$n: /"; \
 	done
 
