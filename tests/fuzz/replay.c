@@ -9,6 +9,8 @@
 /* Any compiler can build the targets with this driver, so the corpus and the crashers found so
  * far replay as a plain regression test (under ASan/UBSan or valgrind too). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Optional, as with libFuzzer: called once before the first input when the target defines it. */
+int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 
 static int replay_file(const char *path, size_t *count)
 {
@@ -76,6 +78,8 @@ int main(int argc, char **argv)
 {
     size_t count = 0;
     int rc = 0;
+    if (LLVMFuzzerInitialize)
+        LLVMFuzzerInitialize(&argc, &argv);
     for (int i = 1; i < argc; i++)
         if (replay(argv[i], &count) < 0)
             rc = 1;
