@@ -274,22 +274,28 @@ def bench(args, workdir):
         assert status == 200 and len(body) == len(bodies[name]), (name, status, len(body))
     ngx_idle_rss = tree_rss_kb(ngx.proc.pid)
 
+    old = None
+    if args.compare:  # another build (e.g. before a change), measured in the same interleaving
+        old = Vramfit(os.path.abspath(args.compare), os.path.join(workdir, "compare"))
+        os.makedirs(os.path.join(workdir, "compare"), exist_ok=True)
+        old.start()
+    servers = [("vramfit", srv.port), ("nginx", ngx.port)] + ([("compare", old.port)] if old else [])
     sampler = RssSampler(lambda: rss_kb(srv.proc.pid))
     sampler.start()
     results = []
     bad = []
     for conns in args.conns:
         for route in ROUTES:
-            runs = {"vramfit": [], "nginx": []}
+            runs = {who: [] for who, _ in servers}
             for i in range(args.runs):
-                for who, port in (("vramfit", srv.port), ("nginx", ngx.port)):
+                for who, port in servers:
                     r = wrk(port, route, conns, args.duration, args.threads, body_file)
                     runs[who].append(r)
                     if who == "vramfit" and (r["errors_status"] or r["socket_errors"]):
                         bad.append((route[0], conns, r))
             row = {"route": route[0], "method": route[1], "path": route[2], "connections": conns,
                    "body_bytes": len(bodies[route[0]])}
-            for who in ("vramfit", "nginx"):
+            for who in runs:
                 rs = runs[who]
                 row[who] = {
                     "rps": med([r["rps"] for r in rs]),
@@ -302,13 +308,16 @@ def bench(args, workdir):
                 }
             row["ratio_rps"] = row["vramfit"]["rps"] / row["nginx"]["rps"]
             row["ratio_p99"] = row["vramfit"]["p99_us"] / max(row["nginx"]["p99_us"], 1)
+            if old:
+                row["ratio_rps_compare"] = row["compare"]["rps"] / row["nginx"]["rps"]
             results.append(row)
             v, n = row["vramfit"], row["nginx"]
             print(f"{route[0]:9s} c={conns:<4d} vramfit {v['rps']:9.0f} req/s  p50 {v['p50_us']/1000:6.2f} "
                   f"p99 {v['p99_us']/1000:6.2f} p99.9 {v['p999_us']/1000:6.2f} ms | nginx {n['rps']:9.0f} "
                   f"req/s  p50 {n['p50_us']/1000:6.2f} p99 {n['p99_us']/1000:6.2f} p99.9 "
-                  f"{n['p999_us']/1000:6.2f} ms | ratio {row['ratio_rps']:.2f}  p99x {row['ratio_p99']:.2f}",
-                  flush=True)
+                  f"{n['p999_us']/1000:6.2f} ms | ratio {row['ratio_rps']:.2f}  p99x {row['ratio_p99']:.2f}"
+                  + (f" | compare {row['compare']['rps']:9.0f} req/s ratio {row['ratio_rps_compare']:.2f}"
+                     if old else ""), flush=True)
     sampler.stop_flag.set()
     sampler.join()
     load_rss = max(s for _, s in sampler.samples)
@@ -320,6 +329,8 @@ def bench(args, workdir):
     ngx_load_rss = tree_rss_kb(ngx.proc.pid)
     ngx.stop()
     srv.stop()
+    if old:
+        old.stop()
 
     summary = {
         "start_to_ready_ms": med(starts),
@@ -502,7 +513,33 @@ def faults(args, workdir):
     return doc, ok
 
 
+def markdown(path):
+    """Prints a bench.json as the README's table."""
+    with open(path) as f:
+        d = json.load(f)
+    cmp = "ratio_rps_compare" in d["results"][0]
+    print("| route | conns | vramfit req/s | nginx req/s | ratio | vramfit p50 / p99 / p99.9 ms "
+          "| nginx p50 / p99 / p99.9 ms | p99 ratio |" + (" before: req/s (ratio) |" if cmp else ""))
+    print("|---|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if cmp else ""))
+    for r in d["results"]:
+        v, n = r["vramfit"], r["nginx"]
+        def lat(x):
+            return f"{x['p50_us'] / 1000:.2f} / {x['p99_us'] / 1000:.2f} / {x['p999_us'] / 1000:.2f}"
+        print(f"| {r['method']} {r['path']} ({r['body_bytes']} B) | {r['connections']} | "
+              f"{v['rps']:.0f} | {n['rps']:.0f} | {r['ratio_rps']:.2f} | {lat(v)} | {lat(n)} | "
+              f"{r['ratio_p99']:.2f} |" + (f" {r['compare']['rps']:.0f} ({r['ratio_rps_compare']:.2f}) |"
+                                            if cmp else ""))
+    s = d["summary"]
+    print(f"\nStart to ready {s['start_to_ready_ms']:.1f} ms (median of 5 starts; the server logs "
+          f"{s['startup_ms_logged']:.1f} ms from main() to listening). RSS idle {s['idle_rss_kb']} kB, "
+          f"at load {s['vm_hwm_kb']} kB peak (VmHWM); nginx master + {d['machine']['nproc']} workers "
+          f"{s['nginx_rss_kb_all_processes_after_load']} kB.")
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--markdown":
+        markdown(sys.argv[2])
+        return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bin", default="build/vramfit")
     ap.add_argument("--out", default="build/bench.json")
@@ -510,6 +547,7 @@ def main():
     ap.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")))
     ap.add_argument("--threads", type=int, default=2, help="wrk threads")
     ap.add_argument("--conns", default=os.environ.get("BENCH_CONNS", "16,64,256"))
+    ap.add_argument("--compare", help="another vramfit binary to measure in the same runs")
     ap.add_argument("--soak", type=int, default=0, help="soak for this many seconds instead")
     ap.add_argument("--faults", type=int, default=0,
                     help="load with catalog refreshes failing every way, for this many seconds")

@@ -91,8 +91,10 @@ valgrind:
 
 test-bins: $(BIN) $(TEST_BIN) $(SEED_CASES)
 
+# BENCH_ARGS: e.g. '--compare /path/to/older/vramfit' (measured in the same runs), '--runs 5'.
+BENCH_ARGS ?=
 bench: $(BIN)
-	python3 bench/bench.py --bin $(BIN) --out $(BUILD)/bench.json
+	python3 bench/bench.py --bin $(BIN) --out $(BUILD)/bench.json $(BENCH_ARGS)
 
 soak: $(BIN)
 	python3 bench/bench.py --bin $(BIN) --soak $(SOAK_TIME) --out $(BUILD)/soak.json
