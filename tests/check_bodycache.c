@@ -1,0 +1,101 @@
+/* check_bodycache.c - GET /skus bodies: built once per (snapshot, date), shared, released. */
+#include "check_util.h"
+
+#include <jansson.h>
+#include <string.h>
+
+#include "api.h"
+#include "bodycache.h"
+#include "catalog.h"
+#include "embedded.h"
+
+static int builds;
+
+static json_t *counting_build(const struct catalog *cat, const char *today)
+{
+    builds++;
+    return api_skus(cat, today);
+}
+
+static struct catalog *load_embedded(void)
+{
+    size_t len;
+    const char *doc = embedded_catalog(&len);
+    struct catalog *cat = NULL;
+    struct error_info err;
+    ck_assert_int_eq(catalog_load(doc, len, "embedded", &cat, &err), 0);
+    return cat;
+}
+
+START_TEST(same_snapshot_and_date_share_one_body_equal_to_a_fresh_encoding)
+{
+    builds = 0;
+    struct bodycache *c = bodycache_new(counting_build);
+    struct catalog *cat = load_embedded();
+    struct body *a = bodycache_get(c, cat, "2026-11-23");
+    struct body *b = bodycache_get(c, cat, "2026-11-23");
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_eq(a, b);
+    ck_assert_int_eq(builds, 1);
+    size_t len;
+    const char *text = body_text(a, &len);
+    ck_assert_uint_gt(len, 1000);
+    ck_assert_int_eq(text[len - 1], '\n');
+    json_error_t jerr;
+    json_t *parsed = json_loadb(text, len, 0, &jerr);
+    json_t *fresh = api_skus(cat, "2026-11-23");
+    ck_assert_msg(json_equal(parsed, fresh), "cached body differs from a fresh encoding");
+    json_decref(parsed);
+    json_decref(fresh);
+    body_release(a);
+    body_release(b);
+    bodycache_free(c);
+    catalog_unref(cat);
+}
+END_TEST
+
+/* "retired" depends on today: a new day is a new body; a new snapshot is a new body. */
+START_TEST(a_new_date_or_a_new_snapshot_builds_a_new_body)
+{
+    builds = 0;
+    struct bodycache *c = bodycache_new(counting_build);
+    struct catalog *cat = load_embedded();
+    struct body *day1 = bodycache_get(c, cat, "2026-11-23");
+    struct body *day2 = bodycache_get(c, cat, "2031-01-01");
+    ck_assert_int_eq(builds, 2);
+    size_t l1, l2;
+    const char *t1 = body_text(day1, &l1), *t2 = body_text(day2, &l2);
+    ck_assert(strstr(t1, "\"today\":\"2026-11-23\"") != NULL);
+    ck_assert(strstr(t2, "\"today\":\"2031-01-01\"") != NULL);
+    /* A body still held by a response stays valid after the cache moved on. */
+    ck_assert(l1 > 0 && t1[0] == '{');
+
+    struct catalog *cat2 = load_embedded();
+    struct body *other = bodycache_get(c, cat2, "2031-01-01");
+    ck_assert_int_eq(builds, 3);
+    ck_assert_ptr_ne(other, day2);
+    /* The cache keeps a reference to its snapshot: dropping ours must not free it under it. */
+    catalog_unref(cat2);
+    struct body *again = bodycache_get(c, cat2, "2031-01-01");
+    ck_assert_ptr_eq(again, other);
+    ck_assert_int_eq(builds, 3);
+    body_release(day1);
+    body_release(day2);
+    body_release(other);
+    body_release(again);
+    bodycache_free(c);
+    catalog_unref(cat);
+}
+END_TEST
+
+static Suite *bodycache_suite(void)
+{
+    Suite *s = suite_create("bodycache");
+    TCase *tc = tcase_create("cache");
+    tcase_add_test(tc, same_snapshot_and_date_share_one_body_equal_to_a_fresh_encoding);
+    tcase_add_test(tc, a_new_date_or_a_new_snapshot_builds_a_new_body);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CHECK_MAIN(bodycache_suite)
