@@ -535,8 +535,13 @@ bool catalog_has_prices_for(const struct catalog *cat, const char *region)
     return false;
 }
 
-int catalog_subset_region(struct catalog *cat, const char *region, struct catalog **out)
+int catalog_subset_region(const struct catalog *cat, const char *region, struct catalog **out)
 {
+    /* Only the (atomic) reference count of the parent changes: the snapshot stays immutable. */
+    union {
+        const struct catalog *c;
+        struct catalog *m;
+    } parent = {cat};
     struct catalog *sub = calloc(1, sizeof(*sub));
     if (sub == NULL)
         return -ENOMEM;
@@ -552,7 +557,7 @@ int catalog_subset_region(struct catalog *cat, const char *region, struct catalo
         if (catalog_sku_in_region(&cat->skus[i], region))
             sub->skus[sub->n++] = cat->skus[i];
     sub->doc = json_incref(cat->doc);
-    sub->parent = catalog_ref(cat);
+    sub->parent = catalog_ref(parent.m);
     atomic_init(&sub->refs, 1);
     *out = sub;
     return 0;

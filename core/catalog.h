@@ -121,7 +121,7 @@ bool catalog_has_prices_for(const struct catalog *cat, const char *region);
  * sharing cat's document (it keeps a reference to cat). The subset may be empty. Release with
  * catalog_unref. Returns 0 or -ENOMEM.
  */
-int catalog_subset_region(struct catalog *cat, const char *region, struct catalog **out);
+int catalog_subset_region(const struct catalog *cat, const char *region, struct catalog **out);
 
 /* catalog_valid_region - true for an Azure region name: 1..48 of [a-z0-9]. */
 bool catalog_valid_region(const char *s);

@@ -5,12 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "fields.h"
 #include "precision.h"
 
 static const char *const known_fields[] = {
     "params_b", "layers",   "hidden",           "ctx",                 "ctx_len", "batch",
-    "precision", "training", "moe_active_ratio", "moe_expert_fraction", NULL,
+    "precision", "training", "moe_active_ratio", "moe_expert_fraction", "region", NULL,
 };
 
 const char *const *request_known_fields(void)
@@ -98,6 +99,17 @@ int request_decode_estimate(const json_t *body, struct estimate_request *out,
                             &r.in.moe_expert_fraction, &r.in.has_expert_fraction, err)) < 0)
         return rc;
     r.expert_fraction_ignored = r.in.has_expert_fraction && !(r.in.moe_active_ratio > 0);
+
+    const char *region = NULL;
+    if ((rc = fields_string(body, "", "region", CATALOG_MAX_REGION_LEN, &region, &has, err)) < 0)
+        return rc;
+    for (size_t i = 0; has && region[i]; i++)
+        r.region[i] = (char)(region[i] >= 'A' && region[i] <= 'Z' ? region[i] + 32 : region[i]);
+    if (has && !catalog_valid_region(r.region))
+        return error_set(err, 400, "invalid_value", "region",
+                         "region \"%.48s\" is not an Azure region name (letters and digits, e.g. "
+                         "eastus)",
+                         region);
 
     *out = r;
     return 0;

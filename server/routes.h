@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "skusquery.h"
 #include "store.h"
 
 /* What a handler sees: the request's body (already bounded) and the server's state. */
@@ -16,12 +17,19 @@ struct route_ctx {
     const char *body;
     size_t body_len;
     const char *query_pretty; /* unused for now; reserved for ?pretty */
+    const struct skus_param *params; /* query-string parameters, in order */
+    size_t nparams;
+    bool too_many_params;      /* more than ROUTES_MAX_PARAMS were sent */
+    const char *if_none_match; /* the If-None-Match header, or NULL */
 };
+
+#define ROUTES_MAX_PARAMS 32
 
 /* What a handler returns: a status and a JSON body the HTTP layer serializes and frees. */
 struct route_reply {
     int status;
     json_t *json; /* owned by the reply; NULL means "answer 500" */
+    char etag[48]; /* sent as ETag when not empty; status 304 sends no body */
 };
 
 typedef void (*route_handler)(const struct route_ctx *ctx, struct route_reply *out);

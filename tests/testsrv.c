@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,13 @@ int testsrv_start(struct testsrv *s, const char *const *extra_args)
     if (pid < 0)
         return -1;
     if (pid == 0) {
+        /* Tests never reach the real Azure price API: prices stay off unless a test points
+         * --prices-url at a local fixture. */
+        bool prices_url = false;
+        for (size_t i = 0; extra_args && extra_args[i]; i++)
+            prices_url |= strncmp(extra_args[i], "--prices-url", 12) == 0;
+        if (!prices_url)
+            setenv("VRAMFIT_NO_PRICES", "1", 1);
         int fd = open(s->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (fd >= 0) {
             dup2(fd, 1);
