@@ -34,7 +34,8 @@ CONFIG_CFLAGS := $(BASEFLAGS) $(JANSSON_CFLAGS) -Icore -Iconfig
 SERVER_CFLAGS := $(BASEFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS) $(CURL_CFLAGS) -Icore -Iconfig -Iserver
 TEST_CFLAGS   := $(SERVER_CFLAGS) $(CHECK_CFLAGS) -Itests -Wno-missing-prototypes \
                  -DTEST_DATA_DIR='"$(abspath tests/data)"' \
-                 -DVRAMFIT_BIN_DEFAULT='"$(abspath $(BUILD)/vramfit)"'
+                 -DVRAMFIT_BIN_DEFAULT='"$(abspath $(BUILD)/vramfit)"' \
+                 -DSEED_CASES_DEFAULT='"$(abspath $(BUILD)/seed-cases.json)"'
 
 CORE_SRC    := $(sort $(wildcard core/*.c))
 CONFIG_SRC  := $(sort $(wildcard config/*.c))
@@ -125,11 +126,23 @@ $(BUILD)/tests/check_%: $(BUILD)/obj/tests/check_%.o $(TESTSUP_OBJ) $(SERVER_LIB
 run: deps $(BIN)
 	./$(BIN) --port $(PORT)
 
-# Every Check binary, then the seed-parity run against the seed's own TypeScript.
-test: deps $(BIN) $(TEST_BIN)
+# The seed's TypeScript (tests/seed/seed.ts, verbatim) run by the TypeScript compiler from npm
+# produces expected answers for thousands of drawn inputs; check_seed_parity compares against them.
+SEED_CASES := $(BUILD)/seed-cases.json
+SEED_TODAY := 2026-11-23
+tests/seed/node_modules/.package-lock.json: tests/seed/package.json tests/seed/package-lock.json
+	cd tests/seed && npm ci --no-audit --no-fund --loglevel=error
+
+$(SEED_CASES): tests/seed/gen-cases.js tests/seed/seed.ts config/azure-gpu-skus.json \
+               tests/seed/node_modules/.package-lock.json
+	@mkdir -p $(dir $@)
+	node tests/seed/gen-cases.js config/azure-gpu-skus.json $(SEED_TODAY) $@
+
+# Every Check binary (unit suites, seed parity, integration against the real binary).
+test: deps $(BIN) $(TEST_BIN) $(SEED_CASES)
 	@VRAMFIT_BIN=$(abspath $(BIN)) ./tests/run.sh $(TEST_BIN)
 
-unit-test: $(BIN) $(TEST_BIN)
+unit-test: $(BIN) $(TEST_BIN) $(SEED_CASES)
 	@VRAMFIT_BIN=$(abspath $(BIN)) ./tests/run.sh $(TEST_BIN)
 
 format:

@@ -1,24 +1,33 @@
 /* embedded.c - compiles the default data files into the binary with the assembler's .incbin. */
 #include "embedded.h"
 
+#include <stdint.h>
+
 /*
- * .incbin keeps the JSON byte-for-byte (no code generator, no xxd) and works with gcc and clang
- * on ELF. The path is relative to the directory make runs in (the repository root).
+ * .incbin keeps each file byte-for-byte (no code generator, no xxd) and works with gcc and clang
+ * on ELF. Paths are relative to the directory make runs in (the repository root). The assembler
+ * also records each size, so C never subtracts pointers to different objects.
  */
-__asm__(".section .rodata\n"
-        ".balign 16\n"
-        ".global vramfit_catalog_start\n"
-        "vramfit_catalog_start:\n"
-        ".incbin \"config/azure-gpu-skus.json\"\n"
-        ".global vramfit_catalog_end\n"
-        "vramfit_catalog_end:\n"
-        ".previous\n");
+#define EMBED(name, path)                                                                          \
+    __asm__(".section .rodata\n"                                                                   \
+            ".balign 16\n"                                                                         \
+            ".global vramfit_" name "_start\n"                                                     \
+            "vramfit_" name "_start:\n"                                                            \
+            ".incbin \"" path "\"\n"                                                               \
+            "vramfit_" name "_end:\n"                                                              \
+            ".balign 8\n"                                                                          \
+            ".global vramfit_" name "_size\n"                                                      \
+            "vramfit_" name "_size:\n"                                                             \
+            ".quad vramfit_" name "_end - vramfit_" name "_start\n"                                \
+            ".previous\n")
+
+EMBED("catalog", "config/azure-gpu-skus.json");
 
 extern const char vramfit_catalog_start[];
-extern const char vramfit_catalog_end[];
+extern const uint64_t vramfit_catalog_size;
 
 const char *embedded_catalog(size_t *len)
 {
-    *len = (size_t)(vramfit_catalog_end - vramfit_catalog_start);
+    *len = (size_t)vramfit_catalog_size;
     return vramfit_catalog_start;
 }

@@ -4,7 +4,8 @@
 
 #include <stddef.h>
 
-/* embedded_catalog - the bytes of config/azure-gpu-skus.json; static storage, not NUL-terminated. */
+/* embedded_catalog - the bytes of config/azure-gpu-skus.json; static storage, not NUL-terminated.
+ */
 const char *embedded_catalog(size_t *len);
 
 #endif

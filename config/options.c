@@ -19,15 +19,15 @@ struct opt_def {
     const char *flag; /* without the leading "--" */
     const char *env;
     enum opt_type type;
-    long long min, max;    /* OPT_INT range; OPT_STRING max length in max */
-    size_t offset;         /* into struct options */
-    size_t size;           /* OPT_STRING buffer size */
-    const char *def_text;  /* default, as shown in --help */
+    long long min, max;   /* OPT_INT range; OPT_STRING max length in max */
+    size_t offset;        /* into struct options */
+    size_t size;          /* OPT_STRING buffer size */
+    const char *def_text; /* default, as shown in --help */
     const char *help;
 };
 
 #define OFF(f) offsetof(struct options, f)
-#define SZ(f) sizeof(((struct options *)0)->f)
+#define SZ(f)  sizeof(((struct options *)0)->f)
 
 static const struct opt_def opts[] = {
     {"bind", "VRAMFIT_BIND", OPT_STRING, 0, 0, OFF(bind), SZ(bind), "0.0.0.0",
@@ -36,12 +36,12 @@ static const struct opt_def opts[] = {
      "TCP port; 0 picks a free ephemeral port (logged at start)"},
     {"threads", "VRAMFIT_THREADS", OPT_INT, 1, 256, OFF(threads), 0, "number of CPUs",
      "worker threads in the HTTP thread pool"},
-    {"catalog-file", "VRAMFIT_CATALOG_FILE", OPT_STRING, 0, 0, OFF(catalog_file),
-     SZ(catalog_file), "(embedded)", "load the SKU catalog from this JSON file instead"},
+    {"catalog-file", "VRAMFIT_CATALOG_FILE", OPT_STRING, 0, 0, OFF(catalog_file), SZ(catalog_file),
+     "(embedded)", "load the SKU catalog from this JSON file instead"},
     {"max-connections", "VRAMFIT_MAX_CONNECTIONS", OPT_INT, 1, 100000, OFF(max_connections), 0,
      "1024", "concurrent connections accepted before new ones are refused"},
-    {"connection-timeout", "VRAMFIT_CONNECTION_TIMEOUT", OPT_INT, 1, 3600,
-     OFF(connection_timeout), 0, "30", "seconds an idle or stalled connection is kept"},
+    {"connection-timeout", "VRAMFIT_CONNECTION_TIMEOUT", OPT_INT, 1, 3600, OFF(connection_timeout),
+     0, "30", "seconds an idle or stalled connection is kept"},
     {"shutdown-grace", "VRAMFIT_SHUTDOWN_GRACE", OPT_INT, 0, 300, OFF(shutdown_grace), 0, "10",
      "seconds in-flight requests get to finish after SIGTERM/SIGINT"},
     {"today", "VRAMFIT_TODAY", OPT_STRING, 0, 0, OFF(today), SZ(today), "(UTC date)",

@@ -1,4 +1,5 @@
-/* options.h - the server's configuration: one table drives flags, environment, defaults and --help. */
+/* options.h - the server's configuration: one table drives flags, environment, defaults and --help.
+ */
 #ifndef VRAMFIT_OPTIONS_H
 #define VRAMFIT_OPTIONS_H
 

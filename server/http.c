@@ -17,6 +17,7 @@
 
 #include "api.h"
 #include "buf.h"
+#include "jsonout.h"
 #include "log.h"
 #include "routes.h"
 
@@ -70,7 +71,7 @@ static enum MHD_Result reply(struct http_server *srv, struct MHD_Connection *con
 {
     char *text = NULL;
     if (json != NULL) {
-        text = json_dumps(json, JSON_COMPACT);
+        text = jsonout_dumps(json, 0, NULL);
         json_decref(json);
     }
     if (text == NULL) {
@@ -161,13 +162,15 @@ static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection
     if (!r->has_body)
         return MHD_YES;
 
-    const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    const char *ct =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (ct != NULL && !is_json_media_type(ct))
         return reply_error(srv, conn, req, 415, "unsupported_media_type", NULL, NULL,
                            "Content-Type must be application/json, not \"%.80s\" (with curl: -H "
                            "'Content-Type: application/json')",
                            ct);
-    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *cl =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl != NULL) {
         char *end = NULL;
         errno = 0;
@@ -307,10 +310,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
             inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, remote,
                       sizeof(remote));
         else if (sa->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-                      remote, sizeof(remote));
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, remote,
+                      sizeof(remote));
     }
-    const char *outcome = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "completed"
+    const char *outcome = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK      ? "completed"
                           : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
                           : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT    ? "client_abort"
                           : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
@@ -321,19 +324,22 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     *req_cls = NULL;
 }
 
+/* MHD hands us its own printf format; it is a trusted literal inside libmicrohttpd. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
     char msg[512];
     vsnprintf(msg, sizeof(msg), fmt, ap);
+#pragma GCC diagnostic pop
     size_t n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
     log_event("warn", "libmicrohttpd", json_pack("{s:s}", "message", msg));
 }
 
-int http_start(const struct http_settings *s, struct http_server **out, char *errbuf,
-               size_t errlen)
+int http_start(const struct http_settings *s, struct http_server **out, char *errbuf, size_t errlen)
 {
     struct sockaddr_storage ss;
     socklen_t sslen;
@@ -367,15 +373,16 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
         snprintf(srv->today, sizeof(srv->today), "%s", s->today);
     atomic_init(&srv->draining, false);
 
-    /* The logger goes first: MHD prints to stderr for options parsed before it. */
+    /* The logger goes first: MHD prints to stderr for options parsed before it. No
+     * LISTENING_ADDRESS_REUSE: on Linux it means SO_REUSEPORT, and a second instance would then
+     * share the port silently instead of failing to start. */
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)s->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
-        mhd_logger, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)s->threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->max_connections,
+        mhd_logger, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned int)s->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->connection_timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, srv, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
+        on_completed, srv, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         snprintf(errbuf, errlen, "cannot listen on %s port %d (address in use or not permitted?)",
                  s->bind, s->port);
@@ -400,8 +407,15 @@ void http_drain(struct http_server *srv)
 
 void http_quiesce(struct http_server *srv)
 {
-    if (srv->listen_fd == MHD_INVALID_SOCKET)
-        srv->listen_fd = MHD_quiesce_daemon(srv->daemon);
+    if (srv->listen_fd != MHD_INVALID_SOCKET)
+        return;
+    srv->listen_fd = MHD_quiesce_daemon(srv->daemon);
+    /* Quiescing only stops accept(); the kernel would still complete handshakes into the
+     * backlog and leave those clients hanging. shutdown() stops listening (new connections are
+     * refused at once) while the descriptor stays open, so its number cannot be reused before
+     * MHD_stop_daemon, after which we close it. */
+    if (srv->listen_fd != MHD_INVALID_SOCKET)
+        shutdown(srv->listen_fd, SHUT_RDWR);
 }
 
 unsigned http_connections(struct http_server *srv)

@@ -1,6 +1,8 @@
 /* log.c - JSON-lines logging to stdout; each line is written with a single stdio call. */
 #include "log.h"
 
+#include "jsonout.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +56,7 @@ void log_event(const char *level, const char *event, json_t *fields)
     json_decref(fields);
     if (line == NULL)
         return;
-    char *text = json_dumps(line, JSON_COMPACT);
+    char *text = jsonout_dumps(line, 0, NULL);
     json_decref(line);
     if (text == NULL)
         return;

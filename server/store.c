@@ -1,4 +1,5 @@
-/* store.c - publishes catalog snapshots; a mutex guards only the pointer copy and the refcount bump. */
+/* store.c - publishes catalog snapshots; a mutex guards only the pointer copy and the refcount
+ * bump. */
 #include "store.h"
 
 #include <pthread.h>

@@ -1,4 +1,5 @@
-/* testsrv.h - integration-test harness: runs build/vramfit on an ephemeral port, talks HTTP to it. */
+/* testsrv.h - integration-test harness: runs build/vramfit on an ephemeral port, talks HTTP to it.
+ */
 #ifndef VRAMFIT_TESTSRV_H
 #define VRAMFIT_TESTSRV_H
 
@@ -32,7 +33,7 @@ int testsrv_run(const char *const *args, char **out, char **err, int *exit_statu
 
 struct http_result {
     long status;
-    char *body;    /* NUL-terminated */
+    char *body; /* NUL-terminated */
     size_t len;
     char *headers; /* raw response headers, NUL-terminated */
 };
@@ -49,6 +50,19 @@ int testhttp(int port, const char *method, const char *path, const char *content
 int http_result_header(const struct http_result *r, const char *name, char *dst, size_t n);
 
 void http_result_free(struct http_result *r);
+
+/* Raw TCP access for what libcurl will not send (partial bodies, chunked, pipelining). */
+/* testraw_connect - a connected socket to 127.0.0.1:port, or -1. */
+int testraw_connect(int port);
+/* testraw_send - writes all of data; 0 or -1. */
+int testraw_send(int fd, const void *data, size_t len);
+/*
+ * testraw_recv - reads until the peer closes, cap-1 bytes arrive, or timeout_ms passes without
+ * data. Returns bytes read (NUL-terminated in buf).
+ */
+size_t testraw_recv(int fd, char *buf, size_t cap, int timeout_ms);
+/* testraw_status - the status code of the first HTTP response in buf, or -1. */
+int testraw_status(const char *buf);
 
 /* testfile_read - whole file into a malloc'd NUL-terminated buffer, or NULL. */
 char *testfile_read(const char *path, size_t *len);
