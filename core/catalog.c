@@ -461,8 +461,9 @@ void catalog_unref(struct catalog *cat)
     if (cat->parent == NULL)
         for (size_t i = 0; i < cat->n; i++)
             free_entry_prices(&cat->skus[i]);
+    if (cat->parent == NULL)
+        json_decref(cat->doc);
     catalog_unref(cat->parent);
-    json_decref(cat->doc);
     free(cat->skus);
     free(cat->source);
     free(cat);
@@ -556,7 +557,9 @@ int catalog_subset_region(const struct catalog *cat, const char *region, struct 
     for (size_t i = 0; i < cat->n; i++)
         if (catalog_sku_in_region(&cat->skus[i], region))
             sub->skus[sub->n++] = cat->skus[i];
-    sub->doc = json_incref(cat->doc);
+    /* No json_incref: the parent reference keeps the document alive, and jansson's decref reads
+     * the count non-atomically, so shared documents' counts are never touched across threads. */
+    sub->doc = cat->doc;
     sub->parent = catalog_ref(parent.m);
     atomic_init(&sub->refs, 1);
     *out = sub;

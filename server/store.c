@@ -67,8 +67,9 @@ struct catalog *store_acquire_status(struct store *st, json_t **status)
 {
     pthread_mutex_lock(&st->lock);
     struct catalog *cat = catalog_ref(st->current);
-    /* jansson's reference counts are atomic: taking one here is safe across threads. */
-    *status = json_incref(st->status);
+    /* A private copy: jansson's json_decref reads the count non-atomically (ThreadSanitizer
+     * flags it), so a published object's count is only ever touched by the store. */
+    *status = st->status ? json_deep_copy(st->status) : NULL;
     pthread_mutex_unlock(&st->lock);
     return cat;
 }

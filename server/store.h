@@ -36,8 +36,8 @@ void store_swap(struct store *st, struct catalog *cat);
 void store_publish(struct store *st, struct catalog *cat, json_t *status);
 
 /*
- * store_acquire_status - like store_acquire, and *status gets a new reference to the current
- * status object (NULL when none was published). json_decref it when done.
+ * store_acquire_status - like store_acquire, and *status gets a private copy of the current
+ * status object (NULL when none was published or on allocation failure). json_decref it.
  */
 struct catalog *store_acquire_status(struct store *st, json_t **status);
 

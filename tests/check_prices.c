@@ -236,8 +236,8 @@ START_TEST(catalog_price_fields_are_validated_strictly)
         "\"price_per_hour\": -1, \"price_region\": \"eastus\", \"regions\": [\"eastus\"]",
         "\"price_per_hour\": \"3.1\"",
         "\"price_per_hour\": 3.1, \"regions\": [\"eastus\"], \"region_prices\": {\"eastus\": 3.1}",
-        "\"price_per_hour\": 3.1, \"price_region\": \"westus\", \"regions\": [\"eastus\"], "
-        "\"region_prices\": {\"eastus\": 3.1}",
+        ("\"price_per_hour\": 3.1, \"price_region\": \"westus\", \"regions\": [\"eastus\"], "
+         "\"region_prices\": {\"eastus\": 3.1}"),
         "\"regions\": [\"East US\"]",
         "\"regions\": [\"eastus\", \"eastus\"]",
         "\"regions\": \"eastus\"",
