@@ -70,10 +70,10 @@ void options_usage(FILE *f)
                "GPU memory estimator and Azure GPU VM picker (HTTP/JSON service).\n\n");
     for (size_t i = 0; i < NOPTS; i++) {
         char left[64];
-        const char *meta = opts[i].type == OPT_INT     ? "N"
-                           : opts[i].type == OPT_FLAG  ? ""
-                           : opts[i].type == OPT_LIST  ? "NAME"
-                           : strstr(opts[i].flag, "url") ? "URL"
+        const char *meta = opts[i].type == OPT_INT              ? "N"
+                           : opts[i].type == OPT_FLAG           ? ""
+                           : opts[i].type == OPT_LIST           ? "NAME"
+                           : strstr(opts[i].flag, "url")        ? "URL"
                            : strcmp(opts[i].flag, "today") == 0 ? "DATE"
                            : strcmp(opts[i].flag, "bind") == 0  ? "ADDR"
                                                                 : "PATH";
@@ -91,7 +91,8 @@ static int set_value(const struct opt_def *o, const char *value, const char *lab
 {
     char *dst = (char *)out + o->offset;
     if (o->type == OPT_FLAG) {
-        if (strcmp(value, "1") == 0 || strcasecmp(value, "true") == 0 || strcasecmp(value, "yes") == 0)
+        if (strcmp(value, "1") == 0 || strcasecmp(value, "true") == 0 ||
+            strcasecmp(value, "yes") == 0)
             *(int *)(void *)dst = 1;
         else if (strcmp(value, "0") == 0 || strcasecmp(value, "false") == 0 ||
                  strcasecmp(value, "no") == 0)
@@ -106,7 +107,8 @@ static int set_value(const struct opt_def *o, const char *value, const char *lab
     if (o->type == OPT_LIST && dst[0] != '\0') {
         size_t have = strlen(dst);
         if (have + 1 + strlen(value) >= o->size) {
-            snprintf(errbuf, errlen, "%s: the list is longer than %zu characters", label, o->size - 1);
+            snprintf(errbuf, errlen, "%s: the list is longer than %zu characters", label,
+                     o->size - 1);
             return -EINVAL;
         }
         dst[have] = ',';
@@ -192,12 +194,14 @@ static int normalize_regions(char *list, char *errbuf, size_t errlen)
 static int check_values(struct options *o, char *errbuf, size_t errlen)
 {
     if (o->catalog_url[0] && !url_scheme_ok(o->catalog_url)) {
-        snprintf(errbuf, errlen, "--catalog-url: \"%.80s\" must start with http://, https:// or file://",
+        snprintf(errbuf, errlen,
+                 "--catalog-url: \"%.80s\" must start with http://, https:// or file://",
                  o->catalog_url);
         return -EINVAL;
     }
     if (!url_scheme_ok(o->prices_url)) {
-        snprintf(errbuf, errlen, "--prices-url: \"%.80s\" must start with http://, https:// or file://",
+        snprintf(errbuf, errlen,
+                 "--prices-url: \"%.80s\" must start with http://, https:// or file://",
                  o->prices_url);
         return -EINVAL;
     }
@@ -237,7 +241,8 @@ int options_parse(int argc, char **argv, struct options *out, FILE *out_stream, 
         const char *v = getenv(opts[i].env);
         if (v != NULL && v[0] != '\0' && opts[i].type == OPT_LIST)
             ((char *)&o + opts[i].offset)[0] = '\0';
-        if (v != NULL && v[0] != '\0' && set_value(&opts[i], v, opts[i].env, &o, errbuf, errlen) < 0)
+        if (v != NULL && v[0] != '\0' &&
+            set_value(&opts[i], v, opts[i].env, &o, errbuf, errlen) < 0)
             return -EINVAL;
     }
 

@@ -1,4 +1,5 @@
-/* prices.c - filters Azure Retail Prices pages down to Linux on-demand hourly rows and merges them. */
+/* prices.c - filters Azure Retail Prices pages down to Linux on-demand hourly rows and merges them.
+ */
 #include "prices.h"
 
 #include <ctype.h>
@@ -387,10 +388,10 @@ static int merge_entry(json_t *entry, const struct prices *p, bool *priced)
             goto out;
         }
     }
-    if (json_object_set_new(entry, "price_per_hour", first ? json_real(first->price) : json_null()) <
-            0 ||
-        json_object_set_new(entry, "price_region", first ? json_string(first->region) : json_null()) <
-            0 ||
+    if (json_object_set_new(entry, "price_per_hour",
+                            first ? json_real(first->price) : json_null()) < 0 ||
+        json_object_set_new(entry, "price_region",
+                            first ? json_string(first->region) : json_null()) < 0 ||
         json_object_set(entry, "regions", regions) < 0 ||
         json_object_set(entry, "region_prices", rprices) < 0) {
         rc = -ENOMEM;
@@ -457,7 +458,8 @@ int prices_merge(const json_t *spec_doc, const struct prices *p, const char *sou
         json_object_del(doc, "prices");
         goto done;
     }
-    /* GPU families are Standard_N*: other VM sizes in the feed are not "unknown", just off-topic. */
+    /* GPU families are Standard_N*: other VM sizes in the feed are not "unknown", just off-topic.
+     */
     struct buf sample;
     buf_init(&sample, sizeof(s.unknown_sample) - 1);
     json_t *unknown = json_array();
@@ -488,10 +490,9 @@ int prices_merge(const json_t *spec_doc, const struct prices *p, const char *sou
     json_t *info = json_pack("{s:s, s:s, s:o, s:I, s:I, s:o, s:I, s:I, s:o, s:b}", "source",
                              source ? source : "", "fetched_at", fetched_at ? fetched_at : "",
                              "regions", regions, "priced_skus", (json_int_t)s.priced_skus,
-                             "unknown_skus", (json_int_t)s.unknown_skus, "unknown_sample",
-                             unknown, "rows", (json_int_t)p->n, "duplicates",
-                             (json_int_t)p->duplicates, "dropped", dropped_json(&p->stats),
-                             "stale", stale);
+                             "unknown_skus", (json_int_t)s.unknown_skus, "unknown_sample", unknown,
+                             "rows", (json_int_t)p->n, "duplicates", (json_int_t)p->duplicates,
+                             "dropped", dropped_json(&p->stats), "stale", stale);
     if (info == NULL || json_object_set_new(doc, "prices", info) < 0) {
         rc = -ENOMEM;
         goto out;

@@ -1,4 +1,5 @@
-/* prices.h - Azure Retail Prices pages in, Linux pay-as-you-go hourly prices merged into a catalog. */
+/* prices.h - Azure Retail Prices pages in, Linux pay-as-you-go hourly prices merged into a catalog.
+ */
 #ifndef VRAMFIT_PRICES_H
 #define VRAMFIT_PRICES_H
 
@@ -11,9 +12,9 @@
 
 /* Caps: a hostile or broken feed cannot grow these without bound. */
 #define PRICES_MAX_ITEMS_PER_PAGE 100000
-#define PRICES_MAX_ROWS 500000
-#define PRICES_MAX_LINK 4096
-#define PRICES_API_VERSION "2023-01-01-preview"
+#define PRICES_MAX_ROWS           500000
+#define PRICES_MAX_LINK           4096
+#define PRICES_API_VERSION        "2023-01-01-preview"
 
 /* Why items were not used; every item of a page lands in exactly one counter. */
 struct prices_stats {
@@ -79,8 +80,9 @@ int prices_from_catalog(const struct catalog *cat, struct prices **out);
 
 /* What prices_merge reports besides the new document. */
 struct prices_summary {
-    size_t priced_skus;  /* catalog sizes that got a price in at least one region */
-    size_t unknown_skus; /* GPU sizes (Standard_N*) priced in the feed but missing from the catalog */
+    size_t priced_skus; /* catalog sizes that got a price in at least one region */
+    size_t
+        unknown_skus; /* GPU sizes (Standard_N*) priced in the feed but missing from the catalog */
     char unknown_sample[512]; /* a comma-separated sample of those names, for the log */
 };
 

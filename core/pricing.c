@@ -49,7 +49,8 @@ int pricing_annotate(json_t *resp, const struct catalog_sku *s, const char *regi
         where = s->price_region;
     }
     int rc = 0;
-    rc |= json_object_set_new(resp, "region", region && region[0] ? json_string(region) : json_null());
+    rc |= json_object_set_new(resp, "region",
+                              region && region[0] ? json_string(region) : json_null());
     rc |= json_object_set_new(resp, "price_per_hour", known ? json_real(price) : json_null());
     rc |= json_object_set_new(resp, "price_region", known ? json_string(where) : json_null());
     rc |= json_object_set_new(resp, "cost_per_hour", known ? json_real(price) : json_null());
@@ -64,8 +65,9 @@ int pricing_annotate(json_t *resp, const struct catalog_sku *s, const char *regi
                  "cost_per_hour is for the one VM chosen",
                  where);
     else if (s != NULL)
-        snprintf(note, sizeof(note), "no price is known for %s%s%s (prices off, not fetched yet, or "
-                                     "Azure lists none)",
+        snprintf(note, sizeof(note),
+                 "no price is known for %s%s%s (prices off, not fetched yet, or "
+                 "Azure lists none)",
                  s->sku, region && region[0] ? " in " : "", region && region[0] ? region : "");
     else
         return 0;

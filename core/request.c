@@ -21,7 +21,7 @@ static const char *const known_fields[] = {
     "training",
     "moe_active_ratio",
     "moe_expert_fraction",
-    "region",
+    "region", /* Azure region: only sizes offered there are candidates */
     NULL,
 };
 

@@ -22,7 +22,7 @@ struct estimate_request {
     bool ctx_from_alias;      /* ctx came as ctx_len */
     bool
         expert_fraction_ignored; /* moe_expert_fraction given for a dense model (seed ignores it) */
-    char region[49]; /* "region", lower-cased Azure region; "" = any */
+    char region[49];             /* "region", lower-cased Azure region; "" = any */
 };
 
 /*

@@ -1,4 +1,5 @@
-/* skusquery.c - strict GET /skus filters: region, vendor, gpu_model, min_vram_gb, include_retired. */
+/* skusquery.c - strict GET /skus filters: region, vendor, gpu_model, min_vram_gb, include_retired.
+ */
 #include "skusquery.h"
 
 #include <ctype.h>
@@ -11,8 +12,8 @@
 
 #include "fields.h"
 
-static const char *const known[] = {"region", "vendor", "gpu_model", "min_vram_gb",
-                                    "include_retired", NULL};
+static const char *const known[] = {"region",      "vendor",          "gpu_model",
+                                    "min_vram_gb", "include_retired", NULL};
 
 #define bad(err, name, fmt, value) error_set(err, 400, "invalid_parameter", name, fmt, value)
 
@@ -32,11 +33,11 @@ int skus_query_parse(const struct skus_param *params, size_t n, struct skus_quer
             k++;
         if (known[k] == NULL) {
             const char *hint = fields_closest(name, known);
-            return error_set(err, 400, "unknown_parameter", name,
-                             "unknown query parameter \"%.64s\"%s%s%s; /skus accepts region, vendor, "
-                             "gpu_model, min_vram_gb, include_retired",
-                             name, hint ? " (did you mean \"" : "", hint ? hint : "",
-                             hint ? "\"?)" : "");
+            return error_set(
+                err, 400, "unknown_parameter", name,
+                "unknown query parameter \"%.64s\"%s%s%s; /skus accepts region, vendor, "
+                "gpu_model, min_vram_gb, include_retired",
+                name, hint ? " (did you mean \"" : "", hint ? hint : "", hint ? "\"?)" : "");
         }
         for (size_t j = 0; j < i; j++)
             if (params[j].name && strcmp(params[j].name, name) == 0)
@@ -122,12 +123,11 @@ int skus_query_list(const struct catalog *cat, const char *today, const struct s
             return -ENOMEM;
         }
     }
-    json_t *filters = json_pack("{s:o, s:o, s:o, s:f, s:b}", "region",
-                                q->region[0] ? json_string(q->region) : json_null(), "vendor",
-                                q->vendor[0] ? json_string(q->vendor) : json_null(), "gpu_model",
-                                q->gpu_model[0] ? json_string(q->gpu_model) : json_null(),
-                                "min_vram_gb", q->min_vram_gb, "include_retired",
-                                q->include_retired);
+    json_t *filters = json_pack(
+        "{s:o, s:o, s:o, s:f, s:b}", "region", q->region[0] ? json_string(q->region) : json_null(),
+        "vendor", q->vendor[0] ? json_string(q->vendor) : json_null(), "gpu_model",
+        q->gpu_model[0] ? json_string(q->gpu_model) : json_null(), "min_vram_gb", q->min_vram_gb,
+        "include_retired", q->include_retired);
     size_t count = json_array_size(list);
     json_t *o = json_pack("{s:o, s:I, s:I, s:I, s:o, s:s, s:s}", "skus", list, "count",
                           (json_int_t)count, "retired", (json_int_t)retired, "total",

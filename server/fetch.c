@@ -128,8 +128,8 @@ int fetch_get(struct fetcher *f, const struct fetch_request *req, struct fetch_r
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     if (s.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
-        snprintf(errbuf, errlen, "response from %.300s is larger than the %zu-byte limit",
-                 req->url, req->max_bytes);
+        snprintf(errbuf, errlen, "response from %.300s is larger than the %zu-byte limit", req->url,
+                 req->max_bytes);
         goto out;
     }
     if (cc == CURLE_ABORTED_BY_CALLBACK) {

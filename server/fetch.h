@@ -12,14 +12,14 @@ struct fetch_request {
     const char *last_modified; /* sent as If-Modified-Since; NULL or "" for none */
     size_t max_bytes;          /* hard cap on the (decoded) body */
     long connect_timeout_s;
-    long timeout_s;            /* whole transfer */
+    long timeout_s; /* whole transfer */
 };
 
 struct fetch_response {
-    long status;       /* 200 (also for file://) or 304 */
-    char *body;        /* 200: NUL-terminated, malloc'd (fetch_response_free) */
+    long status; /* 200 (also for file://) or 304 */
+    char *body;  /* 200: NUL-terminated, malloc'd (fetch_response_free) */
     size_t len;
-    char etag[256];    /* the response's ETag, "" when none */
+    char etag[256]; /* the response's ETag, "" when none */
     char last_modified[128];
 };
 

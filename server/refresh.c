@@ -1,4 +1,5 @@
-/* refresh.c - the refresher thread: fetch, validate and merge off to the side, then swap atomically. */
+/* refresh.c - the refresher thread: fetch, validate and merge off to the side, then swap
+ * atomically. */
 #include "refresh.h"
 
 #include <curl/curl.h>
@@ -87,15 +88,15 @@ static json_t *build_status(const struct refresher *r, time_t next_refresh)
 {
     json_t *err = json_null();
     if (r->last_error[0])
-        err = json_pack("{s:s, s:o}", "message", r->last_error, "at", iso_or_null(r->last_error_at));
-    json_t *st = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:f, s:I, s:o, s:b}", "source",
-                           r->spec_kind, "location", str_or_null(r->spec_location), "fetched_at",
-                           iso_or_null(r->spec_fetched), "etag", str_or_null(r->cat_etag),
-                           "last_error", err, "last_success_at", iso_or_null(r->last_success),
-                           "next_refresh_at", iso_or_null(next_refresh), "refresh_interval_s",
-                           r->interval_s, "consecutive_failures", (json_int_t)r->failures,
-                           "prices_url", str_or_null(r->prices_url), "prices_enabled",
-                           r->prices_url[0] != '\0');
+        err =
+            json_pack("{s:s, s:o}", "message", r->last_error, "at", iso_or_null(r->last_error_at));
+    json_t *st = json_pack(
+        "{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:f, s:I, s:o, s:b}", "source", r->spec_kind,
+        "location", str_or_null(r->spec_location), "fetched_at", iso_or_null(r->spec_fetched),
+        "etag", str_or_null(r->cat_etag), "last_error", err, "last_success_at",
+        iso_or_null(r->last_success), "next_refresh_at", iso_or_null(next_refresh),
+        "refresh_interval_s", r->interval_s, "consecutive_failures", (json_int_t)r->failures,
+        "prices_url", str_or_null(r->prices_url), "prices_enabled", r->prices_url[0] != '\0');
     if (st != NULL && r->spec_fetched != 0)
         json_object_set_new(st, "fetched_at_unix", json_integer((json_int_t)r->spec_fetched));
     return st;
@@ -239,8 +240,9 @@ out:
 /* -1: failed; 0: new specs in r->spec_doc; 1: unchanged. */
 static int fetch_catalog(struct refresher *r, char *err, size_t n)
 {
-    struct fetch_request fr = {r->catalog_url,     r->cat_etag,       r->cat_lastmod,
-                               REFRESH_MAX_CATALOG_BYTES, CONNECT_TIMEOUT_S, r->timeout_s};
+    struct fetch_request fr = {r->catalog_url,    r->cat_etag,
+                               r->cat_lastmod,    REFRESH_MAX_CATALOG_BYTES,
+                               CONNECT_TIMEOUT_S, r->timeout_s};
     struct fetch_response resp;
     char ferr[700];
     if (fetch_get(r->fetcher, &fr, &resp, ferr, sizeof(ferr)) < 0) {
@@ -286,7 +288,8 @@ static int build_snapshot(struct refresher *r, struct catalog **out, json_t **do
     if (r->prices_url[0]) {
         if (prices_merge(r->spec_doc, r->prices, r->prices_url, r->prices_fetched_at,
                          r->prices_stale, &doc, sum, &e) < 0) {
-            snprintf(err, n, "merging prices failed: %s", e.message[0] ? e.message : "out of memory");
+            snprintf(err, n, "merging prices failed: %s",
+                     e.message[0] ? e.message : "out of memory");
             return -1;
         }
     } else {
@@ -389,8 +392,8 @@ static double run_once(struct refresher *r)
                             r->prices_stale));
         if (prc == 0 && sum.unknown_skus > 0)
             log_event("info", "prices_unknown_skus",
-                      json_pack("{s:I, s:s, s:s}", "count", (json_int_t)sum.unknown_skus,
-                                "skus", sum.unknown_sample, "message",
+                      json_pack("{s:I, s:s, s:s}", "count", (json_int_t)sum.unknown_skus, "skus",
+                                sum.unknown_sample, "message",
                                 "GPU sizes priced by Azure but missing from the catalog; add "
                                 "their specs (--catalog-url) before they can be chosen"));
     }
@@ -484,14 +487,16 @@ int refresh_start(const struct refresh_config *cfg, struct store *st, struct cat
     pthread_cond_init(&r->cond, &ca);
     pthread_condattr_destroy(&ca);
     atomic_init(&r->stop, false);
-    snprintf(r->catalog_url, sizeof(r->catalog_url), "%s", cfg->catalog_url ? cfg->catalog_url : "");
+    snprintf(r->catalog_url, sizeof(r->catalog_url), "%s",
+             cfg->catalog_url ? cfg->catalog_url : "");
     snprintf(r->prices_url, sizeof(r->prices_url), "%s", cfg->prices_url ? cfg->prices_url : "");
     snprintf(r->cache_file, sizeof(r->cache_file), "%s", cfg->cache_file ? cfg->cache_file : "");
     r->interval_s = cfg->interval_s > 0 ? cfg->interval_s : 21600;
     r->timeout_s = cfg->fetch_timeout_s > 0 ? cfg->fetch_timeout_s : 60;
     r->store = st;
     r->rand_state = (unsigned)time(NULL) ^ (unsigned)getpid();
-    for (const char *p = cfg->regions ? cfg->regions : ""; *p && r->nregions < CATALOG_MAX_REGIONS;) {
+    for (const char *p = cfg->regions ? cfg->regions : "";
+         *p && r->nregions < CATALOG_MAX_REGIONS;) {
         size_t len = strcspn(p, ",");
         if (len > 0) {
             r->regions[r->nregions] = strndup(p, len);
@@ -530,7 +535,8 @@ int refresh_start(const struct refresh_config *cfg, struct store *st, struct cat
     } else {
         first = base;
         snprintf(r->spec_kind, sizeof(r->spec_kind), "%s", base_kind);
-        snprintf(r->spec_location, sizeof(r->spec_location), "%s", base_location ? base_location : "");
+        snprintf(r->spec_location, sizeof(r->spec_location), "%s",
+                 base_location ? base_location : "");
         r->spec_fetched = strcmp(base_kind, "embedded") == 0 ? 0 : time(NULL);
     }
     r->spec_doc = json_deep_copy(catalog_document(first));

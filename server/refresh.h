@@ -1,4 +1,5 @@
-/* refresh.h - the background refresher: catalog URL + Azure prices -> new snapshots, with status. */
+/* refresh.h - the background refresher: catalog URL + Azure prices -> new snapshots, with status.
+ */
 #ifndef VRAMFIT_REFRESH_H
 #define VRAMFIT_REFRESH_H
 
@@ -9,8 +10,8 @@
 
 /* Largest catalog document and price page accepted from upstream. */
 #define REFRESH_MAX_CATALOG_BYTES (16u * 1024 * 1024)
-#define REFRESH_MAX_PAGE_BYTES (32u * 1024 * 1024)
-#define REFRESH_MAX_PAGES 1000
+#define REFRESH_MAX_PAGE_BYTES    (32u * 1024 * 1024)
+#define REFRESH_MAX_PAGES         1000
 /* First retry after a failure; doubles per consecutive failure, capped at the interval. */
 #define REFRESH_BACKOFF_BASE_S 5.0
 

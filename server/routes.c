@@ -46,9 +46,9 @@ static void handle_estimate(const struct route_ctx *ctx, struct route_reply *out
 }
 
 /* Fields of the refresher's status that /skus and /readyz show as they are. */
-static const char *const provenance_keys[] = {"source",          "location",        "fetched_at",
-                                              "etag",            "last_error",      "next_refresh_at",
-                                              "last_success_at", "refresh_interval_s"};
+static const char *const provenance_keys[] = {
+    "source",     "location",        "fetched_at",      "etag",
+    "last_error", "next_refresh_at", "last_success_at", "refresh_interval_s"};
 
 static void add_provenance(json_t *out, const struct catalog *cat, const json_t *status)
 {

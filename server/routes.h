@@ -16,7 +16,7 @@ struct route_ctx {
     bool draining;     /* SIGTERM received: readiness must fail */
     const char *body;
     size_t body_len;
-    const char *query_pretty; /* unused for now; reserved for ?pretty */
+    const char *query_pretty;        /* unused for now; reserved for ?pretty */
     const struct skus_param *params; /* query-string parameters, in order */
     size_t nparams;
     bool too_many_params;      /* more than ROUTES_MAX_PARAMS were sent */
@@ -28,7 +28,7 @@ struct route_ctx {
 /* What a handler returns: a status and a JSON body the HTTP layer serializes and frees. */
 struct route_reply {
     int status;
-    json_t *json; /* owned by the reply; NULL means "answer 500" */
+    json_t *json;  /* owned by the reply; NULL means "answer 500" */
     char etag[48]; /* sent as ETag when not empty; status 304 sends no body */
 };
 

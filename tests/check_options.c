@@ -149,8 +149,8 @@ START_TEST(catalog_file_replaces_the_embedded_catalog)
                           "2026-01-01", NULL};
     ck_assert_int_eq(testsrv_start(&s, args), 0);
     struct http_result r;
-    ck_assert_int_eq(
-        testhttp(s.port, "GET", "/skus?include_retired=true", NULL, NULL, 0, NULL, &r), 0);
+    ck_assert_int_eq(testhttp(s.port, "GET", "/skus?include_retired=true", NULL, NULL, 0, NULL, &r),
+                     0);
     ck_assert_int_eq(r.status, 200);
     ck_assert_msg(strstr(r.body, "\"count\":7") && strstr(r.body, "\"source\":\"file\"") &&
                       strstr(r.body, "catalog-ties.json"),
@@ -200,9 +200,15 @@ START_TEST(refresh_options_regions_and_no_prices)
     ck_assert_int_eq(o.refresh_interval, 21600);
     ck_assert_str_eq(o.prices_url, "https://prices.azure.com/api/retail/prices");
     /* Flags replace the environment's list; repeats and commas append, case and blanks fold. */
-    const char *argv[] = {"vramfit", "--region", "EastUS", "--region= westus3 ,eastus",
-                          "--no-prices", "--refresh-interval", "60",
-                          "--catalog-url", "file:///srv/catalog.json"};
+    const char *argv[] = {"vramfit",
+                          "--region",
+                          "EastUS",
+                          "--region= westus3 ,eastus",
+                          "--no-prices",
+                          "--refresh-interval",
+                          "60",
+                          "--catalog-url",
+                          "file:///srv/catalog.json"};
     ck_assert_int_eq(parse(9, argv, &o, err, sizeof(err)), OPTIONS_OK);
     ck_assert_str_eq(o.regions, "eastus,westus3");
     ck_assert_int_eq(o.no_prices, 1);
@@ -217,10 +223,8 @@ START_TEST(refresh_options_regions_and_no_prices)
     ck_assert_ptr_nonnull(strstr(err, "VRAMFIT_NO_PRICES"));
     unsetenv("VRAMFIT_NO_PRICES");
     const char *bad[][3] = {
-        {"vramfit", "--region", "east us"},
-        {"vramfit", "--region", ","},
-        {"vramfit", "--catalog-url", "ftp://x/y"},
-        {"vramfit", "--prices-url", "prices.azure.com"},
+        {"vramfit", "--region", "east us"},        {"vramfit", "--region", ","},
+        {"vramfit", "--catalog-url", "ftp://x/y"}, {"vramfit", "--prices-url", "prices.azure.com"},
         {"vramfit", "--refresh-interval", "0"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

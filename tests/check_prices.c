@@ -1,4 +1,5 @@
-/* check_prices.c - Retail Prices page filtering (every drop rule), paging links, merge into a catalog. */
+/* check_prices.c - Retail Prices page filtering (every drop rule), paging links, merge into a
+ * catalog. */
 #include "check_util.h"
 
 #include <errno.h>
@@ -94,7 +95,7 @@ START_TEST(gpu_feed_applies_every_drop_rule)
     struct prices *p = gpu_feed();
     const struct prices_stats *s = prices_get_stats(p);
     ck_assert_uint_eq(s->items, 22);
-    ck_assert_uint_eq(s->windows, 2);         /* " Windows" and the H100 " Srs Win" */
+    ck_assert_uint_eq(s->windows, 2); /* " Windows" and the H100 " Srs Win" */
     ck_assert_uint_eq(s->spot, 1);
     ck_assert_uint_eq(s->low_priority, 1);
     ck_assert_uint_eq(s->not_consumption, 2); /* DevTest and a 1-year reservation */
@@ -215,7 +216,8 @@ START_TEST(merge_without_prices_strips_stale_price_fields)
     struct catalog *base = embedded();
     struct prices *p = gpu_feed();
     json_t *priced = NULL, *plain = NULL;
-    ck_assert_int_eq(prices_merge(catalog_document(base), p, "u", "t", false, &priced, NULL, NULL), 0);
+    ck_assert_int_eq(prices_merge(catalog_document(base), p, "u", "t", false, &priced, NULL, NULL),
+                     0);
     ck_assert_int_eq(prices_merge(priced, NULL, NULL, NULL, false, &plain, NULL, NULL), 0);
     ck_assert_ptr_null(json_object_get(plain, "prices"));
     struct catalog *cat = NULL;

@@ -1,4 +1,5 @@
-/* check_refresh.c - live refresh against a local upstream: changes arrive, failures never cost the catalog. */
+/* check_refresh.c - live refresh against a local upstream: changes arrive, failures never cost the
+ * catalog. */
 #include "check_util.h"
 
 #include <jansson.h>
@@ -113,10 +114,22 @@ static void live_start(struct live *l, const char *interval, const char *extra1,
     ck_assert_ptr_nonnull(l->fx);
     fixture_url(l->fx, FIXTURE_CATALOG, l->cat_url, sizeof(l->cat_url));
     fixture_url(l->fx, FIXTURE_PRICES, l->prices_url, sizeof(l->prices_url));
-    const char *args[] = {"--catalog-url",    l->cat_url, "--prices-url",    l->prices_url,
-                          "--region",         "eastus",   "--region",        "WestUS3",
-                          "--refresh-interval", interval, "--fetch-timeout", "1",
-                          "--today",          "2026-01-15", extra1,          extra2,
+    const char *args[] = {"--catalog-url",
+                          l->cat_url,
+                          "--prices-url",
+                          l->prices_url,
+                          "--region",
+                          "eastus",
+                          "--region",
+                          "WestUS3",
+                          "--refresh-interval",
+                          interval,
+                          "--fetch-timeout",
+                          "1",
+                          "--today",
+                          "2026-01-15",
+                          extra1,
+                          extra2,
                           NULL};
     ck_assert_int_eq(testsrv_start(&l->srv, args), 0);
     json_t *j = wait_skus(l->srv.port, no_error_and_fresh_prices, NULL, 8);
@@ -165,9 +178,8 @@ START_TEST(fixture_catalog_and_prices_reach_skus_and_estimate)
     json_decref(est);
     est = post_estimate(l.srv.port, ",\"region\":\"eastus\"", &st);
     ck_assert_int_eq(st, 200);
-    ck_assert_str_eq(
-        json_string_value(json_object_get(json_object_get(est, "sku"), "sku")),
-        "Standard_ND96isr_H100_v5");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(est, "sku"), "sku")),
+                     "Standard_ND96isr_H100_v5");
     ck_assert_rel(json_real_value(json_object_get(est, "cost_per_hour")), 98.32, 1e-12);
     json_decref(est);
     /* A region without loaded prices keeps every size and says so. */
@@ -250,9 +262,9 @@ START_TEST(unchanged_catalog_costs_a_304_and_a_new_etag_changes_skus)
     ck_assert_ptr_nonnull(j);
     ck_assert_ptr_nonnull(find_sku(j, "Standard_NC999_Future_v9"));
     /* The new size is priced by the feed (it was "unknown" before). */
-    ck_assert_rel(json_real_value(json_object_get(find_sku(j, "Standard_NC999_Future_v9"),
-                                                  "price_per_hour")),
-                  1.23, 1e-12);
+    ck_assert_rel(
+        json_real_value(json_object_get(find_sku(j, "Standard_NC999_Future_v9"), "price_per_hour")),
+        1.23, 1e-12);
     json_decref(j);
     live_stop(&l);
 }
@@ -287,15 +299,22 @@ START_TEST(cache_file_serves_last_prices_after_a_restart_without_network)
     live_stop(&l); /* the fixture is gone now: its port refuses connections */
 
     struct testsrv s;
-    const char *args[] = {"--catalog-url", l.cat_url, "--prices-url", l.prices_url,
-                          "--cache-file",  cache,     "--refresh-interval", "1", NULL};
+    const char *args[] = {"--catalog-url",
+                          l.cat_url,
+                          "--prices-url",
+                          l.prices_url,
+                          "--cache-file",
+                          cache,
+                          "--refresh-interval",
+                          "1",
+                          NULL};
     ck_assert_int_eq(testsrv_start(&s, args), 0);
     json_t *j = get_json(s.port, "/skus?include_retired=true", NULL);
     ck_assert_str_eq(json_string_value(json_object_get(j, "source")), "cache");
     ck_assert_int_eq(json_integer_value(json_object_get(j, "count")), 5);
-    ck_assert_rel(json_real_value(json_object_get(find_sku(j, "Standard_NC24ads_A100_v4"),
-                                                  "price_per_hour")),
-                  3.673, 1e-12);
+    ck_assert_rel(
+        json_real_value(json_object_get(find_sku(j, "Standard_NC24ads_A100_v4"), "price_per_hour")),
+        3.673, 1e-12);
     json_decref(j);
     j = wait_skus(s.port, has_error, NULL, 8);
     ck_assert_ptr_nonnull(j);

@@ -80,8 +80,8 @@ START_TEST(vendor_model_and_vram_filters_combine)
         ck_assert(strstr(json_string_value(json_object_get(s, "gpu_model")), "H100"));
         ck_assert(json_real_value(json_object_get(s, "vram_gb")) >= 80);
     }
-    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(h100, "filters"), "gpu_model")),
-                     "h100");
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(h100, "filters"), "gpu_model")), "h100");
     json_t *none = get("/skus?min_vram_gb=100000", 200, NULL, NULL);
     ck_assert_uint_eq(count(none), 0);
     json_decref(amd);
@@ -127,8 +127,8 @@ START_TEST(provenance_of_the_embedded_catalog)
     ck_assert(json_is_null(json_object_get(j, "next_refresh_at"))); /* nothing to refresh */
     json_decref(j);
     j = get("/readyz", 200, NULL, NULL);
-    ck_assert_str_eq(
-        json_string_value(json_object_get(json_object_get(j, "catalog"), "source")), "embedded");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "catalog"), "source")),
+                     "embedded");
     json_decref(j);
 }
 END_TEST
@@ -171,7 +171,8 @@ START_TEST(region_filter_lists_what_the_feed_offers_there)
     json_t *j = NULL;
     for (int i = 0; i < 100; i++) {
         struct http_result r;
-        ck_assert_int_eq(testhttp(s.port, "GET", "/skus?region=WestUS3", NULL, NULL, 0, NULL, &r), 0);
+        ck_assert_int_eq(testhttp(s.port, "GET", "/skus?region=WestUS3", NULL, NULL, 0, NULL, &r),
+                         0);
         if (r.status == 200)
             j = json_loads(r.body, 0, NULL);
         http_result_free(&r);
@@ -182,9 +183,9 @@ START_TEST(region_filter_lists_what_the_feed_offers_there)
     }
     ck_assert_ptr_nonnull(j);
     ck_assert_uint_eq(count(j), 1);
-    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(j, "skus"), 0),
-                                                       "sku")),
-                     "Standard_NC24ads_A100_v4");
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_array_get(json_object_get(j, "skus"), 0), "sku")),
+        "Standard_NC24ads_A100_v4");
     json_decref(j);
     testsrv_stop(&s, 0, 10, NULL);
     fixture_stop(fx);

@@ -1,4 +1,5 @@
-/* fixture.c - libmicrohttpd upstream for the refresh tests: real-format fixtures and failure modes. */
+/* fixture.c - libmicrohttpd upstream for the refresh tests: real-format fixtures and failure modes.
+ */
 #include "fixture.h"
 
 #include <microhttpd.h>
@@ -146,8 +147,9 @@ static enum MHD_Result on_req(void *cls, struct MHD_Connection *c, const char *u
     size_t len = 0;
     char etag[64] = "";
     if (p == FIXTURE_CATALOG) {
-        body = m == FIXTURE_EMPTY ? strdup("{\"skus\": [{\"sku\": \"Standard_Bad\", \"vram_gb\": -1}]}")
-                                  : strdup(f->catalog);
+        body = m == FIXTURE_EMPTY
+                   ? strdup("{\"skus\": [{\"sku\": \"Standard_Bad\", \"vram_gb\": -1}]}")
+                   : strdup(f->catalog);
         snprintf(etag, sizeof(etag), "%s", f->etag);
     } else {
         const char *skip = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "$skip");
@@ -159,7 +161,8 @@ static enum MHD_Result on_req(void *cls, struct MHD_Connection *c, const char *u
         else
             body = strdup(skip ? f->page2 : f->page1);
     }
-    const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    const char *inm =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
     bool not_modified = m == FIXTURE_OK && etag[0] && inm && strcmp(inm, etag) == 0;
     if (not_modified)
         f->not_modified[p]++;
@@ -210,7 +213,8 @@ int fixture_port(const struct fixture *f)
 
 void fixture_url(const struct fixture *f, enum fixture_path p, char *dst, size_t n)
 {
-    snprintf(dst, n, "http://127.0.0.1:%d/%s", f->port, p == FIXTURE_CATALOG ? "catalog" : "prices");
+    snprintf(dst, n, "http://127.0.0.1:%d/%s", f->port,
+             p == FIXTURE_CATALOG ? "catalog" : "prices");
 }
 
 void fixture_set_catalog(struct fixture *f, const char *file, const char *etag)

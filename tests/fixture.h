@@ -1,4 +1,5 @@
-/* fixture.h - a local upstream for refresh tests: catalog + paged price feed, with failure modes. */
+/* fixture.h - a local upstream for refresh tests: catalog + paged price feed, with failure modes.
+ */
 #ifndef VRAMFIT_FIXTURE_H
 #define VRAMFIT_FIXTURE_H
 
@@ -6,12 +7,12 @@
 
 enum fixture_mode {
     FIXTURE_OK,
-    FIXTURE_500,       /* HTTP 500 with a text body */
-    FIXTURE_HANG,      /* never answers (until the fixture stops) */
-    FIXTURE_GARBAGE,   /* 200 with an HTML body */
-    FIXTURE_TRUNCATE,  /* announces the full length, sends half, closes */
-    FIXTURE_OVERSIZE,  /* 200, chunked, 64 MiB: far over any cap */
-    FIXTURE_EMPTY,     /* 200, a valid but empty page / an invalid catalog (see fixture.c) */
+    FIXTURE_500,      /* HTTP 500 with a text body */
+    FIXTURE_HANG,     /* never answers (until the fixture stops) */
+    FIXTURE_GARBAGE,  /* 200 with an HTML body */
+    FIXTURE_TRUNCATE, /* announces the full length, sends half, closes */
+    FIXTURE_OVERSIZE, /* 200, chunked, 64 MiB: far over any cap */
+    FIXTURE_EMPTY,    /* 200, a valid but empty page / an invalid catalog (see fixture.c) */
 };
 
 enum fixture_path { FIXTURE_CATALOG, FIXTURE_PRICES };
