@@ -56,7 +56,7 @@ struct refresher {
     char prices_etag[256];
     char prices_lastmod[128];
     unsigned failures;
-    char last_error[1024];
+    char last_error[2600];
     time_t last_error_at;
     time_t last_success;
     unsigned rand_state;
