@@ -7,6 +7,7 @@
 
 #include "choose.h"
 #include "estimate.h"
+#include "plan.h"
 #include "pricing.h"
 #include "request.h"
 
@@ -54,20 +55,19 @@ int api_estimate(const struct catalog *cat, const char *today, const json_t *bod
     struct estimate_result res;
     struct choice ch;
     json_t *resp = NULL, *assumptions = NULL;
-    struct catalog *view = NULL;
     int rc = request_decode_estimate(body, &req, err);
     if (rc < 0)
         return rc;
+    /* Fields beyond the seed switch the refinements on; seed-only requests never reach plan. */
+    if (req.refine.any)
+        return plan_estimate(cat, today, &req, out, err);
+
+    estimate_seed(&req.in, &res);
+    choose_seed(cat, res.total_gb, today, &ch);
 
     assumptions = json_array();
     if (assumptions == NULL)
         return -ENOMEM;
-    /* With a region (and prices loaded for it), only the sizes offered there are candidates. */
-    if ((rc = pricing_view(cat, req.region, assumptions, &view)) < 0)
-        goto out;
-    estimate_seed(&req.in, &res);
-    choose_seed(view, res.total_gb, today, &ch);
-
     if (req.batch_defaulted)
         add_assumption(assumptions, "batch defaulted to 1");
     if (res.is_moe && !req.in.has_expert_fraction)
@@ -110,7 +110,7 @@ int api_estimate(const struct catalog *cat, const char *today, const json_t *bod
                      res.total_gb);
         json_object_set_new(resp, "reason", json_string(reason));
     }
-    if ((rc = pricing_annotate(resp, ch.sku, req.region, assumptions)) < 0)
+    if ((rc = pricing_annotate(resp, ch.sku, assumptions)) < 0)
         goto out;
     json_object_set_new(resp, "input", echo_input(&req));
     json_object_set(resp, "assumptions", assumptions);
@@ -119,7 +119,6 @@ int api_estimate(const struct catalog *cat, const char *today, const json_t *bod
 out:
     json_decref(resp);
     json_decref(assumptions);
-    catalog_unref(view);
     return rc;
 }
 

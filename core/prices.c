@@ -1,587 +1,105 @@
-/* prices.c - filters Azure Retail Prices pages down to Linux on-demand hourly rows and merges them.
- */
+/* prices.c - per-SKU price accessor: live catalog fields first, then the dated snapshot. */
 #include "prices.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <math.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <jansson.h>
 #include <string.h>
 #include <strings.h>
 
-#include "buf.h"
-#include "fields.h"
-
-#define MAX_SKU_NAME 128
-
-struct row {
-    char *sku;    /* as the feed spells it */
-    char *region; /* lower case */
-    double price;
+/* Rows with a price from data/azure-gpu-prices-skypilot-catalog-v6-extract.csv (SkyPilot v6). */
+static const struct {
+    const char *sku;
+    const char *region;
+    double usd;
+} snapshot[] = {
+    {"Standard_NC12s_v3", "eastus", 6.12},          {"Standard_NC16ads_A10_v4", "westus3", 2.2},
+    {"Standard_NC16as_T4_v3", "eastus", 1.204},     {"Standard_NC24ads_A100_v4", "eastus", 3.673},
+    {"Standard_NC24rs_v3", "eastus", 13.46},        {"Standard_NC24s_v3", "eastus", 12.24},
+    {"Standard_NC32ads_A10_v4", "westus3", 4.4},    {"Standard_NC40ads_H100_v5", "eastus", 6.98},
+    {"Standard_NC48ads_A100_v4", "eastus", 7.346},  {"Standard_NC4as_T4_v3", "eastus", 0.526},
+    {"Standard_NC64as_T4_v3", "eastus", 4.352},     {"Standard_NC6s_v3", "eastus", 3.06},
+    {"Standard_NC80adis_H100_v5", "eastus", 13.96}, {"Standard_NC8ads_A10_v4", "westus3", 1.1},
+    {"Standard_NC8as_T4_v3", "eastus", 0.752},      {"Standard_NC96ads_A100_v4", "eastus", 14.692},
+    {"Standard_NCC40ads_H100_v5", "eastus2", 6.98}, {"Standard_ND40rs_v2", "eastus", 22.032},
+    {"Standard_ND96amsr_A100_v4", "eastus", 32.77}, {"Standard_ND96asr_v4", "eastus", 27.197},
+    {"Standard_ND96isr_H100_v5", "eastus", 98.32},  {"Standard_NG16ads_V620_v1", "eastus2", 1.815},
+    {"Standard_NG32ads_V620_v1", "eastus2", 3.63},  {"Standard_NG8ads_V620_v1", "eastus2", 0.908},
+    {"Standard_NV12s_v3", "eastus", 1.14},          {"Standard_NV16as_v4", "eastus", 0.932},
+    {"Standard_NV24s_v3", "eastus", 2.28},          {"Standard_NV32as_v4", "eastus", 1.864},
+    {"Standard_NV36adms_A10_v5", "eastus", 4.52},   {"Standard_NV36ads_A10_v5", "eastus", 3.2},
+    {"Standard_NV48s_v3", "eastus", 4.56},          {"Standard_NV4as_v4", "eastus", 0.233},
+    {"Standard_NV72ads_A10_v5", "eastus", 6.52},    {"Standard_NV8as_v4", "eastus", 0.466},
 };
 
-struct prices {
-    char **regions;
-    size_t nregions;
-    struct row *rows;
-    size_t n, cap;
-    size_t *table; /* open addressing: index + 1 into rows, 0 = empty */
-    size_t tcap;   /* power of two */
-    size_t duplicates;
-    struct prices_stats stats;
-};
-
-static uint64_t row_hash(const char *sku, const char *region)
+static bool catalog_regions(const struct catalog_sku *s, const char *region, bool *listed)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (const char *c = sku; *c; c++)
-        h = (h ^ (unsigned char)tolower((unsigned char)*c)) * 1099511628211ull;
-    h = (h ^ 0xff) * 1099511628211ull;
-    for (const char *c = region; *c; c++)
-        h = (h ^ (unsigned char)*c) * 1099511628211ull;
-    return h;
-}
-
-static bool region_wanted(const struct prices *p, const char *region)
-{
-    if (p->nregions == 0)
-        return true;
-    for (size_t i = 0; i < p->nregions; i++)
-        if (strcmp(p->regions[i], region) == 0)
-            return true;
-    return false;
-}
-
-struct prices *prices_new(const char *const *regions, size_t nregions)
-{
-    struct prices *p = calloc(1, sizeof(*p));
-    if (p == NULL)
-        return NULL;
-    p->regions = calloc(nregions ? nregions : 1, sizeof(*p->regions));
-    if (p->regions == NULL) {
-        free(p);
-        return NULL;
-    }
-    for (size_t i = 0; i < nregions; i++) {
-        p->regions[i] = strdup(regions[i]);
-        if (p->regions[i] == NULL) {
-            p->nregions = i;
-            prices_free(p);
-            return NULL;
-        }
-    }
-    p->nregions = nregions;
-    return p;
-}
-
-void prices_free(struct prices *p)
-{
-    if (p == NULL)
-        return;
-    for (size_t i = 0; i < p->nregions; i++)
-        free(p->regions[i]);
-    for (size_t i = 0; i < p->n; i++) {
-        free(p->rows[i].sku);
-        free(p->rows[i].region);
-    }
-    free(p->regions);
-    free(p->rows);
-    free(p->table);
-    free(p);
-}
-
-static int table_grow(struct prices *p)
-{
-    size_t ncap = p->tcap ? p->tcap * 2 : 1024;
-    size_t *nt = calloc(ncap, sizeof(*nt));
-    if (nt == NULL)
-        return -ENOMEM;
-    for (size_t i = 0; i < p->n; i++) {
-        size_t h = (size_t)row_hash(p->rows[i].sku, p->rows[i].region) & (ncap - 1);
-        while (nt[h] != 0)
-            h = (h + 1) & (ncap - 1);
-        nt[h] = i + 1;
-    }
-    free(p->table);
-    p->table = nt;
-    p->tcap = ncap;
-    return 0;
-}
-
-/* The row for (sku, region), or NULL. */
-static struct row *row_find(const struct prices *p, const char *sku, const char *region)
-{
-    if (p->tcap == 0)
-        return NULL;
-    size_t h = (size_t)row_hash(sku, region) & (p->tcap - 1);
-    while (p->table[h] != 0) {
-        struct row *r = &p->rows[p->table[h] - 1];
-        if (strcasecmp(r->sku, sku) == 0 && strcmp(r->region, region) == 0)
-            return r;
-        h = (h + 1) & (p->tcap - 1);
-    }
-    return NULL;
-}
-
-int prices_add(struct prices *p, const char *sku, const char *region, double price)
-{
-    if (sku == NULL || sku[0] == '\0' || strlen(sku) > MAX_SKU_NAME ||
-        !catalog_valid_region(region) || !isfinite(price) || price <= 0)
-        return -EINVAL;
-    struct row *r = row_find(p, sku, region);
-    if (r != NULL) {
-        p->duplicates++;
-        if (price < r->price)
-            r->price = price;
-        return 0;
-    }
-    if (p->n >= PRICES_MAX_ROWS)
-        return -E2BIG;
-    if (p->n == p->cap) {
-        size_t ncap = p->cap ? p->cap * 2 : 256;
-        struct row *nr = realloc(p->rows, ncap * sizeof(*nr));
-        if (nr == NULL)
-            return -ENOMEM;
-        p->rows = nr;
-        p->cap = ncap;
-    }
-    if ((p->n + 1) * 2 > p->tcap && table_grow(p) < 0)
-        return -ENOMEM;
-    struct row nrow = {strdup(sku), strdup(region), price};
-    if (nrow.sku == NULL || nrow.region == NULL) {
-        free(nrow.sku);
-        free(nrow.region);
-        return -ENOMEM;
-    }
-    p->rows[p->n] = nrow;
-    size_t h = (size_t)row_hash(sku, region) & (p->tcap - 1);
-    while (p->table[h] != 0)
-        h = (h + 1) & (p->tcap - 1);
-    p->table[h] = ++p->n;
-    return 0;
-}
-
-size_t prices_rows(const struct prices *p)
-{
-    return p->n;
-}
-
-size_t prices_duplicates(const struct prices *p)
-{
-    return p->duplicates;
-}
-
-const struct prices_stats *prices_get_stats(const struct prices *p)
-{
-    return &p->stats;
-}
-
-static const char *str_field(const json_t *item, const char *key)
-{
-    const json_t *v = json_object_get(item, key);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* Classifies one item: returns the counter to bump, or NULL when the row is usable. */
-static size_t *classify(struct prices *p, const json_t *item, const char **sku, char *region,
-                        double *price)
-{
-    struct prices_stats *st = &p->stats;
-    if (!json_is_object(item))
-        return &st->malformed;
-    const char *arm = str_field(item, "armSkuName");
-    const char *reg = str_field(item, "armRegionName");
-    const char *type = str_field(item, "type");
-    const char *product = str_field(item, "productName");
-    const char *skuname = str_field(item, "skuName");
-    const char *meter = str_field(item, "meterName");
-    const char *unit = str_field(item, "unitOfMeasure");
-    const char *service = str_field(item, "serviceName");
-    const char *currency = str_field(item, "currencyCode");
-    const json_t *retail = json_object_get(item, "retailPrice");
-    if (!json_is_number(retail))
-        retail = json_object_get(item, "unitPrice");
-    const json_t *primary = json_object_get(item, "isPrimaryMeterRegion");
-    if (arm == NULL || arm[0] == '\0' || strlen(arm) > MAX_SKU_NAME || reg == NULL ||
-        strlen(reg) > CATALOG_MAX_REGION_LEN || type == NULL || product == NULL ||
-        skuname == NULL || unit == NULL || !json_is_number(retail) ||
-        (primary != NULL && !json_is_boolean(primary)))
-        return &st->malformed;
-    if (service != NULL && strcmp(service, "Virtual Machines") != 0)
-        return &st->not_vm;
-    if (currency != NULL && strcmp(currency, "USD") != 0)
-        return &st->currency;
-    /* Reservation prices are whole-term totals despite "1 Hour": never mix them in. */
-    if (strcmp(type, "Consumption") != 0 || json_object_get(item, "reservationTerm") != NULL)
-        return &st->not_consumption;
-    /* " Win" also catches the H100 "Srs Win" products that a " Windows" suffix test misses. */
-    if (strstr(product, " Win") != NULL)
-        return &st->windows;
-    if (strstr(product, " Cloud Services") != NULL || strstr(product, " CloudServices") != NULL)
-        return &st->cloud_services;
-    if (strstr(skuname, " Spot") != NULL || (meter && strstr(meter, " Spot") != NULL))
-        return &st->spot;
-    if (strstr(skuname, "Low Priority") != NULL || (meter && ends_with(meter, "Low Priority")))
-        return &st->low_priority;
-    double d = json_number_value(retail);
-    if (!isfinite(d) || d <= 0)
-        return &st->zero_price;
-    if (json_is_false(primary))
-        return &st->non_primary;
-    if (strcmp(unit, "1 Hour") != 0)
-        return &st->unit;
-    size_t i = 0;
-    for (; reg[i]; i++)
-        region[i] = (char)tolower((unsigned char)reg[i]);
-    region[i] = '\0';
-    if (!catalog_valid_region(region))
-        return &st->malformed;
-    if (!region_wanted(p, region))
-        return &st->other_region;
-    *sku = arm;
-    *price = d;
-    return NULL;
-}
-
-int prices_add_page(struct prices *p, const char *data, size_t len, char **next_link,
-                    struct error_info *err)
-{
-    json_error_t jerr;
-    int rc = 0;
-    char *link = NULL;
-    json_t *doc = json_loadb(data, len, 0, &jerr);
-    if (doc == NULL)
-        return error_set(err, 502, "invalid_prices", "",
-                         "price page is not valid JSON: %s at line %d, column %d", jerr.text,
-                         jerr.line, jerr.column);
-    const json_t *items = json_object_get(doc, "Items");
-    const json_t *next = json_object_get(doc, "NextPageLink");
-    if (!json_is_object(doc) || !json_is_array(items)) {
-        rc = error_set(err, 502, "invalid_prices", "Items",
-                       "price page is not a Retail Prices response (no \"Items\" array)");
-        goto out;
-    }
-    if (next != NULL && !json_is_null(next) && !json_is_string(next)) {
-        rc = error_set(err, 502, "invalid_prices", "NextPageLink",
-                       "price page NextPageLink must be a string or null");
-        goto out;
-    }
-    if (json_array_size(items) > PRICES_MAX_ITEMS_PER_PAGE) {
-        rc = error_set(err, 502, "invalid_prices", "Items",
-                       "price page holds %zu items; the limit is %d", json_array_size(items),
-                       PRICES_MAX_ITEMS_PER_PAGE);
-        goto out;
-    }
-    if (json_is_string(next) && json_string_length(next) > 0) {
-        if (json_string_length(next) > PRICES_MAX_LINK) {
-            rc = error_set(err, 502, "invalid_prices", "NextPageLink",
-                           "price page NextPageLink is longer than %d bytes", PRICES_MAX_LINK);
-            goto out;
-        }
-        link = strdup(json_string_value(next));
-        if (link == NULL) {
-            rc = -ENOMEM;
-            goto out;
-        }
-    }
-    size_t i;
-    const json_t *item;
-    json_array_foreach(items, i, item)
-    {
-        const char *sku = NULL;
-        char region[CATALOG_MAX_REGION_LEN + 1];
-        double price = 0;
-        p->stats.items++;
-        size_t *drop = classify(p, item, &sku, region, &price);
-        if (drop != NULL) {
-            (*drop)++;
-            continue;
-        }
-        rc = prices_add(p, sku, region, price);
-        if (rc == -EINVAL) {
-            p->stats.malformed++;
-            rc = 0;
-            continue;
-        }
-        if (rc == -E2BIG) {
-            rc = error_set(err, 502, "invalid_prices", "Items",
-                           "the price feed holds more than %d usable rows", PRICES_MAX_ROWS);
-            goto out;
-        }
-        if (rc < 0)
-            goto out;
-        p->stats.usable++;
-    }
-    *next_link = link;
-    link = NULL;
-out:
-    free(link);
-    json_decref(doc);
-    return rc;
-}
-
-int prices_from_catalog(const struct catalog *cat, struct prices **out)
-{
-    const json_t *info = catalog_prices(cat);
-    const json_t *regions = info ? json_object_get(info, "regions") : NULL;
+    const json_t *regions = s->json ? json_object_get(s->json, "regions") : NULL;
     if (!json_is_array(regions))
-        return -ENOENT;
-    size_t nr = json_array_size(regions);
-    const char *names[CATALOG_MAX_REGIONS];
-    for (size_t i = 0; i < nr && i < CATALOG_MAX_REGIONS; i++)
-        names[i] = json_string_value(json_array_get(regions, i));
-    struct prices *p = prices_new(names, nr < CATALOG_MAX_REGIONS ? nr : CATALOG_MAX_REGIONS);
-    if (p == NULL)
-        return -ENOMEM;
-    for (size_t i = 0; i < catalog_count(cat); i++) {
-        const struct catalog_sku *s = catalog_at(cat, i);
-        for (size_t r = 0; r < s->nregions; r++) {
-            if (!isfinite(s->region_prices[r]))
-                continue;
-            int rc = prices_add(p, s->sku, s->regions[r], s->region_prices[r]);
-            if (rc < 0 && rc != -EINVAL) {
-                prices_free(p);
-                return rc;
-            }
-        }
-    }
-    *out = p;
-    return 0;
-}
-
-/* Entry keys the merge owns: stripped from the spec document before prices are written. */
-static const char *const price_keys[] = {"price_per_hour", "price_region", "regions",
-                                         "region_prices"};
-
-static int merge_entry(json_t *entry, const struct prices *p, bool *priced)
-{
-    for (size_t k = 0; k < sizeof(price_keys) / sizeof(price_keys[0]); k++)
-        json_object_del(entry, price_keys[k]);
-    *priced = false;
-    const char *sku = str_field(entry, "sku");
-    if (p == NULL || sku == NULL)
-        return 0;
-    json_t *regions = json_array(), *rprices = json_object();
-    const struct row *first = NULL;
-    int rc = 0;
-    if (regions == NULL || rprices == NULL) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    for (size_t i = 0; i < p->nregions; i++) {
-        const struct row *r = row_find(p, sku, p->regions[i]);
-        if (r == NULL)
-            continue;
-        if (first == NULL)
-            first = r;
-        if (json_array_append_new(regions, json_string(r->region)) < 0 ||
-            json_object_set_new(rprices, r->region, json_real(r->price)) < 0) {
-            rc = -ENOMEM;
-            goto out;
-        }
-    }
-    if (json_object_set_new(entry, "price_per_hour",
-                            first ? json_real(first->price) : json_null()) < 0 ||
-        json_object_set_new(entry, "price_region",
-                            first ? json_string(first->region) : json_null()) < 0 ||
-        json_object_set(entry, "regions", regions) < 0 ||
-        json_object_set(entry, "region_prices", rprices) < 0) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    *priced = first != NULL;
-out:
-    json_decref(regions);
-    json_decref(rprices);
-    return rc;
-}
-
-static json_t *dropped_json(const struct prices_stats *s)
-{
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "malformed",
-                     (json_int_t)s->malformed, "not_vm", (json_int_t)s->not_vm, "currency",
-                     (json_int_t)s->currency, "not_consumption", (json_int_t)s->not_consumption,
-                     "windows", (json_int_t)s->windows, "cloud_services",
-                     (json_int_t)s->cloud_services, "spot", (json_int_t)s->spot, "low_priority",
-                     (json_int_t)s->low_priority, "zero_price", (json_int_t)s->zero_price,
-                     "non_primary", (json_int_t)s->non_primary, "unit", (json_int_t)s->unit,
-                     "other_region", (json_int_t)s->other_region);
-}
-
-/* Whether the catalog (its skus array) names sku, case-insensitively. */
-static bool doc_has_sku(const json_t *skus, const char *sku)
-{
-    size_t i;
-    const json_t *e;
-    json_array_foreach(skus, i, e)
-    {
-        const char *name = str_field(e, "sku");
-        if (name && strcasecmp(name, sku) == 0)
-            return true;
-    }
-    return false;
-}
-
-int prices_merge(const json_t *spec_doc, const struct prices *p, const char *source,
-                 const char *fetched_at, bool stale, json_t **out, struct prices_summary *sum,
-                 struct error_info *err)
-{
-    struct prices_summary s;
-    memset(&s, 0, sizeof(s));
-    int rc = 0;
-    json_t *doc = json_deep_copy(spec_doc);
-    if (doc == NULL)
-        return -ENOMEM;
-    json_t *skus = json_object_get(doc, "skus");
-    if (!json_is_array(skus)) {
-        rc = error_set(err, 400, "invalid_catalog", "skus", "catalog must have a \"skus\" array");
-        goto out;
-    }
-    size_t i;
-    json_t *e;
-    json_array_foreach(skus, i, e)
-    {
-        bool priced = false;
-        if (json_is_object(e) && (rc = merge_entry(e, p, &priced)) < 0)
-            goto out;
-        s.priced_skus += priced;
-    }
-    if (p == NULL) {
-        json_object_del(doc, "prices");
-        goto done;
-    }
-    /* GPU families are Standard_N*: other VM sizes in the feed are not "unknown", just off-topic.
-     */
-    struct buf sample;
-    buf_init(&sample, sizeof(s.unknown_sample) - 1);
-    json_t *unknown = json_array();
-    if (unknown == NULL) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    for (size_t r = 0; r < p->n; r++) {
-        const char *name = p->rows[r].sku;
-        if (strncasecmp(name, "Standard_N", 10) != 0 || doc_has_sku(skus, name))
-            continue;
-        bool seen = false;
-        for (size_t q = 0; q < r && !seen; q++)
-            seen = strcasecmp(p->rows[q].sku, name) == 0;
-        if (seen)
-            continue;
-        s.unknown_skus++;
-        if (json_array_size(unknown) < 20)
-            json_array_append_new(unknown, json_string(name));
-        /* The sample is only for the log: once full, later names are left out. */
-        (void)buf_printf(&sample, "%s%s", sample.len ? "," : "", name);
-    }
-    snprintf(s.unknown_sample, sizeof(s.unknown_sample), "%s", sample.data ? sample.data : "");
-    buf_free(&sample);
-    json_t *regions = json_array();
-    for (size_t r = 0; regions && r < p->nregions; r++)
-        json_array_append_new(regions, json_string(p->regions[r]));
-    json_t *info = json_pack("{s:s, s:s, s:o, s:I, s:I, s:o, s:I, s:I, s:o, s:b}", "source",
-                             source ? source : "", "fetched_at", fetched_at ? fetched_at : "",
-                             "regions", regions, "priced_skus", (json_int_t)s.priced_skus,
-                             "unknown_skus", (json_int_t)s.unknown_skus, "unknown_sample", unknown,
-                             "rows", (json_int_t)p->n, "duplicates", (json_int_t)p->duplicates,
-                             "dropped", dropped_json(&p->stats), "stale", stale);
-    if (info == NULL || json_object_set_new(doc, "prices", info) < 0) {
-        rc = -ENOMEM;
-        goto out;
-    }
-done:
-    *out = doc;
-    doc = NULL;
-    if (sum)
-        *sum = s;
-out:
-    json_decref(doc);
-    return rc;
-}
-
-static int put_encoded(struct buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        int rc;
-        if (isalnum(*c) || *c == '-' || *c == '.' || *c == '_' || *c == '~')
-            rc = buf_append(b, c, 1);
-        else
-            rc = buf_printf(b, "%%%c%c", hex[*c >> 4], hex[*c & 15]);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
-}
-
-char *prices_query_url(const char *base, const char *const *regions, size_t nregions)
-{
-    if (strncasecmp(base, "file://", 7) == 0)
-        return strdup(base);
-    struct buf f, u;
-    buf_init(&f, 64 * 1024);
-    buf_init(&u, 256 * 1024);
-    int rc = buf_printf(&f, "serviceName eq 'Virtual Machines' and priceType eq 'Consumption'");
-    for (size_t i = 0; rc == 0 && i < nregions; i++)
-        rc = buf_printf(&f, "%sarmRegionName eq '%s'%s", i == 0 ? " and (" : " or ", regions[i],
-                        i + 1 == nregions ? ")" : "");
-    if (rc == 0)
-        rc = buf_printf(&u, "%s%capi-version=%s&meterRegion=%%27primary%%27&$filter=", base,
-                        strchr(base, '?') ? '&' : '?', PRICES_API_VERSION);
-    if (rc == 0)
-        rc = put_encoded(&u, f.data);
-    buf_free(&f);
-    if (rc < 0) {
-        buf_free(&u);
-        return NULL;
-    }
-    size_t len;
-    return buf_detach(&u, &len);
-}
-
-/* Splits "scheme://host[:port]/..." into lower-case scheme, host and a numeric port. */
-static bool parse_origin(const char *url, char *scheme, size_t ns, char *host, size_t nh,
-                         long *port)
-{
-    const char *sep = strstr(url, "://");
-    if (sep == NULL || (size_t)(sep - url) >= ns)
         return false;
     size_t i;
-    for (i = 0; url + i < sep; i++)
-        scheme[i] = (char)tolower((unsigned char)url[i]);
-    scheme[i] = '\0';
-    const char *h = sep + 3;
-    size_t hl = strcspn(h, ":/?#");
-    if (hl == 0 || hl >= nh || memchr(h, '@', strcspn(h, "/?#")) != NULL)
-        return false;
-    for (i = 0; i < hl; i++)
-        host[i] = (char)tolower((unsigned char)h[i]);
-    host[hl] = '\0';
-    *port = strcmp(scheme, "https") == 0 ? 443 : strcmp(scheme, "http") == 0 ? 80 : -1;
-    if (h[hl] == ':') {
-        char *end = NULL;
-        long v = strtol(h + hl + 1, &end, 10);
-        if (end == h + hl + 1 || v <= 0 || v > 65535 || (*end && !strchr("/?#", *end)))
-            return false;
-        *port = v;
+    const json_t *r;
+    *listed = false;
+    json_array_foreach(regions, i, r)
+    {
+        if (json_is_string(r) && strcasecmp(json_string_value(r), region) == 0)
+            *listed = true;
     }
     return true;
 }
 
-bool prices_same_origin(const char *a, const char *b)
+enum price_source prices_lookup(const struct catalog_sku *s, const char *region, double *usd)
 {
-    char sa[16], sb[16], ha[256], hb[256];
-    long pa, pb;
-    if (!parse_origin(a, sa, sizeof(sa), ha, sizeof(ha), &pa) ||
-        !parse_origin(b, sb, sizeof(sb), hb, sizeof(hb), &pb))
-        return false;
-    return strcmp(sa, sb) == 0 && strcmp(ha, hb) == 0 && pa == pb && pa > 0;
+    /* Live prices merged by the refresher: per-region prices when a region is asked for. */
+    if (region != NULL && s->nregions > 0) {
+        char lower[CATALOG_MAX_REGION_LEN + 1];
+        size_t i = 0;
+        for (; region[i] && i < CATALOG_MAX_REGION_LEN; i++)
+            lower[i] = (char)tolower((unsigned char)region[i]);
+        lower[i] = '\0';
+        if (catalog_sku_price_in(s, lower, usd))
+            return PRICE_CATALOG;
+    }
+    const json_t *p = s->json ? json_object_get(s->json, "price_per_hour") : NULL;
+    bool listed = true;
+    if (json_is_number(p) && json_number_value(p) > 0 &&
+        (region == NULL || !catalog_regions(s, region, &listed) || listed)) {
+        *usd = json_number_value(p);
+        return PRICE_CATALOG;
+    }
+    double any = 0;
+    for (size_t i = 0; i < sizeof(snapshot) / sizeof(snapshot[0]); i++) {
+        if (strcmp(snapshot[i].sku, s->sku) != 0)
+            continue;
+        if (region ? strcasecmp(snapshot[i].region, region) == 0
+                   : strcmp(snapshot[i].region, "eastus") == 0) {
+            *usd = snapshot[i].usd;
+            return PRICE_SNAPSHOT;
+        }
+        if (any == 0)
+            any = snapshot[i].usd;
+    }
+    if (region == NULL && any > 0) {
+        *usd = any;
+        return PRICE_SNAPSHOT;
+    }
+    return PRICE_NONE;
+}
+
+bool prices_in_region(const struct catalog_sku *s, const char *region, bool *known)
+{
+    bool listed = false;
+    *known = false;
+    if (catalog_regions(s, region, &listed)) {
+        *known = true;
+        if (listed)
+            return true;
+    }
+    for (size_t i = 0; i < sizeof(snapshot) / sizeof(snapshot[0]); i++) {
+        if (strcmp(snapshot[i].sku, s->sku) == 0) {
+            *known = true;
+            if (strcasecmp(snapshot[i].region, region) == 0)
+                return true;
+        }
+    }
+    return false;
 }

@@ -1,118 +1,31 @@
-/* prices.h - Azure Retail Prices pages in, Linux pay-as-you-go hourly prices merged into a catalog.
- */
+/* prices.h - the hourly price of a VM size: the catalog's own price, else a dated snapshot. */
 #ifndef VRAMFIT_PRICES_H
 #define VRAMFIT_PRICES_H
 
-#include <jansson.h>
 #include <stdbool.h>
-#include <stddef.h>
 
 #include "catalog.h"
-#include "error.h"
 
-/* Caps: a hostile or broken feed cannot grow these without bound. */
-#define PRICES_MAX_ITEMS_PER_PAGE 100000
-#define PRICES_MAX_ROWS           500000
-#define PRICES_MAX_LINK           4096
-#define PRICES_API_VERSION        "2023-01-01-preview"
+/* Where a price came from. */
+enum price_source { PRICE_NONE = 0, PRICE_CATALOG, PRICE_SNAPSHOT };
 
-/* Why items were not used; every item of a page lands in exactly one counter. */
-struct prices_stats {
-    size_t items;           /* items seen on every page */
-    size_t usable;          /* rows kept (before de-duplication) */
-    size_t malformed;       /* missing or mistyped fields */
-    size_t not_vm;          /* serviceName other than "Virtual Machines" */
-    size_t currency;        /* currencyCode other than USD */
-    size_t not_consumption; /* Reservation, DevTestConsumption, any other type */
-    size_t windows;         /* productName with " Win"/" Windows" */
-    size_t cloud_services;  /* classic Cloud Services meters */
-    size_t spot;            /* Spot meters (still type Consumption) */
-    size_t low_priority;    /* Low Priority meters (still type Consumption) */
-    size_t zero_price;      /* price <= 0: placeholder meters */
-    size_t non_primary;     /* isPrimaryMeterRegion false */
-    size_t unit;            /* unitOfMeasure other than "1 Hour" */
-    size_t other_region;    /* a region that was not asked for */
-};
-
-struct prices;
+/* The snapshot's label for assumptions and docs (static storage). */
+#define PRICES_SNAPSHOT_LABEL                                                                      \
+    "SkyPilot Azure catalog v6 snapshot (pay-as-you-go Linux USD/hour; "                           \
+    "data/azure-gpu-prices-skypilot-catalog-v6-extract.csv), not live prices"
 
 /*
- * prices_new - an empty accumulator for the given regions (lower case; copied). Items for other
- * regions are dropped. NULL on allocation failure.
+ * prices_lookup - USD per VM-hour for s in region (NULL = any; the snapshot then prefers eastus).
+ * The catalog entry's own "price_per_hour" (number, USD) wins; its "regions" array (when present)
+ * decides region availability. Otherwise the compiled-in snapshot is used. Returns the source and
+ * sets *usd, or PRICE_NONE when no price is known (for that region).
  */
-struct prices *prices_new(const char *const *regions, size_t nregions);
-
-/* prices_free - frees p. Accepts NULL. */
-void prices_free(struct prices *p);
+enum price_source prices_lookup(const struct catalog_sku *s, const char *region, double *usd);
 
 /*
- * prices_add_page - parses one Retail Prices API page (JSON) and keeps the usable rows, applying
- * every drop rule counted in struct prices_stats. On success returns 0 and *next_link is the
- * page's NextPageLink (malloc'd; NULL when null, empty or absent: the last page). On failure
- * returns -EINVAL (not JSON, not the page shape, too many items: err says which; p keeps the rows
- * of earlier pages) or -ENOMEM; *next_link is untouched.
+ * prices_in_region - true when s is offered in region: listed in the entry's "regions", or priced
+ * there in the snapshot. *known is false when neither source says anything about s.
  */
-int prices_add_page(struct prices *p, const char *data, size_t len, char **next_link,
-                    struct error_info *err);
-
-/*
- * prices_add - records one usable row (sku case preserved, region lower case). When the same
- * size and region appear twice the lower price wins (and is counted as a duplicate), never the
- * last one. Returns 0, -EINVAL (bad region/sku/price) or -ENOMEM / -E2BIG (row cap).
- */
-int prices_add(struct prices *p, const char *sku, const char *region, double price);
-
-/* prices_rows - distinct (size, region) rows held. */
-size_t prices_rows(const struct prices *p);
-
-/* prices_duplicates - rows that repeated an already seen (size, region). */
-size_t prices_duplicates(const struct prices *p);
-
-/* prices_get_stats - the drop counters so far. Borrowed. */
-const struct prices_stats *prices_get_stats(const struct prices *p);
-
-/*
- * prices_from_catalog - rebuilds an accumulator from the region_prices of a merged catalog (a
- * cache file), for the regions of its prices block. Returns 0 and *out (caller frees), -ENOENT
- * when cat holds no prices, or -ENOMEM.
- */
-int prices_from_catalog(const struct catalog *cat, struct prices **out);
-
-/* What prices_merge reports besides the new document. */
-struct prices_summary {
-    size_t priced_skus; /* catalog sizes that got a price in at least one region */
-    size_t
-        unknown_skus; /* GPU sizes (Standard_N*) priced in the feed but missing from the catalog */
-    char unknown_sample[512]; /* a comma-separated sample of those names, for the log */
-};
-
-/*
- * prices_merge - a new catalog document: a deep copy of spec_doc (a vramfit.catalog/v1 document;
- * any price fields it carries are replaced) where each size gets price_per_hour, price_region,
- * regions and region_prices from p, plus a "prices" block {source, fetched_at, regions,
- * priced_skus, unknown_skus, unknown_sample, rows, duplicates, dropped, stale}. With p NULL the
- * copy carries no prices at all. Size names match case-insensitively. price_region is the first
- * of p's regions (in the order given to prices_new) that offers the size.
- * Returns 0 and *out (new reference) and fills *sum, or -EINVAL (spec_doc has no "skus" array)
- * or -ENOMEM.
- */
-int prices_merge(const json_t *spec_doc, const struct prices *p, const char *source,
-                 const char *fetched_at, bool stale, json_t **out, struct prices_summary *sum,
-                 struct error_info *err);
-
-/*
- * prices_query_url - the first-page URL for base: api-version, meterRegion='primary' and a
- * percent-encoded $filter on serviceName 'Virtual Machines', priceType 'Consumption' and the
- * regions. A file:// base is returned unchanged (a local snapshot takes no query). malloc'd;
- * NULL on allocation failure.
- */
-char *prices_query_url(const char *base, const char *const *regions, size_t nregions);
-
-/*
- * prices_same_origin - true when a and b share scheme, host and port (default ports filled in:
- * the feed's NextPageLink carries ":443"). A NextPageLink elsewhere is refused: the feed must not
- * steer the refresher to another host.
- */
-bool prices_same_origin(const char *a, const char *b);
+bool prices_in_region(const struct catalog_sku *s, const char *region, bool *known);
 
 #endif

@@ -1,4 +1,4 @@
-/* pricing.h - region candidates and hourly cost for POST /estimate (prices from the catalog). */
+/* pricing.h - the hourly price and cost of the seed path's chosen VM for POST /estimate. */
 #ifndef VRAMFIT_PRICING_H
 #define VRAMFIT_PRICING_H
 
@@ -7,20 +7,12 @@
 #include "catalog.h"
 
 /*
- * pricing_view - the catalog /estimate should choose from for region (NULL or "" = no region):
- * when prices are loaded for region, a subset holding only the sizes offered there; otherwise a
- * new reference to cat, with a note appended to assumptions (borrowed; may be NULL) saying why
- * every size stayed a candidate. Release *out with catalog_unref. Returns 0 or -ENOMEM.
+ * pricing_annotate - adds "price_per_hour" (USD per VM-hour, Linux pay-as-you-go), "price_source"
+ * ("catalog" for live prices merged by the refresher, "snapshot" for the dated fallback, "none"),
+ * "price_region" and "cost_per_hour" (the one VM the seed's rule chooses) to resp for the chosen
+ * size s (NULL when nothing fits: all null). Appends a note to assumptions (borrowed; may be NULL)
+ * naming the source. Returns 0 or -ENOMEM.
  */
-int pricing_view(const struct catalog *cat, const char *region, json_t *assumptions,
-                 struct catalog **out);
-
-/*
- * pricing_annotate - adds "region", "price_per_hour", "price_region" and "cost_per_hour" (USD,
- * Linux pay-as-you-go, one VM: the seed's choice is one VM) to resp for the chosen size s (NULL
- * when nothing fits). Unknown prices are null, with a note in assumptions. Returns 0 or -ENOMEM.
- */
-int pricing_annotate(json_t *resp, const struct catalog_sku *s, const char *region,
-                     json_t *assumptions);
+int pricing_annotate(json_t *resp, const struct catalog_sku *s, json_t *assumptions);
 
 #endif

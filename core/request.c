@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "catalog.h"
 #include "fields.h"
+#include "models.h"
 #include "precision.h"
 
 static const char *const known_fields[] = {
@@ -21,7 +21,28 @@ static const char *const known_fields[] = {
     "training",
     "moe_active_ratio",
     "moe_expert_fraction",
-    "region", /* Azure region: only sizes offered there are candidates */
+    /* Beyond the seed (decoded by refine.c; keep in sync with refine_known_fields()). */
+    "model",
+    "hf_config",
+    "attention_heads",
+    "kv_heads",
+    "head_dim",
+    "kv_lora_rank",
+    "qk_rope_head_dim",
+    "sliding_window",
+    "windowed_layers",
+    "vocab_size",
+    "kv_precision",
+    "bits_per_weight",
+    "engine",
+    "gpu_memory_utilization",
+    "objective",
+    "vendor",
+    "exclude_partial",
+    "skus",
+    "region",
+    "solve",
+    "sku",
     NULL,
 };
 
@@ -50,21 +71,26 @@ int request_decode_estimate(const json_t *body, struct estimate_request *out,
         return error_set(err, 400, "invalid_body", "", "the request body must be a JSON object");
     if ((rc = fields_reject_unknown(body, "", known_fields, err)) < 0)
         return rc;
+    if ((rc = refine_decode(body, models_builtin(), &r.refine, err)) < 0)
+        return rc;
+    /* A preset or config.json supplies params_b, layers and hidden (refine refused duplicates). */
+    const bool derived = r.refine.counted;
 
     if ((rc = fields_number(body, "", "params_b", 0, REQUEST_MAX_PARAMS_B, true, &r.in.params_b,
                             &has, err)) < 0 ||
-        (rc = require(has, "params_b", "total parameters in billions, a number > 0", err)) < 0)
+        (rc = require(has || derived, "params_b", "total parameters in billions, a number > 0",
+                      err)) < 0)
         return rc;
 
     if ((rc = fields_int(body, "", "layers", 1, REQUEST_MAX_LAYERS, &v, &has, err)) < 0 ||
-        (rc = require(has, "layers", "an integer >= 1", err)) < 0)
+        (rc = require(has || derived, "layers", "an integer >= 1", err)) < 0)
         return rc;
-    r.in.layers = (double)v;
+    r.in.layers = has ? (double)v : (double)r.refine.arch.layers;
 
     if ((rc = fields_int(body, "", "hidden", 1, REQUEST_MAX_HIDDEN, &v, &has, err)) < 0 ||
-        (rc = require(has, "hidden", "the hidden size, an integer >= 1", err)) < 0)
+        (rc = require(has || derived, "hidden", "the hidden size, an integer >= 1", err)) < 0)
         return rc;
-    r.in.hidden = (double)v;
+    r.in.hidden = has ? (double)v : (double)r.refine.arch.hidden;
 
     long long ctx = 0, ctx_len = 0;
     if ((rc = fields_int(body, "", "ctx", 1, REQUEST_MAX_CTX, &ctx, &has_ctx, err)) < 0 ||
@@ -94,7 +120,18 @@ int request_decode_estimate(const json_t *body, struct estimate_request *out,
                       "precision must be a string, one of: %s", precision_list());
         return rc;
     }
-    if ((rc = require(has, "precision", "one of fp32, fp16, bf16, int8, int4", err)) < 0)
+    if (has && r.refine.has_bits_per_weight)
+        return error_set(err, 400, "conflicting_fields", "bits_per_weight",
+                         "give precision or bits_per_weight, not both");
+    if (r.refine.has_bits_per_weight) {
+        r.in.bytes = r.refine.bits_per_weight / 8;
+        snprintf(r.precision, sizeof(r.precision), "custom");
+        goto rest;
+    }
+    if ((rc = require(has, "precision",
+                      "one of fp32, fp16, bf16, int8, int4 (or fp8, fp4, nvfp4, mxfp4, or "
+                      "bits_per_weight)",
+                      err)) < 0)
         return rc;
     if (precision_bytes(precision, &r.in.bytes) < 0)
         return error_set(err, 400, "invalid_value", "precision",
@@ -102,6 +139,7 @@ int request_decode_estimate(const json_t *body, struct estimate_request *out,
                          precision_list());
     snprintf(r.precision, sizeof(r.precision), "%s", precision);
 
+rest:
     if ((rc = fields_bool(body, "", "training", &r.in.training, NULL, err)) < 0)
         return rc;
 
@@ -111,17 +149,6 @@ int request_decode_estimate(const json_t *body, struct estimate_request *out,
                             &r.in.has_expert_fraction, err)) < 0)
         return rc;
     r.expert_fraction_ignored = r.in.has_expert_fraction && !(r.in.moe_active_ratio > 0);
-
-    const char *region = NULL;
-    if ((rc = fields_string(body, "", "region", CATALOG_MAX_REGION_LEN, &region, &has, err)) < 0)
-        return rc;
-    for (size_t i = 0; has && region[i]; i++)
-        r.region[i] = (char)(region[i] >= 'A' && region[i] <= 'Z' ? region[i] + 32 : region[i]);
-    if (has && !catalog_valid_region(r.region))
-        return error_set(err, 400, "invalid_value", "region",
-                         "region \"%.48s\" is not an Azure region name (letters and digits, e.g. "
-                         "eastus)",
-                         region);
 
     *out = r;
     return 0;

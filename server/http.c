@@ -152,7 +152,7 @@ static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection
     if (r == NULL)
         return reply_error(srv, conn, req, 404, "not_found", NULL, NULL,
                            "no route %s %.200s; routes: POST /estimate, GET /skus, GET /healthz, "
-                           "GET /readyz",
+                           "GET /readyz, GET /models, GET /models/{name}",
                            method, req->path);
     bool method_ok = strcmp(method, r->method) == 0 ||
                      (strcmp(r->method, "GET") == 0 && strcmp(method, "HEAD") == 0);
@@ -282,6 +282,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         .draining = atomic_load_explicit(&srv->draining, memory_order_relaxed),
         .body = req->body.data ? req->body.data : "",
         .body_len = req->body.len,
+        .path = req->path,
     };
     struct route_reply out = {0, NULL, ""};
     req->route->handler(&ctx, &out);
@@ -316,6 +317,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     const char *outcome = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK      ? "completed"
                           : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
                           : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT    ? "client_abort"
+                          : toe == MHD_REQUEST_TERMINATED_READ_ERROR      ? "client_abort"
                           : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
                                                                           : "error";
     log_request(req->method, req->path, req->status, elapsed_ms(&req->t0), remote, outcome);

@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "catalog.h"
 #include "embedded.h"
+#include "presets.h"
 #include "http.h"
 #include "log.h"
 #include "options.h"
@@ -135,6 +136,10 @@ int main(int argc, char **argv)
     }
 
     double t0 = now_s();
+    if (presets_builtin() == NULL) {
+        fprintf(stderr, "vramfit: %s\n", presets_error());
+        return 2;
+    }
     if (load_catalog(&opt, &cat, errbuf, sizeof(errbuf)) < 0) {
         fprintf(stderr, "vramfit: %s\n", errbuf);
         return 2;

@@ -19,7 +19,7 @@
 #include "fetch.h"
 #include "fields.h"
 #include "log.h"
-#include "prices.h"
+#include "retail.h"
 
 #define CONNECT_TIMEOUT_S 10L
 
@@ -49,7 +49,7 @@ struct refresher {
     time_t spec_fetched; /* 0 = not fetched (embedded) */
     char cat_etag[256];
     char cat_lastmod[128];
-    struct prices *prices; /* last good feed, or NULL */
+    struct retail *prices; /* last good feed, or NULL */
     char prices_fetched_at[32];
     bool prices_stale;
     bool prices_single_page;
@@ -160,10 +160,10 @@ static int write_cache(const char *path, const json_t *doc, char *err, size_t n)
 }
 
 /* -1: failed (err says why); 0: new feed in *out; 1: unchanged (304). */
-static int fetch_prices(struct refresher *r, struct prices **out, char *err, size_t n)
+static int fetch_prices(struct refresher *r, struct retail **out, char *err, size_t n)
 {
-    struct prices *p = prices_new((const char *const *)r->regions, r->nregions);
-    char *url = prices_query_url(r->prices_url, (const char *const *)r->regions, r->nregions);
+    struct retail *p = retail_new((const char *const *)r->regions, r->nregions);
+    char *url = retail_query_url(r->prices_url, (const char *const *)r->regions, r->nregions);
     char etag[256] = "", lastmod[128] = "";
     int rc = -1, page = 0;
     if (p == NULL || url == NULL) {
@@ -200,7 +200,7 @@ static int fetch_prices(struct refresher *r, struct prices **out, char *err, siz
         struct error_info e;
         error_clear(&e);
         char *next = NULL;
-        int prc = prices_add_page(p, resp.body, resp.len, &next, &e);
+        int prc = retail_add_page(p, resp.body, resp.len, &next, &e);
         fetch_response_free(&resp);
         if (prc < 0) {
             snprintf(err, n, "price page %d from %.300s: %s", page + 1, url,
@@ -209,7 +209,7 @@ static int fetch_prices(struct refresher *r, struct prices **out, char *err, siz
         }
         if (next == NULL)
             break;
-        if (!prices_same_origin(r->prices_url, next) || strcmp(next, url) == 0) {
+        if (!retail_same_origin(r->prices_url, next) || strcmp(next, url) == 0) {
             snprintf(err, n, "price page %d: NextPageLink %.300s %s", page + 1, next,
                      strcmp(next, url) == 0 ? "repeats the page" : "leaves the feed's origin");
             free(next);
@@ -218,11 +218,11 @@ static int fetch_prices(struct refresher *r, struct prices **out, char *err, siz
         free(url);
         url = next;
     }
-    if (prices_rows(p) == 0) {
+    if (retail_rows(p) == 0) {
         snprintf(err, n,
                  "price feed %.300s has no usable Linux pay-as-you-go hourly rows for the "
                  "configured regions (%zu items, all dropped)",
-                 r->prices_url, prices_get_stats(p)->items);
+                 r->prices_url, retail_get_stats(p)->items);
         goto out;
     }
     snprintf(r->prices_etag, sizeof(r->prices_etag), "%s", etag);
@@ -233,7 +233,7 @@ static int fetch_prices(struct refresher *r, struct prices **out, char *err, siz
     rc = 0;
 out:
     free(url);
-    prices_free(p);
+    retail_free(p);
     return rc;
 }
 
@@ -279,14 +279,14 @@ static int fetch_catalog(struct refresher *r, char *err, size_t n)
 
 /* Builds and validates the merged snapshot off to the side. 0 and *out, or -1 with err. */
 static int build_snapshot(struct refresher *r, struct catalog **out, json_t **doc_out,
-                          struct prices_summary *sum, char *err, size_t n)
+                          struct retail_summary *sum, char *err, size_t n)
 {
     json_t *doc = NULL;
     struct error_info e;
     error_clear(&e);
     memset(sum, 0, sizeof(*sum));
     if (r->prices_url[0]) {
-        if (prices_merge(r->spec_doc, r->prices, r->prices_url, r->prices_fetched_at,
+        if (retail_merge(r->spec_doc, r->prices, r->prices_url, r->prices_fetched_at,
                          r->prices_stale, &doc, sum, &e) < 0) {
             snprintf(err, n, "merging prices failed: %s",
                      e.message[0] ? e.message : "out of memory");
@@ -320,10 +320,10 @@ static double run_once(struct refresher *r)
         changed |= crc == 0;
     }
     if (r->prices_url[0]) {
-        struct prices *np = NULL;
+        struct retail *np = NULL;
         prc = fetch_prices(r, &np, price_err, sizeof(price_err));
         if (prc == 0) {
-            prices_free(r->prices);
+            retail_free(r->prices);
             r->prices = np;
             iso_time(time(NULL), r->prices_fetched_at);
             r->prices_stale = false;
@@ -336,7 +336,7 @@ static double run_once(struct refresher *r)
 
     struct catalog *cat = NULL;
     json_t *doc = NULL;
-    struct prices_summary sum;
+    struct retail_summary sum;
     memset(&sum, 0, sizeof(sum));
     if (changed && build_snapshot(r, &cat, &doc, &sum, build_err, sizeof(build_err)) < 0)
         cat = NULL;
@@ -387,8 +387,8 @@ static double run_once(struct refresher *r)
         log_event("info", "catalog_refreshed",
                   json_pack("{s:s, s:I, s:b, s:I, s:I, s:b}", "source", r->spec_kind, "skus",
                             (json_int_t)nskus, "catalog_changed", crc == 0, "priced_skus",
-                            (json_int_t)sum.priced_skus, "prices_rows",
-                            (json_int_t)(r->prices ? prices_rows(r->prices) : 0), "prices_stale",
+                            (json_int_t)sum.priced_skus, "retail_rows",
+                            (json_int_t)(r->prices ? retail_rows(r->prices) : 0), "prices_stale",
                             r->prices_stale));
         if (prc == 0 && sum.unknown_skus > 0)
             log_event("info", "prices_unknown_skus",
@@ -438,7 +438,7 @@ static void refresher_free(struct refresher *r)
         free(r->regions[i]);
     fetch_free(r->fetcher);
     json_decref(r->spec_doc);
-    prices_free(r->prices);
+    retail_free(r->prices);
     pthread_cond_destroy(&r->cond);
     pthread_mutex_destroy(&r->lock);
     free(r);
@@ -521,7 +521,7 @@ int refresh_start(const struct refresh_config *cfg, struct store *st, struct cat
         snprintf(r->spec_kind, sizeof(r->spec_kind), "cache");
         snprintf(r->spec_location, sizeof(r->spec_location), "%s", r->cache_file);
         r->spec_fetched = stat(r->cache_file, &sb) == 0 ? sb.st_mtime : time(NULL);
-        if (prices_from_catalog(first, &r->prices) == 0) {
+        if (retail_from_catalog(first, &r->prices) == 0) {
             const json_t *info = catalog_prices(first);
             snprintf(r->prices_fetched_at, sizeof(r->prices_fetched_at), "%s",
                      json_string_value(json_object_get(info, "fetched_at"))

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "presets.h"
 
 static void reply_error(struct route_reply *out, const struct error_info *err)
 {
@@ -179,18 +180,52 @@ static void handle_readyz(const struct route_ctx *ctx, struct route_reply *out)
     json_decref(status);
 }
 
+static void handle_models(const struct route_ctx *ctx, struct route_reply *out)
+{
+    (void)ctx;
+    const struct models *m = presets_builtin();
+    out->status = m ? 200 : 500;
+    out->json = m ? models_list_json(m) : NULL;
+}
+
+static void handle_model(const struct route_ctx *ctx, struct route_reply *out)
+{
+    struct error_info err;
+    const struct models *m = presets_builtin();
+    const char *name = ctx->path ? strrchr(ctx->path, '/') : NULL;
+    name = name ? name + 1 : "";
+    const struct model_preset *p = models_find(m, name);
+    if (p == NULL) {
+        error_set(&err, 404, "unknown_model", "model",
+                  "no model preset is called \"%.64s\"; GET /models lists them", name);
+        reply_error(out, &err);
+        return;
+    }
+    out->status = 200;
+    out->json = models_preset_json(p);
+}
+
 static const struct route routes[] = {
-    {"/estimate", "POST", true, handle_estimate},
-    {"/skus", "GET", false, handle_skus},
-    {"/healthz", "GET", false, handle_healthz},
-    {"/readyz", "GET", false, handle_readyz},
+    {"/estimate", "POST", true, handle_estimate, false},
+    {"/skus", "GET", false, handle_skus, false},
+    {"/healthz", "GET", false, handle_healthz, false},
+    {"/readyz", "GET", false, handle_readyz, false},
+    {"/models", "GET", false, handle_models, false},
+    {"/models/", "GET", false, handle_model, true},
 };
 
 const struct route *routes_find(const char *path)
 {
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-        if (strcmp(routes[i].path, path) == 0)
-            return &routes[i];
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        const struct route *r = &routes[i];
+        size_t n = strlen(r->path);
+        if (strcmp(r->path, path) == 0 && !r->prefix)
+            return r;
+        /* One non-empty segment after the prefix: "/models/mixtral-8x7b", not "/models/a/b". */
+        if (r->prefix && strncmp(r->path, path, n) == 0 && path[n] != '\0' &&
+            strchr(path + n, '/') == NULL)
+            return r;
+    }
     return NULL;
 }
 

@@ -17,6 +17,7 @@ struct route_ctx {
     const char *body;
     size_t body_len;
     const char *query_pretty;        /* unused for now; reserved for ?pretty */
+    const char *path;                /* the request path (for routes that take a path parameter) */
     const struct skus_param *params; /* query-string parameters, in order */
     size_t nparams;
     bool too_many_params;      /* more than ROUTES_MAX_PARAMS were sent */
@@ -39,9 +40,10 @@ struct route {
     const char *method; /* the one method served; GET routes also answer HEAD */
     bool has_body;      /* expects a JSON request body (Content-Type and size checks apply) */
     route_handler handler;
+    bool prefix; /* path ends with '/' and matches any one further segment ("/models/{name}") */
 };
 
-/* routes_find - the route for an exact path, or NULL (404). */
+/* routes_find - the route for an exact path (or a prefix route's one-segment child), or NULL. */
 const struct route *routes_find(const char *path);
 
 /* routes_allow - the Allow header value for a route ("POST" or "GET, HEAD"). */

@@ -170,11 +170,26 @@ START_TEST(fixture_catalog_and_prices_reach_skus_and_estimate)
     ck_assert_str_eq(filter, "serviceName eq 'Virtual Machines' and priceType eq 'Consumption' and "
                              "(armRegionName eq 'eastus' or armRegionName eq 'westus3')");
 
-    /* Only NC24ads_A100_v4 is offered in westus3: it is the only candidate there. */
+    /* Only NC24ads_A100_v4 is offered in westus3: it is the only candidate there, at the
+     * westus3 price; the 70B model fits nothing there. */
     long st = 0;
     json_t *est = post_estimate(l.srv.port, ",\"region\":\"westus3\"", &st);
     ck_assert_int_eq(st, 200);
     ck_assert(json_is_false(json_object_get(est, "fits")));
+    json_decref(est);
+    struct http_result r;
+    const char *small = "{\"params_b\":7,\"layers\":32,\"hidden\":4096,\"ctx\":4096,"
+                        "\"precision\":\"fp16\",\"region\":\"westus3\"}";
+    ck_assert_int_eq(testhttp(l.srv.port, "POST", "/estimate", "application/json", small,
+                              strlen(small), NULL, &r),
+                     0);
+    ck_assert_int_eq(r.status, 200);
+    est = json_loads(r.body, 0, NULL);
+    http_result_free(&r);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(est, "sku"), "sku")),
+                     "Standard_NC24ads_A100_v4");
+    ck_assert_rel(json_real_value(json_object_get(est, "price_per_hour")), 3.9, 1e-12);
+    ck_assert_rel(json_real_value(json_object_get(est, "cost_per_hour")), 3.9, 1e-12);
     json_decref(est);
     est = post_estimate(l.srv.port, ",\"region\":\"eastus\"", &st);
     ck_assert_int_eq(st, 200);
@@ -182,13 +197,12 @@ START_TEST(fixture_catalog_and_prices_reach_skus_and_estimate)
                      "Standard_ND96isr_H100_v5");
     ck_assert_rel(json_real_value(json_object_get(est, "cost_per_hour")), 98.32, 1e-12);
     json_decref(est);
-    /* A region without loaded prices keeps every size and says so. */
-    est = post_estimate(l.srv.port, ",\"region\":\"westeurope\"", &st);
+    /* Without a region (the seed path) the live price in the first region is quoted. */
+    est = post_estimate(l.srv.port, "", &st);
     ck_assert_int_eq(st, 200);
-    ck_assert(json_is_null(json_object_get(est, "price_per_hour")));
-    char *text = json_dumps(est, 0);
-    ck_assert_ptr_nonnull(strstr(text, "prices are not loaded for it"));
-    free(text);
+    ck_assert_str_eq(json_string_value(json_object_get(est, "price_source")), "catalog");
+    ck_assert_str_eq(json_string_value(json_object_get(est, "price_region")), "eastus");
+    ck_assert_rel(json_real_value(json_object_get(est, "cost_per_hour")), 98.32, 1e-12);
     json_decref(est);
     live_stop(&l);
 }
