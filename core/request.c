@@ -43,6 +43,24 @@ static const char *const known_fields[] = {
     "region",
     "solve",
     "sku",
+    /* refined training fields (issue 7), also accepted inside a "training" object */
+    "method",
+    "lora_rank",
+    "lora_targets",
+    "optimizer",
+    "master_weights",
+    "grad_precision",
+    "micro_batch",
+    "seq_len",
+    "activation_checkpointing",
+    "flash_attention",
+    "chunked_loss",
+    "data_parallel",
+    "zero_stage",
+    "fsdp",
+    "tensor_parallel",
+    "offload_optimizer",
+    "offload_params",
     NULL,
 };
 
@@ -140,8 +158,17 @@ int request_decode_estimate(const json_t *body, struct estimate_request *out,
     snprintf(r.precision, sizeof(r.precision), "%s", precision);
 
 rest:
-    if ((rc = fields_bool(body, "", "training", &r.in.training, NULL, err)) < 0)
+    /* "training": true keeps the seed's model; an object turns on the refined one (decoded by
+     * training_request_decode). */
+    if (json_is_object(json_object_get(body, "training")))
+        r.in.training = true;
+    else if ((rc = fields_bool(body, "", "training", &r.in.training, NULL, err)) < 0) {
+        if (err && strcmp(err->code, "invalid_type") == 0)
+            error_set(err, 400, "invalid_type", "training",
+                      "training must be true or false (the seed's model) or an object (the refined "
+                      "training model)");
         return rc;
+    }
 
     if ((rc = fields_number(body, "", "moe_active_ratio", 0, 1, false, &r.in.moe_active_ratio, NULL,
                             err)) < 0 ||
