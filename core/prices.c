@@ -53,7 +53,7 @@ enum price_source prices_lookup(const struct catalog_sku *s, const char *region,
     if (region != NULL && s->nregions > 0) {
         char lower[CATALOG_MAX_REGION_LEN + 1];
         size_t i = 0;
-        for (; region[i] && i < CATALOG_MAX_REGION_LEN; i++)
+        for (; i < CATALOG_MAX_REGION_LEN && region[i]; i++)
             lower[i] = (char)tolower((unsigned char)region[i]);
         lower[i] = '\0';
         if (catalog_sku_price_in(s, lower, usd))
