@@ -8,31 +8,42 @@
 #include <string.h>
 #include <strings.h>
 
-static bool allowed(const struct pick_in *in, const struct catalog_sku *s, struct pick_result *res)
+bool pick_sku_allowed(const struct refine *r, const struct catalog_sku *s, bool *region_unknown)
 {
-    const struct refine *r = in->r;
+    if (region_unknown)
+        *region_unknown = false;
+    if (r == NULL)
+        return true;
     if (r->vendor && (s->vendor == NULL || strcasecmp(r->vendor, s->vendor) != 0))
-        goto no;
+        return false;
     if (r->exclude_partial && s->partial)
-        goto no;
+        return false;
     if (r->n_skus > 0) {
         bool listed = false;
-        for (int i = 0; i < r->n_skus; i++)
-            if (strcasecmp(r->skus[i], s->sku) == 0)
-                listed = true;
+        for (int i = 0; i < r->n_skus && !listed; i++)
+            listed = strcasecmp(r->skus[i], s->sku) == 0;
         if (!listed)
-            goto no;
+            return false;
     }
     if (r->region) {
         bool known;
         if (!prices_in_region(s, r->region, &known)) {
-            if (!known)
-                res->region_unknown++;
-            goto no;
+            if (region_unknown)
+                *region_unknown = !known;
+            return false;
         }
     }
     return true;
-no:
+}
+
+/* pick_sku_allowed, counting what the filters removed for the response. */
+static bool allowed(const struct pick_in *in, const struct catalog_sku *s, struct pick_result *res)
+{
+    bool region_unknown;
+    if (pick_sku_allowed(in->r, s, &region_unknown))
+        return true;
+    if (region_unknown)
+        res->region_unknown++;
     res->filtered_out++;
     return false;
 }

@@ -64,6 +64,13 @@ int pick_run(const struct pick_in *in, struct pick_result *out);
 void pick_fit_sku(const struct pick_in *in, const struct catalog_sku *s, int tp, int pp,
                   struct pick_candidate *c);
 
+/*
+ * pick_sku_allowed - whether size s passes the request's filters (vendor, exclude_partial, skus
+ * allow-list, region); r NULL allows everything. *region_unknown (if not NULL) tells whether a
+ * region refusal came from having no region data for s rather than s not being offered there.
+ */
+bool pick_sku_allowed(const struct refine *r, const struct catalog_sku *s, bool *region_unknown);
+
 /* pick_max_tp - the largest valid tensor-parallel degree <= gpus (>= 1). */
 int pick_max_tp(const struct arch *a, int gpus);
 

@@ -10,7 +10,7 @@
 #include "models.h"
 #include "precision.h"
 
-static const char *const known[] = {
+const char *const refine_fields[] = {
     "model",
     "hf_config",
     "attention_heads",
@@ -37,7 +37,7 @@ static const char *const known[] = {
 
 const char *const *refine_known_fields(void)
 {
-    return known;
+    return refine_fields;
 }
 
 static bool present(const json_t *body, const char *key)
@@ -123,8 +123,8 @@ int refine_decode(const json_t *body, const struct models *models, struct refine
     const char *s;
     r.util = 0.90;
 
-    for (int i = 0; known[i]; i++)
-        if (present(body, known[i]))
+    for (int i = 0; refine_fields[i]; i++)
+        if (present(body, refine_fields[i]))
             r.any = true;
 
     /* Architecture: a preset, a config.json, or explicit fields - one source only. */

@@ -56,6 +56,9 @@ struct refine {
  */
 const char *const *refine_known_fields(void);
 
+/* refine_fields - the same list as an array, for constant tables of accepted fields. */
+extern const char *const refine_fields[];
+
 /*
  * refine_decode - reads the fields beyond the seed from body into *out. models may be NULL (then
  * "model" is refused). Seed fields that an architecture makes redundant (params_b, layers, hidden,

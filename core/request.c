@@ -9,8 +9,11 @@
 #include "fields.h"
 #include "models.h"
 #include "precision.h"
+#include "training_request.h"
+#include "refine.h"
 
-static const char *const known_fields[] = {
+/* The seed's fields; refine.c and training_request.c own the tables of the fields they decode. */
+static const char *const seed_fields[] = {
     "params_b",
     "layers",
     "hidden",
@@ -21,52 +24,19 @@ static const char *const known_fields[] = {
     "training",
     "moe_active_ratio",
     "moe_expert_fraction",
-    /* Beyond the seed (decoded by refine.c; keep in sync with refine_known_fields()). */
-    "model",
-    "hf_config",
-    "attention_heads",
-    "kv_heads",
-    "head_dim",
-    "kv_lora_rank",
-    "qk_rope_head_dim",
-    "sliding_window",
-    "windowed_layers",
-    "vocab_size",
-    "kv_precision",
-    "bits_per_weight",
-    "engine",
-    "gpu_memory_utilization",
-    "objective",
-    "vendor",
-    "exclude_partial",
-    "skus",
-    "region",
-    "solve",
-    "sku",
-    /* refined training fields (issue 7), also accepted inside a "training" object */
-    "method",
-    "lora_rank",
-    "lora_targets",
-    "optimizer",
-    "master_weights",
-    "grad_precision",
-    "micro_batch",
-    "seq_len",
-    "activation_checkpointing",
-    "flash_attention",
-    "chunked_loss",
-    "data_parallel",
-    "zero_stage",
-    "fsdp",
-    "tensor_parallel",
-    "offload_optimizer",
-    "offload_params",
     NULL,
 };
 
-const char *const *request_known_fields(void)
+/* Every field POST /estimate accepts, module by module. */
+static const char *const *const accepted[] = {seed_fields, refine_fields, training_fields, NULL};
+
+bool request_field_accepted(const char *name)
 {
-    return known_fields;
+    for (const char *const *const *l = accepted; *l; l++)
+        for (const char *const *f = *l; *f; f++)
+            if (strcmp(*f, name) == 0)
+                return true;
+    return false;
 }
 
 static int require(bool present, const char *field, const char *rule, struct error_info *err)
@@ -87,7 +57,7 @@ int request_decode_estimate(const json_t *body, struct estimate_request *out,
 
     if (!json_is_object(body))
         return error_set(err, 400, "invalid_body", "", "the request body must be a JSON object");
-    if ((rc = fields_reject_unknown(body, "", known_fields, err)) < 0)
+    if ((rc = fields_reject_unknown_in(body, "", accepted, err)) < 0)
         return rc;
     if ((rc = refine_decode(body, models_builtin(), &r.refine, err)) < 0)
         return rc;

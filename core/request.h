@@ -36,7 +36,7 @@ struct estimate_request {
 int request_decode_estimate(const json_t *body, struct estimate_request *out,
                             struct error_info *err);
 
-/* request_known_fields - NULL-terminated list of the field names POST /estimate accepts. */
-const char *const *request_known_fields(void);
+/* request_field_accepted - true when POST /estimate accepts a top-level field of this name. */
+bool request_field_accepted(const char *name);
 
 #endif

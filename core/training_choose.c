@@ -2,12 +2,12 @@
  */
 #include "training_choose.h"
 
+#include "pick.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#define GIB 1073741824.0
 
 bool training_gpu_supported(const struct catalog_sku *s, const struct training_config *c,
                             const char **why)
@@ -29,31 +29,6 @@ bool training_gpu_supported(const struct catalog_sku *s, const struct training_c
         *why = c->bf16 ? "no bf16 tensor cores (pre-Ampere GPU)"
                        : "flash attention needs an Ampere or newer GPU";
     return false;
-}
-
-/* The request's filters (issue 4's vendor, exclude_partial, skus, region). */
-static bool allowed(const struct refine *r, const struct catalog_sku *s)
-{
-    if (r == NULL)
-        return true;
-    if (r->vendor && (s->vendor == NULL || strcasecmp(r->vendor, s->vendor) != 0))
-        return false;
-    if (r->exclude_partial && s->partial)
-        return false;
-    if (r->n_skus > 0) {
-        bool listed = false;
-        for (int i = 0; i < r->n_skus; i++)
-            if (strcasecmp(r->skus[i], s->sku) == 0)
-                listed = true;
-        if (!listed)
-            return false;
-    }
-    if (r->region) {
-        bool known;
-        if (!prices_in_region(s, r->region, &known))
-            return false;
-    }
-    return true;
 }
 
 /* One layout: dp ranks x tp on nodes of s; true when GPUs and host RAM hold it. */
@@ -135,7 +110,7 @@ int training_choose(const struct catalog *cat, const char *today, const struct r
         if (catalog_sku_retired(s, today))
             continue;
         out->considered++;
-        if (!allowed(r, s)) {
+        if (!pick_sku_allowed(r, s, NULL)) {
             out->filtered_out++;
             continue;
         }
@@ -158,7 +133,7 @@ int training_choose(const struct catalog *cat, const char *today, const struct r
         out->multi_node = true;
         for (size_t i = 0; i < n; i++) {
             const struct catalog_sku *s = catalog_at(cat, i);
-            if (catalog_sku_retired(s, today) || !allowed(r, s) || !s->infiniband ||
+            if (catalog_sku_retired(s, today) || !pick_sku_allowed(r, s, NULL) || !s->infiniband ||
                 !training_gpu_supported(s, c, NULL))
                 continue;
             for (int nodes = 2; nodes <= TRAINING_MAX_NODES; nodes++) {

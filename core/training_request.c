@@ -7,7 +7,7 @@
 
 #include "fields.h"
 
-static const char *const training_fields[] = {
+const char *const training_fields[] = {
     "method",
     "lora_rank",
     "lora_targets",

@@ -49,6 +49,9 @@ int training_request_decode(const json_t *body, const char *precision, double we
  */
 const char *const *training_request_fields(void);
 
+/* training_fields - the same list as an array, for constant tables of accepted fields. */
+extern const char *const training_fields[];
+
 /* training_targets_json - the LoRA target mask as an array of projection names. New reference. */
 json_t *training_targets_json(unsigned mask);
 
