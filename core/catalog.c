@@ -17,7 +17,8 @@ struct catalog {
     struct catalog_sku *skus; /* choice order */
     size_t n;
     char *source;
-    struct catalog *parent; /* a region subset borrows its entries from the parent */
+    struct catalog *parent;      /* a region subset borrows its entries from the parent */
+    const char **priced_regions; /* borrowed from doc's prices.regions */
 };
 
 /* Keys an entry may carry. Anything else is refused so a typo ("vram_gb_per_gpu") is caught. */
@@ -413,6 +414,21 @@ int catalog_from_json(json_t *doc, const char *source, struct catalog **out, str
             }
         }
     }
+    const json_t *loaded = json_object_get(json_object_get(doc, "prices"), "regions");
+    size_t nloaded = json_array_size(loaded);
+    if (nloaded > 0) {
+        cat->priced_regions = calloc(nloaded, sizeof(*cat->priced_regions));
+        if (cat->priced_regions == NULL) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        for (size_t r = 0; r < nloaded; r++)
+            cat->priced_regions[r] = json_string_value(json_array_get(loaded, r));
+        for (size_t i = 0; i < n; i++) {
+            cat->skus[i].priced_regions = cat->priced_regions;
+            cat->skus[i].npriced_regions = nloaded;
+        }
+    }
     qsort(cat->skus, n, sizeof(*cat->skus), sku_order);
     cat->n = n;
     cat->doc = json_incref(doc);
@@ -425,6 +441,7 @@ out:
             free_entry_prices(&cat->skus[i]);
         free(cat->skus);
         free(cat->source);
+        free(cat->priced_regions);
         free(cat);
     }
     return rc;
@@ -461,8 +478,10 @@ void catalog_unref(struct catalog *cat)
     if (cat->parent == NULL)
         for (size_t i = 0; i < cat->n; i++)
             free_entry_prices(&cat->skus[i]);
-    if (cat->parent == NULL)
+    if (cat->parent == NULL) {
         json_decref(cat->doc);
+        free(cat->priced_regions);
+    }
     catalog_unref(cat->parent);
     free(cat->skus);
     free(cat->source);
@@ -506,6 +525,14 @@ bool catalog_sku_in_region(const struct catalog_sku *s, const char *region)
 {
     for (size_t i = 0; region && i < s->nregions; i++)
         if (strcmp(s->regions[i], region) == 0)
+            return true;
+    return false;
+}
+
+bool catalog_sku_region_loaded(const struct catalog_sku *s, const char *region)
+{
+    for (size_t i = 0; region && i < s->npriced_regions; i++)
+        if (strcmp(s->priced_regions[i], region) == 0)
             return true;
     return false;
 }

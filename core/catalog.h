@@ -47,6 +47,10 @@ struct catalog_sku {
     const char *const *regions;  /* lower-case regions offering the size (priced there) */
     const double *region_prices; /* parallel to regions: USD per VM-hour */
     size_t nregions;
+    /* The regions prices were loaded for (the catalog's prices.regions): there, "not in regions"
+     * means "not offered". Empty for a specs-only catalog. */
+    const char *const *priced_regions;
+    size_t npriced_regions;
 };
 
 struct catalog;
@@ -103,6 +107,10 @@ json_t *catalog_sku_json(const struct catalog_sku *s, const char *today);
 
 /* catalog_sku_in_region - true when s is offered (priced) in region (lower case). */
 bool catalog_sku_in_region(const struct catalog_sku *s, const char *region);
+
+/* catalog_sku_region_loaded - true when prices were loaded for region, so that
+ * catalog_sku_in_region(s, region) is authoritative. */
+bool catalog_sku_region_loaded(const struct catalog_sku *s, const char *region);
 
 /* catalog_sku_price_in - true and *price set when s has a price in region. */
 bool catalog_sku_price_in(const struct catalog_sku *s, const char *region, double *price);

@@ -87,6 +87,16 @@ enum price_source prices_lookup(const struct catalog_sku *s, const char *region,
 
 bool prices_in_region(const struct catalog_sku *s, const char *region, bool *known)
 {
+    /* Live prices loaded for this region decide alone: no price there means not offered. */
+    char lower[CATALOG_MAX_REGION_LEN + 1];
+    size_t n = 0;
+    for (; n < CATALOG_MAX_REGION_LEN && region[n]; n++)
+        lower[n] = (char)tolower((unsigned char)region[n]);
+    lower[n] = '\0';
+    if (catalog_sku_region_loaded(s, lower)) {
+        *known = true;
+        return catalog_sku_in_region(s, lower);
+    }
     bool listed = false;
     *known = false;
     if (catalog_regions(s, region, &listed)) {

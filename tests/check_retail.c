@@ -7,6 +7,7 @@
 
 #include "catalog.h"
 #include "embedded.h"
+#include "prices.h"
 #include "retail.h"
 #include "testsrv.h"
 
@@ -184,6 +185,16 @@ START_TEST(merge_prices_sizes_by_region_and_counts_unknown_gpu_sizes)
     const struct catalog_sku *t4 = catalog_find(cat, "Standard_NC8as_T4_v3");
     ck_assert(!t4->has_price);
     ck_assert(isnan(t4->price_per_hour));
+    /* Where live prices were loaded they decide alone: the dated snapshot prices NC8as_T4_v3 in
+     * eastus, but the live feed (its only row is non-primary) does not, so it is not offered. */
+    bool known = false;
+    ck_assert(!prices_in_region(t4, "eastus", &known));
+    ck_assert(known);
+    ck_assert(prices_in_region(a100, "EastUS", &known));
+    ck_assert(prices_in_region(catalog_find(base, "Standard_NC8as_T4_v3"), "eastus", &known));
+    ck_assert_int_eq(prices_lookup(t4, "eastus", &w), PRICE_SNAPSHOT);
+    ck_assert_int_eq(prices_lookup(a100, "westus3", &w), PRICE_CATALOG);
+    ck_assert_rel(w, 3.9, 1e-12);
     ck_assert(catalog_has_prices_for(cat, "westus3"));
     ck_assert(!catalog_has_prices_for(cat, "westeurope"));
 
