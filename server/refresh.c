@@ -313,6 +313,8 @@ static double run_once(struct refresher *r)
 {
     char cat_err[1024] = "", price_err[1024] = "", build_err[512] = "";
     bool changed = false;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     int crc = 1, prc = 1;
 
     if (r->catalog_url[0]) {
@@ -377,19 +379,21 @@ static double run_once(struct refresher *r)
     }
     json_decref(doc);
     store_publish(r->store, cat, build_status(r, next));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 
     if (failed)
         log_event("warn", "refresh_failed",
-                  json_pack("{s:s, s:I, s:f, s:b}", "message", r->last_error,
+                  json_pack("{s:s, s:I, s:f, s:b, s:f}", "message", r->last_error,
                             "consecutive_failures", (json_int_t)r->failures, "retry_in_s", delay,
-                            "snapshot_replaced", cat != NULL));
+                            "snapshot_replaced", cat != NULL, "duration_ms", ms));
     if (cat != NULL) {
         log_event("info", "catalog_refreshed",
-                  json_pack("{s:s, s:I, s:b, s:I, s:I, s:b}", "source", r->spec_kind, "skus",
+                  json_pack("{s:s, s:I, s:b, s:I, s:I, s:b, s:f}", "source", r->spec_kind, "skus",
                             (json_int_t)nskus, "catalog_changed", crc == 0, "priced_skus",
-                            (json_int_t)sum.priced_skus, "retail_rows",
+                            (json_int_t)sum.priced_skus, "prices_rows",
                             (json_int_t)(r->prices ? retail_rows(r->prices) : 0), "prices_stale",
-                            r->prices_stale));
+                            r->prices_stale, "duration_ms", ms));
         if (prc == 0 && sum.unknown_skus > 0)
             log_event("info", "prices_unknown_skus",
                       json_pack("{s:I, s:s, s:s}", "count", (json_int_t)sum.unknown_skus, "skus",
