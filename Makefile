@@ -64,7 +64,7 @@ EMBEDDED_DATA := $(wildcard config/*.json)
 
 PORT ?= 8080
 
-.PHONY: all deps run test unit-test seed-parity clean format format-check lint help
+.PHONY: all deps run test unit-test seed-parity clean format format-check lint help tsan
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -74,6 +74,7 @@ help:
 	@echo "make         build $(BIN)"
 	@echo "make run     deps + build + start the server on port $(PORT)"
 	@echo "make test    deps + build + every test suite"
+	@echo "make tsan    ThreadSanitizer run of the refresh/hammer tests (clang)"
 	@echo "make clean   remove $(BUILD)/"
 	@echo "make fuzz | fuzz-replay | asan | valgrind | bench | soak   (see tools/harden.mk)"
 
@@ -150,6 +151,18 @@ unit-test: $(BIN) $(TEST_BIN) $(SEED_CASES)
 # Fuzzing, sanitizers, valgrind, load and benchmark: make fuzz/fuzz-replay/asan/valgrind/bench/soak.
 include tools/harden.mk
 
+# ThreadSanitizer (clang) over the refresh tests: snapshots swapped by the refresher while
+# several threads hammer /skus and /estimate. Server and tests are both instrumented; a race
+# makes the server exit 66 and the test fail. Thread leaks are not reported: the test fixture's
+# libmicrohttpd connection threads end after the fixture's checks.
+TSAN_BUILD := build-tsan
+TSAN_TESTS := $(TSAN_BUILD)/tests/check_refresh
+tsan:
+	@$(MAKE) --no-print-directory BUILD=$(TSAN_BUILD) CC=clang SAN=-fsanitize=thread OPT="-O1 -g" \
+	  $(TSAN_BUILD)/vramfit $(TSAN_TESTS)
+	@TSAN_OPTIONS="halt_on_error=1 exitcode=66 report_thread_leaks=0" \
+	  VRAMFIT_BIN=$(abspath $(TSAN_BUILD)/vramfit) ./tests/run.sh $(TSAN_TESTS)
+
 format:
 	clang-format -i $(CORE_SRC) $(CONFIG_SRC) $(SERVER_SRC) $(wildcard */*.h) $(wildcard tests/*.c)
 
@@ -161,7 +174,7 @@ lint:
 	  --inline-suppr --suppress=missingIncludeSystem -Icore -Iconfig -Iserver core config server
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(TSAN_BUILD)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 

@@ -3,14 +3,17 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "catalog.h"
 
-enum opt_type { OPT_INT, OPT_STRING };
+/* OPT_FLAG takes no value (env: 1/true/yes or 0/false/no); OPT_LIST repeats and joins with ",". */
+enum opt_type { OPT_INT, OPT_STRING, OPT_FLAG, OPT_LIST };
 
 struct opt_def {
     const char *flag; /* without the leading "--" */
@@ -44,6 +47,20 @@ static const struct opt_def opts[] = {
      "seconds in-flight requests get to finish after SIGTERM/SIGINT"},
     {"today", "VRAMFIT_TODAY", OPT_STRING, 0, 0, OFF(today), SZ(today), "(UTC date)",
      "fix today's date (YYYY-MM-DD) for retirement checks; for reproducible answers"},
+    {"catalog-url", "VRAMFIT_CATALOG_URL", OPT_STRING, 0, 0, OFF(catalog_url), SZ(catalog_url),
+     "(none)", "refresh the SKU specs from this vramfit.catalog/v1 document (http, https, file)"},
+    {"prices-url", "VRAMFIT_PRICES_URL", OPT_STRING, 0, 0, OFF(prices_url), SZ(prices_url),
+     "https://prices.azure.com/api/retail/prices", "Azure Retail Prices API endpoint"},
+    {"region", "VRAMFIT_REGION", OPT_LIST, 0, 0, OFF(regions), SZ(regions), "eastus",
+     "Azure region(s) to price; repeat or comma-separate"},
+    {"no-prices", "VRAMFIT_NO_PRICES", OPT_FLAG, 0, 1, OFF(no_prices), 0, "off",
+     "do not fetch Azure prices"},
+    {"refresh-interval", "VRAMFIT_REFRESH_INTERVAL", OPT_INT, 1, 604800, OFF(refresh_interval), 0,
+     "21600", "seconds between background refreshes (jittered; failures retry sooner)"},
+    {"fetch-timeout", "VRAMFIT_FETCH_TIMEOUT", OPT_INT, 1, 3600, OFF(fetch_timeout), 0, "60",
+     "seconds one upstream request may take in total"},
+    {"cache-file", "VRAMFIT_CACHE_FILE", OPT_STRING, 0, 0, OFF(cache_file), SZ(cache_file),
+     "(none)", "keep the last good merged catalog here; loaded at start when valid"},
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -54,11 +71,14 @@ void options_usage(FILE *f)
                "GPU memory estimator and Azure GPU VM picker (HTTP/JSON service).\n\n");
     for (size_t i = 0; i < NOPTS; i++) {
         char left[64];
-        snprintf(left, sizeof(left), "--%s %s", opts[i].flag,
-                 opts[i].type == OPT_INT ? "N"
-                                         : (strcmp(opts[i].flag, "today") == 0  ? "DATE"
-                                            : strcmp(opts[i].flag, "bind") == 0 ? "ADDR"
-                                                                                : "PATH"));
+        const char *meta = opts[i].type == OPT_INT              ? "N"
+                           : opts[i].type == OPT_FLAG           ? ""
+                           : opts[i].type == OPT_LIST           ? "NAME"
+                           : strstr(opts[i].flag, "url")        ? "URL"
+                           : strcmp(opts[i].flag, "today") == 0 ? "DATE"
+                           : strcmp(opts[i].flag, "bind") == 0  ? "ADDR"
+                                                                : "PATH";
+        snprintf(left, sizeof(left), "--%s %s", opts[i].flag, meta);
         fprintf(f, "  %-26s %s\n  %-26s default %s; env %s\n", left, opts[i].help, "",
                 opts[i].def_text, opts[i].env);
     }
@@ -71,6 +91,31 @@ static int set_value(const struct opt_def *o, const char *value, const char *lab
                      struct options *out, char *errbuf, size_t errlen)
 {
     char *dst = (char *)out + o->offset;
+    if (o->type == OPT_FLAG) {
+        if (strcmp(value, "1") == 0 || strcasecmp(value, "true") == 0 ||
+            strcasecmp(value, "yes") == 0)
+            *(int *)(void *)dst = 1;
+        else if (strcmp(value, "0") == 0 || strcasecmp(value, "false") == 0 ||
+                 strcasecmp(value, "no") == 0)
+            *(int *)(void *)dst = 0;
+        else {
+            snprintf(errbuf, errlen, "%s: must be 1/true/yes or 0/false/no (got \"%.40s\")", label,
+                     value);
+            return -EINVAL;
+        }
+        return 0;
+    }
+    if (o->type == OPT_LIST && dst[0] != '\0') {
+        size_t have = strlen(dst);
+        if (have + 1 + strlen(value) >= o->size) {
+            snprintf(errbuf, errlen, "%s: the list is longer than %zu characters", label,
+                     o->size - 1);
+            return -EINVAL;
+        }
+        dst[have] = ',';
+        memcpy(dst + have + 1, value, strlen(value) + 1);
+        return 0;
+    }
     if (o->type == OPT_INT) {
         char *end = NULL;
         errno = 0;
@@ -92,8 +137,77 @@ static int set_value(const struct opt_def *o, const char *value, const char *lab
     return 0;
 }
 
-static int check_values(const struct options *o, char *errbuf, size_t errlen)
+static bool url_scheme_ok(const char *u)
 {
+    return strncasecmp(u, "http://", 7) == 0 || strncasecmp(u, "https://", 8) == 0 ||
+           strncasecmp(u, "file://", 7) == 0;
+}
+
+/* Lower-cases, trims and de-duplicates the region list in place; names must be [a-z0-9]+. */
+static int normalize_regions(char *list, char *errbuf, size_t errlen)
+{
+    char out[sizeof(((struct options *)0)->regions)] = "";
+    size_t n = 0, count = 0;
+    for (char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        char name[CATALOG_MAX_REGION_LEN + 2];
+        size_t k = 0;
+        size_t b = 0, e = len;
+        while (b < e && (p[b] == ' ' || p[b] == '\t'))
+            b++;
+        while (e > b && (p[e - 1] == ' ' || p[e - 1] == '\t'))
+            e--;
+        for (size_t i = b; i < e && k <= CATALOG_MAX_REGION_LEN; i++) {
+            unsigned char c = (unsigned char)p[i];
+            name[k++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
+        }
+        name[k] = '\0';
+        p += len + (p[len] == ',');
+        if (k == 0)
+            continue;
+        if (!catalog_valid_region(name)) {
+            snprintf(errbuf, errlen,
+                     "--region: \"%.48s\" is not an Azure region name (letters and digits, e.g. "
+                     "eastus, westus3)",
+                     name);
+            return -EINVAL;
+        }
+        char padded[sizeof(out) + 2];
+        snprintf(padded, sizeof(padded), ",%s,", out);
+        char needle[CATALOG_MAX_REGION_LEN + 4];
+        snprintf(needle, sizeof(needle), ",%s,", name);
+        if (strstr(padded, needle) != NULL)
+            continue;
+        if (++count > CATALOG_MAX_REGIONS) {
+            snprintf(errbuf, errlen, "--region: at most %d regions", CATALOG_MAX_REGIONS);
+            return -EINVAL;
+        }
+        n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s", n ? "," : "", name);
+    }
+    if (count == 0) {
+        snprintf(errbuf, errlen, "--region: give at least one region (e.g. eastus)");
+        return -EINVAL;
+    }
+    memcpy(list, out, strlen(out) + 1);
+    return 0;
+}
+
+static int check_values(struct options *o, char *errbuf, size_t errlen)
+{
+    if (o->catalog_url[0] && !url_scheme_ok(o->catalog_url)) {
+        snprintf(errbuf, errlen,
+                 "--catalog-url: \"%.80s\" must start with http://, https:// or file://",
+                 o->catalog_url);
+        return -EINVAL;
+    }
+    if (!url_scheme_ok(o->prices_url)) {
+        snprintf(errbuf, errlen,
+                 "--prices-url: \"%.80s\" must start with http://, https:// or file://",
+                 o->prices_url);
+        return -EINVAL;
+    }
+    if (normalize_regions(o->regions, errbuf, errlen) < 0)
+        return -EINVAL;
     unsigned char addr[16];
     if (inet_pton(AF_INET, o->bind, addr) != 1 && inet_pton(AF_INET6, o->bind, addr) != 1) {
         snprintf(errbuf, errlen, "--bind: \"%.40s\" is not an IPv4 or IPv6 address", o->bind);
@@ -118,9 +232,16 @@ int options_parse(int argc, char **argv, struct options *out, FILE *out_stream, 
     o.max_connections = 1024;
     o.connection_timeout = 30;
     o.shutdown_grace = 10;
+    snprintf(o.prices_url, sizeof(o.prices_url), "https://prices.azure.com/api/retail/prices");
+    snprintf(o.regions, sizeof(o.regions), "eastus");
+    o.refresh_interval = 21600;
+    o.fetch_timeout = 60;
+    bool list_from_flag[sizeof(opts) / sizeof(opts[0])] = {false};
 
     for (size_t i = 0; i < NOPTS; i++) {
         const char *v = getenv(opts[i].env);
+        if (v != NULL && v[0] != '\0' && opts[i].type == OPT_LIST)
+            ((char *)&o + opts[i].offset)[0] = '\0';
         if (v != NULL && v[0] != '\0' &&
             set_value(&opts[i], v, opts[i].env, &o, errbuf, errlen) < 0)
             return -EINVAL;
@@ -152,6 +273,13 @@ int options_parse(int argc, char **argv, struct options *out, FILE *out_stream, 
             return -EINVAL;
         }
         const char *value = eq ? eq + 1 : NULL;
+        if (def->type == OPT_FLAG && value == NULL)
+            value = "1";
+        /* A list flag replaces the environment's list, then further flags append to it. */
+        if (def->type == OPT_LIST && !list_from_flag[def - opts]) {
+            list_from_flag[def - opts] = true;
+            ((char *)&o + def->offset)[0] = '\0';
+        }
         if (value == NULL) {
             if (a + 1 >= argc) {
                 snprintf(errbuf, errlen, "option --%s needs a value", def->flag);

@@ -16,6 +16,13 @@ struct options {
     int connection_timeout; /* --connection-timeout, seconds idle before MHD closes */
     int shutdown_grace;     /* --shutdown-grace, seconds in-flight requests get on SIGTERM */
     char today[11];         /* --today: fixes "today" (YYYY-MM-DD) for retirement; "" = UTC date */
+    char catalog_url[1024]; /* --catalog-url, VRAMFIT_CATALOG_URL: "" = none */
+    char prices_url[1024];  /* --prices-url, VRAMFIT_PRICES_URL: Azure Retail Prices API */
+    char regions[1024];     /* --region (repeatable, comma list), VRAMFIT_REGION: normalized */
+    int no_prices;          /* --no-prices, VRAMFIT_NO_PRICES: 1 turns the price feed off */
+    int refresh_interval;   /* --refresh-interval, seconds between refreshes */
+    int fetch_timeout;      /* --fetch-timeout, seconds per upstream request */
+    char cache_file[512];   /* --cache-file, VRAMFIT_CACHE_FILE: "" = none */
 };
 
 enum options_result {

@@ -1,4 +1,4 @@
-/* bodycache.c - one shared, reference-counted serialized body per (catalog snapshot, date). */
+/* bodycache.c - one shared, reference-counted serialized body per (snapshot, date, variant). */
 #include "bodycache.h"
 
 #include <pthread.h>
@@ -13,6 +13,8 @@ struct body {
     atomic_int refs;
     struct catalog *cat; /* a reference: the snapshot (and its address) outlives the body */
     char today[11];
+    char *variant;
+    char etag[48];
     size_t len;
     char *text;
 };
@@ -20,16 +22,14 @@ struct body {
 struct bodycache {
     pthread_mutex_t lock; /* guards current; held only to compare keys and take a reference */
     struct body *current;
-    bodycache_build_fn build;
 };
 
-struct bodycache *bodycache_new(bodycache_build_fn build)
+struct bodycache *bodycache_new(void)
 {
     struct bodycache *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return NULL;
     pthread_mutex_init(&c->lock, NULL);
-    c->build = build;
     return c;
 }
 
@@ -39,6 +39,7 @@ void body_release(void *p)
     if (b == NULL || atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1)
         return;
     catalog_unref(b->cat);
+    free(b->variant);
     free(b->text);
     free(b);
 }
@@ -58,18 +59,26 @@ const char *body_text(const struct body *b, size_t *len)
     return b->text;
 }
 
-static struct body *body_build(struct bodycache *c, struct catalog *cat, const char *today)
+const char *body_etag(const struct body *b)
+{
+    return b->etag;
+}
+
+static struct body *body_build(struct catalog *cat, const char *today, const char *variant,
+                               bodycache_build_fn build, void *build_ctx)
 {
     struct body *b = calloc(1, sizeof(*b));
     if (b == NULL)
         return NULL;
-    json_t *j = c->build(cat, today);
+    b->variant = strdup(variant);
+    json_t *j = b->variant ? build(cat, today, build_ctx, b->etag) : NULL;
     size_t len = 0;
     char *text = j ? jsonout_dumps(j, 0, &len) : NULL;
     json_decref(j);
     char *nl = text ? realloc(text, len + 2) : NULL;
     if (nl == NULL) {
         free(text);
+        free(b->variant);
         free(b);
         return NULL;
     }
@@ -83,20 +92,22 @@ static struct body *body_build(struct bodycache *c, struct catalog *cat, const c
     return b;
 }
 
-struct body *bodycache_get(struct bodycache *c, struct catalog *cat, const char *today)
+struct body *bodycache_get(struct bodycache *c, struct catalog *cat, const char *today,
+                           const char *variant, bodycache_build_fn build, void *build_ctx)
 {
     pthread_mutex_lock(&c->lock);
     struct body *b = c->current;
-    if (b != NULL && b->cat == cat && strcmp(b->today, today) == 0) {
+    if (b != NULL && b->cat == cat && strcmp(b->today, today) == 0 &&
+        strcmp(b->variant, variant) == 0) {
         atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
         pthread_mutex_unlock(&c->lock);
         return b;
     }
     pthread_mutex_unlock(&c->lock);
 
-    /* Miss (new snapshot or a new day): build outside the lock; if two requests race here both
-     * build and the later one is kept, which is harmless. */
-    b = body_build(c, cat, today);
+    /* Miss (new snapshot, day or variant): build outside the lock; if two requests race here
+     * both build and the later one is kept, which is harmless. */
+    b = body_build(cat, today, variant, build, build_ctx);
     if (b == NULL)
         return NULL;
     atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed); /* the caller's */

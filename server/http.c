@@ -69,6 +69,7 @@ struct request {
     bool too_big;
     int status; /* what we queued; 0 until then */
     struct timespec t0;
+    char etag[48]; /* the reply's ETag, "" for none */
 };
 
 static int64_t now_ms(void)
@@ -197,12 +198,15 @@ static void today_utc(const struct http_server *srv, char out[11])
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-static void add_headers(struct http_server *srv, struct MHD_Response *resp, const char *allow)
+static void add_headers(struct http_server *srv, const struct request *req,
+                        struct MHD_Response *resp, const char *allow)
 {
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+    if (req && req->etag[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, req->etag);
     if (atomic_load_explicit(&srv->draining, memory_order_relaxed))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 }
@@ -218,7 +222,7 @@ static enum MHD_Result reply_text(struct http_server *srv, struct MHD_Connection
             out->text_release(out->text_cls);
         return MHD_NO;
     }
-    add_headers(srv, resp, NULL);
+    add_headers(srv, req, resp, NULL);
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)status, resp);
     MHD_destroy_response(resp);
     req->status = status;
@@ -256,7 +260,7 @@ static enum MHD_Result reply(struct http_server *srv, struct MHD_Connection *con
         free(body);
         return MHD_NO;
     }
-    add_headers(srv, resp, allow);
+    add_headers(srv, req, resp, allow);
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)status, resp);
     MHD_destroy_response(resp);
     if (req)
@@ -337,6 +341,44 @@ static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection
     return MHD_YES;
 }
 
+struct params {
+    struct skus_param list[ROUTES_MAX_PARAMS];
+    size_t n;
+    bool overflow;
+};
+
+static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind;
+    struct params *p = cls;
+    if (p->n == ROUTES_MAX_PARAMS) {
+        p->overflow = true;
+        return MHD_NO;
+    }
+    p->list[p->n].name = key;
+    p->list[p->n].value = value ? value : "";
+    p->n++;
+    return MHD_YES;
+}
+
+/* 304 Not Modified: the ETag and no body. */
+static enum MHD_Result reply_not_modified(struct http_server *srv, struct MHD_Connection *conn,
+                                          struct request *req)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (resp == NULL)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, req->etag);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    if (atomic_load_explicit(&srv->draining, memory_order_relaxed))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_NOT_MODIFIED, resp);
+    MHD_destroy_response(resp);
+    req->status = MHD_HTTP_NOT_MODIFIED;
+    return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
@@ -388,7 +430,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
     char today[11];
     today_utc(srv, today);
+    struct params params = {.n = 0};
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_param, &params);
     struct route_ctx ctx = {
+        .params = params.list,
+        .nparams = params.n,
+        .too_many_params = params.overflow,
+        .if_none_match =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH),
         .store = srv->store,
         .today = today,
         .draining = atomic_load_explicit(&srv->draining, memory_order_relaxed),
@@ -400,6 +449,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct route_reply out = {0};
     req->route->handler(&ctx, &out);
     buf_free(&req->body);
+    snprintf(req->etag, sizeof(req->etag), "%s", out.etag);
+    if (out.status == MHD_HTTP_NOT_MODIFIED && req->etag[0]) {
+        json_decref(out.json);
+        if (out.text_release)
+            out.text_release(out.text_cls);
+        return reply_not_modified(srv, conn, req);
+    }
     if (out.text != NULL)
         return reply_text(srv, conn, req, out.status ? out.status : 200, &out);
     return reply(srv, conn, req, out.status ? out.status : 500, out.json, NULL);
@@ -492,7 +548,7 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
     srv->store = s->store;
     srv->listen_fd = MHD_INVALID_SOCKET;
     pthread_mutex_init(&srv->conns_lock, NULL);
-    srv->skus_cache = bodycache_new(api_skus); /* NULL: /skus is then encoded per request */
+    srv->skus_cache = bodycache_new(); /* NULL: /skus is then encoded per request */
     srv->request_deadline_ms = (int64_t)s->connection_timeout * 1000;
     if (s->today && s->today[0])
         snprintf(srv->today, sizeof(srv->today), "%s", s->today);

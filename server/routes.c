@@ -1,7 +1,12 @@
 /* routes.c - the handlers behind each route: they turn a request into core calls and JSON. */
 #include "routes.h"
 
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api.h"
 #include "presets.h"
@@ -41,28 +46,181 @@ static void handle_estimate(const struct route_ctx *ctx, struct route_reply *out
     json_decref(body);
 }
 
+/* Fields of the refresher's status that /skus and /readyz show as they are. */
+static const char *const provenance_keys[] = {
+    "source",     "location",        "fetched_at",      "etag",
+    "last_error", "next_refresh_at", "last_success_at", "refresh_interval_s"};
+
+static void add_provenance(json_t *out, const struct catalog *cat, const json_t *status)
+{
+    for (size_t i = 0; i < sizeof(provenance_keys) / sizeof(provenance_keys[0]); i++) {
+        const json_t *v = status ? json_object_get(status, provenance_keys[i]) : NULL;
+        json_object_set_new(out, provenance_keys[i], v ? json_deep_copy(v) : json_null());
+    }
+    if (status == NULL)
+        json_object_set_new(out, "source", json_string(catalog_source(cat)));
+    const json_t *p = catalog_prices(cat);
+    json_object_set_new(out, "prices", p ? json_deep_copy(p) : json_null());
+}
+
+static json_t *age_seconds(const json_t *status)
+{
+    const json_t *t = status ? json_object_get(status, "fetched_at_unix") : NULL;
+    if (!json_is_integer(t))
+        return json_null();
+    json_int_t age = (json_int_t)time(NULL) - json_integer_value(t);
+    return json_integer(age < 0 ? 0 : age);
+}
+
+/* FNV-1a over the body without age_seconds: it names the content, not the moment. */
+static void make_etag(const json_t *body, char out[48])
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    uint64_t h = 1469598103934665603ull;
+    for (const char *c = text ? text : ""; *c; c++)
+        h = (h ^ (unsigned char)*c) * 1099511628211ull;
+    free(text);
+    snprintf(out, 48, "W/\"%016" PRIx64 "\"", h);
+}
+
+/* If-None-Match: a comma-separated list of (weak or strong) tags, or "*". Weak comparison. */
+static bool etag_matches(const char *header, const char *etag)
+{
+    if (header == NULL)
+        return false;
+    const char *mine = strncmp(etag, "W/", 2) == 0 ? etag + 2 : etag;
+    size_t mlen = strlen(mine);
+    for (const char *p = header; *p;) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        size_t len = strcspn(p, ",");
+        size_t end = len;
+        while (end > 0 && (p[end - 1] == ' ' || p[end - 1] == '\t'))
+            end--;
+        if (end == 1 && p[0] == '*')
+            return true;
+        const char *tag = p;
+        if (end >= 2 && strncmp(tag, "W/", 2) == 0) {
+            tag += 2;
+            end -= 2;
+        }
+        if (end == mlen && strncmp(tag, mine, mlen) == 0)
+            return true;
+        p += len;
+    }
+    return false;
+}
+
+/* What the cached /skus body is built from besides the snapshot and the date. */
+struct skus_build {
+    const struct skus_query *q;
+    const json_t *status;
+    json_int_t age; /* age_seconds, or -1 for null */
+};
+
+static json_t *skus_build_body(const struct catalog *cat, const char *today, void *ctx,
+                               char etag[48])
+{
+    const struct skus_build *b = ctx;
+    struct error_info err;
+    json_t *body = NULL;
+    if (skus_query_list(cat, today, b->q, &body, &err) < 0)
+        return NULL;
+    add_provenance(body, cat, b->status);
+    make_etag(body, etag);
+    json_object_set_new(body, "age_seconds", b->age < 0 ? json_null() : json_integer(b->age));
+    return body;
+}
+
+/*
+ * GET /skus without filters: the body is serialized once per snapshot, date, refresher status and
+ * age_seconds value (so at most once a second while a refresher publishes ages), then shared by
+ * every request; building it per request (the list, provenance, the ETag's sorted dump, then the
+ * reply's dump of 22 KB) is what a request used to cost. Returns false when the cache cannot
+ * help (allocation failure); the caller then builds the body itself.
+ */
+static bool skus_cached(const struct route_ctx *ctx, struct catalog *cat, const json_t *status,
+                        struct route_reply *out)
+{
+    struct skus_query q;
+    struct error_info err;
+    if (skus_query_parse(NULL, 0, &q, &err) < 0)
+        return false;
+    json_t *age = age_seconds(status);
+    struct skus_build b = {&q, status, json_is_integer(age) ? json_integer_value(age) : -1};
+    json_decref(age);
+    char *st = status ? json_dumps(status, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    if (status != NULL && st == NULL)
+        return false;
+    char variant[64];
+    snprintf(variant, sizeof(variant), "%" JSON_INTEGER_FORMAT "|", b.age);
+    size_t vl = strlen(variant), sl = st ? strlen(st) : 0;
+    char *key = malloc(vl + sl + 1);
+    if (key == NULL) {
+        free(st);
+        return false;
+    }
+    memcpy(key, variant, vl);
+    memcpy(key + vl, st ? st : "", sl + 1);
+    free(st);
+    struct body *body = bodycache_get(ctx->skus_cache, cat, ctx->today, key, skus_build_body, &b);
+    free(key);
+    if (body == NULL)
+        return false;
+    snprintf(out->etag, sizeof(out->etag), "%s", body_etag(body));
+    if (etag_matches(ctx->if_none_match, out->etag)) {
+        out->status = 304;
+        body_release(body);
+        return true;
+    }
+    out->status = 200;
+    out->text = body_text(body, &out->text_len);
+    out->text_release = body_release;
+    out->text_cls = body;
+    return true;
+}
+
 static void handle_skus(const struct route_ctx *ctx, struct route_reply *out)
 {
-    struct catalog *cat = store_acquire(ctx->store);
-    if (cat == NULL) {
-        struct error_info err;
-        error_set(&err, 503, "not_ready", NULL, "no SKU catalog is loaded yet");
+    struct error_info err;
+    struct skus_query q;
+    error_clear(&err);
+    if (ctx->too_many_params) {
+        error_set(&err, 400, "invalid_parameter", NULL, "too many query parameters");
         reply_error(out, &err);
         return;
     }
-    /* Serialized once per snapshot and date, then shared by every request (the body depends on
-     * "today" through the retired flags). */
-    struct body *b = ctx->skus_cache ? bodycache_get(ctx->skus_cache, cat, ctx->today) : NULL;
-    if (b != NULL) {
-        out->status = 200;
-        out->text = body_text(b, &out->text_len);
-        out->text_release = body_release;
-        out->text_cls = b;
+    if (skus_query_parse(ctx->params, ctx->nparams, &q, &err) < 0) {
+        reply_error(out, &err);
+        return;
+    }
+    json_t *status = NULL;
+    struct catalog *cat = store_acquire_status(ctx->store, &status);
+    if (cat == NULL) {
+        error_set(&err, 503, "not_ready", NULL, "no SKU catalog is loaded yet");
+        reply_error(out, &err);
+        json_decref(status);
+        return;
+    }
+    if (ctx->skus_cache != NULL && ctx->nparams == 0 && skus_cached(ctx, cat, status, out)) {
+        catalog_unref(cat);
+        json_decref(status);
+        return;
+    }
+    json_t *body = NULL;
+    if (skus_query_list(cat, ctx->today, &q, &body, &err) < 0) {
+        if (err.status == 0)
+            error_set(&err, 500, "internal", NULL, "out of memory while listing sizes");
+        reply_error(out, &err);
     } else {
-        out->status = 200;
-        out->json = api_skus(cat, ctx->today);
+        add_provenance(body, cat, status);
+        make_etag(body, out->etag);
+        json_object_set_new(body, "age_seconds", age_seconds(status));
+        out->status = etag_matches(ctx->if_none_match, out->etag) ? 304 : 200;
+        out->json = body;
     }
     catalog_unref(cat);
+    json_decref(status);
 }
 
 static void handle_healthz(const struct route_ctx *ctx, struct route_reply *out)
@@ -77,7 +235,8 @@ static void handle_healthz(const struct route_ctx *ctx, struct route_reply *out)
 
 static void handle_readyz(const struct route_ctx *ctx, struct route_reply *out)
 {
-    struct catalog *cat = store_acquire(ctx->store);
+    json_t *status = NULL;
+    struct catalog *cat = store_acquire_status(ctx->store, &status);
     bool ready = cat != NULL && !ctx->draining;
     const char *why = ctx->draining ? "draining" : (cat == NULL ? "no catalog loaded" : NULL);
     out->status = ready ? 200 : 503;
@@ -85,11 +244,16 @@ static void handle_readyz(const struct route_ctx *ctx, struct route_reply *out)
     if (out->json && why)
         json_object_set_new(out->json, "reason", json_string(why));
     if (out->json && cat) {
-        json_object_set_new(out->json, "catalog",
-                            json_pack("{s:s, s:I}", "source", catalog_source(cat), "skus",
-                                      (json_int_t)catalog_count(cat)));
+        /* A failing upstream never makes the service unready: the last good catalog serves. */
+        json_t *c = json_pack("{s:I}", "skus", (json_int_t)catalog_count(cat));
+        if (c != NULL) {
+            add_provenance(c, cat, status);
+            json_object_set_new(c, "age_seconds", age_seconds(status));
+            json_object_set_new(out->json, "catalog", c);
+        }
     }
     catalog_unref(cat);
+    json_decref(status);
 }
 
 static void handle_models(const struct route_ctx *ctx, struct route_reply *out)

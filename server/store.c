@@ -8,6 +8,7 @@
 struct store {
     pthread_mutex_t lock;
     struct catalog *current;
+    json_t *status;
 };
 
 struct store *store_new(void)
@@ -24,6 +25,7 @@ void store_free(struct store *st)
     if (st == NULL)
         return;
     catalog_unref(st->current);
+    json_decref(st->status);
     pthread_mutex_destroy(&st->lock);
     free(st);
 }
@@ -44,4 +46,30 @@ void store_swap(struct store *st, struct catalog *cat)
     pthread_mutex_unlock(&st->lock);
     /* Released outside the lock: freeing a large snapshot must not stall readers. */
     catalog_unref(old);
+}
+
+void store_publish(struct store *st, struct catalog *cat, json_t *status)
+{
+    pthread_mutex_lock(&st->lock);
+    struct catalog *old = NULL;
+    if (cat != NULL) {
+        old = st->current;
+        st->current = cat;
+    }
+    json_t *old_status = st->status;
+    st->status = status;
+    pthread_mutex_unlock(&st->lock);
+    catalog_unref(old);
+    json_decref(old_status);
+}
+
+struct catalog *store_acquire_status(struct store *st, json_t **status)
+{
+    pthread_mutex_lock(&st->lock);
+    struct catalog *cat = catalog_ref(st->current);
+    /* A private copy: jansson's json_decref reads the count non-atomically (ThreadSanitizer
+     * flags it), so a published object's count is only ever touched by the store. */
+    *status = st->status ? json_deep_copy(st->status) : NULL;
+    pthread_mutex_unlock(&st->lock);
+    return cat;
 }

@@ -2,6 +2,8 @@
 #include "check_util.h"
 
 #include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "api.h"
@@ -11,10 +13,18 @@
 
 static int builds;
 
-static json_t *counting_build(const struct catalog *cat, const char *today)
+static json_t *counting_build(const struct catalog *cat, const char *today, void *ctx,
+                              char etag[48])
 {
     builds++;
+    snprintf(etag, 48, "W/\"%s\"", (const char *)ctx);
     return api_skus(cat, today);
+}
+
+static struct body *get(struct bodycache *c, struct catalog *cat, const char *today,
+                        const char *variant)
+{
+    return bodycache_get(c, cat, today, variant, counting_build, (void *)(uintptr_t)variant);
 }
 
 static struct catalog *load_embedded(void)
@@ -30,13 +40,14 @@ static struct catalog *load_embedded(void)
 START_TEST(same_snapshot_and_date_share_one_body_equal_to_a_fresh_encoding)
 {
     builds = 0;
-    struct bodycache *c = bodycache_new(counting_build);
+    struct bodycache *c = bodycache_new();
     struct catalog *cat = load_embedded();
-    struct body *a = bodycache_get(c, cat, "2026-11-23");
-    struct body *b = bodycache_get(c, cat, "2026-11-23");
+    struct body *a = get(c, cat, "2026-11-23", "v1");
+    struct body *b = get(c, cat, "2026-11-23", "v1");
     ck_assert_ptr_nonnull(a);
     ck_assert_ptr_eq(a, b);
     ck_assert_int_eq(builds, 1);
+    ck_assert_str_eq(body_etag(a), "W/\"v1\"");
     size_t len;
     const char *text = body_text(a, &len);
     ck_assert_uint_gt(len, 1000);
@@ -54,14 +65,14 @@ START_TEST(same_snapshot_and_date_share_one_body_equal_to_a_fresh_encoding)
 }
 END_TEST
 
-/* "retired" depends on today: a new day is a new body; a new snapshot is a new body. */
+/* "retired" depends on today: a new day, snapshot or variant is a new body. */
 START_TEST(a_new_date_or_a_new_snapshot_builds_a_new_body)
 {
     builds = 0;
-    struct bodycache *c = bodycache_new(counting_build);
+    struct bodycache *c = bodycache_new();
     struct catalog *cat = load_embedded();
-    struct body *day1 = bodycache_get(c, cat, "2026-11-23");
-    struct body *day2 = bodycache_get(c, cat, "2031-01-01");
+    struct body *day1 = get(c, cat, "2026-11-23", "v1");
+    struct body *day2 = get(c, cat, "2031-01-01", "v1");
     ck_assert_int_eq(builds, 2);
     size_t l1, l2;
     const char *t1 = body_text(day1, &l1), *t2 = body_text(day2, &l2);
@@ -71,18 +82,24 @@ START_TEST(a_new_date_or_a_new_snapshot_builds_a_new_body)
     ck_assert(l1 > 0 && t1[0] == '{');
 
     struct catalog *cat2 = load_embedded();
-    struct body *other = bodycache_get(c, cat2, "2031-01-01");
+    struct body *other = get(c, cat2, "2031-01-01", "v1");
     ck_assert_int_eq(builds, 3);
     ck_assert_ptr_ne(other, day2);
     /* The cache keeps a reference to its snapshot: dropping ours must not free it under it. */
     catalog_unref(cat2);
-    struct body *again = bodycache_get(c, cat2, "2031-01-01");
+    struct body *again = get(c, cat2, "2031-01-01", "v1");
     ck_assert_ptr_eq(again, other);
     ck_assert_int_eq(builds, 3);
+    /* Anything else the body depends on (the refresher's status) is the variant. */
+    struct body *v2 = get(c, cat2, "2031-01-01", "v2");
+    ck_assert_ptr_ne(v2, again);
+    ck_assert_int_eq(builds, 4);
+    ck_assert_str_eq(body_etag(v2), "W/\"v2\"");
     body_release(day1);
     body_release(day2);
     body_release(other);
     body_release(again);
+    body_release(v2);
     bodycache_free(c);
     catalog_unref(cat);
 }
