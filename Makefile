@@ -27,11 +27,14 @@ CURL_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
 CURL_LIBS      := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
 CHECK_CFLAGS   := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS     := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
+ZLIB_CFLAGS    := $(shell $(PKG_CONFIG) --cflags zlib 2>/dev/null)
+ZLIB_LIBS      := $(shell $(PKG_CONFIG) --libs zlib 2>/dev/null || echo -lz)
 
 # core sees only jansson: a stray #include <microhttpd.h> there fails the build.
 CORE_CFLAGS   := $(BASEFLAGS) $(JANSSON_CFLAGS) -Icore
 CONFIG_CFLAGS := $(BASEFLAGS) $(JANSSON_CFLAGS) -Icore -Iconfig
-SERVER_CFLAGS := $(BASEFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS) $(CURL_CFLAGS) -Icore -Iconfig -Iserver
+SERVER_CFLAGS := $(BASEFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS) $(CURL_CFLAGS) $(ZLIB_CFLAGS) \
+                 -Icore -Iconfig -Iserver
 TEST_CFLAGS   := $(SERVER_CFLAGS) $(CHECK_CFLAGS) -Itests -Wno-missing-prototypes \
                  -DTEST_DATA_DIR='"$(abspath tests/data)"' \
                  -DVRAMFIT_BIN_DEFAULT='"$(abspath $(BUILD)/vramfit)"'
@@ -55,11 +58,12 @@ CONFIG_LIB := $(BUILD)/libvramfit-config.a
 SERVER_LIB := $(BUILD)/libvramfit-server.a
 BIN        := $(BUILD)/vramfit
 
-LIBS := $(MHD_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) -lpthread -lm
+
+LIBS := $(MHD_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) $(ZLIB_LIBS) -lpthread -lm
 
 # Embedded data files: config/embedded.c pulls them in with .incbin, so it must be rebuilt
 # whenever one of them changes.
-EMBEDDED_DATA := $(wildcard config/*.json)
+EMBEDDED_DATA := $(wildcard config/*.json) openapi.yaml
 
 PORT ?= 8080
 
@@ -77,7 +81,7 @@ help:
 
 # Debian packages the build and the tests need. Installs only what is missing; uses sudo when not root.
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev \
-            check ca-certificates nodejs
+            check ca-certificates nodejs zlib1g-dev prometheus
 deps:
 	@./tools/deps.sh $(DEB_PKGS)
 

@@ -71,20 +71,21 @@ int api_estimate(const struct catalog *cat, const char *today, const json_t *bod
     if (req.expert_fraction_ignored)
         add_assumption(assumptions,
                        "moe_expert_fraction ignored: moe_active_ratio is 0, so the model is dense");
-    add_assumption(assumptions, "KV cache: 2 x layers x ctx x hidden x batch at the weight precision "
-                                "(every head keeps K and V; the seed's formula)");
+    add_assumption(assumptions,
+                   "KV cache: 2 x layers x ctx x hidden x batch at the weight precision "
+                   "(every head keeps K and V; the seed's formula)");
     add_assumption(assumptions, "1.2x headroom on weights + KV cache + optimizer state");
     if (req.in.training)
         add_assumption(assumptions, "training: optimizer state = 2.5 x footprint weights");
 
     resp = json_pack("{s:f, s:f, s:f, s:i, s:o, s:f, s:f, s:f, s:f, s:f, s:f, s:b, s:b}",
                      "weights_gb", res.weights_gb, "kv_gb", res.kv_gb, "total_gb", res.total_gb,
-                     "gpus", ch.gpus, "sku",
-                     ch.sku ? catalog_sku_json(ch.sku, today) : json_null(), "weights_active_gb",
-                     res.weights_active_gb, "weights_footprint_gb", res.weights_footprint_gb,
-                     "total_active_gb", res.total_active_gb, "total_footprint_gb",
-                     res.total_footprint_gb, "optimizer_gb", res.optimizer_gb, "params_active_b",
-                     res.params_active_b, "moe", res.is_moe, "fits", ch.sku != NULL);
+                     "gpus", ch.gpus, "sku", ch.sku ? catalog_sku_json(ch.sku, today) : json_null(),
+                     "weights_active_gb", res.weights_active_gb, "weights_footprint_gb",
+                     res.weights_footprint_gb, "total_active_gb", res.total_active_gb,
+                     "total_footprint_gb", res.total_footprint_gb, "optimizer_gb", res.optimizer_gb,
+                     "params_active_b", res.params_active_b, "moe", res.is_moe, "fits",
+                     ch.sku != NULL);
     if (resp == NULL) {
         rc = -ENOMEM;
         goto out;
@@ -92,11 +93,12 @@ int api_estimate(const struct catalog *cat, const char *today, const json_t *bod
     if (ch.sku == NULL) {
         char reason[256];
         if (ch.largest)
-            snprintf(reason, sizeof(reason),
-                     "needs %.1f GB (total_gb) but the largest single VM available, %s, has %.0f GB "
-                     "(%d x %.0f GB)",
-                     res.total_gb, ch.largest->sku, ch.largest_vm_gb, ch.largest->gpus_per_vm,
-                     ch.largest->vram_gb);
+            snprintf(
+                reason, sizeof(reason),
+                "needs %.1f GB (total_gb) but the largest single VM available, %s, has %.0f GB "
+                "(%d x %.0f GB)",
+                res.total_gb, ch.largest->sku, ch.largest_vm_gb, ch.largest->gpus_per_vm,
+                ch.largest->vram_gb);
         else
             snprintf(reason, sizeof(reason),
                      "needs %.1f GB (total_gb) but the catalog has no size that is not retired",
@@ -130,8 +132,8 @@ json_t *api_skus(const struct catalog *cat, const char *today)
         }
     }
     return json_pack("{s:o, s:I, s:I, s:s, s:s, s:s}", "skus", list, "count", (json_int_t)n,
-                     "retired", (json_int_t)retired, "source", catalog_source(cat), "today",
-                     today, "order", "vram_gb ascending, then gpus_per_vm ascending, then sku");
+                     "retired", (json_int_t)retired, "source", catalog_source(cat), "today", today,
+                     "order", "vram_gb ascending, then gpus_per_vm ascending, then sku");
 }
 
 json_t *api_error_json(const struct error_info *err)

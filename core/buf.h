@@ -5,10 +5,10 @@
 #include <stddef.h>
 
 struct buf {
-    char *data;  /* NUL-terminated when len > 0; NULL until the first append */
-    size_t len;  /* bytes stored, excluding the terminating NUL */
-    size_t cap;  /* bytes allocated */
-    size_t max;  /* hard cap on len; appending past it fails */
+    char *data; /* NUL-terminated when len > 0; NULL until the first append */
+    size_t len; /* bytes stored, excluding the terminating NUL */
+    size_t cap; /* bytes allocated */
+    size_t max; /* hard cap on len; appending past it fails */
 };
 
 /* buf_init - empty buffer that will never hold more than max bytes. Cannot fail. */

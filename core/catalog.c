@@ -78,7 +78,8 @@ static int get_string(const struct entry_ctx *c, const json_t *e, const char *ke
         return 0;
     }
     if (!json_is_string(v))
-        return entry_error(c, key, required ? "must be a non-empty string" : "must be a string or null");
+        return entry_error(c, key,
+                           required ? "must be a non-empty string" : "must be a string or null");
     size_t len = json_string_length(v);
     if (len == 0)
         return entry_error(c, key, "must not be empty");
@@ -122,8 +123,8 @@ static int parse_entry(const json_t *e, size_t index, struct catalog_sku *s, str
     struct entry_ctx c = {index, NULL, err};
     int rc;
     if (!json_is_object(e))
-        return error_set(err, 400, "invalid_catalog", "skus", "catalog entry skus[%zu] must be an object",
-                         index);
+        return error_set(err, 400, "invalid_catalog", "skus",
+                         "catalog entry skus[%zu] must be an object", index);
     const json_t *name = json_object_get(e, "sku");
     if (json_is_string(name) && json_string_length(name) <= 128)
         c.name = json_string_value(name);
@@ -197,26 +198,26 @@ static int sku_order(const void *pa, const void *pb)
     return strcmp(a->sku, b->sku);
 }
 
-int catalog_from_json(json_t *doc, const char *source, struct catalog **out,
-                      struct error_info *err)
+int catalog_from_json(json_t *doc, const char *source, struct catalog **out, struct error_info *err)
 {
     struct catalog *cat = NULL;
     int rc = 0;
     if (!json_is_object(doc))
-        return error_set(err, 400, "invalid_catalog", "", "catalog must be a JSON object with a \"skus\" array");
+        return error_set(err, 400, "invalid_catalog", "",
+                         "catalog must be a JSON object with a \"skus\" array");
     const char *key;
     json_t *val;
     json_object_foreach(doc, key, val)
     {
         (void)val;
         if (!key_allowed(key, doc_keys, sizeof(doc_keys) / sizeof(doc_keys[0])))
-            return error_set(err, 400, "invalid_catalog", key,
-                             "catalog field \"%.64s\" is not known (allowed: schema, description, skus)",
-                             key);
+            return error_set(
+                err, 400, "invalid_catalog", key,
+                "catalog field \"%.64s\" is not known (allowed: schema, description, skus)", key);
     }
     const json_t *schema = json_object_get(doc, "schema");
-    if (schema != NULL && !(json_is_string(schema) &&
-                            strcmp(json_string_value(schema), "vramfit.catalog/v1") == 0))
+    if (schema != NULL &&
+        !(json_is_string(schema) && strcmp(json_string_value(schema), "vramfit.catalog/v1") == 0))
         return error_set(err, 400, "invalid_catalog", "schema",
                          "catalog schema must be \"vramfit.catalog/v1\"");
     const json_t *skus = json_object_get(doc, "skus");
@@ -227,7 +228,8 @@ int catalog_from_json(json_t *doc, const char *source, struct catalog **out,
         return error_set(err, 400, "invalid_catalog", "skus", "catalog \"skus\" must not be empty");
     if (n > CATALOG_MAX_SKUS)
         return error_set(err, 400, "invalid_catalog", "skus",
-                         "catalog \"skus\" holds %zu entries; the limit is %d", n, CATALOG_MAX_SKUS);
+                         "catalog \"skus\" holds %zu entries; the limit is %d", n,
+                         CATALOG_MAX_SKUS);
 
     cat = calloc(1, sizeof(*cat));
     if (cat == NULL)
@@ -246,9 +248,10 @@ int catalog_from_json(json_t *doc, const char *source, struct catalog **out,
             if (strcmp(cat->skus[j].sku, cat->skus[i].sku) == 0) {
                 char path[48];
                 snprintf(path, sizeof(path), "skus[%zu].sku", i);
-                rc = error_set(err, 400, "invalid_catalog", path,
-                               "catalog entry skus[%zu]: sku \"%.128s\" repeats skus[%zu]; sku must be unique",
-                               i, cat->skus[i].sku, j);
+                rc = error_set(
+                    err, 400, "invalid_catalog", path,
+                    "catalog entry skus[%zu]: sku \"%.128s\" repeats skus[%zu]; sku must be unique",
+                    i, cat->skus[i].sku, j);
                 goto out;
             }
         }
@@ -275,8 +278,8 @@ int catalog_load(const char *data, size_t len, const char *source, struct catalo
     json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
     if (doc == NULL)
         return error_set(err, 400, "malformed_catalog", "",
-                         "catalog is not valid JSON: %s at line %d, column %d", jerr.text, jerr.line,
-                         jerr.column);
+                         "catalog is not valid JSON: %s at line %d, column %d", jerr.text,
+                         jerr.line, jerr.column);
     int rc = catalog_from_json(doc, source, out, err);
     json_decref(doc);
     return rc;

@@ -9,7 +9,7 @@
 #include "error.h"
 
 /* Hard caps on what a catalog document may hold (it can come from an operator's URL). */
-#define CATALOG_MAX_SKUS 4096
+#define CATALOG_MAX_SKUS   4096
 #define CATALOG_MAX_STRING 2048
 
 /*

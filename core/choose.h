@@ -5,8 +5,8 @@
 #include "catalog.h"
 
 struct choice {
-    const struct catalog_sku *sku; /* chosen size, or NULL when nothing fits one VM */
-    int gpus;                      /* ceil(total_gb / vram_gb) on the chosen size; 0 if none */
+    const struct catalog_sku *sku;     /* chosen size, or NULL when nothing fits one VM */
+    int gpus;                          /* ceil(total_gb / vram_gb) on the chosen size; 0 if none */
     const struct catalog_sku *largest; /* the available size with the most total VRAM */
     double largest_vm_gb;              /* its gpus_per_vm * vram_gb; 0 if none available */
     size_t candidates;                 /* sizes considered (not retired) */

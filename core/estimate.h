@@ -1,4 +1,5 @@
-/* estimate.h - the seed's memory model: weights (active and footprint), KV cache, optimizer, 1.2x. */
+/* estimate.h - the seed's memory model: weights (active and footprint), KV cache, optimizer, 1.2x.
+ */
 #ifndef VRAMFIT_ESTIMATE_H
 #define VRAMFIT_ESTIMATE_H
 
@@ -6,15 +7,15 @@
 
 /* The seed's EstimateInput. Units: params in billions, GB = 1e9 bytes. */
 struct estimate_input {
-    double params_b;     /* total parameters, billions (> 0) */
-    double layers;       /* transformer layers */
-    double hidden;       /* hidden size */
-    double ctx;          /* context length, tokens */
-    double batch;        /* concurrent sequences */
-    double bytes;        /* bytes per parameter (precision_bytes) */
-    bool training;       /* adds the seed's optimizer term, 2.5 x footprint weights */
-    double moe_active_ratio;    /* <= 0 means dense */
-    bool has_expert_fraction;   /* moe_expert_fraction given; else 0.90 for MoE */
+    double params_b;          /* total parameters, billions (> 0) */
+    double layers;            /* transformer layers */
+    double hidden;            /* hidden size */
+    double ctx;               /* context length, tokens */
+    double batch;             /* concurrent sequences */
+    double bytes;             /* bytes per parameter (precision_bytes) */
+    bool training;            /* adds the seed's optimizer term, 2.5 x footprint weights */
+    double moe_active_ratio;  /* <= 0 means dense */
+    bool has_expert_fraction; /* moe_expert_fraction given; else 0.90 for MoE */
     double moe_expert_fraction;
 };
 

@@ -51,8 +51,9 @@ int fields_number(const json_t *obj, const char *prefix, const char *key, double
     fmt_bound(lo, sizeof(lo), min);
     fmt_bound(hi, sizeof(hi), max);
     if (!json_is_number(v))
-        return error_set(err, 400, "invalid_type", path, "%s must be a number %s %s and <= %s, not %s",
-                         path, min_exclusive ? ">" : ">=", lo, hi, type_name(v));
+        return error_set(err, 400, "invalid_type", path,
+                         "%s must be a number %s %s and <= %s, not %s", path,
+                         min_exclusive ? ">" : ">=", lo, hi, type_name(v));
     double d = json_number_value(v);
     if (!isfinite(d) || (min_exclusive ? !(d > min) : !(d >= min)) || !(d <= max))
         return error_set(err, 400, "out_of_range", path, "%s must be a number %s %s and <= %s",
@@ -63,8 +64,8 @@ int fields_number(const json_t *obj, const char *prefix, const char *key, double
     return 0;
 }
 
-int fields_int(const json_t *obj, const char *prefix, const char *key, long long min,
-               long long max, long long *out, bool *present, struct error_info *err)
+int fields_int(const json_t *obj, const char *prefix, const char *key, long long min, long long max,
+               long long *out, bool *present, struct error_info *err)
 {
     char path[128];
     const json_t *v = json_object_get(obj, key);
@@ -80,8 +81,8 @@ int fields_int(const json_t *obj, const char *prefix, const char *key, long long
         double d = json_real_value(v);
         if (!isfinite(d) || d != floor(d))
             return error_set(err, 400, "invalid_type", path,
-                             "%s must be an integer between %lld and %lld, not a fraction", path, min,
-                             max);
+                             "%s must be an integer between %lld and %lld, not a fraction", path,
+                             min, max);
         if (d < (double)min || d > (double)max)
             return error_set(err, 400, "out_of_range", path,
                              "%s must be an integer between %lld and %lld", path, min, max);
@@ -92,8 +93,8 @@ int fields_int(const json_t *obj, const char *prefix, const char *key, long long
                          type_name(v));
     }
     if (x < min || x > max)
-        return error_set(err, 400, "out_of_range", path, "%s must be an integer between %lld and %lld",
-                         path, min, max);
+        return error_set(err, 400, "out_of_range", path,
+                         "%s must be an integer between %lld and %lld", path, min, max);
     *out = x;
     if (present)
         *present = true;

@@ -21,8 +21,8 @@ int fields_number(const json_t *obj, const char *prefix, const char *key, double
                   bool min_exclusive, double *out, bool *present, struct error_info *err);
 
 /* An integer in [min, max]. A JSON real is accepted only when it has no fractional part. */
-int fields_int(const json_t *obj, const char *prefix, const char *key, long long min,
-               long long max, long long *out, bool *present, struct error_info *err);
+int fields_int(const json_t *obj, const char *prefix, const char *key, long long min, long long max,
+               long long *out, bool *present, struct error_info *err);
 
 /* true or false (not 0/1, not "true"). */
 int fields_bool(const json_t *obj, const char *prefix, const char *key, bool *out, bool *present,

@@ -1,4 +1,5 @@
-/* request.c - strict decoding of POST /estimate: every field typed, bounded, and nothing unknown. */
+/* request.c - strict decoding of POST /estimate: every field typed, bounded, and nothing unknown.
+ */
 #include "request.h"
 
 #include <errno.h>
@@ -9,8 +10,17 @@
 #include "precision.h"
 
 static const char *const known_fields[] = {
-    "params_b", "layers",   "hidden",           "ctx",                 "ctx_len", "batch",
-    "precision", "training", "moe_active_ratio", "moe_expert_fraction", NULL,
+    "params_b",
+    "layers",
+    "hidden",
+    "ctx",
+    "ctx_len",
+    "batch",
+    "precision",
+    "training",
+    "moe_active_ratio",
+    "moe_expert_fraction",
+    NULL,
 };
 
 const char *const *request_known_fields(void)
@@ -61,8 +71,9 @@ int request_decode_estimate(const json_t *body, struct estimate_request *out,
     if (has_ctx && has_ctx_len)
         return error_set(err, 400, "conflicting_fields", "ctx_len",
                          "give ctx or its alias ctx_len, not both");
-    if ((rc = require(has_ctx || has_ctx_len, "ctx", "context length in tokens, an integer >= 1 "
-                                                     "(alias ctx_len)",
+    if ((rc = require(has_ctx || has_ctx_len, "ctx",
+                      "context length in tokens, an integer >= 1 "
+                      "(alias ctx_len)",
                       err)) < 0)
         return rc;
     r.in.ctx = (double)(has_ctx ? ctx : ctx_len);
@@ -77,8 +88,8 @@ int request_decode_estimate(const json_t *body, struct estimate_request *out,
     const char *precision = NULL;
     if ((rc = fields_string(body, "", "precision", 16, &precision, &has, err)) < 0) {
         if (err && strcmp(err->code, "invalid_type") == 0)
-            error_set(err, 400, "invalid_type", "precision", "precision must be a string, one of: %s",
-                      precision_list());
+            error_set(err, 400, "invalid_type", "precision",
+                      "precision must be a string, one of: %s", precision_list());
         return rc;
     }
     if ((rc = require(has, "precision", "one of fp32, fp16, bf16, int8, int4", err)) < 0)
@@ -94,8 +105,8 @@ int request_decode_estimate(const json_t *body, struct estimate_request *out,
 
     if ((rc = fields_number(body, "", "moe_active_ratio", 0, 1, false, &r.in.moe_active_ratio, NULL,
                             err)) < 0 ||
-        (rc = fields_number(body, "", "moe_expert_fraction", 0, 1, false,
-                            &r.in.moe_expert_fraction, &r.in.has_expert_fraction, err)) < 0)
+        (rc = fields_number(body, "", "moe_expert_fraction", 0, 1, false, &r.in.moe_expert_fraction,
+                            &r.in.has_expert_fraction, err)) < 0)
         return rc;
     r.expert_fraction_ignored = r.in.has_expert_fraction && !(r.in.moe_active_ratio > 0);
 

@@ -10,17 +10,18 @@
 
 /* Upper bounds on every number (documented in the README). */
 #define REQUEST_MAX_PARAMS_B 100000.0 /* 100 trillion parameters */
-#define REQUEST_MAX_LAYERS 10000
-#define REQUEST_MAX_HIDDEN 1048576
-#define REQUEST_MAX_CTX 16777216 /* 16 Mi tokens */
-#define REQUEST_MAX_BATCH 1048576
+#define REQUEST_MAX_LAYERS   10000
+#define REQUEST_MAX_HIDDEN   1048576
+#define REQUEST_MAX_CTX      16777216 /* 16 Mi tokens */
+#define REQUEST_MAX_BATCH    1048576
 
 struct estimate_request {
     struct estimate_input in; /* numbers ready for estimate_seed() */
     char precision[8];        /* the accepted precision name */
     bool batch_defaulted;     /* batch was absent and set to 1 */
     bool ctx_from_alias;      /* ctx came as ctx_len */
-    bool expert_fraction_ignored; /* moe_expert_fraction given for a dense model (seed ignores it) */
+    bool
+        expert_fraction_ignored; /* moe_expert_fraction given for a dense model (seed ignores it) */
 };
 
 /*

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,11 @@
 
 #include "api.h"
 #include "buf.h"
+#include "cors.h"
+#include "gzip.h"
 #include "log.h"
+#include "metrics.h"
+#include "reqid.h"
 #include "routes.h"
 
 /* A client may stream this much of an oversized chunked body before we hang up on it. */
@@ -42,6 +47,10 @@ struct request {
     bool too_big;
     int status; /* what we queued; 0 until then */
     struct timespec t0;
+    bool pretty;  /* indented JSON: ?pretty=1, or curl's User-Agent without ?pretty=0 */
+    bool gzip_ok; /* Accept-Encoding admits gzip */
+    char request_id[REQID_MAX + 1];
+    char origin[256]; /* the Origin header, "" when absent or too long to be one */
 };
 
 static double elapsed_ms(const struct timespec *t0)
@@ -63,13 +72,67 @@ static void today_utc(const struct http_server *srv, char out[11])
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
+/* Headers every response carries: request id, CORS, draining, and the route's Allow. */
+static void common_headers(struct http_server *srv, struct request *req, struct MHD_Response *resp,
+                           const char *allow)
+{
+    MHD_add_response_header(resp, "X-Request-Id", req->request_id);
+    cors_add_headers(resp, req->origin[0] ? req->origin : NULL);
+    if (allow)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+    if (atomic_load_explicit(&srv->draining, memory_order_relaxed))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+}
+
+/*
+ * Queues body (len bytes) as the response. owned: body is malloc'd and taken over (freed here
+ * on every path); otherwise it is static storage. Large bodies are gzipped when accepted.
+ */
+static enum MHD_Result queue_body(struct http_server *srv, struct MHD_Connection *conn,
+                                  struct request *req, int status, const char *content_type,
+                                  char *body, size_t len, bool owned, const char *allow)
+{
+    bool compressible = strncmp(content_type, "image/", 6) != 0;
+    bool gzipped = false;
+    if (compressible && req->gzip_ok && len >= GZIP_MIN_BYTES) {
+        char *z = NULL;
+        size_t zlen = 0;
+        if (gzip_compress(body, len, &z, &zlen) == 0) {
+            if (owned)
+                free(body);
+            body = z;
+            len = zlen;
+            owned = true;
+            gzipped = true;
+        }
+    }
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        len, body, owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (resp == NULL) {
+        if (owned)
+            free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (compressible)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+    if (gzipped)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    common_headers(srv, req, resp, allow);
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)status, resp);
+    MHD_destroy_response(resp);
+    req->status = status;
+    return ret;
+}
+
 /* Serializes json (consumed) and queues it; a NULL json becomes a 500 error body. */
 static enum MHD_Result reply(struct http_server *srv, struct MHD_Connection *conn,
                              struct request *req, int status, json_t *json, const char *allow)
 {
     char *text = NULL;
     if (json != NULL) {
-        text = json_dumps(json, JSON_COMPACT);
+        text = json_dumps(json, req->pretty ? JSON_INDENT(2) : JSON_COMPACT);
         json_decref(json);
     }
     if (text == NULL) {
@@ -88,22 +151,22 @@ static enum MHD_Result reply(struct http_server *srv, struct MHD_Connection *con
     }
     body[len] = '\n';
     body[len + 1] = '\0';
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len + 1, body, MHD_RESPMEM_MUST_FREE);
-    if (resp == NULL) {
-        free(body);
+    return queue_body(srv, conn, req, status, "application/json", body, len + 1, true, allow);
+}
+
+/* OPTIONS on a known route: 204 with Allow, plus the preflight headers for an allowed origin. */
+static enum MHD_Result reply_options(struct http_server *srv, struct MHD_Connection *conn,
+                                     struct request *req)
+{
+    const char *allow = routes_allow(req->route);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (resp == NULL)
         return MHD_NO;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    if (allow)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-    if (atomic_load_explicit(&srv->draining, memory_order_relaxed))
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-    enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)status, resp);
+    common_headers(srv, req, resp, allow);
+    cors_add_preflight(resp, allow);
+    enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_NO_CONTENT, resp);
     MHD_destroy_response(resp);
-    if (req)
-        req->status = status;
+    req->status = 204;
     return ret;
 }
 
@@ -145,11 +208,21 @@ static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection
                                   struct request *req, const char *method)
 {
     const struct route *r = req->route;
+    const char *pretty = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "pretty");
+    if (pretty != NULL) {
+        if (pretty[0] == '\0' || strcmp(pretty, "1") == 0 || strcmp(pretty, "true") == 0)
+            req->pretty = true;
+        else if (strcmp(pretty, "0") == 0 || strcmp(pretty, "false") == 0)
+            req->pretty = false;
+        else
+            return reply_error(srv, conn, req, 400, "invalid_query", "pretty", NULL,
+                               "pretty must be 1, true, 0 or false (got \"%.40s\")", pretty);
+    }
     if (r == NULL)
         return reply_error(srv, conn, req, 404, "not_found", NULL, NULL,
-                           "no route %s %.200s; routes: POST /estimate, GET /skus, GET /healthz, "
-                           "GET /readyz",
-                           method, req->path);
+                           "no route %s %.200s; routes: %s", method, req->path, routes_summary());
+    if (strcmp(method, "OPTIONS") == 0)
+        return reply_options(srv, conn, req);
     bool method_ok = strcmp(method, r->method) == 0 ||
                      (strcmp(r->method, "GET") == 0 && strcmp(method, "HEAD") == 0);
     if (!method_ok)
@@ -158,13 +231,15 @@ static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection
     if (!r->has_body)
         return MHD_YES;
 
-    const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    const char *ct =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (ct != NULL && !is_json_media_type(ct))
         return reply_error(srv, conn, req, 415, "unsupported_media_type", NULL, NULL,
                            "Content-Type must be application/json, not \"%.80s\" (with curl: -H "
                            "'Content-Type: application/json')",
                            ct);
-    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *cl =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl != NULL) {
         char *end = NULL;
         errno = 0;
@@ -190,10 +265,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (req == NULL)
             return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &req->t0);
+        metrics_request_begin();
         snprintf(req->method, sizeof(req->method), "%s", method);
         snprintf(req->path, sizeof(req->path), "%s", url);
         buf_init(&req->body, API_MAX_BODY);
         req->route = routes_find(url);
+        reqid_pick(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id"),
+                   req->request_id);
+        const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+        if (origin && strlen(origin) < sizeof(req->origin))
+            snprintf(req->origin, sizeof(req->origin), "%s", origin);
+        req->gzip_ok = gzip_accepted(
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+        /* Humans at a shell get indented JSON by default; ?pretty=0 turns it off. */
+        const char *ua =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
+        req->pretty = ua != NULL && strncmp(ua, "curl/", 5) == 0;
         *req_cls = req;
         return on_headers(srv, conn, req, method);
     }
@@ -232,9 +319,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         .body = req->body.data ? req->body.data : "",
         .body_len = req->body.len,
     };
-    struct route_reply out = {0, NULL};
+    struct route_reply out;
+    memset(&out, 0, sizeof(out));
     req->route->handler(&ctx, &out);
     buf_free(&req->body);
+    if (out.content_type != NULL && (out.text != NULL || out.static_text != NULL)) {
+        json_decref(out.json);
+        if (out.text != NULL)
+            return queue_body(srv, conn, req, out.status ? out.status : 200, out.content_type,
+                              out.text, out.text_len, true, NULL);
+        return queue_body(srv, conn, req, out.status ? out.status : 200, out.content_type,
+                          (char *)(uintptr_t)out.static_text, out.text_len, false, NULL);
+    }
     return reply(srv, conn, req, out.status ? out.status : 500, out.json, NULL);
 }
 
@@ -254,15 +350,28 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
             inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, remote,
                       sizeof(remote));
         else if (sa->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-                      remote, sizeof(remote));
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, remote,
+                      sizeof(remote));
     }
-    const char *outcome = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "completed"
+    const char *outcome = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK      ? "completed"
                           : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
                           : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT    ? "client_abort"
                           : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
                                                                           : "error";
-    log_request(req->method, req->path, req->status, elapsed_ms(&req->t0), remote, outcome);
+    double ms = elapsed_ms(&req->t0);
+    const char *route = req->route ? req->route->path : "unmatched";
+    metrics_request_end(route, req->method, req->status, ms / 1e3);
+    struct log_request_info li = {
+        .method = req->method,
+        .route = route,
+        .path = req->path,
+        .status = req->status,
+        .duration_ms = ms,
+        .remote = remote,
+        .outcome = outcome,
+        .request_id = req->request_id,
+    };
+    log_request(&li);
     buf_free(&req->body);
     free(req);
     *req_cls = NULL;
@@ -279,8 +388,7 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     log_event("warn", "libmicrohttpd", json_pack("{s:s}", "message", msg));
 }
 
-int http_start(const struct http_settings *s, struct http_server **out, char *errbuf,
-               size_t errlen)
+int http_start(const struct http_settings *s, struct http_server **out, char *errbuf, size_t errlen)
 {
     struct sockaddr_storage ss;
     socklen_t sslen;
@@ -317,9 +425,8 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
     /* The logger goes first: MHD prints to stderr for options parsed before it. */
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)s->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
-        mhd_logger, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)s->threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->max_connections,
+        mhd_logger, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned int)s->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->connection_timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, srv, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);

@@ -1,11 +1,40 @@
 /* log.c - JSON-lines logging to stdout; each line is written with a single stdio call. */
 #include "log.h"
 
+#include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
+
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+static atomic_int min_level = 1;
+
+static int level_index(const char *level)
+{
+    for (int i = 0; i < 4; i++)
+        if (level && strcmp(level, level_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+int log_set_level(const char *level)
+{
+    int i = level_index(level);
+    if (i < 0)
+        return -EINVAL;
+    atomic_store(&min_level, i);
+    return 0;
+}
+
+bool log_enabled(const char *level)
+{
+    /* An unknown level name is written rather than lost. */
+    int i = level_index(level);
+    return i < 0 || i >= atomic_load_explicit(&min_level, memory_order_relaxed);
+}
 
 static void now_iso(char *dst, size_t n)
 {
@@ -46,6 +75,10 @@ void log_json_escape(char *dst, size_t n, const char *s)
 
 void log_event(const char *level, const char *event, json_t *fields)
 {
+    if (!log_enabled(level)) {
+        json_decref(fields);
+        return;
+    }
     char ts[40];
     now_iso(ts, sizeof(ts));
     json_t *line = json_pack("{s:s, s:s, s:s}", "time", ts, "level", level, "event", event);
@@ -63,18 +96,21 @@ void log_event(const char *level, const char *event, json_t *fields)
     free(text);
 }
 
-void log_request(const char *method, const char *path, int status, double duration_ms,
-                 const char *remote, const char *outcome)
+void log_request(const struct log_request_info *r)
 {
-    char ts[40], m[24], p[300], r[80];
+    if (!log_enabled("info"))
+        return;
+    char ts[40], m[24], rt[80], p[300], rem[80], id[140];
     now_iso(ts, sizeof(ts));
-    log_json_escape(m, sizeof(m), method ? method : "");
-    log_json_escape(p, sizeof(p), path ? path : "");
-    log_json_escape(r, sizeof(r), remote ? remote : "");
+    log_json_escape(m, sizeof(m), r->method ? r->method : "");
+    log_json_escape(rt, sizeof(rt), r->route ? r->route : "");
+    log_json_escape(p, sizeof(p), r->path ? r->path : "");
+    log_json_escape(rem, sizeof(rem), r->remote ? r->remote : "");
+    log_json_escape(id, sizeof(id), r->request_id ? r->request_id : "");
     fprintf(stdout,
-            "{\"time\":\"%s\",\"level\":\"info\",\"event\":\"request\",\"method\":\"%s\","
-            "\"path\":\"%s\",\"status\":%d,\"duration_ms\":%.3f,\"remote\":\"%s\","
-            "\"outcome\":\"%s\"}\n",
-            ts, m, p, status, duration_ms, r, outcome);
+            "{\"time\":\"%s\",\"level\":\"info\",\"event\":\"request\",\"request_id\":\"%s\","
+            "\"method\":\"%s\",\"route\":\"%s\",\"path\":\"%s\",\"status\":%d,"
+            "\"duration_ms\":%.3f,\"remote\":\"%s\",\"outcome\":\"%s\"}\n",
+            ts, id, m, rt, p, r->status, r->duration_ms, rem, r->outcome ? r->outcome : "");
     fflush(stdout);
 }

@@ -10,9 +10,11 @@
 
 #include "buf.h"
 #include "catalog.h"
+#include "cors.h"
 #include "embedded.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "options.h"
 #include "store.h"
 
@@ -109,6 +111,12 @@ int main(int argc, char **argv)
         return 0;
     if (prc < 0) {
         fprintf(stderr, "vramfit: %s\n", errbuf);
+        return 2;
+    }
+
+    metrics_init();
+    if (log_set_level(opt.log_level) < 0 || cors_configure(opt.cors_origins) < 0) {
+        fprintf(stderr, "vramfit: invalid --log-level or --cors-origins\n");
         return 2;
     }
 

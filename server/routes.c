@@ -1,9 +1,14 @@
 /* routes.c - the handlers behind each route: they turn a request into core calls and JSON. */
 #include "routes.h"
 
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
+#include "embedded.h"
+#include "metrics.h"
 
 static void reply_error(struct route_reply *out, const struct error_info *err)
 {
@@ -79,16 +84,66 @@ static void handle_readyz(const struct route_ctx *ctx, struct route_reply *out)
     catalog_unref(cat);
 }
 
+static void handle_metrics(const struct route_ctx *ctx, struct route_reply *out)
+{
+    if (metrics_render(ctx->store, &out->text, &out->text_len) < 0)
+        return; /* 500 */
+    out->status = 200;
+    out->content_type = "text/plain; version=0.0.4; charset=utf-8";
+}
+
+static void handle_openapi_yaml(const struct route_ctx *ctx, struct route_reply *out)
+{
+    (void)ctx;
+    out->static_text = embedded_openapi_yaml(&out->text_len);
+    out->status = 200;
+    out->content_type = "application/yaml";
+}
+
+static void handle_openapi_json(const struct route_ctx *ctx, struct route_reply *out)
+{
+    (void)ctx;
+    out->static_text = embedded_openapi_json(&out->text_len);
+    out->status = 200;
+    out->content_type = "application/json";
+}
+
 static const struct route routes[] = {
     {"/estimate", "POST", true, handle_estimate},
     {"/skus", "GET", false, handle_skus},
     {"/healthz", "GET", false, handle_healthz},
     {"/readyz", "GET", false, handle_readyz},
+    {"/metrics", "GET", false, handle_metrics},
+    {"/openapi.yaml", "GET", false, handle_openapi_yaml},
+    {"/openapi.json", "GET", false, handle_openapi_json},
 };
+
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+static char summary[1024];
+static pthread_once_t summary_once = PTHREAD_ONCE_INIT;
+
+static void build_summary(void)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < NROUTES && o < sizeof(summary); i++) {
+        int n = snprintf(summary + o, sizeof(summary) - o, "%s%s %s", i ? ", " : "",
+                         routes[i].method, routes[i].path);
+        if (n < 0)
+            break;
+        o += (size_t)n;
+    }
+}
+
+const char *routes_summary(void)
+{
+    pthread_once(&summary_once, build_summary);
+    return summary;
+}
 
 const struct route *routes_find(const char *path)
 {
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+    for (size_t i = 0; i < NROUTES; i++)
         if (strcmp(routes[i].path, path) == 0)
             return &routes[i];
     return NULL;
@@ -96,5 +151,7 @@ const struct route *routes_find(const char *path)
 
 const char *routes_allow(const struct route *r)
 {
-    return strcmp(r->method, "GET") == 0 ? "GET, HEAD" : r->method;
+    return strcmp(r->method, "GET") == 0    ? "GET, HEAD, OPTIONS"
+           : strcmp(r->method, "POST") == 0 ? "POST, OPTIONS"
+                                            : r->method;
 }

@@ -15,13 +15,20 @@ struct route_ctx {
     bool draining;     /* SIGTERM received: readiness must fail */
     const char *body;
     size_t body_len;
-    const char *query_pretty; /* unused for now; reserved for ?pretty */
 };
 
-/* What a handler returns: a status and a JSON body the HTTP layer serializes and frees. */
+/*
+ * What a handler returns: a status and a JSON body the HTTP layer serializes and frees, or (when
+ * content_type is set) a ready-made text body: text is malloc'd and freed by the HTTP layer, or
+ * static_text is borrowed static storage.
+ */
 struct route_reply {
     int status;
-    json_t *json; /* owned by the reply; NULL means "answer 500" */
+    json_t *json; /* owned by the reply; NULL (and no text) means "answer 500" */
+    const char *content_type;
+    char *text;
+    const char *static_text;
+    size_t text_len;
 };
 
 typedef void (*route_handler)(const struct route_ctx *ctx, struct route_reply *out);
@@ -36,7 +43,10 @@ struct route {
 /* routes_find - the route for an exact path, or NULL (404). */
 const struct route *routes_find(const char *path);
 
-/* routes_allow - the Allow header value for a route ("POST" or "GET, HEAD"). */
+/* routes_allow - the Allow header value for a route ("POST, OPTIONS" or "GET, HEAD, OPTIONS"). */
 const char *routes_allow(const struct route *r);
+
+/* routes_summary - "POST /estimate, GET /skus, ..." for 404 messages (static storage). */
+const char *routes_summary(void);
 
 #endif

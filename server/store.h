@@ -25,4 +25,10 @@ struct catalog *store_acquire(struct store *st);
  */
 void store_swap(struct store *st, struct catalog *cat);
 
+/*
+ * store_published_at - wall-clock time (Unix seconds) the current snapshot was swapped in, or 0
+ * when none was ever set. Metrics derive the catalog's age from it.
+ */
+double store_published_at(struct store *st);
+
 #endif

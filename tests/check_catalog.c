@@ -1,4 +1,5 @@
-/* check_catalog.c - catalog parsing and validation, choice order, retirement, the embedded default. */
+/* check_catalog.c - catalog parsing and validation, choice order, retirement, the embedded default.
+ */
 #include "check_util.h"
 
 #include <stdio.h>

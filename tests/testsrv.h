@@ -1,4 +1,5 @@
-/* testsrv.h - integration-test harness: runs build/vramfit on an ephemeral port, talks HTTP to it. */
+/* testsrv.h - integration-test harness: runs build/vramfit on an ephemeral port, talks HTTP to it.
+ */
 #ifndef VRAMFIT_TESTSRV_H
 #define VRAMFIT_TESTSRV_H
 
@@ -32,7 +33,7 @@ int testsrv_run(const char *const *args, char **out, char **err, int *exit_statu
 
 struct http_result {
     long status;
-    char *body;    /* NUL-terminated */
+    char *body; /* NUL-terminated */
     size_t len;
     char *headers; /* raw response headers, NUL-terminated */
 };
