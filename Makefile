@@ -66,8 +66,10 @@ LIBS := $(MHD_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) $(ZLIB_LIBS) -lpthread -lm
 EMBEDDED_DATA := $(wildcard config/*.json) openapi.yaml
 
 PORT ?= 8080
+SHELL := /bin/bash
 
-.PHONY: all deps run test unit-test seed-parity clean format format-check lint help
+.PHONY: all deps run test unit-test seed-parity clean format format-check lint help contract \
+        contract-deps openapi readme-options
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -129,9 +131,30 @@ $(BUILD)/tests/check_%: $(BUILD)/obj/tests/check_%.o $(TESTSUP_OBJ) $(SERVER_LIB
 run: deps $(BIN)
 	./$(BIN) --port $(PORT)
 
-# Every Check binary, then the seed-parity run against the seed's own TypeScript.
-test: deps $(BIN) $(TEST_BIN)
-	@VRAMFIT_BIN=$(abspath $(BIN)) ./tests/run.sh $(TEST_BIN)
+# Every Check binary (their HTTP exchanges recorded), then the contract checks over the records.
+CONTRACT_DIR := $(BUILD)/contract
+test: deps $(BIN) $(TEST_BIN) contract-deps
+	@rm -rf $(CONTRACT_DIR) && mkdir -p $(CONTRACT_DIR)
+	@VRAMFIT_BIN=$(abspath $(BIN)) VRAMFIT_CONTRACT_DIR=$(abspath $(CONTRACT_DIR)) \
+	  ./tests/run.sh $(TEST_BIN)
+	@$(MAKE) --no-print-directory contract
+
+# The npm tooling (pinned by tests/contract/package-lock.json), installed when the lock changes.
+CONTRACT_NODE := tests/contract/node_modules/.installed
+contract-deps: $(CONTRACT_NODE)
+$(CONTRACT_NODE): tests/contract/package.json tests/contract/package-lock.json
+	cd tests/contract && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# OpenAPI lint, every recorded response against the spec, manifests and Dockerfile.
+contract: contract-deps
+	@cd tests/contract && npx --no-install redocly lint ../../openapi.yaml --format=summary \
+	  2>&1 | grep -vE '^ *[║╔╚]|^npm warn|^$$' ; exit $${PIPESTATUS[0]}
+	@node tests/contract/validate.mjs $(CONTRACT_DIR)
+
+# config/openapi.json is generated from openapi.yaml (both are embedded in the binary).
+openapi: contract-deps
+	node tests/contract/yaml2json.mjs
 
 unit-test: $(BIN) $(TEST_BIN)
 	@VRAMFIT_BIN=$(abspath $(BIN)) ./tests/run.sh $(TEST_BIN)

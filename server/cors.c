@@ -60,7 +60,6 @@ bool cors_add_headers(struct MHD_Response *resp, const char *origin)
         MHD_add_response_header(resp, "Access-Control-Expose-Headers", CORS_EXPOSE_HEADERS);
         return true;
     case CORS_LIST:
-        MHD_add_response_header(resp, "Vary", "Origin");
         if (origin == NULL || !listed(origin))
             return false;
         MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
@@ -68,6 +67,11 @@ bool cors_add_headers(struct MHD_Response *resp, const char *origin)
         return true;
     }
     return false;
+}
+
+bool cors_varies(void)
+{
+    return mode == CORS_LIST;
 }
 
 void cors_add_preflight(struct MHD_Response *resp, const char *methods)

@@ -23,10 +23,12 @@ int cors_configure(const char *origins);
 
 /*
  * cors_add_headers - adds Access-Control-Allow-Origin (and Expose-Headers) to resp when origin
- * (the request's Origin header, may be NULL) is allowed; with an origin list also Vary: Origin,
- * since the answer then depends on it. Returns whether origin was allowed.
+ * (the request's Origin header, may be NULL) is allowed. Returns whether origin was allowed.
  */
 bool cors_add_headers(struct MHD_Response *resp, const char *origin);
+
+/* cors_varies - whether answers depend on Origin (an origin list): the caller adds Vary: Origin. */
+bool cors_varies(void);
 
 /*
  * cors_add_preflight - the extra headers of an OPTIONS preflight answer for an allowed origin:

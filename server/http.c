@@ -72,10 +72,14 @@ static void today_utc(const struct http_server *srv, char out[11])
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-/* Headers every response carries: request id, CORS, draining, and the route's Allow. */
+/* Headers every response carries: request id, CORS, Vary, draining, and the route's Allow. */
 static void common_headers(struct http_server *srv, struct request *req, struct MHD_Response *resp,
-                           const char *allow)
+                           const char *allow, bool compressible)
 {
+    const char *vary = compressible ? (cors_varies() ? "Accept-Encoding, Origin" : "Accept-Encoding")
+                                    : (cors_varies() ? "Origin" : NULL);
+    if (vary)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, vary);
     MHD_add_response_header(resp, "X-Request-Id", req->request_id);
     cors_add_headers(resp, req->origin[0] ? req->origin : NULL);
     if (allow)
@@ -115,11 +119,9 @@ static enum MHD_Result queue_body(struct http_server *srv, struct MHD_Connection
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    if (compressible)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
     if (gzipped)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-    common_headers(srv, req, resp, allow);
+    common_headers(srv, req, resp, allow, compressible);
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)status, resp);
     MHD_destroy_response(resp);
     req->status = status;
@@ -162,7 +164,7 @@ static enum MHD_Result reply_options(struct http_server *srv, struct MHD_Connect
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
     if (resp == NULL)
         return MHD_NO;
-    common_headers(srv, req, resp, allow);
+    common_headers(srv, req, resp, allow, false);
     cors_add_preflight(resp, allow);
     enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_NO_CONTENT, resp);
     MHD_destroy_response(resp);

@@ -73,12 +73,8 @@ void log_json_escape(char *dst, size_t n, const char *s)
     dst[o] = '\0';
 }
 
-void log_event(const char *level, const char *event, json_t *fields)
+static void write_event(const char *level, const char *event, json_t *fields)
 {
-    if (!log_enabled(level)) {
-        json_decref(fields);
-        return;
-    }
     char ts[40];
     now_iso(ts, sizeof(ts));
     json_t *line = json_pack("{s:s, s:s, s:s}", "time", ts, "level", level, "event", event);
@@ -94,6 +90,20 @@ void log_event(const char *level, const char *event, json_t *fields)
     fprintf(stdout, "%s\n", text);
     fflush(stdout);
     free(text);
+}
+
+void log_event(const char *level, const char *event, json_t *fields)
+{
+    if (!log_enabled(level)) {
+        json_decref(fields);
+        return;
+    }
+    write_event(level, event, fields);
+}
+
+void log_lifecycle(const char *event, json_t *fields)
+{
+    write_event("info", event, fields);
 }
 
 void log_request(const struct log_request_info *r)

@@ -22,6 +22,12 @@ bool log_enabled(const char *level);
  */
 void log_event(const char *level, const char *event, json_t *fields);
 
+/*
+ * log_lifecycle - like log_event at level "info", but written whatever --log-level says: the
+ * start ("listening", with the port) and stop lines are what operators and tests wait for.
+ */
+void log_lifecycle(const char *event, json_t *fields);
+
 /* What the per-request line says; every string may be NULL. */
 struct log_request_info {
     const char *method;

@@ -164,7 +164,7 @@ int main(int argc, char **argv)
         log_event("error", "start_failed", json_pack("{s:s}", "message", errbuf));
         goto out;
     }
-    log_event("info", "listening",
+    log_lifecycle("listening",
               json_pack("{s:s, s:i, s:i, s:s, s:I, s:s, s:f}", "bind", opt.bind, "port",
                         http_port(srv), "threads", opt.threads, "catalog", source, "skus",
                         (json_int_t)nskus, "version", VRAMFIT_VERSION, "startup_ms",
@@ -182,7 +182,7 @@ int main(int argc, char **argv)
         break;
     }
 
-    log_event("info", "draining",
+    log_lifecycle("draining",
               json_pack("{s:s, s:i, s:I}", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM",
                         "grace_s", opt.shutdown_grace, "connections",
                         (json_int_t)http_connections(srv)));
@@ -191,7 +191,7 @@ int main(int argc, char **argv)
     unsigned left = drain(srv, opt.shutdown_grace);
     http_stop(srv);
     srv = NULL;
-    log_event("info", "stopped", json_pack("{s:I}", "connections_cut", (json_int_t)left));
+    log_lifecycle("stopped", json_pack("{s:I}", "connections_cut", (json_int_t)left));
     exit_code = 0;
 out:
     http_stop(srv);
