@@ -148,9 +148,10 @@ $(CONTRACT_NODE): tests/contract/package.json tests/contract/package-lock.json
 
 # OpenAPI lint, every recorded response against the spec, manifests and Dockerfile.
 contract: contract-deps
-	@cd tests/contract && npx --no-install redocly lint ../../openapi.yaml --format=summary \
-	  2>&1 | grep -vE '^ *[║╔╚]|^npm warn|^$$' ; exit $${PIPESTATUS[0]}
+	@cd tests/contract && npx --no-install redocly lint ../../openapi.yaml --config redocly.yaml \
+	  --format=summary 2>&1 | grep -vE '^ *[║╔╚]|^npm warn|^$$' ; exit $${PIPESTATUS[0]}
 	@node tests/contract/validate.mjs $(CONTRACT_DIR)
+	@node tests/contract/selftest.mjs
 
 # config/openapi.json is generated from openapi.yaml (both are embedded in the binary).
 openapi: contract-deps
