@@ -153,6 +153,12 @@ contract: contract-deps
 	@node tests/contract/validate.mjs $(CONTRACT_DIR)
 	@node tests/contract/selftest.mjs
 
+# README.md's configuration table is generated from config/options.c's table.
+readme-options: $(BUILD)/tests/check_options
+	@VRAMFIT_WRITE_OPTIONS_MD=$(abspath $(BUILD)/options.md) $(BUILD)/tests/check_options >/dev/null || true
+	@awk -v f=$(BUILD)/options.md '/<!-- options:begin -->/ {print; while ((getline l < f) > 0) print l; skip=1; next} \
+	  /<!-- options:end -->/ {skip=0} !skip' README.md > README.md.new && mv README.md.new README.md
+
 # config/openapi.json is generated from openapi.yaml (both are embedded in the binary).
 openapi: contract-deps
 	node tests/contract/yaml2json.mjs
