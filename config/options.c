@@ -114,8 +114,13 @@ void options_markdown(FILE *f)
         for (char *p = allowed; *p; p++)
             if (*p == '|')
                 *p = '/';
-        fprintf(f, "| `--%s %s` | `%s` | `%s` | `%s` | %s | %s |\n", opts[i].flag, opts[i].metavar,
-                opts[i].env, opts[i].flag, def, allowed, opts[i].help);
+        char key[64];
+        if (opts[i].offset == OFF(config))
+            snprintf(key, sizeof(key), "(not in the file)");
+        else
+            snprintf(key, sizeof(key), "`%s`", opts[i].flag);
+        fprintf(f, "| `--%s %s` | `%s` | %s | `%s` | %s | %s |\n", opts[i].flag, opts[i].metavar,
+                opts[i].env, key, def, allowed, opts[i].help);
     }
 }
 
