@@ -34,6 +34,7 @@ struct http_server {
     struct store *store;
     char today[11];
     atomic_bool draining;
+    atomic_uint in_flight;
     int port;
 };
 
@@ -76,8 +77,9 @@ static void today_utc(const struct http_server *srv, char out[11])
 static void common_headers(struct http_server *srv, struct request *req, struct MHD_Response *resp,
                            const char *allow, bool compressible)
 {
-    const char *vary = compressible ? (cors_varies() ? "Accept-Encoding, Origin" : "Accept-Encoding")
-                                    : (cors_varies() ? "Origin" : NULL);
+    const char *vary = compressible
+                           ? (cors_varies() ? "Accept-Encoding, Origin" : "Accept-Encoding")
+                           : (cors_varies() ? "Origin" : NULL);
     if (vary)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, vary);
     MHD_add_response_header(resp, "X-Request-Id", req->request_id);
@@ -268,6 +270,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &req->t0);
         metrics_request_begin();
+        atomic_fetch_add(&srv->in_flight, 1);
         snprintf(req->method, sizeof(req->method), "%s", method);
         snprintf(req->path, sizeof(req->path), "%s", url);
         buf_init(&req->body, API_MAX_BODY);
@@ -339,7 +342,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
+    struct http_server *srv = cls;
     struct request *req = *req_cls;
     if (req == NULL)
         return;
@@ -374,6 +377,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         .request_id = req->request_id,
     };
     log_request(&li);
+    atomic_fetch_sub(&srv->in_flight, 1);
     buf_free(&req->body);
     free(req);
     *req_cls = NULL;
@@ -423,6 +427,7 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
     if (s->today && s->today[0])
         snprintf(srv->today, sizeof(srv->today), "%s", s->today);
     atomic_init(&srv->draining, false);
+    atomic_init(&srv->in_flight, 0);
 
     /* The logger goes first: MHD prints to stderr for options parsed before it. */
     srv->daemon = MHD_start_daemon(
@@ -465,6 +470,11 @@ unsigned http_connections(struct http_server *srv)
     const union MHD_DaemonInfo *di =
         MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
     return di ? di->num_connections : 0;
+}
+
+unsigned http_requests_in_flight(struct http_server *srv)
+{
+    return atomic_load(&srv->in_flight);
 }
 
 void http_stop(struct http_server *srv)

@@ -1,4 +1,5 @@
-/* check_http.c - the HTTP face: CORS, preflight, request ids, pretty JSON, gzip, metrics, OpenAPI. */
+/* check_http.c - the HTTP face: CORS, preflight, request ids, pretty JSON, gzip, metrics, OpenAPI.
+ */
 #include "check_util.h"
 
 #include <jansson.h>
@@ -11,7 +12,8 @@
 
 #include "testsrv.h"
 
-#define EST_BODY "{\"params_b\":7,\"layers\":32,\"hidden\":4096,\"ctx\":4096,\"precision\":\"fp16\"}"
+#define EST_BODY                                                                                   \
+    "{\"params_b\":7,\"layers\":32,\"hidden\":4096,\"ctx\":4096,\"precision\":\"fp16\"}"
 
 static struct testsrv srv;
 
@@ -108,8 +110,8 @@ END_TEST
 
 START_TEST(cors_origin_list_echoes_only_listed_origins)
 {
-    static const char *const args[] = {
-        "--cors-origins", "https://portal.example.com, http://localhost:3000", NULL};
+    static const char *const args[] = {"--cors-origins",
+                                       "https://portal.example.com, http://localhost:3000", NULL};
     start_with(args);
     struct http_result r;
     char v[128];
@@ -297,13 +299,16 @@ START_TEST(metrics_count_requests_by_route_method_status_and_pass_promtool)
         sample(m, "vramfit_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} "),
         3);
     ck_assert_double_eq(
-        sample(m, "vramfit_http_requests_total{route=\"/estimate\",method=\"POST\",status=\"200\"} "),
+        sample(m,
+               "vramfit_http_requests_total{route=\"/estimate\",method=\"POST\",status=\"200\"} "),
         1);
     ck_assert_double_eq(
-        sample(m, "vramfit_http_requests_total{route=\"/estimate\",method=\"GET\",status=\"405\"} "),
+        sample(m,
+               "vramfit_http_requests_total{route=\"/estimate\",method=\"GET\",status=\"405\"} "),
         1);
     ck_assert_double_eq(
-        sample(m, "vramfit_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} "),
+        sample(m,
+               "vramfit_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} "),
         1);
     ck_assert_double_eq(
         sample(m, "vramfit_http_request_duration_seconds_count{route=\"/healthz\"} "), 3);

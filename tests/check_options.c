@@ -24,7 +24,7 @@ static void write_cfg(const char *text)
 
 static void clear_env(void)
 {
-    const char *vars[] = {"VRAMFIT_PORT", "VRAMFIT_CONFIG", "VRAMFIT_LOG_LEVEL",
+    const char *vars[] = {"VRAMFIT_PORT",         "VRAMFIT_CONFIG",         "VRAMFIT_LOG_LEVEL",
                           "VRAMFIT_CORS_ORIGINS", "VRAMFIT_SHUTDOWN_GRACE", "VRAMFIT_THREADS"};
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
         unsetenv(vars[i]);
@@ -70,11 +70,11 @@ START_TEST(precedence_is_flag_then_env_then_file_then_default)
     setenv("VRAMFIT_LOG_LEVEL", "error", 1);
     const char *args[] = {"--config", cfg_path, "--port", "9003", NULL};
     ck_assert_int_eq(parse(args, &o, err, sizeof(err)), OPTIONS_OK);
-    ck_assert_int_eq(o.port, 9003);                               /* flag */
-    ck_assert_str_eq(o.log_level, "error");                       /* env over file */
-    ck_assert_int_eq(o.shutdown_grace, 20);                       /* file over default */
-    ck_assert_str_eq(o.cors_origins, "https://a.example.com");    /* file */
-    ck_assert_int_eq(o.connection_timeout, 30);                   /* default */
+    ck_assert_int_eq(o.port, 9003);                            /* flag */
+    ck_assert_str_eq(o.log_level, "error");                    /* env over file */
+    ck_assert_int_eq(o.shutdown_grace, 20);                    /* file over default */
+    ck_assert_str_eq(o.cors_origins, "https://a.example.com"); /* file */
+    ck_assert_int_eq(o.connection_timeout, 30);                /* default */
 
     /* The file can also be named by the environment. */
     const char *none[] = {NULL};

@@ -245,7 +245,7 @@ static void record_exchange(const char *method, const char *path, const struct h
         if (colon != NULL && strncmp(line, "HTTP/", 5) != 0) {
             char name[128];
             size_t nl = (size_t)(colon - line) < sizeof(name) - 1 ? (size_t)(colon - line)
-                                                                   : sizeof(name) - 1;
+                                                                  : sizeof(name) - 1;
             for (size_t i = 0; i < nl; i++)
                 name[i] = (char)(line[i] >= 'A' && line[i] <= 'Z' ? line[i] + 32 : line[i]);
             name[nl] = '\0';
@@ -257,9 +257,8 @@ static void record_exchange(const char *method, const char *path, const struct h
         line = eol ? eol + 2 : NULL;
     }
     json_t *body = json_stringn(r->body, r->len); /* NULL when not UTF-8 (e.g. gzip bytes) */
-    json_t *rec = json_pack("{s:s, s:s, s:i, s:o, s:o}", "method", method, "path", path,
-                            "status", (int)r->status, "headers", headers, "body",
-                            body ? body : json_null());
+    json_t *rec = json_pack("{s:s, s:s, s:i, s:o, s:o}", "method", method, "path", path, "status",
+                            (int)r->status, "headers", headers, "body", body ? body : json_null());
     char file[600];
     snprintf(file, sizeof(file), "%s/%d-%u.json", dir, (int)getpid(), n);
     if (rec)
