@@ -147,11 +147,12 @@ $(CONTRACT_NODE): tests/contract/package.json tests/contract/package-lock.json
 	@touch $@
 
 # OpenAPI lint, every recorded response against the spec, manifests and Dockerfile.
-contract: contract-deps
+contract: contract-deps $(BIN)
 	@cd tests/contract && npx --no-install redocly lint ../../openapi.yaml --config redocly.yaml \
 	  --format=summary 2>&1 | grep -vE '^ *[║╔╚]|^npm warn|^$$' ; exit $${PIPESTATUS[0]}
 	@node tests/contract/validate.mjs $(CONTRACT_DIR)
 	@node tests/contract/selftest.mjs
+	@node tests/contract/check-deploy.mjs $(abspath $(BIN))
 
 # README.md's configuration table is generated from config/options.c's table.
 readme-options: $(BUILD)/tests/check_options
