@@ -37,7 +37,8 @@ SERVER_CFLAGS := $(BASEFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS) $(CURL_CFLAGS) $(Z
                  -Icore -Iconfig -Iserver
 TEST_CFLAGS   := $(SERVER_CFLAGS) $(CHECK_CFLAGS) -Itests -Wno-missing-prototypes \
                  -DTEST_DATA_DIR='"$(abspath tests/data)"' \
-                 -DVRAMFIT_BIN_DEFAULT='"$(abspath $(BUILD)/vramfit)"'
+                 -DVRAMFIT_BIN_DEFAULT='"$(abspath $(BUILD)/vramfit)"' \
+                 -DSEED_CASES_DEFAULT='"$(abspath $(BUILD)/seed-cases.json)"'
 
 CORE_SRC    := $(sort $(wildcard core/*.c))
 CONFIG_SRC  := $(sort $(wildcard config/*.c))
@@ -131,9 +132,23 @@ $(BUILD)/tests/check_%: $(BUILD)/obj/tests/check_%.o $(TESTSUP_OBJ) $(SERVER_LIB
 run: deps $(BIN)
 	./$(BIN) --port $(PORT)
 
-# Every Check binary (their HTTP exchanges recorded), then the contract checks over the records.
+# The seed's TypeScript (tests/seed/seed.ts, verbatim) run by the TypeScript compiler from npm
+# produces expected answers for thousands of drawn inputs; check_seed_parity compares against them.
+SEED_CASES := $(BUILD)/seed-cases.json
+SEED_TODAY := 2026-11-23
+tests/seed/node_modules/.package-lock.json: tests/seed/package.json tests/seed/package-lock.json
+	cd tests/seed && npm ci --no-audit --no-fund --loglevel=error
+
+$(SEED_CASES): tests/seed/gen-cases.js tests/seed/seed.ts config/azure-gpu-skus.json \
+               tests/seed/node_modules/.package-lock.json
+	@mkdir -p $(dir $@)
+	node tests/seed/gen-cases.js config/azure-gpu-skus.json $(SEED_TODAY) $@
+
+
+# Every Check binary (unit suites, seed parity, integration against the real binary; their HTTP
+# exchanges recorded), then the contract checks over the records.
 CONTRACT_DIR := $(BUILD)/contract
-test: deps $(BIN) $(TEST_BIN) contract-deps
+test: deps $(BIN) $(TEST_BIN) $(SEED_CASES) contract-deps
 	@rm -rf $(CONTRACT_DIR) && mkdir -p $(CONTRACT_DIR)
 	@VRAMFIT_BIN=$(abspath $(BIN)) VRAMFIT_CONTRACT_DIR=$(abspath $(CONTRACT_DIR)) \
 	  ./tests/run.sh $(TEST_BIN)
@@ -155,8 +170,8 @@ contract: contract-deps $(BIN)
 	@node tests/contract/check-deploy.mjs $(abspath $(BIN))
 
 # README.md's configuration table is generated from config/options.c's table.
-readme-options: $(BUILD)/tests/check_options
-	@VRAMFIT_WRITE_OPTIONS_MD=$(abspath $(BUILD)/options.md) $(BUILD)/tests/check_options >/dev/null || true
+readme-options: $(BUILD)/tests/check_config
+	@VRAMFIT_WRITE_OPTIONS_MD=$(abspath $(BUILD)/options.md) $(BUILD)/tests/check_config >/dev/null || true
 	@awk -v f=$(BUILD)/options.md '/<!-- options:begin -->/ {print; while ((getline l < f) > 0) print l; skip=1; next} \
 	  /<!-- options:end -->/ {skip=0} !skip' README.md > README.md.new && mv README.md.new README.md
 
@@ -164,7 +179,7 @@ readme-options: $(BUILD)/tests/check_options
 openapi: contract-deps
 	node tests/contract/yaml2json.mjs
 
-unit-test: $(BIN) $(TEST_BIN)
+unit-test: $(BIN) $(TEST_BIN) $(SEED_CASES)
 	@VRAMFIT_BIN=$(abspath $(BIN)) ./tests/run.sh $(TEST_BIN)
 
 format:

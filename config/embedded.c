@@ -1,53 +1,52 @@
 /* embedded.c - compiles the default data files into the binary with the assembler's .incbin. */
 #include "embedded.h"
 
+#include <stdint.h>
+
 /*
- * .incbin keeps the JSON byte-for-byte (no code generator, no xxd) and works with gcc and clang
- * on ELF. The path is relative to the directory make runs in (the repository root).
+ * .incbin keeps each file byte-for-byte (no code generator, no xxd) and works with gcc and clang
+ * on ELF. Paths are relative to the directory make runs in (the repository root). The assembler
+ * also records each size, so C never subtracts pointers to different objects.
  */
-__asm__(".section .rodata\n"
-        ".balign 16\n"
-        ".global vramfit_catalog_start\n"
-        "vramfit_catalog_start:\n"
-        ".incbin \"config/azure-gpu-skus.json\"\n"
-        ".global vramfit_catalog_end\n"
-        "vramfit_catalog_end:\n"
-        ".balign 16\n"
-        ".global vramfit_openapi_yaml_start\n"
-        "vramfit_openapi_yaml_start:\n"
-        ".incbin \"openapi.yaml\"\n"
-        ".global vramfit_openapi_yaml_end\n"
-        "vramfit_openapi_yaml_end:\n"
-        ".balign 16\n"
-        ".global vramfit_openapi_json_start\n"
-        "vramfit_openapi_json_start:\n"
-        ".incbin \"config/openapi.json\"\n"
-        ".global vramfit_openapi_json_end\n"
-        "vramfit_openapi_json_end:\n"
-        ".previous\n");
+#define EMBED(name, path)                                                                          \
+    __asm__(".section .rodata\n"                                                                   \
+            ".balign 16\n"                                                                         \
+            ".global vramfit_" name "_start\n"                                                     \
+            "vramfit_" name "_start:\n"                                                            \
+            ".incbin \"" path "\"\n"                                                               \
+            "vramfit_" name "_end:\n"                                                              \
+            ".balign 8\n"                                                                          \
+            ".global vramfit_" name "_size\n"                                                      \
+            "vramfit_" name "_size:\n"                                                             \
+            ".quad vramfit_" name "_end - vramfit_" name "_start\n"                                \
+            ".previous\n")
+
+EMBED("catalog", "config/azure-gpu-skus.json");
+EMBED("openapi_yaml", "openapi.yaml");
+EMBED("openapi_json", "config/openapi.json");
 
 extern const char vramfit_catalog_start[];
-extern const char vramfit_catalog_end[];
+extern const uint64_t vramfit_catalog_size;
 
 const char *embedded_catalog(size_t *len)
 {
-    *len = (size_t)(vramfit_catalog_end - vramfit_catalog_start);
+    *len = (size_t)vramfit_catalog_size;
     return vramfit_catalog_start;
 }
 
 extern const char vramfit_openapi_yaml_start[];
-extern const char vramfit_openapi_yaml_end[];
+extern const uint64_t vramfit_openapi_yaml_size;
 extern const char vramfit_openapi_json_start[];
-extern const char vramfit_openapi_json_end[];
+extern const uint64_t vramfit_openapi_json_size;
 
 const char *embedded_openapi_yaml(size_t *len)
 {
-    *len = (size_t)(vramfit_openapi_yaml_end - vramfit_openapi_yaml_start);
+    *len = (size_t)vramfit_openapi_yaml_size;
     return vramfit_openapi_yaml_start;
 }
 
 const char *embedded_openapi_json(size_t *len)
 {
-    *len = (size_t)(vramfit_openapi_json_end - vramfit_openapi_json_start);
+    *len = (size_t)vramfit_openapi_json_size;
     return vramfit_openapi_json_start;
 }

@@ -27,6 +27,9 @@ struct opt_def {
     const char *metavar; /* shown in --help: N, PATH, ADDR, ... */
 };
 
+/* The default of --threads: the number of online CPUs, found at start. */
+#define DEF_NCPU "ncpu"
+
 #define OFF(f) offsetof(struct options, f)
 #define SZ(f)  sizeof(((struct options *)0)->f)
 
@@ -35,8 +38,8 @@ static const struct opt_def opts[] = {
      "address to listen on (IPv4 or IPv6 literal)", NULL, "ADDR"},
     {"port", "VRAMFIT_PORT", OPT_INT, 0, 65535, OFF(port), 0, "8080",
      "TCP port; 0 picks a free ephemeral port (logged at start)", NULL, "N"},
-    {"threads", "VRAMFIT_THREADS", OPT_INT, 0, 256, OFF(threads), 0, "0",
-     "worker threads in the HTTP thread pool; 0 = one per online CPU", NULL, "N"},
+    {"threads", "VRAMFIT_THREADS", OPT_INT, 1, 256, OFF(threads), 0, DEF_NCPU,
+     "worker threads in the HTTP thread pool", NULL, "N"},
     {"catalog-file", "VRAMFIT_CATALOG_FILE", OPT_STRING, 0, 0, OFF(catalog_file), SZ(catalog_file),
      "", "load the SKU catalog from this JSON file; unset = the embedded one", NULL, "PATH"},
     {"max-connections", "VRAMFIT_MAX_CONNECTIONS", OPT_INT, 1, 100000, OFF(max_connections), 0,
@@ -73,7 +76,16 @@ static const struct opt_def *find_opt(const char *name, size_t nlen)
 
 static void default_text(const struct opt_def *o, char *dst, size_t n)
 {
-    snprintf(dst, n, "%s", o->def[0] ? o->def : "(unset)");
+    if (strcmp(o->def, DEF_NCPU) == 0)
+        snprintf(dst, n, "(online CPUs)");
+    else
+        snprintf(dst, n, "%s", o->def[0] ? o->def : "(unset)");
+}
+
+static int online_cpus(void)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    return ncpu < 1 ? 1 : (ncpu > 256 ? 256 : (int)ncpu);
 }
 
 void options_usage(FILE *f)
@@ -352,6 +364,10 @@ int options_parse(int argc, char **argv, struct options *out, FILE *out_stream, 
     for (size_t i = 0; i < NOPTS; i++) {
         char label[64];
         snprintf(label, sizeof(label), "default of --%s", opts[i].flag);
+        if (strcmp(opts[i].def, DEF_NCPU) == 0) {
+            *(int *)(void *)((char *)&o + opts[i].offset) = online_cpus();
+            continue;
+        }
         if (set_value(&opts[i], opts[i].def, label, &o, errbuf, errlen) < 0)
             return -EINVAL;
     }
@@ -410,10 +426,6 @@ int options_parse(int argc, char **argv, struct options *out, FILE *out_stream, 
     }
     if (check_values(&o, errbuf, errlen) < 0)
         return -EINVAL;
-    if (o.threads == 0) {
-        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-        o.threads = ncpu < 1 ? 1 : (ncpu > 256 ? 256 : (int)ncpu);
-    }
     if (print_config) {
         options_print_json(&o, out_stream);
         return OPTIONS_EXIT;

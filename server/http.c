@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "cors.h"
 #include "gzip.h"
+#include "jsonout.h"
 #include "log.h"
 #include "metrics.h"
 #include "reqid.h"
@@ -136,7 +137,7 @@ static enum MHD_Result reply(struct http_server *srv, struct MHD_Connection *con
 {
     char *text = NULL;
     if (json != NULL) {
-        text = json_dumps(json, req->pretty ? JSON_INDENT(2) : JSON_COMPACT);
+        text = jsonout_dumps(json, req->pretty ? 2 : 0, NULL);
         json_decref(json);
     }
     if (text == NULL) {
@@ -383,11 +384,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     *req_cls = NULL;
 }
 
+/* MHD hands us its own printf format; it is a trusted literal inside libmicrohttpd. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
     char msg[512];
     vsnprintf(msg, sizeof(msg), fmt, ap);
+#pragma GCC diagnostic pop
     size_t n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
@@ -429,14 +434,16 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
     atomic_init(&srv->draining, false);
     atomic_init(&srv->in_flight, 0);
 
-    /* The logger goes first: MHD prints to stderr for options parsed before it. */
+    /* The logger goes first: MHD prints to stderr for options parsed before it. No
+     * LISTENING_ADDRESS_REUSE: on Linux it means SO_REUSEPORT, and a second instance would then
+     * share the port silently instead of failing to start. */
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)s->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
         mhd_logger, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned int)s->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->connection_timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, srv, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
+        on_completed, srv, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         snprintf(errbuf, errlen, "cannot listen on %s port %d (address in use or not permitted?)",
                  s->bind, s->port);
@@ -461,8 +468,15 @@ void http_drain(struct http_server *srv)
 
 void http_quiesce(struct http_server *srv)
 {
-    if (srv->listen_fd == MHD_INVALID_SOCKET)
-        srv->listen_fd = MHD_quiesce_daemon(srv->daemon);
+    if (srv->listen_fd != MHD_INVALID_SOCKET)
+        return;
+    srv->listen_fd = MHD_quiesce_daemon(srv->daemon);
+    /* Quiescing only stops accept(); the kernel would still complete handshakes into the
+     * backlog and leave those clients hanging. shutdown() stops listening (new connections are
+     * refused at once) while the descriptor stays open, so its number cannot be reused before
+     * MHD_stop_daemon, after which we close it. */
+    if (srv->listen_fd != MHD_INVALID_SOCKET)
+        shutdown(srv->listen_fd, SHUT_RDWR);
 }
 
 unsigned http_connections(struct http_server *srv)

@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+
+#include "jsonout.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +86,7 @@ static void write_event(const char *level, const char *event, json_t *fields)
     json_decref(fields);
     if (line == NULL)
         return;
-    char *text = json_dumps(line, JSON_COMPACT);
+    char *text = jsonout_dumps(line, 0, NULL);
     json_decref(line);
     if (text == NULL)
         return;

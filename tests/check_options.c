@@ -1,225 +1,206 @@
-/* check_options.c - the option table: precedence flag > env > file > default, refusals, README. */
+/* check_options.c - flags and VRAMFIT_* environment variables, and how the binary reports bad ones.
+ */
 #include "check_util.h"
 
-#include <jansson.h>
-#include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "options.h"
 #include "testsrv.h"
 
-static char cfg_path[128];
-
-static void write_cfg(const char *text)
+static int parse(int argc, const char **argv, struct options *o, char *err, size_t n)
 {
-    snprintf(cfg_path, sizeof(cfg_path), "/tmp/vramfit-cfg-%d.json", (int)getpid());
-    FILE *f = fopen(cfg_path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static void clear_env(void)
-{
-    const char *vars[] = {"VRAMFIT_PORT",         "VRAMFIT_CONFIG",         "VRAMFIT_LOG_LEVEL",
-                          "VRAMFIT_CORS_ORIGINS", "VRAMFIT_SHUTDOWN_GRACE", "VRAMFIT_THREADS"};
-    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
-        unsetenv(vars[i]);
-}
-
-/* Parses argv (NULL-terminated, without argv[0]); returns the result code. */
-static int parse(const char *const *args, struct options *o, char *err, size_t errlen)
-{
-    char *argv[32] = {(char *)"vramfit"};
-    int argc = 1;
-    for (; args && args[argc - 1]; argc++)
-        argv[argc] = (char *)(uintptr_t)args[argc - 1];
-    FILE *sink = fopen("/dev/null", "w");
-    err[0] = '\0';
-    int rc = options_parse(argc, argv, o, sink, err, errlen);
-    fclose(sink);
+    FILE *devnull = fopen("/dev/null", "w");
+    int rc = options_parse(argc, (char **)(void *)argv, o, devnull, err, n);
+    fclose(devnull);
     return rc;
 }
 
-START_TEST(defaults_come_from_the_table)
+START_TEST(defaults_apply_without_flags_or_environment)
 {
-    clear_env();
+    unsetenv("VRAMFIT_PORT");
+    unsetenv("VRAMFIT_BIND");
+    const char *argv[] = {"vramfit"};
     struct options o;
     char err[256];
-    ck_assert_int_eq(parse(NULL, &o, err, sizeof(err)), OPTIONS_OK);
+    ck_assert_int_eq(parse(1, argv, &o, err, sizeof(err)), OPTIONS_OK);
     ck_assert_int_eq(o.port, 8080);
-    ck_assert_int_eq(o.shutdown_grace, 10);
     ck_assert_str_eq(o.bind, "0.0.0.0");
-    ck_assert_str_eq(o.log_level, "info");
-    ck_assert_str_eq(o.cors_origins, "*");
-    ck_assert_int_ge(o.threads, 1); /* 0 = one per CPU, resolved */
+    ck_assert_int_ge(o.threads, 1);
+    ck_assert_int_eq(o.shutdown_grace, 10);
+    ck_assert_str_eq(o.catalog_file, "");
 }
 END_TEST
 
-START_TEST(precedence_is_flag_then_env_then_file_then_default)
+START_TEST(flags_win_over_environment)
 {
-    clear_env();
-    write_cfg("{\"port\": 9001, \"shutdown-grace\": 20, \"log-level\": \"warn\", "
-              "\"cors-origins\": \"https://a.example.com\"}");
+    setenv("VRAMFIT_PORT", "9000", 1);
+    setenv("VRAMFIT_THREADS", "3", 1);
+    const char *argv[] = {"vramfit", "--port", "9100", "--bind=127.0.0.1"};
     struct options o;
     char err[256];
-    setenv("VRAMFIT_PORT", "9002", 1);
-    setenv("VRAMFIT_LOG_LEVEL", "error", 1);
-    const char *args[] = {"--config", cfg_path, "--port", "9003", NULL};
-    ck_assert_int_eq(parse(args, &o, err, sizeof(err)), OPTIONS_OK);
-    ck_assert_int_eq(o.port, 9003);                            /* flag */
-    ck_assert_str_eq(o.log_level, "error");                    /* env over file */
-    ck_assert_int_eq(o.shutdown_grace, 20);                    /* file over default */
-    ck_assert_str_eq(o.cors_origins, "https://a.example.com"); /* file */
-    ck_assert_int_eq(o.connection_timeout, 30);                /* default */
-
-    /* The file can also be named by the environment. */
-    const char *none[] = {NULL};
-    setenv("VRAMFIT_CONFIG", cfg_path, 1);
+    ck_assert_int_eq(parse(4, argv, &o, err, sizeof(err)), OPTIONS_OK);
+    ck_assert_int_eq(o.port, 9100);
+    ck_assert_int_eq(o.threads, 3);
+    ck_assert_str_eq(o.bind, "127.0.0.1");
     unsetenv("VRAMFIT_PORT");
-    ck_assert_int_eq(parse(none, &o, err, sizeof(err)), OPTIONS_OK);
-    ck_assert_int_eq(o.port, 9001);
-    clear_env();
-    unlink(cfg_path);
+    unsetenv("VRAMFIT_THREADS");
 }
 END_TEST
 
 static const struct {
-    const char *file; /* NULL: use args only */
     const char *args[4];
-    const char *needle1, *needle2;
-} refused[] = {
-    {NULL, {"--port", "70000"}, "--port", "between 0 and 65535"},
-    {NULL, {"--port", "80x"}, "--port", "integer"},
-    {NULL, {"--log-level", "verbose"}, "--log-level", "debug|info|warn|error"},
-    {NULL, {"--cors-origins", "https://a.com/"}, "--cors-origins", "scheme://host[:port]"},
-    {NULL, {"--cors-origins", "a.com"}, "--cors-origins", "scheme://host[:port]"},
-    {NULL, {"--bind", "localhost"}, "--bind", "IPv4 or IPv6"},
-    {NULL, {"--today", "2026-13-01"}, "--today", "YYYY-MM-DD"},
-    {NULL, {"--shutdown-grace"}, "--shutdown-grace", "needs a value"},
-    {NULL, {"--prot", "80"}, "unknown option", "--prot"},
-    {"{\"port\": \"8080\"}", {NULL}, "config file", "port: must be a JSON integer"},
-    {"{\"port\": 1e3}", {NULL}, "port", "JSON integer"},
-    {"{\"prot\": 8080}", {NULL}, "prot", "not a known option"},
-    {"{\"config\": \"/x\"}", {NULL}, "config", "not a known option"},
-    {"{\"threads\": 999}", {NULL}, "threads", "between 0 and 256"},
-    {"{\"port\": 1,}", {NULL}, "not valid JSON", "line 1"},
-    {"[1]", {NULL}, "--config", "JSON object"},
-    {"{\"port\": 1, \"port\": 2}", {NULL}, "not valid JSON", "duplicate"},
+    const char *needle;
+} bad_flags[] = {
+    {{"--port", "70000"}, "--port: must be an integer between 0 and 65535"},
+    {{"--port", "80x"}, "--port"},
+    {{"--threads", "0"}, "--threads"},
+    {{"--bind", "localhost"}, "--bind"},
+    {{"--today", "2026-13-01"}, "--today"},
+    {{"--colour"}, "unknown option \"--colour\""},
+    {{"--port"}, "--port needs a value"},
+    {{"stray"}, "unexpected argument"},
 };
 
-START_TEST(invalid_values_are_refused_naming_the_option_and_the_rule)
+START_TEST(bad_flags_are_refused_naming_the_flag)
 {
-    clear_env();
-    const char *c = refused[_i].file;
-    const char *args[8];
-    size_t n = 0;
-    if (c) {
-        write_cfg(c);
-        args[n++] = "--config";
-        args[n++] = cfg_path;
-    }
-    for (size_t k = 0; k < 4 && refused[_i].args[k]; k++)
-        args[n++] = refused[_i].args[k];
-    args[n] = NULL;
+    const char *argv[6] = {"vramfit"};
+    int argc = 1;
+    for (int i = 0; i < 4 && bad_flags[_i].args[i]; i++)
+        argv[argc++] = bad_flags[_i].args[i];
     struct options o;
-    char err[512];
-    ck_assert_int_eq(parse(args, &o, err, sizeof(err)), -EINVAL);
-    ck_assert_msg(strstr(err, refused[_i].needle1) && strstr(err, refused[_i].needle2),
-                  "case %d: \"%s\" lacks \"%s\" or \"%s\"", _i, err, refused[_i].needle1,
-                  refused[_i].needle2);
-    if (c)
-        unlink(cfg_path);
+    char err[256] = "";
+    ck_assert_int_lt(parse(argc, argv, &o, err, sizeof(err)), 0);
+    ck_assert_msg(strstr(err, bad_flags[_i].needle) != NULL, "\"%s\" lacks \"%s\"", err,
+                  bad_flags[_i].needle);
 }
 END_TEST
 
-START_TEST(missing_config_file_is_refused)
+START_TEST(bad_environment_value_is_refused_naming_the_variable)
 {
-    clear_env();
-    const char *args[] = {"--config", "/nonexistent/vramfit.json", NULL};
+    setenv("VRAMFIT_SHUTDOWN_GRACE", "-1", 1);
+    const char *argv[] = {"vramfit"};
     struct options o;
-    char err[256];
-    ck_assert_int_eq(parse(args, &o, err, sizeof(err)), -EINVAL);
-    ck_assert_ptr_nonnull(strstr(err, "--config: cannot open /nonexistent/vramfit.json"));
+    char err[256] = "";
+    ck_assert_int_lt(parse(1, argv, &o, err, sizeof(err)), 0);
+    ck_assert_msg(strstr(err, "VRAMFIT_SHUTDOWN_GRACE") != NULL, "%s", err);
+    unsetenv("VRAMFIT_SHUTDOWN_GRACE");
 }
 END_TEST
 
-START_TEST(print_config_output_is_a_valid_config_file_that_round_trips)
+START_TEST(binary_exits_2_with_one_line_on_a_bad_flag)
 {
-    clear_env();
-    const char *args[] = {"--print-config", "--port", "9005", "--log-level", "debug", NULL};
+    const char *args[] = {"--port", "-5", NULL};
     char *out = NULL, *err = NULL;
-    int st = -1;
-    ck_assert_int_eq(testsrv_run(args, &out, &err, &st), 0);
-    ck_assert_int_eq(st, 0);
-    json_error_t jerr;
-    json_t *doc = json_loads(out, 0, &jerr);
-    ck_assert_msg(doc != NULL, "not JSON: %s\n%s", jerr.text, out);
-    ck_assert_int_eq(json_integer_value(json_object_get(doc, "port")), 9005);
-    ck_assert_str_eq(json_string_value(json_object_get(doc, "log-level")), "debug");
-    json_decref(doc);
-    write_cfg(out);
+    int status = -1;
+    ck_assert_int_eq(testsrv_run(args, &out, &err, &status), 0);
+    ck_assert_int_eq(status, 2);
+    ck_assert_msg(strncmp(err, "vramfit: --port:", 16) == 0, "%s", err);
+    ck_assert_ptr_eq(strchr(err, '\n'), err + strlen(err) - 1);
     free(out);
     free(err);
-
-    const char *args2[] = {"--config", cfg_path, "--print-config", NULL};
-    ck_assert_int_eq(testsrv_run(args2, &out, &err, &st), 0);
-    ck_assert_int_eq(st, 0);
-    ck_assert_ptr_nonnull(strstr(out, "\"port\": 9005"));
-    free(out);
-    free(err);
-
-    const char *args3[] = {"--port", "-1", NULL};
-    ck_assert_int_eq(testsrv_run(args3, &out, &err, &st), 0);
-    ck_assert_int_eq(st, 2);
-    ck_assert_ptr_nonnull(strstr(err, "vramfit: --port: must be an integer between 0 and 65535"));
-    free(out);
-    free(err);
-    unlink(cfg_path);
 }
 END_TEST
 
-START_TEST(readme_configuration_table_matches_the_option_table)
+START_TEST(help_and_version_exit_zero)
 {
-    char *md = NULL;
-    size_t mdlen = 0;
-    FILE *f = open_memstream(&md, &mdlen);
-    options_markdown(f);
-    fclose(f);
-    const char *dump = getenv("VRAMFIT_WRITE_OPTIONS_MD");
-    if (dump && dump[0]) {
-        FILE *o = fopen(dump, "w");
-        ck_assert_ptr_nonnull(o);
-        fputs(md, o);
-        fclose(o);
-    }
-    char *readme = testfile_read(TEST_DATA_DIR "/../../README.md", NULL);
-    ck_assert_ptr_nonnull(readme);
-    const char *b = strstr(readme, "<!-- options:begin -->\n");
-    const char *e = strstr(readme, "<!-- options:end -->");
-    ck_assert_msg(b && e && e > b, "README.md lacks the options:begin/end markers");
-    b += strlen("<!-- options:begin -->\n");
-    ck_assert_msg((size_t)(e - b) == mdlen && memcmp(b, md, mdlen) == 0,
-                  "README.md's configuration table is stale: run `make readme-options`");
-    free(readme);
-    free(md);
+    const char *help[] = {"--help", NULL};
+    const char *version[] = {"--version", NULL};
+    char *out = NULL, *err = NULL;
+    int status = -1;
+    ck_assert_int_eq(testsrv_run(help, &out, &err, &status), 0);
+    ck_assert_int_eq(status, 0);
+    ck_assert(strstr(out, "--catalog-file") && strstr(out, "VRAMFIT_PORT"));
+    free(out);
+    free(err);
+    ck_assert_int_eq(testsrv_run(version, &out, &err, &status), 0);
+    ck_assert_int_eq(status, 0);
+    ck_assert(strncmp(out, "vramfit ", 8) == 0);
+    free(out);
+    free(err);
+}
+END_TEST
+
+START_TEST(invalid_catalog_file_is_refused_at_start_naming_entry_and_field)
+{
+    const char *args[] = {"--catalog-file", TEST_DATA_DIR "/catalog-bad-vram.json", NULL};
+    char *out = NULL, *err = NULL;
+    int status = -1;
+    ck_assert_int_eq(testsrv_run(args, &out, &err, &status), 0);
+    ck_assert_int_eq(status, 2);
+    ck_assert_msg(strstr(err, "skus[1]") && strstr(err, "Test_Zero") && strstr(err, "vram_gb"),
+                  "%s", err);
+    free(out);
+    free(err);
+    const char *missing[] = {"--catalog-file", "/nonexistent/catalog.json", NULL};
+    ck_assert_int_eq(testsrv_run(missing, &out, &err, &status), 0);
+    ck_assert_int_eq(status, 2);
+    ck_assert(strstr(err, "cannot open catalog file"));
+    free(out);
+    free(err);
+}
+END_TEST
+
+START_TEST(catalog_file_replaces_the_embedded_catalog)
+{
+    struct testsrv s;
+    const char *args[] = {"--catalog-file", TEST_DATA_DIR "/catalog-ties.json", "--today",
+                          "2026-01-01", NULL};
+    ck_assert_int_eq(testsrv_start(&s, args), 0);
+    struct http_result r;
+    ck_assert_int_eq(testhttp(s.port, "GET", "/skus", NULL, NULL, 0, NULL, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_msg(strstr(r.body, "\"count\":7") && strstr(r.body, "\"source\":\"file:"), "%s",
+                  r.body);
+    http_result_free(&r);
+    const char *body = "{\"params_b\":50,\"layers\":32,\"hidden\":4096,\"ctx\":4096,"
+                       "\"precision\":\"fp16\"}";
+    ck_assert_int_eq(
+        testhttp(s.port, "POST", "/estimate", "application/json", body, strlen(body), NULL, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_msg(strstr(r.body, "\"sku\":\"Test_A_2x80\""), "%s", r.body);
+    http_result_free(&r);
+    int status;
+    testsrv_stop(&s, 0, 10, &status);
+    ck_assert_int_eq(status, 0);
+}
+END_TEST
+
+START_TEST(busy_port_fails_start_with_exit_1)
+{
+    struct testsrv s;
+    ck_assert_int_eq(testsrv_start(&s, NULL), 0);
+    char port[16];
+    snprintf(port, sizeof(port), "%d", s.port);
+    const char *args[] = {"--bind", "127.0.0.1", "--port", port, NULL};
+    char *out = NULL, *err = NULL;
+    int status = -1;
+    ck_assert_int_eq(testsrv_run(args, &out, &err, &status), 0);
+    ck_assert_int_eq(status, 1);
+    ck_assert_msg(strstr(err, "cannot listen"), "%s", err);
+    free(out);
+    free(err);
+    testsrv_stop(&s, 0, 10, &status);
 }
 END_TEST
 
 static Suite *options_suite(void)
 {
     Suite *s = suite_create("options");
-    TCase *tc = tcase_create("options");
-    tcase_add_test(tc, defaults_come_from_the_table);
-    tcase_add_test(tc, precedence_is_flag_then_env_then_file_then_default);
-    tcase_add_loop_test(tc, invalid_values_are_refused_naming_the_option_and_the_rule, 0,
-                        (int)(sizeof(refused) / sizeof(refused[0])));
-    tcase_add_test(tc, missing_config_file_is_refused);
-    tcase_add_test(tc, print_config_output_is_a_valid_config_file_that_round_trips);
-    tcase_add_test(tc, readme_configuration_table_matches_the_option_table);
+    TCase *tc = tcase_create("parse");
+    tcase_add_test(tc, defaults_apply_without_flags_or_environment);
+    tcase_add_test(tc, flags_win_over_environment);
+    tcase_add_loop_test(tc, bad_flags_are_refused_naming_the_flag, 0,
+                        (int)(sizeof(bad_flags) / sizeof(bad_flags[0])));
+    tcase_add_test(tc, bad_environment_value_is_refused_naming_the_variable);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("binary");
+    tcase_set_timeout(tc, 20);
+    tcase_add_test(tc, binary_exits_2_with_one_line_on_a_bad_flag);
+    tcase_add_test(tc, help_and_version_exit_zero);
+    tcase_add_test(tc, invalid_catalog_file_is_refused_at_start_naming_entry_and_field);
+    tcase_add_test(tc, catalog_file_replaces_the_embedded_catalog);
+    tcase_add_test(tc, busy_port_fails_start_with_exit_1);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -51,6 +51,19 @@ int http_result_header(const struct http_result *r, const char *name, char *dst,
 
 void http_result_free(struct http_result *r);
 
+/* Raw TCP access for what libcurl will not send (partial bodies, chunked, pipelining). */
+/* testraw_connect - a connected socket to 127.0.0.1:port, or -1. */
+int testraw_connect(int port);
+/* testraw_send - writes all of data; 0 or -1. */
+int testraw_send(int fd, const void *data, size_t len);
+/*
+ * testraw_recv - reads until the peer closes, cap-1 bytes arrive, or timeout_ms passes without
+ * data. Returns bytes read (NUL-terminated in buf).
+ */
+size_t testraw_recv(int fd, char *buf, size_t cap, int timeout_ms);
+/* testraw_status - the status code of the first HTTP response in buf, or -1. */
+int testraw_status(const char *buf);
+
 /* testfile_read - whole file into a malloc'd NUL-terminated buffer, or NULL. */
 char *testfile_read(const char *path, size_t *len);
 
