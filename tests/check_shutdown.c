@@ -122,7 +122,8 @@ static size_t slow_read(char *dst, size_t size, size_t nmemb, void *ud)
     size_t n = total - s->sent < piece ? total - s->sent : piece;
     if (n > size * nmemb)
         n = size * nmemb;
-    memcpy(dst, EST_BODY + s->sent, n);
+    static const char body[] = EST_BODY;
+    memcpy(dst, &body[s->sent], n);
     s->sent += n;
     return n;
 }
