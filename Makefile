@@ -84,7 +84,7 @@ help:
 
 # Debian packages the build and the tests need. Installs only what is missing; uses sudo when not root.
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev \
-            check ca-certificates nodejs zlib1g-dev prometheus
+            check ca-certificates nodejs zlib1g-dev prometheus chromium
 deps:
 	@./tools/deps.sh $(DEB_PKGS)
 
@@ -161,13 +161,15 @@ $(CONTRACT_NODE): tests/contract/package.json tests/contract/package-lock.json
 	cd tests/contract && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# OpenAPI lint, every recorded response against the spec, manifests and Dockerfile.
+# OpenAPI lint, every recorded response against the spec, manifests and Dockerfile, and a
+# cross-origin call from a real (headless Chromium) browser.
 contract: contract-deps $(BIN)
 	@cd tests/contract && npx --no-install redocly lint ../../openapi.yaml --config redocly.yaml \
 	  --format=summary 2>&1 | grep -vE '^ *[║╔╚]|^npm warn|^$$' ; exit $${PIPESTATUS[0]}
 	@node tests/contract/validate.mjs $(CONTRACT_DIR)
 	@node tests/contract/selftest.mjs
 	@node tests/contract/check-deploy.mjs $(abspath $(BIN))
+	@node tests/contract/browser.mjs $(abspath $(BIN))
 
 # README.md's configuration table is generated from config/options.c's table.
 readme-options: $(BUILD)/tests/check_config
