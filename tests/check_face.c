@@ -378,6 +378,80 @@ START_TEST(openapi_is_served_as_yaml_and_json)
 }
 END_TEST
 
+/* JSON equality where numbers compare by value: the spec's 14.0 reaches us as the integer 14. */
+static bool same_json(json_t *a, json_t *b)
+{
+    if (json_is_number(a) && json_is_number(b))
+        return json_number_value(a) == json_number_value(b);
+    if (json_typeof(a) != json_typeof(b))
+        return false;
+    if (json_is_object(a)) {
+        const char *k;
+        json_t *v;
+        if (json_object_size(a) != json_object_size(b))
+            return false;
+        json_object_foreach(a, k, v) if (!same_json(v, json_object_get(b, k))) return false;
+        return true;
+    }
+    if (json_is_array(a)) {
+        if (json_array_size(a) != json_array_size(b))
+            return false;
+        for (size_t i = 0; i < json_array_size(a); i++)
+            if (!same_json(json_array_get(a, i), json_array_get(b, i)))
+                return false;
+        return true;
+    }
+    return json_equal(a, b);
+}
+
+/* "examples that are real outputs": each named /estimate request example of openapi.yaml, posted
+ * to the server, must answer exactly the response example of the same name (--today fixed). */
+START_TEST(openapi_estimate_examples_are_real_outputs)
+{
+    start_default();
+    json_error_t jerr;
+    json_t *spec = json_load_file(TEST_DATA_DIR "/../../config/openapi.json", 0, &jerr);
+    ck_assert_msg(spec != NULL, "config/openapi.json: %s", jerr.text);
+    json_t *post =
+        json_object_get(json_object_get(json_object_get(spec, "paths"), "/estimate"), "post");
+    json_t *reqs = json_object_get(
+        json_object_get(json_object_get(json_object_get(post, "requestBody"), "content"),
+                        "application/json"),
+        "examples");
+    json_t *resps = json_object_get(
+        json_object_get(
+            json_object_get(json_object_get(json_object_get(post, "responses"), "200"), "content"),
+            "application/json"),
+        "examples");
+    ck_assert_int_ge(json_object_size(reqs), 2);
+    const char *name;
+    json_t *ex;
+    json_object_foreach(reqs, name, ex)
+    {
+        json_t *want = json_object_get(json_object_get(resps, name), "value");
+        ck_assert_msg(want != NULL, "no 200 response example named %s", name);
+        char *body = json_dumps(json_object_get(ex, "value"), JSON_COMPACT);
+        struct http_result r;
+        ck_assert_int_eq(testhttp(srv.port, "POST", "/estimate", "application/json", body,
+                                  strlen(body), NULL, &r),
+                         0);
+        ck_assert_int_eq(r.status, 200);
+        json_t *got = json_loadb(r.body, r.len, 0, &jerr);
+        ck_assert_ptr_nonnull(got);
+        char *g = json_dumps(got, JSON_COMPACT | JSON_SORT_KEYS);
+        char *w = json_dumps(want, JSON_COMPACT | JSON_SORT_KEYS);
+        ck_assert_msg(same_json(got, want), "example %s:\n got  %s\n spec %s", name, g, w);
+        free(g);
+        free(w);
+        free(body);
+        json_decref(got);
+        http_result_free(&r);
+    }
+    json_decref(spec);
+    stop();
+}
+END_TEST
+
 START_TEST(every_route_answers_once_for_the_contract_check)
 {
     /* Exercises the routes and error statuses the other suites don't, so the contract check
@@ -445,6 +519,7 @@ static Suite *face_suite(void)
     tcase_add_test(tc, gzip_large_bodies_when_accepted_only);
     tcase_add_test(tc, metrics_count_requests_by_route_method_status_and_pass_promtool);
     tcase_add_test(tc, openapi_is_served_as_yaml_and_json);
+    tcase_add_test(tc, openapi_estimate_examples_are_real_outputs);
     tcase_add_test(tc, every_route_answers_once_for_the_contract_check);
     tcase_add_test(tc, log_level_warn_silences_request_lines);
     suite_add_tcase(s, tc);
