@@ -76,11 +76,11 @@ static void today_utc(const struct http_server *srv, char out[11])
 
 /* Headers every response carries: request id, CORS, Vary, draining, and the route's Allow. */
 static void common_headers(struct http_server *srv, struct request *req, struct MHD_Response *resp,
-                           const char *allow, bool compressible)
+                           const char *allow, bool has_body)
 {
-    const char *vary = compressible
-                           ? (cors_varies() ? "Accept-Encoding, Origin" : "Accept-Encoding")
-                           : (cors_varies() ? "Origin" : NULL);
+    /* A body's encoding depends on Accept-Encoding; with an origin list, headers on Origin. */
+    const char *vary = has_body ? (cors_varies() ? "Accept-Encoding, Origin" : "Accept-Encoding")
+                                : (cors_varies() ? "Origin" : NULL);
     if (vary)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, vary);
     MHD_add_response_header(resp, "X-Request-Id", req->request_id);
@@ -99,9 +99,8 @@ static enum MHD_Result queue_body(struct http_server *srv, struct MHD_Connection
                                   struct request *req, int status, const char *content_type,
                                   char *body, size_t len, bool owned, const char *allow)
 {
-    bool compressible = strncmp(content_type, "image/", 6) != 0;
     bool gzipped = false;
-    if (compressible && req->gzip_ok && len >= GZIP_MIN_BYTES) {
+    if (req->gzip_ok && len >= GZIP_MIN_BYTES) {
         char *z = NULL;
         size_t zlen = 0;
         if (gzip_compress(body, len, &z, &zlen) == 0) {
@@ -124,7 +123,7 @@ static enum MHD_Result queue_body(struct http_server *srv, struct MHD_Connection
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (gzipped)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-    common_headers(srv, req, resp, allow, compressible);
+    common_headers(srv, req, resp, allow, true);
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)status, resp);
     MHD_destroy_response(resp);
     req->status = status;

@@ -22,7 +22,7 @@ void metrics_request_begin(void);
  * metrics_request_end - a request finished: in-flight - 1, one count for (route, method, status),
  * one observation of seconds in route's duration histogram. route is the route template
  * ("/estimate") or "unmatched" so label cardinality stays bounded; method is folded into GET,
- * HEAD, POST, OPTIONS or "other".
+ * HEAD, POST, OPTIONS or "other"; status 0 means no response was sent (the client went away).
  */
 void metrics_request_end(const char *route, const char *method, int status, double seconds);
 
