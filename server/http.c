@@ -49,8 +49,9 @@ struct request {
     bool too_big;
     int status; /* what we queued; 0 until then */
     struct timespec t0;
-    bool pretty;  /* indented JSON: ?pretty=1, or curl's User-Agent without ?pretty=0 */
-    bool gzip_ok; /* Accept-Encoding admits gzip */
+    bool pretty;    /* indented JSON: ?pretty=1, or curl's User-Agent without ?pretty=0 */
+    bool gzip_ok;   /* Accept-Encoding admits gzip */
+    bool preflight; /* OPTIONS on a known route */
     char request_id[REQID_MAX + 1];
     char origin[256]; /* the Origin header, "" when absent or too long to be one */
 };
@@ -225,8 +226,12 @@ static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection
     if (r == NULL)
         return reply_error(srv, conn, req, 404, "not_found", NULL, NULL,
                            "no route %s %.200s; routes: %s", method, req->path, routes_summary());
-    if (strcmp(method, "OPTIONS") == 0)
-        return reply_options(srv, conn, req);
+    if (strcmp(method, "OPTIONS") == 0) {
+        /* Answered on the final call, once any body is read: a response queued from the headers
+         * alone makes libmicrohttpd close the connection instead of keeping it alive. */
+        req->preflight = true;
+        return MHD_YES;
+    }
     bool method_ok = strcmp(method, r->method) == 0 ||
                      (strcmp(r->method, "GET") == 0 && strcmp(method, "HEAD") == 0);
     if (!method_ok)
@@ -311,6 +316,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
 
     /* Final call: the whole request is here. */
+    if (req->preflight)
+        return reply_options(srv, conn, req);
     if (req->too_big)
         return reply_error(srv, conn, req, 413, "body_too_large", NULL, NULL,
                            "the request body is over the limit of %d bytes", API_MAX_BODY);

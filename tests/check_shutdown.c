@@ -105,6 +105,7 @@ struct slow {
     int port;
     long delay_ms; /* between the body's pieces */
     size_t sent;
+    atomic_bool started; /* the first piece went out: connected, headers sent */
     CURLcode rc;
     long status;
     double seconds;
@@ -125,6 +126,7 @@ static size_t slow_read(char *dst, size_t size, size_t nmemb, void *ud)
     static const char body[] = EST_BODY;
     memcpy(dst, &body[s->sent], n);
     s->sent += n;
+    atomic_store(&s->started, true);
     return n;
 }
 
@@ -155,7 +157,8 @@ static void *slow_main(void *arg)
 
 struct probe {
     int port;
-    long before, after;
+    atomic_long before;
+    long after;
     bool after_close;
 };
 
@@ -173,8 +176,10 @@ static void *probe_main(void *arg)
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &close_seen);
+    long before = -1;
     if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &p->before);
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &before);
+    atomic_store(&p->before, before);
     while (!atomic_load(&sigterm_sent))
         sleep_ms(1);
     sleep_ms(20);
@@ -209,7 +214,7 @@ START_TEST(sigterm_under_load_drops_nothing_and_exits_zero)
 
     struct hammer h[NHAMMER];
     struct slow sl[NSLOW];
-    struct probe pr = {srv.port, 0, 0, false};
+    struct probe pr = {.port = srv.port};
     pthread_t th[NHAMMER], ts[NSLOW], tp;
     memset(h, 0, sizeof(h));
     memset(sl, 0, sizeof(sl));
@@ -224,7 +229,17 @@ START_TEST(sigterm_under_load_drops_nothing_and_exits_zero)
         sl[i].delay_ms = 300;
         pthread_create(&ts[i], NULL, slow_main, &sl[i]);
     }
-    sleep_ms(150); /* the slow uploads are now in flight: ~0.9 s of body still to come */
+    /* SIGTERM only once every slow upload is in flight (connected, first piece sent; ~0.9 s of
+     * body still to come) and the probe has its kept-alive connection: a loaded machine may be
+     * slow to schedule them. */
+    for (int waited = 0; waited < 5000; waited++) {
+        bool ready = atomic_load(&pr.before) != 0;
+        for (int i = 0; i < NSLOW; i++)
+            ready = ready && atomic_load(&sl[i].started);
+        if (ready)
+            break;
+        sleep_ms(1);
+    }
     atomic_store(&sigterm_sent, true);
     kill(srv.pid, SIGTERM);
 
@@ -257,7 +272,7 @@ START_TEST(sigterm_under_load_drops_nothing_and_exits_zero)
                       curl_easy_strerror(sl[i].rc), sl[i].status);
         ck_assert(sl[i].seconds > 0.8); /* it really spanned the SIGTERM */
     }
-    ck_assert_int_eq(pr.before, 200);
+    ck_assert_int_eq(atomic_load(&pr.before), 200);
     ck_assert_int_eq(pr.after, 503);
     ck_assert(pr.after_close);
     ck_assert_int_gt(ok, 50);
