@@ -50,3 +50,14 @@ const char *embedded_openapi_json(size_t *len)
     *len = (size_t)vramfit_openapi_json_size;
     return vramfit_openapi_json_start;
 }
+
+EMBED("models", "config/models.json");
+
+extern const char vramfit_models_start[];
+extern const uint64_t vramfit_models_size;
+
+const char *embedded_models(size_t *len)
+{
+    *len = (size_t)vramfit_models_size;
+    return vramfit_models_start;
+}

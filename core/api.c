@@ -7,7 +7,10 @@
 
 #include "choose.h"
 #include "estimate.h"
+#include "plan.h"
 #include "request.h"
+#include "training_api.h"
+#include "training_request.h"
 
 int api_parse_body(const char *data, size_t len, json_t **out, struct error_info *err)
 {
@@ -56,6 +59,24 @@ int api_estimate(const struct catalog *cat, const char *today, const json_t *bod
     int rc = request_decode_estimate(body, &req, err);
     if (rc < 0)
         return rc;
+    /* The refined training model (issue 7): "training" as an object or any training field. */
+    struct training_request treq;
+    /* "training": true with an architecture (model, hf_config, explicit heads) gets the refined
+     * training model too: the seed's 2.5x rule is only kept for the seed's own inputs. */
+    const bool force = req.in.training && req.refine.arch_source != ARCH_NONE;
+    if ((rc = training_request_decode(body, req.precision, req.in.bytes, (long long)req.in.batch,
+                                      (long long)req.in.ctx, force, &treq, err)) < 0)
+        return rc;
+    if (treq.refined) {
+        if ((rc = training_api_estimate(cat, today, &req, &treq, &resp, err)) < 0)
+            return rc;
+        json_object_set_new(resp, "input", echo_input(&req));
+        *out = resp;
+        return 0;
+    }
+    /* Fields beyond the seed switch the refinements on; seed-only requests never reach plan. */
+    if (req.refine.any)
+        return plan_estimate(cat, today, &req, out, err);
 
     estimate_seed(&req.in, &res);
     choose_seed(cat, res.total_gb, today, &ch);

@@ -169,25 +169,33 @@ static size_t edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
-const char *fields_closest(const char *key, const char *const *known)
+static const char *closest_in(const char *key, const char *const *const *lists)
 {
     size_t limit = strlen(key) / 3;
     if (limit < 2)
         limit = 2;
     const char *best = NULL;
     size_t best_d = limit + 1;
-    for (size_t i = 0; known[i] != NULL; i++) {
-        size_t d = edit_distance(key, known[i]);
-        if (d < best_d) {
-            best_d = d;
-            best = known[i];
+    for (size_t l = 0; lists[l] != NULL; l++) {
+        for (size_t i = 0; lists[l][i] != NULL; i++) {
+            size_t d = edit_distance(key, lists[l][i]);
+            if (d < best_d) {
+                best_d = d;
+                best = lists[l][i];
+            }
         }
     }
     return best;
 }
 
-int fields_reject_unknown(const json_t *obj, const char *prefix, const char *const *known,
-                          struct error_info *err)
+const char *fields_closest(const char *key, const char *const *known)
+{
+    const char *const *lists[] = {known, NULL};
+    return closest_in(key, lists);
+}
+
+int fields_reject_unknown_in(const json_t *obj, const char *prefix, const char *const *const *lists,
+                             struct error_info *err)
 {
     const char *key;
     const json_t *val;
@@ -195,13 +203,14 @@ int fields_reject_unknown(const json_t *obj, const char *prefix, const char *con
     {
         (void)val;
         bool ok = false;
-        for (size_t i = 0; known[i] != NULL && !ok; i++)
-            ok = strcmp(key, known[i]) == 0;
+        for (size_t l = 0; lists[l] != NULL && !ok; l++)
+            for (size_t i = 0; lists[l][i] != NULL && !ok; i++)
+                ok = strcmp(key, lists[l][i]) == 0;
         if (ok)
             continue;
         char path[128];
         snprintf(path, sizeof(path), "%s%.100s", prefix ? prefix : "", key);
-        const char *hint = fields_closest(key, known);
+        const char *hint = closest_in(key, lists);
         if (hint)
             return error_set(err, 400, "unknown_field", path,
                              "%s is not a known field (did you mean \"%s%s\"?)", path,
@@ -209,4 +218,11 @@ int fields_reject_unknown(const json_t *obj, const char *prefix, const char *con
         return error_set(err, 400, "unknown_field", path, "%s is not a known field", path);
     }
     return 0;
+}
+
+int fields_reject_unknown(const json_t *obj, const char *prefix, const char *const *known,
+                          struct error_info *err)
+{
+    const char *const *lists[] = {known, NULL};
+    return fields_reject_unknown_in(obj, prefix, lists, err);
 }

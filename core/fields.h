@@ -53,6 +53,13 @@ static inline json_t *fields_mutable(const json_t *j)
     return u.m;
 }
 
+/*
+ * fields_reject_unknown_in - as fields_reject_unknown, with the accepted names spread over several
+ * NULL-terminated lists (lists itself ends with NULL), so each module keeps its own field table.
+ */
+int fields_reject_unknown_in(const json_t *obj, const char *prefix, const char *const *const *lists,
+                             struct error_info *err);
+
 /* fields_closest - the known key nearest to key within a small edit distance, or NULL. */
 const char *fields_closest(const char *key, const char *const *known);
 

@@ -330,6 +330,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         .draining = atomic_load_explicit(&srv->draining, memory_order_relaxed),
         .body = req->body.data ? req->body.data : "",
         .body_len = req->body.len,
+        .path = req->path,
     };
     struct route_reply out;
     memset(&out, 0, sizeof(out));
@@ -368,10 +369,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     const char *outcome = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK      ? "completed"
                           : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
                           : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT    ? "client_abort"
+                          : toe == MHD_REQUEST_TERMINATED_READ_ERROR      ? "client_abort"
                           : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
                                                                           : "error";
     double ms = elapsed_ms(&req->t0);
-    const char *route = req->route ? req->route->path : "unmatched";
+    const char *route = req->route ? routes_template(req->route) : "unmatched";
     metrics_request_end(route, req->method, req->status, ms / 1e3);
     struct log_request_info li = {
         .method = req->method,

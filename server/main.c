@@ -12,6 +12,7 @@
 #include "catalog.h"
 #include "cors.h"
 #include "embedded.h"
+#include "presets.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -148,6 +149,10 @@ int main(int argc, char **argv)
     json_object_seed(0);
 
     double t0 = now_s();
+    if (presets_builtin() == NULL) {
+        fprintf(stderr, "vramfit: %s\n", presets_error());
+        return 2;
+    }
     if (load_catalog(&opt, &cat, errbuf, sizeof(errbuf)) < 0) {
         fprintf(stderr, "vramfit: %s\n", errbuf);
         return 2;

@@ -9,6 +9,7 @@
 #include "api.h"
 #include "embedded.h"
 #include "metrics.h"
+#include "presets.h"
 
 static void reply_error(struct route_reply *out, const struct error_info *err)
 {
@@ -84,6 +85,31 @@ static void handle_readyz(const struct route_ctx *ctx, struct route_reply *out)
     catalog_unref(cat);
 }
 
+static void handle_models(const struct route_ctx *ctx, struct route_reply *out)
+{
+    (void)ctx;
+    const struct models *m = presets_builtin();
+    out->status = m ? 200 : 500;
+    out->json = m ? models_list_json(m) : NULL;
+}
+
+static void handle_model(const struct route_ctx *ctx, struct route_reply *out)
+{
+    struct error_info err;
+    const struct models *m = presets_builtin();
+    const char *name = ctx->path ? strrchr(ctx->path, '/') : NULL;
+    name = name ? name + 1 : "";
+    const struct model_preset *p = models_find(m, name);
+    if (p == NULL) {
+        error_set(&err, 404, "unknown_model", "model",
+                  "no model preset is called \"%.64s\"; GET /models lists them", name);
+        reply_error(out, &err);
+        return;
+    }
+    out->status = 200;
+    out->json = models_preset_json(p);
+}
+
 static void handle_metrics(const struct route_ctx *ctx, struct route_reply *out)
 {
     if (metrics_render(ctx->store, &out->text, &out->text_len) < 0)
@@ -109,13 +135,15 @@ static void handle_openapi_json(const struct route_ctx *ctx, struct route_reply 
 }
 
 static const struct route routes[] = {
-    {"/estimate", "POST", true, handle_estimate},
-    {"/skus", "GET", false, handle_skus},
-    {"/healthz", "GET", false, handle_healthz},
-    {"/readyz", "GET", false, handle_readyz},
-    {"/metrics", "GET", false, handle_metrics},
-    {"/openapi.yaml", "GET", false, handle_openapi_yaml},
-    {"/openapi.json", "GET", false, handle_openapi_json},
+    {"/estimate", "POST", true, handle_estimate, false, NULL},
+    {"/skus", "GET", false, handle_skus, false, NULL},
+    {"/healthz", "GET", false, handle_healthz, false, NULL},
+    {"/readyz", "GET", false, handle_readyz, false, NULL},
+    {"/models", "GET", false, handle_models, false, NULL},
+    {"/models/", "GET", false, handle_model, true, "/models/{name}"},
+    {"/metrics", "GET", false, handle_metrics, false, NULL},
+    {"/openapi.yaml", "GET", false, handle_openapi_yaml, false, NULL},
+    {"/openapi.json", "GET", false, handle_openapi_json, false, NULL},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -128,11 +156,16 @@ static void build_summary(void)
     size_t o = 0;
     for (size_t i = 0; i < NROUTES && o < sizeof(summary); i++) {
         int n = snprintf(summary + o, sizeof(summary) - o, "%s%s %s", i ? ", " : "",
-                         routes[i].method, routes[i].path);
+                         routes[i].method, routes_template(&routes[i]));
         if (n < 0)
             break;
         o += (size_t)n;
     }
+}
+
+const char *routes_template(const struct route *r)
+{
+    return r->template_path ? r->template_path : r->path;
 }
 
 const char *routes_summary(void)
@@ -143,9 +176,16 @@ const char *routes_summary(void)
 
 const struct route *routes_find(const char *path)
 {
-    for (size_t i = 0; i < NROUTES; i++)
-        if (strcmp(routes[i].path, path) == 0)
-            return &routes[i];
+    for (size_t i = 0; i < NROUTES; i++) {
+        const struct route *r = &routes[i];
+        size_t n = strlen(r->path);
+        if (strcmp(r->path, path) == 0 && !r->prefix)
+            return r;
+        /* One non-empty segment after the prefix: "/models/mixtral-8x7b", not "/models/a/b". */
+        if (r->prefix && strncmp(r->path, path, n) == 0 && path[n] != '\0' &&
+            strchr(path + n, '/') == NULL)
+            return r;
+    }
     return NULL;
 }
 

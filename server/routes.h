@@ -15,6 +15,7 @@ struct route_ctx {
     bool draining;     /* SIGTERM received: readiness must fail */
     const char *body;
     size_t body_len;
+    const char *path; /* the request path (for routes that take a path parameter) */
 };
 
 /*
@@ -38,13 +39,19 @@ struct route {
     const char *method; /* the one method served; GET routes also answer HEAD */
     bool has_body;      /* expects a JSON request body (Content-Type and size checks apply) */
     route_handler handler;
+    bool prefix; /* path ends with '/' and matches any one further segment ("/models/{name}") */
+    const char *template_path; /* the path as the OpenAPI spec writes it ("/models/{name}"), used
+                                  in metrics labels and logs; NULL = path */
 };
 
-/* routes_find - the route for an exact path, or NULL (404). */
+/* routes_find - the route for an exact path (or a prefix route's one-segment child), or NULL. */
 const struct route *routes_find(const char *path);
 
 /* routes_allow - the Allow header value for a route ("POST, OPTIONS" or "GET, HEAD, OPTIONS"). */
 const char *routes_allow(const struct route *r);
+
+/* routes_template - the route's path template ("/models/{name}"); static storage. */
+const char *routes_template(const struct route *r);
 
 /* routes_summary - "POST /estimate, GET /skus, ..." for 404 messages (static storage). */
 const char *routes_summary(void);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,10 +73,13 @@ char *testsrv_log(const struct testsrv *s)
 
 int testsrv_start(struct testsrv *s, const char *const *extra_args)
 {
-    static int counter;
     memset(s, 0, sizeof(*s));
-    snprintf(s->log_path, sizeof(s->log_path), "/tmp/vramfit-test-%d-%d.log", (int)getpid(),
-             counter++);
+    /* A fresh, empty file made here (not by the child) so the poll below can never read an
+     * older server's "listening" line. */
+    snprintf(s->log_path, sizeof(s->log_path), "/tmp/vramfit-test-XXXXXX");
+    int logfd = mkstemp(s->log_path);
+    if (logfd < 0)
+        return -1;
     const char *args[64];
     size_t n = 0;
     args[n++] = bin_path();
@@ -89,19 +93,24 @@ int testsrv_start(struct testsrv *s, const char *const *extra_args)
         args[n++] = extra_args[i];
     args[n] = NULL;
 
+    pid_t parent = getpid();
     pid_t pid = fork();
-    if (pid < 0)
+    if (pid < 0) {
+        close(logfd);
         return -1;
+    }
     if (pid == 0) {
-        int fd = open(s->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-            close(fd);
-        }
+        /* A failing Check test exits without its teardown: take the server down with it. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
+        dup2(logfd, 1);
+        dup2(logfd, 2);
+        close(logfd);
         execv(args[0], (char *const *)(void *)args);
         _exit(127);
     }
+    close(logfd);
     s->pid = pid;
     for (int i = 0; i < 500; i++) {
         char *log = testsrv_log(s);
@@ -147,7 +156,8 @@ int testsrv_stop(struct testsrv *s, int sig, double wait_s, int *exit_status)
     if (exit_status)
         *exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     s->pid = 0;
-    unlink(s->log_path);
+    if (getenv("VRAMFIT_TEST_KEEP_LOGS") == NULL)
+        unlink(s->log_path);
     return rc;
 }
 
