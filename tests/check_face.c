@@ -465,7 +465,13 @@ START_TEST(every_route_answers_once_for_the_contract_check)
         ck_assert_int_eq(r.status, 200);
         http_result_free(&r);
     }
-    const char *opts[] = {"/healthz", "/readyz", "/metrics", "/openapi.yaml", "/openapi.json"};
+    const char *opts[] = {"/healthz",
+                          "/readyz",
+                          "/metrics",
+                          "/openapi.yaml",
+                          "/openapi.json",
+                          "/models",
+                          "/models/mixtral-8x7b"};
     for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
         ck_assert_int_eq(testhttp(srv.port, "OPTIONS", opts[i], NULL, NULL, 0,
                                   "Origin: http://localhost:3000", &r),
