@@ -80,6 +80,9 @@ help:
 	@echo "make         build $(BIN)"
 	@echo "make run     deps + build + start the server on port $(PORT)"
 	@echo "make test    deps + build + every test suite"
+	@echo "make contract         OpenAPI lint + recorded responses vs openapi.yaml, deploy/, Dockerfile, browser"
+	@echo "make openapi          regenerate config/openapi.json from openapi.yaml"
+	@echo "make readme-options   regenerate README.md's configuration table from the option table"
 	@echo "make clean   remove $(BUILD)/"
 
 # Debian packages the build and the tests need. Installs only what is missing; uses sudo when not root.
