@@ -69,8 +69,8 @@ EMBEDDED_DATA := $(wildcard config/*.json) openapi.yaml
 PORT ?= 8080
 SHELL := /bin/bash
 
-.PHONY: all deps run test unit-test seed-parity clean format format-check lint help contract \
-        contract-deps openapi readme-options
+.PHONY: all deps run test unit-test seed-parity clean format format-check lint help tsan \
+        contract contract-deps openapi readme-options
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -80,6 +80,7 @@ help:
 	@echo "make         build $(BIN)"
 	@echo "make run     deps + build + start the server on port $(PORT)"
 	@echo "make test    deps + build + every test suite"
+	@echo "make tsan    ThreadSanitizer run of the refresh/hammer tests (clang)"
 	@echo "make contract         OpenAPI lint + recorded responses vs openapi.yaml, deploy/, Dockerfile, browser"
 	@echo "make openapi          regenerate config/openapi.json from openapi.yaml"
 	@echo "make readme-options   regenerate README.md's configuration table from the option table"
@@ -187,6 +188,18 @@ openapi: contract-deps
 unit-test: $(BIN) $(TEST_BIN) $(SEED_CASES)
 	@VRAMFIT_BIN=$(abspath $(BIN)) ./tests/run.sh $(TEST_BIN)
 
+# ThreadSanitizer (clang) over the refresh tests: snapshots swapped by the refresher while
+# several threads hammer /skus and /estimate. Server and tests are both instrumented; a race
+# makes the server exit 66 and the test fail. Thread leaks are not reported: the test fixture's
+# libmicrohttpd connection threads end after the fixture's checks.
+TSAN_BUILD := build-tsan
+TSAN_TESTS := $(TSAN_BUILD)/tests/check_refresh
+tsan:
+	@$(MAKE) --no-print-directory BUILD=$(TSAN_BUILD) CC=clang SAN=-fsanitize=thread OPT="-O1 -g" \
+	  $(TSAN_BUILD)/vramfit $(TSAN_TESTS)
+	@TSAN_OPTIONS="halt_on_error=1 exitcode=66 report_thread_leaks=0" \
+	  VRAMFIT_BIN=$(abspath $(TSAN_BUILD)/vramfit) ./tests/run.sh $(TSAN_TESTS)
+
 format:
 	clang-format -i $(CORE_SRC) $(CONFIG_SRC) $(SERVER_SRC) $(wildcard */*.h) $(wildcard tests/*.c)
 
@@ -198,7 +211,7 @@ lint:
 	  --inline-suppr --suppress=missingIncludeSystem -Icore -Iconfig -Iserver core config server
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(TSAN_BUILD)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 

@@ -8,11 +8,16 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "catalog.h"
 
-enum opt_type { OPT_INT, OPT_STRING };
+/*
+ * OPT_FLAG takes no value on the command line (env: 1/true/yes or 0/false/no; config file: a JSON
+ * boolean); OPT_LIST repeats and joins with "," (config file: a string or an array of strings).
+ */
+enum opt_type { OPT_INT, OPT_STRING, OPT_FLAG, OPT_LIST };
 
 struct opt_def {
     const char *flag; /* without the leading "--"; also the key in the --config file */
@@ -58,6 +63,24 @@ static const struct opt_def opts[] = {
      "origins allowed to call from a browser: *, or a comma-separated list of "
      "scheme://host[:port]; empty = no CORS headers",
      NULL, "LIST"},
+    {"catalog-url", "VRAMFIT_CATALOG_URL", OPT_STRING, 0, 0, OFF(catalog_url), SZ(catalog_url), "",
+     "refresh the SKU specs from this vramfit.catalog/v1 document (http, https, file)", NULL,
+     "URL"},
+    {"prices-url", "VRAMFIT_PRICES_URL", OPT_STRING, 0, 0, OFF(prices_url), SZ(prices_url),
+     "https://prices.azure.com/api/retail/prices", "Azure Retail Prices API endpoint", NULL, "URL"},
+    {"region", "VRAMFIT_REGION", OPT_LIST, 0, 0, OFF(regions), SZ(regions), "eastus",
+     "Azure region(s) to price; repeat or comma-separate (eastus,westus3); the first is where "
+     "price_per_hour is quoted",
+     NULL, "NAME"},
+    {"no-prices", "VRAMFIT_NO_PRICES", OPT_FLAG, 0, 1, OFF(no_prices), 0, "0",
+     "do not fetch Azure prices", NULL, ""},
+    {"refresh-interval", "VRAMFIT_REFRESH_INTERVAL", OPT_INT, 1, 604800, OFF(refresh_interval), 0,
+     "21600", "seconds between background refreshes (+-10 % jitter; failures retry sooner)", NULL,
+     "SECONDS"},
+    {"fetch-timeout", "VRAMFIT_FETCH_TIMEOUT", OPT_INT, 1, 3600, OFF(fetch_timeout), 0, "60",
+     "seconds one upstream request may take in total", NULL, "SECONDS"},
+    {"cache-file", "VRAMFIT_CACHE_FILE", OPT_STRING, 0, 0, OFF(cache_file), SZ(cache_file), "",
+     "keep the last good merged catalog here; loaded at start when valid", NULL, "PATH"},
     {"config", "VRAMFIT_CONFIG", OPT_STRING, 0, 0, OFF(config), SZ(config), "",
      "JSON object of option names to values, read before env and flags (flag > env > file > "
      "default)",
@@ -94,7 +117,8 @@ void options_usage(FILE *f)
                "GPU memory estimator and Azure GPU VM picker (HTTP/JSON service).\n\n");
     for (size_t i = 0; i < NOPTS; i++) {
         char left[64], def[64];
-        snprintf(left, sizeof(left), "--%s %s", opts[i].flag, opts[i].metavar);
+        snprintf(left, sizeof(left), "--%s%s%s", opts[i].flag, opts[i].metavar[0] ? " " : "",
+                 opts[i].metavar);
         default_text(&opts[i], def, sizeof(def));
         fprintf(f, "  %-26s %s\n", left, opts[i].help);
         if (opts[i].choices)
@@ -118,6 +142,10 @@ void options_markdown(FILE *f)
         default_text(&opts[i], def, sizeof(def));
         if (opts[i].type == OPT_INT)
             snprintf(allowed, sizeof(allowed), "integer %lld..%lld", opts[i].min, opts[i].max);
+        else if (opts[i].type == OPT_FLAG)
+            snprintf(allowed, sizeof(allowed), "flag (env/file: true or false)");
+        else if (opts[i].type == OPT_LIST)
+            snprintf(allowed, sizeof(allowed), "list: repeat the flag or separate with commas");
         else if (opts[i].choices)
             snprintf(allowed, sizeof(allowed), "%s", opts[i].choices);
         else
@@ -131,8 +159,9 @@ void options_markdown(FILE *f)
             snprintf(key, sizeof(key), "(not in the file)");
         else
             snprintf(key, sizeof(key), "`%s`", opts[i].flag);
-        fprintf(f, "| `--%s %s` | `%s` | %s | `%s` | %s | %s |\n", opts[i].flag, opts[i].metavar,
-                opts[i].env, key, def, allowed, opts[i].help);
+        fprintf(f, "| `--%s%s%s` | `%s` | %s | `%s` | %s | %s |\n", opts[i].flag,
+                opts[i].metavar[0] ? " " : "", opts[i].metavar, opts[i].env, key, def, allowed,
+                opts[i].help);
     }
 }
 
@@ -155,6 +184,31 @@ static int set_value(const struct opt_def *o, const char *value, const char *lab
                      struct options *out, char *errbuf, size_t errlen)
 {
     char *dst = (char *)out + o->offset;
+    if (o->type == OPT_FLAG) {
+        if (strcmp(value, "1") == 0 || strcasecmp(value, "true") == 0 ||
+            strcasecmp(value, "yes") == 0)
+            *(int *)(void *)dst = 1;
+        else if (strcmp(value, "0") == 0 || strcasecmp(value, "false") == 0 ||
+                 strcasecmp(value, "no") == 0)
+            *(int *)(void *)dst = 0;
+        else {
+            snprintf(errbuf, errlen, "%s: must be 1/true/yes or 0/false/no (got \"%.40s\")", label,
+                     value);
+            return -EINVAL;
+        }
+        return 0;
+    }
+    if (o->type == OPT_LIST && dst[0] != '\0') {
+        size_t have = strlen(dst);
+        if (have + 1 + strlen(value) >= o->size) {
+            snprintf(errbuf, errlen, "%s: the list is longer than %zu characters", label,
+                     o->size - 1);
+            return -EINVAL;
+        }
+        dst[have] = ',';
+        memcpy(dst + have + 1, value, strlen(value) + 1);
+        return 0;
+    }
     if (o->type == OPT_INT) {
         char *end = NULL;
         errno = 0;
@@ -225,8 +279,77 @@ static int check_cors(const char *list, char *errbuf, size_t errlen)
     return 0;
 }
 
-static int check_values(const struct options *o, char *errbuf, size_t errlen)
+static bool url_scheme_ok(const char *u)
 {
+    return strncasecmp(u, "http://", 7) == 0 || strncasecmp(u, "https://", 8) == 0 ||
+           strncasecmp(u, "file://", 7) == 0;
+}
+
+/* Lower-cases, trims and de-duplicates the region list in place; names must be [a-z0-9]+. */
+static int normalize_regions(char *list, char *errbuf, size_t errlen)
+{
+    char out[sizeof(((struct options *)0)->regions)] = "";
+    size_t n = 0, count = 0;
+    for (char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        char name[CATALOG_MAX_REGION_LEN + 2];
+        size_t k = 0;
+        size_t b = 0, e = len;
+        while (b < e && (p[b] == ' ' || p[b] == '\t'))
+            b++;
+        while (e > b && (p[e - 1] == ' ' || p[e - 1] == '\t'))
+            e--;
+        for (size_t i = b; i < e && k <= CATALOG_MAX_REGION_LEN; i++) {
+            unsigned char c = (unsigned char)p[i];
+            name[k++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
+        }
+        name[k] = '\0';
+        p += len + (p[len] == ',');
+        if (k == 0)
+            continue;
+        if (!catalog_valid_region(name)) {
+            snprintf(errbuf, errlen,
+                     "--region: \"%.48s\" is not an Azure region name (letters and digits, e.g. "
+                     "eastus, westus3)",
+                     name);
+            return -EINVAL;
+        }
+        char padded[sizeof(out) + 2];
+        snprintf(padded, sizeof(padded), ",%s,", out);
+        char needle[CATALOG_MAX_REGION_LEN + 4];
+        snprintf(needle, sizeof(needle), ",%s,", name);
+        if (strstr(padded, needle) != NULL)
+            continue;
+        if (++count > CATALOG_MAX_REGIONS) {
+            snprintf(errbuf, errlen, "--region: at most %d regions", CATALOG_MAX_REGIONS);
+            return -EINVAL;
+        }
+        n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s", n ? "," : "", name);
+    }
+    if (count == 0) {
+        snprintf(errbuf, errlen, "--region: give at least one region (e.g. eastus)");
+        return -EINVAL;
+    }
+    memcpy(list, out, strlen(out) + 1);
+    return 0;
+}
+
+static int check_values(struct options *o, char *errbuf, size_t errlen)
+{
+    if (o->catalog_url[0] && !url_scheme_ok(o->catalog_url)) {
+        snprintf(errbuf, errlen,
+                 "--catalog-url: \"%.80s\" must start with http://, https:// or file://",
+                 o->catalog_url);
+        return -EINVAL;
+    }
+    if (!url_scheme_ok(o->prices_url)) {
+        snprintf(errbuf, errlen,
+                 "--prices-url: \"%.80s\" must start with http://, https:// or file://",
+                 o->prices_url);
+        return -EINVAL;
+    }
+    if (normalize_regions(o->regions, errbuf, errlen) < 0)
+        return -EINVAL;
     unsigned char addr[16];
     if (inet_pton(AF_INET, o->bind, addr) != 1 && inet_pton(AF_INET6, o->bind, addr) != 1) {
         snprintf(errbuf, errlen, "--bind: \"%.40s\" is not an IPv4 or IPv6 address", o->bind);
@@ -291,7 +414,34 @@ static int apply_file(const char *path, struct options *o, char *errbuf, size_t 
         }
         char text[32];
         const char *value;
-        if (def->type == OPT_INT) {
+        if (def->type == OPT_FLAG) {
+            if (!json_is_boolean(val)) {
+                snprintf(errbuf, errlen, "%s: must be true or false", label);
+                goto out;
+            }
+            value = json_is_true(val) ? "1" : "0";
+        } else if (def->type == OPT_LIST) {
+            /* A string ("eastus,westus") or an array of strings; it replaces the default list. */
+            ((char *)o + def->offset)[0] = '\0';
+            json_t *items = json_is_array(val) ? val : NULL;
+            if (items == NULL && !json_is_string(val)) {
+                snprintf(errbuf, errlen, "%s: must be a JSON string or an array of strings", label);
+                goto out;
+            }
+            size_t n = items ? json_array_size(items) : 1;
+            for (size_t k = 0; k < n; k++) {
+                json_t *item = items ? json_array_get(items, k) : val;
+                if (!json_is_string(item) ||
+                    strlen(json_string_value(item)) != json_string_length(item)) {
+                    snprintf(errbuf, errlen, "%s: must be a JSON string or an array of strings",
+                             label);
+                    goto out;
+                }
+                if (set_value(def, json_string_value(item), label, o, errbuf, errlen) < 0)
+                    goto out;
+            }
+            continue;
+        } else if (def->type == OPT_INT) {
             if (!json_is_integer(val)) {
                 snprintf(errbuf, errlen, "%s: must be a JSON integer between %lld and %lld", label,
                          def->min, def->max);
@@ -329,8 +479,9 @@ int options_print_json(const struct options *o, FILE *f)
         if (opts[i].offset == OFF(config))
             continue;
         const char *src = (const char *)o + opts[i].offset;
-        json_t *v = opts[i].type == OPT_INT ? json_integer(*(const int *)(const void *)src)
-                                            : json_string(src);
+        json_t *v = opts[i].type == OPT_INT    ? json_integer(*(const int *)(const void *)src)
+                    : opts[i].type == OPT_FLAG ? json_boolean(*(const int *)(const void *)src)
+                                               : json_string(src);
         if (json_object_set_new(doc, opts[i].flag, v) < 0) {
             json_decref(doc);
             return -ENOMEM;
@@ -360,6 +511,7 @@ int options_parse(int argc, char **argv, struct options *out, FILE *out_stream, 
 {
     struct options o;
     bool print_config = false;
+    bool list_from_flag[NOPTS] = {false};
     memset(&o, 0, sizeof(o));
     for (size_t i = 0; i < NOPTS; i++) {
         char label[64];
@@ -380,6 +532,9 @@ int options_parse(int argc, char **argv, struct options *out, FILE *out_stream, 
 
     for (size_t i = 0; i < NOPTS; i++) {
         const char *v = getenv(opts[i].env);
+        /* The environment's list replaces the file's or the default one. */
+        if (v != NULL && v[0] != '\0' && opts[i].type == OPT_LIST)
+            ((char *)&o + opts[i].offset)[0] = '\0';
         if (v != NULL && v[0] != '\0' &&
             set_value(&opts[i], v, opts[i].env, &o, errbuf, errlen) < 0)
             return -EINVAL;
@@ -412,6 +567,13 @@ int options_parse(int argc, char **argv, struct options *out, FILE *out_stream, 
             return -EINVAL;
         }
         const char *value = eq ? eq + 1 : NULL;
+        if (def->type == OPT_FLAG && value == NULL)
+            value = "1";
+        /* A list flag replaces the earlier list, then further flags append to it. */
+        if (def->type == OPT_LIST && !list_from_flag[def - opts]) {
+            list_from_flag[def - opts] = true;
+            ((char *)&o + def->offset)[0] = '\0';
+        }
         if (value == NULL) {
             if (a + 1 >= argc) {
                 snprintf(errbuf, errlen, "option --%s needs a value", def->flag);

@@ -10,7 +10,7 @@
 struct options {
     char bind[64];           /* --bind, VRAMFIT_BIND: IPv4 or IPv6 literal */
     int port;                /* --port, VRAMFIT_PORT: 0 picks an ephemeral port */
-    int threads;             /* --threads, VRAMFIT_THREADS: MHD thread-pool size (0 = CPUs) */
+    int threads;             /* --threads, VRAMFIT_THREADS: MHD thread-pool size */
     char catalog_file[512];  /* --catalog-file, VRAMFIT_CATALOG_FILE: "" = embedded */
     int max_connections;     /* --max-connections */
     int connection_timeout;  /* --connection-timeout, seconds idle before MHD closes */
@@ -19,6 +19,13 @@ struct options {
     char log_level[8];       /* --log-level: debug, info, warn or error */
     char cors_origins[1024]; /* --cors-origins: "*", a comma-separated origin list, or "" (off) */
     char config[512];        /* --config, VRAMFIT_CONFIG: JSON file read before env and flags */
+    char catalog_url[1024];  /* --catalog-url, VRAMFIT_CATALOG_URL: "" = none */
+    char prices_url[1024];   /* --prices-url, VRAMFIT_PRICES_URL: Azure Retail Prices API */
+    char regions[1024];      /* --region (repeatable, comma list), VRAMFIT_REGION: normalized */
+    int no_prices;           /* --no-prices, VRAMFIT_NO_PRICES: 1 turns the price feed off */
+    int refresh_interval;    /* --refresh-interval, seconds between refreshes */
+    int fetch_timeout;       /* --fetch-timeout, seconds per upstream request */
+    char cache_file[512];    /* --cache-file, VRAMFIT_CACHE_FILE: "" = none */
 };
 
 enum options_result {

@@ -8,6 +8,7 @@
 #include "choose.h"
 #include "estimate.h"
 #include "plan.h"
+#include "pricing.h"
 #include "request.h"
 #include "training_api.h"
 #include "training_request.h"
@@ -126,6 +127,8 @@ int api_estimate(const struct catalog *cat, const char *today, const json_t *bod
                      res.total_gb);
         json_object_set_new(resp, "reason", json_string(reason));
     }
+    if ((rc = pricing_annotate(resp, ch.sku, assumptions)) < 0)
+        goto out;
     json_object_set_new(resp, "input", echo_input(&req));
     json_object_set(resp, "assumptions", assumptions);
     *out = resp;

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,15 +17,22 @@ struct catalog {
     struct catalog_sku *skus; /* choice order */
     size_t n;
     char *source;
+    struct catalog *parent;      /* a region subset borrows its entries from the parent */
+    const char **priced_regions; /* borrowed from doc's prices.regions */
 };
 
 /* Keys an entry may carry. Anything else is refused so a typo ("vram_gb_per_gpu") is caught. */
 static const char *const entry_keys[] = {
-    "sku",          "vendor",     "series",   "gpu_model",    "gpus_per_vm", "vram_gb",
-    "vcpus",        "memory_gib", "partial",  "gpu_fraction", "retires_on",  "docs_url",
-    "interconnect", "infiniband", "cpu_arch", "source",       "note",
+    "sku",          "vendor",     "series",        "gpu_model",    "gpus_per_vm", "vram_gb",
+    "vcpus",        "memory_gib", "partial",       "gpu_fraction", "retires_on",  "docs_url",
+    "interconnect", "infiniband", "cpu_arch",      "source",       "note",        "price_per_hour",
+    "price_region", "regions",    "region_prices",
 };
-static const char *const doc_keys[] = {"schema", "description", "skus"};
+static const char *const doc_keys[] = {"schema", "description", "skus", "prices"};
+static const char *const prices_keys[] = {
+    "source",         "fetched_at", "regions", "priced_skus", "unknown_skus",
+    "unknown_sample", "rows",       "dropped", "duplicates",  "stale",
+};
 
 static bool key_allowed(const char *key, const char *const *keys, size_t n)
 {
@@ -32,6 +40,17 @@ static bool key_allowed(const char *key, const char *const *keys, size_t n)
         if (strcmp(key, keys[i]) == 0)
             return true;
     return false;
+}
+
+bool catalog_valid_region(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > CATALOG_MAX_REGION_LEN)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')))
+            return false;
+    return true;
 }
 
 bool catalog_valid_date(const char *s)
@@ -118,6 +137,115 @@ static int get_int(const struct entry_ctx *c, const json_t *e, const char *key, 
     return 0;
 }
 
+static void free_entry_prices(struct catalog_sku *s)
+{
+    free((void *)(uintptr_t)s->regions);
+    free((void *)(uintptr_t)s->region_prices);
+    s->regions = NULL;
+    s->region_prices = NULL;
+}
+
+/* price_per_hour, price_region, regions and region_prices: all optional, checked together. */
+static int parse_entry_prices(const struct entry_ctx *c, const json_t *e, struct catalog_sku *s)
+{
+    const json_t *regions = json_object_get(e, "regions");
+    const json_t *rprices = json_object_get(e, "region_prices");
+    const json_t *price = json_object_get(e, "price_per_hour");
+    const char **names = NULL;
+    double *vals = NULL;
+    int rc = 0;
+
+    s->price_per_hour = NAN;
+    if (regions != NULL && !json_is_null(regions)) {
+        if (!json_is_array(regions) || json_array_size(regions) > CATALOG_MAX_REGIONS)
+            return entry_error(c, "regions", "must be an array of at most 128 region names");
+        size_t n = json_array_size(regions);
+        names = calloc(n ? n : 1, sizeof(*names));
+        vals = calloc(n ? n : 1, sizeof(*vals));
+        if (names == NULL || vals == NULL) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const char *r = json_string_value(json_array_get(regions, i));
+            if (!catalog_valid_region(r)) {
+                rc = entry_error(c, "regions", "must hold lower-case region names ([a-z0-9]+)");
+                goto out;
+            }
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(names[j], r) == 0) {
+                    rc = entry_error(c, "regions", "must not repeat a region");
+                    goto out;
+                }
+            names[i] = r;
+            vals[i] = NAN;
+        }
+        s->nregions = n;
+    }
+    if (rprices != NULL && !json_is_null(rprices)) {
+        if (!json_is_object(rprices)) {
+            rc = entry_error(c, "region_prices", "must be an object {region: USD per hour}");
+            goto out;
+        }
+        const char *key;
+        const json_t *val;
+        json_object_foreach(fields_mutable(rprices), key, val)
+        {
+            size_t i = 0;
+            while (i < s->nregions && strcmp(names[i], key) != 0)
+                i++;
+            if (i == s->nregions) {
+                rc = entry_error(c, "region_prices", "names a region missing from \"regions\"");
+                goto out;
+            }
+            double d = json_number_value(val);
+            if (!json_is_number(val) || !isfinite(d) || d <= 0 || d > 1e6) {
+                rc = entry_error(c, "region_prices", "values must be positive USD per hour");
+                goto out;
+            }
+            vals[i] = d;
+        }
+    }
+    if (price != NULL && !json_is_null(price)) {
+        double d = json_number_value(price);
+        if (!json_is_number(price) || !isfinite(d) || d <= 0 || d > 1e6) {
+            rc = entry_error(c, "price_per_hour",
+                             "must be a positive number (USD per hour) or null");
+            goto out;
+        }
+        const char *pr = NULL;
+        if ((rc = get_string(c, e, "price_region", true, &pr)) < 0)
+            goto out;
+        size_t i = 0;
+        while (i < s->nregions && strcmp(names[i], pr) != 0)
+            i++;
+        if (i == s->nregions || !(vals[i] == d)) {
+            rc = entry_error(c, "price_region",
+                             "must be one of \"regions\" with the same price in \"region_prices\"");
+            goto out;
+        }
+        s->has_price = true;
+        s->price_per_hour = d;
+        s->price_region = names[i];
+    } else {
+        const json_t *pr = json_object_get(e, "price_region");
+        if (pr != NULL && !json_is_null(pr)) {
+            rc = entry_error(c, "price_region", "must be null when price_per_hour is null");
+            goto out;
+        }
+    }
+    s->regions = names;
+    s->region_prices = vals;
+    names = NULL;
+    vals = NULL;
+out:
+    free(names);
+    free(vals);
+    if (rc < 0)
+        s->nregions = 0;
+    return rc;
+}
+
 static int parse_entry(const json_t *e, size_t index, struct catalog_sku *s, struct error_info *err)
 {
     struct entry_ctx c = {index, NULL, err};
@@ -185,6 +313,34 @@ static int parse_entry(const json_t *e, size_t index, struct catalog_sku *s, str
         return entry_error(&c, "infiniband", "must be true or false");
     s->infiniband = json_is_true(ib);
     s->json = e;
+    return parse_entry_prices(&c, e, s);
+}
+
+static int check_prices_block(const json_t *doc, struct error_info *err)
+{
+    const json_t *p = json_object_get(doc, "prices");
+    if (p == NULL || json_is_null(p))
+        return 0;
+    if (!json_is_object(p))
+        return error_set(err, 400, "invalid_catalog", "prices",
+                         "catalog \"prices\" must be an object or null");
+    const char *key;
+    const json_t *val;
+    json_object_foreach(fields_mutable(p), key, val)
+    {
+        (void)val;
+        if (!key_allowed(key, prices_keys, sizeof(prices_keys) / sizeof(prices_keys[0])))
+            return error_set(err, 400, "invalid_catalog", "prices",
+                             "catalog prices field \"%.64s\" is not known", key);
+    }
+    const json_t *regions = json_object_get(p, "regions");
+    if (!json_is_array(regions) || json_array_size(regions) > CATALOG_MAX_REGIONS)
+        return error_set(err, 400, "invalid_catalog", "prices.regions",
+                         "catalog prices.regions must be an array of region names");
+    for (size_t i = 0; i < json_array_size(regions); i++)
+        if (!catalog_valid_region(json_string_value(json_array_get(regions, i))))
+            return error_set(err, 400, "invalid_catalog", "prices.regions",
+                             "catalog prices.regions[%zu] is not a lower-case region name", i);
     return 0;
 }
 
@@ -220,6 +376,8 @@ int catalog_from_json(json_t *doc, const char *source, struct catalog **out, str
         !(json_is_string(schema) && strcmp(json_string_value(schema), "vramfit.catalog/v1") == 0))
         return error_set(err, 400, "invalid_catalog", "schema",
                          "catalog schema must be \"vramfit.catalog/v1\"");
+    if ((rc = check_prices_block(doc, err)) < 0)
+        return rc;
     const json_t *skus = json_object_get(doc, "skus");
     if (!json_is_array(skus))
         return error_set(err, 400, "invalid_catalog", "skus", "catalog must have a \"skus\" array");
@@ -256,6 +414,21 @@ int catalog_from_json(json_t *doc, const char *source, struct catalog **out, str
             }
         }
     }
+    const json_t *loaded = json_object_get(json_object_get(doc, "prices"), "regions");
+    size_t nloaded = json_array_size(loaded);
+    if (nloaded > 0) {
+        cat->priced_regions = calloc(nloaded, sizeof(*cat->priced_regions));
+        if (cat->priced_regions == NULL) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        for (size_t r = 0; r < nloaded; r++)
+            cat->priced_regions[r] = json_string_value(json_array_get(loaded, r));
+        for (size_t i = 0; i < n; i++) {
+            cat->skus[i].priced_regions = cat->priced_regions;
+            cat->skus[i].npriced_regions = nloaded;
+        }
+    }
     qsort(cat->skus, n, sizeof(*cat->skus), sku_order);
     cat->n = n;
     cat->doc = json_incref(doc);
@@ -264,8 +437,11 @@ int catalog_from_json(json_t *doc, const char *source, struct catalog **out, str
     cat = NULL;
 out:
     if (cat) {
+        for (size_t i = 0; cat->skus && i < n; i++)
+            free_entry_prices(&cat->skus[i]);
         free(cat->skus);
         free(cat->source);
+        free(cat->priced_regions);
         free(cat);
     }
     return rc;
@@ -299,7 +475,14 @@ void catalog_unref(struct catalog *cat)
     /* acq_rel: the last owner must see every other owner's reads finished before freeing. */
     if (atomic_fetch_sub_explicit(&cat->refs, 1, memory_order_acq_rel) != 1)
         return;
-    json_decref(cat->doc);
+    if (cat->parent == NULL)
+        for (size_t i = 0; i < cat->n; i++)
+            free_entry_prices(&cat->skus[i]);
+    if (cat->parent == NULL) {
+        json_decref(cat->doc);
+        free(cat->priced_regions);
+    }
+    catalog_unref(cat->parent);
     free(cat->skus);
     free(cat->source);
     free(cat);
@@ -338,6 +521,78 @@ bool catalog_sku_retired(const struct catalog_sku *s, const char *today)
     return s->retires_on != NULL && today != NULL && strcmp(s->retires_on, today) <= 0;
 }
 
+bool catalog_sku_in_region(const struct catalog_sku *s, const char *region)
+{
+    for (size_t i = 0; region && i < s->nregions; i++)
+        if (strcmp(s->regions[i], region) == 0)
+            return true;
+    return false;
+}
+
+bool catalog_sku_region_loaded(const struct catalog_sku *s, const char *region)
+{
+    for (size_t i = 0; region && i < s->npriced_regions; i++)
+        if (strcmp(s->priced_regions[i], region) == 0)
+            return true;
+    return false;
+}
+
+bool catalog_sku_price_in(const struct catalog_sku *s, const char *region, double *price)
+{
+    for (size_t i = 0; region && i < s->nregions; i++)
+        if (strcmp(s->regions[i], region) == 0 && isfinite(s->region_prices[i])) {
+            *price = s->region_prices[i];
+            return true;
+        }
+    return false;
+}
+
+const json_t *catalog_prices(const struct catalog *cat)
+{
+    const json_t *p = json_object_get(cat->doc, "prices");
+    return json_is_object(p) ? p : NULL;
+}
+
+bool catalog_has_prices_for(const struct catalog *cat, const char *region)
+{
+    const json_t *p = catalog_prices(cat);
+    const json_t *regions = p ? json_object_get(p, "regions") : NULL;
+    for (size_t i = 0; region && i < json_array_size(regions); i++)
+        if (strcmp(json_string_value(json_array_get(regions, i)), region) == 0)
+            return true;
+    return false;
+}
+
+int catalog_subset_region(const struct catalog *cat, const char *region, struct catalog **out)
+{
+    /* Only the (atomic) reference count of the parent changes: the snapshot stays immutable. */
+    union {
+        const struct catalog *c;
+        struct catalog *m;
+    } parent = {cat};
+    struct catalog *sub = calloc(1, sizeof(*sub));
+    if (sub == NULL)
+        return -ENOMEM;
+    sub->skus = calloc(cat->n ? cat->n : 1, sizeof(*sub->skus));
+    sub->source = strdup(cat->source);
+    if (sub->skus == NULL || sub->source == NULL) {
+        free(sub->skus);
+        free(sub->source);
+        free(sub);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < cat->n; i++)
+        if (catalog_sku_in_region(&cat->skus[i], region))
+            sub->skus[sub->n++] = cat->skus[i];
+    /* No json_incref: the parent reference keeps the document alive, and jansson's decref reads
+     * the count non-atomically, so shared documents' counts are never touched across threads. */
+    sub->doc = cat->doc;
+    sub->parent = catalog_ref(parent.m);
+    atomic_init(&sub->refs, 1);
+    *out = sub;
+    return 0;
+}
+
 static json_t *opt_string(const char *s)
 {
     return s ? json_string(s) : json_null();
@@ -345,13 +600,31 @@ static json_t *opt_string(const char *s)
 
 json_t *catalog_sku_json(const struct catalog_sku *s, const char *today)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:f, s:i, s:f, s:b, s:f, s:o, s:b, s:s, s:o, s:b, "
-                     "s:o}",
-                     "sku", s->sku, "vendor", s->vendor, "series", s->series, "gpu_model",
-                     s->gpu_model, "gpus_per_vm", s->gpus_per_vm, "vram_gb", s->vram_gb, "vcpus",
-                     s->vcpus, "memory_gib", s->memory_gib, "partial", s->partial, "gpu_fraction",
-                     s->gpu_fraction, "retires_on", opt_string(s->retires_on), "retired",
-                     catalog_sku_retired(s, today), "docs_url", s->docs_url, "interconnect",
-                     opt_string(s->interconnect), "infiniband", s->infiniband, "cpu_arch",
-                     opt_string(s->cpu_arch));
+    json_t *regions = json_array(), *prices = json_object();
+    for (size_t i = 0; regions && prices && i < s->nregions; i++) {
+        json_array_append_new(regions, json_string(s->regions[i]));
+        if (isfinite(s->region_prices[i]))
+            json_object_set_new(prices, s->regions[i], json_real(s->region_prices[i]));
+    }
+    json_t *j = json_pack(
+        "{s:s, s:s, s:s, s:s, s:i, s:f, s:i, s:f, s:b, s:f, s:o, s:b, s:s, s:o, s:b, "
+        "s:o}",
+        "sku", s->sku, "vendor", s->vendor, "series", s->series, "gpu_model", s->gpu_model,
+        "gpus_per_vm", s->gpus_per_vm, "vram_gb", s->vram_gb, "vcpus", s->vcpus, "memory_gib",
+        s->memory_gib, "partial", s->partial, "gpu_fraction", s->gpu_fraction, "retires_on",
+        opt_string(s->retires_on), "retired", catalog_sku_retired(s, today), "docs_url",
+        s->docs_url, "interconnect", opt_string(s->interconnect), "infiniband", s->infiniband,
+        "cpu_arch", opt_string(s->cpu_arch));
+    if (j == NULL || regions == NULL || prices == NULL) {
+        json_decref(j);
+        json_decref(regions);
+        json_decref(prices);
+        return NULL;
+    }
+    json_object_set_new(j, "price_per_hour",
+                        s->has_price ? json_real(s->price_per_hour) : json_null());
+    json_object_set_new(j, "price_region", opt_string(s->price_region));
+    json_object_set_new(j, "regions", regions);
+    json_object_set_new(j, "region_prices", prices);
+    return j;
 }

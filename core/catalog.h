@@ -9,8 +9,10 @@
 #include "error.h"
 
 /* Hard caps on what a catalog document may hold (it can come from an operator's URL). */
-#define CATALOG_MAX_SKUS   4096
-#define CATALOG_MAX_STRING 2048
+#define CATALOG_MAX_SKUS       4096
+#define CATALOG_MAX_STRING     2048
+#define CATALOG_MAX_REGIONS    128
+#define CATALOG_MAX_REGION_LEN 48
 
 /*
  * One VM size. Strings are borrowed from the snapshot and live as long as it does.
@@ -33,6 +35,22 @@ struct catalog_sku {
     double gpu_fraction; /* 1 for whole GPUs */
     bool infiniband;
     const json_t *json; /* the entry as it was loaded (borrowed) */
+
+    /*
+     * Azure Retail Prices merged in by the refresher (absent from a specs-only catalog).
+     * Linux pay-as-you-go USD per VM-hour. price_per_hour is the price in price_region, the
+     * first configured region (--region order) that offers the size; NAN when unknown.
+     */
+    bool has_price;
+    double price_per_hour;
+    const char *price_region;    /* NULL when !has_price */
+    const char *const *regions;  /* lower-case regions offering the size (priced there) */
+    const double *region_prices; /* parallel to regions: USD per VM-hour */
+    size_t nregions;
+    /* The regions prices were loaded for (the catalog's prices.regions): there, "not in regions"
+     * means "not offered". Empty for a specs-only catalog. */
+    const char *const *priced_regions;
+    size_t npriced_regions;
 };
 
 struct catalog;
@@ -86,6 +104,35 @@ bool catalog_sku_retired(const struct catalog_sku *s, const char *today);
  * "retired" for today). Caller owns the reference. NULL on allocation failure.
  */
 json_t *catalog_sku_json(const struct catalog_sku *s, const char *today);
+
+/* catalog_sku_in_region - true when s is offered (priced) in region (lower case). */
+bool catalog_sku_in_region(const struct catalog_sku *s, const char *region);
+
+/* catalog_sku_region_loaded - true when prices were loaded for region, so that
+ * catalog_sku_in_region(s, region) is authoritative. */
+bool catalog_sku_region_loaded(const struct catalog_sku *s, const char *region);
+
+/* catalog_sku_price_in - true and *price set when s has a price in region. */
+bool catalog_sku_price_in(const struct catalog_sku *s, const char *region, double *price);
+
+/*
+ * catalog_prices - the document's "prices" block (where prices came from, when, for which
+ * regions, how many sizes were priced), or NULL for a specs-only catalog. Borrowed; read-only.
+ */
+const json_t *catalog_prices(const struct catalog *cat);
+
+/* catalog_has_prices_for - true when prices were loaded for region (so "offered" is known). */
+bool catalog_has_prices_for(const struct catalog *cat, const char *region);
+
+/*
+ * catalog_subset_region - a new snapshot holding only the sizes offered in region (same order),
+ * sharing cat's document (it keeps a reference to cat). The subset may be empty. Release with
+ * catalog_unref. Returns 0 or -ENOMEM.
+ */
+int catalog_subset_region(const struct catalog *cat, const char *region, struct catalog **out);
+
+/* catalog_valid_region - true for an Azure region name: 1..48 of [a-z0-9]. */
+bool catalog_valid_region(const char *s);
 
 /* catalog_valid_date - true for a real calendar date written "YYYY-MM-DD". */
 bool catalog_valid_date(const char *s);

@@ -131,7 +131,10 @@ static json_t *candidate_json(const struct pick_candidate *c, const char *today)
                           c->tp, "nodes", c->nodes, "headroom_gb", c->headroom_gb);
     if (o == NULL)
         return NULL;
-    json_object_set_new(o, "price_per_hour", c->price > 0 ? json_real(c->price) : json_null());
+    /* c->price covers every node; price_per_hour is one VM's, cost_per_hour the deployment's. */
+    json_object_set_new(o, "price_per_hour",
+                        c->price > 0 ? json_real(c->price / c->nodes) : json_null());
+    json_object_set_new(o, "cost_per_hour", c->price > 0 ? json_real(c->price) : json_null());
     json_object_set_new(o, "price_source",
                         json_string(c->price_source == PRICE_CATALOG    ? "catalog"
                                     : c->price_source == PRICE_SNAPSHOT ? "snapshot"
@@ -340,6 +343,10 @@ int plan_estimate(const struct catalog *cat, const char *today, const struct est
     json_object_set_new(resp, "nodes", json_integer(best ? best->nodes : 0));
     json_object_set_new(resp, "tensor_parallel", json_integer(best ? best->tp : 0));
     json_object_set_new(resp, "price_per_hour",
+                        best && best->price > 0 ? json_real(best->price / best->nodes)
+                                                : json_null());
+    /* pick's price already covers every node: the hourly cost of the whole deployment. */
+    json_object_set_new(resp, "cost_per_hour",
                         best && best->price > 0 ? json_real(best->price) : json_null());
     if (best && best->price_source == PRICE_SNAPSHOT)
         assume(&p, "prices: " PRICES_SNAPSHOT_LABEL "%s", p.r->region ? "" : ", eastus");

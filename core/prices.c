@@ -1,6 +1,7 @@
 /* prices.c - per-SKU price accessor: live catalog fields first, then the dated snapshot. */
 #include "prices.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <string.h>
 #include <strings.h>
@@ -48,6 +49,16 @@ static bool catalog_regions(const struct catalog_sku *s, const char *region, boo
 
 enum price_source prices_lookup(const struct catalog_sku *s, const char *region, double *usd)
 {
+    /* Live prices merged by the refresher: per-region prices when a region is asked for. */
+    if (region != NULL && s->nregions > 0) {
+        char lower[CATALOG_MAX_REGION_LEN + 1];
+        size_t i = 0;
+        for (; i < CATALOG_MAX_REGION_LEN && region[i]; i++)
+            lower[i] = (char)tolower((unsigned char)region[i]);
+        lower[i] = '\0';
+        if (catalog_sku_price_in(s, lower, usd))
+            return PRICE_CATALOG;
+    }
     const json_t *p = s->json ? json_object_get(s->json, "price_per_hour") : NULL;
     bool listed = true;
     if (json_is_number(p) && json_number_value(p) > 0 &&
@@ -76,6 +87,16 @@ enum price_source prices_lookup(const struct catalog_sku *s, const char *region,
 
 bool prices_in_region(const struct catalog_sku *s, const char *region, bool *known)
 {
+    /* Live prices loaded for this region decide alone: no price there means not offered. */
+    char lower[CATALOG_MAX_REGION_LEN + 1];
+    size_t n = 0;
+    for (; n < CATALOG_MAX_REGION_LEN && region[n]; n++)
+        lower[n] = (char)tolower((unsigned char)region[n]);
+    lower[n] = '\0';
+    if (catalog_sku_region_loaded(s, lower)) {
+        *known = true;
+        return catalog_sku_in_region(s, lower);
+    }
     bool listed = false;
     *known = false;
     if (catalog_regions(s, region, &listed)) {

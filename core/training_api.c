@@ -307,7 +307,12 @@ static json_t *candidate_json(const struct training_candidate *c, const char *to
     if (o == NULL)
         return NULL;
     json_object_set_new(o, "vm", catalog_sku_json(c->sku, today));
+    /* c->price covers every node; price_per_hour is one VM's, cost_per_hour the job's. */
     json_object_set_new(o, "price_per_hour",
+                        c->price_source == PRICE_NONE
+                            ? json_null()
+                            : json_real(round(c->price / c->nodes * 1000) / 1000));
+    json_object_set_new(o, "cost_per_hour",
                         c->price_source == PRICE_NONE ? json_null()
                                                       : json_real(round(c->price * 1000) / 1000));
     if (c->price_source != PRICE_NONE)
@@ -372,6 +377,10 @@ int training_api_estimate(const struct catalog *cat, const char *today,
     if (best) {
         json_object_set_new(resp, "total_gb", json_real(r3(res->total * best->gpus / GB)));
         json_object_set_new(resp, "price_per_hour",
+                            best->price_source == PRICE_NONE
+                                ? json_null()
+                                : json_real(round(best->price / best->nodes * 1000) / 1000));
+        json_object_set_new(resp, "cost_per_hour",
                             best->price_source == PRICE_NONE
                                 ? json_null()
                                 : json_real(round(best->price * 1000) / 1000));

@@ -54,6 +54,7 @@ struct request {
     bool preflight; /* OPTIONS on a known route */
     char request_id[REQID_MAX + 1];
     char origin[256]; /* the Origin header, "" when absent or too long to be one */
+    char etag[48];    /* the reply's ETag, "" for none */
 };
 
 static double elapsed_ms(const struct timespec *t0)
@@ -85,6 +86,8 @@ static void common_headers(struct http_server *srv, struct request *req, struct 
     if (vary)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, vary);
     MHD_add_response_header(resp, "X-Request-Id", req->request_id);
+    if (req->etag[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, req->etag);
     cors_add_headers(resp, req->origin[0] ? req->origin : NULL);
     if (allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
@@ -121,7 +124,9 @@ static enum MHD_Result queue_body(struct http_server *srv, struct MHD_Connection
         return MHD_NO;
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    /* With an ETag a cache may keep the body but must revalidate (If-None-Match, 304). */
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+                            req->etag[0] ? "no-cache" : "no-store");
     if (gzipped)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
     common_headers(srv, req, resp, allow, true);
@@ -261,6 +266,45 @@ static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection
     return MHD_YES;
 }
 
+struct params {
+    struct skus_param list[ROUTES_MAX_PARAMS];
+    size_t n;
+    bool overflow;
+};
+
+static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind;
+    struct params *p = cls;
+    /* ?pretty is the HTTP layer's own (every route); handlers never see it. */
+    if (strcmp(key, "pretty") == 0)
+        return MHD_YES;
+    if (p->n == ROUTES_MAX_PARAMS) {
+        p->overflow = true;
+        return MHD_NO;
+    }
+    p->list[p->n].name = key;
+    p->list[p->n].value = value ? value : "";
+    p->n++;
+    return MHD_YES;
+}
+
+/* 304 Not Modified: the ETag and no body. */
+static enum MHD_Result reply_not_modified(struct http_server *srv, struct MHD_Connection *conn,
+                                          struct request *req)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (resp == NULL)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    common_headers(srv, req, resp, NULL, true);
+    enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_NOT_MODIFIED, resp);
+    MHD_destroy_response(resp);
+    req->status = MHD_HTTP_NOT_MODIFIED;
+    return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
@@ -324,7 +368,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
     char today[11];
     today_utc(srv, today);
+    struct params params = {.n = 0};
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_param, &params);
     struct route_ctx ctx = {
+        .params = params.list,
+        .nparams = params.n,
+        .too_many_params = params.overflow,
+        .if_none_match =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH),
         .store = srv->store,
         .today = today,
         .draining = atomic_load_explicit(&srv->draining, memory_order_relaxed),
@@ -336,6 +387,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     memset(&out, 0, sizeof(out));
     req->route->handler(&ctx, &out);
     buf_free(&req->body);
+    snprintf(req->etag, sizeof(req->etag), "%s", out.etag);
+    if (out.status == MHD_HTTP_NOT_MODIFIED && req->etag[0]) {
+        json_decref(out.json);
+        return reply_not_modified(srv, conn, req);
+    }
     if (out.content_type != NULL && (out.text != NULL || out.static_text != NULL)) {
         json_decref(out.json);
         if (out.text != NULL)

@@ -1,4 +1,5 @@
 /* main.c - vramfit's entry point: options, catalog, HTTP server, signals and graceful shutdown. */
+#include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -17,6 +18,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "options.h"
+#include "refresh.h"
 #include "store.h"
 
 /* A catalog file larger than this is refused rather than read. */
@@ -118,6 +120,7 @@ int main(int argc, char **argv)
     struct store *store = NULL;
     struct http_server *srv = NULL;
     struct catalog *cat = NULL;
+    struct refresher *refresher = NULL;
     int exit_code = 1;
 
     int prc = options_parse(argc, argv, &opt, stdout, errbuf, sizeof(errbuf));
@@ -145,8 +148,13 @@ int main(int argc, char **argv)
     sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
-    /* jansson's hash seed must be set before threads exist (jansson threadsafety notes). */
+    /* jansson's hash seed must be set before threads exist (jansson threadsafety notes), and
+     * libcurl's global state likewise (libcurl-thread). */
     json_object_seed(0);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "vramfit: libcurl failed to initialise\n");
+        return 1;
+    }
 
     double t0 = now_s();
     if (presets_builtin() == NULL) {
@@ -166,7 +174,21 @@ int main(int argc, char **argv)
     size_t nskus = catalog_count(cat);
     char source[600];
     snprintf(source, sizeof(source), "%s", catalog_source(cat));
-    store_swap(store, cat);
+    struct refresh_config rc = {
+        .catalog_url = opt.catalog_url,
+        .prices_url = opt.no_prices ? "" : opt.prices_url,
+        .regions = opt.regions,
+        .interval_s = opt.refresh_interval,
+        .fetch_timeout_s = opt.fetch_timeout,
+        .cache_file = opt.cache_file,
+    };
+    /* Publishes the first snapshot (cache file or base) before the listener opens. */
+    if (refresh_start(&rc, store, cat, opt.catalog_file[0] ? "file" : "embedded", opt.catalog_file,
+                      &refresher, errbuf, sizeof(errbuf)) < 0) {
+        fprintf(stderr, "vramfit: %s\n", errbuf);
+        goto out;
+    }
+    cat = NULL;
 
     struct http_settings hs = {
         .bind = opt.bind,
@@ -192,8 +214,7 @@ int main(int argc, char **argv)
         if (sigwait(&sigs, &sig) != 0)
             continue;
         if (sig == SIGHUP) {
-            log_event("info", "sighup",
-                      json_pack("{s:s}", "message", "nothing to reload: the catalog is static"));
+            refresh_trigger(refresher);
             continue;
         }
         break;
@@ -214,6 +235,8 @@ int main(int argc, char **argv)
     exit_code = 0;
 out:
     http_stop(srv);
+    refresh_stop(refresher);
     store_free(store);
+    curl_global_cleanup();
     return exit_code;
 }

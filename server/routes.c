@@ -2,9 +2,12 @@
 #include "routes.h"
 
 #include <pthread.h>
+#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api.h"
 #include "embedded.h"
@@ -46,18 +49,107 @@ static void handle_estimate(const struct route_ctx *ctx, struct route_reply *out
     json_decref(body);
 }
 
+/* Fields of the refresher's status that /skus and /readyz show as they are. */
+static const char *const provenance_keys[] = {
+    "source",     "location",        "fetched_at",      "etag",
+    "last_error", "next_refresh_at", "last_success_at", "refresh_interval_s"};
+
+static void add_provenance(json_t *out, const struct catalog *cat, const json_t *status)
+{
+    for (size_t i = 0; i < sizeof(provenance_keys) / sizeof(provenance_keys[0]); i++) {
+        const json_t *v = status ? json_object_get(status, provenance_keys[i]) : NULL;
+        json_object_set_new(out, provenance_keys[i], v ? json_deep_copy(v) : json_null());
+    }
+    if (status == NULL)
+        json_object_set_new(out, "source", json_string(catalog_source(cat)));
+    const json_t *p = catalog_prices(cat);
+    json_object_set_new(out, "prices", p ? json_deep_copy(p) : json_null());
+}
+
+static json_t *age_seconds(const json_t *status)
+{
+    const json_t *t = status ? json_object_get(status, "fetched_at_unix") : NULL;
+    if (!json_is_integer(t))
+        return json_null();
+    json_int_t age = (json_int_t)time(NULL) - json_integer_value(t);
+    return json_integer(age < 0 ? 0 : age);
+}
+
+/* FNV-1a over the body without age_seconds: it names the content, not the moment. */
+static void make_etag(const json_t *body, char out[48])
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    uint64_t h = 1469598103934665603ull;
+    for (const char *c = text ? text : ""; *c; c++)
+        h = (h ^ (unsigned char)*c) * 1099511628211ull;
+    free(text);
+    snprintf(out, 48, "W/\"%016" PRIx64 "\"", h);
+}
+
+/* If-None-Match: a comma-separated list of (weak or strong) tags, or "*". Weak comparison. */
+static bool etag_matches(const char *header, const char *etag)
+{
+    if (header == NULL)
+        return false;
+    const char *mine = strncmp(etag, "W/", 2) == 0 ? etag + 2 : etag;
+    size_t mlen = strlen(mine);
+    for (const char *p = header; *p;) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        size_t len = strcspn(p, ",");
+        size_t end = len;
+        while (end > 0 && (p[end - 1] == ' ' || p[end - 1] == '\t'))
+            end--;
+        if (end == 1 && p[0] == '*')
+            return true;
+        const char *tag = p;
+        if (end >= 2 && strncmp(tag, "W/", 2) == 0) {
+            tag += 2;
+            end -= 2;
+        }
+        if (end == mlen && strncmp(tag, mine, mlen) == 0)
+            return true;
+        p += len;
+    }
+    return false;
+}
+
 static void handle_skus(const struct route_ctx *ctx, struct route_reply *out)
 {
-    struct catalog *cat = store_acquire(ctx->store);
-    if (cat == NULL) {
-        struct error_info err;
-        error_set(&err, 503, "not_ready", NULL, "no SKU catalog is loaded yet");
+    struct error_info err;
+    struct skus_query q;
+    error_clear(&err);
+    if (ctx->too_many_params) {
+        error_set(&err, 400, "invalid_parameter", NULL, "too many query parameters");
         reply_error(out, &err);
         return;
     }
-    out->status = 200;
-    out->json = api_skus(cat, ctx->today);
+    if (skus_query_parse(ctx->params, ctx->nparams, &q, &err) < 0) {
+        reply_error(out, &err);
+        return;
+    }
+    json_t *status = NULL;
+    struct catalog *cat = store_acquire_status(ctx->store, &status);
+    if (cat == NULL) {
+        error_set(&err, 503, "not_ready", NULL, "no SKU catalog is loaded yet");
+        reply_error(out, &err);
+        json_decref(status);
+        return;
+    }
+    json_t *body = NULL;
+    if (skus_query_list(cat, ctx->today, &q, &body, &err) < 0) {
+        if (err.status == 0)
+            error_set(&err, 500, "internal", NULL, "out of memory while listing sizes");
+        reply_error(out, &err);
+    } else {
+        add_provenance(body, cat, status);
+        make_etag(body, out->etag);
+        json_object_set_new(body, "age_seconds", age_seconds(status));
+        out->status = etag_matches(ctx->if_none_match, out->etag) ? 304 : 200;
+        out->json = body;
+    }
     catalog_unref(cat);
+    json_decref(status);
 }
 
 static void handle_healthz(const struct route_ctx *ctx, struct route_reply *out)
@@ -70,7 +162,8 @@ static void handle_healthz(const struct route_ctx *ctx, struct route_reply *out)
 
 static void handle_readyz(const struct route_ctx *ctx, struct route_reply *out)
 {
-    struct catalog *cat = store_acquire(ctx->store);
+    json_t *status = NULL;
+    struct catalog *cat = store_acquire_status(ctx->store, &status);
     bool ready = cat != NULL && !ctx->draining;
     const char *why = ctx->draining ? "draining" : (cat == NULL ? "no catalog loaded" : NULL);
     out->status = ready ? 200 : 503;
@@ -78,11 +171,16 @@ static void handle_readyz(const struct route_ctx *ctx, struct route_reply *out)
     if (out->json && why)
         json_object_set_new(out->json, "reason", json_string(why));
     if (out->json && cat) {
-        json_object_set_new(out->json, "catalog",
-                            json_pack("{s:s, s:I}", "source", catalog_source(cat), "skus",
-                                      (json_int_t)catalog_count(cat)));
+        /* A failing upstream never makes the service unready: the last good catalog serves. */
+        json_t *c = json_pack("{s:I}", "skus", (json_int_t)catalog_count(cat));
+        if (c != NULL) {
+            add_provenance(c, cat, status);
+            json_object_set_new(c, "age_seconds", age_seconds(status));
+            json_object_set_new(out->json, "catalog", c);
+        }
     }
     catalog_unref(cat);
+    json_decref(status);
 }
 
 static void handle_models(const struct route_ctx *ctx, struct route_reply *out)

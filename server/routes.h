@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "skusquery.h"
 #include "store.h"
 
 /* What a handler sees: the request's body (already bounded) and the server's state. */
@@ -15,8 +16,14 @@ struct route_ctx {
     bool draining;     /* SIGTERM received: readiness must fail */
     const char *body;
     size_t body_len;
-    const char *path; /* the request path (for routes that take a path parameter) */
+    const char *path;                /* the request path (for routes that take a path parameter) */
+    const struct skus_param *params; /* query-string parameters, in order */
+    size_t nparams;
+    bool too_many_params;      /* more than ROUTES_MAX_PARAMS were sent */
+    const char *if_none_match; /* the If-None-Match header, or NULL */
 };
+
+#define ROUTES_MAX_PARAMS 32
 
 /*
  * What a handler returns: a status and a JSON body the HTTP layer serializes and frees, or (when
@@ -25,7 +32,8 @@ struct route_ctx {
  */
 struct route_reply {
     int status;
-    json_t *json; /* owned by the reply; NULL (and no text) means "answer 500" */
+    json_t *json;  /* owned by the reply; NULL (and no text) means "answer 500" */
+    char etag[48]; /* sent as ETag when not empty; status 304 sends no body */
     const char *content_type;
     char *text;
     const char *static_text;

@@ -2,6 +2,8 @@
 #ifndef VRAMFIT_STORE_H
 #define VRAMFIT_STORE_H
 
+#include <jansson.h>
+
 #include "catalog.h"
 
 struct store;
@@ -30,5 +32,19 @@ void store_swap(struct store *st, struct catalog *cat);
  * when none was ever set. Metrics derive the catalog's age from it.
  */
 double store_published_at(struct store *st);
+
+/*
+ * store_publish - as store_swap, and also replaces the provenance/status object (a JSON object
+ * that is never modified once published; its reference is consumed). cat may be NULL to replace
+ * only the status (the snapshot stays). Both change together: a reader never sees a new status
+ * with an old snapshot.
+ */
+void store_publish(struct store *st, struct catalog *cat, json_t *status);
+
+/*
+ * store_acquire_status - like store_acquire, and *status gets a private copy of the current
+ * status object (NULL when none was published or on allocation failure). json_decref it.
+ */
+struct catalog *store_acquire_status(struct store *st, json_t **status);
 
 #endif

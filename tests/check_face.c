@@ -24,7 +24,7 @@ static void start_with(const char *const *args)
 
 static void start_default(void)
 {
-    static const char *const args[] = {"--today", "2026-11-23", NULL};
+    static const char *const args[] = {"--today", "2026-11-23", "--no-prices", NULL};
     start_with(args);
 }
 

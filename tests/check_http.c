@@ -354,7 +354,8 @@ END_TEST
 START_TEST(skus_lists_every_size_in_choice_order_with_retirement)
 {
     struct http_result r;
-    ck_assert_int_eq(testhttp(srv.port, "GET", "/skus", NULL, NULL, 0, NULL, &r), 0);
+    ck_assert_int_eq(
+        testhttp(srv.port, "GET", "/skus?include_retired=true", NULL, NULL, 0, NULL, &r), 0);
     ck_assert_int_eq(r.status, 200);
     json_t *j = json_loads(r.body, 0, NULL);
     ck_assert_ptr_nonnull(j);
@@ -411,7 +412,8 @@ static void *hammer_thread(void *arg)
         struct http_result r;
         const char *body = (i % 2) ? SEED_BODY : DENSE_BODY;
         if (i % 5 == 4) {
-            if (testhttp(h->port, "GET", "/skus", NULL, NULL, 0, NULL, &r) == 0 &&
+            if (testhttp(h->port, "GET", "/skus?include_retired=true", NULL, NULL, 0, NULL, &r) ==
+                    0 &&
                 r.status == 200 && strstr(r.body, "\"count\":51"))
                 h->ok++;
         } else if (testhttp(h->port, "POST", "/estimate", "application/json", body, strlen(body),

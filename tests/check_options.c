@@ -2,6 +2,7 @@
  */
 #include "check_util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -148,10 +149,12 @@ START_TEST(catalog_file_replaces_the_embedded_catalog)
                           "2026-01-01", NULL};
     ck_assert_int_eq(testsrv_start(&s, args), 0);
     struct http_result r;
-    ck_assert_int_eq(testhttp(s.port, "GET", "/skus", NULL, NULL, 0, NULL, &r), 0);
+    ck_assert_int_eq(testhttp(s.port, "GET", "/skus?include_retired=true", NULL, NULL, 0, NULL, &r),
+                     0);
     ck_assert_int_eq(r.status, 200);
-    ck_assert_msg(strstr(r.body, "\"count\":7") && strstr(r.body, "\"source\":\"file:"), "%s",
-                  r.body);
+    ck_assert_msg(strstr(r.body, "\"count\":7") && strstr(r.body, "\"source\":\"file\"") &&
+                      strstr(r.body, "catalog-ties.json"),
+                  "%s", r.body);
     http_result_free(&r);
     const char *body = "{\"params_b\":50,\"layers\":32,\"hidden\":4096,\"ctx\":4096,"
                        "\"precision\":\"fp16\"}";
@@ -184,6 +187,54 @@ START_TEST(busy_port_fails_start_with_exit_1)
 }
 END_TEST
 
+START_TEST(refresh_options_regions_and_no_prices)
+{
+    unsetenv("VRAMFIT_NO_PRICES");
+    setenv("VRAMFIT_REGION", "northeurope", 1);
+    struct options o;
+    char err[256];
+    const char *env_only[] = {"vramfit"};
+    ck_assert_int_eq(parse(1, env_only, &o, err, sizeof(err)), OPTIONS_OK);
+    ck_assert_str_eq(o.regions, "northeurope");
+    ck_assert_int_eq(o.no_prices, 0);
+    ck_assert_int_eq(o.refresh_interval, 21600);
+    ck_assert_str_eq(o.prices_url, "https://prices.azure.com/api/retail/prices");
+    /* Flags replace the environment's list; repeats and commas append, case and blanks fold. */
+    const char *argv[] = {"vramfit",
+                          "--region",
+                          "EastUS",
+                          "--region= westus3 ,eastus",
+                          "--no-prices",
+                          "--refresh-interval",
+                          "60",
+                          "--catalog-url",
+                          "file:///srv/catalog.json"};
+    ck_assert_int_eq(parse(9, argv, &o, err, sizeof(err)), OPTIONS_OK);
+    ck_assert_str_eq(o.regions, "eastus,westus3");
+    ck_assert_int_eq(o.no_prices, 1);
+    ck_assert_int_eq(o.refresh_interval, 60);
+    ck_assert_str_eq(o.catalog_url, "file:///srv/catalog.json");
+    unsetenv("VRAMFIT_REGION");
+    setenv("VRAMFIT_NO_PRICES", "true", 1);
+    ck_assert_int_eq(parse(1, env_only, &o, err, sizeof(err)), OPTIONS_OK);
+    ck_assert_int_eq(o.no_prices, 1);
+    setenv("VRAMFIT_NO_PRICES", "maybe", 1);
+    ck_assert_int_eq(parse(1, env_only, &o, err, sizeof(err)), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "VRAMFIT_NO_PRICES"));
+    unsetenv("VRAMFIT_NO_PRICES");
+    const char *bad[][3] = {
+        {"vramfit", "--region", "east us"},        {"vramfit", "--region", ","},
+        {"vramfit", "--catalog-url", "ftp://x/y"}, {"vramfit", "--prices-url", "prices.azure.com"},
+        {"vramfit", "--refresh-interval", "0"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ck_assert_msg(parse(3, bad[i], &o, err, sizeof(err)) == -EINVAL, "accepted %s %s",
+                      bad[i][1], bad[i][2]);
+        ck_assert_msg(strstr(err, bad[i][1]) != NULL, "%s", err);
+    }
+}
+END_TEST
+
 static Suite *options_suite(void)
 {
     Suite *s = suite_create("options");
@@ -201,6 +252,7 @@ static Suite *options_suite(void)
     tcase_add_test(tc, invalid_catalog_file_is_refused_at_start_naming_entry_and_field);
     tcase_add_test(tc, catalog_file_replaces_the_embedded_catalog);
     tcase_add_test(tc, busy_port_fails_start_with_exit_1);
+    tcase_add_test(tc, refresh_options_regions_and_no_prices);
     suite_add_tcase(s, tc);
     return s;
 }

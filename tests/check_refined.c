@@ -246,6 +246,23 @@ START_TEST(nothing_fits_one_vm_proposes_nodes)
 }
 END_TEST
 
+START_TEST(multi_node_price_is_per_vm_and_cost_covers_every_node)
+{
+    long st;
+    json_t *r = post("{\"model\":\"deepseek-v3\",\"ctx\":4096,\"precision\":\"fp32\","
+                     "\"engine\":\"vllm\",\"objective\":\"cheapest\"}",
+                     &st);
+    ck_assert_int_eq(st, 200);
+    int nodes = (int)num(r, "nodes");
+    ck_assert_int_gt(nodes, 1);
+    ck_assert_rel(num(r, "cost_per_hour"), num(r, "price_per_hour") * nodes, 1e-12);
+    json_t *first = json_array_get(json_object_get(r, "candidates"), 0);
+    ck_assert_rel(num(first, "price_per_hour"), num(r, "price_per_hour"), 1e-12);
+    ck_assert_rel(num(first, "cost_per_hour"), num(r, "cost_per_hour"), 1e-12);
+    json_decref(r);
+}
+END_TEST
+
 START_TEST(without_an_engine_nodes_split_total_gb_over_infiniband_vms)
 {
     long st;
@@ -414,6 +431,7 @@ Suite *refined_suite(void)
     tcase_add_test(tc, hf_config_counts_parameters);
     tcase_add_test(tc, deepseek_v3_bf16_needs_several_infiniband_nodes);
     tcase_add_test(tc, nothing_fits_one_vm_proposes_nodes);
+    tcase_add_test(tc, multi_node_price_is_per_vm_and_cost_covers_every_node);
     tcase_add_test(tc, without_an_engine_nodes_split_total_gb_over_infiniband_vms);
     tcase_add_test(tc, solve_max_ctx_for_a_given_sku);
     tcase_add_test(tc, filters_restrict_the_candidates);

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,13 @@ int testsrv_start(struct testsrv *s, const char *const *extra_args)
         return -1;
     }
     if (pid == 0) {
+        /* Tests never reach the real Azure price API: prices stay off unless a test points
+         * --prices-url at a local fixture. */
+        bool prices_url = false;
+        for (size_t i = 0; extra_args && extra_args[i]; i++)
+            prices_url |= strncmp(extra_args[i], "--prices-url", 12) == 0;
+        if (!prices_url)
+            setenv("VRAMFIT_NO_PRICES", "1", 1);
         /* A failing Check test exits without its teardown: take the server down with it. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent)
