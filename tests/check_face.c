@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 #include <string.h>
 #include <zlib.h>
@@ -344,6 +345,43 @@ START_TEST(metrics_count_requests_by_route_method_status_and_pass_promtool)
 }
 END_TEST
 
+/* The refresher reports each attempt by source: a good price file counts as a success (with its
+ * timestamp), a catalog URL that cannot be read as a failure. */
+START_TEST(metrics_count_refresh_attempts_and_failures_by_source)
+{
+    static const char *const args[] = {"--prices-url",
+                                       "file://" TEST_DATA_DIR "/prices-gpu-onepage.json",
+                                       "--catalog-url",
+                                       "file:///nonexistent/vramfit-catalog.json",
+                                       "--refresh-interval",
+                                       "3600",
+                                       NULL};
+    start_with(args);
+    char *m = NULL;
+    for (int i = 0; i < 300; i++) {
+        struct http_result r;
+        get("/metrics", NULL, &r);
+        free(m);
+        m = strdup(r.body);
+        http_result_free(&r);
+        if (sample(m, "vramfit_catalog_refresh_attempts_total{source=\"prices\"} ") >= 1 &&
+            sample(m, "vramfit_catalog_refresh_attempts_total{source=\"catalog\"} ") >= 1)
+            break;
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    }
+    ck_assert_double_ge(sample(m, "vramfit_catalog_refresh_attempts_total{source=\"prices\"} "), 1);
+    ck_assert_double_eq(sample(m, "vramfit_catalog_refresh_failures_total{source=\"prices\"} "), 0);
+    ck_assert(sample(m, "vramfit_catalog_last_success_timestamp_seconds{source=\"prices\"} ") >
+              1.7e9);
+    ck_assert_double_ge(sample(m, "vramfit_catalog_refresh_failures_total{source=\"catalog\"} "),
+                        1);
+    ck_assert_double_eq(
+        sample(m, "vramfit_catalog_last_success_timestamp_seconds{source=\"catalog\"} "), 0);
+    free(m);
+    stop();
+}
+END_TEST
+
 START_TEST(openapi_is_served_as_yaml_and_json)
 {
     start_default();
@@ -524,6 +562,7 @@ static Suite *face_suite(void)
     tcase_add_test(tc, pretty_indents_for_humans_and_compact_for_machines);
     tcase_add_test(tc, gzip_large_bodies_when_accepted_only);
     tcase_add_test(tc, metrics_count_requests_by_route_method_status_and_pass_promtool);
+    tcase_add_test(tc, metrics_count_refresh_attempts_and_failures_by_source);
     tcase_add_test(tc, openapi_is_served_as_yaml_and_json);
     tcase_add_test(tc, openapi_estimate_examples_are_real_outputs);
     tcase_add_test(tc, every_route_answers_once_for_the_contract_check);
