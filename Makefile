@@ -27,11 +27,14 @@ CURL_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
 CURL_LIBS      := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
 CHECK_CFLAGS   := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS     := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
+ZLIB_CFLAGS    := $(shell $(PKG_CONFIG) --cflags zlib 2>/dev/null)
+ZLIB_LIBS      := $(shell $(PKG_CONFIG) --libs zlib 2>/dev/null || echo -lz)
 
 # core sees only jansson: a stray #include <microhttpd.h> there fails the build.
 CORE_CFLAGS   := $(BASEFLAGS) $(JANSSON_CFLAGS) -Icore
 CONFIG_CFLAGS := $(BASEFLAGS) $(JANSSON_CFLAGS) -Icore -Iconfig
-SERVER_CFLAGS := $(BASEFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS) $(CURL_CFLAGS) -Icore -Iconfig -Iserver
+SERVER_CFLAGS := $(BASEFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS) $(CURL_CFLAGS) $(ZLIB_CFLAGS) \
+                 -Icore -Iconfig -Iserver
 TEST_CFLAGS   := $(SERVER_CFLAGS) $(CHECK_CFLAGS) -Itests -Wno-missing-prototypes \
                  -DTEST_DATA_DIR='"$(abspath tests/data)"' \
                  -DVRAMFIT_BIN_DEFAULT='"$(abspath $(BUILD)/vramfit)"' \
@@ -56,15 +59,18 @@ CONFIG_LIB := $(BUILD)/libvramfit-config.a
 SERVER_LIB := $(BUILD)/libvramfit-server.a
 BIN        := $(BUILD)/vramfit
 
-LIBS := $(MHD_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) -lpthread -lm
+
+LIBS := $(MHD_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) $(ZLIB_LIBS) -lpthread -lm
 
 # Embedded data files: config/embedded.c pulls them in with .incbin, so it must be rebuilt
 # whenever one of them changes.
-EMBEDDED_DATA := $(wildcard config/*.json)
+EMBEDDED_DATA := $(wildcard config/*.json) openapi.yaml
 
 PORT ?= 8080
+SHELL := /bin/bash
 
-.PHONY: all deps run test unit-test seed-parity clean format format-check lint help tsan
+.PHONY: all deps run test unit-test seed-parity clean format format-check lint help tsan \
+        contract contract-deps openapi readme-options
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -75,12 +81,15 @@ help:
 	@echo "make run     deps + build + start the server on port $(PORT)"
 	@echo "make test    deps + build + every test suite"
 	@echo "make tsan    ThreadSanitizer run of the refresh/hammer tests (clang)"
+	@echo "make contract         OpenAPI lint + recorded responses vs openapi.yaml, deploy/, Dockerfile, browser"
+	@echo "make openapi          regenerate config/openapi.json from openapi.yaml"
+	@echo "make readme-options   regenerate README.md's configuration table from the option table"
 	@echo "make clean   remove $(BUILD)/"
 	@echo "make fuzz | fuzz-replay | asan | valgrind | bench | soak   (see tools/harden.mk)"
 
 # Debian packages the build and the tests need. Installs only what is missing; uses sudo when not root.
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev \
-            check ca-certificates nodejs \
+            check ca-certificates nodejs zlib1g-dev prometheus chromium \
             clang libclang-rt-14-dev llvm valgrind wrk nginx python3
 deps:
 	@./tools/deps.sh $(DEB_PKGS)
@@ -141,9 +150,42 @@ $(SEED_CASES): tests/seed/gen-cases.js tests/seed/seed.ts config/azure-gpu-skus.
 	@mkdir -p $(dir $@)
 	node tests/seed/gen-cases.js config/azure-gpu-skus.json $(SEED_TODAY) $@
 
-# Every Check binary (unit suites, seed parity, integration against the real binary).
-test: deps $(BIN) $(TEST_BIN) $(SEED_CASES)
-	@VRAMFIT_BIN=$(abspath $(BIN)) ./tests/run.sh $(TEST_BIN)
+
+# Every Check binary (unit suites, seed parity, integration against the real binary; their HTTP
+# exchanges recorded), then the contract checks over the records.
+CONTRACT_DIR := $(BUILD)/contract
+test: deps $(BIN) $(TEST_BIN) $(SEED_CASES) contract-deps
+	@rm -rf $(CONTRACT_DIR) && mkdir -p $(CONTRACT_DIR)
+	@VRAMFIT_BIN=$(abspath $(BIN)) VRAMFIT_CONTRACT_DIR=$(abspath $(CONTRACT_DIR)) \
+	  ./tests/run.sh $(TEST_BIN)
+	@$(MAKE) --no-print-directory contract
+
+# The npm tooling (pinned by tests/contract/package-lock.json), installed when the lock changes.
+CONTRACT_NODE := tests/contract/node_modules/.installed
+contract-deps: $(CONTRACT_NODE)
+$(CONTRACT_NODE): tests/contract/package.json tests/contract/package-lock.json
+	cd tests/contract && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# OpenAPI lint, every recorded response against the spec, manifests and Dockerfile, and a
+# cross-origin call from a real (headless Chromium) browser.
+contract: contract-deps $(BIN)
+	@cd tests/contract && npx --no-install redocly lint ../../openapi.yaml --config redocly.yaml \
+	  --format=summary 2>&1 | grep -vE '^ *[║╔╚]|^npm warn|^$$' ; exit $${PIPESTATUS[0]}
+	@node tests/contract/validate.mjs $(CONTRACT_DIR)
+	@node tests/contract/selftest.mjs
+	@node tests/contract/check-deploy.mjs $(abspath $(BIN))
+	@node tests/contract/browser.mjs $(abspath $(BIN))
+
+# README.md's configuration table is generated from config/options.c's table.
+readme-options: $(BUILD)/tests/check_config
+	@VRAMFIT_WRITE_OPTIONS_MD=$(abspath $(BUILD)/options.md) $(BUILD)/tests/check_config >/dev/null || true
+	@awk -v f=$(BUILD)/options.md '/<!-- options:begin -->/ {print; while ((getline l < f) > 0) print l; skip=1; next} \
+	  /<!-- options:end -->/ {skip=0} !skip' README.md > README.md.new && mv README.md.new README.md
+
+# config/openapi.json is generated from openapi.yaml (both are embedded in the binary).
+openapi: contract-deps
+	node tests/contract/yaml2json.mjs
 
 unit-test: $(BIN) $(TEST_BIN) $(SEED_CASES)
 	@VRAMFIT_BIN=$(abspath $(BIN)) ./tests/run.sh $(TEST_BIN)

@@ -22,6 +22,8 @@
             ".previous\n")
 
 EMBED("catalog", "config/azure-gpu-skus.json");
+EMBED("openapi_yaml", "openapi.yaml");
+EMBED("openapi_json", "config/openapi.json");
 
 extern const char vramfit_catalog_start[];
 extern const uint64_t vramfit_catalog_size;
@@ -30,6 +32,23 @@ const char *embedded_catalog(size_t *len)
 {
     *len = (size_t)vramfit_catalog_size;
     return vramfit_catalog_start;
+}
+
+extern const char vramfit_openapi_yaml_start[];
+extern const uint64_t vramfit_openapi_yaml_size;
+extern const char vramfit_openapi_json_start[];
+extern const uint64_t vramfit_openapi_json_size;
+
+const char *embedded_openapi_yaml(size_t *len)
+{
+    *len = (size_t)vramfit_openapi_yaml_size;
+    return vramfit_openapi_yaml_start;
+}
+
+const char *embedded_openapi_json(size_t *len)
+{
+    *len = (size_t)vramfit_openapi_json_size;
+    return vramfit_openapi_json_start;
 }
 
 EMBED("models", "config/models.json");

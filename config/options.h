@@ -1,4 +1,4 @@
-/* options.h - the server's configuration: one table drives flags, environment, defaults and --help.
+/* options.h - the server's configuration: one table drives flags, env, the config file and --help.
  */
 #ifndef VRAMFIT_OPTIONS_H
 #define VRAMFIT_OPTIONS_H
@@ -8,37 +8,54 @@
 #include <stdio.h>
 
 struct options {
-    char bind[64];          /* --bind, VRAMFIT_BIND: IPv4 or IPv6 literal */
-    int port;               /* --port, VRAMFIT_PORT: 0 picks an ephemeral port */
-    int threads;            /* --threads, VRAMFIT_THREADS: MHD thread-pool size */
-    char catalog_file[512]; /* --catalog-file, VRAMFIT_CATALOG_FILE: "" = embedded */
-    int max_connections;    /* --max-connections */
-    int connection_timeout; /* --connection-timeout, seconds idle before MHD closes */
-    int shutdown_grace;     /* --shutdown-grace, seconds in-flight requests get on SIGTERM */
-    char today[11];         /* --today: fixes "today" (YYYY-MM-DD) for retirement; "" = UTC date */
-    char catalog_url[1024]; /* --catalog-url, VRAMFIT_CATALOG_URL: "" = none */
-    char prices_url[1024];  /* --prices-url, VRAMFIT_PRICES_URL: Azure Retail Prices API */
-    char regions[1024];     /* --region (repeatable, comma list), VRAMFIT_REGION: normalized */
-    int no_prices;          /* --no-prices, VRAMFIT_NO_PRICES: 1 turns the price feed off */
-    int refresh_interval;   /* --refresh-interval, seconds between refreshes */
-    int fetch_timeout;      /* --fetch-timeout, seconds per upstream request */
-    char cache_file[512];   /* --cache-file, VRAMFIT_CACHE_FILE: "" = none */
+    char bind[64];           /* --bind, VRAMFIT_BIND: IPv4 or IPv6 literal */
+    int port;                /* --port, VRAMFIT_PORT: 0 picks an ephemeral port */
+    int threads;             /* --threads, VRAMFIT_THREADS: MHD thread-pool size */
+    char catalog_file[512];  /* --catalog-file, VRAMFIT_CATALOG_FILE: "" = embedded */
+    int max_connections;     /* --max-connections */
+    int connection_timeout;  /* --connection-timeout, seconds idle before MHD closes */
+    int shutdown_grace;      /* --shutdown-grace, seconds in-flight requests get on SIGTERM */
+    char today[11];          /* --today: fixes "today" (YYYY-MM-DD) for retirement; "" = UTC date */
+    char log_level[8];       /* --log-level: debug, info, warn or error */
+    char cors_origins[1024]; /* --cors-origins: "*", a comma-separated origin list, or "" (off) */
+    char config[512];        /* --config, VRAMFIT_CONFIG: JSON file read before env and flags */
+    char catalog_url[1024];  /* --catalog-url, VRAMFIT_CATALOG_URL: "" = none */
+    char prices_url[1024];   /* --prices-url, VRAMFIT_PRICES_URL: Azure Retail Prices API */
+    char regions[1024];      /* --region (repeatable, comma list), VRAMFIT_REGION: normalized */
+    int no_prices;           /* --no-prices, VRAMFIT_NO_PRICES: 1 turns the price feed off */
+    int refresh_interval;    /* --refresh-interval, seconds between refreshes */
+    int fetch_timeout;       /* --fetch-timeout, seconds per upstream request */
+    char cache_file[512];    /* --cache-file, VRAMFIT_CACHE_FILE: "" = none */
 };
 
 enum options_result {
     OPTIONS_OK = 0,
-    OPTIONS_EXIT = 1, /* --help or --version was printed: exit 0 */
+    OPTIONS_EXIT = 1, /* --help, --version or --print-config was printed: exit 0 */
 };
 
+/* Largest --config file read; larger is refused. */
+#define OPTIONS_MAX_FILE (1024 * 1024)
+
 /*
- * options_parse - fills *out from defaults, then the environment (VRAMFIT_*), then argv; flags
- * win. Returns OPTIONS_OK, OPTIONS_EXIT (help/version printed to out_stream), or -EINVAL with a
- * one-line message naming the option and the rule in errbuf (the caller exits 2).
+ * options_parse - fills *out from the table's defaults, then the JSON config file (--config or
+ * VRAMFIT_CONFIG), then the environment (VRAMFIT_*), then argv: flag > env > file > default.
+ * Returns OPTIONS_OK, OPTIONS_EXIT (help/version/effective configuration printed to out_stream),
+ * or -EINVAL with a one-line message naming the option, where it came from and the rule in
+ * errbuf (the caller exits 2). *out is written only on OPTIONS_OK.
  */
 int options_parse(int argc, char **argv, struct options *out, FILE *out_stream, char *errbuf,
                   size_t errlen);
 
 /* options_usage - prints the --help text (generated from the option table). */
 void options_usage(FILE *f);
+
+/*
+ * options_print_json - writes o as a JSON object keyed by option name (a valid --config file;
+ * "config" itself is left out). Returns 0 or -ENOMEM.
+ */
+int options_print_json(const struct options *o, FILE *f);
+
+/* options_markdown - the README's configuration table (generated from the option table). */
+void options_markdown(FILE *f);
 
 #endif

@@ -7,8 +7,8 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdint.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +20,12 @@
 #include "api.h"
 #include "bodycache.h"
 #include "buf.h"
+#include "cors.h"
+#include "gzip.h"
 #include "jsonout.h"
 #include "log.h"
+#include "metrics.h"
+#include "reqid.h"
 #include "routes.h"
 
 /* A client may stream this much of an oversized chunked body before we hang up on it. */
@@ -51,11 +55,12 @@ struct http_server {
     pthread_t reaper;
     bool reaper_started, reaper_stop;
     int64_t request_deadline_ms;
+    struct bodycache *skus_cache;
     MHD_socket listen_fd; /* returned by quiesce; closed only after MHD_stop_daemon */
     struct store *store;
-    struct bodycache *skus_cache;
     char today[11];
     atomic_bool draining;
+    atomic_uint in_flight;
     int port;
 };
 
@@ -69,7 +74,12 @@ struct request {
     bool too_big;
     int status; /* what we queued; 0 until then */
     struct timespec t0;
-    char etag[48]; /* the reply's ETag, "" for none */
+    bool pretty;    /* indented JSON: ?pretty=1, or curl's User-Agent without ?pretty=0 */
+    bool gzip_ok;   /* Accept-Encoding admits gzip */
+    bool preflight; /* OPTIONS on a known route */
+    char request_id[REQID_MAX + 1];
+    char origin[256]; /* the Origin header, "" when absent or too long to be one */
+    char etag[48];    /* the reply's ETag, "" for none */
 };
 
 static int64_t now_ms(void)
@@ -198,31 +208,60 @@ static void today_utc(const struct http_server *srv, char out[11])
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-static void add_headers(struct http_server *srv, const struct request *req,
-                        struct MHD_Response *resp, const char *allow)
+/* Headers every response carries: request id, CORS, Vary, draining, and the route's Allow. */
+static void common_headers(struct http_server *srv, struct request *req, struct MHD_Response *resp,
+                           const char *allow, bool has_body)
 {
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    /* A body's encoding depends on Accept-Encoding; with an origin list, headers on Origin. */
+    const char *vary = has_body ? (cors_varies() ? "Accept-Encoding, Origin" : "Accept-Encoding")
+                                : (cors_varies() ? "Origin" : NULL);
+    if (vary)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, vary);
+    MHD_add_response_header(resp, "X-Request-Id", req->request_id);
+    if (req->etag[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, req->etag);
+    cors_add_headers(resp, req->origin[0] ? req->origin : NULL);
     if (allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-    if (req && req->etag[0])
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, req->etag);
     if (atomic_load_explicit(&srv->draining, memory_order_relaxed))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 }
 
-/* Queues a handler's pre-serialized body without copying it; release runs when MHD is done. */
-static enum MHD_Result reply_text(struct http_server *srv, struct MHD_Connection *conn,
-                                  struct request *req, int status, const struct route_reply *out)
+/*
+ * Queues body (len bytes) as the response. owned: body is malloc'd and taken over (freed here
+ * on every path); otherwise it is static storage. Large bodies are gzipped when accepted.
+ */
+static enum MHD_Result queue_body(struct http_server *srv, struct MHD_Connection *conn,
+                                  struct request *req, int status, const char *content_type,
+                                  char *body, size_t len, bool owned, const char *allow)
 {
-    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
-        out->text_len, (void *)(uintptr_t)out->text, out->text_release, out->text_cls);
+    bool gzipped = false;
+    if (req->gzip_ok && len >= GZIP_MIN_BYTES) {
+        char *z = NULL;
+        size_t zlen = 0;
+        if (gzip_compress(body, len, &z, &zlen) == 0) {
+            if (owned)
+                free(body);
+            body = z;
+            len = zlen;
+            owned = true;
+            gzipped = true;
+        }
+    }
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        len, body, owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     if (resp == NULL) {
-        if (out->text_release)
-            out->text_release(out->text_cls);
+        if (owned)
+            free(body);
         return MHD_NO;
     }
-    add_headers(srv, req, resp, NULL);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    /* With an ETag a cache may keep the body but must revalidate (If-None-Match, 304). */
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+                            req->etag[0] ? "no-cache" : "no-store");
+    if (gzipped)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    common_headers(srv, req, resp, allow, true);
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)status, resp);
     MHD_destroy_response(resp);
     req->status = status;
@@ -235,7 +274,7 @@ static enum MHD_Result reply(struct http_server *srv, struct MHD_Connection *con
 {
     char *text = NULL;
     if (json != NULL) {
-        text = jsonout_dumps(json, 0, NULL);
+        text = jsonout_dumps(json, req->pretty ? 2 : 0, NULL);
         json_decref(json);
     }
     if (text == NULL) {
@@ -254,17 +293,22 @@ static enum MHD_Result reply(struct http_server *srv, struct MHD_Connection *con
     }
     body[len] = '\n';
     body[len + 1] = '\0';
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len + 1, body, MHD_RESPMEM_MUST_FREE);
-    if (resp == NULL) {
-        free(body);
+    return queue_body(srv, conn, req, status, "application/json", body, len + 1, true, allow);
+}
+
+/* OPTIONS on a known route: 204 with Allow, plus the preflight headers for an allowed origin. */
+static enum MHD_Result reply_options(struct http_server *srv, struct MHD_Connection *conn,
+                                     struct request *req)
+{
+    const char *allow = routes_allow(req->route);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (resp == NULL)
         return MHD_NO;
-    }
-    add_headers(srv, req, resp, allow);
-    enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)status, resp);
+    common_headers(srv, req, resp, allow, false);
+    cors_add_preflight(resp, allow);
+    enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_NO_CONTENT, resp);
     MHD_destroy_response(resp);
-    if (req)
-        req->status = status;
+    req->status = 204;
     return ret;
 }
 
@@ -307,11 +351,25 @@ static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection
                                   struct request *req, const char *method)
 {
     const struct route *r = req->route;
+    const char *pretty = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "pretty");
+    if (pretty != NULL) {
+        if (pretty[0] == '\0' || strcmp(pretty, "1") == 0 || strcmp(pretty, "true") == 0)
+            req->pretty = true;
+        else if (strcmp(pretty, "0") == 0 || strcmp(pretty, "false") == 0)
+            req->pretty = false;
+        else
+            return reply_error(srv, conn, req, 400, "invalid_query", "pretty", NULL,
+                               "pretty must be 1, true, 0 or false (got \"%.40s\")", pretty);
+    }
     if (r == NULL)
         return reply_error(srv, conn, req, 404, "not_found", NULL, NULL,
-                           "no route %s %.200s; routes: POST /estimate, GET /skus, GET /healthz, "
-                           "GET /readyz, GET /models, GET /models/{name}",
-                           method, req->path);
+                           "no route %s %.200s; routes: %s", method, req->path, routes_summary());
+    if (strcmp(method, "OPTIONS") == 0) {
+        /* Answered on the final call, once any body is read: a response queued from the headers
+         * alone makes libmicrohttpd close the connection instead of keeping it alive. */
+        req->preflight = true;
+        return MHD_YES;
+    }
     bool method_ok = strcmp(method, r->method) == 0 ||
                      (strcmp(r->method, "GET") == 0 && strcmp(method, "HEAD") == 0);
     if (!method_ok)
@@ -352,6 +410,9 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
 {
     (void)kind;
     struct params *p = cls;
+    /* ?pretty is the HTTP layer's own (every route); handlers never see it. */
+    if (strcmp(key, "pretty") == 0)
+        return MHD_YES;
     if (p->n == ROUTES_MAX_PARAMS) {
         p->overflow = true;
         return MHD_NO;
@@ -369,13 +430,54 @@ static enum MHD_Result reply_not_modified(struct http_server *srv, struct MHD_Co
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
     if (resp == NULL)
         return MHD_NO;
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, req->etag);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-    if (atomic_load_explicit(&srv->draining, memory_order_relaxed))
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    common_headers(srv, req, resp, NULL, true);
     enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_NOT_MODIFIED, resp);
     MHD_destroy_response(resp);
     req->status = MHD_HTTP_NOT_MODIFIED;
+    return ret;
+}
+
+/*
+ * Queues a handler's shared, already serialized JSON body without copying it; out->shared_release
+ * runs when MHD is done with it. A client that asked for gzip or indented JSON gets a copy
+ * through the usual paths instead.
+ */
+static enum MHD_Result reply_shared(struct http_server *srv, struct MHD_Connection *conn,
+                                    struct request *req, int status, const struct route_reply *out)
+{
+    if (req->pretty) {
+        json_error_t jerr;
+        json_t *j = json_loadb(out->shared, out->shared_len, 0, &jerr);
+        if (out->shared_release)
+            out->shared_release(out->shared_cls);
+        return reply(srv, conn, req, status, j, NULL);
+    }
+    if (req->gzip_ok) {
+        char *copy = malloc(out->shared_len ? out->shared_len : 1);
+        if (copy != NULL)
+            memcpy(copy, out->shared, out->shared_len);
+        if (out->shared_release)
+            out->shared_release(out->shared_cls);
+        if (copy == NULL)
+            return MHD_NO;
+        return queue_body(srv, conn, req, status, "application/json", copy, out->shared_len, true,
+                          NULL);
+    }
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
+        out->shared_len, (void *)(uintptr_t)out->shared, out->shared_release, out->shared_cls);
+    if (resp == NULL) {
+        if (out->shared_release)
+            out->shared_release(out->shared_cls);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+                            req->etag[0] ? "no-cache" : "no-store");
+    common_headers(srv, req, resp, NULL, true);
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)status, resp);
+    MHD_destroy_response(resp);
+    req->status = status;
     return ret;
 }
 
@@ -392,10 +494,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (req == NULL)
             return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &req->t0);
+        metrics_request_begin();
+        atomic_fetch_add(&srv->in_flight, 1);
         snprintf(req->method, sizeof(req->method), "%s", method);
         snprintf(req->path, sizeof(req->path), "%s", url);
         buf_init(&req->body, API_MAX_BODY);
         req->route = routes_find(url);
+        reqid_pick(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id"),
+                   req->request_id);
+        const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+        if (origin && strlen(origin) < sizeof(req->origin))
+            snprintf(req->origin, sizeof(req->origin), "%s", origin);
+        req->gzip_ok = gzip_accepted(
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+        /* Humans at a shell get indented JSON by default; ?pretty=0 turns it off. */
+        const char *ua =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
+        req->pretty = ua != NULL && strncmp(ua, "curl/", 5) == 0;
         *req_cls = req;
         return on_headers(srv, conn, req, method);
     }
@@ -424,6 +539,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct conn_track *track = conn_track_of(conn);
     if (track)
         atomic_store_explicit(&track->since_ms, 0, memory_order_relaxed);
+    if (req->preflight)
+        return reply_options(srv, conn, req);
     if (req->too_big)
         return reply_error(srv, conn, req, 413, "body_too_large", NULL, NULL,
                            "the request body is over the limit of %d bytes", API_MAX_BODY);
@@ -443,28 +560,39 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         .draining = atomic_load_explicit(&srv->draining, memory_order_relaxed),
         .body = req->body.data ? req->body.data : "",
         .body_len = req->body.len,
-        .skus_cache = srv->skus_cache,
         .path = req->path,
+        .skus_cache = srv->skus_cache,
     };
-    struct route_reply out = {0};
+    struct route_reply out;
+    memset(&out, 0, sizeof(out));
     req->route->handler(&ctx, &out);
     buf_free(&req->body);
     snprintf(req->etag, sizeof(req->etag), "%s", out.etag);
     if (out.status == MHD_HTTP_NOT_MODIFIED && req->etag[0]) {
         json_decref(out.json);
-        if (out.text_release)
-            out.text_release(out.text_cls);
+        if (out.shared_release)
+            out.shared_release(out.shared_cls);
         return reply_not_modified(srv, conn, req);
     }
-    if (out.text != NULL)
-        return reply_text(srv, conn, req, out.status ? out.status : 200, &out);
+    if (out.shared != NULL) {
+        json_decref(out.json);
+        return reply_shared(srv, conn, req, out.status ? out.status : 200, &out);
+    }
+    if (out.content_type != NULL && (out.text != NULL || out.static_text != NULL)) {
+        json_decref(out.json);
+        if (out.text != NULL)
+            return queue_body(srv, conn, req, out.status ? out.status : 200, out.content_type,
+                              out.text, out.text_len, true, NULL);
+        return queue_body(srv, conn, req, out.status ? out.status : 200, out.content_type,
+                          (char *)(uintptr_t)out.static_text, out.text_len, false, NULL);
+    }
     return reply(srv, conn, req, out.status ? out.status : 500, out.json, NULL);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
+    struct http_server *srv = cls;
     struct conn_track *track = conn_track_of(conn);
     if (track) /* on a kept-alive connection, the next request's clock starts now */
         atomic_store_explicit(&track->since_ms, now_ms(), memory_order_relaxed);
@@ -489,7 +617,21 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                           : toe == MHD_REQUEST_TERMINATED_READ_ERROR      ? "client_abort"
                           : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
                                                                           : "error";
-    log_request(req->method, req->path, req->status, elapsed_ms(&req->t0), remote, outcome);
+    double ms = elapsed_ms(&req->t0);
+    const char *route = req->route ? routes_template(req->route) : "unmatched";
+    metrics_request_end(route, req->method, req->status, ms / 1e3);
+    struct log_request_info li = {
+        .method = req->method,
+        .route = route,
+        .path = req->path,
+        .status = req->status,
+        .duration_ms = ms,
+        .remote = remote,
+        .outcome = outcome,
+        .request_id = req->request_id,
+    };
+    log_request(&li);
+    atomic_fetch_sub(&srv->in_flight, 1);
     buf_free(&req->body);
     free(req);
     *req_cls = NULL;
@@ -546,13 +688,14 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
         return -1;
     }
     srv->store = s->store;
-    srv->listen_fd = MHD_INVALID_SOCKET;
     pthread_mutex_init(&srv->conns_lock, NULL);
-    srv->skus_cache = bodycache_new(); /* NULL: /skus is then encoded per request */
     srv->request_deadline_ms = (int64_t)s->connection_timeout * 1000;
+    srv->skus_cache = bodycache_new(); /* NULL: /skus is then encoded per request */
+    srv->listen_fd = MHD_INVALID_SOCKET;
     if (s->today && s->today[0])
         snprintf(srv->today, sizeof(srv->today), "%s", s->today);
     atomic_init(&srv->draining, false);
+    atomic_init(&srv->in_flight, 0);
 
     /* The logger goes first: MHD prints to stderr for options parsed before it. No
      * LISTENING_ADDRESS_REUSE: on Linux it means SO_REUSEPORT, and a second instance would then
@@ -621,6 +764,11 @@ unsigned http_connections(struct http_server *srv)
     const union MHD_DaemonInfo *di =
         MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
     return di ? di->num_connections : 0;
+}
+
+unsigned http_requests_in_flight(struct http_server *srv)
+{
+    return atomic_load(&srv->in_flight);
 }
 
 void http_stop(struct http_server *srv)

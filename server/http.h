@@ -40,6 +40,13 @@ void http_quiesce(struct http_server *srv);
 /* http_connections - connections currently open. */
 unsigned http_connections(struct http_server *srv);
 
+/*
+ * http_requests_in_flight - requests received (headers parsed) whose response is not yet fully
+ * sent. A keep-alive connection waiting for its next request has none: shutdown need not wait
+ * for it.
+ */
+unsigned http_requests_in_flight(struct http_server *srv);
+
 /* http_stop - closes every connection, stops the threads and frees srv. Accepts NULL. */
 void http_stop(struct http_server *srv);
 

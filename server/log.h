@@ -3,6 +3,17 @@
 #define VRAMFIT_LOG_H
 
 #include <jansson.h>
+#include <stdbool.h>
+
+/*
+ * log_set_level - the least severe level written: "debug", "info", "warn" or "error" (default
+ * "info"). Returns 0, or -EINVAL for an unknown name (the level is then unchanged). Call before
+ * threads start.
+ */
+int log_set_level(const char *level);
+
+/* log_enabled - whether a line at this level would be written. */
+bool log_enabled(const char *level);
 
 /*
  * log_event - writes {"time", "level", "event", ...fields} as one line to stdout and flushes.
@@ -12,12 +23,28 @@
 void log_event(const char *level, const char *event, json_t *fields);
 
 /*
- * log_request - the per-request line, formatted without allocation: method, path, status,
- * duration in milliseconds, remote address, and whether the client went away early. Not flushed
- * per line: a background thread flushes pending lines every 100 ms (see log.c).
+ * log_lifecycle - like log_event at level "info", but written whatever --log-level says: the
+ * start ("listening", with the port) and stop lines are what operators and tests wait for.
  */
-void log_request(const char *method, const char *path, int status, double duration_ms,
-                 const char *remote, const char *outcome);
+void log_lifecycle(const char *event, json_t *fields);
+
+/* What the per-request line says; every string may be NULL. */
+struct log_request_info {
+    const char *method;
+    const char *route; /* the route template ("/estimate"), or "unmatched" */
+    const char *path;  /* the path as sent */
+    int status;
+    double duration_ms;
+    const char *remote;
+    const char *outcome; /* completed, client_abort, timeout, shutdown, error */
+    const char *request_id;
+};
+
+/*
+ * log_request - the per-request line ("info"), formatted without allocation. Not flushed per
+ * line: a background thread flushes pending lines every 100 ms (see log.c).
+ */
+void log_request(const struct log_request_info *r);
 
 /* log_json_escape - writes s into dst (size n) as JSON string content (no quotes); truncates. */
 void log_json_escape(char *dst, size_t n, const char *s);

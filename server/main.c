@@ -11,10 +11,12 @@
 
 #include "buf.h"
 #include "catalog.h"
+#include "cors.h"
 #include "embedded.h"
 #include "presets.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "options.h"
 #include "refresh.h"
 #include "store.h"
@@ -85,17 +87,30 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* Waits for in-flight requests after the listener is quiesced, up to grace seconds. */
+/* An open connection with no request for this long is idle keep-alive: it may be closed. */
+#define DRAIN_QUIET_S 0.5
+
+/*
+ * Waits, up to grace seconds, until every connection is closed or none has carried a request for
+ * DRAIN_QUIET_S: an idle keep-alive connection (a Prometheus scraper, a pooled client) must not
+ * hold the shutdown for the whole grace period, while a client that sends its next request on a
+ * kept-alive connection right after SIGTERM still gets an answer (with Connection: close).
+ * Returns the requests still in flight (cut).
+ */
 static unsigned drain(struct http_server *srv, int grace)
 {
-    double deadline = now_s() + grace;
-    unsigned left = http_connections(srv);
-    while (left > 0 && now_s() < deadline) {
-        struct timespec ts = {0, 20 * 1000 * 1000};
+    double start = now_s(), deadline = start + grace, quiet_since = start;
+    for (double t = start; t < deadline; t = now_s()) {
+        if (http_connections(srv) == 0)
+            break;
+        if (http_requests_in_flight(srv) > 0)
+            quiet_since = t;
+        else if (t - quiet_since >= DRAIN_QUIET_S)
+            break;
+        struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
-        left = http_connections(srv);
     }
-    return left;
+    return http_requests_in_flight(srv);
 }
 
 int main(int argc, char **argv)
@@ -113,6 +128,12 @@ int main(int argc, char **argv)
         return 0;
     if (prc < 0) {
         fprintf(stderr, "vramfit: %s\n", errbuf);
+        return 2;
+    }
+
+    metrics_init();
+    if (log_set_level(opt.log_level) < 0 || cors_configure(opt.cors_origins) < 0) {
+        fprintf(stderr, "vramfit: invalid --log-level or --cors-origins\n");
         return 2;
     }
 
@@ -183,11 +204,10 @@ int main(int argc, char **argv)
         log_event("error", "start_failed", json_pack("{s:s}", "message", errbuf));
         goto out;
     }
-    log_event("info", "listening",
-              json_pack("{s:s, s:i, s:i, s:s, s:I, s:s, s:f}", "bind", opt.bind, "port",
-                        http_port(srv), "threads", opt.threads, "catalog", source, "skus",
-                        (json_int_t)nskus, "version", VRAMFIT_VERSION, "startup_ms",
-                        (now_s() - t0) * 1e3));
+    log_lifecycle("listening", json_pack("{s:s, s:i, s:i, s:s, s:I, s:s, s:f}", "bind", opt.bind,
+                                         "port", http_port(srv), "threads", opt.threads, "catalog",
+                                         source, "skus", (json_int_t)nskus, "version",
+                                         VRAMFIT_VERSION, "startup_ms", (now_s() - t0) * 1e3));
 
     int sig = 0;
     for (;;) {
@@ -200,16 +220,18 @@ int main(int argc, char **argv)
         break;
     }
 
-    log_event("info", "draining",
-              json_pack("{s:s, s:i, s:I}", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM",
-                        "grace_s", opt.shutdown_grace, "connections",
-                        (json_int_t)http_connections(srv)));
+    log_lifecycle("draining",
+                  json_pack("{s:s, s:i, s:I}", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM",
+                            "grace_s", opt.shutdown_grace, "connections",
+                            (json_int_t)http_connections(srv)));
     http_drain(srv);
     http_quiesce(srv);
     unsigned left = drain(srv, opt.shutdown_grace);
+    unsigned idle = http_connections(srv);
     http_stop(srv);
     srv = NULL;
-    log_event("info", "stopped", json_pack("{s:I}", "connections_cut", (json_int_t)left));
+    log_lifecycle("stopped", json_pack("{s:I, s:I}", "requests_cut", (json_int_t)left,
+                                       "connections_closed", (json_int_t)idle));
     exit_code = 0;
 out:
     http_stop(srv);

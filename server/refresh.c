@@ -19,6 +19,7 @@
 #include "fetch.h"
 #include "fields.h"
 #include "log.h"
+#include "metrics.h"
 #include "retail.h"
 
 #define CONNECT_TIMEOUT_S 10L
@@ -345,6 +346,11 @@ static double run_once(struct refresher *r)
 
     time_t now = time(NULL);
     bool failed = crc < 0 || prc < 0 || build_err[0];
+    /* A fetched document that cannot be merged into a snapshot counts against its source. */
+    if (r->catalog_url[0])
+        metrics_refresh_attempt("catalog", crc >= 0 && !(crc == 0 && build_err[0]));
+    if (r->prices_url[0])
+        metrics_refresh_attempt("prices", prc >= 0 && !(prc == 0 && build_err[0]));
     if (failed) {
         snprintf(r->last_error, sizeof(r->last_error), "%s%s%s%s%s", cat_err,
                  cat_err[0] && (price_err[0] || build_err[0]) ? "; " : "", price_err,

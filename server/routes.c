@@ -1,6 +1,7 @@
 /* routes.c - the handlers behind each route: they turn a request into core calls and JSON. */
 #include "routes.h"
 
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,6 +10,8 @@
 #include <time.h>
 
 #include "api.h"
+#include "embedded.h"
+#include "metrics.h"
 #include "presets.h"
 
 static void reply_error(struct route_reply *out, const struct error_info *err)
@@ -174,9 +177,9 @@ static bool skus_cached(const struct route_ctx *ctx, struct catalog *cat, const 
         return true;
     }
     out->status = 200;
-    out->text = body_text(body, &out->text_len);
-    out->text_release = body_release;
-    out->text_cls = body;
+    out->shared = body_text(body, &out->shared_len);
+    out->shared_release = body_release;
+    out->shared_cls = body;
     return true;
 }
 
@@ -229,8 +232,8 @@ static void handle_healthz(const struct route_ctx *ctx, struct route_reply *out)
     /* Liveness: no locks, no I/O, nothing that can block; not even an allocation. */
     static const char ok[] = "{\"status\":\"ok\"}\n";
     out->status = 200;
-    out->text = ok;
-    out->text_len = sizeof(ok) - 1;
+    out->shared = ok;
+    out->shared_len = sizeof(ok) - 1;
 }
 
 static void handle_readyz(const struct route_ctx *ctx, struct route_reply *out)
@@ -281,18 +284,73 @@ static void handle_model(const struct route_ctx *ctx, struct route_reply *out)
     out->json = models_preset_json(p);
 }
 
+static void handle_metrics(const struct route_ctx *ctx, struct route_reply *out)
+{
+    if (metrics_render(ctx->store, &out->text, &out->text_len) < 0)
+        return; /* 500 */
+    out->status = 200;
+    out->content_type = "text/plain; version=0.0.4; charset=utf-8";
+}
+
+static void handle_openapi_yaml(const struct route_ctx *ctx, struct route_reply *out)
+{
+    (void)ctx;
+    out->static_text = embedded_openapi_yaml(&out->text_len);
+    out->status = 200;
+    out->content_type = "application/yaml";
+}
+
+static void handle_openapi_json(const struct route_ctx *ctx, struct route_reply *out)
+{
+    (void)ctx;
+    out->static_text = embedded_openapi_json(&out->text_len);
+    out->status = 200;
+    out->content_type = "application/json";
+}
+
 static const struct route routes[] = {
-    {"/estimate", "POST", true, handle_estimate, false},
-    {"/skus", "GET", false, handle_skus, false},
-    {"/healthz", "GET", false, handle_healthz, false},
-    {"/readyz", "GET", false, handle_readyz, false},
-    {"/models", "GET", false, handle_models, false},
-    {"/models/", "GET", false, handle_model, true},
+    {"/estimate", "POST", true, handle_estimate, false, NULL},
+    {"/skus", "GET", false, handle_skus, false, NULL},
+    {"/healthz", "GET", false, handle_healthz, false, NULL},
+    {"/readyz", "GET", false, handle_readyz, false, NULL},
+    {"/models", "GET", false, handle_models, false, NULL},
+    {"/models/", "GET", false, handle_model, true, "/models/{name}"},
+    {"/metrics", "GET", false, handle_metrics, false, NULL},
+    {"/openapi.yaml", "GET", false, handle_openapi_yaml, false, NULL},
+    {"/openapi.json", "GET", false, handle_openapi_json, false, NULL},
 };
+
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+static char summary[1024];
+static pthread_once_t summary_once = PTHREAD_ONCE_INIT;
+
+static void build_summary(void)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < NROUTES && o < sizeof(summary); i++) {
+        int n = snprintf(summary + o, sizeof(summary) - o, "%s%s %s", i ? ", " : "",
+                         routes[i].method, routes_template(&routes[i]));
+        if (n < 0)
+            break;
+        o += (size_t)n;
+    }
+}
+
+const char *routes_template(const struct route *r)
+{
+    return r->template_path ? r->template_path : r->path;
+}
+
+const char *routes_summary(void)
+{
+    pthread_once(&summary_once, build_summary);
+    return summary;
+}
 
 const struct route *routes_find(const char *path)
 {
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+    for (size_t i = 0; i < NROUTES; i++) {
         const struct route *r = &routes[i];
         size_t n = strlen(r->path);
         if (strcmp(r->path, path) == 0 && !r->prefix)
@@ -307,5 +365,7 @@ const struct route *routes_find(const char *path)
 
 const char *routes_allow(const struct route *r)
 {
-    return strcmp(r->method, "GET") == 0 ? "GET, HEAD" : r->method;
+    return strcmp(r->method, "GET") == 0    ? "GET, HEAD, OPTIONS"
+           : strcmp(r->method, "POST") == 0 ? "POST, OPTIONS"
+                                            : r->method;
 }

@@ -17,7 +17,6 @@ struct route_ctx {
     bool draining;     /* SIGTERM received: readiness must fail */
     const char *body;
     size_t body_len;
-    const char *query_pretty;        /* unused for now; reserved for ?pretty */
     const char *path;                /* the request path (for routes that take a path parameter) */
     const struct skus_param *params; /* query-string parameters, in order */
     size_t nparams;
@@ -29,18 +28,24 @@ struct route_ctx {
 #define ROUTES_MAX_PARAMS 32
 
 /*
- * What a handler returns: a status and a JSON body the HTTP layer serializes and frees, or a body
- * already serialized (text, with its trailing newline): then text_release(text_cls) is called
- * once the response is done with it (NULL for static text).
+ * What a handler returns: a status and a JSON body the HTTP layer serializes and frees, or (when
+ * content_type is set) a ready-made text body: text is malloc'd and freed by the HTTP layer, or
+ * static_text is borrowed static storage.
+ * Or a shared, already serialized JSON body (shared, with its trailing newline): the HTTP layer
+ * sends it without copying and calls shared_release(shared_cls) once the response is done.
  */
 struct route_reply {
     int status;
     json_t *json;  /* owned by the reply; NULL (and no text) means "answer 500" */
     char etag[48]; /* sent as ETag when not empty; status 304 sends no body */
-    const char *text;
+    const char *content_type;
+    char *text;
+    const char *static_text;
     size_t text_len;
-    void (*text_release)(void *cls);
-    void *text_cls;
+    const char *shared;
+    size_t shared_len;
+    void (*shared_release)(void *cls);
+    void *shared_cls;
 };
 
 typedef void (*route_handler)(const struct route_ctx *ctx, struct route_reply *out);
@@ -51,12 +56,20 @@ struct route {
     bool has_body;      /* expects a JSON request body (Content-Type and size checks apply) */
     route_handler handler;
     bool prefix; /* path ends with '/' and matches any one further segment ("/models/{name}") */
+    const char *template_path; /* the path as the OpenAPI spec writes it ("/models/{name}"), used
+                                  in metrics labels and logs; NULL = path */
 };
 
 /* routes_find - the route for an exact path (or a prefix route's one-segment child), or NULL. */
 const struct route *routes_find(const char *path);
 
-/* routes_allow - the Allow header value for a route ("POST" or "GET, HEAD"). */
+/* routes_allow - the Allow header value for a route ("POST, OPTIONS" or "GET, HEAD, OPTIONS"). */
 const char *routes_allow(const struct route *r);
+
+/* routes_template - the route's path template ("/models/{name}"); static storage. */
+const char *routes_template(const struct route *r);
+
+/* routes_summary - "POST /estimate, GET /skus, ..." for 404 messages (static storage). */
+const char *routes_summary(void);
 
 #endif

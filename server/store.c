@@ -4,10 +4,12 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 struct store {
     pthread_mutex_t lock;
     struct catalog *current;
+    double published_at;
     json_t *status;
 };
 
@@ -40,12 +42,23 @@ struct catalog *store_acquire(struct store *st)
 
 void store_swap(struct store *st, struct catalog *cat)
 {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
     pthread_mutex_lock(&st->lock);
     struct catalog *old = st->current;
     st->current = cat;
+    st->published_at = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
     pthread_mutex_unlock(&st->lock);
     /* Released outside the lock: freeing a large snapshot must not stall readers. */
     catalog_unref(old);
+}
+
+double store_published_at(struct store *st)
+{
+    pthread_mutex_lock(&st->lock);
+    double t = st->current ? st->published_at : 0;
+    pthread_mutex_unlock(&st->lock);
+    return t;
 }
 
 void store_publish(struct store *st, struct catalog *cat, json_t *status)
@@ -53,8 +66,11 @@ void store_publish(struct store *st, struct catalog *cat, json_t *status)
     pthread_mutex_lock(&st->lock);
     struct catalog *old = NULL;
     if (cat != NULL) {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
         old = st->current;
         st->current = cat;
+        st->published_at = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
     }
     json_t *old_status = st->status;
     st->status = status;

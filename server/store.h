@@ -28,6 +28,12 @@ struct catalog *store_acquire(struct store *st);
 void store_swap(struct store *st, struct catalog *cat);
 
 /*
+ * store_published_at - wall-clock time (Unix seconds) the current snapshot was swapped in, or 0
+ * when none was ever set. Metrics derive the catalog's age from it.
+ */
+double store_published_at(struct store *st);
+
+/*
  * store_publish - as store_swap, and also replaces the provenance/status object (a JSON object
  * that is never modified once published; its reference is consumed). cat may be NULL to replace
  * only the status (the snapshot stays). Both change together: a reader never sees a new status

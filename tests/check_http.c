@@ -184,13 +184,13 @@ START_TEST(wrong_method_gets_405_with_allow)
     ck_assert_int_eq(testhttp(srv.port, "GET", "/estimate", NULL, NULL, 0, NULL, &r), 0);
     ck_assert_int_eq(r.status, 405);
     ck_assert_int_eq(http_result_header(&r, "Allow", allow, sizeof(allow)), 0);
-    ck_assert_str_eq(allow, "POST");
+    ck_assert_str_eq(allow, "POST, OPTIONS");
     ck_assert(strstr(r.body, "method_not_allowed"));
     http_result_free(&r);
     ck_assert_int_eq(testhttp(srv.port, "DELETE", "/skus", NULL, NULL, 0, NULL, &r), 0);
     ck_assert_int_eq(r.status, 405);
     ck_assert_int_eq(http_result_header(&r, "Allow", allow, sizeof(allow)), 0);
-    ck_assert_str_eq(allow, "GET, HEAD");
+    ck_assert_str_eq(allow, "GET, HEAD, OPTIONS");
     http_result_free(&r);
 }
 END_TEST

@@ -4,6 +4,8 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -246,6 +248,49 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *ud)
     return len;
 }
 
+/*
+ * With VRAMFIT_CONTRACT_DIR set, every exchange is written there as one JSON file; the contract
+ * check (tests/contract/validate.mjs) then validates each against openapi.yaml.
+ */
+static void record_exchange(const char *method, const char *path, const struct http_result *r)
+{
+    const char *dir = getenv("VRAMFIT_CONTRACT_DIR");
+    if (dir == NULL || dir[0] == '\0')
+        return;
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static unsigned counter;
+    pthread_mutex_lock(&lock);
+    unsigned n = counter++;
+    pthread_mutex_unlock(&lock);
+    json_t *headers = json_object();
+    for (const char *line = r->headers; line && *line;) {
+        const char *eol = strstr(line, "\r\n");
+        size_t ll = eol ? (size_t)(eol - line) : strlen(line);
+        const char *colon = memchr(line, ':', ll);
+        if (colon != NULL && strncmp(line, "HTTP/", 5) != 0) {
+            char name[128];
+            size_t nl = (size_t)(colon - line) < sizeof(name) - 1 ? (size_t)(colon - line)
+                                                                  : sizeof(name) - 1;
+            for (size_t i = 0; i < nl; i++)
+                name[i] = (char)(line[i] >= 'A' && line[i] <= 'Z' ? line[i] + 32 : line[i]);
+            name[nl] = '\0';
+            const char *v = colon + 1;
+            while (*v == ' ')
+                v++;
+            json_object_set_new(headers, name, json_stringn(v, ll - (size_t)(v - line)));
+        }
+        line = eol ? eol + 2 : NULL;
+    }
+    json_t *body = json_stringn(r->body, r->len); /* NULL when not UTF-8 (e.g. gzip bytes) */
+    json_t *rec = json_pack("{s:s, s:s, s:i, s:o, s:o}", "method", method, "path", path, "status",
+                            (int)r->status, "headers", headers, "body", body ? body : json_null());
+    char file[600];
+    snprintf(file, sizeof(file), "%s/%d-%u.json", dir, (int)getpid(), n);
+    if (rec)
+        json_dump_file(rec, file, JSON_COMPACT);
+    json_decref(rec);
+}
+
 int testhttp(int port, const char *method, const char *path, const char *content_type,
              const char *body, size_t len, const char *extra_header, struct http_result *out)
 {
@@ -295,6 +340,7 @@ int testhttp(int port, const char *method, const char *path, const char *content
     out->body = b.d ? b.d : strdup("");
     out->len = b.n;
     out->headers = h.d ? h.d : strdup("");
+    record_exchange(method, path, out);
     return 0;
 }
 
