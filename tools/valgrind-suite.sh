@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # valgrind-suite.sh - runs every Check binary under BUILD/tests with the test process and the
-# server it starts both under memcheck; fails on any error or definite leak in either.
+# server it starts both under memcheck; fails on any memory error in either and on any definite
+# leak in the server.
 set -uo pipefail
 build=$(cd "${1:?usage: valgrind-suite.sh BUILD_DIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,8 +19,9 @@ failed=0
 for t in "$build"/tests/check_*; do
     name=$(basename "$t")
     echo "== $name (memcheck)"
-    valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-        --show-leak-kinds=definite --num-callers=30 \
+    # The test process is checked for memory errors; leaks are checked in the server (the
+    # product), not in test code, which may skip its frees when an assertion ends a test.
+    valgrind --quiet --error-exitcode=99 --leak-check=no --num-callers=30 \
         --log-file="$VALGRIND_LOG_DIR/$name.%p.log" "$t" 2>&1 | grep -E '^[0-9]+%: Checks|:[EF]:' 
     rc=${PIPESTATUS[0]}
     [ "$rc" -eq 0 ] || { echo "   $name exited $rc"; failed=1; }
