@@ -80,7 +80,7 @@ help:
 	@echo "make         build $(BIN)"
 	@echo "make run     deps + build + start the server on port $(PORT)"
 	@echo "make test    deps + build + every test suite"
-	@echo "make tsan    ThreadSanitizer run of the refresh/hammer tests (clang)"
+	@echo "make tsan    ThreadSanitizer run of the refresh/hammer and shutdown tests (clang)"
 	@echo "make contract         OpenAPI lint + recorded responses vs openapi.yaml, deploy/, Dockerfile, browser"
 	@echo "make openapi          regenerate config/openapi.json from openapi.yaml"
 	@echo "make readme-options   regenerate README.md's configuration table from the option table"
@@ -194,11 +194,12 @@ unit-test: $(BIN) $(TEST_BIN) $(SEED_CASES)
 include tools/harden.mk
 
 # ThreadSanitizer (clang) over the refresh tests: snapshots swapped by the refresher while
-# several threads hammer /skus and /estimate. Server and tests are both instrumented; a race
-# makes the server exit 66 and the test fail. Thread leaks are not reported: the test fixture's
-# libmicrohttpd connection threads end after the fixture's checks.
+# several threads hammer /skus and /estimate; and over the shutdown tests (drain and quiesce
+# under keep-alive load, in process and in the binary). Server and tests are both instrumented;
+# a race makes the server exit 66 and the test fail. Thread leaks are not reported: the test
+# fixture's libmicrohttpd connection threads end after the fixture's checks.
 TSAN_BUILD := build-tsan
-TSAN_TESTS := $(TSAN_BUILD)/tests/check_refresh
+TSAN_TESTS := $(TSAN_BUILD)/tests/check_refresh $(TSAN_BUILD)/tests/check_shutdown
 tsan:
 	@$(MAKE) --no-print-directory BUILD=$(TSAN_BUILD) CC=clang SAN=-fsanitize=thread OPT="-O1 -g" \
 	  $(TSAN_BUILD)/vramfit $(TSAN_TESTS)

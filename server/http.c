@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -27,6 +28,9 @@
 #include "metrics.h"
 #include "reqid.h"
 #include "routes.h"
+
+/* At most this many already-connected clients are taken from the backlog when quiescing. */
+#define HTTP_MAX_BACKLOG_HANDOVER 1024
 
 /* A client may stream this much of an oversized chunked body before we hang up on it. */
 #define HTTP_MAX_DRAIN (4u * 1024 * 1024)
@@ -653,17 +657,34 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     log_event("warn", "libmicrohttpd", json_pack("{s:s}", "message", msg));
 }
 
+/* A broken invariant inside libmicrohttpd aborts the process: say where in the JSON log first
+ * (MHD's own message goes to stderr, which a log pipeline may not keep). */
+static void mhd_panic(void *cls, const char *file, unsigned int line, const char *reason)
+{
+    (void)cls;
+    char msg[256];
+    snprintf(msg, sizeof(msg), "%s", reason ? reason : "");
+    size_t n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    log_event("error", "libmicrohttpd_panic",
+              json_pack("{s:s, s:I, s:s}", "file", file ? file : "", "line", (json_int_t)line,
+                        "reason", msg));
+    abort();
+}
+
 int http_start(const struct http_settings *s, struct http_server **out, char *errbuf, size_t errlen)
 {
     struct sockaddr_storage ss;
     socklen_t sslen;
-    /* MHD_USE_TURBO reads opportunistically. Without it libmicrohttpd 0.9.75 misses the end of
-     * stream on most connections that send headers and part of a body and then hang up (the data
-     * and the FIN arrive together under edge-triggered epoll): 0 of 20 such clients were noticed,
-     * each holding its slot until the connection timeout; with it, nearly all are closed at once.
-     */
+    /* poll(), not epoll: in libmicrohttpd 0.9.75, MHD_quiesce_daemon on an epoll thread pool
+     * races each worker for the listen socket's EPOLL_CTL_DEL, and whichever loses gets ENOENT
+     * and calls MHD_PANIC (abort) - a rare SIGABRT at SIGTERM (daemon.c:5531 and :4976). With
+     * poll() quiesce only flags the workers and wakes them through the ITC.
+     * MHD_USE_TURBO reads opportunistically, so a client that sends headers and part of a body
+     * and then hangs up is noticed at once instead of holding its slot until the timeout. */
     unsigned int flags =
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+        MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
     memset(&ss, 0, sizeof(ss));
     struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
@@ -697,6 +718,7 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
     atomic_init(&srv->draining, false);
     atomic_init(&srv->in_flight, 0);
 
+    MHD_set_panic_func(mhd_panic, NULL);
     /* The logger goes first: MHD prints to stderr for options parsed before it. No
      * LISTENING_ADDRESS_REUSE: on Linux it means SO_REUSEPORT, and a second instance would then
      * share the port silently instead of failing to start. */
@@ -751,12 +773,27 @@ void http_quiesce(struct http_server *srv)
     if (srv->listen_fd != MHD_INVALID_SOCKET)
         return;
     srv->listen_fd = MHD_quiesce_daemon(srv->daemon);
+    if (srv->listen_fd == MHD_INVALID_SOCKET)
+        return;
+    /* Connections the kernel completed into the backlog but MHD had not yet accepted: their
+     * clients were told "connected" and may be sending a request, so they are served (MHD takes
+     * each over and closes it on failure) rather than reset by the shutdown below. */
+    int fl = fcntl(srv->listen_fd, F_GETFL);
+    if (fl >= 0 && fcntl(srv->listen_fd, F_SETFL, fl | O_NONBLOCK) == 0) {
+        for (int i = 0; i < HTTP_MAX_BACKLOG_HANDOVER; i++) {
+            struct sockaddr_storage ss;
+            socklen_t len = sizeof(ss);
+            int fd = accept(srv->listen_fd, (struct sockaddr *)&ss, &len);
+            if (fd < 0)
+                break;
+            (void)MHD_add_connection(srv->daemon, fd, (struct sockaddr *)&ss, len);
+        }
+    }
     /* Quiescing only stops accept(); the kernel would still complete handshakes into the
      * backlog and leave those clients hanging. shutdown() stops listening (new connections are
      * refused at once) while the descriptor stays open, so its number cannot be reused before
      * MHD_stop_daemon, after which we close it. */
-    if (srv->listen_fd != MHD_INVALID_SOCKET)
-        shutdown(srv->listen_fd, SHUT_RDWR);
+    shutdown(srv->listen_fd, SHUT_RDWR);
 }
 
 unsigned http_connections(struct http_server *srv)

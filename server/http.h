@@ -19,7 +19,7 @@ struct http_settings {
 struct http_server;
 
 /*
- * http_start - binds and starts the thread-pool/epoll daemon. On success returns 0 and *out
+ * http_start - binds and starts the thread-pool/poll daemon. On success returns 0 and *out
  * owns the server (http_stop frees it). On failure returns -1 with a one-line reason in errbuf.
  */
 int http_start(const struct http_settings *s, struct http_server **out, char *errbuf,

@@ -166,9 +166,14 @@ int testsrv_stop(struct testsrv *s, int sig, double wait_s, int *exit_status)
     }
     if (exit_status)
         *exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    s->pid = 0;
-    if (getenv("VRAMFIT_TEST_KEEP_LOGS") == NULL)
+    /* A server that died of a signal nobody sent it (an abort, a segfault) keeps its log: it
+     * holds the only account of a crash that may not come back. */
+    if (rc == 0 && WIFSIGNALED(st) && WTERMSIG(st) != (sig ? sig : SIGTERM))
+        fprintf(stderr, "testsrv: server pid %d died of signal %d; its log is kept at %s\n",
+                (int)s->pid, WTERMSIG(st), s->log_path);
+    else if (getenv("VRAMFIT_TEST_KEEP_LOGS") == NULL)
         unlink(s->log_path);
+    s->pid = 0;
     return rc;
 }
 
