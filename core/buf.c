@@ -24,6 +24,7 @@ int buf_reserve(struct buf *b, size_t n)
         size_t cap = b->cap ? b->cap : 256;
         while (cap < need)
             cap *= 2;
+        /* No point allocating past what the cap will ever let us hold. */
         if (cap > b->max + 1)
             cap = b->max + 1;
         char *d = realloc(b->data, cap);
@@ -38,22 +39,9 @@ int buf_reserve(struct buf *b, size_t n)
 
 int buf_append(struct buf *b, const void *p, size_t n)
 {
-    if (n > b->max || b->len > b->max - n)
-        return -E2BIG;
-    size_t need = b->len + n + 1;
-    if (need > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < need)
-            cap *= 2;
-        /* No point allocating past what the cap will ever let us hold. */
-        if (cap > b->max + 1)
-            cap = b->max + 1;
-        char *d = realloc(b->data, cap);
-        if (d == NULL)
-            return -ENOMEM;
-        b->data = d;
-        b->cap = cap;
-    }
+    int rc = buf_reserve(b, n);
+    if (rc < 0)
+        return rc;
     if (n > 0)
         memcpy(b->data + b->len, p, n);
     b->len += n;
