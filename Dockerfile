@@ -1,5 +1,6 @@
 # Dockerfile - vramfit's image: a build stage running the same `make deps` and `make` as CI
-# (.ci/run), and a runtime stage holding only the binary and the shared libraries it links.
+# (.ci/run), and a runtime stage holding only the two binaries (the server and its vramfit-fetch
+# helper, which must sit beside it) and the shared libraries they link.
 #   docker build -t vramfit:0.1.0 .
 #   docker run --rm -p 8080:8080 vramfit:0.1.0
 
@@ -14,8 +15,8 @@ RUN make deps \
  && make
 
 FROM debian:bookworm-slim AS runtime
-# The shared libraries build/vramfit links (readelf -d: NEEDED), plus CA certificates for the
-# catalog and price refresh over HTTPS. zlib1g and libc6 are already in the base image.
+# The shared libraries build/vramfit and build/vramfit-fetch link (readelf -d: NEEDED; libcurl is
+# the helper's), plus CA certificates for the catalog and price refresh over HTTPS. zlib1g and libc6 are already in the base image.
 # Versions are left to bookworm's security updates on purpose: a pinned runtime library stops
 # building as soon as Debian ships its fix.
 RUN apt-get update \
@@ -25,7 +26,7 @@ RUN apt-get update \
       libcurl4 \
       ca-certificates \
  && rm -rf /var/lib/apt/lists/*
-COPY --from=build /src/build/vramfit /usr/local/bin/vramfit
+COPY --from=build /src/build/vramfit /src/build/vramfit-fetch /usr/local/bin/
 # A numeric non-root user: Kubernetes' runAsNonRoot can verify it without /etc/passwd.
 USER 10001:10001
 EXPOSE 8080

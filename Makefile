@@ -3,7 +3,8 @@
 # Layout is discovered by globbing, so adding core/foo.c or tests/check_foo.c needs no edit here:
 #   core/*.c    -> build/libvramfit-core.a   (C17 + jansson only; never microhttpd or curl)
 #   config/*.c  -> build/libvramfit-config.a (options table, embedded default data files)
-#   server/*.c  -> build/vramfit             (libmicrohttpd + libcurl glue)
+#   server/*.c  -> build/vramfit             (libmicrohttpd glue; no libcurl)
+#                  build/vramfit-fetch       (server/fetch_helper.c: the refresher's libcurl GETs)
 #   tests/check_*.c -> build/tests/check_*   (one Check binary per module)
 
 CC       ?= cc
@@ -43,7 +44,7 @@ TEST_CFLAGS   := $(SERVER_CFLAGS) $(CHECK_CFLAGS) -Itests -Wno-missing-prototype
 CORE_SRC    := $(sort $(wildcard core/*.c))
 CONFIG_SRC  := $(sort $(wildcard config/*.c))
 SERVER_SRC  := $(sort $(wildcard server/*.c))
-SERVER_LIB_SRC := $(filter-out server/main.c,$(SERVER_SRC))
+SERVER_LIB_SRC := $(filter-out server/main.c server/fetch_helper.c,$(SERVER_SRC))
 TESTSUP_SRC := $(sort $(filter-out tests/check_%.c,$(wildcard tests/*.c)))
 TEST_SRC    := $(sort $(wildcard tests/check_*.c))
 
@@ -51,6 +52,7 @@ CORE_OBJ    := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CONFIG_OBJ  := $(CONFIG_SRC:%.c=$(BUILD)/obj/%.o)
 SERVER_OBJ  := $(SERVER_LIB_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ    := $(BUILD)/obj/server/main.o
+HELPER_OBJ  := $(BUILD)/obj/server/fetch_helper.o
 TESTSUP_OBJ := $(TESTSUP_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
@@ -58,9 +60,14 @@ CORE_LIB   := $(BUILD)/libvramfit-core.a
 CONFIG_LIB := $(BUILD)/libvramfit-config.a
 SERVER_LIB := $(BUILD)/libvramfit-server.a
 BIN        := $(BUILD)/vramfit
+HELPER_BIN := $(BUILD)/vramfit-fetch
 
 
 LIBS := $(MHD_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) $(ZLIB_LIBS) -lpthread -lm
+# The server never loads libcurl (and the TLS stack and ~30 libraries behind it): its upstream GETs
+# run in $(HELPER_BIN), which is all that links libcurl. Tests link everything.
+SERVER_LIBS := $(MHD_LIBS) $(JANSSON_LIBS) $(ZLIB_LIBS) -lpthread -lm
+HELPER_LIBS := $(CURL_LIBS) $(JANSSON_LIBS) -lpthread
 
 # Embedded data files: config/embedded.c pulls them in with .incbin, so it must be rebuilt
 # whenever one of them changes.
@@ -128,8 +135,13 @@ $(SERVER_LIB): $(SERVER_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BIN): $(MAIN_OBJ) $(SERVER_LIB) $(CONFIG_LIB) $(CORE_LIB)
-	$(CC) $(SAN) -o $@ $^ $(LIBS)
+# The helper is built with the server: the server runs it from its own directory.
+$(BIN): $(MAIN_OBJ) $(SERVER_LIB) $(CONFIG_LIB) $(CORE_LIB) | $(HELPER_BIN)
+	$(CC) $(SAN) -Wl,--as-needed -o $@ $(MAIN_OBJ) $(SERVER_LIB) $(CONFIG_LIB) $(CORE_LIB) \
+	  $(SERVER_LIBS)
+
+$(HELPER_BIN): $(HELPER_OBJ) $(SERVER_LIB) $(CORE_LIB)
+	$(CC) $(SAN) -o $@ $^ $(HELPER_LIBS)
 
 $(BUILD)/tests/check_%: $(BUILD)/obj/tests/check_%.o $(TESTSUP_OBJ) $(SERVER_LIB) $(CONFIG_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)

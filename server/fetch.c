@@ -1,45 +1,64 @@
-/* fetch.c - libcurl GET with a size cap in the write callback, timeouts, ETag/If-Modified-Since. */
+/* fetch.c - runs each refresher GET in a vramfit-fetch process and reads its answer back. */
+#define _GNU_SOURCE /* pipe2 */
 #include "fetch.h"
 
-#include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
+#include "fetchproto.h"
+
+extern char **environ;
 
 struct fetcher {
-    CURL *h;
+    char helper[PATH_MAX];
     const atomic_bool *cancel;
 };
 
-struct sink {
-    struct buf b;
-    bool too_big;
-};
+/* Poll slice: how soon a cancel (shutdown) is noticed while the helper works. */
+#define FETCH_POLL_MS 100
+/* Beyond the transfer's own timeouts, how long the helper may take before it is killed. */
+#define FETCH_GRACE_S 5
 
-struct fetcher *fetch_new(const atomic_bool *cancel)
+struct fetcher *fetch_new(const char *helper, const atomic_bool *cancel)
 {
     struct fetcher *f = calloc(1, sizeof(*f));
     if (f == NULL)
         return NULL;
-    f->h = curl_easy_init();
-    if (f->h == NULL) {
-        free(f);
-        return NULL;
-    }
     f->cancel = cancel;
+    if (helper != NULL && helper[0]) {
+        snprintf(f->helper, sizeof(f->helper), "%s", helper);
+        return f;
+    }
+    /* Beside this executable: build/vramfit-fetch, /usr/local/bin/vramfit-fetch in the image. */
+    char self[PATH_MAX - sizeof(FETCHPROTO_HELPER_NAME)];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0) {
+        snprintf(f->helper, sizeof(f->helper), "%s", FETCHPROTO_HELPER_NAME);
+        return f;
+    }
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash)
+        slash[1] = '\0';
+    snprintf(f->helper, sizeof(f->helper), "%s%s", slash ? self : "", FETCHPROTO_HELPER_NAME);
     return f;
 }
 
 void fetch_free(struct fetcher *f)
 {
-    if (f == NULL)
-        return;
-    curl_easy_cleanup(f->h);
     free(f);
 }
 
@@ -49,128 +68,184 @@ void fetch_response_free(struct fetch_response *r)
     memset(r, 0, sizeof(*r));
 }
 
-/* libcurl 7.88 only stops on an announced Content-Length: the cap must live here. */
-static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
+static double now_s(void)
 {
-    struct sink *s = ud;
-    size_t n = size * nmemb;
-    if (buf_append(&s->b, p, n) < 0) {
-        s->too_big = true;
-        return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Starts the helper with its stdin and stdout on fresh pipes; 0 or -errno. */
+static int spawn_helper(const char *path, pid_t *pid, int *to_child, int *from_child)
+{
+    int in[2] = {-1, -1}, out[2] = {-1, -1}, rc;
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
+        rc = -errno;
+        goto fail_pipes;
     }
-    return n;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawnattr_init(&at);
+    /* The server blocks SIGTERM/SIGINT/SIGHUP (taken by sigwait) and ignores SIGPIPE; the
+     * helper gets neither, so a kill works and a closed pipe ends it. */
+    sigset_t none, dflt;
+    sigemptyset(&none);
+    sigemptyset(&dflt);
+    sigaddset(&dflt, SIGPIPE);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setsigdefault(&at, &dflt);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    char *const argv[] = {(char *)(uintptr_t)path, NULL};
+    rc = -posix_spawn(pid, path, &fa, &at, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    if (rc < 0)
+        goto fail_pipes;
+    close(in[0]);
+    close(out[1]);
+    *to_child = in[1];
+    *from_child = out[0];
+    return 0;
+fail_pipes:
+    for (int i = 0; i < 2; i++) {
+        if (in[i] >= 0)
+            close(in[i]);
+        if (out[i] >= 0)
+            close(out[i]);
+    }
+    return rc;
 }
 
-static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+/* Writes all of s (small: well under a pipe's buffer); 0 or -1. */
+static int write_all(int fd, const char *s, size_t len)
 {
-    (void)dt;
-    (void)dn;
-    (void)ut;
-    (void)un;
-    const atomic_bool *cancel = ud;
-    return cancel != NULL && atomic_load(cancel) ? 1 : 0;
-}
-
-static void copy_header(CURL *h, const char *name, char *dst, size_t n)
-{
-    struct curl_header *hd = NULL;
-    dst[0] = '\0';
-    if (curl_easy_header(h, name, 0, CURLH_HEADER, -1, &hd) == CURLHE_OK && hd && hd->value &&
-        strlen(hd->value) < n)
-        snprintf(dst, n, "%s", hd->value);
+    while (len > 0) {
+        ssize_t n = write(fd, s, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        s += n;
+        len -= (size_t)n;
+    }
+    return 0;
 }
 
 int fetch_get(struct fetcher *f, const struct fetch_request *req, struct fetch_response *out,
               char *errbuf, size_t errlen)
 {
-    CURL *h = f->h;
-    struct sink s;
-    struct curl_slist *hdrs = NULL;
-    char cerr[CURL_ERROR_SIZE] = "";
-    char line[512];
-    int rc = -1;
+    struct buf got;
+    char *line = NULL;
+    pid_t pid = -1;
+    int to_child = -1, from_child = -1, rc = -1;
+    bool killed = false, cancelled = false, timed_out = false;
 
     memset(out, 0, sizeof(*out));
-    buf_init(&s.b, req->max_bytes);
-    s.too_big = false;
-    curl_easy_reset(h);
-    if (req->etag && req->etag[0]) {
-        snprintf(line, sizeof(line), "If-None-Match: %s", req->etag);
-        hdrs = curl_slist_append(hdrs, line);
+    /* The helper's answer is a header line and at most max_bytes of body. */
+    buf_init(&got, req->max_bytes + FETCHPROTO_HEADER_MAX);
+    line = fetchproto_request_line(req);
+    if (line == NULL) {
+        snprintf(errbuf, errlen, "out of memory fetching %.300s", req->url);
+        goto out;
     }
-    if (req->last_modified && req->last_modified[0]) {
-        snprintf(line, sizeof(line), "If-Modified-Since: %s", req->last_modified);
-        hdrs = curl_slist_append(hdrs, line);
+    int sr = spawn_helper(f->helper, &pid, &to_child, &from_child);
+    if (sr < 0) {
+        snprintf(errbuf, errlen, "cannot run the fetch helper %.300s: %s", f->helper,
+                 strerror(-sr));
+        goto out;
     }
-    hdrs = curl_slist_append(hdrs, "Accept: application/json");
-    curl_easy_setopt(h, CURLOPT_URL, req->url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "vramfit/" VRAMFIT_VERSION);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, req->connect_timeout_s);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, req->timeout_s);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https,file");
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, ""); /* the cap applies to decoded bytes */
-    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_bytes);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)(uintptr_t)f->cancel);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
+    /* A helper that cannot start may only say so by exiting 127 (posix_spawn reports exec
+     * failures late on some systems, valgrind's among them): its exit status decides below. */
+    int write_errno = write_all(to_child, line, strlen(line)) < 0 ? errno : 0;
+    close(to_child);
+    to_child = -1;
 
-    CURLcode cc = curl_easy_perform(h);
-    long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    if (s.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+    double deadline =
+        now_s() + (double)req->connect_timeout_s + (double)req->timeout_s + FETCH_GRACE_S;
+    bool too_big = false;
+    for (;;) {
+        if (f->cancel != NULL && atomic_load(f->cancel)) {
+            cancelled = true;
+            break;
+        }
+        if (now_s() > deadline) {
+            timed_out = true;
+            break;
+        }
+        struct pollfd p = {from_child, POLLIN, 0};
+        int pr = poll(&p, 1, FETCH_POLL_MS);
+        if (pr < 0 && errno != EINTR)
+            break;
+        if (pr <= 0)
+            continue;
+        char chunk[16384];
+        ssize_t n = read(from_child, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break; /* EOF: the helper is done */
+        if (buf_append(&got, chunk, (size_t)n) < 0) {
+            too_big = true;
+            break;
+        }
+    }
+    if (cancelled || timed_out || too_big) {
+        kill(pid, SIGKILL);
+        killed = true;
+    }
+    close(from_child);
+    from_child = -1;
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    pid = -1;
+    if (cancelled) {
+        snprintf(errbuf, errlen, "fetch of %.300s cancelled (shutting down)", req->url);
+        goto out;
+    }
+    if (timed_out) {
+        snprintf(errbuf, errlen, "the fetch helper did not finish %.300s in time (killed)",
+                 req->url);
+        goto out;
+    }
+    if (too_big) {
         snprintf(errbuf, errlen, "response from %.300s is larger than the %zu-byte limit", req->url,
                  req->max_bytes);
         goto out;
     }
-    if (cc == CURLE_ABORTED_BY_CALLBACK) {
-        snprintf(errbuf, errlen, "fetch of %.300s cancelled (shutting down)", req->url);
+    if (!killed && WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+        snprintf(errbuf, errlen, "cannot run the fetch helper %.300s (exit 127)", f->helper);
         goto out;
     }
-    if (cc != CURLE_OK) {
-        if (cerr[0])
-            snprintf(errbuf, errlen, "%s (%.200s) fetching %.300s", curl_easy_strerror(cc), cerr,
-                     req->url);
+    if (!killed && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+        if (WIFSIGNALED(status))
+            snprintf(errbuf, errlen, "the fetch helper died of signal %d fetching %.300s",
+                     WTERMSIG(status), req->url);
         else
-            snprintf(errbuf, errlen, "%s fetching %.300s", curl_easy_strerror(cc), req->url);
+            snprintf(errbuf, errlen, "the fetch helper %.300s exited %d fetching %.300s", f->helper,
+                     WIFEXITED(status) ? WEXITSTATUS(status) : -1, req->url);
         goto out;
     }
-    if (status == 304) {
-        out->status = 304;
-        snprintf(out->etag, sizeof(out->etag), "%s", req->etag ? req->etag : "");
-        snprintf(out->last_modified, sizeof(out->last_modified), "%s",
-                 req->last_modified ? req->last_modified : "");
-        rc = 0;
+    if (write_errno != 0) {
+        snprintf(errbuf, errlen, "the fetch helper %.300s did not take the request: %s", f->helper,
+                 strerror(write_errno));
         goto out;
     }
-    if (status != 0 && (status < 200 || status > 299)) {
-        snprintf(errbuf, errlen, "HTTP %ld from %.300s", status, req->url);
-        goto out;
-    }
-    out->status = 200;
-    copy_header(h, "ETag", out->etag, sizeof(out->etag));
-    copy_header(h, "Last-Modified", out->last_modified, sizeof(out->last_modified));
-    out->body = buf_detach(&s.b, &out->len);
-    if (out->body == NULL) {
-        out->body = strdup("");
-        if (out->body == NULL) {
-            snprintf(errbuf, errlen, "out of memory fetching %.300s", req->url);
-            goto out;
-        }
-    }
-    rc = 0;
+    rc = fetchproto_parse_reply(got.data, got.len, req, out, errbuf, errlen);
 out:
-    buf_free(&s.b);
-    curl_slist_free_all(hdrs);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+    if (to_child >= 0)
+        close(to_child);
+    if (from_child >= 0)
+        close(from_child);
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
+    buf_free(&got);
+    free(line);
     return rc;
 }

@@ -1,4 +1,5 @@
-/* fetch.h - bounded, conditional HTTP(S)/file GETs with libcurl for the background refresher. */
+/* fetch.h - bounded, conditional HTTP(S)/file GETs for the background refresher, each run by the
+ * vramfit-fetch helper process (libcurl) so the server itself never loads libcurl or TLS. */
 #ifndef VRAMFIT_FETCH_H
 #define VRAMFIT_FETCH_H
 
@@ -26,12 +27,12 @@ struct fetch_response {
 struct fetcher;
 
 /*
- * fetch_new - a fetcher owning one reused curl easy handle (connections are reused across the
- * pages of a feed). cancel, when not NULL, is polled during transfers: once true, the transfer in
- * progress aborts (so shutdown never waits for a slow upstream). curl_global_init must have been
- * called. NULL on allocation failure.
+ * fetch_new - a fetcher that runs each GET in a vramfit-fetch process: helper is its path, or
+ * NULL for the one installed beside this executable. cancel, when not NULL, is polled during
+ * transfers: once true, the helper is killed (so shutdown never waits for a slow upstream). NULL
+ * on allocation failure.
  */
-struct fetcher *fetch_new(const atomic_bool *cancel);
+struct fetcher *fetch_new(const char *helper, const atomic_bool *cancel);
 
 /* fetch_free - frees f. Accepts NULL. */
 void fetch_free(struct fetcher *f);
@@ -40,12 +41,14 @@ void fetch_free(struct fetcher *f);
  * fetch_get - one GET. Returns 0 with *out filled for a 200 (or file:// read) or a 304; the
  * caller frees it with fetch_response_free. Any other outcome returns -1 with one line in errbuf
  * saying what happened (DNS, connect, timeout, TLS, HTTP status, truncated, over max_bytes,
- * cancelled); *out is then left empty. TLS peers and host names are always verified; only
- * http, https and file are allowed (redirects: http and https only).
+ * cancelled, or the helper could not be run or broke its protocol); *out is then left empty.
+ * TLS peers and host names are always verified; only http, https and file are allowed
+ * (redirects: http and https only). Blocks the calling thread; safe from one thread per fetcher.
  */
 int fetch_get(struct fetcher *f, const struct fetch_request *req, struct fetch_response *out,
               char *errbuf, size_t errlen);
 
+/* fetch_response_free - frees r's body and empties it. */
 void fetch_response_free(struct fetch_response *r);
 
 #endif

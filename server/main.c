@@ -1,5 +1,4 @@
 /* main.c - vramfit's entry point: options, catalog, HTTP server, signals and graceful shutdown. */
-#include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -148,13 +147,9 @@ int main(int argc, char **argv)
     sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
-    /* jansson's hash seed must be set before threads exist (jansson threadsafety notes), and
-     * libcurl's global state likewise (libcurl-thread). */
+    /* jansson's hash seed must be set before threads exist (jansson threadsafety notes).
+     * libcurl is not here at all: upstream GETs run in the vramfit-fetch helper (fetch.h). */
     json_object_seed(0);
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        fprintf(stderr, "vramfit: libcurl failed to initialise\n");
-        return 1;
-    }
 
     double t0 = now_s();
     if (presets_builtin() == NULL) {
@@ -237,6 +232,5 @@ out:
     http_stop(srv);
     refresh_stop(refresher);
     store_free(store);
-    curl_global_cleanup();
     return exit_code;
 }

@@ -2,7 +2,6 @@
  * atomically. */
 #include "refresh.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -516,9 +515,9 @@ int refresh_start(const struct refresh_config *cfg, struct store *st, struct cat
         }
         p += len + (p[len] == ',');
     }
-    r->fetcher = fetch_new(&r->stop);
+    r->fetcher = fetch_new(NULL, &r->stop);
     if (r->fetcher == NULL) {
-        snprintf(errbuf, errlen, "cannot create a libcurl handle");
+        snprintf(errbuf, errlen, "out of memory creating the fetcher");
         catalog_unref(base);
         refresher_free(r);
         return -1;

@@ -32,7 +32,7 @@ struct refresher;
  * starts the refresher thread, whose first refresh runs at once. base is consumed (its reference
  * is taken over). base_kind is "embedded" or "file", base_location the file path or "".
  * Returns 0 and *out, or -1 with a reason in errbuf (base released, nothing published).
- * curl_global_init must have been called.
+ * Fetches run in the vramfit-fetch helper beside the executable (fetch.h).
  */
 int refresh_start(const struct refresh_config *cfg, struct store *st, struct catalog *base,
                   const char *base_kind, const char *base_location, struct refresher **out,

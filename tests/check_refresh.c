@@ -2,8 +2,11 @@
  * catalog. */
 #include "check_util.h"
 
+#include <fcntl.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -263,6 +266,84 @@ START_TEST(upstream_failure_keeps_the_snapshot_reports_and_recovers)
 }
 END_TEST
 
+/* The upstream GETs run in vramfit-fetch: the server itself never maps libcurl or a TLS library,
+ * which is what keeps its idle RSS near 6 MB instead of 12 (make bench). */
+START_TEST(server_refreshes_without_mapping_libcurl_or_tls)
+{
+    struct live l;
+    live_start(&l, "1", NULL, NULL); /* returns once a refresh through the helper succeeded */
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/maps", (int)l.srv.pid);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[1024];
+    int libs = 0;
+    while (fgets(line, sizeof(line), f)) {
+        ck_assert_msg(strstr(line, "libcurl") == NULL && strstr(line, "libssl") == NULL &&
+                          strstr(line, "libcrypto") == NULL,
+                      "the server maps %s", line);
+        libs += strstr(line, "libmicrohttpd") != NULL;
+    }
+    fclose(f);
+    ck_assert_int_gt(libs, 0); /* the check reads the right process */
+    live_stop(&l);
+}
+END_TEST
+
+static void copy_file(const char *from, const char *to)
+{
+    int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    ck_assert(in >= 0 && out >= 0);
+    char b[65536];
+    ssize_t n;
+    while ((n = read(in, b, sizeof(b))) > 0)
+        ck_assert_int_eq(write(out, b, (size_t)n), n);
+    close(in);
+    close(out);
+}
+
+/* A server installed without its helper keeps serving and says why refreshes fail. */
+START_TEST(a_missing_fetch_helper_is_a_refresh_error_not_an_outage)
+{
+    /* Under make valgrind the harness runs a wrapper script that execs VALGRIND_REAL_BIN. */
+    const char *var = getenv("VALGRIND_REAL_BIN") ? "VALGRIND_REAL_BIN" : "VRAMFIT_BIN";
+    const char *real = getenv(var) ? getenv(var) : VRAMFIT_BIN_DEFAULT;
+    char *saved = strdup(real);
+    char dir[] = "/tmp/vramfit-nohelper-XXXXXX", bin[64];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(bin, sizeof(bin), "%s/vramfit", dir);
+    copy_file(saved, bin);
+    setenv(var, bin, 1);
+
+    struct fixture *fx = fixture_start();
+    ck_assert_ptr_nonnull(fx);
+    char cat_url[128];
+    fixture_url(fx, FIXTURE_CATALOG, cat_url, sizeof(cat_url));
+    const char *args[] = {"--catalog-url", cat_url, "--no-prices", "--refresh-interval", "1", NULL};
+    struct testsrv srv;
+    int started = testsrv_start(&srv, args);
+    setenv(var, saved, 1); /* CK_FORK=no under valgrind: later tests share this environment */
+    ck_assert_int_eq(started, 0);
+    json_t *j = wait_skus(srv.port, has_error, NULL, 8);
+    ck_assert_msg(j != NULL, "no refresh error reported");
+    ck_assert_msg(strstr(error_message(j), "cannot run the fetch helper") != NULL &&
+                      strstr(error_message(j), dir) != NULL,
+                  "last_error: %s", error_message(j));
+    ck_assert_str_eq(json_string_value(json_object_get(j, "source")), "embedded");
+    json_decref(j);
+    long st = 0;
+    json_decref(post_estimate(srv.port, "", &st));
+    ck_assert_int_eq(st, 200);
+    int exit_status = -1;
+    ck_assert_int_eq(testsrv_stop(&srv, SIGTERM, 10, &exit_status), 0);
+    ck_assert_int_eq(exit_status, 0);
+    fixture_stop(fx);
+    unlink(bin);
+    rmdir(dir);
+    free(saved);
+}
+END_TEST
+
 START_TEST(unchanged_catalog_costs_a_304_and_a_new_etag_changes_skus)
 {
     struct live l;
@@ -444,6 +525,8 @@ static Suite *refresh_suite(void)
     tcase_add_loop_test(tc, upstream_failure_keeps_the_snapshot_reports_and_recovers, 0,
                         (int)(sizeof(failures) / sizeof(failures[0])));
     tcase_add_test(tc, unchanged_catalog_costs_a_304_and_a_new_etag_changes_skus);
+    tcase_add_test(tc, server_refreshes_without_mapping_libcurl_or_tls);
+    tcase_add_test(tc, a_missing_fetch_helper_is_a_refresh_error_not_an_outage);
     tcase_add_test(tc, sighup_refreshes_at_once);
     tcase_add_test(tc, cache_file_serves_last_prices_after_a_restart_without_network);
     tcase_add_test(tc, shutdown_does_not_wait_for_a_hung_upstream);

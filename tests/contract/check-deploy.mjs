@@ -3,7 +3,7 @@
 // server's options and with the Dockerfile, and lints the Dockerfile (dockerfile-utils).
 //
 // usage: node check-deploy.mjs [VRAMFIT_BIN]
-import { readFileSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -172,8 +172,10 @@ if (!ciMakes.includes('test') || !/\$\(BIN\)/.test(testRule) || !/\$\(BIN\)/.tes
 const runtime = instrs.filter((i) => stageOf(i) === 1);
 const kw = (k) => runtime.filter((i) => i.getKeyword() === k);
 const copies = kw('COPY');
-if (copies.length !== 1 || !/--from=build\s+\/src\/build\/vramfit\s/.test(copies[0].getTextContent()))
-  fail('Dockerfile: the runtime stage must copy only the binary from the build stage');
+// Exactly the server and its fetch helper, into one directory (the server runs the helper from
+// its own directory).
+if (copies.length !== 1 || !/^COPY\s+--from=build\s+\/src\/build\/vramfit\s+\/src\/build\/vramfit-fetch\s+\/usr\/local\/bin\/\s*$/.test(copies[0].getTextContent().trim()))
+  fail('Dockerfile: the runtime stage must copy only build/vramfit and build/vramfit-fetch, together, from the build stage');
 const user = kw('USER')[0]?.getTextContent().replace(/^USER\s+/, '').trim();
 if (!user || !/^[1-9][0-9]*(:[0-9]+)?$/.test(user)) fail(`Dockerfile: USER must be a numeric non-root uid (got ${user})`);
 else if (dep && String(dep.spec.template.spec.securityContext?.runAsUser) !== user.split(':')[0])
@@ -185,8 +187,10 @@ const rtText = runs(1).join(' ');
 const rtPkgs = new Set([...rtText.matchAll(/\b(lib[a-z0-9.+-]+|ca-certificates)\b/g)].map((m) => m[1]));
 if ([...rtPkgs].some((p) => p.endsWith('-dev'))) fail('Dockerfile: the runtime stage installs -dev packages');
 const base = new Set(['libc6', 'zlib1g', 'libgcc-s1']); // in debian:bookworm-slim
-const elf = spawnSync('readelf', ['-d', bin], { encoding: 'utf8' });
-for (const m of elf.stdout.matchAll(/NEEDED.*\[(.+)\]/g)) {
+const helper = join(dirname(bin), 'vramfit-fetch');
+if (!existsSync(helper)) fail(`${helper} is missing: the server runs it for every refresh`);
+const needed = [bin, helper].flatMap((b) => [...spawnSync('readelf', ['-d', b], { encoding: 'utf8' }).stdout.matchAll(/NEEDED.*\[(.+)\]/g)]);
+for (const m of needed) {
   const lib = m[1];
   const found = spawnSync('sh', ['-c', `p=$(ldconfig -p | awk '$1=="${lib}" {print $NF; exit}'); r=$(realpath "$p"); ` +
     // usrmerge: dpkg may know a file under /lib or under /usr/lib, by its link or its target.
