@@ -21,6 +21,8 @@ struct catalog {
     const char **priced_regions; /* borrowed from doc's prices.regions */
 };
 
+static int build_api_texts(struct catalog_sku *skus, size_t n);
+
 /* Keys an entry may carry. Anything else is refused so a typo ("vram_gb_per_gpu") is caught. */
 static const char *const entry_keys[] = {
     "sku",          "vendor",     "series",        "gpu_model",    "gpus_per_vm", "vram_gb",
@@ -139,6 +141,10 @@ static int get_int(const struct entry_ctx *c, const json_t *e, const char *key, 
 
 static void free_entry_prices(struct catalog_sku *s)
 {
+    for (int r = 0; r < 2; r++) {
+        free((void *)(uintptr_t)s->api_text[r]);
+        s->api_text[r] = NULL;
+    }
     free((void *)(uintptr_t)s->regions);
     free((void *)(uintptr_t)s->region_prices);
     s->regions = NULL;
@@ -430,6 +436,8 @@ int catalog_from_json(json_t *doc, const char *source, struct catalog **out, str
         }
     }
     qsort(cat->skus, n, sizeof(*cat->skus), sku_order);
+    if ((rc = build_api_texts(cat->skus, n)) < 0)
+        goto out;
     cat->n = n;
     cat->doc = json_incref(doc);
     atomic_init(&cat->refs, 1);
@@ -593,38 +601,103 @@ int catalog_subset_region(const struct catalog *cat, const char *region, struct 
     return 0;
 }
 
-static json_t *opt_string(const char *s)
+/* The one list of an entry's API fields, in output order. */
+static void write_fields(struct jsonout *w, const struct catalog_sku *s, bool retired)
 {
-    return s ? json_string(s) : json_null();
+    jsonout_begin_object(w);
+    jsonout_key(w, "sku");
+    jsonout_string(w, s->sku);
+    jsonout_key(w, "vendor");
+    jsonout_string(w, s->vendor);
+    jsonout_key(w, "series");
+    jsonout_string(w, s->series);
+    jsonout_key(w, "gpu_model");
+    jsonout_string(w, s->gpu_model);
+    jsonout_key(w, "gpus_per_vm");
+    jsonout_integer(w, s->gpus_per_vm);
+    jsonout_key(w, "vram_gb");
+    jsonout_number(w, s->vram_gb);
+    jsonout_key(w, "vcpus");
+    jsonout_integer(w, s->vcpus);
+    jsonout_key(w, "memory_gib");
+    jsonout_number(w, s->memory_gib);
+    jsonout_key(w, "partial");
+    jsonout_bool(w, s->partial);
+    jsonout_key(w, "gpu_fraction");
+    jsonout_number(w, s->gpu_fraction);
+    jsonout_key(w, "retires_on");
+    jsonout_string(w, s->retires_on);
+    jsonout_key(w, "retired");
+    jsonout_bool(w, retired);
+    jsonout_key(w, "docs_url");
+    jsonout_string(w, s->docs_url);
+    jsonout_key(w, "interconnect");
+    jsonout_string(w, s->interconnect);
+    jsonout_key(w, "infiniband");
+    jsonout_bool(w, s->infiniband);
+    jsonout_key(w, "cpu_arch");
+    jsonout_string(w, s->cpu_arch);
+    jsonout_key(w, "price_per_hour");
+    if (s->has_price)
+        jsonout_number(w, s->price_per_hour);
+    else
+        jsonout_null(w);
+    jsonout_key(w, "price_region");
+    jsonout_string(w, s->price_region);
+    jsonout_key(w, "regions");
+    jsonout_begin_array(w);
+    for (size_t i = 0; i < s->nregions; i++)
+        jsonout_string(w, s->regions[i]);
+    jsonout_end_array(w);
+    jsonout_key(w, "region_prices");
+    jsonout_begin_object(w);
+    for (size_t i = 0; i < s->nregions; i++)
+        if (isfinite(s->region_prices[i])) {
+            jsonout_key(w, s->regions[i]);
+            jsonout_number(w, s->region_prices[i]);
+        }
+    jsonout_end_object(w);
+    jsonout_end_object(w);
+}
+
+void catalog_sku_write(struct jsonout *w, const struct catalog_sku *s, const char *today)
+{
+    int r = catalog_sku_retired(s, today) ? 1 : 0;
+    if (w->indent == 0 && s->api_text[r] != NULL)
+        jsonout_raw(w, s->api_text[r], s->api_text_len[r]);
+    else
+        write_fields(w, s, r == 1);
 }
 
 json_t *catalog_sku_json(const struct catalog_sku *s, const char *today)
 {
-    json_t *regions = json_array(), *prices = json_object();
-    for (size_t i = 0; regions && prices && i < s->nregions; i++) {
-        json_array_append_new(regions, json_string(s->regions[i]));
-        if (isfinite(s->region_prices[i]))
-            json_object_set_new(prices, s->regions[i], json_real(s->region_prices[i]));
-    }
-    json_t *j = json_pack(
-        "{s:s, s:s, s:s, s:s, s:i, s:f, s:i, s:f, s:b, s:f, s:o, s:b, s:s, s:o, s:b, "
-        "s:o}",
-        "sku", s->sku, "vendor", s->vendor, "series", s->series, "gpu_model", s->gpu_model,
-        "gpus_per_vm", s->gpus_per_vm, "vram_gb", s->vram_gb, "vcpus", s->vcpus, "memory_gib",
-        s->memory_gib, "partial", s->partial, "gpu_fraction", s->gpu_fraction, "retires_on",
-        opt_string(s->retires_on), "retired", catalog_sku_retired(s, today), "docs_url",
-        s->docs_url, "interconnect", opt_string(s->interconnect), "infiniband", s->infiniband,
-        "cpu_arch", opt_string(s->cpu_arch));
-    if (j == NULL || regions == NULL || prices == NULL) {
-        json_decref(j);
-        json_decref(regions);
-        json_decref(prices);
-        return NULL;
-    }
-    json_object_set_new(j, "price_per_hour",
-                        s->has_price ? json_real(s->price_per_hour) : json_null());
-    json_object_set_new(j, "price_region", opt_string(s->price_region));
-    json_object_set_new(j, "regions", regions);
-    json_object_set_new(j, "region_prices", prices);
+    struct buf b;
+    struct jsonout w;
+    json_error_t jerr;
+    buf_init(&b, JSONOUT_MAX);
+    jsonout_init(&w, &b, 0);
+    catalog_sku_write(&w, s, today);
+    json_t *j = jsonout_status(&w) == 0 && b.data ? json_loadb(b.data, b.len, 0, &jerr) : NULL;
+    buf_free(&b);
     return j;
+}
+
+/* Serializes every entry's API text, retired false and true (see struct catalog_sku). */
+static int build_api_texts(struct catalog_sku *skus, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (int r = 0; r < 2; r++) {
+            struct buf b;
+            struct jsonout w;
+            buf_init(&b, JSONOUT_MAX);
+            jsonout_init(&w, &b, 0);
+            write_fields(&w, &skus[i], r == 1);
+            int rc = jsonout_status(&w);
+            if (rc != 0 || b.data == NULL) {
+                buf_free(&b);
+                return rc ? rc : -ENOMEM;
+            }
+            skus[i].api_text[r] = buf_detach(&b, &skus[i].api_text_len[r]);
+        }
+    return 0;
 }
