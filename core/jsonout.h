@@ -17,7 +17,8 @@
  * jansson's output format (compact with indent 0, JSON_INDENT(indent) otherwise), so a reply can
  * be written without building a tree. The first error (-E2BIG past the buffer's cap, -ENOMEM,
  * -EDOM for a NaN/infinite real, -EINVAL for an unbalanced end) sticks: later calls do nothing
- * and jsonout_status reports it, so a caller writes a whole document and checks once.
+ * and jsonout_status reports it, so a caller writes a whole document and checks once (the buffer
+ * then holds a partial document, never past its cap: discard it).
  * The writer does not check that keys and values alternate inside objects; callers must.
  */
 struct jsonout {
