@@ -209,9 +209,40 @@ int jsonout_real(char *dst, size_t n, double d)
     return len;
 }
 
+/* Length of s's leading run that needs no escape (for keys and texts: all of it). */
+static size_t plain_run(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (unsigned char)s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
+        i++;
+    return i;
+}
+
+/* Appends pre (0..1 bytes), "s" and post (0..1 bytes) with one reservation; s needs no escape. */
+static int put_plain(struct buf *b, char pre, const char *s, size_t len, char post)
+{
+    int rc = buf_reserve(b, len + 4);
+    if (rc != 0)
+        return rc;
+    char *p = b->data + b->len;
+    if (pre)
+        *p++ = pre;
+    *p++ = '"';
+    memcpy(p, s, len);
+    p += len;
+    *p++ = '"';
+    if (post)
+        *p++ = post;
+    *p = '\0';
+    b->len = (size_t)(p - b->data);
+    return 0;
+}
+
 static int put_string(struct buf *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
+    if (plain_run(s, len) == len)
+        return put_plain(b, 0, s, len, 0);
     int rc = buf_append(b, "\"", 1);
     size_t start = 0;
     for (size_t i = 0; i < len && rc == 0; i++) {
@@ -358,12 +389,20 @@ void jsonout_end_array(struct jsonout *w)
 
 void jsonout_key(struct jsonout *w, const char *key)
 {
+    size_t len = strlen(key);
+    if (w->indent == 0 && w->rc == 0 && plain_run(key, len) == len) {
+        /* The compact common case in one reservation: ,"key": */
+        w->rc = put_plain(w->b, w->first ? 0 : ',', key, len, ':');
+        w->first = false;
+        w->after_key = true;
+        return;
+    }
     if (!w->first)
         put(w, ",", 1);
     w->first = false;
     newline(w, w->depth);
     if (w->rc == 0)
-        w->rc = put_string(w->b, key, strlen(key));
+        w->rc = put_string(w->b, key, len);
     put(w, w->indent ? ": " : ":", w->indent ? 2 : 1);
     w->after_key = true;
 }
