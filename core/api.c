@@ -144,8 +144,8 @@ static int seed_write(const struct catalog *cat, const char *today,
         jsonout_string(&w,
                        "moe_expert_fraction defaulted to 0.90 (share of parameters in experts)");
     if (req->expert_fraction_ignored)
-        jsonout_string(
-            &w, "moe_expert_fraction ignored: moe_active_ratio is 0, so the model is dense");
+        jsonout_string(&w,
+                       "moe_expert_fraction ignored: moe_active_ratio is 0, so the model is dense");
     jsonout_string(&w, "KV cache: 2 x layers x ctx x hidden x batch at the weight precision "
                        "(every head keeps K and V; the seed's formula)");
     jsonout_string(&w, "1.2x headroom on weights + KV cache + optimizer state");
@@ -163,8 +163,8 @@ static int seed_write(const struct catalog *cat, const char *today,
  * Decodes body and answers it: the seed path writes compact JSON into text (and leaves *tree
  * NULL); the refined paths (plan, training) build *tree (new reference). One producer per path.
  */
-static int estimate(const struct catalog *cat, const char *today, const json_t *body,
-                    json_t **tree, struct buf *text, struct error_info *err)
+static int estimate(const struct catalog *cat, const char *today, const json_t *body, json_t **tree,
+                    struct buf *text, struct error_info *err)
 {
     struct estimate_request req;
     json_t *resp = NULL;

@@ -188,9 +188,9 @@ START_TEST(catalog_price_is_written_with_its_region_and_note)
     ck_assert_msg(strstr(out.data, "\"price_per_hour\":3.5,\"price_source\":\"catalog\","
                                    "\"price_region\":\"westus3\",\"cost_per_hour\":3.5,") != NULL,
                   "%s", out.data);
-    ck_assert_msg(strstr(out.data, "\"price: Azure Retail Prices, Linux pay-as-you-go in westus3, "
-                                   "USD per VM-hour; cost_per_hour is for the one VM chosen\"]}") !=
-                      NULL,
+    ck_assert_msg(strstr(out.data,
+                         "\"price: Azure Retail Prices, Linux pay-as-you-go in westus3, "
+                         "USD per VM-hour; cost_per_hour is for the one VM chosen\"]}") != NULL,
                   "%s", out.data);
     ck_assert_msg(strstr(out.data, "\"docs_url\":\"https://example.com/a\\\"b\"") != NULL, "%s",
                   out.data);
