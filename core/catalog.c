@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -601,62 +602,123 @@ int catalog_subset_region(const struct catalog *cat, const char *region, struct 
     return 0;
 }
 
-/* The one list of an entry's API fields, in output order. */
+/* How an API field is read from the entry (the one list of fields, below, says which). */
+enum field_kind {
+    FK_STRING,        /* const char *, never NULL */
+    FK_OPT_STRING,    /* const char *, null when NULL */
+    FK_INT,           /* int */
+    FK_REAL,          /* double */
+    FK_BOOL,          /* bool */
+    FK_RETIRED,       /* catalog_sku_retired for the day asked about */
+    FK_PRICE,         /* price_per_hour, null unless has_price */
+    FK_REGIONS,       /* [region, ...] */
+    FK_REGION_PRICES, /* {region: price} for the regions with a price */
+};
+
+/* The one list of an entry's API fields, in output order: the text (catalog_sku_write) and the
+ * tree (catalog_sku_json) are both made from it. */
+static const struct {
+    const char *key;
+    enum field_kind kind;
+    size_t off;
+} api_fields[] = {
+    {"sku", FK_STRING, offsetof(struct catalog_sku, sku)},
+    {"vendor", FK_STRING, offsetof(struct catalog_sku, vendor)},
+    {"series", FK_STRING, offsetof(struct catalog_sku, series)},
+    {"gpu_model", FK_STRING, offsetof(struct catalog_sku, gpu_model)},
+    {"gpus_per_vm", FK_INT, offsetof(struct catalog_sku, gpus_per_vm)},
+    {"vram_gb", FK_REAL, offsetof(struct catalog_sku, vram_gb)},
+    {"vcpus", FK_INT, offsetof(struct catalog_sku, vcpus)},
+    {"memory_gib", FK_REAL, offsetof(struct catalog_sku, memory_gib)},
+    {"partial", FK_BOOL, offsetof(struct catalog_sku, partial)},
+    {"gpu_fraction", FK_REAL, offsetof(struct catalog_sku, gpu_fraction)},
+    {"retires_on", FK_OPT_STRING, offsetof(struct catalog_sku, retires_on)},
+    {"retired", FK_RETIRED, 0},
+    {"docs_url", FK_STRING, offsetof(struct catalog_sku, docs_url)},
+    {"interconnect", FK_OPT_STRING, offsetof(struct catalog_sku, interconnect)},
+    {"infiniband", FK_BOOL, offsetof(struct catalog_sku, infiniband)},
+    {"cpu_arch", FK_OPT_STRING, offsetof(struct catalog_sku, cpu_arch)},
+    {"price_per_hour", FK_PRICE, 0},
+    {"price_region", FK_OPT_STRING, offsetof(struct catalog_sku, price_region)},
+    {"regions", FK_REGIONS, 0},
+    {"region_prices", FK_REGION_PRICES, 0},
+};
+
+#define NAPI_FIELDS (sizeof(api_fields) / sizeof(api_fields[0]))
+
+static const char *field_string(const struct catalog_sku *s, size_t i)
+{
+    const char *p;
+    memcpy(&p, (const char *)s + api_fields[i].off, sizeof(p));
+    return p;
+}
+
+static int field_int(const struct catalog_sku *s, size_t i)
+{
+    int v;
+    memcpy(&v, (const char *)s + api_fields[i].off, sizeof(v));
+    return v;
+}
+
+static double field_real(const struct catalog_sku *s, size_t i)
+{
+    double v;
+    memcpy(&v, (const char *)s + api_fields[i].off, sizeof(v));
+    return v;
+}
+
+static bool field_bool(const struct catalog_sku *s, size_t i)
+{
+    bool v;
+    memcpy(&v, (const char *)s + api_fields[i].off, sizeof(v));
+    return v;
+}
+
 static void write_fields(struct jsonout *w, const struct catalog_sku *s, bool retired)
 {
     jsonout_begin_object(w);
-    jsonout_key(w, "sku");
-    jsonout_string(w, s->sku);
-    jsonout_key(w, "vendor");
-    jsonout_string(w, s->vendor);
-    jsonout_key(w, "series");
-    jsonout_string(w, s->series);
-    jsonout_key(w, "gpu_model");
-    jsonout_string(w, s->gpu_model);
-    jsonout_key(w, "gpus_per_vm");
-    jsonout_integer(w, s->gpus_per_vm);
-    jsonout_key(w, "vram_gb");
-    jsonout_number(w, s->vram_gb);
-    jsonout_key(w, "vcpus");
-    jsonout_integer(w, s->vcpus);
-    jsonout_key(w, "memory_gib");
-    jsonout_number(w, s->memory_gib);
-    jsonout_key(w, "partial");
-    jsonout_bool(w, s->partial);
-    jsonout_key(w, "gpu_fraction");
-    jsonout_number(w, s->gpu_fraction);
-    jsonout_key(w, "retires_on");
-    jsonout_string(w, s->retires_on);
-    jsonout_key(w, "retired");
-    jsonout_bool(w, retired);
-    jsonout_key(w, "docs_url");
-    jsonout_string(w, s->docs_url);
-    jsonout_key(w, "interconnect");
-    jsonout_string(w, s->interconnect);
-    jsonout_key(w, "infiniband");
-    jsonout_bool(w, s->infiniband);
-    jsonout_key(w, "cpu_arch");
-    jsonout_string(w, s->cpu_arch);
-    jsonout_key(w, "price_per_hour");
-    if (s->has_price)
-        jsonout_number(w, s->price_per_hour);
-    else
-        jsonout_null(w);
-    jsonout_key(w, "price_region");
-    jsonout_string(w, s->price_region);
-    jsonout_key(w, "regions");
-    jsonout_begin_array(w);
-    for (size_t i = 0; i < s->nregions; i++)
-        jsonout_string(w, s->regions[i]);
-    jsonout_end_array(w);
-    jsonout_key(w, "region_prices");
-    jsonout_begin_object(w);
-    for (size_t i = 0; i < s->nregions; i++)
-        if (isfinite(s->region_prices[i])) {
-            jsonout_key(w, s->regions[i]);
-            jsonout_number(w, s->region_prices[i]);
+    for (size_t i = 0; i < NAPI_FIELDS; i++) {
+        jsonout_key(w, api_fields[i].key);
+        switch (api_fields[i].kind) {
+        case FK_STRING:
+        case FK_OPT_STRING:
+            jsonout_string(w, field_string(s, i)); /* NULL writes null */
+            break;
+        case FK_INT:
+            jsonout_integer(w, field_int(s, i));
+            break;
+        case FK_REAL:
+            jsonout_number(w, field_real(s, i));
+            break;
+        case FK_BOOL:
+            jsonout_bool(w, field_bool(s, i));
+            break;
+        case FK_RETIRED:
+            jsonout_bool(w, retired);
+            break;
+        case FK_PRICE:
+            if (s->has_price)
+                jsonout_number(w, s->price_per_hour);
+            else
+                jsonout_null(w);
+            break;
+        case FK_REGIONS:
+            jsonout_begin_array(w);
+            for (size_t r = 0; r < s->nregions; r++)
+                jsonout_string(w, s->regions[r]);
+            jsonout_end_array(w);
+            break;
+        case FK_REGION_PRICES:
+            jsonout_begin_object(w);
+            for (size_t r = 0; r < s->nregions; r++)
+                if (isfinite(s->region_prices[r])) {
+                    jsonout_key(w, s->regions[r]);
+                    jsonout_number(w, s->region_prices[r]);
+                }
+            jsonout_end_object(w);
+            break;
         }
-    jsonout_end_object(w);
+    }
     jsonout_end_object(w);
 }
 
@@ -669,16 +731,56 @@ void catalog_sku_write(struct jsonout *w, const struct catalog_sku *s, const cha
         write_fields(w, s, r == 1);
 }
 
+static json_t *field_value(const struct catalog_sku *s, size_t i, bool retired)
+{
+    switch (api_fields[i].kind) {
+    case FK_STRING:
+    case FK_OPT_STRING: {
+        const char *v = field_string(s, i);
+        return v ? json_string(v) : json_null();
+    }
+    case FK_INT:
+        return json_integer(field_int(s, i));
+    case FK_REAL:
+        return json_real(field_real(s, i));
+    case FK_BOOL:
+        return json_boolean(field_bool(s, i));
+    case FK_RETIRED:
+        return json_boolean(retired);
+    case FK_PRICE:
+        return s->has_price ? json_real(s->price_per_hour) : json_null();
+    case FK_REGIONS: {
+        json_t *a = json_array();
+        for (size_t r = 0; a && r < s->nregions; r++)
+            if (json_array_append_new(a, json_string(s->regions[r])) < 0) {
+                json_decref(a);
+                return NULL;
+            }
+        return a;
+    }
+    case FK_REGION_PRICES: {
+        json_t *o = json_object();
+        for (size_t r = 0; o && r < s->nregions; r++)
+            if (isfinite(s->region_prices[r]) &&
+                json_object_set_new(o, s->regions[r], json_real(s->region_prices[r])) < 0) {
+                json_decref(o);
+                return NULL;
+            }
+        return o;
+    }
+    }
+    return NULL;
+}
+
 json_t *catalog_sku_json(const struct catalog_sku *s, const char *today)
 {
-    struct buf b;
-    struct jsonout w;
-    json_error_t jerr;
-    buf_init(&b, JSONOUT_MAX);
-    jsonout_init(&w, &b, 0);
-    catalog_sku_write(&w, s, today);
-    json_t *j = jsonout_status(&w) == 0 && b.data ? json_loadb(b.data, b.len, 0, &jerr) : NULL;
-    buf_free(&b);
+    bool retired = catalog_sku_retired(s, today);
+    json_t *j = json_object();
+    for (size_t i = 0; j && i < NAPI_FIELDS; i++)
+        if (json_object_set_new_nocheck(j, api_fields[i].key, field_value(s, i, retired)) < 0) {
+            json_decref(j);
+            return NULL;
+        }
     return j;
 }
 
