@@ -214,6 +214,18 @@ static char *b_header_100k(size_t *len)
     return s;
 }
 
+/* What a browser behind a portal may send: an 8 KB cookie (nginx's default limit for a header
+ * line). It must fit the per-connection memory (MHD_OPTION_CONNECTION_MEMORY_LIMIT), which is
+ * kept small because libmicrohttpd zeroes it per request. */
+static char *b_cookie_8k(size_t *len)
+{
+    char *s = repeat("POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                     "Content-Length: 70\r\nCookie: session=",
+                     'c', 8000, "\r\n\r\n" VALID_BODY);
+    *len = strlen(s);
+    return s;
+}
+
 static char *b_many_headers(size_t *len)
 {
     size_t n = 20000, cap = n * 12 + 128, o = 0;
@@ -385,6 +397,7 @@ RAW_BUILDER(b_pipelined_mix,
 static const struct hostile table[] = {
     {"header_100k", EXPECT_4XX_OR_CLOSE, 0, false, b_header_100k},
     {"20000_headers", EXPECT_4XX_OR_CLOSE, 0, false, b_many_headers},
+    {"cookie_8k_is_served", EXPECT_STATUS, 200, false, b_cookie_8k},
     {"url_100k", EXPECT_4XX_OR_CLOSE, 0, false, b_url_100k},
     {"query_30k_unknown_path", EXPECT_4XX_OR_CLOSE, 0, false, b_query_30k},
     {"method_10k", EXPECT_4XX_OR_CLOSE, 0, false, b_method_10k},
@@ -683,7 +696,9 @@ START_TEST(thousands_of_idle_connections_are_survived_and_memory_returns)
     long after = rss_kib(srv.pid);
     fprintf(stderr, "idle connections: RSS %ld KiB before, %ld KiB with %d open, %ld KiB after\n",
             base, loaded, IDLE, after);
-    ck_assert_msg(!rss_meaningful() || after <= base + 2048,
+    /* Without the server's malloc_trim after a burst this stayed ~2 MB above (glibc kept the
+     * freed connection structures resident); with it, ~0.5 MB. */
+    ck_assert_msg(!rss_meaningful() || after <= base + 1024,
                   "RSS %ld KiB after the idle connections went, %ld KiB before", after, base);
     assert_healthy();
 }
