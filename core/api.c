@@ -7,6 +7,7 @@
 
 #include "choose.h"
 #include "estimate.h"
+#include "jsonout.h"
 #include "plan.h"
 #include "pricing.h"
 #include "request.h"
@@ -28,35 +29,146 @@ int api_parse_body(const char *data, size_t len, json_t **out, struct error_info
     return 0;
 }
 
-static int add_assumption(json_t *list, const char *text)
+/* The request as understood ("input"): one list of fields for every path. */
+static void echo_input_write(struct jsonout *w, const struct estimate_request *r)
 {
-    return json_array_append_new(list, json_string(text));
+    jsonout_begin_object(w);
+    jsonout_key(w, "params_b");
+    jsonout_number(w, r->in.params_b);
+    jsonout_key(w, "layers");
+    jsonout_integer(w, (long long)r->in.layers);
+    jsonout_key(w, "hidden");
+    jsonout_integer(w, (long long)r->in.hidden);
+    jsonout_key(w, "ctx");
+    jsonout_integer(w, (long long)r->in.ctx);
+    jsonout_key(w, "batch");
+    jsonout_integer(w, (long long)r->in.batch);
+    jsonout_key(w, "precision");
+    jsonout_string(w, r->precision);
+    jsonout_key(w, "training");
+    jsonout_bool(w, r->in.training);
+    if (r->in.moe_active_ratio > 0) {
+        jsonout_key(w, "moe_active_ratio");
+        jsonout_number(w, r->in.moe_active_ratio);
+        jsonout_key(w, "moe_expert_fraction");
+        jsonout_number(w, r->in.has_expert_fraction ? r->in.moe_expert_fraction
+                                                    : ESTIMATE_SEED_EXPERT_FRACTION);
+    }
+    jsonout_end_object(w);
 }
 
+/* The same object as a tree, for the paths that still build one (training). */
 static json_t *echo_input(const struct estimate_request *r)
 {
-    json_t *in = json_pack("{s:f, s:I, s:I, s:I, s:I, s:s, s:b}", "params_b", r->in.params_b,
-                           "layers", (json_int_t)r->in.layers, "hidden", (json_int_t)r->in.hidden,
-                           "ctx", (json_int_t)r->in.ctx, "batch", (json_int_t)r->in.batch,
-                           "precision", r->precision, "training", r->in.training);
-    if (in == NULL)
-        return NULL;
-    if (r->in.moe_active_ratio > 0) {
-        json_object_set_new(in, "moe_active_ratio", json_real(r->in.moe_active_ratio));
-        json_object_set_new(in, "moe_expert_fraction",
-                            json_real(r->in.has_expert_fraction ? r->in.moe_expert_fraction
-                                                                : ESTIMATE_SEED_EXPERT_FRACTION));
-    }
-    return in;
+    struct buf b;
+    struct jsonout w;
+    json_error_t jerr;
+    buf_init(&b, API_MAX_BODY);
+    jsonout_init(&w, &b, 0);
+    echo_input_write(&w, r);
+    json_t *j = jsonout_status(&w) == 0 && b.data ? json_loadb(b.data, b.len, 0, &jerr) : NULL;
+    buf_free(&b);
+    return j;
 }
 
-int api_estimate(const struct catalog *cat, const char *today, const json_t *body, json_t **out,
-                 struct error_info *err)
+/*
+ * The seed path (only the seed's fields): written straight into out, no tree. Keys, order and
+ * texts are the API's contract (tests/data/golden-estimate.json pins them byte for byte).
+ */
+static int seed_write(const struct catalog *cat, const char *today,
+                      const struct estimate_request *req, struct buf *out)
 {
-    struct estimate_request req;
     struct estimate_result res;
     struct choice ch;
-    json_t *resp = NULL, *assumptions = NULL;
+    struct pricing price;
+    struct jsonout w;
+    estimate_seed(&req->in, &res);
+    choose_seed(cat, res.total_gb, today, &ch);
+    pricing_of(ch.sku, &price);
+
+    jsonout_init(&w, out, 0);
+    jsonout_begin_object(&w);
+    jsonout_key(&w, "weights_gb");
+    jsonout_number(&w, res.weights_gb);
+    jsonout_key(&w, "kv_gb");
+    jsonout_number(&w, res.kv_gb);
+    jsonout_key(&w, "total_gb");
+    jsonout_number(&w, res.total_gb);
+    jsonout_key(&w, "gpus");
+    jsonout_integer(&w, ch.gpus);
+    jsonout_key(&w, "sku");
+    if (ch.sku)
+        catalog_sku_write(&w, ch.sku, today);
+    else
+        jsonout_null(&w);
+    jsonout_key(&w, "weights_active_gb");
+    jsonout_number(&w, res.weights_active_gb);
+    jsonout_key(&w, "weights_footprint_gb");
+    jsonout_number(&w, res.weights_footprint_gb);
+    jsonout_key(&w, "total_active_gb");
+    jsonout_number(&w, res.total_active_gb);
+    jsonout_key(&w, "total_footprint_gb");
+    jsonout_number(&w, res.total_footprint_gb);
+    jsonout_key(&w, "optimizer_gb");
+    jsonout_number(&w, res.optimizer_gb);
+    jsonout_key(&w, "params_active_b");
+    jsonout_number(&w, res.params_active_b);
+    jsonout_key(&w, "moe");
+    jsonout_bool(&w, res.is_moe);
+    jsonout_key(&w, "fits");
+    jsonout_bool(&w, ch.sku != NULL);
+    if (ch.sku == NULL) {
+        char reason[256];
+        if (ch.largest)
+            snprintf(
+                reason, sizeof(reason),
+                "needs %.1f GB (total_gb) but the largest single VM available, %s, has %.0f GB "
+                "(%d x %.0f GB)",
+                res.total_gb, ch.largest->sku, ch.largest_vm_gb, ch.largest->gpus_per_vm,
+                ch.largest->vram_gb);
+        else
+            snprintf(reason, sizeof(reason),
+                     "needs %.1f GB (total_gb) but the catalog has no size that is not retired",
+                     res.total_gb);
+        jsonout_key(&w, "reason");
+        jsonout_string(&w, reason);
+    }
+    pricing_write(&w, &price);
+    jsonout_key(&w, "input");
+    echo_input_write(&w, req);
+    jsonout_key(&w, "assumptions");
+    jsonout_begin_array(&w);
+    if (req->batch_defaulted)
+        jsonout_string(&w, "batch defaulted to 1");
+    if (res.is_moe && !req->in.has_expert_fraction)
+        jsonout_string(&w,
+                       "moe_expert_fraction defaulted to 0.90 (share of parameters in experts)");
+    if (req->expert_fraction_ignored)
+        jsonout_string(&w,
+                       "moe_expert_fraction ignored: moe_active_ratio is 0, so the model is dense");
+    jsonout_string(&w, "KV cache: 2 x layers x ctx x hidden x batch at the weight precision "
+                       "(every head keeps K and V; the seed's formula)");
+    jsonout_string(&w, "1.2x headroom on weights + KV cache + optimizer state");
+    if (req->in.training)
+        jsonout_string(&w, "training: optimizer state = 2.5 x footprint weights");
+    if (price.note[0])
+        jsonout_string(&w, price.note);
+    jsonout_end_array(&w);
+    jsonout_end_object(&w);
+    /* Past the cap, or a non-finite number: the caller answers 500 either way, as with trees. */
+    return jsonout_status(&w) == 0 ? 0 : -ENOMEM;
+}
+
+/*
+ * Decodes body and answers it: the seed path writes compact JSON into text (and leaves *tree
+ * NULL); the refined paths (plan, training) build *tree (new reference). One producer per path.
+ */
+static int estimate(const struct catalog *cat, const char *today, const json_t *body, json_t **tree,
+                    struct buf *text, struct error_info *err)
+{
+    struct estimate_request req;
+    json_t *resp = NULL;
+    *tree = NULL;
     int rc = request_decode_estimate(body, &req, err);
     if (rc < 0)
         return rc;
@@ -72,70 +184,48 @@ int api_estimate(const struct catalog *cat, const char *today, const json_t *bod
         if ((rc = training_api_estimate(cat, today, &req, &treq, &resp, err)) < 0)
             return rc;
         json_object_set_new(resp, "input", echo_input(&req));
-        *out = resp;
+        *tree = resp;
         return 0;
     }
     /* Fields beyond the seed switch the refinements on; seed-only requests never reach plan. */
     if (req.refine.any)
-        return plan_estimate(cat, today, &req, out, err);
+        return plan_estimate(cat, today, &req, tree, err);
+    return seed_write(cat, today, &req, text);
+}
 
-    estimate_seed(&req.in, &res);
-    choose_seed(cat, res.total_gb, today, &ch);
-
-    assumptions = json_array();
-    if (assumptions == NULL)
-        return -ENOMEM;
-    if (req.batch_defaulted)
-        add_assumption(assumptions, "batch defaulted to 1");
-    if (res.is_moe && !req.in.has_expert_fraction)
-        add_assumption(assumptions,
-                       "moe_expert_fraction defaulted to 0.90 (share of parameters in experts)");
-    if (req.expert_fraction_ignored)
-        add_assumption(assumptions,
-                       "moe_expert_fraction ignored: moe_active_ratio is 0, so the model is dense");
-    add_assumption(assumptions,
-                   "KV cache: 2 x layers x ctx x hidden x batch at the weight precision "
-                   "(every head keeps K and V; the seed's formula)");
-    add_assumption(assumptions, "1.2x headroom on weights + KV cache + optimizer state");
-    if (req.in.training)
-        add_assumption(assumptions, "training: optimizer state = 2.5 x footprint weights");
-
-    resp = json_pack("{s:f, s:f, s:f, s:i, s:o, s:f, s:f, s:f, s:f, s:f, s:f, s:b, s:b}",
-                     "weights_gb", res.weights_gb, "kv_gb", res.kv_gb, "total_gb", res.total_gb,
-                     "gpus", ch.gpus, "sku", ch.sku ? catalog_sku_json(ch.sku, today) : json_null(),
-                     "weights_active_gb", res.weights_active_gb, "weights_footprint_gb",
-                     res.weights_footprint_gb, "total_active_gb", res.total_active_gb,
-                     "total_footprint_gb", res.total_footprint_gb, "optimizer_gb", res.optimizer_gb,
-                     "params_active_b", res.params_active_b, "moe", res.is_moe, "fits",
-                     ch.sku != NULL);
-    if (resp == NULL) {
+int api_estimate_write(const struct catalog *cat, const char *today, const json_t *body,
+                       struct buf *out, struct error_info *err)
+{
+    json_t *tree = NULL;
+    int rc = estimate(cat, today, body, &tree, out, err);
+    if (rc == 0 && tree != NULL) {
+        struct jsonout w;
+        jsonout_init(&w, out, 0);
+        jsonout_value(&w, tree);
+        rc = jsonout_status(&w) == 0 ? 0 : -ENOMEM;
+    }
+    json_decref(tree);
+    if (rc == 0 && out->data == NULL)
         rc = -ENOMEM;
-        goto out;
+    return rc;
+}
+
+int api_estimate(const struct catalog *cat, const char *today, const json_t *body, json_t **out,
+                 struct error_info *err)
+{
+    struct buf text;
+    json_t *tree = NULL;
+    buf_init(&text, JSONOUT_MAX);
+    int rc = estimate(cat, today, body, &tree, &text, err);
+    if (rc == 0 && tree == NULL) {
+        json_error_t jerr;
+        tree = text.data ? json_loadb(text.data, text.len, 0, &jerr) : NULL;
+        if (tree == NULL)
+            rc = -ENOMEM;
     }
-    if (ch.sku == NULL) {
-        char reason[256];
-        if (ch.largest)
-            snprintf(
-                reason, sizeof(reason),
-                "needs %.1f GB (total_gb) but the largest single VM available, %s, has %.0f GB "
-                "(%d x %.0f GB)",
-                res.total_gb, ch.largest->sku, ch.largest_vm_gb, ch.largest->gpus_per_vm,
-                ch.largest->vram_gb);
-        else
-            snprintf(reason, sizeof(reason),
-                     "needs %.1f GB (total_gb) but the catalog has no size that is not retired",
-                     res.total_gb);
-        json_object_set_new(resp, "reason", json_string(reason));
-    }
-    if ((rc = pricing_annotate(resp, ch.sku, assumptions)) < 0)
-        goto out;
-    json_object_set_new(resp, "input", echo_input(&req));
-    json_object_set(resp, "assumptions", assumptions);
-    *out = resp;
-    resp = NULL;
-out:
-    json_decref(resp);
-    json_decref(assumptions);
+    buf_free(&text);
+    if (rc == 0)
+        *out = tree;
     return rc;
 }
 

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "catalog.h"
 #include "error.h"
 
@@ -24,6 +25,16 @@ int api_parse_body(const char *data, size_t len, json_t **out, struct error_info
  */
 int api_estimate(const struct catalog *cat, const char *today, const json_t *body, json_t **out,
                  struct error_info *err);
+
+/*
+ * api_estimate_write - the same answer as compact JSON (no trailing newline) appended to out
+ * (caller-owned; its cap bounds the answer). The seed path is written straight into out without
+ * building a tree (api_estimate reads that text back); the refined paths serialize their tree.
+ * Errors: -EINVAL with err (4xx; out may hold a partial answer to discard), -ENOMEM (also past
+ * out's cap or for a non-finite number: err is then left clear, meaning 500).
+ */
+int api_estimate_write(const struct catalog *cat, const char *today, const json_t *body,
+                       struct buf *out, struct error_info *err);
 
 /*
  * api_skus - GET /skus: every size in choice order with its "retired" flag for today, plus

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,6 +21,8 @@ struct catalog {
     struct catalog *parent;      /* a region subset borrows its entries from the parent */
     const char **priced_regions; /* borrowed from doc's prices.regions */
 };
+
+static int build_api_texts(struct catalog_sku *skus, size_t n);
 
 /* Keys an entry may carry. Anything else is refused so a typo ("vram_gb_per_gpu") is caught. */
 static const char *const entry_keys[] = {
@@ -139,6 +142,10 @@ static int get_int(const struct entry_ctx *c, const json_t *e, const char *key, 
 
 static void free_entry_prices(struct catalog_sku *s)
 {
+    for (int r = 0; r < 2; r++) {
+        free((void *)(uintptr_t)s->api_text[r]);
+        s->api_text[r] = NULL;
+    }
     free((void *)(uintptr_t)s->regions);
     free((void *)(uintptr_t)s->region_prices);
     s->regions = NULL;
@@ -430,6 +437,8 @@ int catalog_from_json(json_t *doc, const char *source, struct catalog **out, str
         }
     }
     qsort(cat->skus, n, sizeof(*cat->skus), sku_order);
+    if ((rc = build_api_texts(cat->skus, n)) < 0)
+        goto out;
     cat->n = n;
     cat->doc = json_incref(doc);
     atomic_init(&cat->refs, 1);
@@ -593,38 +602,204 @@ int catalog_subset_region(const struct catalog *cat, const char *region, struct 
     return 0;
 }
 
-static json_t *opt_string(const char *s)
+/* How an API field is read from the entry (the one list of fields, below, says which). */
+enum field_kind {
+    FK_STRING,        /* const char *, never NULL */
+    FK_OPT_STRING,    /* const char *, null when NULL */
+    FK_INT,           /* int */
+    FK_REAL,          /* double */
+    FK_BOOL,          /* bool */
+    FK_RETIRED,       /* catalog_sku_retired for the day asked about */
+    FK_PRICE,         /* price_per_hour, null unless has_price */
+    FK_REGIONS,       /* [region, ...] */
+    FK_REGION_PRICES, /* {region: price} for the regions with a price */
+};
+
+/* The one list of an entry's API fields, in output order: the text (catalog_sku_write) and the
+ * tree (catalog_sku_json) are both made from it. */
+static const struct {
+    const char *key;
+    enum field_kind kind;
+    size_t off;
+} api_fields[] = {
+    {"sku", FK_STRING, offsetof(struct catalog_sku, sku)},
+    {"vendor", FK_STRING, offsetof(struct catalog_sku, vendor)},
+    {"series", FK_STRING, offsetof(struct catalog_sku, series)},
+    {"gpu_model", FK_STRING, offsetof(struct catalog_sku, gpu_model)},
+    {"gpus_per_vm", FK_INT, offsetof(struct catalog_sku, gpus_per_vm)},
+    {"vram_gb", FK_REAL, offsetof(struct catalog_sku, vram_gb)},
+    {"vcpus", FK_INT, offsetof(struct catalog_sku, vcpus)},
+    {"memory_gib", FK_REAL, offsetof(struct catalog_sku, memory_gib)},
+    {"partial", FK_BOOL, offsetof(struct catalog_sku, partial)},
+    {"gpu_fraction", FK_REAL, offsetof(struct catalog_sku, gpu_fraction)},
+    {"retires_on", FK_OPT_STRING, offsetof(struct catalog_sku, retires_on)},
+    {"retired", FK_RETIRED, 0},
+    {"docs_url", FK_STRING, offsetof(struct catalog_sku, docs_url)},
+    {"interconnect", FK_OPT_STRING, offsetof(struct catalog_sku, interconnect)},
+    {"infiniband", FK_BOOL, offsetof(struct catalog_sku, infiniband)},
+    {"cpu_arch", FK_OPT_STRING, offsetof(struct catalog_sku, cpu_arch)},
+    {"price_per_hour", FK_PRICE, 0},
+    {"price_region", FK_OPT_STRING, offsetof(struct catalog_sku, price_region)},
+    {"regions", FK_REGIONS, 0},
+    {"region_prices", FK_REGION_PRICES, 0},
+};
+
+#define NAPI_FIELDS (sizeof(api_fields) / sizeof(api_fields[0]))
+
+static const char *field_string(const struct catalog_sku *s, size_t i)
 {
-    return s ? json_string(s) : json_null();
+    const char *p;
+    memcpy(&p, (const char *)s + api_fields[i].off, sizeof(p));
+    return p;
+}
+
+static int field_int(const struct catalog_sku *s, size_t i)
+{
+    int v;
+    memcpy(&v, (const char *)s + api_fields[i].off, sizeof(v));
+    return v;
+}
+
+static double field_real(const struct catalog_sku *s, size_t i)
+{
+    double v;
+    memcpy(&v, (const char *)s + api_fields[i].off, sizeof(v));
+    return v;
+}
+
+static bool field_bool(const struct catalog_sku *s, size_t i)
+{
+    bool v;
+    memcpy(&v, (const char *)s + api_fields[i].off, sizeof(v));
+    return v;
+}
+
+static void write_fields(struct jsonout *w, const struct catalog_sku *s, bool retired)
+{
+    jsonout_begin_object(w);
+    for (size_t i = 0; i < NAPI_FIELDS; i++) {
+        jsonout_key(w, api_fields[i].key);
+        switch (api_fields[i].kind) {
+        case FK_STRING:
+        case FK_OPT_STRING:
+            jsonout_string(w, field_string(s, i)); /* NULL writes null */
+            break;
+        case FK_INT:
+            jsonout_integer(w, field_int(s, i));
+            break;
+        case FK_REAL:
+            jsonout_number(w, field_real(s, i));
+            break;
+        case FK_BOOL:
+            jsonout_bool(w, field_bool(s, i));
+            break;
+        case FK_RETIRED:
+            jsonout_bool(w, retired);
+            break;
+        case FK_PRICE:
+            if (s->has_price)
+                jsonout_number(w, s->price_per_hour);
+            else
+                jsonout_null(w);
+            break;
+        case FK_REGIONS:
+            jsonout_begin_array(w);
+            for (size_t r = 0; r < s->nregions; r++)
+                jsonout_string(w, s->regions[r]);
+            jsonout_end_array(w);
+            break;
+        case FK_REGION_PRICES:
+            jsonout_begin_object(w);
+            for (size_t r = 0; r < s->nregions; r++)
+                if (isfinite(s->region_prices[r])) {
+                    jsonout_key(w, s->regions[r]);
+                    jsonout_number(w, s->region_prices[r]);
+                }
+            jsonout_end_object(w);
+            break;
+        }
+    }
+    jsonout_end_object(w);
+}
+
+void catalog_sku_write(struct jsonout *w, const struct catalog_sku *s, const char *today)
+{
+    int r = catalog_sku_retired(s, today) ? 1 : 0;
+    if (w->indent == 0 && s->api_text[r] != NULL)
+        jsonout_raw(w, s->api_text[r], s->api_text_len[r]);
+    else
+        write_fields(w, s, r == 1);
+}
+
+static json_t *field_value(const struct catalog_sku *s, size_t i, bool retired)
+{
+    switch (api_fields[i].kind) {
+    case FK_STRING:
+    case FK_OPT_STRING: {
+        const char *v = field_string(s, i);
+        return v ? json_string(v) : json_null();
+    }
+    case FK_INT:
+        return json_integer(field_int(s, i));
+    case FK_REAL:
+        return json_real(field_real(s, i));
+    case FK_BOOL:
+        return json_boolean(field_bool(s, i));
+    case FK_RETIRED:
+        return json_boolean(retired);
+    case FK_PRICE:
+        return s->has_price ? json_real(s->price_per_hour) : json_null();
+    case FK_REGIONS: {
+        json_t *a = json_array();
+        for (size_t r = 0; a && r < s->nregions; r++)
+            if (json_array_append_new(a, json_string(s->regions[r])) < 0) {
+                json_decref(a);
+                return NULL;
+            }
+        return a;
+    }
+    case FK_REGION_PRICES: {
+        json_t *o = json_object();
+        for (size_t r = 0; o && r < s->nregions; r++)
+            if (isfinite(s->region_prices[r]) &&
+                json_object_set_new(o, s->regions[r], json_real(s->region_prices[r])) < 0) {
+                json_decref(o);
+                return NULL;
+            }
+        return o;
+    }
+    }
+    return NULL;
 }
 
 json_t *catalog_sku_json(const struct catalog_sku *s, const char *today)
 {
-    json_t *regions = json_array(), *prices = json_object();
-    for (size_t i = 0; regions && prices && i < s->nregions; i++) {
-        json_array_append_new(regions, json_string(s->regions[i]));
-        if (isfinite(s->region_prices[i]))
-            json_object_set_new(prices, s->regions[i], json_real(s->region_prices[i]));
-    }
-    json_t *j = json_pack(
-        "{s:s, s:s, s:s, s:s, s:i, s:f, s:i, s:f, s:b, s:f, s:o, s:b, s:s, s:o, s:b, "
-        "s:o}",
-        "sku", s->sku, "vendor", s->vendor, "series", s->series, "gpu_model", s->gpu_model,
-        "gpus_per_vm", s->gpus_per_vm, "vram_gb", s->vram_gb, "vcpus", s->vcpus, "memory_gib",
-        s->memory_gib, "partial", s->partial, "gpu_fraction", s->gpu_fraction, "retires_on",
-        opt_string(s->retires_on), "retired", catalog_sku_retired(s, today), "docs_url",
-        s->docs_url, "interconnect", opt_string(s->interconnect), "infiniband", s->infiniband,
-        "cpu_arch", opt_string(s->cpu_arch));
-    if (j == NULL || regions == NULL || prices == NULL) {
-        json_decref(j);
-        json_decref(regions);
-        json_decref(prices);
-        return NULL;
-    }
-    json_object_set_new(j, "price_per_hour",
-                        s->has_price ? json_real(s->price_per_hour) : json_null());
-    json_object_set_new(j, "price_region", opt_string(s->price_region));
-    json_object_set_new(j, "regions", regions);
-    json_object_set_new(j, "region_prices", prices);
+    bool retired = catalog_sku_retired(s, today);
+    json_t *j = json_object();
+    for (size_t i = 0; j && i < NAPI_FIELDS; i++)
+        if (json_object_set_new_nocheck(j, api_fields[i].key, field_value(s, i, retired)) < 0) {
+            json_decref(j);
+            return NULL;
+        }
     return j;
+}
+
+/* Serializes every entry's API text, retired false and true (see struct catalog_sku). */
+static int build_api_texts(struct catalog_sku *skus, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (int r = 0; r < 2; r++) {
+            struct buf b;
+            struct jsonout w;
+            buf_init(&b, JSONOUT_MAX);
+            jsonout_init(&w, &b, 0);
+            write_fields(&w, &skus[i], r == 1);
+            int rc = jsonout_status(&w);
+            if (rc != 0 || b.data == NULL) {
+                buf_free(&b);
+                return rc ? rc : -ENOMEM;
+            }
+            skus[i].api_text[r] = buf_detach(&b, &skus[i].api_text_len[r]);
+        }
+    return 0;
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "jsonout.h"
 
 /* Hard caps on what a catalog document may hold (it can come from an operator's URL). */
 #define CATALOG_MAX_SKUS       4096
@@ -51,6 +52,12 @@ struct catalog_sku {
      * means "not offered". Empty for a specs-only catalog. */
     const char *const *priced_regions;
     size_t npriced_regions;
+
+    /* The entry as API output (catalog_sku_write), serialized once when the snapshot is built:
+     * [0] with "retired": false, [1] with true. NULL when the entry was not built by
+     * catalog_from_json (then it is written field by field). */
+    const char *api_text[2];
+    size_t api_text_len[2];
 };
 
 struct catalog;
@@ -101,9 +108,16 @@ bool catalog_sku_retired(const struct catalog_sku *s, const char *today);
 
 /*
  * catalog_sku_json - a new JSON object describing s for API output (its public fields plus
- * "retired" for today). Caller owns the reference. NULL on allocation failure.
+ * "retired" for today): catalog_sku_write's text read back. Caller owns the reference. NULL on
+ * allocation failure.
  */
 json_t *catalog_sku_json(const struct catalog_sku *s, const char *today);
+
+/*
+ * catalog_sku_write - writes that object as one value into w: the snapshot's pre-serialized text
+ * (compact) when w is compact, else field by field. Errors stick in w.
+ */
+void catalog_sku_write(struct jsonout *w, const struct catalog_sku *s, const char *today);
 
 /* catalog_sku_in_region - true when s is offered (priced) in region (lower case). */
 bool catalog_sku_in_region(const struct catalog_sku *s, const char *region);

@@ -1,6 +1,7 @@
 /* jsonout.c - a small JSON writer: jansson's output format, with shortest round-trip reals. */
 #include "jsonout.h"
 
+#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
@@ -8,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
 #include "fields.h"
 
 /*
@@ -209,9 +209,40 @@ int jsonout_real(char *dst, size_t n, double d)
     return len;
 }
 
+/* Length of s's leading run that needs no escape (for keys and texts: all of it). */
+static size_t plain_run(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (unsigned char)s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
+        i++;
+    return i;
+}
+
+/* Appends pre (0..1 bytes), "s" and post (0..1 bytes) with one reservation; s needs no escape. */
+static int put_plain(struct buf *b, char pre, const char *s, size_t len, char post)
+{
+    int rc = buf_reserve(b, len + 4);
+    if (rc != 0)
+        return rc;
+    char *p = b->data + b->len;
+    if (pre)
+        *p++ = pre;
+    *p++ = '"';
+    memcpy(p, s, len);
+    p += len;
+    *p++ = '"';
+    if (post)
+        *p++ = post;
+    *p = '\0';
+    b->len = (size_t)(p - b->data);
+    return 0;
+}
+
 static int put_string(struct buf *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
+    if (plain_run(s, len) == len)
+        return put_plain(b, 0, s, len, 0);
     int rc = buf_append(b, "\"", 1);
     size_t start = 0;
     for (size_t i = 0; i < len && rc == 0; i++) {
@@ -265,87 +296,225 @@ static int put_string(struct buf *b, const char *s, size_t len)
     return rc;
 }
 
-static int newline(struct buf *b, int indent, int depth)
+void jsonout_init(struct jsonout *w, struct buf *b, int indent)
 {
-    if (indent == 0)
-        return 0;
-    int rc = buf_append(b, "\n", 1);
-    for (int i = 0; i < indent * depth && rc == 0; i++)
-        rc = buf_append(b, " ", 1);
-    return rc;
+    w->b = b;
+    w->indent = indent < 0 ? 0 : indent > 8 ? 8 : indent;
+    w->depth = 0;
+    w->first = true;
+    w->after_key = false;
+    w->rc = 0;
 }
 
-static int put_value(struct buf *b, const json_t *j, int indent, int depth)
+int jsonout_status(const struct jsonout *w)
+{
+    return w->rc;
+}
+
+static void put(struct jsonout *w, const char *p, size_t n)
+{
+    if (w->rc == 0)
+        w->rc = buf_append(w->b, p, n);
+}
+
+static void newline(struct jsonout *w, int depth)
+{
+    static const char spaces[] = "                                                                ";
+    if (w->indent == 0)
+        return;
+    put(w, "\n", 1);
+    for (size_t left = (size_t)w->indent * (size_t)depth; left > 0 && w->rc == 0;) {
+        size_t n = left < sizeof(spaces) - 1 ? left : sizeof(spaces) - 1;
+        put(w, spaces, n);
+        left -= n;
+    }
+}
+
+/* What goes before a value: nothing after a key or at the top; ",", newline in an array. */
+static void value_prefix(struct jsonout *w)
+{
+    if (w->after_key) {
+        w->after_key = false;
+        return;
+    }
+    if (w->depth == 0)
+        return;
+    if (!w->first)
+        put(w, ",", 1);
+    w->first = false;
+    newline(w, w->depth);
+}
+
+static void open_container(struct jsonout *w, const char *c)
+{
+    value_prefix(w);
+    put(w, c, 1);
+    w->depth++;
+    w->first = true;
+}
+
+static void close_container(struct jsonout *w, const char *c)
+{
+    if (w->depth == 0) {
+        if (w->rc == 0)
+            w->rc = -EINVAL;
+        return;
+    }
+    if (!w->first)
+        newline(w, w->depth - 1);
+    w->depth--;
+    w->first = false; /* the parent now holds at least this container */
+    put(w, c, 1);
+}
+
+void jsonout_begin_object(struct jsonout *w)
+{
+    open_container(w, "{");
+}
+
+void jsonout_end_object(struct jsonout *w)
+{
+    close_container(w, "}");
+}
+
+void jsonout_begin_array(struct jsonout *w)
+{
+    open_container(w, "[");
+}
+
+void jsonout_end_array(struct jsonout *w)
+{
+    close_container(w, "]");
+}
+
+void jsonout_key(struct jsonout *w, const char *key)
+{
+    size_t len = strlen(key);
+    if (w->indent == 0 && w->rc == 0 && plain_run(key, len) == len) {
+        /* The compact common case in one reservation: ,"key": */
+        w->rc = put_plain(w->b, w->first ? 0 : ',', key, len, ':');
+        w->first = false;
+        w->after_key = true;
+        return;
+    }
+    if (!w->first)
+        put(w, ",", 1);
+    w->first = false;
+    newline(w, w->depth);
+    if (w->rc == 0)
+        w->rc = put_string(w->b, key, len);
+    put(w, w->indent ? ": " : ":", w->indent ? 2 : 1);
+    w->after_key = true;
+}
+
+void jsonout_string_len(struct jsonout *w, const char *s, size_t len)
+{
+    value_prefix(w);
+    if (w->rc == 0)
+        w->rc = put_string(w->b, s, len);
+}
+
+void jsonout_string(struct jsonout *w, const char *s)
+{
+    if (s == NULL)
+        jsonout_null(w);
+    else
+        jsonout_string_len(w, s, strlen(s));
+}
+
+void jsonout_number(struct jsonout *w, double d)
 {
     char num[40];
-    int n, rc = 0;
+    value_prefix(w);
+    int n = jsonout_real(num, sizeof(num), d);
+    if (n < 0) {
+        if (w->rc == 0)
+            w->rc = -EDOM;
+        return;
+    }
+    put(w, num, (size_t)n);
+}
+
+void jsonout_integer(struct jsonout *w, long long v)
+{
+    /* By hand: printf's generic machinery showed in the profile. */
+    char num[24];
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    char *p = num + sizeof(num);
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    if (v < 0)
+        *--p = '-';
+    value_prefix(w);
+    put(w, p, (size_t)(num + sizeof(num) - p));
+}
+
+void jsonout_bool(struct jsonout *w, bool v)
+{
+    value_prefix(w);
+    put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void jsonout_null(struct jsonout *w)
+{
+    value_prefix(w);
+    put(w, "null", 4);
+}
+
+void jsonout_raw(struct jsonout *w, const char *text, size_t len)
+{
+    value_prefix(w);
+    put(w, text, len);
+}
+
+void jsonout_value(struct jsonout *w, const json_t *j)
+{
     switch (json_typeof(j)) {
     case JSON_NULL:
-        return buf_append(b, "null", 4);
+        jsonout_null(w);
+        return;
     case JSON_TRUE:
-        return buf_append(b, "true", 4);
+        jsonout_bool(w, true);
+        return;
     case JSON_FALSE:
-        return buf_append(b, "false", 5);
-    case JSON_INTEGER: {
-        /* By hand: printf's generic machinery showed in the profile. */
-        json_int_t v = json_integer_value(j);
-        unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-        char *p = num + sizeof(num);
-        do {
-            *--p = (char)('0' + u % 10);
-            u /= 10;
-        } while (u > 0);
-        if (v < 0)
-            *--p = '-';
-        return buf_append(b, p, (size_t)(num + sizeof(num) - p));
-    }
+        jsonout_bool(w, false);
+        return;
+    case JSON_INTEGER:
+        jsonout_integer(w, (long long)json_integer_value(j));
+        return;
     case JSON_REAL:
-        n = jsonout_real(num, sizeof(num), json_real_value(j));
-        return n < 0 ? -1 : buf_append(b, num, (size_t)n);
+        jsonout_number(w, json_real_value(j));
+        return;
     case JSON_STRING:
-        return put_string(b, json_string_value(j), json_string_length(j));
+        jsonout_string_len(w, json_string_value(j), json_string_length(j));
+        return;
     case JSON_ARRAY: {
         size_t count = json_array_size(j);
-        rc = buf_append(b, "[", 1);
-        for (size_t i = 0; i < count && rc == 0; i++) {
-            if (i > 0)
-                rc = buf_append(b, indent ? "," : ",", 1);
-            if (rc == 0)
-                rc = newline(b, indent, depth + 1);
-            if (rc == 0)
-                rc = put_value(b, json_array_get(j, i), indent, depth + 1);
-        }
-        if (rc == 0 && count > 0)
-            rc = newline(b, indent, depth);
-        return rc ? rc : buf_append(b, "]", 1);
+        jsonout_begin_array(w);
+        for (size_t i = 0; i < count && w->rc == 0; i++)
+            jsonout_value(w, json_array_get(j, i));
+        jsonout_end_array(w);
+        return;
     }
     case JSON_OBJECT: {
         const char *key;
         json_t *val;
-        int first = 1;
-        rc = buf_append(b, "{", 1);
+        jsonout_begin_object(w);
         json_object_foreach(fields_mutable(j), key, val)
         {
-            if (rc != 0)
+            if (w->rc != 0)
                 break;
-            if (!first)
-                rc = buf_append(b, ",", 1);
-            first = 0;
-            if (rc == 0)
-                rc = newline(b, indent, depth + 1);
-            if (rc == 0)
-                rc = put_string(b, key, strlen(key));
-            if (rc == 0)
-                rc = buf_append(b, indent ? ": " : ":", indent ? 2 : 1);
-            if (rc == 0)
-                rc = put_value(b, val, indent, depth + 1);
+            jsonout_key(w, key);
+            jsonout_value(w, val);
         }
-        if (rc == 0 && !first)
-            rc = newline(b, indent, depth);
-        return rc ? rc : buf_append(b, "}", 1);
+        jsonout_end_object(w);
+        return;
     }
     }
-    return -1;
+    if (w->rc == 0)
+        w->rc = -EINVAL;
 }
 
 char *jsonout_dumps(const json_t *json, int indent, size_t *len)
@@ -353,9 +522,16 @@ char *jsonout_dumps(const json_t *json, int indent, size_t *len)
     struct buf b;
     if (json == NULL || indent < 0 || indent > 8)
         return NULL;
+    struct jsonout w;
     buf_init(&b, JSONOUT_MAX);
+    jsonout_init(&w, &b, indent);
     /* Most documents are a few KiB: start there instead of growing from 256 bytes. */
-    if (buf_reserve(&b, 4096) != 0 || put_value(&b, json, indent, 0) != 0 || b.data == NULL) {
+    int rc = buf_reserve(&b, 4096);
+    if (rc == 0) {
+        jsonout_value(&w, json);
+        rc = jsonout_status(&w);
+    }
+    if (rc != 0 || b.data == NULL) {
         buf_free(&b);
         return NULL;
     }

@@ -1,38 +1,46 @@
 /* pricing.c - what the seed path's chosen VM costs per hour, and where that price came from. */
 #include "pricing.h"
 
-#include <errno.h>
 #include <stdio.h>
 
 #include "prices.h"
 
-int pricing_annotate(json_t *resp, const struct catalog_sku *s, json_t *assumptions)
+void pricing_of(const struct catalog_sku *s, struct pricing *p)
 {
     double usd = 0;
     enum price_source src = s ? prices_lookup(s, NULL, &usd) : PRICE_NONE;
-    bool known = src != PRICE_NONE;
-    const char *where = src == PRICE_CATALOG ? s->price_region : NULL;
-    int rc = 0;
-    rc |= json_object_set_new(resp, "price_per_hour", known ? json_real(usd) : json_null());
-    rc |= json_object_set_new(resp, "price_source",
-                              json_string(src == PRICE_CATALOG    ? "catalog"
-                                          : src == PRICE_SNAPSHOT ? "snapshot"
-                                                                  : "none"));
-    rc |= json_object_set_new(resp, "price_region", where ? json_string(where) : json_null());
-    rc |= json_object_set_new(resp, "cost_per_hour", known ? json_real(usd) : json_null());
-    if (rc != 0)
-        return -ENOMEM;
-    if (assumptions == NULL || s == NULL)
-        return 0;
-    char note[400];
+    p->known = src != PRICE_NONE;
+    p->usd = usd;
+    p->source = src == PRICE_CATALOG ? "catalog" : src == PRICE_SNAPSHOT ? "snapshot" : "none";
+    p->region = src == PRICE_CATALOG ? s->price_region : NULL;
+    p->note[0] = '\0';
+    if (s == NULL)
+        return;
     if (src == PRICE_CATALOG)
-        snprintf(note, sizeof(note),
+        snprintf(p->note, sizeof(p->note),
                  "price: Azure Retail Prices, Linux pay-as-you-go%s%s, USD per VM-hour; "
                  "cost_per_hour is for the one VM chosen",
-                 where ? " in " : "", where ? where : "");
+                 p->region ? " in " : "", p->region ? p->region : "");
     else if (src == PRICE_SNAPSHOT)
-        snprintf(note, sizeof(note), "prices: %s, eastus", PRICES_SNAPSHOT_LABEL);
+        snprintf(p->note, sizeof(p->note), "prices: %s, eastus", PRICES_SNAPSHOT_LABEL);
     else
-        snprintf(note, sizeof(note), "no price is known for %s", s->sku);
-    return json_array_append_new(assumptions, json_string(note)) < 0 ? -ENOMEM : 0;
+        snprintf(p->note, sizeof(p->note), "no price is known for %s", s->sku);
+}
+
+void pricing_write(struct jsonout *w, const struct pricing *p)
+{
+    jsonout_key(w, "price_per_hour");
+    if (p->known)
+        jsonout_number(w, p->usd);
+    else
+        jsonout_null(w);
+    jsonout_key(w, "price_source");
+    jsonout_string(w, p->source);
+    jsonout_key(w, "price_region");
+    jsonout_string(w, p->region);
+    jsonout_key(w, "cost_per_hour");
+    if (p->known)
+        jsonout_number(w, p->usd);
+    else
+        jsonout_null(w);
 }

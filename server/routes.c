@@ -11,6 +11,7 @@
 
 #include "api.h"
 #include "embedded.h"
+#include "jsonout.h"
 #include "metrics.h"
 #include "presets.h"
 
@@ -18,6 +19,11 @@ static void reply_error(struct route_reply *out, const struct error_info *err)
 {
     out->status = err->status ? err->status : 400;
     out->json = api_error_json(err);
+}
+
+static void free_text(void *text)
+{
+    free(text);
 }
 
 static void handle_estimate(const struct route_ctx *ctx, struct route_reply *out)
@@ -36,14 +42,23 @@ static void handle_estimate(const struct route_ctx *ctx, struct route_reply *out
         json_decref(body);
         return;
     }
-    json_t *result = NULL;
-    if (api_estimate(cat, ctx->today, body, &result, &err) < 0) {
+    /* Written straight to text (no tree for the seed path) and handed over as an owned shared
+     * body: the HTTP layer sends it without a copy, or re-indents it for ?pretty, or gzips it. */
+    struct buf text;
+    buf_init(&text, JSONOUT_MAX);
+    if (buf_reserve(&text, 4096) == 0 &&
+        api_estimate_write(cat, ctx->today, body, &text, &err) == 0 &&
+        buf_append(&text, "\n", 1) == 0) {
+        out->status = 200;
+        out->shared = text.data;
+        out->shared_len = text.len;
+        out->shared_release = free_text;
+        out->shared_cls = buf_detach(&text, NULL);
+    } else {
         if (err.status == 0)
             error_set(&err, 500, "internal", NULL, "out of memory while estimating");
         reply_error(out, &err);
-    } else {
-        out->status = 200;
-        out->json = result;
+        buf_free(&text);
     }
     catalog_unref(cat);
     json_decref(body);

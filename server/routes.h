@@ -32,7 +32,8 @@ struct route_ctx {
  * content_type is set) a ready-made text body: text is malloc'd and freed by the HTTP layer, or
  * static_text is borrowed static storage.
  * Or a shared, already serialized JSON body (shared, with its trailing newline): the HTTP layer
- * sends it without copying and calls shared_release(shared_cls) once the response is done.
+ * sends it without copying and calls shared_release(shared_cls) once the response is done (a
+ * handler's own malloc'd text goes this way too, with free as shared_release).
  */
 struct route_reply {
     int status;

@@ -186,6 +186,50 @@ START_TEST(sku_json_reports_retirement_for_the_given_day)
 }
 END_TEST
 
+/* The snapshot's cached API text of every size is the field-by-field writing, for both flags. */
+START_TEST(cached_sku_text_is_what_the_fields_write)
+{
+    size_t len;
+    const char *data = embedded_catalog(&len);
+    struct catalog *cat = NULL;
+    struct error_info err;
+    ck_assert_int_eq(catalog_load(data, len, "embedded", &cat, &err), 0);
+    for (size_t i = 0; i < catalog_count(cat); i++) {
+        const struct catalog_sku *s = catalog_at(cat, i);
+        for (int r = 0; r < 2; r++) {
+            /* retires_on is at most 9999-12-31; a size without one is never retired. */
+            const char *day = r ? "9999-12-31" : "1970-01-01";
+            if (r && s->retires_on == NULL)
+                continue;
+            struct buf compact, indented;
+            struct jsonout w;
+            buf_init(&compact, 1 << 20);
+            buf_init(&indented, 1 << 20);
+            jsonout_init(&w, &compact, 0);
+            catalog_sku_write(&w, s, day); /* the cached text */
+            ck_assert_int_eq(jsonout_status(&w), 0);
+            ck_assert_ptr_eq(strstr(compact.data, s->api_text[r]), compact.data);
+            jsonout_init(&w, &indented, 2);
+            catalog_sku_write(&w, s, day); /* written field by field */
+            ck_assert_int_eq(jsonout_status(&w), 0);
+            json_t *a = json_loads(compact.data, 0, NULL);
+            char *again = jsonout_dumps(a, 2, NULL);
+            ck_assert_str_eq(again, indented.data);
+            ck_assert(json_is_boolean(json_object_get(a, "retired")) &&
+                      json_is_true(json_object_get(a, "retired")) == (r == 1));
+            json_t *tree = catalog_sku_json(s, day);
+            ck_assert(json_equal(tree, a));
+            json_decref(tree);
+            free(again);
+            json_decref(a);
+            buf_free(&compact);
+            buf_free(&indented);
+        }
+    }
+    catalog_unref(cat);
+}
+END_TEST
+
 START_TEST(date_validation_knows_the_calendar)
 {
     ck_assert(catalog_valid_date("2024-02-29"));
@@ -209,6 +253,7 @@ static Suite *catalog_suite(void)
     tcase_add_test(tc, malformed_catalog_json_reports_line_and_column);
     tcase_add_test(tc, duplicate_keys_in_a_catalog_entry_are_refused);
     tcase_add_test(tc, sku_json_reports_retirement_for_the_given_day);
+    tcase_add_test(tc, cached_sku_text_is_what_the_fields_write);
     tcase_add_test(tc, date_validation_knows_the_calendar);
     suite_add_tcase(s, tc);
     tc = tcase_create("validation");

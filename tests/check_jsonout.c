@@ -1,6 +1,7 @@
 /* check_jsonout.c - shortest round-trip reals, and output that jansson reads back identically. */
 #include "check_util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -156,6 +157,113 @@ START_TEST(fast_real_paths_print_exactly_the_reference_digits)
 }
 END_TEST
 
+/* The writer's own calls give exactly what jansson prints for the same document, both layouts. */
+static char *write_sample(int indent)
+{
+    struct buf b;
+    struct jsonout w;
+    buf_init(&b, 4096);
+    jsonout_init(&w, &b, indent);
+    jsonout_begin_object(&w);
+    jsonout_key(&w, "a");
+    jsonout_begin_array(&w);
+    jsonout_integer(&w, 1);
+    jsonout_begin_object(&w);
+    jsonout_key(&w, "b");
+    jsonout_null(&w);
+    jsonout_end_object(&w);
+    jsonout_integer(&w, -9223372036854775807LL - 1);
+    jsonout_end_array(&w);
+    jsonout_key(&w, "c");
+    jsonout_begin_object(&w);
+    jsonout_end_object(&w);
+    jsonout_key(&w, "d");
+    jsonout_begin_array(&w);
+    jsonout_end_array(&w);
+    jsonout_key(&w, "e\"\n");
+    jsonout_string(&w, "x\\y\x01\xc3\xa9");
+    jsonout_key(&w, "f");
+    jsonout_bool(&w, true);
+    jsonout_key(&w, "g");
+    jsonout_bool(&w, false);
+    jsonout_key(&w, "h");
+    jsonout_string(&w, NULL);
+    jsonout_key(&w, "i");
+    jsonout_begin_array(&w);
+    jsonout_begin_array(&w);
+    jsonout_end_array(&w);
+    jsonout_string_len(&w, "ab", 1);
+    jsonout_end_array(&w);
+    jsonout_end_object(&w);
+    ck_assert_int_eq(jsonout_status(&w), 0);
+    return buf_detach(&b, NULL);
+}
+
+START_TEST(writer_calls_match_jansson_compact_and_indented)
+{
+    const char *text = "{\"a\":[1,{\"b\":null},-9223372036854775808],\"c\":{},\"d\":[],"
+                       "\"e\\\"\\n\":\"x\\\\y\\u0001\xc3\xa9\",\"f\":true,\"g\":false,\"h\":null,"
+                       "\"i\":[[],\"a\"]}";
+    json_t *j = json_loads(text, 0, NULL);
+    ck_assert_ptr_nonnull(j);
+    for (int indent = 0; indent <= 4; indent += 2) {
+        char *ours = write_sample(indent);
+        char *theirs = json_dumps(j, indent ? JSON_INDENT(indent) : JSON_COMPACT);
+        ck_assert_str_eq(ours, theirs);
+        free(ours);
+        free(theirs);
+    }
+    json_decref(j);
+}
+END_TEST
+
+START_TEST(raw_text_is_spliced_as_one_value)
+{
+    struct buf b;
+    struct jsonout w;
+    buf_init(&b, 4096);
+    jsonout_init(&w, &b, 0);
+    jsonout_begin_array(&w);
+    jsonout_number(&w, 198.65);
+    jsonout_raw(&w, "{\"k\":[1,2]}", 11);
+    jsonout_raw(&w, "null", 4);
+    jsonout_end_array(&w);
+    ck_assert_int_eq(jsonout_status(&w), 0);
+    ck_assert_str_eq(b.data, "[198.65,{\"k\":[1,2]},null]");
+    buf_free(&b);
+}
+END_TEST
+
+START_TEST(the_first_error_sticks_and_later_calls_do_nothing)
+{
+    struct buf b;
+    struct jsonout w;
+    buf_init(&b, 8);
+    jsonout_init(&w, &b, 0);
+    jsonout_begin_array(&w);
+    jsonout_string(&w, "0123456789");
+    ck_assert_int_eq(jsonout_status(&w), -E2BIG);
+    jsonout_integer(&w, 1);
+    jsonout_end_array(&w);
+    ck_assert_int_eq(jsonout_status(&w), -E2BIG);
+    ck_assert_uint_le(b.len, 8); /* a partial document, never past the cap */
+    buf_free(&b);
+
+    buf_init(&b, 64);
+    jsonout_init(&w, &b, 0);
+    jsonout_begin_array(&w);
+    jsonout_number(&w, NAN);
+    ck_assert_int_eq(jsonout_status(&w), -EDOM);
+    buf_free(&b);
+
+    buf_init(&b, 64);
+    jsonout_init(&w, &b, 0);
+    jsonout_end_object(&w);
+    ck_assert_int_eq(jsonout_status(&w), -EINVAL);
+    buf_free(&b);
+}
+END_TEST
+
 static Suite *jsonout_suite(void)
 {
     Suite *s = suite_create("jsonout");
@@ -165,6 +273,9 @@ static Suite *jsonout_suite(void)
     tcase_add_test(tc, indented_output_matches_jansson_layout);
     tcase_add_test(tc, random_documents_read_back_equal);
     tcase_add_test(tc, fast_real_paths_print_exactly_the_reference_digits);
+    tcase_add_test(tc, writer_calls_match_jansson_compact_and_indented);
+    tcase_add_test(tc, raw_text_is_spliced_as_one_value);
+    tcase_add_test(tc, the_first_error_sticks_and_later_calls_do_nothing);
     suite_add_tcase(s, tc);
     return s;
 }
