@@ -119,21 +119,6 @@ fail_pipes:
     return rc;
 }
 
-/* Writes all of s (small: well under a pipe's buffer); 0 or -1. */
-static int write_all(int fd, const char *s, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, s, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        s += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 int fetch_get(struct fetcher *f, const struct fetch_request *req, struct fetch_response *out,
               char *errbuf, size_t errlen)
 {
@@ -159,7 +144,7 @@ int fetch_get(struct fetcher *f, const struct fetch_request *req, struct fetch_r
     }
     /* A helper that cannot start may only say so by exiting 127 (posix_spawn reports exec
      * failures late on some systems, valgrind's among them): its exit status decides below. */
-    int write_errno = write_all(to_child, line, strlen(line)) < 0 ? errno : 0;
+    int write_errno = fetchproto_write_all(to_child, line, strlen(line)) < 0 ? errno : 0;
     close(to_child);
     to_child = -1;
 

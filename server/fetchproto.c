@@ -52,7 +52,7 @@ int fetchproto_read_request(const char *text, size_t len, json_t **doc, struct f
     return 0;
 }
 
-static int write_all(int fd, const char *s, size_t len)
+int fetchproto_write_all(int fd, const char *s, size_t len)
 {
     while (len > 0) {
         ssize_t n = write(fd, s, len);
@@ -80,12 +80,12 @@ int fetchproto_write_reply(int fd, int rc, const struct fetch_response *resp, co
     json_decref(h);
     if (line == NULL)
         return -1;
-    int w = write_all(fd, line, strlen(line));
+    int w = fetchproto_write_all(fd, line, strlen(line));
     free(line);
     if (w == 0)
-        w = write_all(fd, "\n", 1);
+        w = fetchproto_write_all(fd, "\n", 1);
     if (w == 0 && rc == 0 && resp->body && resp->len)
-        w = write_all(fd, resp->body, resp->len);
+        w = fetchproto_write_all(fd, resp->body, resp->len);
     return w;
 }
 

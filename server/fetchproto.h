@@ -28,6 +28,10 @@ char *fetchproto_request_line(const struct fetch_request *req);
 int fetchproto_read_request(const char *text, size_t len, json_t **doc, struct fetch_request *req,
                             char *errbuf, size_t errlen);
 
+/* fetchproto_write_all - writes all len bytes of s to fd (retrying short writes and EINTR); 0 or
+ * -1 with errno set. */
+int fetchproto_write_all(int fd, const char *s, size_t len);
+
 /*
  * fetchproto_write_reply - writes the helper's answer to fd: resp (rc == 0) or error (rc < 0).
  * 0, or -1 when fd would not take it.
