@@ -136,6 +136,13 @@ int fetch_get(struct fetcher *f, const struct fetch_request *req, struct fetch_r
         snprintf(errbuf, errlen, "out of memory fetching %.300s", req->url);
         goto out;
     }
+    /* Checked first because a failed exec is reported late (exit 127) where posix_spawn falls
+     * back to fork, as under valgrind, and such a child is a copy of the whole server. */
+    if (access(f->helper, X_OK) < 0) {
+        snprintf(errbuf, errlen, "cannot run the fetch helper %.300s: %s", f->helper,
+                 strerror(errno));
+        goto out;
+    }
     int sr = spawn_helper(f->helper, &pid, &to_child, &from_child);
     if (sr < 0) {
         snprintf(errbuf, errlen, "cannot run the fetch helper %.300s: %s", f->helper,
