@@ -206,8 +206,9 @@ static int parse_entry_prices(const struct entry_ctx *c, const json_t *e, struct
                 goto out;
             }
             double d = json_number_value(val);
-            if (!json_is_number(val) || !isfinite(d) || d <= 0 || d > 1e6) {
-                rc = entry_error(c, "region_prices", "values must be positive USD per hour");
+            if (!json_is_number(val) || !isfinite(d) || d <= 0 || d > CATALOG_MAX_PRICE_PER_HOUR) {
+                rc = entry_error(c, "region_prices",
+                                 "values must be positive USD per hour, at most 1000000");
                 goto out;
             }
             vals[i] = d;
@@ -215,9 +216,9 @@ static int parse_entry_prices(const struct entry_ctx *c, const json_t *e, struct
     }
     if (price != NULL && !json_is_null(price)) {
         double d = json_number_value(price);
-        if (!json_is_number(price) || !isfinite(d) || d <= 0 || d > 1e6) {
+        if (!json_is_number(price) || !isfinite(d) || d <= 0 || d > CATALOG_MAX_PRICE_PER_HOUR) {
             rc = entry_error(c, "price_per_hour",
-                             "must be a positive number (USD per hour) or null");
+                             "must be a positive number (USD per hour, at most 1000000) or null");
             goto out;
         }
         const char *pr = NULL;

@@ -14,6 +14,8 @@
 #define CATALOG_MAX_STRING     2048
 #define CATALOG_MAX_REGIONS    128
 #define CATALOG_MAX_REGION_LEN 48
+/* No VM costs a million dollars an hour: a price above this is a broken feed, not a price. */
+#define CATALOG_MAX_PRICE_PER_HOUR 1e6
 
 /*
  * One VM size. Strings are borrowed from the snapshot and live as long as it does.

@@ -128,7 +128,8 @@ static struct row *row_find(const struct retail *p, const char *sku, const char 
 int retail_add(struct retail *p, const char *sku, const char *region, double price)
 {
     if (sku == NULL || sku[0] == '\0' || strlen(sku) > MAX_SKU_NAME ||
-        !catalog_valid_region(region) || !isfinite(price) || price <= 0)
+        !catalog_valid_region(region) || !isfinite(price) || price <= 0 ||
+        price > CATALOG_MAX_PRICE_PER_HOUR)
         return -EINVAL;
     struct row *r = row_find(p, sku, region);
     if (r != NULL) {
@@ -234,6 +235,9 @@ static size_t *classify(struct retail *p, const json_t *item, const char **sku, 
     double d = json_number_value(retail);
     if (!isfinite(d) || d <= 0)
         return &st->zero_price;
+    /* Found by fuzz_prices: a row the merged catalog's validation would refuse must not get in. */
+    if (d > CATALOG_MAX_PRICE_PER_HOUR)
+        return &st->malformed;
     if (json_is_false(primary))
         return &st->non_primary;
     if (strcmp(unit, "1 Hour") != 0)

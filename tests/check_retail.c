@@ -222,6 +222,41 @@ START_TEST(merge_prices_sizes_by_region_and_counts_unknown_gpu_sizes)
 }
 END_TEST
 
+/* Found by fuzz_prices (tests/fuzz/regress/prices/): a price the catalog would refuse (over
+ * CATALOG_MAX_PRICE_PER_HOUR) is a malformed row, so the merged catalog stays valid. */
+START_TEST(absurd_price_is_malformed_and_the_merge_stays_valid)
+{
+    struct retail *p = retail_new(eastus_westus3, 2);
+    ck_assert_int_eq(retail_add(p, "Standard_X", "eastus", 2e6), -EINVAL);
+    char path[512];
+    size_t len;
+    snprintf(path, sizeof(path), "%s/../fuzz/regress/prices/price-9e61-refused-by-catalog.json",
+             TEST_DATA_DIR);
+    char *data = testfile_read(path, &len);
+    ck_assert_ptr_nonnull(data);
+    struct error_info err;
+    error_clear(&err);
+    char *next = NULL;
+    ck_assert_int_eq(retail_add_page(p, data, len, &next, &err), 0);
+    free(data);
+    /* the 9e61 row, a row without skuName and one with an empty armSkuName */
+    ck_assert_uint_eq(retail_get_stats(p)->malformed, 3);
+    struct catalog *base = embedded();
+    json_t *doc = NULL;
+    struct retail_summary sum;
+    ck_assert_int_eq(retail_merge(catalog_document(base), p, "fuzz", "2026-11-23T00:00:00Z", false,
+                                  &doc, &sum, &err),
+                     0);
+    struct catalog *cat = NULL;
+    ck_assert_msg(catalog_from_json(doc, "merged", &cat, &err) == 0, "%s", err.message);
+    ck_assert(!catalog_find(cat, "Standard_ND96isr_H100_v5")->has_price);
+    catalog_unref(cat);
+    json_decref(doc);
+    catalog_unref(base);
+    retail_free(p);
+}
+END_TEST
+
 START_TEST(merge_without_prices_strips_stale_price_fields)
 {
     struct catalog *base = embedded();
@@ -318,6 +353,7 @@ static Suite *retail_suite(void)
     tcase_add_test(tc, gpu_feed_applies_every_drop_rule);
     tcase_add_test(tc, duplicate_rows_keep_the_lower_price_whatever_the_order);
     tcase_add_test(tc, garbage_and_wrong_shapes_are_refused);
+    tcase_add_test(tc, absurd_price_is_malformed_and_the_merge_stays_valid);
     tcase_add_test(tc, merge_prices_sizes_by_region_and_counts_unknown_gpu_sizes);
     tcase_add_test(tc, merge_without_prices_strips_stale_price_fields);
     tcase_add_test(tc, catalog_price_fields_are_validated_strictly);
