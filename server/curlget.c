@@ -4,7 +4,6 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +13,6 @@
 
 struct curlget {
     CURL *h;
-    const atomic_bool *cancel;
 };
 
 struct sink {
@@ -22,7 +20,7 @@ struct sink {
     bool too_big;
 };
 
-struct curlget *curlget_new(const atomic_bool *cancel)
+struct curlget *curlget_new(void)
 {
     struct curlget *f = calloc(1, sizeof(*f));
     if (f == NULL)
@@ -32,7 +30,6 @@ struct curlget *curlget_new(const atomic_bool *cancel)
         free(f);
         return NULL;
     }
-    f->cancel = cancel;
     return f;
 }
 
@@ -54,16 +51,6 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
         return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
     }
     return n;
-}
-
-static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-    (void)dt;
-    (void)dn;
-    (void)ut;
-    (void)un;
-    const atomic_bool *cancel = ud;
-    return cancel != NULL && atomic_load(cancel) ? 1 : 0;
 }
 
 static void copy_header(CURL *h, const char *name, char *dst, size_t n)
@@ -114,9 +101,6 @@ int curlget_get(struct curlget *f, const struct fetch_request *req, struct fetch
     curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_bytes);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)(uintptr_t)f->cancel);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
 
     CURLcode cc = curl_easy_perform(h);
@@ -125,10 +109,6 @@ int curlget_get(struct curlget *f, const struct fetch_request *req, struct fetch
     if (s.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
         snprintf(errbuf, errlen, "response from %.300s is larger than the %zu-byte limit", req->url,
                  req->max_bytes);
-        goto out;
-    }
-    if (cc == CURLE_ABORTED_BY_CALLBACK) {
-        snprintf(errbuf, errlen, "fetch of %.300s cancelled (shutting down)", req->url);
         goto out;
     }
     if (cc != CURLE_OK) {

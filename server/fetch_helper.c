@@ -45,7 +45,7 @@ int main(void)
         json_decref(doc);
         return fetchproto_write_reply(1, -1, NULL, "libcurl failed to initialise") == 0 ? 0 : 1;
     }
-    struct curlget *g = curlget_new(NULL);
+    struct curlget *g = curlget_new();
     memset(&resp, 0, sizeof(resp));
     if (g == NULL) {
         rc = -1;

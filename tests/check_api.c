@@ -12,10 +12,10 @@
 #include "api.h"
 #include "buf.h"
 #include "catalog.h"
-#include "embedded.h"
 #include "jsonout.h"
 #include "presets.h"
 #include "testsrv.h"
+#include "testcat.h"
 
 /*
  * tests/data/golden-estimate.json: seed-only bodies and the exact HTTP bodies (compact, and
@@ -33,10 +33,7 @@ static void load_golden(void)
     ck_assert_msg(golden != NULL, "golden-estimate.json: %s", jerr.text);
     today = json_string_value(json_object_get(golden, "today"));
     ck_assert_uint_ge(json_array_size(json_object_get(golden, "cases")), 40);
-    size_t len;
-    const char *data = embedded_catalog(&len);
-    struct error_info err;
-    ck_assert_int_eq(catalog_load(data, len, "embedded", &cat, &err), 0);
+    cat = testcat_embedded();
     ck_assert_ptr_nonnull(presets_builtin()); /* "model" presets for the refined paths */
 }
 

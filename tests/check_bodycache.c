@@ -9,7 +9,7 @@
 #include "api.h"
 #include "bodycache.h"
 #include "catalog.h"
-#include "embedded.h"
+#include "testcat.h"
 
 static int builds;
 
@@ -27,21 +27,11 @@ static struct body *get(struct bodycache *c, struct catalog *cat, const char *to
     return bodycache_get(c, cat, today, variant, counting_build, (void *)(uintptr_t)variant);
 }
 
-static struct catalog *load_embedded(void)
-{
-    size_t len;
-    const char *doc = embedded_catalog(&len);
-    struct catalog *cat = NULL;
-    struct error_info err;
-    ck_assert_int_eq(catalog_load(doc, len, "embedded", &cat, &err), 0);
-    return cat;
-}
-
 START_TEST(same_snapshot_and_date_share_one_body_equal_to_a_fresh_encoding)
 {
     builds = 0;
     struct bodycache *c = bodycache_new();
-    struct catalog *cat = load_embedded();
+    struct catalog *cat = testcat_embedded();
     struct body *a = get(c, cat, "2026-11-23", "v1");
     struct body *b = get(c, cat, "2026-11-23", "v1");
     ck_assert_ptr_nonnull(a);
@@ -70,7 +60,7 @@ START_TEST(a_new_date_or_a_new_snapshot_builds_a_new_body)
 {
     builds = 0;
     struct bodycache *c = bodycache_new();
-    struct catalog *cat = load_embedded();
+    struct catalog *cat = testcat_embedded();
     struct body *day1 = get(c, cat, "2026-11-23", "v1");
     struct body *day2 = get(c, cat, "2031-01-01", "v1");
     ck_assert_int_eq(builds, 2);
@@ -81,7 +71,7 @@ START_TEST(a_new_date_or_a_new_snapshot_builds_a_new_body)
     /* A body still held by a response stays valid after the cache moved on. */
     ck_assert(l1 > 0 && t1[0] == '{');
 
-    struct catalog *cat2 = load_embedded();
+    struct catalog *cat2 = testcat_embedded();
     struct body *other = get(c, cat2, "2031-01-01", "v1");
     ck_assert_int_eq(builds, 3);
     ck_assert_ptr_ne(other, day2);

@@ -8,6 +8,7 @@
 #include "choose.h"
 #include "embedded.h"
 #include "testsrv.h"
+#include "testcat.h"
 
 static struct catalog *ties(void)
 {
@@ -20,16 +21,6 @@ static struct catalog *ties(void)
     struct error_info err;
     ck_assert_int_eq(catalog_load(data, len, "test", &cat, &err), 0);
     free(data);
-    return cat;
-}
-
-static struct catalog *embedded(void)
-{
-    size_t len;
-    const char *data = embedded_catalog(&len);
-    struct catalog *cat = NULL;
-    struct error_info err;
-    ck_assert_int_eq(catalog_load(data, len, "embedded", &cat, &err), 0);
     return cat;
 }
 
@@ -113,7 +104,7 @@ END_TEST
 
 START_TEST(embedded_catalog_picks_what_the_seed_rule_implies)
 {
-    struct catalog *cat = embedded();
+    struct catalog *cat = testcat_embedded();
     struct choice ch;
     /* Llama-2-7B fp16, ctx 4096: 19.38 GB -> two T4s on the 4-GPU NC64as_T4_v3. */
     choose_seed(cat, 19.3769803776, "2026-11-23", &ch);

@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "catalog.h"
-#include "embedded.h"
 #include "prices.h"
 #include "retail.h"
 #include "testsrv.h"
+#include "testcat.h"
 
 static const char *const eastus_westus3[] = {"eastus", "westus3"};
 
@@ -144,19 +144,9 @@ START_TEST(garbage_and_wrong_shapes_are_refused)
 }
 END_TEST
 
-static struct catalog *embedded(void)
-{
-    size_t len;
-    const char *data = embedded_catalog(&len);
-    struct catalog *cat = NULL;
-    struct error_info err;
-    ck_assert_int_eq(catalog_load(data, len, "embedded", &cat, &err), 0);
-    return cat;
-}
-
 START_TEST(merge_prices_sizes_by_region_and_counts_unknown_gpu_sizes)
 {
-    struct catalog *base = embedded();
+    struct catalog *base = testcat_embedded();
     struct retail *p = gpu_feed();
     json_t *doc = NULL;
     struct retail_summary sum;
@@ -241,7 +231,7 @@ START_TEST(absurd_price_is_malformed_and_the_merge_stays_valid)
     free(data);
     /* the 9e61 row, a row without skuName and one with an empty armSkuName */
     ck_assert_uint_eq(retail_get_stats(p)->malformed, 3);
-    struct catalog *base = embedded();
+    struct catalog *base = testcat_embedded();
     json_t *doc = NULL;
     struct retail_summary sum;
     ck_assert_int_eq(retail_merge(catalog_document(base), p, "fuzz", "2026-11-23T00:00:00Z", false,
@@ -259,7 +249,7 @@ END_TEST
 
 START_TEST(merge_without_prices_strips_stale_price_fields)
 {
-    struct catalog *base = embedded();
+    struct catalog *base = testcat_embedded();
     struct retail *p = gpu_feed();
     json_t *priced = NULL, *plain = NULL;
     ck_assert_int_eq(retail_merge(catalog_document(base), p, "u", "t", false, &priced, NULL, NULL),

@@ -7,8 +7,8 @@
 
 #include "api.h"
 #include "catalog.h"
-#include "embedded.h"
 #include "testsrv.h"
+#include "testcat.h"
 
 #ifndef SEED_CASES_DEFAULT
 #define SEED_CASES_DEFAULT "build/seed-cases.json"
@@ -70,11 +70,8 @@ START_TEST(core_matches_the_seed_typescript_on_every_drawn_input)
 {
     json_t *doc = load_cases();
     const char *today = json_string_value(json_object_get(doc, "today"));
-    size_t len;
-    const char *data = embedded_catalog(&len);
-    struct catalog *cat = NULL;
+    struct catalog *cat = testcat_embedded();
     struct error_info err;
-    ck_assert_int_eq(catalog_load(data, len, "embedded", &cat, &err), 0);
     json_t *cases = json_object_get(doc, "cases");
     size_t i;
     json_t *c;

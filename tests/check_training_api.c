@@ -6,10 +6,10 @@
 
 #include "api.h"
 #include "catalog.h"
-#include "embedded.h"
 #include "estimate.h"
 #include "presets.h"
 #include "testsrv.h"
+#include "testcat.h"
 
 #define TODAY "2026-11-23"
 
@@ -17,10 +17,7 @@ static struct catalog *cat;
 
 static void setup(void)
 {
-    size_t len;
-    const char *data = embedded_catalog(&len);
-    struct error_info err;
-    ck_assert_int_eq(catalog_load(data, len, "embedded", &cat, &err), 0);
+    cat = testcat_embedded();
     ck_assert_ptr_nonnull(presets_builtin()); /* "model" presets for the requests below */
 }
 

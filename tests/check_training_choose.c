@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "catalog.h"
-#include "embedded.h"
 #include "training_choose.h"
+#include "testcat.h"
 
 #define TODAY "2026-11-23"
 
@@ -14,10 +14,7 @@ static struct catalog *cat;
 
 static void setup(void)
 {
-    size_t len;
-    const char *data = embedded_catalog(&len);
-    struct error_info err;
-    ck_assert_int_eq(catalog_load(data, len, "embedded", &cat, &err), 0);
+    cat = testcat_embedded();
 }
 
 static void teardown(void)
