@@ -1,11 +1,13 @@
 # Makefile - builds core (static lib), config (embedded data + options), the server and the tests.
 #
-# Layout is discovered by globbing, so adding core/foo.c or tests/check_foo.c needs no edit here:
-#   core/*.c    -> build/libvramfit-core.a   (C17 + jansson only; never microhttpd or curl)
-#   config/*.c  -> build/libvramfit-config.a (options table, embedded default data files)
-#   server/*.c  -> build/vramfit             (libmicrohttpd glue; no libcurl)
-#                  build/vramfit-fetch       (server/fetch_helper.c: the refresher's libcurl GETs)
-#   tests/check_*.c -> build/tests/check_*   (one Check binary per module)
+# Layout is discovered by globbing, so adding core/<layer>/foo.c or tests/unit/check_foo.c needs no
+# edit here. The layers and what each may include are in docs/ARCHITECTURE.md; tools/layers.sh
+# checks them on every build (a wrong-way include fails `make`).
+#   core/<layer>/*.c  -> build/libvramfit-core.a   (C17 + jansson only; never microhttpd or curl)
+#   config/*.c        -> build/libvramfit-config.a (options table, embedded default data files)
+#   server/<layer>/*.c + server/main.c -> build/vramfit (libmicrohttpd glue; no libcurl)
+#   server/fetcher/   -> build/vramfit-fetch       (the refresher's libcurl GETs; only it links curl)
+#   tests/unit/check_*.c, tests/server/check_*.c -> build/tests/check_*   (one Check binary each)
 
 CC       ?= cc
 BUILD    ?= build
@@ -31,30 +33,32 @@ CHECK_LIBS     := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck
 ZLIB_CFLAGS    := $(shell $(PKG_CONFIG) --cflags zlib 2>/dev/null)
 ZLIB_LIBS      := $(shell $(PKG_CONFIG) --libs zlib 2>/dev/null || echo -lz)
 
-# core sees only jansson: a stray #include <microhttpd.h> there fails the build.
+# Includes name their layer ("model/arch.h", "http/routes.h", "config/presets.h"). core sees only
+# jansson; tools/layers.sh (run before every build) refuses microhttpd.h or curl.h there.
 CORE_CFLAGS   := $(BASEFLAGS) $(JANSSON_CFLAGS) -Icore
-CONFIG_CFLAGS := $(BASEFLAGS) $(JANSSON_CFLAGS) -Icore -Iconfig
+CONFIG_CFLAGS := $(BASEFLAGS) $(JANSSON_CFLAGS) -Icore -I.
 SERVER_CFLAGS := $(BASEFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS) $(CURL_CFLAGS) $(ZLIB_CFLAGS) \
-                 -Icore -Iconfig -Iserver
+                 -Icore -I. -Iserver
 TEST_CFLAGS   := $(SERVER_CFLAGS) $(CHECK_CFLAGS) -Itests -Wno-missing-prototypes \
                  -DTEST_DATA_DIR='"$(abspath tests/data)"' \
                  -DVRAMFIT_BIN_DEFAULT='"$(abspath $(BUILD)/vramfit)"' \
                  -DSEED_CASES_DEFAULT='"$(abspath $(BUILD)/seed-cases.json)"'
 
-CORE_SRC    := $(sort $(wildcard core/*.c))
+CORE_SRC    := $(sort $(wildcard core/*/*.c))
 CONFIG_SRC  := $(sort $(wildcard config/*.c))
-SERVER_SRC  := $(sort $(wildcard server/*.c))
-SERVER_LIB_SRC := $(filter-out server/main.c server/fetch_helper.c,$(SERVER_SRC))
-TESTSUP_SRC := $(sort $(filter-out tests/check_%.c,$(wildcard tests/*.c)))
-TEST_SRC    := $(sort $(wildcard tests/check_*.c))
+SERVER_SRC  := $(sort $(wildcard server/*.c server/*/*.c))
+SERVER_LIB_SRC := $(filter-out server/main.c server/fetcher/fetch_helper.c,$(SERVER_SRC))
+TESTSUP_SRC := $(sort $(wildcard tests/support/*.c))
+TEST_SRC    := $(sort $(wildcard tests/unit/check_*.c tests/server/check_*.c))
+ALL_HDR     := $(sort $(wildcard core/*/*.h config/*.h server/*/*.h tests/support/*.h))
 
 CORE_OBJ    := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CONFIG_OBJ  := $(CONFIG_SRC:%.c=$(BUILD)/obj/%.o)
 SERVER_OBJ  := $(SERVER_LIB_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ    := $(BUILD)/obj/server/main.o
-HELPER_OBJ  := $(BUILD)/obj/server/fetch_helper.o
+HELPER_OBJ  := $(BUILD)/obj/server/fetcher/fetch_helper.o
 TESTSUP_OBJ := $(TESTSUP_SRC:%.c=$(BUILD)/obj/%.o)
-TEST_BIN    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_BIN    := $(addprefix $(BUILD)/tests/,$(basename $(notdir $(TEST_SRC))))
 
 CORE_LIB   := $(BUILD)/libvramfit-core.a
 CONFIG_LIB := $(BUILD)/libvramfit-config.a
@@ -143,7 +147,12 @@ $(BIN): $(MAIN_OBJ) $(SERVER_LIB) $(CONFIG_LIB) $(CORE_LIB) | $(HELPER_BIN)
 $(HELPER_BIN): $(HELPER_OBJ) $(SERVER_LIB) $(CORE_LIB)
 	$(CC) $(SAN) -o $@ $^ $(HELPER_LIBS)
 
-$(BUILD)/tests/check_%: $(BUILD)/obj/tests/check_%.o $(TESTSUP_OBJ) $(SERVER_LIB) $(CONFIG_LIB) $(CORE_LIB)
+# Unit suites (tests/unit/) and suites that start the real binary (tests/server/) build alike.
+$(BUILD)/tests/check_%: $(BUILD)/obj/tests/unit/check_%.o $(TESTSUP_OBJ) $(SERVER_LIB) $(CONFIG_LIB) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(CHECK_LIBS) $(LIBS)
+
+$(BUILD)/tests/check_%: $(BUILD)/obj/tests/server/check_%.o $(TESTSUP_OBJ) $(SERVER_LIB) $(CONFIG_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(CHECK_LIBS) $(LIBS)
 
@@ -219,14 +228,14 @@ tsan:
 	  VRAMFIT_BIN=$(abspath $(TSAN_BUILD)/vramfit) ./tests/run.sh $(TSAN_TESTS)
 
 format:
-	clang-format -i $(CORE_SRC) $(CONFIG_SRC) $(SERVER_SRC) $(wildcard */*.h) $(wildcard tests/*.c)
+	clang-format -i $(CORE_SRC) $(CONFIG_SRC) $(SERVER_SRC) $(ALL_HDR) $(TESTSUP_SRC) $(TEST_SRC)
 
 format-check:
-	clang-format --dry-run --Werror $(CORE_SRC) $(CONFIG_SRC) $(SERVER_SRC) $(wildcard */*.h) $(wildcard tests/*.c)
+	clang-format --dry-run --Werror $(CORE_SRC) $(CONFIG_SRC) $(SERVER_SRC) $(ALL_HDR) $(TESTSUP_SRC) $(TEST_SRC)
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	  --inline-suppr --suppress=missingIncludeSystem -Icore -Iconfig -Iserver core config server
+	  --inline-suppr --suppress=missingIncludeSystem -Icore -I. -Iserver core config server
 
 clean:
 	rm -rf $(BUILD) $(TSAN_BUILD)

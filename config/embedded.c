@@ -1,5 +1,5 @@
 /* embedded.c - compiles the default data files into the binary with the assembler's .incbin. */
-#include "embedded.h"
+#include "config/embedded.h"
 
 #include <stdint.h>
 

@@ -1,6 +1,6 @@
 /* options.c - one option table drives defaults, the JSON config file, VRAMFIT_* env, flags, help.
  */
-#include "options.h"
+#include "config/options.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,7 +11,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "catalog.h"
+#include "azure/catalog.h"
 
 /*
  * OPT_FLAG takes no value on the command line (env: 1/true/yes or 0/false/no; config file: a JSON

@@ -1,10 +1,10 @@
 /* presets.c - loads the embedded model presets exactly once and installs them for the API. */
-#include "presets.h"
+#include "config/presets.h"
 
 #include <pthread.h>
 #include <stdio.h>
 
-#include "embedded.h"
+#include "config/embedded.h"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static struct models *loaded;

@@ -2,7 +2,7 @@
 #ifndef VRAMFIT_PRESETS_H
 #define VRAMFIT_PRESETS_H
 
-#include "models.h"
+#include "model/models.h"
 
 /*
  * presets_builtin - parses the embedded config/models.json on first call (thread-safe, once) and

@@ -8,17 +8,17 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
-#include "catalog.h"
-#include "cors.h"
-#include "embedded.h"
-#include "presets.h"
-#include "http.h"
-#include "log.h"
-#include "metrics.h"
-#include "options.h"
-#include "refresh.h"
-#include "store.h"
+#include "base/buf.h"
+#include "azure/catalog.h"
+#include "http/cors.h"
+#include "config/embedded.h"
+#include "config/presets.h"
+#include "http/http.h"
+#include "runtime/log.h"
+#include "runtime/metrics.h"
+#include "config/options.h"
+#include "refresh/refresh.h"
+#include "runtime/store.h"
 
 /* A catalog file larger than this is refused rather than read. */
 #define MAX_CATALOG_FILE (16u * 1024 * 1024)

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
-#include "catalog.h"
-#include "choose.h"
-#include "jsonout.h"
+#include "api/api.h"
+#include "azure/catalog.h"
+#include "choice/choose.h"
+#include "base/jsonout.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

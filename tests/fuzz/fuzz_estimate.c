@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
-#include "catalog.h"
-#include "embedded.h"
-#include "jsonout.h"
-#include "presets.h"
+#include "api/api.h"
+#include "azure/catalog.h"
+#include "config/embedded.h"
+#include "base/jsonout.h"
+#include "config/presets.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "arch.h"
-#include "jsonout.h"
-#include "kv.h"
-#include "params.h"
+#include "model/arch.h"
+#include "base/jsonout.h"
+#include "model/kv.h"
+#include "model/params.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

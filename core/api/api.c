@@ -1,0 +1,262 @@
+/* api.c - POST /estimate and GET /skus as transport-free functions over a catalog snapshot. */
+#include "api/api.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "choice/choose.h"
+#include "memory/estimate.h"
+#include "base/jsonout.h"
+#include "api/plan.h"
+#include "azure/pricing.h"
+#include "api/request.h"
+#include "api/training_api.h"
+#include "api/training_request.h"
+
+int api_parse_body(const char *data, size_t len, json_t **out, struct error_info *err)
+{
+    json_error_t jerr;
+    if (len == 0)
+        return error_set(err, 400, "malformed_json", "",
+                         "the request body is empty; send a JSON object");
+    json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (doc == NULL)
+        return error_set(err, 400, "malformed_json", "",
+                         "the request body is not valid JSON: %s (line %d, column %d)", jerr.text,
+                         jerr.line, jerr.column);
+    *out = doc;
+    return 0;
+}
+
+/* The request as understood ("input"): one list of fields for every path. */
+static void echo_input_write(struct jsonout *w, const struct estimate_request *r)
+{
+    jsonout_begin_object(w);
+    jsonout_key(w, "params_b");
+    jsonout_number(w, r->in.params_b);
+    jsonout_key(w, "layers");
+    jsonout_integer(w, (long long)r->in.layers);
+    jsonout_key(w, "hidden");
+    jsonout_integer(w, (long long)r->in.hidden);
+    jsonout_key(w, "ctx");
+    jsonout_integer(w, (long long)r->in.ctx);
+    jsonout_key(w, "batch");
+    jsonout_integer(w, (long long)r->in.batch);
+    jsonout_key(w, "precision");
+    jsonout_string(w, r->precision);
+    jsonout_key(w, "training");
+    jsonout_bool(w, r->in.training);
+    if (r->in.moe_active_ratio > 0) {
+        jsonout_key(w, "moe_active_ratio");
+        jsonout_number(w, r->in.moe_active_ratio);
+        jsonout_key(w, "moe_expert_fraction");
+        jsonout_number(w, r->in.has_expert_fraction ? r->in.moe_expert_fraction
+                                                    : ESTIMATE_SEED_EXPERT_FRACTION);
+    }
+    jsonout_end_object(w);
+}
+
+/* The same object as a tree, for the paths that still build one (training). */
+static json_t *echo_input(const struct estimate_request *r)
+{
+    struct buf b;
+    struct jsonout w;
+    json_error_t jerr;
+    buf_init(&b, API_MAX_BODY);
+    jsonout_init(&w, &b, 0);
+    echo_input_write(&w, r);
+    json_t *j = jsonout_status(&w) == 0 && b.data ? json_loadb(b.data, b.len, 0, &jerr) : NULL;
+    buf_free(&b);
+    return j;
+}
+
+/*
+ * The seed path (only the seed's fields): written straight into out, no tree. Keys, order and
+ * texts are the API's contract (tests/data/golden-estimate.json pins them byte for byte).
+ */
+static int seed_write(const struct catalog *cat, const char *today,
+                      const struct estimate_request *req, struct buf *out)
+{
+    struct estimate_result res;
+    struct choice ch;
+    struct pricing price;
+    struct jsonout w;
+    estimate_seed(&req->in, &res);
+    choose_seed(cat, res.total_gb, today, &ch);
+    pricing_of(ch.sku, &price);
+
+    jsonout_init(&w, out, 0);
+    jsonout_begin_object(&w);
+    jsonout_key(&w, "weights_gb");
+    jsonout_number(&w, res.weights_gb);
+    jsonout_key(&w, "kv_gb");
+    jsonout_number(&w, res.kv_gb);
+    jsonout_key(&w, "total_gb");
+    jsonout_number(&w, res.total_gb);
+    jsonout_key(&w, "gpus");
+    jsonout_integer(&w, ch.gpus);
+    jsonout_key(&w, "sku");
+    if (ch.sku)
+        catalog_sku_write(&w, ch.sku, today);
+    else
+        jsonout_null(&w);
+    jsonout_key(&w, "weights_active_gb");
+    jsonout_number(&w, res.weights_active_gb);
+    jsonout_key(&w, "weights_footprint_gb");
+    jsonout_number(&w, res.weights_footprint_gb);
+    jsonout_key(&w, "total_active_gb");
+    jsonout_number(&w, res.total_active_gb);
+    jsonout_key(&w, "total_footprint_gb");
+    jsonout_number(&w, res.total_footprint_gb);
+    jsonout_key(&w, "optimizer_gb");
+    jsonout_number(&w, res.optimizer_gb);
+    jsonout_key(&w, "params_active_b");
+    jsonout_number(&w, res.params_active_b);
+    jsonout_key(&w, "moe");
+    jsonout_bool(&w, res.is_moe);
+    jsonout_key(&w, "fits");
+    jsonout_bool(&w, ch.sku != NULL);
+    if (ch.sku == NULL) {
+        char reason[256];
+        if (ch.largest)
+            snprintf(
+                reason, sizeof(reason),
+                "needs %.1f GB (total_gb) but the largest single VM available, %s, has %.0f GB "
+                "(%d x %.0f GB)",
+                res.total_gb, ch.largest->sku, ch.largest_vm_gb, ch.largest->gpus_per_vm,
+                ch.largest->vram_gb);
+        else
+            snprintf(reason, sizeof(reason),
+                     "needs %.1f GB (total_gb) but the catalog has no size that is not retired",
+                     res.total_gb);
+        jsonout_key(&w, "reason");
+        jsonout_string(&w, reason);
+    }
+    pricing_write(&w, &price);
+    jsonout_key(&w, "input");
+    echo_input_write(&w, req);
+    jsonout_key(&w, "assumptions");
+    jsonout_begin_array(&w);
+    if (req->batch_defaulted)
+        jsonout_string(&w, "batch defaulted to 1");
+    if (res.is_moe && !req->in.has_expert_fraction)
+        jsonout_string(&w,
+                       "moe_expert_fraction defaulted to 0.90 (share of parameters in experts)");
+    if (req->expert_fraction_ignored)
+        jsonout_string(&w,
+                       "moe_expert_fraction ignored: moe_active_ratio is 0, so the model is dense");
+    jsonout_string(&w, "KV cache: 2 x layers x ctx x hidden x batch at the weight precision "
+                       "(every head keeps K and V; the seed's formula)");
+    jsonout_string(&w, "1.2x headroom on weights + KV cache + optimizer state");
+    if (req->in.training)
+        jsonout_string(&w, "training: optimizer state = 2.5 x footprint weights");
+    if (price.note[0])
+        jsonout_string(&w, price.note);
+    jsonout_end_array(&w);
+    jsonout_end_object(&w);
+    /* Past the cap, or a non-finite number: the caller answers 500 either way, as with trees. */
+    return jsonout_status(&w) == 0 ? 0 : -ENOMEM;
+}
+
+/*
+ * Decodes body and answers it: the seed path writes compact JSON into text (and leaves *tree
+ * NULL); the refined paths (plan, training) build *tree (new reference). One producer per path.
+ */
+static int estimate(const struct catalog *cat, const char *today, const json_t *body, json_t **tree,
+                    struct buf *text, struct error_info *err)
+{
+    struct estimate_request req;
+    json_t *resp = NULL;
+    *tree = NULL;
+    int rc = request_decode_estimate(body, &req, err);
+    if (rc < 0)
+        return rc;
+    /* The refined training model (issue 7): "training" as an object or any training field. */
+    struct training_request treq;
+    /* "training": true with an architecture (model, hf_config, explicit heads) gets the refined
+     * training model too: the seed's 2.5x rule is only kept for the seed's own inputs. */
+    const bool force = req.in.training && req.refine.arch_source != ARCH_NONE;
+    if ((rc = training_request_decode(body, req.precision, req.in.bytes, (long long)req.in.batch,
+                                      (long long)req.in.ctx, force, &treq, err)) < 0)
+        return rc;
+    if (treq.refined) {
+        if ((rc = training_api_estimate(cat, today, &req, &treq, &resp, err)) < 0)
+            return rc;
+        json_object_set_new(resp, "input", echo_input(&req));
+        *tree = resp;
+        return 0;
+    }
+    /* Fields beyond the seed switch the refinements on; seed-only requests never reach plan. */
+    if (req.refine.any)
+        return plan_estimate(cat, today, &req, tree, err);
+    return seed_write(cat, today, &req, text);
+}
+
+int api_estimate_write(const struct catalog *cat, const char *today, const json_t *body,
+                       struct buf *out, struct error_info *err)
+{
+    json_t *tree = NULL;
+    int rc = estimate(cat, today, body, &tree, out, err);
+    if (rc == 0 && tree != NULL) {
+        struct jsonout w;
+        jsonout_init(&w, out, 0);
+        jsonout_value(&w, tree);
+        rc = jsonout_status(&w) == 0 ? 0 : -ENOMEM;
+    }
+    json_decref(tree);
+    if (rc == 0 && out->data == NULL)
+        rc = -ENOMEM;
+    return rc;
+}
+
+int api_estimate(const struct catalog *cat, const char *today, const json_t *body, json_t **out,
+                 struct error_info *err)
+{
+    struct buf text;
+    json_t *tree = NULL;
+    buf_init(&text, JSONOUT_MAX);
+    int rc = estimate(cat, today, body, &tree, &text, err);
+    if (rc == 0 && tree == NULL) {
+        json_error_t jerr;
+        tree = text.data ? json_loadb(text.data, text.len, 0, &jerr) : NULL;
+        if (tree == NULL)
+            rc = -ENOMEM;
+    }
+    buf_free(&text);
+    if (rc == 0)
+        *out = tree;
+    return rc;
+}
+
+json_t *api_skus(const struct catalog *cat, const char *today)
+{
+    json_t *list = json_array();
+    if (list == NULL)
+        return NULL;
+    size_t n = catalog_count(cat);
+    size_t retired = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct catalog_sku *s = catalog_at(cat, i);
+        if (catalog_sku_retired(s, today))
+            retired++;
+        if (json_array_append_new(list, catalog_sku_json(s, today)) < 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return json_pack("{s:o, s:I, s:I, s:s, s:s, s:s}", "skus", list, "count", (json_int_t)n,
+                     "retired", (json_int_t)retired, "source", catalog_source(cat), "today", today,
+                     "order", "vram_gb ascending, then gpus_per_vm ascending, then sku");
+}
+
+json_t *api_error_json(const struct error_info *err)
+{
+    json_t *e = json_pack("{s:s, s:s}", "code", err->code[0] ? err->code : "error", "message",
+                          err->message);
+    if (e == NULL)
+        return NULL;
+    if (err->field[0])
+        json_object_set_new(e, "field", json_string(err->field));
+    return json_pack("{s:o}", "error", e);
+}

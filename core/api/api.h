@@ -1,0 +1,50 @@
+/* api.h - the service's operations as plain functions: bytes in, JSON out (no HTTP here). */
+#ifndef VRAMFIT_API_H
+#define VRAMFIT_API_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "base/buf.h"
+#include "azure/catalog.h"
+#include "base/error.h"
+
+/* Largest request body accepted (POST /estimate); larger is 413. */
+#define API_MAX_BODY (64 * 1024)
+
+/*
+ * api_parse_body - parses a request body as JSON (duplicate keys refused). On success *out is a
+ * new reference the caller owns. Errors: 400 "malformed_json" with line and column.
+ */
+int api_parse_body(const char *data, size_t len, json_t **out, struct error_info *err);
+
+/*
+ * api_estimate - POST /estimate: validates body, runs the seed's estimate and choice rule over
+ * cat (sizes retired on or before today, "YYYY-MM-DD", are never chosen). On success *out is a
+ * new JSON object the caller owns. Errors: -EINVAL with err (4xx), -ENOMEM.
+ */
+int api_estimate(const struct catalog *cat, const char *today, const json_t *body, json_t **out,
+                 struct error_info *err);
+
+/*
+ * api_estimate_write - the same answer as compact JSON (no trailing newline) appended to out
+ * (caller-owned; its cap bounds the answer). The seed path is written straight into out without
+ * building a tree (api_estimate reads that text back); the refined paths serialize their tree.
+ * Errors: -EINVAL with err (4xx; out may hold a partial answer to discard), -ENOMEM (also past
+ * out's cap or for a non-finite number: err is then left clear, meaning 500).
+ */
+int api_estimate_write(const struct catalog *cat, const char *today, const json_t *body,
+                       struct buf *out, struct error_info *err);
+
+/*
+ * api_skus - GET /skus: every size in choice order with its "retired" flag for today, plus
+ * count and source. New reference, or NULL on allocation failure.
+ */
+json_t *api_skus(const struct catalog *cat, const char *today);
+
+/*
+ * api_error_json - {"error": {"code", "message", "field"?}} for err. New reference or NULL.
+ */
+json_t *api_error_json(const struct error_info *err);
+
+#endif

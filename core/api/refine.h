@@ -1,0 +1,73 @@
+/* refine.h - the request fields beyond the seed: model, architecture, formats, engine, choice. */
+#ifndef VRAMFIT_REFINE_H
+#define VRAMFIT_REFINE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "model/arch.h"
+#include "base/error.h"
+
+#define REFINE_MAX_SKUS  64
+#define REFINE_MAX_NODES 64
+
+enum refine_objective { OBJECTIVE_SEED = 0, OBJECTIVE_CHEAPEST, OBJECTIVE_FEWEST_GPUS };
+enum refine_solve { SOLVE_NONE = 0, SOLVE_MAX_CTX, SOLVE_MAX_BATCH };
+enum refine_arch_source { ARCH_NONE = 0, ARCH_PRESET, ARCH_HF_CONFIG, ARCH_EXPLICIT };
+
+/* Strings are borrowed from the request body (valid while the caller holds it). */
+struct refine {
+    bool any; /* at least one field beyond the seed's was given */
+
+    /* Architecture. */
+    enum refine_arch_source arch_source;
+    const char *model;       /* "model" as given */
+    const char *preset_name; /* canonical preset name when arch_source == ARCH_PRESET */
+    struct arch arch;        /* complete for PRESET/HF_CONFIG; KV-relevant subset for EXPLICIT */
+    bool counted;            /* parameters come from the architecture (PRESET/HF_CONFIG) */
+
+    /* Formats. */
+    bool has_bits_per_weight;
+    double bits_per_weight;
+    bool has_kv_precision;
+    const char *kv_precision;
+    double kv_bytes;
+
+    /* Engine. */
+    bool engine_vllm;
+    double util; /* gpu_memory_utilization */
+    bool util_given;
+
+    /* Choice. */
+    enum refine_objective objective;
+    bool objective_given;
+    const char *vendor;
+    bool exclude_partial;
+    const char *region;
+    const char *skus[REFINE_MAX_SKUS];
+    int n_skus;
+    enum refine_solve solve;
+    const char *solve_sku; /* "sku" (required with solve) */
+};
+
+/*
+ * refine_known_fields - NULL-terminated names of the fields this module decodes (POST /estimate
+ * accepts them in addition to the seed's).
+ */
+const char *const *refine_known_fields(void);
+
+/* refine_fields - the same list as an array, for constant tables of accepted fields. */
+extern const char *const refine_fields[];
+
+/*
+ * refine_decode - reads the fields beyond the seed from body into *out. models may be NULL (then
+ * "model" is refused). Seed fields that an architecture makes redundant (params_b, layers, hidden,
+ * moe_*) are refused alongside "model"/"hf_config" so nothing is silently overridden.
+ * Errors: -EINVAL with err (400 for type/range/conflict, 404 unknown model, 422 for configs that
+ * cannot be decoded). Does not allocate.
+ */
+struct models;
+int refine_decode(const json_t *body, const struct models *models, struct refine *out,
+                  struct error_info *err);
+
+#endif

@@ -1,0 +1,31 @@
+/* prices.h - the hourly price of a VM size: the catalog's own price, else a dated snapshot. */
+#ifndef VRAMFIT_PRICES_H
+#define VRAMFIT_PRICES_H
+
+#include <stdbool.h>
+
+#include "azure/catalog.h"
+
+/* Where a price came from. */
+enum price_source { PRICE_NONE = 0, PRICE_CATALOG, PRICE_SNAPSHOT };
+
+/* The snapshot's label for assumptions and docs (static storage). */
+#define PRICES_SNAPSHOT_LABEL                                                                      \
+    "SkyPilot Azure catalog v6 snapshot (pay-as-you-go Linux USD/hour; "                           \
+    "data/azure-gpu-prices-skypilot-catalog-v6-extract.csv), not live prices"
+
+/*
+ * prices_lookup - USD per VM-hour for s in region (NULL = any; the snapshot then prefers eastus).
+ * The catalog entry's own "price_per_hour" (number, USD) wins; its "regions" array (when present)
+ * decides region availability. Otherwise the compiled-in snapshot is used. Returns the source and
+ * sets *usd, or PRICE_NONE when no price is known (for that region).
+ */
+enum price_source prices_lookup(const struct catalog_sku *s, const char *region, double *usd);
+
+/*
+ * prices_in_region - true when s is offered in region: listed in the entry's "regions", or priced
+ * there in the snapshot. *known is false when neither source says anything about s.
+ */
+bool prices_in_region(const struct catalog_sku *s, const char *region, bool *known);
+
+#endif

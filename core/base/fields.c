@@ -1,0 +1,235 @@
+/* fields.c - typed, range-checked access to JSON request fields with errors that name the rule. */
+#include "base/fields.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "a boolean";
+    case JSON_NULL:
+        return "null";
+    }
+    return "unknown";
+}
+
+/* prefix + key, truncated to n - 1 bytes. Runs for every field of every request: no printf. */
+static void full_path(char *dst, size_t n, const char *prefix, const char *key)
+{
+    size_t o = 0;
+    for (const char *parts[2] = {prefix ? prefix : "", key}, **p = parts; p < parts + 2; p++)
+        for (const char *c = *p; *c && o + 1 < n; c++)
+            dst[o++] = *c;
+    dst[o] = '\0';
+}
+
+/* Prints a bound without trailing zeros: 1, 0.5, 1000000. */
+static void fmt_bound(char *dst, size_t n, double v)
+{
+    snprintf(dst, n, "%.15g", v);
+}
+
+int fields_number(const json_t *obj, const char *prefix, const char *key, double min, double max,
+                  bool min_exclusive, double *out, bool *present, struct error_info *err)
+{
+    char path[128], lo[32], hi[32];
+    const json_t *v = json_object_get(obj, key);
+    if (present)
+        *present = false;
+    if (v == NULL)
+        return 0;
+    double d = json_is_number(v) ? json_number_value(v) : 0;
+    if (json_is_number(v) && isfinite(d) && (min_exclusive ? d > min : d >= min) && d <= max) {
+        *out = d;
+        if (present)
+            *present = true;
+        return 0;
+    }
+    /* Only the error path pays for formatting (the bounds' %.15g showed in the profile). */
+    full_path(path, sizeof(path), prefix, key);
+    fmt_bound(lo, sizeof(lo), min);
+    fmt_bound(hi, sizeof(hi), max);
+    if (!json_is_number(v))
+        return error_set(err, 400, "invalid_type", path,
+                         "%s must be a number %s %s and <= %s, not %s", path,
+                         min_exclusive ? ">" : ">=", lo, hi, type_name(v));
+    return error_set(err, 400, "out_of_range", path, "%s must be a number %s %s and <= %s", path,
+                     min_exclusive ? ">" : ">=", lo, hi);
+}
+
+int fields_int(const json_t *obj, const char *prefix, const char *key, long long min, long long max,
+               long long *out, bool *present, struct error_info *err)
+{
+    char path[128];
+    const json_t *v = json_object_get(obj, key);
+    if (present)
+        *present = false;
+    if (v == NULL)
+        return 0;
+    full_path(path, sizeof(path), prefix, key);
+    long long x;
+    if (json_is_integer(v)) {
+        x = json_integer_value(v);
+    } else if (json_is_real(v)) {
+        double d = json_real_value(v);
+        if (!isfinite(d) || d != floor(d))
+            return error_set(err, 400, "invalid_type", path,
+                             "%s must be an integer between %lld and %lld, not a fraction", path,
+                             min, max);
+        if (d < (double)min || d > (double)max)
+            return error_set(err, 400, "out_of_range", path,
+                             "%s must be an integer between %lld and %lld", path, min, max);
+        x = (long long)d;
+    } else {
+        return error_set(err, 400, "invalid_type", path,
+                         "%s must be an integer between %lld and %lld, not %s", path, min, max,
+                         type_name(v));
+    }
+    if (x < min || x > max)
+        return error_set(err, 400, "out_of_range", path,
+                         "%s must be an integer between %lld and %lld", path, min, max);
+    *out = x;
+    if (present)
+        *present = true;
+    return 0;
+}
+
+int fields_bool(const json_t *obj, const char *prefix, const char *key, bool *out, bool *present,
+                struct error_info *err)
+{
+    char path[128];
+    const json_t *v = json_object_get(obj, key);
+    if (present)
+        *present = false;
+    if (v == NULL)
+        return 0;
+    full_path(path, sizeof(path), prefix, key);
+    if (!json_is_boolean(v))
+        return error_set(err, 400, "invalid_type", path, "%s must be true or false, not %s", path,
+                         type_name(v));
+    *out = json_is_true(v);
+    if (present)
+        *present = true;
+    return 0;
+}
+
+int fields_string(const json_t *obj, const char *prefix, const char *key, size_t max_len,
+                  const char **out, bool *present, struct error_info *err)
+{
+    char path[128];
+    const json_t *v = json_object_get(obj, key);
+    if (present)
+        *present = false;
+    if (v == NULL)
+        return 0;
+    full_path(path, sizeof(path), prefix, key);
+    if (!json_is_string(v))
+        return error_set(err, 400, "invalid_type", path, "%s must be a string, not %s", path,
+                         type_name(v));
+    size_t len = json_string_length(v);
+    if (len == 0 || len > max_len)
+        return error_set(err, 400, "out_of_range", path,
+                         "%s must be a string of 1 to %zu characters", path, max_len);
+    *out = json_string_value(v);
+    if (present)
+        *present = true;
+    return 0;
+}
+
+/* Levenshtein distance, capped: keys are short (< 64 bytes) so a row of 65 ints is enough. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return (size_t)-1;
+    size_t row[65];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] == b[j - 1] ? 0 : 1);
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+static const char *closest_in(const char *key, const char *const *const *lists)
+{
+    size_t limit = strlen(key) / 3;
+    if (limit < 2)
+        limit = 2;
+    const char *best = NULL;
+    size_t best_d = limit + 1;
+    for (size_t l = 0; lists[l] != NULL; l++) {
+        for (size_t i = 0; lists[l][i] != NULL; i++) {
+            size_t d = edit_distance(key, lists[l][i]);
+            if (d < best_d) {
+                best_d = d;
+                best = lists[l][i];
+            }
+        }
+    }
+    return best;
+}
+
+const char *fields_closest(const char *key, const char *const *known)
+{
+    const char *const *lists[] = {known, NULL};
+    return closest_in(key, lists);
+}
+
+int fields_reject_unknown_in(const json_t *obj, const char *prefix, const char *const *const *lists,
+                             struct error_info *err)
+{
+    const char *key;
+    const json_t *val;
+    json_object_foreach(fields_mutable(obj), key, val)
+    {
+        (void)val;
+        bool ok = false;
+        for (size_t l = 0; lists[l] != NULL && !ok; l++)
+            for (size_t i = 0; lists[l][i] != NULL && !ok; i++)
+                ok = strcmp(key, lists[l][i]) == 0;
+        if (ok)
+            continue;
+        char path[128];
+        snprintf(path, sizeof(path), "%s%.100s", prefix ? prefix : "", key);
+        const char *hint = closest_in(key, lists);
+        if (hint)
+            return error_set(err, 400, "unknown_field", path,
+                             "%s is not a known field (did you mean \"%s%s\"?)", path,
+                             prefix ? prefix : "", hint);
+        return error_set(err, 400, "unknown_field", path, "%s is not a known field", path);
+    }
+    return 0;
+}
+
+int fields_reject_unknown(const json_t *obj, const char *prefix, const char *const *known,
+                          struct error_info *err)
+{
+    const char *const *lists[] = {known, NULL};
+    return fields_reject_unknown_in(obj, prefix, lists, err);
+}

@@ -1,0 +1,66 @@
+/* fields.h - strict readers for request fields: type, range, integer-ness, unknown keys. */
+#ifndef VRAMFIT_FIELDS_H
+#define VRAMFIT_FIELDS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "base/error.h"
+
+/*
+ * Each reader looks up key in obj. When the key is absent it returns 0 and leaves *out alone
+ * (so callers preset defaults) and sets *present (if not NULL) to false. When present but wrong
+ * it returns -EINVAL with err naming prefix+key and the rule (status 400). On success it writes
+ * *out and sets *present to true.
+ *
+ * prefix is prepended to key in error paths ("hf_config." ...); pass "" for top-level fields.
+ */
+
+/* A finite number in [min, max]; with min_exclusive, strictly greater than min. */
+int fields_number(const json_t *obj, const char *prefix, const char *key, double min, double max,
+                  bool min_exclusive, double *out, bool *present, struct error_info *err);
+
+/* An integer in [min, max]. A JSON real is accepted only when it has no fractional part. */
+int fields_int(const json_t *obj, const char *prefix, const char *key, long long min, long long max,
+               long long *out, bool *present, struct error_info *err);
+
+/* true or false (not 0/1, not "true"). */
+int fields_bool(const json_t *obj, const char *prefix, const char *key, bool *out, bool *present,
+                struct error_info *err);
+
+/* A string of 1..max_len bytes. *out is borrowed from obj. */
+int fields_string(const json_t *obj, const char *prefix, const char *key, size_t max_len,
+                  const char **out, bool *present, struct error_info *err);
+
+/*
+ * fields_reject_unknown - fails on the first key of obj not in the NULL-terminated list known,
+ * with a "did you mean" hint when a known key is close (edit distance). Status 400,
+ * code "unknown_field".
+ */
+int fields_reject_unknown(const json_t *obj, const char *prefix, const char *const *known,
+                          struct error_info *err);
+
+/*
+ * fields_mutable - jansson's iteration API takes json_t * even for reads; this drops const without
+ * a cast-qual warning. Only for read-only iteration of values the caller must not modify.
+ */
+static inline json_t *fields_mutable(const json_t *j)
+{
+    union {
+        const json_t *c;
+        json_t *m;
+    } u = {j};
+    return u.m;
+}
+
+/*
+ * fields_reject_unknown_in - as fields_reject_unknown, with the accepted names spread over several
+ * NULL-terminated lists (lists itself ends with NULL), so each module keeps its own field table.
+ */
+int fields_reject_unknown_in(const json_t *obj, const char *prefix, const char *const *const *lists,
+                             struct error_info *err);
+
+/* fields_closest - the known key nearest to key within a small edit distance, or NULL. */
+const char *fields_closest(const char *key, const char *const *known);
+
+#endif

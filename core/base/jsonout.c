@@ -1,0 +1,539 @@
+/* jsonout.c - a small JSON writer: jansson's output format, with shortest round-trip reals. */
+#include "base/jsonout.h"
+
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/fields.h"
+
+/*
+ * Fast path for the common case, a value with at most 15 significant digits in [1e-4, 1e15)
+ * (198.65, 7.163871232, 1644.5966454784): finds the fewest decimals k with d == n / 10^k for an
+ * integer n. n and 10^k are exact doubles and IEEE division rounds correctly, as does strtod, so
+ * "n with k decimals" reads back as d; with <= 15 digits it is also exactly what %.15g prints
+ * (d lies far closer to it than half a unit of the 15th digit). Returns the length, or -1 when
+ * the value is out of that range, or -2 when it is in range but needs 16 or 17 digits (then %.15g
+ * cannot round-trip either and the general path starts at 16). glibc's printf/strtod pair costs
+ * about 1 us per real; this about 50 ns.
+ */
+static int real_fast(char *dst, size_t n, double d)
+{
+    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,
+                                 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19};
+    double a = fabs(d);
+    if (a == 0) {
+        memcpy(dst, signbit(d) ? "-0.0" : "0.0", signbit(d) ? 5 : 4);
+        return signbit(d) ? 4 : 3;
+    }
+    if (!(a >= 1e-4 && a < 1e15))
+        return -1;
+    for (int k = 0; k < (int)(sizeof(p10) / sizeof(p10[0])); k++) {
+        double scaled = a * p10[k];
+        if (scaled >= 1e15)
+            return -2; /* would need more than 15 significant digits */
+        double r = nearbyint(scaled);
+        if (r / p10[k] != a)
+            continue;
+        unsigned long long m = (unsigned long long)r;
+        char digits[24];
+        int nd = 0;
+        do {
+            digits[nd++] = (char)('0' + m % 10);
+            m /= 10;
+        } while (m > 0);
+        size_t o = 0;
+        if (n < 32)
+            return -1;
+        if (d < 0)
+            dst[o++] = '-';
+        if (nd <= k) { /* 0.000123: leading zeros after the point */
+            dst[o++] = '0';
+            dst[o++] = '.';
+            for (int z = 0; z < k - nd; z++)
+                dst[o++] = '0';
+            while (nd > 0)
+                dst[o++] = digits[--nd];
+        } else {
+            while (nd > k)
+                dst[o++] = digits[--nd];
+            dst[o++] = '.';
+            if (k == 0)
+                dst[o++] = '0';
+            while (nd > 0)
+                dst[o++] = digits[--nd];
+        }
+        dst[o] = '\0';
+        return (int)o;
+    }
+    return -1;
+}
+
+#if LDBL_MANT_DIG >= 64
+/* Writes m (exactly sig digits) as %g would for decimal exponent e: fixed notation, trailing
+ * fraction zeros dropped, at least one digit after the point. Returns the length. */
+static int put_digits(char *dst, double d, unsigned long long m, int sig, int e)
+{
+    char digits[24];
+    int nd = 0, k = sig - 1 - e;
+    while (nd < sig) {
+        digits[nd++] = (char)('0' + m % 10);
+        m /= 10;
+    }
+    int skip = 0;
+    while (skip < k && skip < nd - 1 && digits[skip] == '0')
+        skip++;
+    size_t o = 0;
+    if (d < 0)
+        dst[o++] = '-';
+    if (e < 0) {
+        dst[o++] = '0';
+        dst[o++] = '.';
+        for (int z = 0; z < -e - 1; z++)
+            dst[o++] = '0';
+        for (int i = nd - 1; i >= skip; i--)
+            dst[o++] = digits[i];
+    } else {
+        int i = nd - 1;
+        for (int w = 0; w <= e; w++)
+            dst[o++] = digits[i--];
+        dst[o++] = '.';
+        if (i < skip)
+            dst[o++] = '0';
+        for (; i >= skip; i--)
+            dst[o++] = digits[i];
+    }
+    dst[o] = '\0';
+    return (int)o;
+}
+
+/*
+ * The 16- and 17-digit cases without printf. With a 64-bit mantissa, d * 10^k (10^k exact up to
+ * 10^27) is within 2^-64 relative of the true product, so rounding it gives the digits %.16g /
+ * %.17g print (R, the nearest sig-digit decimal), unless the fraction is near one half. There
+ * both neighbours are tried: a decimal reads back as d only if it is within half an ulp, and R is
+ * the nearer one, so if exactly one reads back it is R; if none does, R does not either (for 17
+ * digits R always does); if both do, the general path decides. Returns the length, -2 when 16
+ * digits cannot read back as d (17 are needed), or -1 when the general path must decide.
+ */
+/* LDBL_MANT_DIG says what the type holds, not what the arithmetic does: under valgrind, x87
+ * operations run in double precision. Checked at run time (two flops) so such a machine takes
+ * the general path instead of printing wrong digits. */
+static bool extended_precision_works(void)
+{
+    volatile long double one = 1.0L, eps = LDBL_EPSILON;
+    return one + eps != one && LDBL_EPSILON < 1e-18L;
+}
+
+static int real_digits(char *dst, double d, int sig)
+{
+    if (!extended_precision_works())
+        return -1;
+    static const long double p10[] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
+                                      1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
+                                      1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
+                                      1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+    long double a = fabsl((long double)d);
+    int e = 0; /* decimal exponent: 10^e <= a < 10^(e+1) */
+    if (a >= 1) {
+        while (e < 15 && a >= p10[e + 1])
+            e++;
+    } else {
+        e = -1;
+        while (e > -4 && a * p10[-e] < 1)
+            e--;
+    }
+    int k = sig - 1 - e; /* decimals to keep */
+    if (k < 0 || k > 27)
+        return -1;
+    long double scaled = a * p10[k];
+    long double lo = floorl(scaled);
+    if (lo < p10[sig - 1] || lo + 1 >= p10[sig])
+        return -1; /* the exponent guess was off, or rounding carries into another digit */
+    long double frac = scaled - lo;
+    if (fabsl(frac - 0.5L) >= 0.01L) {
+        int len = put_digits(dst, d, (unsigned long long)(frac < 0.5L ? lo : lo + 1), sig, e);
+        if (sig < 17 && strtod(dst, NULL) != d)
+            return -2;
+        return len;
+    }
+    char alt[40];
+    int len = put_digits(dst, d, (unsigned long long)lo, sig, e);
+    int alen = put_digits(alt, d, (unsigned long long)lo + 1, sig, e);
+    bool ok = strtod(dst, NULL) == d, aok = strtod(alt, NULL) == d;
+    if (ok && aok)
+        return -1;
+    if (aok) {
+        memcpy(dst, alt, (size_t)alen + 1);
+        return alen;
+    }
+    if (ok)
+        return len;
+    return sig < 17 ? -2 : -1;
+}
+#endif
+
+int jsonout_real(char *dst, size_t n, double d)
+{
+    if (!isfinite(d) || n < 32)
+        return -1;
+    int len = real_fast(dst, n, d);
+    if (len >= 0)
+        return len;
+    int first = len == -2 ? 16 : 15;
+#if LDBL_MANT_DIG >= 64
+    if (len == -2) {
+        len = real_digits(dst, d, 16);
+        if (len == -2) {
+            first = 17;
+            len = real_digits(dst, d, 17);
+        }
+        if (len >= 0)
+            return len;
+    }
+#endif
+    /* %.17g always round-trips (no need to check it); shorter is tried first so 0.1 stays 0.1. */
+    for (int prec = first; prec <= 17; prec++) {
+        len = snprintf(dst, n, "%.*g", prec, d);
+        if (prec == 17 || strtod(dst, NULL) == d)
+            break;
+    }
+    if (strpbrk(dst, ".eE") == NULL && (size_t)len + 2 < n) {
+        memcpy(dst + len, ".0", 3);
+        len += 2;
+    }
+    return len;
+}
+
+/* Length of s's leading run that needs no escape (for keys and texts: all of it). */
+static size_t plain_run(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (unsigned char)s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
+        i++;
+    return i;
+}
+
+/* Appends pre (0..1 bytes), "s" and post (0..1 bytes) with one reservation; s needs no escape. */
+static int put_plain(struct buf *b, char pre, const char *s, size_t len, char post)
+{
+    int rc = buf_reserve(b, len + 4);
+    if (rc != 0)
+        return rc;
+    char *p = b->data + b->len;
+    if (pre)
+        *p++ = pre;
+    *p++ = '"';
+    memcpy(p, s, len);
+    p += len;
+    *p++ = '"';
+    if (post)
+        *p++ = post;
+    *p = '\0';
+    b->len = (size_t)(p - b->data);
+    return 0;
+}
+
+static int put_string(struct buf *b, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (plain_run(s, len) == len)
+        return put_plain(b, 0, s, len, 0);
+    int rc = buf_append(b, "\"", 1);
+    size_t start = 0;
+    for (size_t i = 0; i < len && rc == 0; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue; /* the common case, kept out of the switch */
+        const char *esc = NULL;
+        char uesc[7];
+        switch (c) {
+        case '"':
+            esc = "\\\"";
+            break;
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\b':
+            esc = "\\b";
+            break;
+        case '\f':
+            esc = "\\f";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
+        default:
+            if (c < 0x20) {
+                memcpy(uesc, "\\u00", 4);
+                uesc[4] = hex[c >> 4];
+                uesc[5] = hex[c & 15];
+                uesc[6] = '\0';
+                esc = uesc;
+            }
+        }
+        if (esc == NULL)
+            continue;
+        rc = buf_append(b, s + start, i - start);
+        if (rc == 0)
+            rc = buf_append(b, esc, strlen(esc));
+        start = i + 1;
+    }
+    if (rc == 0)
+        rc = buf_append(b, s + start, len - start);
+    if (rc == 0)
+        rc = buf_append(b, "\"", 1);
+    return rc;
+}
+
+void jsonout_init(struct jsonout *w, struct buf *b, int indent)
+{
+    w->b = b;
+    w->indent = indent < 0 ? 0 : indent > 8 ? 8 : indent;
+    w->depth = 0;
+    w->first = true;
+    w->after_key = false;
+    w->rc = 0;
+}
+
+int jsonout_status(const struct jsonout *w)
+{
+    return w->rc;
+}
+
+static void put(struct jsonout *w, const char *p, size_t n)
+{
+    if (w->rc == 0)
+        w->rc = buf_append(w->b, p, n);
+}
+
+static void newline(struct jsonout *w, int depth)
+{
+    static const char spaces[] = "                                                                ";
+    if (w->indent == 0)
+        return;
+    put(w, "\n", 1);
+    for (size_t left = (size_t)w->indent * (size_t)depth; left > 0 && w->rc == 0;) {
+        size_t n = left < sizeof(spaces) - 1 ? left : sizeof(spaces) - 1;
+        put(w, spaces, n);
+        left -= n;
+    }
+}
+
+/* What goes before a value: nothing after a key or at the top; ",", newline in an array. */
+static void value_prefix(struct jsonout *w)
+{
+    if (w->after_key) {
+        w->after_key = false;
+        return;
+    }
+    if (w->depth == 0)
+        return;
+    if (!w->first)
+        put(w, ",", 1);
+    w->first = false;
+    newline(w, w->depth);
+}
+
+static void open_container(struct jsonout *w, const char *c)
+{
+    value_prefix(w);
+    put(w, c, 1);
+    w->depth++;
+    w->first = true;
+}
+
+static void close_container(struct jsonout *w, const char *c)
+{
+    if (w->depth == 0) {
+        if (w->rc == 0)
+            w->rc = -EINVAL;
+        return;
+    }
+    if (!w->first)
+        newline(w, w->depth - 1);
+    w->depth--;
+    w->first = false; /* the parent now holds at least this container */
+    put(w, c, 1);
+}
+
+void jsonout_begin_object(struct jsonout *w)
+{
+    open_container(w, "{");
+}
+
+void jsonout_end_object(struct jsonout *w)
+{
+    close_container(w, "}");
+}
+
+void jsonout_begin_array(struct jsonout *w)
+{
+    open_container(w, "[");
+}
+
+void jsonout_end_array(struct jsonout *w)
+{
+    close_container(w, "]");
+}
+
+void jsonout_key(struct jsonout *w, const char *key)
+{
+    size_t len = strlen(key);
+    if (w->indent == 0 && w->rc == 0 && plain_run(key, len) == len) {
+        /* The compact common case in one reservation: ,"key": */
+        w->rc = put_plain(w->b, w->first ? 0 : ',', key, len, ':');
+        w->first = false;
+        w->after_key = true;
+        return;
+    }
+    if (!w->first)
+        put(w, ",", 1);
+    w->first = false;
+    newline(w, w->depth);
+    if (w->rc == 0)
+        w->rc = put_string(w->b, key, len);
+    put(w, w->indent ? ": " : ":", w->indent ? 2 : 1);
+    w->after_key = true;
+}
+
+void jsonout_string_len(struct jsonout *w, const char *s, size_t len)
+{
+    value_prefix(w);
+    if (w->rc == 0)
+        w->rc = put_string(w->b, s, len);
+}
+
+void jsonout_string(struct jsonout *w, const char *s)
+{
+    if (s == NULL)
+        jsonout_null(w);
+    else
+        jsonout_string_len(w, s, strlen(s));
+}
+
+void jsonout_number(struct jsonout *w, double d)
+{
+    char num[40];
+    value_prefix(w);
+    int n = jsonout_real(num, sizeof(num), d);
+    if (n < 0) {
+        if (w->rc == 0)
+            w->rc = -EDOM;
+        return;
+    }
+    put(w, num, (size_t)n);
+}
+
+void jsonout_integer(struct jsonout *w, long long v)
+{
+    /* By hand: printf's generic machinery showed in the profile. */
+    char num[24];
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    char *p = num + sizeof(num);
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    if (v < 0)
+        *--p = '-';
+    value_prefix(w);
+    put(w, p, (size_t)(num + sizeof(num) - p));
+}
+
+void jsonout_bool(struct jsonout *w, bool v)
+{
+    value_prefix(w);
+    put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void jsonout_null(struct jsonout *w)
+{
+    value_prefix(w);
+    put(w, "null", 4);
+}
+
+void jsonout_raw(struct jsonout *w, const char *text, size_t len)
+{
+    value_prefix(w);
+    put(w, text, len);
+}
+
+void jsonout_value(struct jsonout *w, const json_t *j)
+{
+    switch (json_typeof(j)) {
+    case JSON_NULL:
+        jsonout_null(w);
+        return;
+    case JSON_TRUE:
+        jsonout_bool(w, true);
+        return;
+    case JSON_FALSE:
+        jsonout_bool(w, false);
+        return;
+    case JSON_INTEGER:
+        jsonout_integer(w, (long long)json_integer_value(j));
+        return;
+    case JSON_REAL:
+        jsonout_number(w, json_real_value(j));
+        return;
+    case JSON_STRING:
+        jsonout_string_len(w, json_string_value(j), json_string_length(j));
+        return;
+    case JSON_ARRAY: {
+        size_t count = json_array_size(j);
+        jsonout_begin_array(w);
+        for (size_t i = 0; i < count && w->rc == 0; i++)
+            jsonout_value(w, json_array_get(j, i));
+        jsonout_end_array(w);
+        return;
+    }
+    case JSON_OBJECT: {
+        const char *key;
+        json_t *val;
+        jsonout_begin_object(w);
+        json_object_foreach(fields_mutable(j), key, val)
+        {
+            if (w->rc != 0)
+                break;
+            jsonout_key(w, key);
+            jsonout_value(w, val);
+        }
+        jsonout_end_object(w);
+        return;
+    }
+    }
+    if (w->rc == 0)
+        w->rc = -EINVAL;
+}
+
+char *jsonout_dumps(const json_t *json, int indent, size_t *len)
+{
+    struct buf b;
+    if (json == NULL || indent < 0 || indent > 8)
+        return NULL;
+    struct jsonout w;
+    buf_init(&b, JSONOUT_MAX);
+    jsonout_init(&w, &b, indent);
+    /* Most documents are a few KiB: start there instead of growing from 256 bytes. */
+    int rc = buf_reserve(&b, 4096);
+    if (rc == 0) {
+        jsonout_value(&w, json);
+        rc = jsonout_status(&w);
+    }
+    if (rc != 0 || b.data == NULL) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_detach(&b, len);
+}

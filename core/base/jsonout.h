@@ -1,0 +1,77 @@
+/* jsonout.h - JSON writer with shortest round-trip reals (198.65, not 198.65000000000001).
+ */
+#ifndef VRAMFIT_JSONOUT_H
+#define VRAMFIT_JSONOUT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/buf.h"
+
+/* Largest document jsonout_dumps will produce; beyond it the call fails. */
+#define JSONOUT_MAX (64u * 1024 * 1024)
+
+/*
+ * A streaming writer: values are appended to a caller-owned struct buf as they are given, in
+ * jansson's output format (compact with indent 0, JSON_INDENT(indent) otherwise), so a reply can
+ * be written without building a tree. The first error (-E2BIG past the buffer's cap, -ENOMEM,
+ * -EDOM for a NaN/infinite real, -EINVAL for an unbalanced end) sticks: later calls do nothing
+ * and jsonout_status reports it, so a caller writes a whole document and checks once (the buffer
+ * then holds a partial document, never past its cap: discard it).
+ * The writer does not check that keys and values alternate inside objects; callers must.
+ */
+struct jsonout {
+    struct buf *b; /* borrowed */
+    int indent;
+    int depth;
+    bool first;     /* the current container has no member yet */
+    bool after_key; /* a key was written; its value comes next */
+    int rc;
+};
+
+/* jsonout_init - a writer appending to b (borrowed; the caller frees it), indent 0..8. */
+void jsonout_init(struct jsonout *w, struct buf *b, int indent);
+
+/* jsonout_status - 0, or the first error any call met (see struct jsonout). */
+int jsonout_status(const struct jsonout *w);
+
+void jsonout_begin_object(struct jsonout *w);
+void jsonout_end_object(struct jsonout *w);
+void jsonout_begin_array(struct jsonout *w);
+void jsonout_end_array(struct jsonout *w);
+/* jsonout_key - an object member's name (NUL-terminated); its value is the next call. */
+void jsonout_key(struct jsonout *w, const char *key);
+/* jsonout_string - a string, escaped as jansson does (UTF-8 kept); NULL writes null. */
+void jsonout_string(struct jsonout *w, const char *s);
+void jsonout_string_len(struct jsonout *w, const char *s, size_t len);
+/* jsonout_number - a real in jsonout_real's form (always with '.' or an exponent). */
+void jsonout_number(struct jsonout *w, double d);
+void jsonout_integer(struct jsonout *w, long long v);
+void jsonout_bool(struct jsonout *w, bool v);
+void jsonout_null(struct jsonout *w);
+/*
+ * jsonout_raw - splices len bytes of already serialized JSON as one value, unchanged (so it is
+ * compact even in an indented document: callers that indent must not splice containers).
+ */
+void jsonout_raw(struct jsonout *w, const char *text, size_t len);
+/* jsonout_value - writes a jansson value (borrowed) and everything inside it. */
+void jsonout_value(struct jsonout *w, const json_t *json);
+
+/*
+ * jsonout_dumps - serializes json like json_dumps(JSON_COMPACT) (indent 0) or
+ * json_dumps(JSON_INDENT(indent)) (indent 1..8), except that every real is written with the
+ * fewest significant digits (15, 16 or 17) that read back to exactly the same double: full
+ * precision without the noise. Object keys keep insertion order. Returns a malloc'd NUL-terminated
+ * string (caller frees) and its length in *len (if not NULL), or NULL on allocation failure, on a
+ * NaN/infinite real, or past JSONOUT_MAX. Written with the writer above: one set of rules.
+ */
+char *jsonout_dumps(const json_t *json, int indent, size_t *len);
+
+/*
+ * jsonout_real - writes d into dst (size n >= 32) in that shortest round-trip form, always with a
+ * '.' or exponent so it reads back as a real. Returns the length, or -1 for NaN/infinity.
+ */
+int jsonout_real(char *dst, size_t n, double d);
+
+#endif

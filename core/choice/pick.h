@@ -1,0 +1,79 @@
+/* pick.h - VM choice beyond the seed: filters, objectives, per-GPU engine fit, multi-node. */
+#ifndef VRAMFIT_PICK_H
+#define VRAMFIT_PICK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model/arch.h"
+#include "azure/catalog.h"
+#include "azure/prices.h"
+#include "api/refine.h"
+#include "memory/vllm.h"
+
+struct pick_in {
+    const struct catalog *cat;
+    const char *today;
+    const struct refine *r; /* objective, filters, engine settings */
+    double total_gb;        /* no engine: the memory to spread over whole GPUs (seed rule) */
+    /* engine (r->engine_vllm): */
+    const struct arch *arch;
+    double weight_bytes;
+    double kv_bytes;
+    double ctx, batch;
+    bool bf16; /* weights/activations in bf16 (GPUs without bf16 cannot serve it) */
+};
+
+struct pick_candidate {
+    const struct catalog_sku *sku; /* borrowed from the catalog */
+    int gpus;                      /* GPUs used per VM */
+    int tp;                        /* tensor-parallel degree (== gpus with an engine) */
+    int nodes;                     /* VMs (pipeline stages over InfiniBand when > 1) */
+    double price;                  /* USD/hour for all nodes; 0 when unknown */
+    enum price_source price_source;
+    double headroom_gb; /* engine: KV pool left per GPU after batch x ctx; else spare VRAM */
+    bool has_fit;
+    struct vllm_fit fit;
+    double usable_gib;
+    bool usable_measured;
+    const char *usable_source;
+    size_t order; /* position in catalog order (stable tie-break) */
+};
+
+struct pick_result {
+    struct pick_candidate *list; /* ranked by the objective; malloc'd, free with pick_free */
+    size_t n;
+    bool multi_node;       /* nothing fits one VM: the list holds multi-node proposals */
+    size_t filtered_out;   /* sizes removed by vendor/partial/skus/region filters */
+    size_t region_unknown; /* sizes removed because nothing says whether they are in region */
+    size_t unpriced;       /* fitting candidates without a price */
+    size_t unsupported;    /* sizes the engine cannot run on (GPU generation / dtype) */
+    size_t considered;     /* sizes not retired */
+};
+
+/*
+ * pick_run - every fitting VM (or, when none fits, multi-node InfiniBand proposals) ranked by
+ * in->r->objective. Returns 0 and fills *out (free with pick_free), or -ENOMEM.
+ */
+int pick_run(const struct pick_in *in, struct pick_result *out);
+
+/*
+ * pick_fit_sku - the engine fit of one size at tensor-parallel tp and pp nodes (solve and
+ * calibration use this). Fills *c. No errors.
+ */
+void pick_fit_sku(const struct pick_in *in, const struct catalog_sku *s, int tp, int pp,
+                  struct pick_candidate *c);
+
+/*
+ * pick_sku_allowed - whether size s passes the request's filters (vendor, exclude_partial, skus
+ * allow-list, region); r NULL allows everything. *region_unknown (if not NULL) tells whether a
+ * region refusal came from having no region data for s rather than s not being offered there.
+ */
+bool pick_sku_allowed(const struct refine *r, const struct catalog_sku *s, bool *region_unknown);
+
+/* pick_max_tp - the largest valid tensor-parallel degree <= gpus (>= 1). */
+int pick_max_tp(const struct arch *a, int gpus);
+
+void pick_free(struct pick_result *r);
+
+#endif

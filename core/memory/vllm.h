@@ -1,0 +1,85 @@
+/* vllm.h - per-GPU memory fit the way vLLM allocates it: weights, activations, overhead, KV pool.
+ */
+#ifndef VRAMFIT_VLLM_H
+#define VRAMFIT_VLLM_H
+
+#include <stdbool.h>
+
+#include "model/arch.h"
+
+#define VLLM_DEFAULT_UTILIZATION 0.90
+#define GIB                      (1024.0 * 1024.0 * 1024.0)
+
+/* A measured constant with where it was measured. */
+struct vllm_constant {
+    const char *key;
+    double gib;
+    const char *source;
+};
+
+/*
+ * vllm_usable_gib - memory the CUDA runtime reports for one GPU of this model (catalog gpu_model
+ * text, vram_gb as fallback). *measured is false when the GPU is not in the measured table and the
+ * figure is 97% of the nameplate; *source cites the measurement (static storage).
+ */
+double vllm_usable_gib(const char *gpu_model, double vram_gb, bool partial, bool *measured,
+                       const char **source);
+
+/*
+ * vllm_gpu_supported - whether vLLM runs on this GPU model with weights/activations of
+ * bf16 or not: vLLM needs CUDA compute capability >= 7.0 (no Maxwell M60) or a ROCm target it
+ * builds for (no MI25, no RDNA2 V620), and bf16 needs >= 8.0 (T4 and V100 must use fp16). *why
+ * explains a refusal (static).
+ */
+bool vllm_gpu_supported(const char *gpu_model, bool bf16, const char **why);
+
+/* vllm_activation_gib - peak activation of vLLM's profiling run for this model_type (measured). */
+double vllm_activation_gib(const struct arch *a, bool *measured, const char **source);
+
+/* vllm_non_torch_gib - CUDA context, cuBLAS workspaces and NCCL buffers per GPU for TP degree tp.
+ */
+double vllm_non_torch_gib(int tp);
+
+/* vllm_cuda_graph_gib - CUDA-graph pool (allocated after the KV cache is sized). */
+double vllm_cuda_graph_gib(void);
+
+/* vllm_constants - the table of every constant above, NULL-key terminated (for docs / API). */
+const struct vllm_constant *vllm_constants(void);
+
+struct vllm_fit_in {
+    const struct arch *arch;
+    double weight_bytes; /* whole model at its weight format */
+    double kv_bytes;     /* per cached element */
+    double ctx;
+    double batch;
+    double util; /* gpu_memory_utilization in (0, 1] */
+    int tp, pp;  /* tensor-parallel and pipeline (= nodes) degrees, >= 1 */
+    double usable_gib;
+};
+
+/* All sizes per GPU in bytes. */
+struct vllm_fit {
+    double budget;     /* usable x util */
+    double weights;    /* weight_bytes / (tp x pp) */
+    double activation; /* profiling-run peak */
+    double non_torch;
+    double cuda_graphs;     /* must fit in usable x (1 - util), not taken from the pool */
+    double kv_pool;         /* budget - weights - activation - non_torch (may be < 0) */
+    double kv_needed;       /* batch x one sequence of ctx tokens */
+    double kv_tokens;       /* pool / bytes per token (full-attention layers) */
+    double max_concurrency; /* pool / one sequence of ctx tokens */
+    double max_ctx;         /* longest context for `batch` sequences */
+    double max_batch;       /* floor(max_concurrency) */
+    bool fits;
+};
+
+/* vllm_fit - computes the per-GPU budget for in. Never fails. */
+void vllm_fit(const struct vllm_fit_in *in, struct vllm_fit *out);
+
+/*
+ * vllm_tp_valid - tp is a power of two dividing the attention heads and the vocabulary, and either
+ * dividing the KV heads or a multiple of them (vLLM replicates KV heads when tp > kv_heads).
+ */
+bool vllm_tp_valid(const struct arch *a, int tp);
+
+#endif

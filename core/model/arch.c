@@ -1,0 +1,514 @@
+/* arch.c - decodes Hugging Face config.json objects into struct arch, one model family at a time.
+ */
+#include "model/arch.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/*
+ * Families share a decoder; a row says how the family differs. Values come from the modeling code
+ * in transformers (and the original remote code for falcon/RW, dbrx, grok-1): which projections
+ * carry biases, how many norms a block has, whether the LM head is tied when the config is silent.
+ */
+enum family {
+    FAM_LLAMA,    /* llama, mistral, mixtral, phi3, qwen2, qwen2_moe, qwen3, qwen3_moe, gemma... */
+    FAM_DEEPSEEK, /* deepseek_v2, deepseek_v3: MLA + shared experts */
+    FAM_FALCON,   /* falcon, RefinedWeb, RefinedWebModel */
+    FAM_GPT2,
+    FAM_DBRX,
+    FAM_GPT_OSS,
+};
+
+struct family_row {
+    const char *model_type;
+    enum family fam;
+    enum arch_mlp mlp;
+    enum arch_norm norm;
+    int norms_per_layer;
+    bool tied_default; /* tie_word_embeddings when the config omits it (the config class default) */
+    bool qkv_bias;     /* hard-coded in the modeling code (qwen2 family) */
+    bool qk_norm;
+    bool moe;         /* reads the expert fields */
+    bool shared_gate; /* qwen2_moe's sigmoid shared_expert_gate */
+    bool window_all;  /* sliding_window, when set, applies to every layer */
+};
+
+static const struct family_row families[] = {
+    {"llama", FAM_LLAMA, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, false, false, false, false, false, true},
+    {"mistral", FAM_LLAMA, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, false, false, false, false, false,
+     true},
+    {"mixtral", FAM_LLAMA, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, false, false, false, true, false,
+     true},
+    {"phi3", FAM_LLAMA, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, false, false, false, false, false, true},
+    {"qwen2", FAM_LLAMA, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, false, true, false, false, false, false},
+    {"qwen2_moe", FAM_LLAMA, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, false, true, false, true, true,
+     false},
+    {"qwen3", FAM_LLAMA, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, false, false, true, false, false, false},
+    {"qwen3_moe", FAM_LLAMA, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, false, false, true, true, false,
+     false},
+    {"gemma", FAM_LLAMA, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, true, false, false, false, false, false},
+    {"gemma2", FAM_LLAMA, ARCH_MLP_GATED, ARCH_NORM_RMS, 4, true, false, false, false, false,
+     false},
+    {"grok-1", FAM_LLAMA, ARCH_MLP_GATED, ARCH_NORM_RMS, 4, true, false, false, true, false, false},
+    {"deepseek_v2", FAM_DEEPSEEK, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, false, false, false, true,
+     false, false},
+    {"deepseek_v3", FAM_DEEPSEEK, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, false, false, false, true,
+     false, false},
+    {"falcon", FAM_FALCON, ARCH_MLP_PLAIN, ARCH_NORM_LAYER, 2, true, false, false, false, false,
+     false},
+    {"RefinedWeb", FAM_FALCON, ARCH_MLP_PLAIN, ARCH_NORM_LAYER, 2, true, false, false, false, false,
+     false},
+    {"RefinedWebModel", FAM_FALCON, ARCH_MLP_PLAIN, ARCH_NORM_LAYER, 2, true, false, false, false,
+     false, false},
+    {"gpt2", FAM_GPT2, ARCH_MLP_PLAIN, ARCH_NORM_LAYER, 2, true, true, false, false, false, false},
+    {"dbrx", FAM_DBRX, ARCH_MLP_GATED, ARCH_NORM_LAYER_NOBIAS, 2, false, false, false, true, false,
+     false},
+    {"gpt_oss", FAM_GPT_OSS, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, false, true, false, true, false,
+     false},
+};
+
+#define N_FAMILIES (sizeof(families) / sizeof(families[0]))
+
+/* Collects every missing field so one 422 names them all. */
+struct reader {
+    const json_t *cfg;
+    const char *prefix;
+    char missing[200];
+    struct error_info *err;
+    int rc; /* first hard error (wrong type / range) */
+};
+
+static void note_missing(struct reader *r, const char *name)
+{
+    size_t n = strlen(r->missing);
+    snprintf(r->missing + n, sizeof(r->missing) - n, "%s%s", n ? ", " : "", name);
+}
+
+static const json_t *lookup(const json_t *obj, const char *key)
+{
+    /* "a.b" reads a nested object (dbrx's attn_config / ffn_config). */
+    const char *dot = strchr(key, '.');
+    if (dot == NULL)
+        return json_object_get(obj, key);
+    char head[64];
+    size_t n = (size_t)(dot - key);
+    if (n >= sizeof(head))
+        return NULL;
+    memcpy(head, key, n);
+    head[n] = '\0';
+    const json_t *sub = json_object_get(obj, head);
+    return json_is_object(sub) ? json_object_get(sub, dot + 1) : NULL;
+}
+
+/*
+ * Reads the first present, non-null key of the "|"-separated alternatives as an integer in
+ * [min, max]. Returns true when found. Absent: false (the caller decides whether that is missing).
+ */
+static bool get_int(struct reader *r, const char *alts, long long min, long long max, int64_t *out)
+{
+    char buf[160];
+    snprintf(buf, sizeof(buf), "%s", alts);
+    char *save = NULL;
+    for (char *k = strtok_r(buf, "|", &save); k; k = strtok_r(NULL, "|", &save)) {
+        const json_t *v = lookup(r->cfg, k);
+        if (v == NULL || json_is_null(v))
+            continue;
+        double d = json_is_integer(v) ? (double)json_integer_value(v)
+                   : json_is_real(v)  ? json_real_value(v)
+                                      : NAN;
+        if (!isfinite(d) || d != floor(d) || d < (double)min || d > (double)max) {
+            if (r->rc == 0)
+                r->rc =
+                    error_set(r->err, 422, "invalid_field", "",
+                              "%s%s must be an integer in [%lld, %lld]", r->prefix, k, min, max);
+            if (r->err)
+                snprintf(r->err->field, sizeof(r->err->field), "%s%s", r->prefix, k);
+            return false;
+        }
+        *out = (int64_t)d;
+        return true;
+    }
+    return false;
+}
+
+static void need_int(struct reader *r, const char *alts, long long min, long long max, int64_t *out)
+{
+    if (!get_int(r, alts, min, max, out) && r->rc == 0) {
+        /* Name the canonical (first) spelling. */
+        char first[64];
+        snprintf(first, sizeof(first), "%s", alts);
+        char *bar = strchr(first, '|');
+        if (bar)
+            *bar = '\0';
+        note_missing(r, first);
+    }
+}
+
+static bool get_bool(struct reader *r, const char *key, bool dflt)
+{
+    const json_t *v = lookup(r->cfg, key);
+    if (json_is_boolean(v))
+        return json_is_true(v);
+    return dflt;
+}
+
+static const struct family_row *find_family(const char *model_type)
+{
+    for (size_t i = 0; i < N_FAMILIES; i++)
+        if (strcmp(families[i].model_type, model_type) == 0)
+            return &families[i];
+    if (strcmp(model_type, "grok1") == 0)
+        return find_family("grok-1");
+    return NULL;
+}
+
+static void supported_list(char *dst, size_t n)
+{
+    dst[0] = '\0';
+    for (size_t i = 0; i < N_FAMILIES; i++) {
+        size_t len = strlen(dst);
+        snprintf(dst + len, n - len, "%s%s", i ? ", " : "", families[i].model_type);
+    }
+}
+
+/* Sliding window: which layers keep only the last `sliding_window` tokens. */
+static void decode_window(struct reader *r, const struct family_row *f, struct arch *a)
+{
+    int64_t w = 0;
+    if (!get_int(r, "sliding_window", 1, ARCH_MAX_POSITIONS, &w))
+        return;
+    const json_t *types = json_object_get(r->cfg, "layer_types");
+    if (json_is_array(types)) {
+        int64_t n = 0;
+        size_t i;
+        const json_t *t;
+        json_array_foreach(types, i, t)
+        {
+            if (json_is_string(t) && strcmp(json_string_value(t), "sliding_attention") == 0)
+                n++;
+        }
+        a->sliding_window = w;
+        a->windowed_layers = n < a->layers ? n : a->layers;
+        return;
+    }
+    if (strcmp(f->model_type, "gemma2") == 0 || f->fam == FAM_GPT_OSS) {
+        /* Alternating local/global layers, local first (Gemma2DecoderLayer: not layer_idx % 2). */
+        a->sliding_window = w;
+        a->windowed_layers = (a->layers + 1) / 2;
+        return;
+    }
+    if (f->window_all) {
+        a->sliding_window = w;
+        a->windowed_layers = a->layers;
+        return;
+    }
+    /* qwen2 family: only with use_sliding_window, and only layers >= max_window_layers. */
+    if (get_bool(r, "use_sliding_window", false)) {
+        int64_t mwl = 0;
+        get_int(r, "max_window_layers", 0, ARCH_MAX_LAYERS, &mwl);
+        if (mwl < a->layers) {
+            a->sliding_window = w;
+            a->windowed_layers = a->layers - mwl;
+        }
+    }
+}
+
+static void decode_llama_like(struct reader *r, const struct family_row *f, struct arch *a)
+{
+    need_int(r, "num_hidden_layers", 1, ARCH_MAX_LAYERS, &a->layers);
+    need_int(r, "hidden_size", 1, ARCH_MAX_DIM, &a->hidden);
+    need_int(r, "num_attention_heads", 1, ARCH_MAX_HEADS, &a->heads);
+    need_int(r, "intermediate_size", 1, ARCH_MAX_DIM, &a->intermediate);
+    need_int(r, "vocab_size", 1, ARCH_MAX_VOCAB, &a->vocab);
+    bool attn_bias = get_bool(r, "attention_bias", false);
+    a->qkv_bias = f->qkv_bias || attn_bias;
+    a->o_bias = attn_bias;
+    a->mlp_bias = get_bool(r, "mlp_bias", false);
+    if (!f->moe)
+        return;
+    if (strcmp(f->model_type, "mixtral") == 0 || strcmp(f->model_type, "grok-1") == 0) {
+        need_int(r, "num_local_experts|num_experts", 1, ARCH_MAX_EXPERTS, &a->n_routed_experts);
+        a->moe_intermediate = a->intermediate;
+    } else {
+        need_int(r, "num_experts", 1, ARCH_MAX_EXPERTS, &a->n_routed_experts);
+        need_int(r, "moe_intermediate_size", 1, ARCH_MAX_DIM, &a->moe_intermediate);
+        get_int(r, "decoder_sparse_step", 1, ARCH_MAX_LAYERS, &a->moe_layer_freq);
+        const json_t *only = json_object_get(r->cfg, "mlp_only_layers");
+        if (json_is_array(only) && json_array_size(only) > 0 && r->rc == 0)
+            r->rc =
+                error_set(r->err, 422, "unsupported_field", "",
+                          "%smlp_only_layers is not supported yet (give an empty list)", r->prefix);
+    }
+    need_int(r, "num_experts_per_tok", 1, ARCH_MAX_EXPERTS, &a->experts_per_token);
+    if (f->shared_gate) {
+        int64_t si = 0;
+        if (get_int(r, "shared_expert_intermediate_size", 0, ARCH_MAX_DIM, &si) && si > 0) {
+            a->n_shared_experts = 1;
+            a->shared_intermediate = si;
+            a->shared_expert_gate = true;
+        }
+    }
+}
+
+static void decode_deepseek(struct reader *r, const struct family_row *f, struct arch *a)
+{
+    need_int(r, "num_hidden_layers", 1, ARCH_MAX_LAYERS, &a->layers);
+    need_int(r, "hidden_size", 1, ARCH_MAX_DIM, &a->hidden);
+    need_int(r, "num_attention_heads", 1, ARCH_MAX_HEADS, &a->heads);
+    need_int(r, "intermediate_size", 1, ARCH_MAX_DIM, &a->intermediate);
+    need_int(r, "vocab_size", 1, ARCH_MAX_VOCAB, &a->vocab);
+    need_int(r, "kv_lora_rank", 1, ARCH_MAX_DIM, &a->kv_lora_rank);
+    need_int(r, "qk_rope_head_dim", 1, ARCH_MAX_DIM, &a->qk_rope_head_dim);
+    need_int(r, "qk_nope_head_dim", 1, ARCH_MAX_DIM, &a->qk_nope_head_dim);
+    need_int(r, "v_head_dim", 1, ARCH_MAX_DIM, &a->v_head_dim);
+    get_int(r, "q_lora_rank", 1, ARCH_MAX_DIM, &a->q_lora_rank); /* null in V2-Lite */
+    a->attention = ARCH_ATTN_MLA;
+    a->kv_heads = a->heads;
+    a->head_dim = a->qk_nope_head_dim + a->qk_rope_head_dim;
+    a->qkv_bias = a->o_bias = get_bool(r, "attention_bias", false);
+    if (get_int(r, "n_routed_experts", 1, ARCH_MAX_EXPERTS, &a->n_routed_experts)) {
+        need_int(r, "num_experts_per_tok", 1, ARCH_MAX_EXPERTS, &a->experts_per_token);
+        need_int(r, "moe_intermediate_size", 1, ARCH_MAX_DIM, &a->moe_intermediate);
+        get_int(r, "n_shared_experts", 0, ARCH_MAX_EXPERTS, &a->n_shared_experts);
+        a->shared_intermediate = a->moe_intermediate;
+        get_int(r, "first_k_dense_replace", 0, ARCH_MAX_LAYERS, &a->first_k_dense);
+        get_int(r, "moe_layer_freq", 1, ARCH_MAX_LAYERS, &a->moe_layer_freq);
+        const json_t *tm = json_object_get(r->cfg, "topk_method");
+        a->router_score_bias = json_is_string(tm) && strcmp(json_string_value(tm), "noaux_tc") == 0;
+    }
+    if (strcmp(f->model_type, "deepseek_v3") == 0)
+        get_int(r, "num_nextn_predict_layers", 0, ARCH_MAX_LAYERS, &a->mtp_layers);
+}
+
+static void decode_falcon(struct reader *r, struct arch *a)
+{
+    need_int(r, "num_hidden_layers|n_layer", 1, ARCH_MAX_LAYERS, &a->layers);
+    need_int(r, "hidden_size|n_embd", 1, ARCH_MAX_DIM, &a->hidden);
+    need_int(r, "num_attention_heads|n_head", 1, ARCH_MAX_HEADS, &a->heads);
+    need_int(r, "vocab_size", 1, ARCH_MAX_VOCAB, &a->vocab);
+    bool new_arch = get_bool(r, "new_decoder_architecture", false);
+    if (get_int(r, "num_kv_heads|n_head_kv", 1, ARCH_MAX_HEADS, &a->kv_heads))
+        new_arch = true; /* the RW config's n_head_kv implies the 40B/180B block layout */
+    else if (get_bool(r, "multi_query", true))
+        a->kv_heads = 1;
+    if (!get_int(r, "ffn_hidden_size", 1, ARCH_MAX_DIM, &a->intermediate))
+        a->intermediate = 4 * a->hidden;
+    bool bias = get_bool(r, "bias", false);
+    a->qkv_bias = a->o_bias = a->mlp_bias = bias;
+    a->parallel_attn_mlp = get_bool(r, "parallel_attn", true);
+    /* 7B: one input_layernorm for the parallel block; 40B: ln_attn and ln_mlp. */
+    a->norms_per_layer = new_arch ? 2 : (a->parallel_attn_mlp ? 1 : 2);
+}
+
+static void decode_gpt2(struct reader *r, struct arch *a)
+{
+    need_int(r, "n_layer", 1, ARCH_MAX_LAYERS, &a->layers);
+    need_int(r, "n_embd", 1, ARCH_MAX_DIM, &a->hidden);
+    need_int(r, "n_head", 1, ARCH_MAX_HEADS, &a->heads);
+    need_int(r, "vocab_size", 1, ARCH_MAX_VOCAB, &a->vocab);
+    need_int(r, "n_positions", 1, ARCH_MAX_POSITIONS, &a->positions);
+    if (!get_int(r, "n_inner", 1, ARCH_MAX_DIM, &a->intermediate))
+        a->intermediate = 4 * a->hidden;
+    a->kv_heads = a->heads;
+    a->qkv_bias = a->o_bias = a->mlp_bias = true;
+}
+
+static void decode_dbrx(struct reader *r, struct arch *a)
+{
+    need_int(r, "n_layers", 1, ARCH_MAX_LAYERS, &a->layers);
+    need_int(r, "d_model", 1, ARCH_MAX_DIM, &a->hidden);
+    need_int(r, "n_heads", 1, ARCH_MAX_HEADS, &a->heads);
+    need_int(r, "vocab_size", 1, ARCH_MAX_VOCAB, &a->vocab);
+    need_int(r, "attn_config.kv_n_heads", 1, ARCH_MAX_HEADS, &a->kv_heads);
+    need_int(r, "ffn_config.ffn_hidden_size", 1, ARCH_MAX_DIM, &a->moe_intermediate);
+    need_int(r, "ffn_config.moe_num_experts", 1, ARCH_MAX_EXPERTS, &a->n_routed_experts);
+    need_int(r, "ffn_config.moe_top_k", 1, ARCH_MAX_EXPERTS, &a->experts_per_token);
+    a->intermediate = a->moe_intermediate;
+}
+
+static void decode_gpt_oss(struct reader *r, struct arch *a)
+{
+    need_int(r, "num_hidden_layers", 1, ARCH_MAX_LAYERS, &a->layers);
+    need_int(r, "hidden_size", 1, ARCH_MAX_DIM, &a->hidden);
+    need_int(r, "num_attention_heads", 1, ARCH_MAX_HEADS, &a->heads);
+    need_int(r, "intermediate_size", 1, ARCH_MAX_DIM, &a->moe_intermediate);
+    need_int(r, "vocab_size", 1, ARCH_MAX_VOCAB, &a->vocab);
+    need_int(r, "num_local_experts", 1, ARCH_MAX_EXPERTS, &a->n_routed_experts);
+    need_int(r, "num_experts_per_tok|experts_per_token", 1, ARCH_MAX_EXPERTS,
+             &a->experts_per_token);
+    a->intermediate = a->moe_intermediate;
+    a->qkv_bias = a->o_bias = get_bool(r, "attention_bias", true);
+    a->attn_sinks = true;
+    a->router_bias = true;
+    a->mlp_bias = true;
+}
+
+int arch_from_hf_config(const json_t *cfg, const char *field_prefix, struct arch *out,
+                        struct error_info *err)
+{
+    char pfx[64];
+    snprintf(pfx, sizeof(pfx), "%s%s", field_prefix ? field_prefix : "",
+             field_prefix && field_prefix[0] ? "." : "");
+    if (!json_is_object(cfg))
+        return error_set(err, 400, "invalid_type", field_prefix,
+                         "%s must be a JSON object (a Hugging Face config.json)", field_prefix);
+    char list[400];
+    supported_list(list, sizeof(list));
+    const json_t *mt = json_object_get(cfg, "model_type");
+    if (!json_is_string(mt)) {
+        char f[80];
+        snprintf(f, sizeof(f), "%smodel_type", pfx);
+        return error_set(err, 422, "missing_field", f, "%s is required (a string); supported: %s",
+                         f, list);
+    }
+    const struct family_row *fam = find_family(json_string_value(mt));
+    if (fam == NULL) {
+        char f[80];
+        snprintf(f, sizeof(f), "%smodel_type", pfx);
+        return error_set(err, 422, "unsupported_model_type", f,
+                         "model_type \"%.40s\" is not supported; supported: %s. Otherwise send the "
+                         "architecture fields (layers, hidden, attention_heads, kv_heads, "
+                         "head_dim, vocab_size) with params_b",
+                         json_string_value(mt), list);
+    }
+
+    struct arch a;
+    memset(&a, 0, sizeof(a));
+    snprintf(a.model_type, sizeof(a.model_type), "%s", fam->model_type);
+    a.mlp = fam->mlp;
+    a.norm = fam->norm;
+    a.norms_per_layer = fam->norms_per_layer;
+    a.qk_norm = fam->qk_norm;
+    a.moe_layer_freq = 1;
+    struct reader r = {.cfg = cfg, .prefix = pfx, .err = err};
+
+    switch (fam->fam) {
+    case FAM_LLAMA:
+        decode_llama_like(&r, fam, &a);
+        break;
+    case FAM_DEEPSEEK:
+        decode_deepseek(&r, fam, &a);
+        break;
+    case FAM_FALCON:
+        decode_falcon(&r, &a);
+        break;
+    case FAM_GPT2:
+        decode_gpt2(&r, &a);
+        break;
+    case FAM_DBRX:
+        decode_dbrx(&r, &a);
+        break;
+    case FAM_GPT_OSS:
+        decode_gpt_oss(&r, &a);
+        break;
+    }
+    if (r.rc < 0)
+        return r.rc;
+    if (fam->fam == FAM_LLAMA || fam->fam == FAM_GPT_OSS) {
+        if (!get_int(&r, "num_key_value_heads", 1, ARCH_MAX_HEADS, &a.kv_heads))
+            a.kv_heads = a.heads; /* transformers' default: MHA */
+    }
+    if (a.attention == ARCH_ATTN_GQA && a.head_dim == 0 &&
+        !get_int(&r, "head_dim", 1, ARCH_MAX_DIM, &a.head_dim) && a.heads > 0)
+        a.head_dim = a.hidden / a.heads;
+    if (r.missing[0]) {
+        char field[128];
+        const char *comma = strchr(r.missing, ',');
+        snprintf(field, sizeof(field), "%s%.*s", pfx,
+                 (int)(comma ? (size_t)(comma - r.missing) : strlen(r.missing)), r.missing);
+        return error_set(err, 422, "missing_field", field,
+                         "model_type \"%s\" needs these fields in %s: %s", fam->model_type,
+                         field_prefix, r.missing);
+    }
+    if (r.rc < 0)
+        return r.rc;
+    a.tied_embeddings = get_bool(&r, "tie_word_embeddings", fam->tied_default);
+    get_int(&r, "max_position_embeddings|n_positions|max_seq_len", 1, ARCH_MAX_POSITIONS,
+            &a.max_context);
+    decode_window(&r, fam, &a);
+    if (r.rc < 0)
+        return r.rc;
+    int rc = arch_validate(&a, field_prefix, err);
+    if (rc < 0)
+        return rc;
+    *out = a;
+    return 0;
+}
+
+int arch_validate(const struct arch *a, const char *field_prefix, struct error_info *err)
+{
+    const char *p = field_prefix ? field_prefix : "";
+    if (a->layers < 1 || a->hidden < 1 || a->heads < 1 || a->kv_heads < 1 || a->head_dim < 1)
+        return error_set(
+            err, 422, "invalid_architecture", p,
+            "the architecture needs layers, hidden, heads, kv_heads and head_dim >= 1");
+    if (a->heads % a->kv_heads != 0)
+        return error_set(err, 422, "invalid_architecture", p,
+                         "attention heads (%lld) must be a multiple of kv_heads (%lld)",
+                         (long long)a->heads, (long long)a->kv_heads);
+    if (a->attention == ARCH_ATTN_MLA && (a->kv_lora_rank < 1 || a->qk_rope_head_dim < 1))
+        return error_set(err, 422, "invalid_architecture", p,
+                         "MLA needs both kv_lora_rank and qk_rope_head_dim >= 1");
+    if (a->n_routed_experts > 0 &&
+        (a->experts_per_token < 1 || a->experts_per_token > a->n_routed_experts))
+        return error_set(err, 422, "invalid_architecture", p,
+                         "experts per token (%lld) must be between 1 and the number of experts "
+                         "(%lld)",
+                         (long long)a->experts_per_token, (long long)a->n_routed_experts);
+    if (a->windowed_layers > a->layers || (a->windowed_layers > 0 && a->sliding_window < 1))
+        return error_set(err, 422, "invalid_architecture", p,
+                         "windowed layers (%lld) must be <= layers (%lld) and need a "
+                         "sliding_window >= 1",
+                         (long long)a->windowed_layers, (long long)a->layers);
+    return 0;
+}
+
+static const char *norm_name(enum arch_norm n)
+{
+    return n == ARCH_NORM_RMS ? "rmsnorm" : n == ARCH_NORM_LAYER ? "layernorm" : "layernorm_nobias";
+}
+
+json_t *arch_to_json(const struct arch *a)
+{
+    json_t *o =
+        json_pack("{s:s, s:I, s:I, s:I, s:b, s:s, s:I, s:I, s:I, s:s, s:I, s:s, s:i}", "model_type",
+                  a->model_type, "layers", (json_int_t)a->layers, "hidden", (json_int_t)a->hidden,
+                  "vocab_size", (json_int_t)a->vocab, "tied_embeddings", a->tied_embeddings,
+                  "attention", a->attention == ARCH_ATTN_MLA ? "mla" : "gqa", "attention_heads",
+                  (json_int_t)a->heads, "kv_heads", (json_int_t)a->kv_heads, "head_dim",
+                  (json_int_t)a->head_dim, "mlp", a->mlp == ARCH_MLP_GATED ? "gated" : "plain",
+                  "intermediate_size", (json_int_t)a->intermediate, "norm", norm_name(a->norm),
+                  "norms_per_layer", a->norms_per_layer);
+    if (o == NULL)
+        return NULL;
+    if (a->attention == ARCH_ATTN_MLA)
+        json_object_set_new(
+            o, "mla",
+            json_pack("{s:I, s:I, s:I, s:I, s:I}", "q_lora_rank", (json_int_t)a->q_lora_rank,
+                      "kv_lora_rank", (json_int_t)a->kv_lora_rank, "qk_rope_head_dim",
+                      (json_int_t)a->qk_rope_head_dim, "qk_nope_head_dim",
+                      (json_int_t)a->qk_nope_head_dim, "v_head_dim", (json_int_t)a->v_head_dim));
+    if (arch_is_moe(a))
+        json_object_set_new(o, "moe",
+                            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "routed_experts",
+                                      (json_int_t)a->n_routed_experts, "experts_per_token",
+                                      (json_int_t)a->experts_per_token, "expert_intermediate_size",
+                                      (json_int_t)a->moe_intermediate, "shared_experts",
+                                      (json_int_t)a->n_shared_experts, "shared_intermediate_size",
+                                      (json_int_t)a->shared_intermediate, "first_dense_layers",
+                                      (json_int_t)a->first_k_dense, "moe_layers",
+                                      (json_int_t)arch_moe_layers(a)));
+    if (a->sliding_window > 0)
+        json_object_set_new(o, "sliding_window",
+                            json_pack("{s:I, s:I}", "window", (json_int_t)a->sliding_window,
+                                      "windowed_layers", (json_int_t)a->windowed_layers));
+    if (a->positions > 0)
+        json_object_set_new(o, "learned_positions", json_integer((json_int_t)a->positions));
+    if (a->mtp_layers > 0)
+        json_object_set_new(o, "mtp_layers", json_integer((json_int_t)a->mtp_layers));
+    if (a->max_context > 0)
+        json_object_set_new(o, "max_context", json_integer((json_int_t)a->max_context));
+    return o;
+}

@@ -1,0 +1,172 @@
+/* arch.h - a transformer's architecture as plain numbers: the input to parameter, KV and fit math.
+ */
+#ifndef VRAMFIT_ARCH_H
+#define VRAMFIT_ARCH_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/error.h"
+
+/*
+ * Conventions (stable; other modules, e.g. training estimates, build on them):
+ * - Every dimension is a count of elements (not bytes), int64_t, >= 0; 0 means "absent".
+ * - "layers" are the decoder blocks that run for every token (num_hidden_layers). Extra
+ *   multi-token-prediction blocks stored in some checkpoints are counted in mtp_layers, never in
+ *   layers.
+ * - A layer is a MoE layer when the model has routed experts and arch_layer_is_moe() says so; every
+ *   other layer has a dense MLP of width `intermediate`.
+ * - Attention is MHA/GQA/MQA (kind ARCH_ATTN_GQA: heads query heads of head_dim, kv_heads K/V heads
+ *   of head_dim) or MLA (ARCH_ATTN_MLA: DeepSeek-V2/V3 latent attention, see the mla_* fields).
+ */
+
+/* Attention family. */
+enum arch_attention {
+    ARCH_ATTN_GQA =
+        0, /* MHA (kv_heads == heads), GQA (1 < kv_heads < heads), MQA (kv_heads == 1) */
+    ARCH_ATTN_MLA = 1, /* multi-head latent attention (DeepSeek-V2/V3) */
+};
+
+/* MLP shape: gated (SwiGLU/GeGLU: gate, up, down = 3 matrices) or plain (up, down = 2). */
+enum arch_mlp {
+    ARCH_MLP_GATED = 0,
+    ARCH_MLP_PLAIN = 1,
+};
+
+/* Normalisation: RMSNorm has a weight vector only; LayerNorm a weight and (usually) a bias. */
+enum arch_norm {
+    ARCH_NORM_RMS = 0,
+    ARCH_NORM_LAYER = 1,        /* LayerNorm with weight and bias (2 * hidden params) */
+    ARCH_NORM_LAYER_NOBIAS = 2, /* LayerNorm without bias (hidden params) */
+};
+
+/* Hard caps on decoded values (a config comes from a user; the math must not overflow). */
+#define ARCH_MAX_LAYERS    4096
+#define ARCH_MAX_DIM       (1LL << 22) /* hidden, intermediate, head_dim, ranks: 4 Mi */
+#define ARCH_MAX_HEADS     65536
+#define ARCH_MAX_VOCAB     (1LL << 24) /* 16 Mi tokens */
+#define ARCH_MAX_EXPERTS   65536
+#define ARCH_MAX_POSITIONS (1LL << 26)
+
+struct arch {
+    char model_type[32]; /* HF model_type as given ("llama", "deepseek_v3", ...) or "custom" */
+
+    /* Shape of the stack. */
+    int64_t layers;       /* decoder blocks (num_hidden_layers / n_layer / n_layers) */
+    int64_t hidden;       /* residual width (hidden_size / n_embd / d_model) */
+    int64_t vocab;        /* vocabulary rows of the embedding (vocab_size) */
+    bool tied_embeddings; /* LM head shares the input embedding (no separate vocab x hidden) */
+    int64_t
+        positions; /* learned absolute position table rows (GPT-2 n_positions); 0 = RoPE/ALiBi */
+
+    /* Attention. */
+    enum arch_attention attention;
+    int64_t heads;    /* query heads (num_attention_heads) */
+    int64_t kv_heads; /* K/V heads (num_key_value_heads; == heads for MHA); MLA: == heads */
+    int64_t
+        head_dim;  /* per-head dim for Q/K/V (head_dim or hidden / heads); MLA: qk_nope + qk_rope */
+    bool qkv_bias; /* biases on the q, k, v projections (qwen2, gpt2, gpt_oss) */
+    bool o_bias;   /* bias on the output projection (gpt2, gpt_oss) */
+    bool qk_norm;  /* per-head RMSNorm on q and k, head_dim weights each (qwen3) */
+    bool attn_sinks; /* one learned sink logit per query head per layer (gpt_oss) */
+
+    /* MLA (attention == ARCH_ATTN_MLA); all 0 otherwise. */
+    int64_t q_lora_rank;      /* 0 = queries projected directly from hidden (DeepSeek-V2-Lite) */
+    int64_t kv_lora_rank;     /* compressed KV latent width: this is what the KV cache stores */
+    int64_t qk_rope_head_dim; /* decoupled RoPE key width, shared by all heads; also cached */
+    int64_t qk_nope_head_dim; /* per-head non-RoPE q/k width */
+    int64_t v_head_dim;       /* per-head value width (also used by GQA when != head_dim; else 0) */
+
+    /* MLP. */
+    enum arch_mlp mlp;
+    int64_t intermediate; /* dense MLP width (intermediate_size / ffn_hidden_size / 4 * hidden) */
+    bool mlp_bias;        /* biases on MLP/expert projections (gpt2, gpt_oss experts) */
+
+    /* Mixture of experts; n_routed_experts == 0 means dense. */
+    int64_t n_routed_experts;    /* num_local_experts / num_experts / n_routed_experts */
+    int64_t experts_per_token;   /* top-k routed experts per token */
+    int64_t moe_intermediate;    /* width of one routed expert (== intermediate for Mixtral) */
+    int64_t n_shared_experts;    /* always-on shared experts (DeepSeek); 1 for qwen2_moe's shared */
+    int64_t shared_intermediate; /* width of ONE shared expert (DeepSeek: moe_intermediate) */
+    bool shared_expert_gate; /* sigmoid Linear(hidden, 1) gate on the shared expert (qwen2_moe) */
+    bool router_bias;        /* router Linear has a bias (gpt_oss) */
+    bool router_score_bias;  /* e_score_correction_bias, n_routed_experts floats (DeepSeek-V3) */
+    int64_t first_k_dense;   /* the first k layers have a dense MLP (first_k_dense_replace) */
+    int64_t moe_layer_freq;  /* after first_k_dense, every n-th layer is MoE (1 = all); >= 1 */
+
+    /* Normalisation. */
+    enum arch_norm norm;
+    int norms_per_layer;    /* 2 for pre-norm blocks, 4 for sandwich norms (gemma2, grok-1), 1
+                               falcon-7b */
+    bool parallel_attn_mlp; /* attention and MLP read the same input (falcon, gpt-j) */
+
+    /* Sliding-window attention: windowed_layers of the layers keep at most sliding_window tokens.
+     */
+    int64_t sliding_window;  /* 0 = none */
+    int64_t windowed_layers; /* how many layers use the window (gemma2: half, gpt_oss: half) */
+
+    /* Extra blocks stored in the checkpoint but not run per token by default (DeepSeek-V3 MTP). */
+    int64_t mtp_layers;
+
+    /* Longest context the model was configured for (max_position_embeddings); 0 = unknown. */
+    int64_t max_context;
+};
+
+/* arch_is_moe - true when the model has routed experts. */
+static inline bool arch_is_moe(const struct arch *a)
+{
+    return a->n_routed_experts > 0;
+}
+
+/* arch_layer_is_moe - true when layer i (0-based) has routed experts rather than a dense MLP. */
+static inline bool arch_layer_is_moe(const struct arch *a, int64_t i)
+{
+    if (!arch_is_moe(a) || i < a->first_k_dense)
+        return false;
+    int64_t freq = a->moe_layer_freq > 0 ? a->moe_layer_freq : 1;
+    return (i - a->first_k_dense) % freq == 0;
+}
+
+/* arch_moe_layers - how many of the layers are MoE layers. */
+static inline int64_t arch_moe_layers(const struct arch *a)
+{
+    int64_t n = 0;
+    for (int64_t i = 0; i < a->layers; i++)
+        n += arch_layer_is_moe(a, i);
+    return n;
+}
+
+/* arch_mlp_matrices - weight matrices per MLP/expert: 3 gated, 2 plain. */
+static inline int arch_mlp_matrices(const struct arch *a)
+{
+    return a->mlp == ARCH_MLP_GATED ? 3 : 2;
+}
+
+/*
+ * arch_from_hf_config - decodes a Hugging Face config.json object into *out. Supported model_type
+ * values: llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, deepseek_v2, deepseek_v3,
+ * gemma, gemma2, phi3, falcon (and RefinedWeb/RefinedWebModel), gpt2, dbrx, gpt_oss, grok-1,
+ * switch_transformers (encoder-decoder: both stacks are counted in `layers`, see arch.c).
+ * field_prefix names the
+ * object in errors ("hf_config"). Errors: -EINVAL, err status 422 naming the unknown model_type
+ * (with the supported list) or the missing/invalid fields (all missing ones listed). *out is
+ * filled only on success; nothing is allocated.
+ */
+int arch_from_hf_config(const json_t *cfg, const char *field_prefix, struct arch *out,
+                        struct error_info *err);
+
+/*
+ * arch_validate - checks the cross-field rules of an architecture built by hand (request fields)
+ * or decoded: heads divisible by kv_heads, MLA ranks present together, top-k <= experts, caps.
+ * Errors: -EINVAL with err (status 422, field named with field_prefix). No allocation.
+ */
+int arch_validate(const struct arch *a, const char *field_prefix, struct error_info *err);
+
+/*
+ * arch_to_json - the architecture as a JSON object for API output (only meaningful fields).
+ * New reference owned by the caller, or NULL on allocation failure.
+ */
+json_t *arch_to_json(const struct arch *a);
+
+#endif

@@ -1,0 +1,56 @@
+/* kv.c - KV-cache sizes per token and per sequence, the way vLLM's KV cache specs lay them out. */
+#include "model/kv.h"
+
+#include <math.h>
+
+double kv_layer_bytes_per_token(const struct arch *a, double kv_bytes, int tp)
+{
+    if (tp < 1)
+        tp = 1;
+    if (a->attention == ARCH_ATTN_MLA)
+        return (double)(a->kv_lora_rank + a->qk_rope_head_dim) * kv_bytes;
+    double heads = (double)a->kv_heads / tp;
+    if (heads < 1)
+        heads = 1;
+    else
+        heads = ceil(heads);
+    double k = (double)a->head_dim;
+    double v = a->v_head_dim > 0 ? (double)a->v_head_dim : k;
+    return heads * (k + v) * kv_bytes;
+}
+
+double kv_bytes_per_token(const struct arch *a, double kv_bytes, int tp)
+{
+    return (double)a->layers * kv_layer_bytes_per_token(a, kv_bytes, tp);
+}
+
+double kv_seq_bytes(const struct arch *a, double kv_bytes, int tp, int pp, double ctx)
+{
+    if (pp < 1)
+        pp = 1;
+    double per = kv_layer_bytes_per_token(a, kv_bytes, tp);
+    double windowed = (double)a->windowed_layers;
+    double full = (double)a->layers - windowed;
+    double wtok =
+        a->sliding_window > 0 && ctx > (double)a->sliding_window ? (double)a->sliding_window : ctx;
+    /* Stages get ceil(layers / pp) layers at most; scale both kinds alike. */
+    double share = ceil((double)a->layers / pp) / (double)a->layers;
+    return share * per * (full * ctx + windowed * wtok);
+}
+
+double kv_max_ctx(const struct arch *a, double kv_bytes, int tp, int pp, double budget, double cap)
+{
+    if (budget <= 0 || kv_seq_bytes(a, kv_bytes, tp, pp, 1) > budget)
+        return 0;
+    if (kv_seq_bytes(a, kv_bytes, tp, pp, cap) <= budget)
+        return cap;
+    double lo = 1, hi = cap; /* kv_seq_bytes is monotonic in ctx */
+    while (hi - lo > 1) {
+        double mid = floor((lo + hi) / 2);
+        if (kv_seq_bytes(a, kv_bytes, tp, pp, mid) <= budget)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}

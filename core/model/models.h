@@ -1,0 +1,64 @@
+/* models.h - the model presets: named architectures built from real Hugging Face configs. */
+#ifndef VRAMFIT_MODELS_H
+#define VRAMFIT_MODELS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model/arch.h"
+#include "base/error.h"
+#include "model/params.h"
+
+#define MODELS_MAX 1024
+
+/* One preset. Strings and json are borrowed from the registry and live as long as it does. */
+struct model_preset {
+    const char *name;         /* canonical lower-case name ("mixtral-8x7b") */
+    const char *display_name; /* as its source names it */
+    const char *hf_id;
+    struct arch arch;
+    struct params params;
+    const json_t *json; /* the preset entry (aliases, sources, hf_config, official counts) */
+};
+
+struct models;
+
+/*
+ * models_load - parses a vramfit.models/v1 document: every preset's hf_config is decoded with
+ * arch_from_hf_config and counted; names and aliases must be unique (case-insensitive).
+ * On success *out owns a new registry (free with models_free). Errors: -EINVAL with err naming
+ * the preset and field, -ENOMEM.
+ */
+int models_load(const char *data, size_t len, struct models **out, struct error_info *err);
+
+/* models_free - frees a registry. Accepts NULL. */
+void models_free(struct models *m);
+
+/* models_count - number of presets (0 for NULL). */
+size_t models_count(const struct models *m);
+
+/* models_at - the i-th preset in document order, or NULL past the end. Borrowed from m. */
+const struct model_preset *models_at(const struct models *m, size_t i);
+
+/* models_find_in - true when preset i is called name (name or alias, ASCII case ignored). */
+bool models_find_in(const struct models *m, size_t i, const char *name);
+
+/* models_find - the preset whose name or alias equals name, ignoring ASCII case; NULL if none. */
+const struct model_preset *models_find(const struct models *m, const char *name);
+
+/* models_list_json - GET /models body: every preset with its key figures. New reference or NULL. */
+json_t *models_list_json(const struct models *m);
+
+/* models_preset_json - GET /models/{name} body: one preset with its architecture and counts. */
+json_t *models_preset_json(const struct model_preset *p);
+
+/*
+ * models_set_builtin / models_builtin - the process-wide registry the API uses (installed once at
+ * startup, read-only afterwards; the caller keeps ownership). models_builtin returns NULL until
+ * set.
+ */
+void models_set_builtin(const struct models *m);
+const struct models *models_builtin(void);
+
+#endif

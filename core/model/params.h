@@ -1,0 +1,41 @@
+/* params.h - parameter counts from an architecture, component by component. */
+#ifndef VRAMFIT_PARAMS_H
+#define VRAMFIT_PARAMS_H
+
+#include <jansson.h>
+
+#include "model/arch.h"
+
+/*
+ * Counts in parameters (not billions). Doubles hold integers exactly up to 2^53, far above any
+ * model. Every component is summed over all layers.
+ */
+struct params {
+    double embedding;      /* vocab x hidden input table */
+    double positions;      /* learned absolute positions (GPT-2) */
+    double lm_head;        /* untied output projection (0 when tied) */
+    double attention;      /* q/k/v/o (or MLA projections), their biases, q/k norms, sinks */
+    double dense_mlp;      /* dense MLP blocks (non-MoE layers) */
+    double routed_experts; /* every routed expert of every MoE layer */
+    double shared_experts; /* always-on shared experts and their gates */
+    double routers;        /* router weights, biases and score-correction biases */
+    double norms;          /* per-layer norms and the final norm */
+    double mtp;            /* multi-token-prediction blocks (DeepSeek-V3); NOT in total */
+
+    double total;                 /* everything a per-token forward pass can touch (excludes mtp) */
+    double active;                /* total minus the routed experts a token does not use */
+    double expert;                /* == routed_experts */
+    double shared;                /* total - expert: weights every token uses */
+    double active_excl_embedding; /* active minus the input embedding (some vendors' convention) */
+};
+
+/* params_count - fills *out from a validated architecture. Never fails. */
+void params_count(const struct arch *a, struct params *out);
+
+/*
+ * params_to_json - {"total_b", "active_b", "expert_b", "shared_b", "active_excl_embedding_b",
+ * "components": {...}} in billions. New reference owned by the caller; NULL on allocation failure.
+ */
+json_t *params_to_json(const struct params *p);
+
+#endif

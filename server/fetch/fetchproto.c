@@ -1,0 +1,154 @@
+/* fetchproto.c - encodes and decodes the request and reply between the server and vramfit-fetch. */
+#include "fetch/fetchproto.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+char *fetchproto_request_line(const struct fetch_request *req)
+{
+    json_t *j = json_pack(
+        "{s:s, s:s, s:s, s:I, s:I, s:I}", "url", req->url, "etag", req->etag ? req->etag : "",
+        "last_modified", req->last_modified ? req->last_modified : "", "max_bytes",
+        (json_int_t)req->max_bytes, "connect_timeout_s", (json_int_t)req->connect_timeout_s,
+        "timeout_s", (json_int_t)req->timeout_s);
+    if (j == NULL)
+        return NULL;
+    char *text = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    return text;
+}
+
+int fetchproto_read_request(const char *text, size_t len, json_t **doc, struct fetch_request *req,
+                            char *errbuf, size_t errlen)
+{
+    json_error_t jerr;
+    json_int_t max_bytes = 0, ct = 0, to = 0;
+    if (len > FETCHPROTO_HEADER_MAX) {
+        snprintf(errbuf, errlen, "request over %d bytes", FETCHPROTO_HEADER_MAX);
+        return -1;
+    }
+    json_t *j = json_loadb(text, len, 0, &jerr);
+    if (j == NULL) {
+        snprintf(errbuf, errlen, "request is not JSON: %s", jerr.text);
+        return -1;
+    }
+    memset(req, 0, sizeof(*req));
+    if (json_unpack_ex(j, &jerr, JSON_STRICT, "{s:s, s:s, s:s, s:I, s:I, s:I}", "url", &req->url,
+                       "etag", &req->etag, "last_modified", &req->last_modified, "max_bytes",
+                       &max_bytes, "connect_timeout_s", &ct, "timeout_s", &to) < 0 ||
+        max_bytes <= 0 || ct <= 0 || to <= 0) {
+        snprintf(errbuf, errlen, "bad request: %s",
+                 jerr.text[0] ? jerr.text : "non-positive limit");
+        json_decref(j);
+        return -1;
+    }
+    req->max_bytes = (size_t)max_bytes;
+    req->connect_timeout_s = (long)ct;
+    req->timeout_s = (long)to;
+    *doc = j;
+    return 0;
+}
+
+int fetchproto_write_all(int fd, const char *s, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, s, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        s += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int fetchproto_write_reply(int fd, int rc, const struct fetch_response *resp, const char *error)
+{
+    json_t *h =
+        rc == 0 ? json_pack("{s:b, s:I, s:s, s:s, s:I}", "ok", 1, "status",
+                            (json_int_t)resp->status, "etag", resp->etag, "last_modified",
+                            resp->last_modified, "length", (json_int_t)(resp->body ? resp->len : 0))
+                : json_pack("{s:b, s:s}", "ok", 0, "error", error ? error : "failed");
+    if (h == NULL)
+        return -1;
+    /* Upstream text (an error, an ETag) may hold anything: ensure_ascii keeps the line one line. */
+    char *line = json_dumps(h, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(h);
+    if (line == NULL)
+        return -1;
+    int w = fetchproto_write_all(fd, line, strlen(line));
+    free(line);
+    if (w == 0)
+        w = fetchproto_write_all(fd, "\n", 1);
+    if (w == 0 && rc == 0 && resp->body && resp->len)
+        w = fetchproto_write_all(fd, resp->body, resp->len);
+    return w;
+}
+
+/* Copies s into dst[n] when it fits whole; "" otherwise (a cut ETag would never match). */
+static void copy_whole(char *dst, size_t n, const char *s)
+{
+    size_t len = strlen(s);
+    if (len >= n)
+        len = 0;
+    memcpy(dst, s, len);
+    dst[len] = '\0';
+}
+
+int fetchproto_parse_reply(const char *data, size_t len, const struct fetch_request *req,
+                           struct fetch_response *out, char *errbuf, size_t errlen)
+{
+    const char *nl =
+        data ? memchr(data, '\n', len < FETCHPROTO_HEADER_MAX ? len : FETCHPROTO_HEADER_MAX) : NULL;
+    json_error_t jerr;
+    json_t *h = NULL;
+    int ok = 0, rc = -1;
+    json_int_t status = 0, length = 0;
+    const char *etag = "", *lastmod = "", *error = NULL;
+    if (nl == NULL) {
+        snprintf(errbuf, errlen, "the fetch helper gave no answer for %.300s", req->url);
+        return -1;
+    }
+    h = json_loadb(data, (size_t)(nl - data), 0, &jerr);
+    if (h == NULL || json_unpack_ex(h, &jerr, 0, "{s:b}", "ok", &ok) < 0) {
+        snprintf(errbuf, errlen, "the fetch helper's answer for %.300s is garbled", req->url);
+        goto out;
+    }
+    if (!ok) {
+        if (json_unpack_ex(h, &jerr, 0, "{s:s}", "error", &error) < 0)
+            error = "failed (no reason given)";
+        snprintf(errbuf, errlen, "%s", error);
+        goto out;
+    }
+    size_t body_len = len - (size_t)(nl + 1 - data);
+    if (json_unpack_ex(h, &jerr, 0, "{s:I, s:s, s:s, s:I}", "status", &status, "etag", &etag,
+                       "last_modified", &lastmod, "length", &length) < 0 ||
+        (status != 200 && status != 304) || length < 0 || (size_t)length != body_len ||
+        body_len > req->max_bytes) {
+        snprintf(errbuf, errlen,
+                 "the fetch helper's answer for %.300s is inconsistent (truncated?)", req->url);
+        goto out;
+    }
+    memset(out, 0, sizeof(*out));
+    out->status = (long)status;
+    copy_whole(out->etag, sizeof(out->etag), etag);
+    copy_whole(out->last_modified, sizeof(out->last_modified), lastmod);
+    if (status == 200) {
+        out->body = malloc(body_len + 1);
+        if (out->body == NULL) {
+            snprintf(errbuf, errlen, "out of memory fetching %.300s", req->url);
+            goto out;
+        }
+        memcpy(out->body, nl + 1, body_len);
+        out->body[body_len] = '\0';
+        out->len = body_len;
+    }
+    rc = 0;
+out:
+    json_decref(h);
+    return rc;
+}

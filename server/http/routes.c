@@ -1,0 +1,386 @@
+/* routes.c - the handlers behind each route: they turn a request into core calls and JSON. */
+#include "http/routes.h"
+
+#include <pthread.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "config/embedded.h"
+#include "base/jsonout.h"
+#include "runtime/metrics.h"
+#include "config/presets.h"
+
+static void reply_error(struct route_reply *out, const struct error_info *err)
+{
+    out->status = err->status ? err->status : 400;
+    out->json = api_error_json(err);
+}
+
+static void free_text(void *text)
+{
+    free(text);
+}
+
+static void handle_estimate(const struct route_ctx *ctx, struct route_reply *out)
+{
+    struct error_info err;
+    json_t *body = NULL;
+    error_clear(&err);
+    if (api_parse_body(ctx->body, ctx->body_len, &body, &err) < 0) {
+        reply_error(out, &err);
+        return;
+    }
+    struct catalog *cat = store_acquire(ctx->store);
+    if (cat == NULL) {
+        error_set(&err, 503, "not_ready", NULL, "no SKU catalog is loaded yet");
+        reply_error(out, &err);
+        json_decref(body);
+        return;
+    }
+    /* Written straight to text (no tree for the seed path) and handed over as an owned shared
+     * body: the HTTP layer sends it without a copy, or re-indents it for ?pretty, or gzips it. */
+    struct buf text;
+    buf_init(&text, JSONOUT_MAX);
+    if (buf_reserve(&text, 4096) == 0 &&
+        api_estimate_write(cat, ctx->today, body, &text, &err) == 0 &&
+        buf_append(&text, "\n", 1) == 0) {
+        out->status = 200;
+        out->shared = text.data;
+        out->shared_len = text.len;
+        out->shared_release = free_text;
+        out->shared_cls = buf_detach(&text, NULL);
+    } else {
+        if (err.status == 0)
+            error_set(&err, 500, "internal", NULL, "out of memory while estimating");
+        reply_error(out, &err);
+        buf_free(&text);
+    }
+    catalog_unref(cat);
+    json_decref(body);
+}
+
+/* Fields of the refresher's status that /skus and /readyz show as they are. */
+static const char *const provenance_keys[] = {
+    "source",     "location",        "fetched_at",      "etag",
+    "last_error", "next_refresh_at", "last_success_at", "refresh_interval_s"};
+
+static void add_provenance(json_t *out, const struct catalog *cat, const json_t *status)
+{
+    for (size_t i = 0; i < sizeof(provenance_keys) / sizeof(provenance_keys[0]); i++) {
+        const json_t *v = status ? json_object_get(status, provenance_keys[i]) : NULL;
+        json_object_set_new(out, provenance_keys[i], v ? json_deep_copy(v) : json_null());
+    }
+    if (status == NULL)
+        json_object_set_new(out, "source", json_string(catalog_source(cat)));
+    const json_t *p = catalog_prices(cat);
+    json_object_set_new(out, "prices", p ? json_deep_copy(p) : json_null());
+}
+
+static json_t *age_seconds(const json_t *status)
+{
+    const json_t *t = status ? json_object_get(status, "fetched_at_unix") : NULL;
+    if (!json_is_integer(t))
+        return json_null();
+    json_int_t age = (json_int_t)time(NULL) - json_integer_value(t);
+    return json_integer(age < 0 ? 0 : age);
+}
+
+/* FNV-1a over the body without age_seconds: it names the content, not the moment. */
+static void make_etag(const json_t *body, char out[48])
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    uint64_t h = 1469598103934665603ull;
+    for (const char *c = text ? text : ""; *c; c++)
+        h = (h ^ (unsigned char)*c) * 1099511628211ull;
+    free(text);
+    snprintf(out, 48, "W/\"%016" PRIx64 "\"", h);
+}
+
+/* If-None-Match: a comma-separated list of (weak or strong) tags, or "*". Weak comparison. */
+static bool etag_matches(const char *header, const char *etag)
+{
+    if (header == NULL)
+        return false;
+    const char *mine = strncmp(etag, "W/", 2) == 0 ? etag + 2 : etag;
+    size_t mlen = strlen(mine);
+    for (const char *p = header; *p;) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        size_t len = strcspn(p, ",");
+        size_t end = len;
+        while (end > 0 && (p[end - 1] == ' ' || p[end - 1] == '\t'))
+            end--;
+        if (end == 1 && p[0] == '*')
+            return true;
+        const char *tag = p;
+        if (end >= 2 && strncmp(tag, "W/", 2) == 0) {
+            tag += 2;
+            end -= 2;
+        }
+        if (end == mlen && strncmp(tag, mine, mlen) == 0)
+            return true;
+        p += len;
+    }
+    return false;
+}
+
+/* What the cached /skus body is built from besides the snapshot and the date. */
+struct skus_build {
+    const struct skus_query *q;
+    const json_t *status;
+    json_int_t age; /* age_seconds, or -1 for null */
+};
+
+static json_t *skus_build_body(const struct catalog *cat, const char *today, void *ctx,
+                               char etag[48])
+{
+    const struct skus_build *b = ctx;
+    struct error_info err;
+    json_t *body = NULL;
+    if (skus_query_list(cat, today, b->q, &body, &err) < 0)
+        return NULL;
+    add_provenance(body, cat, b->status);
+    make_etag(body, etag);
+    json_object_set_new(body, "age_seconds", b->age < 0 ? json_null() : json_integer(b->age));
+    return body;
+}
+
+/*
+ * GET /skus without filters: the body is serialized once per snapshot, date, refresher status and
+ * age_seconds value (so at most once a second while a refresher publishes ages), then shared by
+ * every request; building it per request (the list, provenance, the ETag's sorted dump, then the
+ * reply's dump of 22 KB) is what a request used to cost. Returns false when the cache cannot
+ * help (allocation failure); the caller then builds the body itself.
+ */
+static bool skus_cached(const struct route_ctx *ctx, struct catalog *cat, const json_t *status,
+                        struct route_reply *out)
+{
+    struct skus_query q;
+    struct error_info err;
+    if (skus_query_parse(NULL, 0, &q, &err) < 0)
+        return false;
+    json_t *age = age_seconds(status);
+    struct skus_build b = {&q, status, json_is_integer(age) ? json_integer_value(age) : -1};
+    json_decref(age);
+    char *st = status ? json_dumps(status, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    if (status != NULL && st == NULL)
+        return false;
+    char variant[64];
+    snprintf(variant, sizeof(variant), "%" JSON_INTEGER_FORMAT "|", b.age);
+    size_t vl = strlen(variant), sl = st ? strlen(st) : 0;
+    char *key = malloc(vl + sl + 1);
+    if (key == NULL) {
+        free(st);
+        return false;
+    }
+    memcpy(key, variant, vl);
+    memcpy(key + vl, st ? st : "", sl + 1);
+    free(st);
+    struct body *body = bodycache_get(ctx->skus_cache, cat, ctx->today, key, skus_build_body, &b);
+    free(key);
+    if (body == NULL)
+        return false;
+    snprintf(out->etag, sizeof(out->etag), "%s", body_etag(body));
+    if (etag_matches(ctx->if_none_match, out->etag)) {
+        out->status = 304;
+        body_release(body);
+        return true;
+    }
+    out->status = 200;
+    out->shared = body_text(body, &out->shared_len);
+    out->shared_release = body_release;
+    out->shared_cls = body;
+    return true;
+}
+
+static void handle_skus(const struct route_ctx *ctx, struct route_reply *out)
+{
+    struct error_info err;
+    struct skus_query q;
+    error_clear(&err);
+    if (ctx->too_many_params) {
+        error_set(&err, 400, "invalid_parameter", NULL, "too many query parameters");
+        reply_error(out, &err);
+        return;
+    }
+    if (skus_query_parse(ctx->params, ctx->nparams, &q, &err) < 0) {
+        reply_error(out, &err);
+        return;
+    }
+    json_t *status = NULL;
+    struct catalog *cat = store_acquire_status(ctx->store, &status);
+    if (cat == NULL) {
+        error_set(&err, 503, "not_ready", NULL, "no SKU catalog is loaded yet");
+        reply_error(out, &err);
+        json_decref(status);
+        return;
+    }
+    if (ctx->skus_cache != NULL && ctx->nparams == 0 && skus_cached(ctx, cat, status, out)) {
+        catalog_unref(cat);
+        json_decref(status);
+        return;
+    }
+    json_t *body = NULL;
+    if (skus_query_list(cat, ctx->today, &q, &body, &err) < 0) {
+        if (err.status == 0)
+            error_set(&err, 500, "internal", NULL, "out of memory while listing sizes");
+        reply_error(out, &err);
+    } else {
+        add_provenance(body, cat, status);
+        make_etag(body, out->etag);
+        json_object_set_new(body, "age_seconds", age_seconds(status));
+        out->status = etag_matches(ctx->if_none_match, out->etag) ? 304 : 200;
+        out->json = body;
+    }
+    catalog_unref(cat);
+    json_decref(status);
+}
+
+static void handle_healthz(const struct route_ctx *ctx, struct route_reply *out)
+{
+    (void)ctx;
+    /* Liveness: no locks, no I/O, nothing that can block; not even an allocation. */
+    static const char ok[] = "{\"status\":\"ok\"}\n";
+    out->status = 200;
+    out->shared = ok;
+    out->shared_len = sizeof(ok) - 1;
+}
+
+static void handle_readyz(const struct route_ctx *ctx, struct route_reply *out)
+{
+    json_t *status = NULL;
+    struct catalog *cat = store_acquire_status(ctx->store, &status);
+    bool ready = cat != NULL && !ctx->draining;
+    const char *why = ctx->draining ? "draining" : (cat == NULL ? "no catalog loaded" : NULL);
+    out->status = ready ? 200 : 503;
+    out->json = json_pack("{s:s}", "status", ready ? "ready" : "not_ready");
+    if (out->json && why)
+        json_object_set_new(out->json, "reason", json_string(why));
+    if (out->json && cat) {
+        /* A failing upstream never makes the service unready: the last good catalog serves. */
+        json_t *c = json_pack("{s:I}", "skus", (json_int_t)catalog_count(cat));
+        if (c != NULL) {
+            add_provenance(c, cat, status);
+            json_object_set_new(c, "age_seconds", age_seconds(status));
+            json_object_set_new(out->json, "catalog", c);
+        }
+    }
+    catalog_unref(cat);
+    json_decref(status);
+}
+
+static void handle_models(const struct route_ctx *ctx, struct route_reply *out)
+{
+    (void)ctx;
+    const struct models *m = presets_builtin();
+    out->status = m ? 200 : 500;
+    out->json = m ? models_list_json(m) : NULL;
+}
+
+static void handle_model(const struct route_ctx *ctx, struct route_reply *out)
+{
+    struct error_info err;
+    const struct models *m = presets_builtin();
+    const char *name = ctx->path ? strrchr(ctx->path, '/') : NULL;
+    name = name ? name + 1 : "";
+    const struct model_preset *p = models_find(m, name);
+    if (p == NULL) {
+        error_set(&err, 404, "unknown_model", "model",
+                  "no model preset is called \"%.64s\"; GET /models lists them", name);
+        reply_error(out, &err);
+        return;
+    }
+    out->status = 200;
+    out->json = models_preset_json(p);
+}
+
+static void handle_metrics(const struct route_ctx *ctx, struct route_reply *out)
+{
+    if (metrics_render(ctx->store, &out->text, &out->text_len) < 0)
+        return; /* 500 */
+    out->status = 200;
+    out->content_type = "text/plain; version=0.0.4; charset=utf-8";
+}
+
+static void handle_openapi_yaml(const struct route_ctx *ctx, struct route_reply *out)
+{
+    (void)ctx;
+    out->static_text = embedded_openapi_yaml(&out->text_len);
+    out->status = 200;
+    out->content_type = "application/yaml";
+}
+
+static void handle_openapi_json(const struct route_ctx *ctx, struct route_reply *out)
+{
+    (void)ctx;
+    out->static_text = embedded_openapi_json(&out->text_len);
+    out->status = 200;
+    out->content_type = "application/json";
+}
+
+static const struct route routes[] = {
+    {"/estimate", "POST", true, handle_estimate, false, NULL},
+    {"/skus", "GET", false, handle_skus, false, NULL},
+    {"/healthz", "GET", false, handle_healthz, false, NULL},
+    {"/readyz", "GET", false, handle_readyz, false, NULL},
+    {"/models", "GET", false, handle_models, false, NULL},
+    {"/models/", "GET", false, handle_model, true, "/models/{name}"},
+    {"/metrics", "GET", false, handle_metrics, false, NULL},
+    {"/openapi.yaml", "GET", false, handle_openapi_yaml, false, NULL},
+    {"/openapi.json", "GET", false, handle_openapi_json, false, NULL},
+};
+
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+static char summary[1024];
+static pthread_once_t summary_once = PTHREAD_ONCE_INIT;
+
+static void build_summary(void)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < NROUTES && o < sizeof(summary); i++) {
+        int n = snprintf(summary + o, sizeof(summary) - o, "%s%s %s", i ? ", " : "",
+                         routes[i].method, routes_template(&routes[i]));
+        if (n < 0)
+            break;
+        o += (size_t)n;
+    }
+}
+
+const char *routes_template(const struct route *r)
+{
+    return r->template_path ? r->template_path : r->path;
+}
+
+const char *routes_summary(void)
+{
+    pthread_once(&summary_once, build_summary);
+    return summary;
+}
+
+const struct route *routes_find(const char *path)
+{
+    for (size_t i = 0; i < NROUTES; i++) {
+        const struct route *r = &routes[i];
+        size_t n = strlen(r->path);
+        if (strcmp(r->path, path) == 0 && !r->prefix)
+            return r;
+        /* One non-empty segment after the prefix: "/models/mixtral-8x7b", not "/models/a/b". */
+        if (r->prefix && strncmp(r->path, path, n) == 0 && path[n] != '\0' &&
+            strchr(path + n, '/') == NULL)
+            return r;
+    }
+    return NULL;
+}
+
+const char *routes_allow(const struct route *r)
+{
+    return strcmp(r->method, "GET") == 0    ? "GET, HEAD, OPTIONS"
+           : strcmp(r->method, "POST") == 0 ? "POST, OPTIONS"
+                                            : r->method;
+}

@@ -1,0 +1,76 @@
+/* routes.h - the route table: which paths exist, their methods, and the handlers behind them. */
+#ifndef VRAMFIT_ROUTES_H
+#define VRAMFIT_ROUTES_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "http/bodycache.h"
+#include "api/skusquery.h"
+#include "runtime/store.h"
+
+/* What a handler sees: the request's body (already bounded) and the server's state. */
+struct route_ctx {
+    struct store *store;
+    const char *today; /* "YYYY-MM-DD" used for retirement checks */
+    bool draining;     /* SIGTERM received: readiness must fail */
+    const char *body;
+    size_t body_len;
+    const char *path;                /* the request path (for routes that take a path parameter) */
+    const struct skus_param *params; /* query-string parameters, in order */
+    size_t nparams;
+    bool too_many_params;         /* more than ROUTES_MAX_PARAMS were sent */
+    const char *if_none_match;    /* the If-None-Match header, or NULL */
+    struct bodycache *skus_cache; /* GET /skus bodies per (snapshot, date, provenance) */
+};
+
+#define ROUTES_MAX_PARAMS 32
+
+/*
+ * What a handler returns: a status and a JSON body the HTTP layer serializes and frees, or (when
+ * content_type is set) a ready-made text body: text is malloc'd and freed by the HTTP layer, or
+ * static_text is borrowed static storage.
+ * Or a shared, already serialized JSON body (shared, with its trailing newline): the HTTP layer
+ * sends it without copying and calls shared_release(shared_cls) once the response is done (a
+ * handler's own malloc'd text goes this way too, with free as shared_release).
+ */
+struct route_reply {
+    int status;
+    json_t *json;  /* owned by the reply; NULL (and no text) means "answer 500" */
+    char etag[48]; /* sent as ETag when not empty; status 304 sends no body */
+    const char *content_type;
+    char *text;
+    const char *static_text;
+    size_t text_len;
+    const char *shared;
+    size_t shared_len;
+    void (*shared_release)(void *cls);
+    void *shared_cls;
+};
+
+typedef void (*route_handler)(const struct route_ctx *ctx, struct route_reply *out);
+
+struct route {
+    const char *path;
+    const char *method; /* the one method served; GET routes also answer HEAD */
+    bool has_body;      /* expects a JSON request body (Content-Type and size checks apply) */
+    route_handler handler;
+    bool prefix; /* path ends with '/' and matches any one further segment ("/models/{name}") */
+    const char *template_path; /* the path as the OpenAPI spec writes it ("/models/{name}"), used
+                                  in metrics labels and logs; NULL = path */
+};
+
+/* routes_find - the route for an exact path (or a prefix route's one-segment child), or NULL. */
+const struct route *routes_find(const char *path);
+
+/* routes_allow - the Allow header value for a route ("POST, OPTIONS" or "GET, HEAD, OPTIONS"). */
+const char *routes_allow(const struct route *r);
+
+/* routes_template - the route's path template ("/models/{name}"); static storage. */
+const char *routes_template(const struct route *r);
+
+/* routes_summary - "POST /estimate, GET /skus, ..." for 404 messages (static storage). */
+const char *routes_summary(void);
+
+#endif

@@ -1,0 +1,446 @@
+/* check_refined.c - POST /estimate beyond the seed, end to end over HTTP (presets, vLLM, choice).
+ */
+#include "support/check_util.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "support/testsrv.h"
+
+static struct testsrv srv;
+
+static void start(void)
+{
+    const char *const args[] = {"--today", "2026-11-23", NULL};
+    ck_assert_int_eq(testsrv_start(&srv, args), 0);
+}
+
+static void stop(void)
+{
+    int status;
+    testsrv_stop(&srv, 0, 5, &status);
+}
+
+/* POSTs body and returns the parsed reply (caller decrefs); *status gets the HTTP status. */
+static json_t *post(const char *body, long *status)
+{
+    struct http_result r;
+    ck_assert_int_eq(
+        testhttp(srv.port, "POST", "/estimate", "application/json", body, strlen(body), NULL, &r),
+        0);
+    *status = r.status;
+    json_error_t je;
+    json_t *j = json_loads(r.body, 0, &je);
+    ck_assert_msg(j != NULL, "reply is not JSON: %s", r.body);
+    http_result_free(&r);
+    return j;
+}
+
+static json_t *get(const char *path, long *status)
+{
+    struct http_result r;
+    ck_assert_int_eq(testhttp(srv.port, "GET", path, NULL, NULL, 0, NULL, &r), 0);
+    *status = r.status;
+    json_t *j = json_loads(r.body, 0, NULL);
+    http_result_free(&r);
+    ck_assert(j != NULL);
+    return j;
+}
+
+static double num(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    ck_assert_msg(json_is_number(v), "%s is not a number", key);
+    return json_number_value(v);
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    ck_assert_msg(json_is_string(v), "%s is not a string", key);
+    return json_string_value(v);
+}
+
+static bool assumes(const json_t *resp, const char *needle)
+{
+    size_t i;
+    const json_t *a;
+    json_array_foreach(json_object_get(resp, "assumptions"), i, a)
+    {
+        if (strstr(json_string_value(a), needle))
+            return true;
+    }
+    return false;
+}
+
+START_TEST(mixtral_bf16_32k_cheapest_is_two_a100_80gb)
+{
+    long st;
+    json_t *r = post("{\"model\":\"mixtral-8x7b\",\"ctx\":32768,\"precision\":\"bf16\","
+                     "\"engine\":\"vllm\",\"objective\":\"cheapest\"}",
+                     &st);
+    ck_assert_int_eq(st, 200);
+    /* 46.7B x 2 bytes = 93.4 GB of weights: two 80 GB GPUs with TP=2 is the classic deployment;
+     * NC48ads_A100_v4 ($7.346/h eastus snapshot) is cheaper than 2 x H100 NVL ($13.96/h). */
+    ck_assert_str_eq(str(json_object_get(r, "sku"), "sku"), "Standard_NC48ads_A100_v4");
+    ck_assert_int_eq((int)num(r, "gpus"), 2);
+    ck_assert_int_eq((int)num(r, "tensor_parallel"), 2);
+    ck_assert_int_eq((int)num(r, "nodes"), 1);
+    ck_assert_rel(num(r, "price_per_hour"), 7.346, 1e-12);
+    ck_assert_rel(num(r, "kv_bytes_per_token"), 131072, 0);
+    ck_assert_rel(num(json_object_get(r, "params"), "total_b"), 46.702792704, 1e-12);
+    const json_t *g = json_object_get(r, "per_gpu");
+    ck_assert_rel(num(g, "weights_gb"), 46.702792704, 1e-12); /* half of 93.4 GB */
+    ck_assert_rel(num(g, "kv_needed_gb"), 32768.0 * 65536 / 1e9, 1e-12);
+    ck_assert(num(g, "kv_pool_gb") > 20 && num(g, "kv_pool_gb") < 30);
+    ck_assert(num(r, "max_concurrency") > 10);
+    ck_assert_rel(num(r, "max_ctx"), 32768, 0); /* capped by max_position_embeddings */
+    ck_assert(assumes(r, "kv_precision defaulted to 16-bit"));
+    ck_assert(assumes(r, "SkyPilot"));
+    ck_assert(json_array_size(json_object_get(r, "candidates")) >= 5);
+    /* the ranking is by price */
+    const json_t *c = json_object_get(r, "candidates");
+    double prev = 0;
+    for (size_t i = 0; i < json_array_size(c); i++) {
+        const json_t *p = json_object_get(json_array_get(c, i), "price_per_hour");
+        if (!json_is_number(p))
+            break;
+        ck_assert(json_number_value(p) >= prev);
+        prev = json_number_value(p);
+    }
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(seed_only_request_gets_no_refinement_fields)
+{
+    long st;
+    json_t *r = post("{\"params_b\":46.7,\"layers\":32,\"hidden\":4096,\"ctx\":32768,"
+                     "\"precision\":\"bf16\",\"moe_active_ratio\":0.28}",
+                     &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert(json_object_get(r, "candidates") == NULL);
+    ck_assert(json_object_get(r, "kv_bytes_per_token") == NULL);
+    /* the seed's KV: 2 x 32 x 32768 x 4096 x 2 */
+    ck_assert_rel(num(r, "kv_gb"), 17.179869184, 1e-12);
+    ck_assert_rel(num(r, "total_gb"), 1.2 * (93.4 + 17.179869184), 1e-12);
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(explicit_gqa_fields_fix_the_kv_cache_and_keep_it_16_bit_for_int4)
+{
+    long st;
+    json_t *r = post("{\"params_b\":8,\"layers\":32,\"hidden\":4096,\"ctx\":8192,"
+                     "\"precision\":\"int4\",\"attention_heads\":32,\"kv_heads\":8}",
+                     &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_rel(num(r, "weights_gb"), 4, 1e-12);
+    ck_assert_rel(num(r, "kv_bytes_per_token"), 131072, 0);
+    ck_assert_rel(num(r, "kv_gb"), 131072.0 * 8192 / 1e9, 1e-12);
+    ck_assert(assumes(r, "head_dim defaulted"));
+    ck_assert(assumes(r, "1.2x headroom"));
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(kv_precision_fp8_halves_the_cache)
+{
+    long st;
+    json_t *r = post("{\"model\":\"llama-3.1-8b\",\"ctx\":8192,\"precision\":\"fp8\","
+                     "\"kv_precision\":\"fp8\"}",
+                     &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_rel(num(r, "kv_bytes_per_token"), 65536, 0);
+    ck_assert_rel(num(r, "weights_footprint_gb"), 8.030261248, 1e-12);
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(bits_per_weight_sizes_gguf_formats)
+{
+    long st;
+    json_t *r = post("{\"model\":\"llama-3.1-8b\",\"ctx\":4096,\"bits_per_weight\":4.85}", &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_rel(num(r, "weights_footprint_gb"), 8.030261248 * 4.85 / 8, 1e-12);
+    json_decref(r);
+    r = post("{\"model\":\"llama-3.1-8b\",\"ctx\":4096,\"bits_per_weight\":4.85,"
+             "\"precision\":\"int4\"}",
+             &st);
+    ck_assert_int_eq(st, 400);
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(model_with_params_b_is_a_conflict)
+{
+    long st;
+    json_t *r = post("{\"model\":\"mixtral-8x7b\",\"params_b\":46.7,\"ctx\":4096,"
+                     "\"precision\":\"bf16\"}",
+                     &st);
+    ck_assert_int_eq(st, 400);
+    ck_assert_str_eq(str(json_object_get(r, "error"), "field"), "params_b");
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(unknown_model_is_404_and_unknown_config_is_422)
+{
+    long st;
+    json_t *r = post("{\"model\":\"llama-9\",\"ctx\":4096,\"precision\":\"bf16\"}", &st);
+    ck_assert_int_eq(st, 404);
+    json_decref(r);
+    r = post("{\"hf_config\":{\"model_type\":\"rwkv\"},\"ctx\":4096,\"precision\":\"bf16\"}", &st);
+    ck_assert_int_eq(st, 422);
+    ck_assert_str_eq(str(json_object_get(r, "error"), "field"), "hf_config.model_type");
+    json_decref(r);
+    r = post("{\"model\":\"gpt2\",\"ctx\":4096,\"precision\":\"bf16\",\"engine\":\"tgi\"}", &st);
+    ck_assert_int_eq(st, 400);
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(hf_config_counts_parameters)
+{
+    long st;
+    json_t *r = post("{\"hf_config\":{\"model_type\":\"llama\",\"num_hidden_layers\":32,"
+                     "\"hidden_size\":4096,\"num_attention_heads\":32,\"num_key_value_heads\":8,"
+                     "\"intermediate_size\":14336,\"vocab_size\":128256},\"ctx\":8192,"
+                     "\"precision\":\"bf16\"}",
+                     &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_rel(num(r, "params_b"), 8.030261248, 1e-12);
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(deepseek_v3_bf16_needs_several_infiniband_nodes)
+{
+    long st;
+    json_t *r = post("{\"model\":\"deepseek-v3\",\"ctx\":32768,\"precision\":\"bf16\","
+                     "\"engine\":\"vllm\",\"objective\":\"fewest_gpus\"}",
+                     &st);
+    ck_assert_int_eq(st, 200);
+    /* 1342 GB of bf16 weights: more than any single VM (8 x 192 GB MI300X = 1536 GB nameplate,
+     * but 8 x 186 GiB x 0.9 after the budget) - so a multi-node proposal or the largest VM. */
+    ck_assert(json_object_get(r, "fits") == json_true());
+    ck_assert_rel(num(r, "kv_bytes_per_token"), 70272, 0);
+    json_t *sku = json_object_get(r, "sku");
+    ck_assert(json_is_true(json_object_get(sku, "infiniband")));
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(nothing_fits_one_vm_proposes_nodes)
+{
+    long st;
+    /* fp32 DeepSeek-V3: 2.7 TB of weights, no single VM holds it */
+    json_t *r = post("{\"model\":\"deepseek-v3\",\"ctx\":4096,\"precision\":\"fp32\","
+                     "\"engine\":\"vllm\"}",
+                     &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert(num(r, "nodes") > 1);
+    ck_assert(assumes(r, "nothing fits one VM"));
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(multi_node_price_is_per_vm_and_cost_covers_every_node)
+{
+    long st;
+    json_t *r = post("{\"model\":\"deepseek-v3\",\"ctx\":4096,\"precision\":\"fp32\","
+                     "\"engine\":\"vllm\",\"objective\":\"cheapest\"}",
+                     &st);
+    ck_assert_int_eq(st, 200);
+    int nodes = (int)num(r, "nodes");
+    ck_assert_int_gt(nodes, 1);
+    ck_assert_rel(num(r, "cost_per_hour"), num(r, "price_per_hour") * nodes, 1e-12);
+    json_t *first = json_array_get(json_object_get(r, "candidates"), 0);
+    ck_assert_rel(num(first, "price_per_hour"), num(r, "price_per_hour"), 1e-12);
+    ck_assert_rel(num(first, "cost_per_hour"), num(r, "cost_per_hour"), 1e-12);
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(without_an_engine_nodes_split_total_gb_over_infiniband_vms)
+{
+    long st;
+    /* 3000B fp16 = 6000 GB x 1.2: no single VM (largest: 4 x 288 GB GB300, 8 x 192 GB MI300X) */
+    json_t *r = post("{\"params_b\":3000,\"layers\":120,\"hidden\":16384,\"ctx\":4096,"
+                     "\"precision\":\"fp16\",\"objective\":\"fewest_gpus\"}",
+                     &st);
+    ck_assert_int_eq(st, 200);
+    double total = num(r, "total_gb");
+    int nodes = (int)num(r, "nodes"), gpus = (int)num(r, "gpus");
+    const json_t *sku = json_object_get(r, "sku");
+    ck_assert(json_is_true(json_object_get(sku, "infiniband")));
+    ck_assert_int_gt(nodes, 1);
+    /* the fewest nodes that hold total_gb, and one node fewer would not */
+    double per_node = gpus * num(sku, "vram_gb");
+    ck_assert(nodes * per_node >= total);
+    ck_assert((nodes - 1) * per_node < total);
+    ck_assert(assumes(r, "nothing fits one VM"));
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(solve_max_ctx_for_a_given_sku)
+{
+    long st;
+    json_t *r =
+        post("{\"model\":\"llama-3.1-8b\",\"ctx\":8192,\"batch\":16,\"precision\":\"bf16\","
+             "\"engine\":\"vllm\",\"solve\":\"max_ctx\",\"sku\":\"Standard_NC24ads_A100_v4\"}",
+             &st);
+    ck_assert_int_eq(st, 200);
+    const json_t *s = json_object_get(r, "solution");
+    ck_assert_int_eq((int)num(s, "tensor_parallel"), 1);
+    /* pool = 79.35 GiB x 0.9 - 14.96 GiB weights - 1.97 - 0.27 = 54.22 GiB; /16 / 131072 B */
+    double pool = 79.35 * 0.9 * 1073741824.0 - 8030261248.0 * 2 - (1.97 + 0.27) * 1073741824.0;
+    ck_assert_rel(num(s, "max_ctx"), floor(pool / 16 / 131072), 1e-9);
+    ck_assert(num(s, "max_ctx") <= 131072); /* Llama-3.1 max_position_embeddings */
+    json_decref(r);
+    r = post("{\"model\":\"llama-3.1-8b\",\"ctx\":8192,\"precision\":\"bf16\",\"engine\":\"vllm\","
+             "\"solve\":\"max_ctx\"}",
+             &st);
+    ck_assert_int_eq(st, 400);
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(filters_restrict_the_candidates)
+{
+    long st;
+    json_t *r = post("{\"model\":\"llama-3.1-8b\",\"ctx\":8192,\"precision\":\"bf16\","
+                     "\"engine\":\"vllm\",\"vendor\":\"AMD\"}",
+                     &st);
+    ck_assert_int_eq(st, 200);
+    const json_t *c = json_object_get(r, "candidates");
+    ck_assert(json_array_size(c) > 0);
+    for (size_t i = 0; i < json_array_size(c); i++)
+        ck_assert_str_eq(str(json_object_get(json_array_get(c, i), "vm"), "vendor"), "AMD");
+    json_decref(r);
+    r = post("{\"model\":\"llama-3.1-8b\",\"ctx\":8192,\"precision\":\"bf16\","
+             "\"skus\":[\"Standard_NC40ads_H100_v5\"]}",
+             &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_int_eq(json_array_size(json_object_get(r, "candidates")), 1);
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(explicit_seed_objective_matches_the_seed_answer)
+{
+    long st;
+    const char *seed = "{\"params_b\":70,\"layers\":80,\"hidden\":8192,\"ctx\":8192,"
+                       "\"precision\":\"fp16\"";
+    char a[256], b[256];
+    snprintf(a, sizeof(a), "%s}", seed);
+    snprintf(b, sizeof(b), "%s,\"objective\":\"seed\"}", seed);
+    json_t *ra = post(a, &st), *rb = post(b, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_rel(num(rb, "total_gb"), num(ra, "total_gb"), 0);
+    ck_assert_int_eq((int)num(rb, "gpus"), (int)num(ra, "gpus"));
+    ck_assert_str_eq(str(json_object_get(rb, "sku"), "sku"),
+                     str(json_object_get(ra, "sku"), "sku"));
+    ck_assert(json_array_size(json_object_get(rb, "candidates")) >= 1);
+    json_decref(ra);
+    json_decref(rb);
+}
+END_TEST
+
+START_TEST(fewest_gpus_ranks_by_gpu_count)
+{
+    long st;
+    json_t *r = post("{\"model\":\"llama-3-70b\",\"ctx\":8192,\"precision\":\"fp8\","
+                     "\"engine\":\"vllm\",\"objective\":\"fewest_gpus\"}",
+                     &st);
+    ck_assert_int_eq(st, 200);
+    /* 70.6 GB of fp8 weights: one A100 80GB still holds it with a 3.7 GB KV pool (79.35 GiB x 0.9
+     * - 70.55 GB - 2.12 - 0.29), enough for one 8K sequence (2.68 GB). */
+    ck_assert_int_eq((int)num(r, "gpus"), 1);
+    const json_t *g = json_object_get(r, "per_gpu");
+    ck_assert(num(g, "kv_pool_gb") >= num(g, "kv_needed_gb"));
+    ck_assert_rel(num(g, "kv_needed_gb"), 327680.0 * 8192 / 1e9, 1e-12);
+    /* ranked by GPUs x nodes, fewest first (A100 40GB sizes need 4) */
+    const json_t *c = json_object_get(r, "candidates");
+    int prev = 0;
+    for (size_t i = 0; i < json_array_size(c); i++) {
+        const json_t *e = json_array_get(c, i);
+        int n = (int)num(e, "gpus") * (int)num(e, "nodes");
+        ck_assert_int_ge(n, prev);
+        prev = n;
+    }
+    ck_assert_int_gt(prev, 1);
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(cheapest_in_a_region_without_prices_is_422)
+{
+    long st;
+    json_t *r = post("{\"model\":\"deepseek-r1\",\"ctx\":8192,\"precision\":\"fp8\","
+                     "\"engine\":\"vllm\",\"objective\":\"cheapest\"}",
+                     &st);
+    /* The fitting sizes (H200, MI300X, GB200/GB300) have no price in the snapshot. */
+    ck_assert_int_eq(st, 422);
+    ck_assert_str_eq(str(json_object_get(r, "error"), "code"), "no_prices");
+    json_decref(r);
+    r = post("{\"model\":\"llama-3.1-8b\",\"ctx\":8192,\"precision\":\"bf16\","
+             "\"engine\":\"vllm\",\"objective\":\"cheapest\",\"region\":\"eastus2\"}",
+             &st);
+    ck_assert_int_eq(st, 200);
+    /* eastus2 in the snapshot: V620 sizes (no vLLM) and the confidential H100 NVL at $6.98/h */
+    ck_assert_str_eq(str(json_object_get(r, "sku"), "sku"), "Standard_NCC40ads_H100_v5");
+    ck_assert_rel(num(r, "price_per_hour"), 6.98, 1e-12);
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(models_routes_list_and_show_presets)
+{
+    long st;
+    json_t *r = get("/models", &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert(num(r, "count") >= 24);
+    json_decref(r);
+    r = get("/models/DeepSeek-R1", &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_str_eq(str(r, "name"), "deepseek-r1");
+    ck_assert(json_object_get(r, "architecture") != NULL);
+    json_decref(r);
+    r = get("/models/nope", &st);
+    ck_assert_int_eq(st, 404);
+    json_decref(r);
+}
+END_TEST
+
+Suite *refined_suite(void)
+{
+    Suite *s = suite_create("refined");
+    TCase *tc = tcase_create("http");
+    tcase_set_timeout(tc, 30);
+    tcase_add_unchecked_fixture(tc, start, stop);
+    tcase_add_test(tc, mixtral_bf16_32k_cheapest_is_two_a100_80gb);
+    tcase_add_test(tc, seed_only_request_gets_no_refinement_fields);
+    tcase_add_test(tc, explicit_gqa_fields_fix_the_kv_cache_and_keep_it_16_bit_for_int4);
+    tcase_add_test(tc, kv_precision_fp8_halves_the_cache);
+    tcase_add_test(tc, bits_per_weight_sizes_gguf_formats);
+    tcase_add_test(tc, model_with_params_b_is_a_conflict);
+    tcase_add_test(tc, unknown_model_is_404_and_unknown_config_is_422);
+    tcase_add_test(tc, hf_config_counts_parameters);
+    tcase_add_test(tc, deepseek_v3_bf16_needs_several_infiniband_nodes);
+    tcase_add_test(tc, nothing_fits_one_vm_proposes_nodes);
+    tcase_add_test(tc, multi_node_price_is_per_vm_and_cost_covers_every_node);
+    tcase_add_test(tc, without_an_engine_nodes_split_total_gb_over_infiniband_vms);
+    tcase_add_test(tc, solve_max_ctx_for_a_given_sku);
+    tcase_add_test(tc, filters_restrict_the_candidates);
+    tcase_add_test(tc, explicit_seed_objective_matches_the_seed_answer);
+    tcase_add_test(tc, fewest_gpus_ranks_by_gpu_count);
+    tcase_add_test(tc, cheapest_in_a_region_without_prices_is_422);
+    tcase_add_test(tc, models_routes_list_and_show_presets);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CHECK_MAIN(refined_suite)

@@ -1,0 +1,89 @@
+/* check_prices.c - the per-SKU price accessor: catalog price first, dated snapshot as fallback. */
+#include "support/check_util.h"
+
+#include <jansson.h>
+#include <string.h>
+
+#include "azure/prices.h"
+
+static struct catalog_sku sku_with(const char *name, json_t *entry)
+{
+    struct catalog_sku s;
+    memset(&s, 0, sizeof(s));
+    s.sku = name;
+    s.json = entry;
+    return s;
+}
+
+START_TEST(snapshot_price_is_the_fallback_and_prefers_eastus)
+{
+    json_t *e = json_object();
+    struct catalog_sku s = sku_with("Standard_NC48ads_A100_v4", e);
+    double usd = 0;
+    ck_assert_int_eq(prices_lookup(&s, NULL, &usd), PRICE_SNAPSHOT);
+    ck_assert_rel(usd, 7.346, 0);
+    json_decref(e);
+}
+END_TEST
+
+START_TEST(catalog_price_per_hour_wins_over_the_snapshot)
+{
+    json_t *e = json_pack("{s:f}", "price_per_hour", 5.5);
+    struct catalog_sku s = sku_with("Standard_NC48ads_A100_v4", e);
+    double usd = 0;
+    ck_assert_int_eq(prices_lookup(&s, NULL, &usd), PRICE_CATALOG);
+    ck_assert_rel(usd, 5.5, 0);
+    json_decref(e);
+}
+END_TEST
+
+START_TEST(catalog_regions_decide_availability)
+{
+    json_t *e =
+        json_pack("{s:f, s:[s, s]}", "price_per_hour", 5.5, "regions", "westeurope", "eastus");
+    struct catalog_sku s = sku_with("Standard_Unknown_Size", e);
+    bool known;
+    ck_assert(prices_in_region(&s, "westeurope", &known));
+    ck_assert(known);
+    ck_assert(!prices_in_region(&s, "japaneast", &known));
+    ck_assert(known);
+    double usd = 0;
+    ck_assert_int_eq(prices_lookup(&s, "japaneast", &usd), PRICE_NONE);
+    ck_assert_int_eq(prices_lookup(&s, "WestEurope", &usd), PRICE_CATALOG);
+    json_decref(e);
+}
+END_TEST
+
+START_TEST(snapshot_regions_and_unknown_sizes)
+{
+    json_t *e = json_object();
+    struct catalog_sku s = sku_with("Standard_NCC40ads_H100_v5", e);
+    bool known;
+    ck_assert(prices_in_region(&s, "eastus2", &known));
+    ck_assert(!prices_in_region(&s, "eastus", &known));
+    ck_assert(known);
+    double usd = 0;
+    /* not priced in eastus, but the snapshot has one region: used when no region is asked */
+    ck_assert_int_eq(prices_lookup(&s, NULL, &usd), PRICE_SNAPSHOT);
+    ck_assert_rel(usd, 6.98, 0);
+    struct catalog_sku u = sku_with("Standard_ND96isr_H200_v5", e);
+    ck_assert_int_eq(prices_lookup(&u, NULL, &usd), PRICE_NONE);
+    ck_assert(!prices_in_region(&u, "eastus", &known));
+    ck_assert(!known);
+    json_decref(e);
+}
+END_TEST
+
+Suite *prices_suite(void)
+{
+    Suite *s = suite_create("prices");
+    TCase *tc = tcase_create("lookup");
+    tcase_add_test(tc, snapshot_price_is_the_fallback_and_prefers_eastus);
+    tcase_add_test(tc, catalog_price_per_hour_wins_over_the_snapshot);
+    tcase_add_test(tc, catalog_regions_decide_availability);
+    tcase_add_test(tc, snapshot_regions_and_unknown_sizes);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CHECK_MAIN(prices_suite)
