@@ -81,7 +81,7 @@ PORT ?= 8080
 SHELL := /bin/bash
 
 .PHONY: all deps run test unit-test seed-parity clean format format-check lint help tsan \
-        contract contract-deps openapi readme-options
+        contract contract-deps openapi readme-options corpus-record
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -95,6 +95,9 @@ help:
 	@echo "make contract         OpenAPI lint + recorded responses vs openapi.yaml, deploy/, Dockerfile, browser"
 	@echo "make openapi          regenerate config/openapi.json from openapi.yaml"
 	@echo "make readme-options   regenerate README.md's configuration table from the option table"
+	@echo "make corpus-record    re-record tests/data/answers-corpus.json (the answers check_corpus"
+	@echo "                      replays byte for byte) from $(BIN); only for a deliberate change"
+	@echo "                      to the answers, each such change listed in the commit"
 	@echo "make clean   remove $(BUILD)/"
 	@echo "make fuzz | fuzz-replay | asan | valgrind | bench | soak   (see tools/harden.mk)"
 
@@ -203,6 +206,13 @@ readme-options: $(BUILD)/tests/check_config
 	@VRAMFIT_WRITE_OPTIONS_MD=$(abspath $(BUILD)/options.md) $(BUILD)/tests/check_config >/dev/null || true
 	@awk -v f=$(BUILD)/options.md '/<!-- options:begin -->/ {print; while ((getline l < f) > 0) print l; skip=1; next} \
 	  /<!-- options:end -->/ {skip=0} !skip' README.md > README.md.new && mv README.md.new README.md
+
+# tests/data/answers-corpus.json: the refined inference, training, /skus and /models answers of
+# $(BIN), recorded with everything that could move them pinned (tools/record-corpus.py);
+# tests/check_corpus.c replays them byte for byte. Re-record only when a change to the answers
+# is deliberate, and list each such change in the commit message.
+corpus-record: $(BIN)
+	python3 tools/record-corpus.py --bin $(abspath $(BIN)) --out tests/data/answers-corpus.json
 
 # config/openapi.json is generated from openapi.yaml (both are embedded in the binary).
 openapi: contract-deps
