@@ -209,7 +209,7 @@ readme-options: $(BUILD)/tests/check_config
 
 # tests/data/answers-corpus.json: the refined inference, training, /skus and /models answers of
 # $(BIN), recorded with everything that could move them pinned (tools/record-corpus.py);
-# tests/check_corpus.c replays them byte for byte. Re-record only when a change to the answers
+# tests/server/check_corpus.c replays them byte for byte. Re-record only when a change to the answers
 # is deliberate, and list each such change in the commit message.
 corpus-record: $(BIN)
 	python3 tools/record-corpus.py --bin $(abspath $(BIN)) --out tests/data/answers-corpus.json

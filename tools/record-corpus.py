@@ -9,7 +9,7 @@ Starts the server binary on an ephemeral port with everything that could move an
 VRAMFIT_* variable removed from its environment), sends the request list below and records each
 exchange: method, path with query, request headers, request body, status, the response headers
 that describe the body, and the body exactly (a JSON string, so every byte is kept).
-tests/check_corpus.c replays the file against a later build and wants the same bytes.
+tests/server/check_corpus.c replays the file against a later build and wants the same bytes.
 
 The corpus covers the refined inference answers (every preset x several shapes: engine, context
 and batch, objectives, precisions and formats, vendor/region/size filters, solve, hf_config and
@@ -554,7 +554,7 @@ def main():
     doc = {
         "comment": "POST /estimate (refined inference, training, 4xx), GET /skus and GET /models "
                    "answers recorded by tools/record-corpus.py (make corpus-record); replayed "
-                   "byte for byte by tests/check_corpus.c. response = the body exactly (gzip "
+                   "byte for byte by tests/server/check_corpus.c. response = the body exactly (gzip "
                    "bodies decompressed); response_same_as = the body is that exchange's. "
                    "Regenerate only for deliberate changes, listed in the commit.",
         "schema": "vramfit.answers-corpus/v1",

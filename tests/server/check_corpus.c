@@ -14,7 +14,7 @@
  * A difference is a change of the answers. Regenerate the corpus (make corpus-record) only when
  * the change is deliberate, and list each such change in the commit message.
  */
-#include "check_util.h"
+#include "support/check_util.h"
 
 #include <jansson.h>
 #include <signal.h>
@@ -26,7 +26,7 @@
 #include <strings.h>
 #include <zlib.h>
 
-#include "testsrv.h"
+#include "support/testsrv.h"
 
 /* What makes the answers deterministic; tools/record-corpus.py's SERVER_ARGS, recorded in the
  * corpus (the test checks they are the same). */
