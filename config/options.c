@@ -113,7 +113,8 @@ static int online_cpus(void)
     return ncpu < 1 ? 1 : (ncpu > 256 ? 256 : (int)ncpu);
 }
 
-void options_usage(FILE *f)
+/* The --help text (generated from the option table). */
+static void options_usage(FILE *f)
 {
     fprintf(f, "usage: vramfit [options]\n\n"
                "GPU memory estimator and Azure GPU VM picker (HTTP/JSON service).\n\n");
@@ -472,7 +473,9 @@ out:
     return rc;
 }
 
-int options_print_json(const struct options *o, FILE *f)
+/* o as a JSON object keyed by option name (a valid --config file; "config" itself is left out).
+ * Returns 0 or -ENOMEM. */
+static int options_print_json(const struct options *o, FILE *f)
 {
     json_t *doc = json_object();
     if (doc == NULL)

@@ -46,15 +46,6 @@ enum options_result {
 int options_parse(int argc, char **argv, struct options *out, FILE *out_stream, char *errbuf,
                   size_t errlen);
 
-/* options_usage - prints the --help text (generated from the option table). */
-void options_usage(FILE *f);
-
-/*
- * options_print_json - writes o as a JSON object keyed by option name (a valid --config file;
- * "config" itself is left out). Returns 0 or -ENOMEM.
- */
-int options_print_json(const struct options *o, FILE *f);
-
 /* options_markdown - the README's configuration table (generated from the option table). */
 void options_markdown(FILE *f);
 

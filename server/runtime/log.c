@@ -35,7 +35,8 @@ int log_set_level(const char *level)
     return 0;
 }
 
-bool log_enabled(const char *level)
+/* Whether a line at this level would be written. */
+static bool log_enabled(const char *level)
 {
     /* An unknown level name is written rather than lost. */
     int i = level_index(level);
@@ -73,7 +74,8 @@ static void now_iso(char *dst, size_t n)
     dst[len + 5] = '\0';
 }
 
-void log_json_escape(char *dst, size_t n, const char *s)
+/* Writes s into dst (size n) as JSON string content (no quotes); truncates. */
+static void log_json_escape(char *dst, size_t n, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     size_t o = 0;

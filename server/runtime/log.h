@@ -12,9 +12,6 @@
  */
 int log_set_level(const char *level);
 
-/* log_enabled - whether a line at this level would be written. */
-bool log_enabled(const char *level);
-
 /*
  * log_event - writes {"time", "level", "event", ...fields} as one line to stdout and flushes.
  * fields may be NULL; its reference is consumed (stolen), even on failure. Thread-safe: the line
@@ -45,8 +42,5 @@ struct log_request_info {
  * line: a background thread flushes pending lines every 100 ms (see log.c).
  */
 void log_request(const struct log_request_info *r);
-
-/* log_json_escape - writes s into dst (size n) as JSON string content (no quotes); truncates. */
-void log_json_escape(char *dst, size_t n, const char *s);
 
 #endif

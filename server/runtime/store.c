@@ -40,19 +40,6 @@ struct catalog *store_acquire(struct store *st)
     return cat;
 }
 
-void store_swap(struct store *st, struct catalog *cat)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    pthread_mutex_lock(&st->lock);
-    struct catalog *old = st->current;
-    st->current = cat;
-    st->published_at = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-    pthread_mutex_unlock(&st->lock);
-    /* Released outside the lock: freeing a large snapshot must not stall readers. */
-    catalog_unref(old);
-}
-
 double store_published_at(struct store *st)
 {
     pthread_mutex_lock(&st->lock);

@@ -22,22 +22,17 @@ void store_free(struct store *st);
 struct catalog *store_acquire(struct store *st);
 
 /*
- * store_swap - publishes cat as the current snapshot, consuming the caller's reference, and
- * releases the store's reference to the previous one (readers holding it keep it alive).
- */
-void store_swap(struct store *st, struct catalog *cat);
-
-/*
  * store_published_at - wall-clock time (Unix seconds) the current snapshot was swapped in, or 0
  * when none was ever set. Metrics derive the catalog's age from it.
  */
 double store_published_at(struct store *st);
 
 /*
- * store_publish - as store_swap, and also replaces the provenance/status object (a JSON object
- * that is never modified once published; its reference is consumed). cat may be NULL to replace
- * only the status (the snapshot stays). Both change together: a reader never sees a new status
- * with an old snapshot.
+ * store_publish - publishes cat as the current snapshot (consuming the caller's reference;
+ * readers holding the previous one keep it alive) and replaces the provenance/status object (a JSON
+ * object that is never modified once published; its reference is consumed). cat may be NULL to
+ * replace only the status (the snapshot stays). Both change together: a reader never sees a new
+ * status with an old snapshot.
  */
 void store_publish(struct store *st, struct catalog *cat, json_t *status);
 
