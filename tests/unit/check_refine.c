@@ -59,7 +59,7 @@ START_TEST(a_preset_supplies_params_layers_and_hidden)
     ck_assert_rel(r.in.layers, 32, 0);
     ck_assert_rel(r.in.hidden, 4096, 0);
     ck_assert_rel(r.refine.util, 0.90, 0);
-    ck_assert_int_eq(r.refine.objective, OBJECTIVE_SEED);
+    ck_assert_int_eq(r.refine.objective, CHOICE_OBJECTIVE_SEED);
 }
 END_TEST
 
