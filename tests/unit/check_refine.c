@@ -92,6 +92,8 @@ START_TEST(conflicts_and_missing_dependencies_are_named)
             "objective");
     refused("{\"model\":\"gpt2\",\"ctx\":1,\"precision\":\"fp16\",\"vendor\":\"Intel\"}", 400,
             "vendor");
+    refused("{\"model\":\"gpt2\",\"ctx\":1,\"precision\":\"fp16\",\"region\":\"East US\"}", 400,
+            "region");
     refused("{\"model\":\"gpt2\",\"ctx\":1,\"precision\":\"fp16\",\"skus\":[]}", 400, "skus");
     refused("{\"model\":\"gpt2\",\"ctx\":1,\"precision\":\"fp16\",\"skus\":[1]}", 400, "skus");
     refused("{\"model\":\"gpt2\",\"ctx\":1,\"precision\":\"fp16\",\"bits_per_weight\":0.5}", 400,
