@@ -267,8 +267,9 @@ int plan_estimate(const struct catalog *cat, const char *today, const struct est
     struct pick_in pin = {
         .cat = cat,
         .today = today,
-        .r = p.r,
         .total_gb = p.res.total_gb,
+        .engine_vllm = p.r->engine_vllm,
+        .util = p.r->util,
         .arch = &p.arch,
         .weight_bytes = p.weight_bytes,
         .kv_bytes = p.kv_elem_bytes,
@@ -276,6 +277,7 @@ int plan_estimate(const struct catalog *cat, const char *today, const struct est
         .batch = req->in.batch,
         .bf16 = strcmp(req->precision, "bf16") == 0,
     };
+    refine_choice_prefs(p.r, &pin.prefs);
     if (p.has_arch && p.arch.max_context > 0 && req->in.ctx > (double)p.arch.max_context)
         assume(&p,
                "ctx %.0f is beyond the model's max_position_embeddings %lld: vLLM refuses it "
@@ -321,7 +323,7 @@ int plan_estimate(const struct catalog *cat, const char *today, const struct est
         assume(&p, "training: optimizer state = 2.5 x footprint weights (the seed's rule)");
     if ((rc = pick_run(&pin, &picks)) < 0)
         goto out;
-    if (p.r->objective == OBJECTIVE_CHEAPEST && picks.n > 0 && picks.unpriced == picks.n) {
+    if (p.r->objective == CHOICE_OBJECTIVE_CHEAPEST && picks.n > 0 && picks.unpriced == picks.n) {
         rc = error_set(err, 422, "no_prices", "objective",
                        "objective \"cheapest\" needs prices, but none of the %zu fitting VM sizes "
                        "has one%s%s; use objective \"seed\" or \"fewest_gpus\"",
@@ -333,10 +335,7 @@ int plan_estimate(const struct catalog *cat, const char *today, const struct est
     for (size_t i = 0; i < picks.n; i++)
         json_array_append_new(cands, candidate_json(&picks.list[i], today));
     json_object_set_new(resp, "candidates", cands);
-    json_object_set_new(resp, "objective",
-                        json_string(p.r->objective == OBJECTIVE_CHEAPEST      ? "cheapest"
-                                    : p.r->objective == OBJECTIVE_FEWEST_GPUS ? "fewest_gpus"
-                                                                              : "seed"));
+    json_object_set_new(resp, "objective", json_string(choice_objective_name(p.r->objective)));
     json_object_set_new(resp, "fits", json_boolean(best != NULL));
     json_object_set_new(resp, "sku", best ? catalog_sku_json(best->sku, today) : json_null());
     json_object_set_new(resp, "gpus", json_integer(best ? best->gpus : 0));
@@ -350,7 +349,7 @@ int plan_estimate(const struct catalog *cat, const char *today, const struct est
                         best && best->price > 0 ? json_real(best->price) : json_null());
     if (best && best->price_source == PRICE_SNAPSHOT)
         assume(&p, "prices: " PRICES_SNAPSHOT_LABEL "%s", p.r->region ? "" : ", eastus");
-    if (picks.unpriced && p.r->objective == OBJECTIVE_CHEAPEST)
+    if (picks.unpriced && p.r->objective == CHOICE_OBJECTIVE_CHEAPEST)
         assume(&p, "%zu fitting VM sizes have no known price and are ranked last", picks.unpriced);
     if (picks.region_unknown)
         assume(&p, "%zu VM sizes left out: nothing says whether they are offered in %s",

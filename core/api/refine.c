@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "base/fields.h"
 #include "model/models.h"
@@ -214,19 +213,17 @@ int refine_decode(const json_t *body, const struct models *models, struct refine
     if ((rc = fields_string(body, "", "objective", 32, &s, &r.objective_given, err)) < 0)
         return rc;
     if (r.objective_given) {
-        static const char *const objectives[] = {"seed", "cheapest", "fewest_gpus", NULL};
         int idx;
-        if ((rc = one_of("objective", s, objectives, &idx, err)) < 0)
+        if ((rc = one_of("objective", s, choice_objective_names, &idx, err)) < 0)
             return rc;
-        r.objective = (enum refine_objective)idx;
+        r.objective = (enum choice_objective)idx;
     }
     if ((rc = fields_string(body, "", "vendor", 32, &r.vendor, NULL, err)) < 0 ||
         (rc = fields_string(body, "", "region", 64, &r.region, NULL, err)) < 0 ||
         (rc = fields_bool(body, "", "exclude_partial", &r.exclude_partial, NULL, err)) < 0)
         return rc;
-    if (r.vendor && strcasecmp(r.vendor, "NVIDIA") != 0 && strcasecmp(r.vendor, "AMD") != 0)
-        return error_set(err, 400, "invalid_value", "vendor",
-                         "vendor \"%.32s\" is not known; use NVIDIA or AMD", r.vendor);
+    if ((rc = choice_filter_check(r.region, r.vendor, "invalid_value", err)) < 0)
+        return rc;
     const json_t *skus = json_object_get(body, "skus");
     if (skus) {
         if (!json_is_array(skus) || json_array_size(skus) == 0 ||
@@ -269,4 +266,15 @@ int refine_decode(const json_t *body, const struct models *models, struct refine
     }
     *out = r;
     return 0;
+}
+
+void refine_choice_prefs(const struct refine *r, struct choice_prefs *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->objective = r->objective;
+    out->filter.vendor = r->vendor;
+    out->filter.exclude_partial = r->exclude_partial;
+    out->filter.skus = r->skus;
+    out->filter.n_skus = r->n_skus;
+    out->filter.region = r->region;
 }

@@ -7,11 +7,10 @@
 
 #include "model/arch.h"
 #include "base/error.h"
+#include "choice/choice.h"
 
-#define REFINE_MAX_SKUS  64
-#define REFINE_MAX_NODES 64
+#define REFINE_MAX_SKUS 64
 
-enum refine_objective { OBJECTIVE_SEED = 0, OBJECTIVE_CHEAPEST, OBJECTIVE_FEWEST_GPUS };
 enum refine_solve { SOLVE_NONE = 0, SOLVE_MAX_CTX, SOLVE_MAX_BATCH };
 enum refine_arch_source { ARCH_NONE = 0, ARCH_PRESET, ARCH_HF_CONFIG, ARCH_EXPLICIT };
 
@@ -39,7 +38,7 @@ struct refine {
     bool util_given;
 
     /* Choice. */
-    enum refine_objective objective;
+    enum choice_objective objective;
     bool objective_given;
     const char *vendor;
     bool exclude_partial;
@@ -69,5 +68,11 @@ extern const char *const refine_fields[];
 struct models;
 int refine_decode(const json_t *body, const struct models *models, struct refine *out,
                   struct error_info *err);
+
+/*
+ * refine_choice_prefs - the chooser's view of r: objective and filters (vendor, exclude_partial,
+ * skus, region). Strings stay borrowed from r (and its request body). No errors.
+ */
+void refine_choice_prefs(const struct refine *r, struct choice_prefs *out);
 
 #endif

@@ -11,9 +11,14 @@
 #include <strings.h>
 
 #include "base/fields.h"
+#include "choice/choice.h"
 
 static const char *const known[] = {"region",      "vendor",          "gpu_model",
                                     "min_vram_gb", "include_retired", NULL};
+
+/* choice_filter_check bounds the vendor to what q.vendor holds. */
+_Static_assert(sizeof(((struct skus_query *)0)->vendor) > CHOICE_MAX_VENDOR_LEN,
+               "skus_query.vendor holds a vendor filter");
 
 #define bad(err, name, fmt, value) error_set(err, 400, "invalid_parameter", name, fmt, value)
 
@@ -47,19 +52,15 @@ int skus_query_parse(const struct skus_param *params, size_t n, struct skus_quer
             return error_set(err, 400, "invalid_parameter", name,
                              "query parameter %s needs a value", name);
         if (strcmp(name, "region") == 0) {
-            size_t len = strlen(v);
-            if (len > CATALOG_MAX_REGION_LEN)
-                return bad(err, name, "region \"%.48s...\" is too long", v);
-            for (size_t c = 0; c <= len; c++)
+            int rc = choice_filter_check(v, NULL, "invalid_parameter", err);
+            if (rc < 0)
+                return rc;
+            for (size_t c = 0, len = strlen(v); c <= len; c++)
                 q.region[c] = (char)tolower((unsigned char)v[c]);
-            if (!catalog_valid_region(q.region))
-                return bad(err, name,
-                           "region \"%.48s\" is not an Azure region name (letters and digits, e.g. "
-                           "eastus)",
-                           v);
         } else if (strcmp(name, "vendor") == 0) {
-            if (strlen(v) >= sizeof(q.vendor))
-                return bad(err, name, "vendor \"%.40s...\" is too long", v);
+            int rc = choice_filter_check(NULL, v, "invalid_parameter", err);
+            if (rc < 0)
+                return rc;
             snprintf(q.vendor, sizeof(q.vendor), "%s", v);
         } else if (strcmp(name, "gpu_model") == 0) {
             if (strlen(v) >= sizeof(q.gpu_model))

@@ -112,7 +112,7 @@ static double vram_used(const struct training_candidate *c)
 
 /* One change to the request that fits, kept when it needs less VRAM than the answer as asked. */
 static int suggest(json_t *list, const struct catalog *cat, const char *today,
-                   const struct refine *f, const struct training_model *m,
+                   const struct choice_prefs *f, const struct training_model *m,
                    const struct training_config *c, bool dp_auto, double asked_vram, json_t *change)
 {
     struct training_choice ch;
@@ -135,9 +135,9 @@ static int suggest(json_t *list, const struct catalog *cat, const char *today,
     return rc;
 }
 
-static json_t *suggestions(const struct catalog *cat, const char *today, const struct refine *f,
-                           const struct training_model *m, const struct training_config *c,
-                           bool dp_auto, double v)
+static json_t *suggestions(const struct catalog *cat, const char *today,
+                           const struct choice_prefs *f, const struct training_model *m,
+                           const struct training_config *c, bool dp_auto, double v)
 {
     json_t *list = json_array();
     if (list == NULL)
@@ -330,6 +330,8 @@ int training_api_estimate(const struct catalog *cat, const char *today,
     struct training_model m;
     struct training_choice ch;
     memset(&ch, 0, sizeof(ch));
+    struct choice_prefs prefs;
+    refine_choice_prefs(rf, &prefs);
     int rc = 0;
     if (assumptions == NULL)
         return -ENOMEM;
@@ -350,14 +352,15 @@ int training_api_estimate(const struct catalog *cat, const char *today,
     if ((rc = check_parallel(&m, &treq->cfg, treq->tp_field, err)) < 0)
         goto out;
 
-    if ((rc = training_choose(cat, today, rf, &m, &treq->cfg, treq->data_parallel_auto, &ch)) < 0)
+    rc = training_choose(cat, today, &prefs, &m, &treq->cfg, treq->data_parallel_auto, &ch);
+    if (rc < 0)
         goto out;
     const struct training_candidate *best = ch.n ? &ch.list[0] : NULL;
     const struct training_result *res = best ? &best->res : &ch.asked;
     const int gpus = best ? best->gpus : treq->cfg.data_parallel * treq->cfg.tensor_parallel;
     const int dp = best ? best->data_parallel : treq->cfg.data_parallel;
     add_assumptions(assumptions, seed, treq, &m, res);
-    if (rf->objective == OBJECTIVE_CHEAPEST)
+    if (rf->objective == CHOICE_OBJECTIVE_CHEAPEST)
         note(assumptions, "objective cheapest: %s", PRICES_SNAPSHOT_LABEL);
 
     resp = json_pack("{s:s, s:o, s:f, s:f, s:o, s:o, s:i, s:i, s:i, s:b}", "mode", "training",
@@ -415,7 +418,7 @@ int training_api_estimate(const struct catalog *cat, const char *today,
     }
     /* Changes that fit in less VRAM than the answer as asked (or at all, when it does not). */
     json_t *alt =
-        suggestions(cat, today, rf, &m, &treq->cfg, treq->data_parallel_auto, vram_used(best));
+        suggestions(cat, today, &prefs, &m, &treq->cfg, treq->data_parallel_auto, vram_used(best));
     if (alt && json_array_size(alt) > 0)
         json_object_set_new(resp, "suggestions", alt);
     else

@@ -1,4 +1,4 @@
-/* pick.c - ranks the VM sizes that fit: seed order, cheapest or fewest GPUs; multi-node fallback.
+/* pick.c - the inference need: engine fit per tensor-parallel degree and nodes, or the seed rule.
  */
 #include "choice/pick.h"
 
@@ -7,46 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-bool pick_sku_allowed(const struct refine *r, const struct catalog_sku *s, bool *region_unknown)
-{
-    if (region_unknown)
-        *region_unknown = false;
-    if (r == NULL)
-        return true;
-    if (r->vendor && (s->vendor == NULL || strcasecmp(r->vendor, s->vendor) != 0))
-        return false;
-    if (r->exclude_partial && s->partial)
-        return false;
-    if (r->n_skus > 0) {
-        bool listed = false;
-        for (int i = 0; i < r->n_skus && !listed; i++)
-            listed = strcasecmp(r->skus[i], s->sku) == 0;
-        if (!listed)
-            return false;
-    }
-    if (r->region) {
-        bool known;
-        if (!prices_in_region(s, r->region, &known)) {
-            if (region_unknown)
-                *region_unknown = !known;
-            return false;
-        }
-    }
-    return true;
-}
-
-/* pick_sku_allowed, counting what the filters removed for the response. */
-static bool allowed(const struct pick_in *in, const struct catalog_sku *s, struct pick_result *res)
-{
-    bool region_unknown;
-    if (pick_sku_allowed(in->r, s, &region_unknown))
-        return true;
-    if (region_unknown)
-        res->region_unknown++;
-    res->filtered_out++;
-    return false;
-}
 
 int pick_max_tp(const struct arch *a, int gpus)
 {
@@ -73,7 +33,7 @@ void pick_fit_sku(const struct pick_in *in, const struct catalog_sku *s, int tp,
         .kv_bytes = in->kv_bytes,
         .ctx = in->ctx,
         .batch = in->batch,
-        .util = in->r->util,
+        .util = in->util,
         .tp = tp,
         .pp = pp,
         .usable_gib = c->usable_gib,
@@ -83,136 +43,99 @@ void pick_fit_sku(const struct pick_in *in, const struct catalog_sku *s, int tp,
     c->headroom_gb = (c->fit.kv_pool - c->fit.kv_needed) / 1e9;
 }
 
-static void price(const struct pick_in *in, struct pick_candidate *c)
+static bool power_of_two(int n)
 {
-    double usd = 0;
-    c->price_source = prices_lookup(c->sku, in->r->region, &usd);
-    c->price = usd * c->nodes;
+    return n > 0 && (n & (n - 1)) == 0;
 }
 
-static bool fit_single(const struct pick_in *in, const struct catalog_sku *s,
-                       struct pick_candidate *c)
+/* The engine's layouts: a valid TP degree on one VM; the largest valid one on 2..layers VMs. */
+static bool fit_engine(const struct pick_in *in, const struct catalog_sku *s, int gpus, int nodes,
+                       struct choice_fit *out)
 {
-    if (in->r->engine_vllm) {
-        for (int tp = 1; tp <= s->gpus_per_vm; tp *= 2) {
-            if (!vllm_tp_valid(in->arch, tp))
-                continue;
-            pick_fit_sku(in, s, tp, 1, c);
-            if (c->fit.fits)
-                return true;
-        }
+    if (nodes == 1 && (!power_of_two(gpus) || !vllm_tp_valid(in->arch, gpus)))
         return false;
-    }
-    double gpus = ceil(in->total_gb / s->vram_gb);
-    if (gpus > s->gpus_per_vm)
+    if (nodes > 1 && (gpus != pick_max_tp(in->arch, s->gpus_per_vm) || nodes > in->arch->layers))
         return false;
-    memset(c, 0, sizeof(*c));
-    c->sku = s;
-    c->gpus = (int)gpus;
-    c->tp = (int)gpus;
-    c->nodes = 1;
-    c->headroom_gb = gpus * s->vram_gb - in->total_gb;
+    struct pick_candidate c;
+    pick_fit_sku(in, s, gpus, nodes, &c);
+    out->ranks = gpus * nodes;
+    out->gpu_fits = c.fit.fits;
+    out->headroom_gb = c.headroom_gb;
     return true;
 }
 
-static bool fit_multi(const struct pick_in *in, const struct catalog_sku *s,
+/* The seed rule: total_gb over whole GPUs of one VM, else over every GPU of the fewest VMs. */
+static bool fit_seed(const struct pick_in *in, const struct catalog_sku *s, int gpus, int nodes,
+                     struct choice_fit *out)
+{
+    double need = nodes == 1 ? ceil(in->total_gb / s->vram_gb)
+                             : ceil(in->total_gb / (s->vram_gb * s->gpus_per_vm));
+    if (nodes == 1 ? need != gpus : (need != nodes || gpus != s->gpus_per_vm))
+        return false;
+    out->ranks = gpus * nodes;
+    out->gpu_fits = true;
+    out->headroom_gb = (double)gpus * nodes * s->vram_gb - in->total_gb;
+    return true;
+}
+
+static bool fit(const void *ctx, const struct catalog_sku *s, int gpus, int nodes,
+                struct choice_fit *out)
+{
+    const struct pick_in *in = ctx;
+    if (nodes > 1 && s->gpus_per_vm < 2)
+        return false;
+    return in->engine_vllm ? fit_engine(in, s, gpus, nodes, out)
+                           : fit_seed(in, s, gpus, nodes, out);
+}
+
+/* The answer's view of one ranked candidate (the engine fit recomputed for its layout). */
+static void candidate(const struct pick_in *in, const struct choice_candidate *k,
                       struct pick_candidate *c)
 {
-    if (!s->infiniband || s->gpus_per_vm < 2)
-        return false;
-    if (in->r->engine_vllm) {
-        int tp = pick_max_tp(in->arch, s->gpus_per_vm);
-        for (int nodes = 2; nodes <= REFINE_MAX_NODES && nodes <= in->arch->layers; nodes++) {
-            pick_fit_sku(in, s, tp, nodes, c);
-            if (c->fit.fits)
-                return true;
-        }
-        return false;
+    if (in->engine_vllm) {
+        pick_fit_sku(in, k->sku, k->gpus, k->nodes, c);
+    } else {
+        memset(c, 0, sizeof(*c));
+        c->sku = k->sku;
+        c->gpus = k->gpus;
+        c->tp = k->gpus;
+        c->nodes = k->nodes;
+        c->headroom_gb = k->headroom_gb;
     }
-    double nodes = ceil(in->total_gb / (s->vram_gb * s->gpus_per_vm));
-    if (nodes > REFINE_MAX_NODES)
-        return false;
-    memset(c, 0, sizeof(*c));
-    c->sku = s;
-    c->gpus = s->gpus_per_vm;
-    c->tp = s->gpus_per_vm;
-    c->nodes = (int)nodes;
-    c->headroom_gb = nodes * s->gpus_per_vm * s->vram_gb - in->total_gb;
-    return true;
-}
-
-static int compare(const struct pick_candidate *a, const struct pick_candidate *b,
-                   enum refine_objective objective)
-{
-    switch (objective) {
-    case OBJECTIVE_CHEAPEST:
-        if ((a->price > 0) != (b->price > 0))
-            return a->price > 0 ? -1 : 1; /* unpriced last */
-        if (a->price != b->price)
-            return a->price < b->price ? -1 : 1;
-        break;
-    case OBJECTIVE_FEWEST_GPUS: {
-        int ga = a->gpus * a->nodes, gb = b->gpus * b->nodes;
-        if (ga != gb)
-            return ga < gb ? -1 : 1;
-        break;
-    }
-    case OBJECTIVE_SEED:
-        if (a->nodes != b->nodes)
-            return a->nodes < b->nodes ? -1 : 1;
-        break;
-    }
-    return a->order < b->order ? -1 : a->order > b->order;
+    c->price = k->price;
+    c->price_source = k->price_source;
+    c->order = k->order;
 }
 
 int pick_run(const struct pick_in *in, struct pick_result *out)
 {
-    struct pick_result res;
-    memset(&res, 0, sizeof(res));
-    size_t n = catalog_count(in->cat);
-    res.list = calloc(n ? n : 1, sizeof(*res.list));
-    if (res.list == NULL)
+    struct choice_need need = {
+        .fit = fit,
+        .ctx = in,
+        .caps = {.vllm = in->engine_vllm, .bf16 = in->engine_vllm && in->bf16},
+        .prefs = in->prefs,
+    };
+    struct choice_result ch;
+    int rc = choice_rank(in->cat, in->today, &need, &ch);
+    if (rc < 0)
+        return rc;
+    struct pick_result res = {
+        .list = calloc(ch.n ? ch.n : 1, sizeof(*res.list)),
+        .n = ch.n,
+        .multi_node = ch.multi_node,
+        .filtered_out = ch.filtered_out,
+        .region_unknown = ch.region_unknown,
+        .unpriced = ch.unpriced,
+        .unsupported = ch.unsupported,
+        .considered = ch.considered,
+    };
+    if (res.list == NULL) {
+        choice_result_free(&ch);
         return -ENOMEM;
-    for (int pass = 0; pass < 2 && res.n == 0; pass++) {
-        res.filtered_out = res.region_unknown = res.considered = res.unsupported = 0;
-        for (size_t i = 0; i < n; i++) {
-            const struct catalog_sku *s = catalog_at(in->cat, i);
-            if (catalog_sku_retired(s, in->today))
-                continue;
-            res.considered++;
-            if (!allowed(in, s, &res))
-                continue;
-            const char *why;
-            if (in->r->engine_vllm && !vllm_gpu_supported(s->gpu_model, in->bf16, &why)) {
-                res.unsupported++;
-                continue;
-            }
-            struct pick_candidate c;
-            bool ok = pass == 0 ? fit_single(in, s, &c) : fit_multi(in, s, &c);
-            if (!ok)
-                continue;
-            c.order = i;
-            price(in, &c);
-            res.list[res.n++] = c;
-        }
-        res.multi_node = pass == 1;
     }
-    if (res.n == 0)
-        res.multi_node = false;
-    for (size_t i = 0; i < res.n; i++)
-        if (res.list[i].price <= 0)
-            res.unpriced++;
-    /* qsort has no context argument (and qsort_r is not C17); the list is short (one entry per
-     * size), so a stable insertion sort with the objective passed explicitly does. */
-    for (size_t i = 1; i < res.n; i++) {
-        struct pick_candidate key = res.list[i];
-        size_t j = i;
-        while (j > 0 && compare(&res.list[j - 1], &key, in->r->objective) > 0) {
-            res.list[j] = res.list[j - 1];
-            j--;
-        }
-        res.list[j] = key;
-    }
+    for (size_t i = 0; i < ch.n; i++)
+        candidate(in, &ch.list[i], &res.list[i]);
+    choice_result_free(&ch);
     *out = res;
     return 0;
 }

@@ -1,4 +1,4 @@
-/* pick.h - VM choice beyond the seed: filters, objectives, per-GPU engine fit, multi-node. */
+/* pick.h - VM choice for inference: the job's memory per layout, handed to the one chooser. */
 #ifndef VRAMFIT_PICK_H
 #define VRAMFIT_PICK_H
 
@@ -8,15 +8,17 @@
 #include "model/arch.h"
 #include "azure/catalog.h"
 #include "azure/prices.h"
-#include "api/refine.h"
+#include "choice/choice.h"
 #include "memory/vllm.h"
 
 struct pick_in {
     const struct catalog *cat;
     const char *today;
-    const struct refine *r; /* objective, filters, engine settings */
-    double total_gb;        /* no engine: the memory to spread over whole GPUs (seed rule) */
-    /* engine (r->engine_vllm): */
+    struct choice_prefs prefs; /* objective and filters */
+    double total_gb;           /* no engine: the memory to spread over whole GPUs (seed rule) */
+    bool engine_vllm;          /* per-GPU fit the way vLLM allocates (below) */
+    double util;               /* gpu_memory_utilization */
+    /* engine: */
     const struct arch *arch;
     double weight_bytes;
     double kv_bytes;
@@ -53,7 +55,12 @@ struct pick_result {
 
 /*
  * pick_run - every fitting VM (or, when none fits, multi-node InfiniBand proposals) ranked by
- * in->r->objective. Returns 0 and fills *out (free with pick_free), or -ENOMEM.
+ * in->prefs.objective, through choice_rank. Layouts: with the engine, tensor-parallel degrees
+ * (powers of two vllm_tp_valid allows) on one VM, else the largest valid degree on 2..layers VMs
+ * (pipeline stages); without it, ceil(total_gb / vram_gb) whole GPUs on one VM, else every GPU of
+ * ceil(total_gb / VM VRAM) VMs. Multi-node needs an InfiniBand size with 2+ GPUs. With the engine
+ * the GPU must run vLLM (bf16 per in->bf16). Returns 0 and fills *out (free with pick_free), or
+ * -ENOMEM.
  */
 int pick_run(const struct pick_in *in, struct pick_result *out);
 
@@ -64,16 +71,10 @@ int pick_run(const struct pick_in *in, struct pick_result *out);
 void pick_fit_sku(const struct pick_in *in, const struct catalog_sku *s, int tp, int pp,
                   struct pick_candidate *c);
 
-/*
- * pick_sku_allowed - whether size s passes the request's filters (vendor, exclude_partial, skus
- * allow-list, region); r NULL allows everything. *region_unknown (if not NULL) tells whether a
- * region refusal came from having no region data for s rather than s not being offered there.
- */
-bool pick_sku_allowed(const struct refine *r, const struct catalog_sku *s, bool *region_unknown);
-
 /* pick_max_tp - the largest valid tensor-parallel degree <= gpus (>= 1). */
 int pick_max_tp(const struct arch *a, int gpus);
 
+/* pick_free - frees r's list. */
 void pick_free(struct pick_result *r);
 
 #endif

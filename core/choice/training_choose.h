@@ -7,16 +7,17 @@
 
 #include "azure/catalog.h"
 #include "azure/prices.h"
-#include "api/refine.h"
+#include "choice/choice.h"
 #include "memory/training.h"
 
 /* Most nodes a multi-node (InfiniBand) proposal may use. */
-#define TRAINING_MAX_NODES 64
+#define TRAINING_MAX_NODES CHOICE_MAX_NODES
 
 /*
  * training_gpu_supported - whether a size can run the job: whole GPUs only (vGPU slices have no
  * NCCL peer access), and bf16 compute or flash attention need bf16 tensor cores (NVIDIA Ampere or
- * newer, AMD MI300). Recognised from the catalog's gpu_model. why (if not NULL) gets a reason.
+ * newer, AMD MI300). Recognised from the catalog's gpu_model (choice_gpu_supported with the
+ * training's caps). why (if not NULL) gets a reason.
  */
 bool training_gpu_supported(const struct catalog_sku *s, const struct training_config *c,
                             const char **why);
@@ -45,20 +46,21 @@ struct training_choice {
 };
 
 /*
- * training_choose - every size that holds the job, ranked by r->objective (r may be NULL: seed
- * order, no filters). A size holds the job when the per-GPU total fits its GPUs (total <= vram_gb
- * x 1e9, the seed's comparison) and its host RAM (memory_gib) holds any offloaded states. With
- * data_parallel_auto and a ZeRO stage >= 1 the ranks grow from one rank group up to the VM's GPUs
- * (smaller shards); otherwise data_parallel is as given (and may span nodes). When no single VM
- * holds it, the fewest nodes of each InfiniBand size (up to TRAINING_MAX_NODES) are listed.
- * Seed objective: catalog order (smallest VRAM first) / fewest nodes; cheapest: lowest price
- * (unpriced last); fewest_gpus: fewest ranks. Retired sizes are skipped.
+ * training_choose - every size that holds the job, ranked by p->objective through choice_rank (p
+ * may be NULL: seed order, no filters). A size holds the job when the per-GPU total fits its GPUs
+ * (total <= vram_gb x 1e9, the seed's comparison) and its host RAM (memory_gib) holds any offloaded
+ * states. With data_parallel_auto and a ZeRO stage >= 1 the ranks grow from one rank group up to
+ * the VM's GPUs (smaller shards); otherwise data_parallel is as given (and may span nodes). When no
+ * single VM holds it, the fewest nodes of each InfiniBand size (up to TRAINING_MAX_NODES) are
+ * listed. Ties follow the one rule of enum choice_objective (gpus here = ranks over all nodes).
+ * Retired sizes are skipped.
  * Returns 0 and fills *out (free with training_choice_free), or -ENOMEM.
  */
-int training_choose(const struct catalog *cat, const char *today, const struct refine *r,
+int training_choose(const struct catalog *cat, const char *today, const struct choice_prefs *p,
                     const struct training_model *m, const struct training_config *c,
                     bool data_parallel_auto, struct training_choice *out);
 
+/* training_choice_free - frees ch's list (ch may be zeroed or NULL). */
 void training_choice_free(struct training_choice *ch);
 
 #endif

@@ -102,6 +102,7 @@ static const struct {
     {"/skus?include_retired=yes", "invalid_parameter", "include_retired"},
     {"/skus?include_retired", "invalid_parameter", "include_retired"},
     {"/skus?region=East%20US", "invalid_parameter", "region"},
+    {"/skus?vendor=Intel", "invalid_parameter", "vendor"},
     {"/skus?vendor=AMD&vendor=NVIDIA", "duplicate_parameter", "vendor"},
     {"/skus?region=eastus", "region_not_loaded", "region"},
 };

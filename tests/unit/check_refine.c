@@ -59,7 +59,7 @@ START_TEST(a_preset_supplies_params_layers_and_hidden)
     ck_assert_rel(r.in.layers, 32, 0);
     ck_assert_rel(r.in.hidden, 4096, 0);
     ck_assert_rel(r.refine.util, 0.90, 0);
-    ck_assert_int_eq(r.refine.objective, OBJECTIVE_SEED);
+    ck_assert_int_eq(r.refine.objective, CHOICE_OBJECTIVE_SEED);
 }
 END_TEST
 
@@ -92,6 +92,8 @@ START_TEST(conflicts_and_missing_dependencies_are_named)
             "objective");
     refused("{\"model\":\"gpt2\",\"ctx\":1,\"precision\":\"fp16\",\"vendor\":\"Intel\"}", 400,
             "vendor");
+    refused("{\"model\":\"gpt2\",\"ctx\":1,\"precision\":\"fp16\",\"region\":\"East US\"}", 400,
+            "region");
     refused("{\"model\":\"gpt2\",\"ctx\":1,\"precision\":\"fp16\",\"skus\":[]}", 400, "skus");
     refused("{\"model\":\"gpt2\",\"ctx\":1,\"precision\":\"fp16\",\"skus\":[1]}", 400, "skus");
     refused("{\"model\":\"gpt2\",\"ctx\":1,\"precision\":\"fp16\",\"bits_per_weight\":0.5}", 400,

@@ -147,16 +147,17 @@ START_TEST(skus_filter_and_fewest_gpus_objective)
     struct training_model m = l7();
     struct training_config c = cfg();
     c.zero_stage = 3;
-    struct refine r;
+    struct choice_prefs r;
     memset(&r, 0, sizeof(r));
-    r.objective = OBJECTIVE_FEWEST_GPUS;
+    r.objective = CHOICE_OBJECTIVE_FEWEST_GPUS;
     struct training_choice ch;
     ck_assert_int_eq(training_choose(cat, TODAY, &r, &m, &c, true, &ch), 0);
     for (size_t i = 1; i < ch.n; i++)
         ck_assert_int_ge(ch.list[i].gpus, ch.list[i - 1].gpus);
     training_choice_free(&ch);
-    r.skus[0] = "Standard_ND96isr_H100_v5";
-    r.n_skus = 1;
+    const char *const allow[] = {"Standard_ND96isr_H100_v5"};
+    r.filter.skus = allow;
+    r.filter.n_skus = 1;
     ck_assert_int_eq(training_choose(cat, TODAY, &r, &m, &c, true, &ch), 0);
     ck_assert_uint_eq(ch.n, 1);
     ck_assert_str_eq(ch.list[0].sku->sku, "Standard_ND96isr_H100_v5");

@@ -1,0 +1,246 @@
+/* choice.c - the one VM chooser: filter, capability, first layout that fits, price, one ranking.
+ */
+#include "choice/choice.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "memory/vllm.h"
+
+const char *const choice_objective_names[CHOICE_OBJECTIVE_COUNT + 1] = {
+    [CHOICE_OBJECTIVE_SEED] = "seed",
+    [CHOICE_OBJECTIVE_CHEAPEST] = "cheapest",
+    [CHOICE_OBJECTIVE_FEWEST_GPUS] = "fewest_gpus",
+    [CHOICE_OBJECTIVE_COUNT] = NULL,
+};
+
+const char *choice_objective_name(enum choice_objective o)
+{
+    return choice_objective_names[o];
+}
+
+/* The vendors the catalog lists (config/azure-gpu-skus.json). */
+static const char *const vendors[] = {"NVIDIA", "AMD", NULL};
+
+int choice_filter_check(const char *region, const char *vendor, const char *code,
+                        struct error_info *err)
+{
+    if (vendor) {
+        if (strlen(vendor) > CHOICE_MAX_VENDOR_LEN)
+            return error_set(err, 400, code, "vendor", "vendor \"%.40s...\" is too long", vendor);
+        size_t i = 0;
+        while (vendors[i] && strcasecmp(vendors[i], vendor) != 0)
+            i++;
+        if (vendors[i] == NULL)
+            return error_set(err, 400, code, "vendor",
+                             "vendor \"%.32s\" is not known; use NVIDIA or AMD", vendor);
+    }
+    if (region) {
+        size_t len = strlen(region);
+        if (len > CATALOG_MAX_REGION_LEN)
+            return error_set(err, 400, code, "region", "region \"%.48s...\" is too long", region);
+        char lower[CATALOG_MAX_REGION_LEN + 1];
+        for (size_t c = 0; c <= len; c++)
+            lower[c] = (char)tolower((unsigned char)region[c]);
+        if (!catalog_valid_region(lower))
+            return error_set(err, 400, code, "region",
+                             "region \"%.48s\" is not an Azure region name (letters and digits, "
+                             "e.g. eastus)",
+                             region);
+    }
+    return 0;
+}
+
+bool choice_allowed(const struct choice_filter *f, const struct catalog_sku *s,
+                    bool *region_unknown)
+{
+    if (region_unknown)
+        *region_unknown = false;
+    if (f == NULL)
+        return true;
+    if (f->vendor && (s->vendor == NULL || strcasecmp(f->vendor, s->vendor) != 0))
+        return false;
+    if (f->exclude_partial && s->partial)
+        return false;
+    if (f->n_skus > 0) {
+        bool listed = false;
+        for (int i = 0; i < f->n_skus && !listed; i++)
+            listed = strcasecmp(f->skus[i], s->sku) == 0;
+        if (!listed)
+            return false;
+    }
+    if (f->region) {
+        bool known;
+        if (!prices_in_region(s, f->region, &known)) {
+            if (region_unknown)
+                *region_unknown = !known;
+            return false;
+        }
+    }
+    return true;
+}
+
+bool choice_gpu_supported(const struct catalog_sku *s, const struct choice_caps *caps,
+                          const char **why)
+{
+    /* GPUs with bf16 tensor cores: NVIDIA Ampere (A10, A100), Hopper (H100, H200), Blackwell
+     * (GB200, GB300, RTX PRO 6000) and AMD CDNA3 (MI300X), as the catalog names them ("A10 " with
+     * its space: the name is a prefix of others). */
+    static const char *const modern[] = {"A10 ",  "A100",  "H100",         "H200",
+                                         "GB200", "GB300", "RTX PRO 6000", "MI300X"};
+    const char *model = s->gpu_model ? s->gpu_model : "";
+    const char *reason = NULL;
+    if (caps->whole_gpus && (s->partial || s->gpu_fraction < 1)) {
+        reason = "partial (vGPU) sizes cannot run collective training";
+    } else if (caps->vllm) {
+        /* vLLM's table knows which ROCm targets it builds for (and lets unknown GPUs through). */
+        if (!vllm_gpu_supported(s->gpu_model, caps->bf16, &reason))
+            reason = reason ? reason : "vLLM does not run on this GPU";
+        else
+            reason = NULL;
+    } else if (caps->bf16 || caps->flash_attention) {
+        reason = caps->bf16 ? "no bf16 tensor cores (pre-Ampere GPU)"
+                            : "flash attention needs an Ampere or newer GPU";
+        for (size_t i = 0; i < sizeof(modern) / sizeof(modern[0]) && reason; i++)
+            if (strstr(model, modern[i]))
+                reason = NULL;
+    }
+    if (reason && why)
+        *why = reason;
+    return reason == NULL;
+}
+
+/* Negative when a ranks before b under o: the rule documented at enum choice_objective. */
+static int rank_cmp(enum choice_objective o, const struct choice_candidate *a,
+                    const struct choice_candidate *b)
+{
+    switch (o) {
+    case CHOICE_OBJECTIVE_CHEAPEST: {
+        bool pa = a->price_source != PRICE_NONE, pb = b->price_source != PRICE_NONE;
+        if (pa != pb)
+            return pa ? -1 : 1;
+        if (pa && a->price != b->price)
+            return a->price < b->price ? -1 : 1;
+        break;
+    }
+    case CHOICE_OBJECTIVE_FEWEST_GPUS:
+        if (a->ranks != b->ranks)
+            return a->ranks < b->ranks ? -1 : 1;
+        break;
+    case CHOICE_OBJECTIVE_SEED:
+        break;
+    }
+    if (a->nodes != b->nodes)
+        return a->nodes < b->nodes ? -1 : 1;
+    return a->order < b->order ? -1 : (a->order > b->order);
+}
+
+/* The first layout of s on nodes VMs that fits (GPUs ascending); false when none does. */
+static bool first_fit(const struct choice_need *need, const struct catalog_sku *s, int nodes,
+                      struct choice_candidate *c, bool *host_short)
+{
+    const double host_gib = 1073741824.0; /* memory_gib is in GiB */
+    for (int gpus = 1; gpus <= s->gpus_per_vm; gpus++) {
+        struct choice_fit f;
+        memset(&f, 0, sizeof(f));
+        if (!need->fit(need->ctx, s, gpus, nodes, &f) || !f.gpu_fits)
+            continue;
+        if (f.host_bytes > s->memory_gib * host_gib) {
+            *host_short = true;
+            continue;
+        }
+        memset(c, 0, sizeof(*c));
+        c->sku = s;
+        c->gpus = gpus;
+        c->nodes = nodes;
+        c->ranks = f.ranks;
+        c->headroom_gb = f.headroom_gb;
+        return true;
+    }
+    return false;
+}
+
+/* Whether s may be proposed at all; counts the refusals on the first pass only. */
+static bool eligible(const struct choice_need *need, const struct catalog_sku *s, bool count,
+                     struct choice_result *res)
+{
+    bool region_unknown;
+    if (!choice_allowed(&need->prefs.filter, s, &region_unknown)) {
+        if (count) {
+            res->filtered_out++;
+            res->region_unknown += region_unknown;
+        }
+        return false;
+    }
+    if (!choice_gpu_supported(s, &need->caps, NULL)) {
+        res->unsupported += count;
+        return false;
+    }
+    return true;
+}
+
+/* One pass over the catalog: one VM (multi false) or several InfiniBand VMs (multi true). */
+static void pass(const struct catalog *cat, const char *today, const struct choice_need *need,
+                 bool multi, struct choice_result *res)
+{
+    size_t n = catalog_count(cat);
+    for (size_t i = 0; i < n; i++) {
+        const struct catalog_sku *s = catalog_at(cat, i);
+        if (catalog_sku_retired(s, today))
+            continue;
+        res->considered += !multi;
+        if (!eligible(need, s, !multi, res) || (multi && !s->infiniband))
+            continue;
+        struct choice_candidate c;
+        bool found = false;
+        for (int nodes = multi ? 2 : 1; nodes <= (multi ? CHOICE_MAX_NODES : 1) && !found; nodes++)
+            found = first_fit(need, s, nodes, &c, &res->host_short);
+        if (!found)
+            continue;
+        double usd = 0;
+        c.order = i;
+        c.price_source = prices_lookup(s, need->prefs.filter.region, &usd);
+        c.price = c.price_source == PRICE_NONE ? 0 : usd * c.nodes;
+        res->unpriced += c.price_source == PRICE_NONE;
+        res->list[res->n++] = c;
+    }
+}
+
+int choice_rank(const struct catalog *cat, const char *today, const struct choice_need *need,
+                struct choice_result *out)
+{
+    struct choice_result res;
+    memset(&res, 0, sizeof(res));
+    size_t n = catalog_count(cat);
+    res.list = calloc(n ? n : 1, sizeof(*res.list));
+    if (res.list == NULL)
+        return -ENOMEM;
+    pass(cat, today, need, false, &res);
+    if (res.n == 0) {
+        pass(cat, today, need, true, &res);
+        res.multi_node = res.n > 0;
+    }
+    /* qsort has no context argument (and qsort_r is not C17); the list holds one entry per size,
+     * so a stable insertion sort with the objective passed explicitly does. */
+    for (size_t i = 1; i < res.n; i++) {
+        struct choice_candidate key = res.list[i];
+        size_t j = i;
+        for (; j > 0 && rank_cmp(need->prefs.objective, &key, &res.list[j - 1]) < 0; j--)
+            res.list[j] = res.list[j - 1];
+        res.list[j] = key;
+    }
+    *out = res;
+    return 0;
+}
+
+void choice_result_free(struct choice_result *r)
+{
+    if (r == NULL)
+        return;
+    free(r->list);
+    r->list = NULL;
+    r->n = 0;
+}
