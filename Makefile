@@ -40,7 +40,7 @@ CONFIG_CFLAGS := $(BASEFLAGS) $(JANSSON_CFLAGS) -Icore -I.
 SERVER_CFLAGS := $(BASEFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS) $(CURL_CFLAGS) $(ZLIB_CFLAGS) \
                  -Icore -I. -Iserver
 TEST_CFLAGS   := $(SERVER_CFLAGS) $(CHECK_CFLAGS) -Itests -Wno-missing-prototypes \
-                 -DTEST_DATA_DIR='"$(abspath tests/data)"' \
+                 -DTEST_DATA_DIR='"$(abspath tests/data)"' -DSOURCE_ROOT='"$(abspath .)"' \
                  -DVRAMFIT_BIN_DEFAULT='"$(abspath $(BUILD)/vramfit)"' \
                  -DSEED_CASES_DEFAULT='"$(abspath $(BUILD)/seed-cases.json)"'
 
@@ -130,15 +130,24 @@ $(BUILD)/obj/tests/%.o: tests/%.c
 	@echo "  CC      $<"
 	@$(CC) $(TEST_CFLAGS) -c $< -o $@
 
-$(CORE_LIB): $(CORE_OBJ)
+# The layer check (tools/layers.sh) runs before anything is archived: an include pointing the
+# wrong way fails the build, whatever compiles.
+LAYERS_OK := $(BUILD)/layers.ok
+$(LAYERS_OK): tools/layers.sh $(CORE_SRC) $(CONFIG_SRC) $(SERVER_SRC) $(ALL_HDR)
+	@mkdir -p $(dir $@)
+	@echo "  LAYERS  core config server"
+	@./tools/layers.sh
+	@touch $@
+
+$(CORE_LIB): $(CORE_OBJ) | $(LAYERS_OK)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(CONFIG_LIB): $(CONFIG_OBJ)
+$(CONFIG_LIB): $(CONFIG_OBJ) | $(LAYERS_OK)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(SERVER_LIB): $(SERVER_OBJ)
+$(SERVER_LIB): $(SERVER_OBJ) | $(LAYERS_OK)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
