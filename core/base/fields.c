@@ -233,3 +233,27 @@ int fields_reject_unknown(const json_t *obj, const char *prefix, const char *con
     const char *const *lists[] = {known, NULL};
     return fields_reject_unknown_in(obj, prefix, lists, err);
 }
+
+int fields_name_index(const char *const *names, size_t n, const char *s)
+{
+    if (s == NULL)
+        return -ENOENT;
+    for (size_t i = 0; i < n; i++)
+        if (names[i] && strcmp(names[i], s) == 0)
+            return (int)i;
+    return -ENOENT;
+}
+
+void fields_name_list(const char *const *names, size_t n, char *dst, size_t size)
+{
+    dst[0] = '\0';
+    size_t len = 0;
+    for (size_t i = 0; i < n && len < size; i++) {
+        if (names[i] == NULL)
+            continue;
+        int w = snprintf(dst + len, size - len, "%s%s", len ? ", " : "", names[i]);
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+}

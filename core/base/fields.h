@@ -60,6 +60,19 @@ static inline json_t *fields_mutable(const json_t *j)
 int fields_reject_unknown_in(const json_t *obj, const char *prefix, const char *const *const *lists,
                              struct error_info *err);
 
+/*
+ * fields_name_index - the index of s in an enum's name table (names[0..n), a designated-initializer
+ * table indexed by the enum; NULL rows are skipped), or -ENOENT (also when s is NULL). No
+ * allocation.
+ */
+int fields_name_index(const char *const *names, size_t n, const char *s);
+
+/*
+ * fields_name_list - writes the table's names joined by ", " into dst (size > 0; truncated to
+ * fit, always terminated), for "use one of: ..." messages. No allocation.
+ */
+void fields_name_list(const char *const *names, size_t n, char *dst, size_t size);
+
 /* fields_closest - the known key nearest to key within a small edit distance, or NULL. */
 const char *fields_closest(const char *key, const char *const *known);
 

@@ -82,6 +82,18 @@ static size_t model_matrices(const struct training_model *m, struct mat *out)
     return n;
 }
 
+/* K/V heads as the activation and LoRA shapes see them: MLA expands its latent to every head. */
+static int model_kv_heads(const struct arch *a, int heads)
+{
+    switch (a->attention) {
+    case ARCH_ATTN_MLA:
+        return heads;
+    case ARCH_ATTN_GQA:
+        break;
+    }
+    return a->kv_heads <= 0 ? heads : (int)a->kv_heads;
+}
+
 void training_model_from_arch(const struct arch *a, double params, struct training_model *out)
 {
     memset(out, 0, sizeof(*out));
@@ -92,8 +104,7 @@ void training_model_from_arch(const struct arch *a, double params, struct traini
     out->embed_params = (double)a->vocab * (double)a->hidden;
     out->lm_head_params = a->tied_embeddings ? 0 : out->embed_params;
     out->heads = (int)(a->heads > 0 ? a->heads : 1);
-    out->kv_heads =
-        (int)(a->attention == ARCH_ATTN_MLA || a->kv_heads <= 0 ? out->heads : a->kv_heads);
+    out->kv_heads = model_kv_heads(a, out->heads);
     out->head_dim = (int)(a->head_dim > 0 ? a->head_dim : a->hidden / out->heads);
     out->ffn = (int)a->intermediate;
     out->gated_mlp = a->mlp == ARCH_MLP_GATED;
