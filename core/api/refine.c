@@ -35,6 +35,58 @@ const char *const refine_fields[] = {
     NULL,
 };
 
+static const char *const solve_names[SOLVE_COUNT] = {
+    [SOLVE_NONE] = "none",
+    [SOLVE_MAX_CTX] = "max_ctx",
+    [SOLVE_MAX_BATCH] = "max_batch",
+};
+static const char *const arch_source_names[ARCH_SOURCE_COUNT] = {
+    [ARCH_NONE] = "none",
+    [ARCH_PRESET] = "preset",
+    [ARCH_HF_CONFIG] = "hf_config",
+    [ARCH_EXPLICIT] = "explicit",
+};
+static const char *const engine_names[ENGINE_COUNT] = {
+    [ENGINE_NONE] = "none",
+    [ENGINE_VLLM] = "vllm",
+};
+/* What a client may send as "engine": every engine but ENGINE_NONE (the field's absence). */
+#define ENGINE_FIRST_SENT ENGINE_VLLM
+
+/* The switches make a new enum value fail the build here until its name row is added. */
+const char *refine_solve_name(enum refine_solve s)
+{
+    switch (s) {
+    case SOLVE_NONE:
+    case SOLVE_MAX_CTX:
+    case SOLVE_MAX_BATCH:
+        return solve_names[s];
+    }
+    return "?";
+}
+
+const char *refine_arch_source_name(enum refine_arch_source s)
+{
+    switch (s) {
+    case ARCH_NONE:
+    case ARCH_PRESET:
+    case ARCH_HF_CONFIG:
+    case ARCH_EXPLICIT:
+        return arch_source_names[s];
+    }
+    return "?";
+}
+
+const char *refine_engine_name(enum engine e)
+{
+    switch (e) {
+    case ENGINE_NONE:
+    case ENGINE_VLLM:
+        return engine_names[e];
+    }
+    return "?";
+}
+
 const char *const *refine_known_fields(void)
 {
     return refine_fields;
@@ -45,18 +97,17 @@ static bool present(const json_t *body, const char *key)
     return json_object_get(body, key) != NULL;
 }
 
-static int one_of(const char *field, const char *value, const char *const *names, int *idx,
-                  struct error_info *err)
+/* The index of value in an enum's name table (names[0..n)), or a 400 listing the names. */
+static int one_of(const char *field, const char *value, const char *const *names, size_t n,
+                  int *idx, struct error_info *err)
 {
-    char list[200] = "";
-    for (int i = 0; names[i]; i++) {
-        if (strcmp(names[i], value) == 0) {
-            *idx = i;
-            return 0;
-        }
-        size_t n = strlen(list);
-        snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "", names[i]);
+    int i = fields_name_index(names, n, value);
+    if (i >= 0) {
+        *idx = i;
+        return 0;
     }
+    char list[200];
+    fields_name_list(names, n, list, sizeof(list));
     return error_set(err, 400, "invalid_value", field, "%s \"%.40s\" is not known; use one of: %s",
                      field, value, list);
 }
@@ -193,11 +244,12 @@ int refine_decode(const json_t *body, const struct models *models, struct refine
     if ((rc = fields_string(body, "", "engine", 16, &s, &has, err)) < 0)
         return rc;
     if (has) {
-        static const char *const engines[] = {"vllm", NULL};
         int idx;
-        if ((rc = one_of("engine", s, engines, &idx, err)) < 0)
+        if ((rc = one_of("engine", s, engine_names + ENGINE_FIRST_SENT,
+                         ENGINE_COUNT - ENGINE_FIRST_SENT, &idx, err)) < 0)
             return rc;
-        r.engine_vllm = true;
+        r.engine = (enum engine)(idx + ENGINE_FIRST_SENT);
+        r.engine_vllm = r.engine == ENGINE_VLLM;
     }
     if ((rc = fields_number(body, "", "gpu_memory_utilization", 0, 1, true, &r.util, &r.util_given,
                             err)) < 0)
@@ -214,9 +266,9 @@ int refine_decode(const json_t *body, const struct models *models, struct refine
     if ((rc = fields_string(body, "", "objective", 32, &s, &r.objective_given, err)) < 0)
         return rc;
     if (r.objective_given) {
-        static const char *const objectives[] = {"seed", "cheapest", "fewest_gpus", NULL};
+        static const char *const objectives[] = {"seed", "cheapest", "fewest_gpus"};
         int idx;
-        if ((rc = one_of("objective", s, objectives, &idx, err)) < 0)
+        if ((rc = one_of("objective", s, objectives, 3, &idx, err)) < 0)
             return rc;
         r.objective = (enum refine_objective)idx;
     }
@@ -246,9 +298,8 @@ int refine_decode(const json_t *body, const struct models *models, struct refine
     if ((rc = fields_string(body, "", "solve", 16, &s, &has, err)) < 0)
         return rc;
     if (has) {
-        static const char *const solves[] = {"none", "max_ctx", "max_batch", NULL};
         int idx;
-        if ((rc = one_of("solve", s, solves, &idx, err)) < 0)
+        if ((rc = one_of("solve", s, solve_names, SOLVE_COUNT, &idx, err)) < 0)
             return rc;
         r.solve = (enum refine_solve)idx;
     }

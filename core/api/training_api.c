@@ -317,7 +317,7 @@ static json_t *candidate_json(const struct training_candidate *c, const char *to
                                                       : json_real(round(c->price * 1000) / 1000));
     if (c->price_source != PRICE_NONE)
         json_object_set_new(o, "price_source",
-                            json_string(c->price_source == PRICE_CATALOG ? "catalog" : "snapshot"));
+                            json_string(prices_source_name(c->price_source)));
     return o;
 }
 
