@@ -135,8 +135,7 @@ static json_t *candidate_json(const struct pick_candidate *c, const char *today)
     json_object_set_new(o, "price_per_hour",
                         c->price > 0 ? json_real(c->price / c->nodes) : json_null());
     json_object_set_new(o, "cost_per_hour", c->price > 0 ? json_real(c->price) : json_null());
-    json_object_set_new(o, "price_source",
-                        json_string(prices_source_name(c->price_source)));
+    json_object_set_new(o, "price_source", json_string(prices_source_name(c->price_source)));
     if (c->has_fit) {
         json_object_set_new(o, "kv_pool_gb", json_real(c->fit.kv_pool / 1e9));
         json_object_set_new(o, "max_concurrency", json_real(c->fit.max_concurrency));
@@ -217,10 +216,10 @@ static int solve(struct plan *p, const struct catalog *cat, const char *today,
     engine_assumptions(p, &c);
     assume(p, "solve uses every GPU of the VM that tensor parallelism allows (%d of %d)", tp,
            s->gpus_per_vm);
-    json_t *sol = json_pack("{s:s, s:s, s:i, s:o, s:f, s:f}", "solve",
-                            refine_solve_name(p->r->solve), "sku", s->sku,
-                            "tensor_parallel", tp, "per_gpu", per_gpu_json(&c), "max_ctx",
-                            c.fit.max_ctx, "max_batch", c.fit.max_batch);
+    json_t *sol =
+        json_pack("{s:s, s:s, s:i, s:o, s:f, s:f}", "solve", refine_solve_name(p->r->solve), "sku",
+                  s->sku, "tensor_parallel", tp, "per_gpu", per_gpu_json(&c), "max_ctx",
+                  c.fit.max_ctx, "max_batch", c.fit.max_batch);
     if (sol == NULL)
         return -ENOMEM;
     json_object_set_new(sol, "vm", catalog_sku_json(s, today));

@@ -60,7 +60,7 @@ struct refine {
     enum engine engine;
     bool engine_vllm; /* engine == ENGINE_VLLM, set with it: core/choice reads this (not edited
                          on the closedsets branch); switch it to `engine` and drop this field */
-    double util; /* gpu_memory_utilization */
+    double util;      /* gpu_memory_utilization */
     bool util_given;
 
     /* Choice. */

@@ -316,8 +316,7 @@ static json_t *candidate_json(const struct training_candidate *c, const char *to
                         c->price_source == PRICE_NONE ? json_null()
                                                       : json_real(round(c->price * 1000) / 1000));
     if (c->price_source != PRICE_NONE)
-        json_object_set_new(o, "price_source",
-                            json_string(prices_source_name(c->price_source)));
+        json_object_set_new(o, "price_source", json_string(prices_source_name(c->price_source)));
     return o;
 }
 
