@@ -46,7 +46,7 @@ static int explicit_arch(struct plan *p, struct error_info *err)
     a->layers = (int64_t)p->req->in.layers;
     a->hidden = (int64_t)p->req->in.hidden;
     snprintf(a->model_type, sizeof(a->model_type), "custom");
-    if (a->attention != ARCH_ATTN_MLA) {
+    if (arch_kv_per_head(a->attention)) {
         if (a->kv_heads == 0) {
             a->kv_heads = a->heads;
             assume(p, "kv_heads defaulted to attention_heads (%lld): multi-head attention",

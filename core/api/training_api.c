@@ -338,7 +338,7 @@ int training_api_estimate(const struct catalog *cat, const char *today,
         struct params p;
         params_count(&rf->arch, &p);
         training_model_from_arch(&rf->arch, p.total, &m);
-        if (rf->arch.attention == ARCH_ATTN_MLA)
+        if (!arch_kv_per_head(rf->arch.attention))
             note(assumptions, "MLA attention treated as multi-head attention of the same "
                               "per-head widths for activations and LoRA shapes");
     } else {

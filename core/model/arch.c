@@ -488,7 +488,7 @@ int arch_from_hf_config(const json_t *cfg, const char *field_prefix, struct arch
         if (!get_int(&r, "num_key_value_heads", 1, ARCH_MAX_HEADS, &a.kv_heads))
             a.kv_heads = a.heads; /* transformers' default: MHA */
     }
-    if (a.attention == ARCH_ATTN_GQA && a.head_dim == 0 &&
+    if (arch_kv_per_head(a.attention) && a.head_dim == 0 &&
         !get_int(&r, "head_dim", 1, ARCH_MAX_DIM, &a.head_dim) && a.heads > 0)
         a.head_dim = a.hidden / a.heads;
     if (r.missing[0]) {
@@ -526,7 +526,7 @@ int arch_validate(const struct arch *a, const char *field_prefix, struct error_i
         return error_set(err, 422, "invalid_architecture", p,
                          "attention heads (%lld) must be a multiple of kv_heads (%lld)",
                          (long long)a->heads, (long long)a->kv_heads);
-    if (a->attention == ARCH_ATTN_MLA && (a->kv_lora_rank < 1 || a->qk_rope_head_dim < 1))
+    if (!arch_kv_per_head(a->attention) && (a->kv_lora_rank < 1 || a->qk_rope_head_dim < 1))
         return error_set(err, 422, "invalid_architecture", p,
                          "MLA needs both kv_lora_rank and qk_rope_head_dim >= 1");
     if (a->n_routed_experts > 0 &&
@@ -601,7 +601,7 @@ json_t *arch_to_json(const struct arch *a)
         "norms_per_layer", a->norms_per_layer);
     if (o == NULL)
         return NULL;
-    if (a->attention == ARCH_ATTN_MLA)
+    if (!arch_kv_per_head(a->attention))
         json_object_set_new(
             o, "mla",
             json_pack("{s:I, s:I, s:I, s:I, s:I}", "q_lora_rank", (json_int_t)a->q_lora_rank,

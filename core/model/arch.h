@@ -148,6 +148,22 @@ static inline int64_t arch_moe_layers(const struct arch *a)
     return n;
 }
 
+/*
+ * arch_kv_per_head - true when K and V are projected and cached per K/V head of head_dim (MHA, GQA,
+ * MQA); false when the cache holds one shared latent (MLA: the mla_* fields). The switch makes a
+ * new attention kind fail the build here (and at every other switch on it) until it is decided.
+ */
+static inline bool arch_kv_per_head(enum arch_attention k)
+{
+    switch (k) {
+    case ARCH_ATTN_GQA:
+        return true;
+    case ARCH_ATTN_MLA:
+        return false;
+    }
+    return true;
+}
+
 /* arch_mlp_matrices - weight matrices per MLP/expert: 3 gated, 2 plain. */
 static inline int arch_mlp_matrices(const struct arch *a)
 {
