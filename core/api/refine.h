@@ -7,6 +7,7 @@
 
 #include "model/arch.h"
 #include "base/error.h"
+#include "base/fields.h"
 
 #define REFINE_MAX_SKUS  64
 #define REFINE_MAX_NODES 64
@@ -76,13 +77,10 @@ struct refine {
 };
 
 /*
- * refine_known_fields - NULL-terminated names of the fields this module decodes (POST /estimate
- * accepts them in addition to the seed's).
+ * refine_field_table - the fields this module decodes, with their types and bounds (POST /estimate
+ * accepts them in addition to the seed's; the unknown-field hint searches them).
  */
-const char *const *refine_known_fields(void);
-
-/* refine_fields - the same list as an array, for constant tables of accepted fields. */
-extern const char *const refine_fields[];
+extern const struct field_table refine_field_table;
 
 /*
  * refine_decode - reads the fields beyond the seed from body into *out. models may be NULL (then
