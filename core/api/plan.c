@@ -46,7 +46,7 @@ static int explicit_arch(struct plan *p, struct error_info *err)
     a->layers = (int64_t)p->req->in.layers;
     a->hidden = (int64_t)p->req->in.hidden;
     snprintf(a->model_type, sizeof(a->model_type), "custom");
-    if (a->attention != ARCH_ATTN_MLA) {
+    if (arch_kv_per_head(a->attention)) {
         if (a->kv_heads == 0) {
             a->kv_heads = a->heads;
             assume(p, "kv_heads defaulted to attention_heads (%lld): multi-head attention",
@@ -135,10 +135,7 @@ static json_t *candidate_json(const struct pick_candidate *c, const char *today)
     json_object_set_new(o, "price_per_hour",
                         c->price > 0 ? json_real(c->price / c->nodes) : json_null());
     json_object_set_new(o, "cost_per_hour", c->price > 0 ? json_real(c->price) : json_null());
-    json_object_set_new(o, "price_source",
-                        json_string(c->price_source == PRICE_CATALOG    ? "catalog"
-                                    : c->price_source == PRICE_SNAPSHOT ? "snapshot"
-                                                                        : "none"));
+    json_object_set_new(o, "price_source", json_string(prices_source_name(c->price_source)));
     if (c->has_fit) {
         json_object_set_new(o, "kv_pool_gb", json_real(c->fit.kv_pool / 1e9));
         json_object_set_new(o, "max_concurrency", json_real(c->fit.max_concurrency));
@@ -219,10 +216,10 @@ static int solve(struct plan *p, const struct catalog *cat, const char *today,
     engine_assumptions(p, &c);
     assume(p, "solve uses every GPU of the VM that tensor parallelism allows (%d of %d)", tp,
            s->gpus_per_vm);
-    json_t *sol = json_pack("{s:s, s:s, s:i, s:o, s:f, s:f}", "solve",
-                            p->r->solve == SOLVE_MAX_CTX ? "max_ctx" : "max_batch", "sku", s->sku,
-                            "tensor_parallel", tp, "per_gpu", per_gpu_json(&c), "max_ctx",
-                            c.fit.max_ctx, "max_batch", c.fit.max_batch);
+    json_t *sol =
+        json_pack("{s:s, s:s, s:i, s:o, s:f, s:f}", "solve", refine_solve_name(p->r->solve), "sku",
+                  s->sku, "tensor_parallel", tp, "per_gpu", per_gpu_json(&c), "max_ctx",
+                  c.fit.max_ctx, "max_batch", c.fit.max_batch);
     if (sol == NULL)
         return -ENOMEM;
     json_object_set_new(sol, "vm", catalog_sku_json(s, today));

@@ -9,34 +9,132 @@
 #include "model/models.h"
 #include "model/precision.h"
 
-const char *const refine_fields[] = {
-    "model",
-    "hf_config",
-    "attention_heads",
-    "kv_heads",
-    "head_dim",
-    "kv_lora_rank",
-    "qk_rope_head_dim",
-    "sliding_window",
-    "windowed_layers",
-    "vocab_size",
-    "kv_precision",
-    "bits_per_weight",
-    "engine",
-    "gpu_memory_utilization",
-    "objective",
-    "vendor",
-    "exclude_partial",
-    "skus",
-    "region",
-    "solve",
-    "sku",
-    NULL,
+/* The fields this module decodes, in decoding order; RF_* index the table. */
+enum refine_field {
+    RF_MODEL,
+    RF_HF_CONFIG,
+    RF_ATTENTION_HEADS,
+    RF_KV_HEADS,
+    RF_HEAD_DIM,
+    RF_KV_LORA_RANK,
+    RF_QK_ROPE_HEAD_DIM,
+    RF_SLIDING_WINDOW,
+    RF_WINDOWED_LAYERS,
+    RF_VOCAB_SIZE,
+    RF_KV_PRECISION,
+    RF_BITS_PER_WEIGHT,
+    RF_ENGINE,
+    RF_GPU_MEMORY_UTILIZATION,
+    RF_OBJECTIVE,
+    RF_VENDOR,
+    RF_EXCLUDE_PARTIAL,
+    RF_SKUS,
+    RF_REGION,
+    RF_SOLVE,
+    RF_SKU,
+};
+#define RF_COUNT (RF_SKU + 1)
+
+/* Names, types and bounds of every refine field: decoding and the unknown-field hint use it. */
+static const struct field_spec rows[RF_COUNT] = {
+    [RF_MODEL] = {.name = "model", .type = FIELD_STRING, .max = 128},
+    [RF_HF_CONFIG] = {.name = "hf_config", .type = FIELD_OTHER}, /* arch_from_hf_config */
+    [RF_ATTENTION_HEADS] = {.name = "attention_heads",
+                            .type = FIELD_INT,
+                            .min = 1,
+                            .max = ARCH_MAX_HEADS},
+    [RF_KV_HEADS] = {.name = "kv_heads", .type = FIELD_INT, .min = 1, .max = ARCH_MAX_HEADS},
+    [RF_HEAD_DIM] = {.name = "head_dim", .type = FIELD_INT, .min = 1, .max = ARCH_MAX_DIM},
+    [RF_KV_LORA_RANK] = {.name = "kv_lora_rank", .type = FIELD_INT, .min = 1, .max = ARCH_MAX_DIM},
+    [RF_QK_ROPE_HEAD_DIM] = {.name = "qk_rope_head_dim",
+                             .type = FIELD_INT,
+                             .min = 1,
+                             .max = ARCH_MAX_DIM},
+    [RF_SLIDING_WINDOW] = {.name = "sliding_window",
+                           .type = FIELD_INT,
+                           .min = 1,
+                           .max = ARCH_MAX_POSITIONS},
+    [RF_WINDOWED_LAYERS] = {.name = "windowed_layers",
+                            .type = FIELD_INT,
+                            .min = 1,
+                            .max = ARCH_MAX_LAYERS},
+    [RF_VOCAB_SIZE] = {.name = "vocab_size", .type = FIELD_INT, .min = 1, .max = ARCH_MAX_VOCAB},
+    [RF_KV_PRECISION] = {.name = "kv_precision", .type = FIELD_STRING, .max = 16},
+    [RF_BITS_PER_WEIGHT] = {.name = "bits_per_weight", .type = FIELD_NUMBER, .min = 1, .max = 32},
+    [RF_ENGINE] = {.name = "engine", .type = FIELD_STRING, .max = 16},
+    [RF_GPU_MEMORY_UTILIZATION] = {.name = "gpu_memory_utilization",
+                                   .type = FIELD_NUMBER,
+                                   .min = 0,
+                                   .max = 1,
+                                   .min_exclusive = true},
+    [RF_OBJECTIVE] = {.name = "objective", .type = FIELD_STRING, .max = 32},
+    [RF_VENDOR] = {.name = "vendor", .type = FIELD_STRING, .max = 32},
+    [RF_EXCLUDE_PARTIAL] = {.name = "exclude_partial", .type = FIELD_BOOL},
+    [RF_SKUS] = {.name = "skus", .type = FIELD_OTHER}, /* array of VM size names, below */
+    [RF_REGION] = {.name = "region", .type = FIELD_STRING, .max = 64},
+    [RF_SOLVE] = {.name = "solve", .type = FIELD_STRING, .max = 16},
+    [RF_SKU] = {.name = "sku", .type = FIELD_STRING, .max = 128},
 };
 
-const char *const *refine_known_fields(void)
+const struct field_table refine_field_table = {rows, RF_COUNT};
+
+/* Reads field f of body by its row. */
+static int get(const json_t *body, enum refine_field f, struct field_value *v,
+               struct error_info *err)
 {
-    return refine_fields;
+    return fields_read(body, "", &rows[f], v, err);
+}
+
+static const char *const solve_names[SOLVE_COUNT] = {
+    [SOLVE_NONE] = "none",
+    [SOLVE_MAX_CTX] = "max_ctx",
+    [SOLVE_MAX_BATCH] = "max_batch",
+};
+static const char *const arch_source_names[ARCH_SOURCE_COUNT] = {
+    [ARCH_NONE] = "none",
+    [ARCH_PRESET] = "preset",
+    [ARCH_HF_CONFIG] = "hf_config",
+    [ARCH_EXPLICIT] = "explicit",
+};
+static const char *const engine_names[ENGINE_COUNT] = {
+    [ENGINE_NONE] = "none",
+    [ENGINE_VLLM] = "vllm",
+};
+/* What a client may send as "engine": every engine but ENGINE_NONE (the field's absence). */
+#define ENGINE_FIRST_SENT ENGINE_VLLM
+
+/* The switches make a new enum value fail the build here until its name row is added. */
+const char *refine_solve_name(enum refine_solve s)
+{
+    switch (s) {
+    case SOLVE_NONE:
+    case SOLVE_MAX_CTX:
+    case SOLVE_MAX_BATCH:
+        return solve_names[s];
+    }
+    return "?";
+}
+
+const char *refine_arch_source_name(enum refine_arch_source s)
+{
+    switch (s) {
+    case ARCH_NONE:
+    case ARCH_PRESET:
+    case ARCH_HF_CONFIG:
+    case ARCH_EXPLICIT:
+        return arch_source_names[s];
+    }
+    return "?";
+}
+
+const char *refine_engine_name(enum engine e)
+{
+    switch (e) {
+    case ENGINE_NONE:
+    case ENGINE_VLLM:
+        return engine_names[e];
+    }
+    return "?";
 }
 
 static bool present(const json_t *body, const char *key)
@@ -44,48 +142,45 @@ static bool present(const json_t *body, const char *key)
     return json_object_get(body, key) != NULL;
 }
 
-static int one_of(const char *field, const char *value, const char *const *names, int *idx,
-                  struct error_info *err)
+/* The index of value in an enum's name table (names[0..n)), or a 400 listing the names. */
+static int one_of(const char *field, const char *value, const char *const *names, size_t n,
+                  int *idx, struct error_info *err)
 {
-    char list[200] = "";
-    for (int i = 0; names[i]; i++) {
-        if (strcmp(names[i], value) == 0) {
-            *idx = i;
-            return 0;
-        }
-        size_t n = strlen(list);
-        snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "", names[i]);
+    int i = fields_name_index(names, n, value);
+    if (i >= 0) {
+        *idx = i;
+        return 0;
     }
+    char list[200];
+    fields_name_list(names, n, list, sizeof(list));
     return error_set(err, 400, "invalid_value", field, "%s \"%.40s\" is not known; use one of: %s",
                      field, value, list);
 }
 
 static int decode_explicit(const json_t *body, struct refine *r, struct error_info *err)
 {
-    long long v;
-    bool has;
     int rc;
     struct arch *a = &r->arch;
-    struct {
-        const char *key;
-        long long max;
+    const struct {
+        enum refine_field f;
         int64_t *dst;
     } ints[] = {
-        {"attention_heads", ARCH_MAX_HEADS, &a->heads},
-        {"kv_heads", ARCH_MAX_HEADS, &a->kv_heads},
-        {"head_dim", ARCH_MAX_DIM, &a->head_dim},
-        {"kv_lora_rank", ARCH_MAX_DIM, &a->kv_lora_rank},
-        {"qk_rope_head_dim", ARCH_MAX_DIM, &a->qk_rope_head_dim},
-        {"sliding_window", ARCH_MAX_POSITIONS, &a->sliding_window},
-        {"windowed_layers", ARCH_MAX_LAYERS, &a->windowed_layers},
-        {"vocab_size", ARCH_MAX_VOCAB, &a->vocab},
+        {RF_ATTENTION_HEADS, &a->heads},
+        {RF_KV_HEADS, &a->kv_heads},
+        {RF_HEAD_DIM, &a->head_dim},
+        {RF_KV_LORA_RANK, &a->kv_lora_rank},
+        {RF_QK_ROPE_HEAD_DIM, &a->qk_rope_head_dim},
+        {RF_SLIDING_WINDOW, &a->sliding_window},
+        {RF_WINDOWED_LAYERS, &a->windowed_layers},
+        {RF_VOCAB_SIZE, &a->vocab},
     };
     bool any = false;
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
-        if ((rc = fields_int(body, "", ints[i].key, 1, ints[i].max, &v, &has, err)) < 0)
+        struct field_value v;
+        if ((rc = get(body, ints[i].f, &v, err)) < 0)
             return rc;
-        if (has) {
-            *ints[i].dst = v;
+        if (v.present) {
+            *ints[i].dst = v.integer;
             any = true;
         }
     }
@@ -112,22 +207,14 @@ static int decode_explicit(const json_t *body, struct refine *r, struct error_in
     return 0;
 }
 
-int refine_decode(const json_t *body, const struct models *models, struct refine *out,
-                  struct error_info *err)
+/* Architecture: a preset, a config.json, or explicit fields - one source only. */
+static int decode_arch(const json_t *body, const struct models *models, struct refine *r,
+                       struct error_info *err)
 {
-    struct refine r;
-    memset(&r, 0, sizeof(r));
     int rc;
-    bool has;
-    const char *s;
-    r.util = 0.90;
-
-    for (int i = 0; refine_fields[i]; i++)
-        if (present(body, refine_fields[i]))
-            r.any = true;
-
-    /* Architecture: a preset, a config.json, or explicit fields - one source only. */
-    bool has_model = present(body, "model"), has_cfg = present(body, "hf_config");
+    struct field_value v;
+    bool has_model = present(body, rows[RF_MODEL].name);
+    bool has_cfg = present(body, rows[RF_HF_CONFIG].name);
     if (has_model && has_cfg)
         return error_set(err, 400, "conflicting_fields", "hf_config",
                          "give model or hf_config, not both");
@@ -145,125 +232,173 @@ int refine_decode(const json_t *body, const struct models *models, struct refine
                                  has_model ? "model" : "hf_config");
     }
     if (has_model) {
-        if ((rc = fields_string(body, "", "model", 128, &r.model, &has, err)) < 0)
+        if ((rc = get(body, RF_MODEL, &v, err)) < 0)
             return rc;
-        const struct model_preset *p = models_find(models, r.model);
+        r->model = v.string;
+        const struct model_preset *p = models_find(models, r->model);
         if (p == NULL)
             return error_set(err, 404, "unknown_model", "model",
                              "no model preset is called \"%.64s\"; GET /models lists them "
                              "(or send hf_config)",
-                             r.model);
-        r.arch = p->arch;
-        r.preset_name = p->name;
-        r.arch_source = ARCH_PRESET;
-        r.counted = true;
+                             r->model);
+        r->arch = p->arch;
+        r->preset_name = p->name;
+        r->arch_source = ARCH_PRESET;
+        r->counted = true;
     } else if (has_cfg) {
-        if ((rc = arch_from_hf_config(json_object_get(body, "hf_config"), "hf_config", &r.arch,
+        if ((rc = arch_from_hf_config(json_object_get(body, "hf_config"), "hf_config", &r->arch,
                                       err)) < 0)
             return rc;
-        r.arch_source = ARCH_HF_CONFIG;
-        r.counted = true;
-    } else if ((rc = decode_explicit(body, &r, err)) < 0) {
+        r->arch_source = ARCH_HF_CONFIG;
+        r->counted = true;
+    } else if ((rc = decode_explicit(body, r, err)) < 0) {
         return rc;
     }
-    if (r.arch_source != ARCH_EXPLICIT &&
+    if (r->arch_source != ARCH_EXPLICIT &&
         (present(body, "sliding_window") || present(body, "windowed_layers"))) {
         /* A window override on a known architecture (e.g. vLLM's --disable-sliding-window off). */
-        if (r.arch_source == ARCH_NONE)
+        if (r->arch_source == ARCH_NONE)
             return error_set(err, 400, "missing_field", "attention_heads",
                              "sliding_window needs the architecture");
         return error_set(err, 400, "conflicting_fields", "sliding_window",
                          "sliding_window comes from the model; remove it");
     }
+    return 0;
+}
 
-    /* Formats. */
-    if ((rc = fields_number(body, "", "bits_per_weight", 1, 32, false, &r.bits_per_weight,
-                            &r.has_bits_per_weight, err)) < 0)
+/* Formats (bits_per_weight, kv_precision) and the engine (engine, gpu_memory_utilization). */
+static int decode_formats_engine(const json_t *body, struct refine *r, struct error_info *err)
+{
+    int rc;
+    struct field_value v;
+    if ((rc = get(body, RF_BITS_PER_WEIGHT, &v, err)) < 0)
         return rc;
-    if ((rc = fields_string(body, "", "kv_precision", 16, &r.kv_precision, &r.has_kv_precision,
-                            err)) < 0)
+    r->has_bits_per_weight = v.present;
+    r->bits_per_weight = v.number;
+    if ((rc = get(body, RF_KV_PRECISION, &v, err)) < 0)
         return rc;
-    if (r.has_kv_precision && precision_kv_bytes(r.kv_precision, &r.kv_bytes) < 0)
+    r->has_kv_precision = v.present;
+    r->kv_precision = v.string;
+    if (r->has_kv_precision && precision_kv_bytes(r->kv_precision, &r->kv_bytes) < 0)
         return error_set(err, 400, "invalid_value", "kv_precision",
-                         "kv_precision \"%.16s\" is not known; use one of: %s", r.kv_precision,
+                         "kv_precision \"%.16s\" is not known; use one of: %s", r->kv_precision,
                          precision_kv_list());
 
-    /* Engine. */
-    if ((rc = fields_string(body, "", "engine", 16, &s, &has, err)) < 0)
+    if ((rc = get(body, RF_ENGINE, &v, err)) < 0)
         return rc;
-    if (has) {
-        static const char *const engines[] = {"vllm", NULL};
+    if (v.present) {
         int idx;
-        if ((rc = one_of("engine", s, engines, &idx, err)) < 0)
+        if ((rc = one_of("engine", v.string, engine_names + ENGINE_FIRST_SENT,
+                         ENGINE_COUNT - ENGINE_FIRST_SENT, &idx, err)) < 0)
             return rc;
-        r.engine_vllm = true;
+        r->engine = (enum engine)(idx + ENGINE_FIRST_SENT);
+        r->engine_vllm = r->engine == ENGINE_VLLM;
     }
-    if ((rc = fields_number(body, "", "gpu_memory_utilization", 0, 1, true, &r.util, &r.util_given,
-                            err)) < 0)
+    if ((rc = get(body, RF_GPU_MEMORY_UTILIZATION, &v, err)) < 0)
         return rc;
-    if (r.util_given && !r.engine_vllm)
+    r->util_given = v.present;
+    if (v.present)
+        r->util = v.number;
+    if (r->util_given && !r->engine_vllm)
         return error_set(err, 400, "missing_field", "engine",
                          "gpu_memory_utilization applies to an engine; add \"engine\": \"vllm\"");
-    if (r.engine_vllm && r.arch_source == ARCH_NONE)
+    if (r->engine_vllm && r->arch_source == ARCH_NONE)
         return error_set(err, 422, "missing_field", "model",
                          "engine \"vllm\" sizes the KV cache per GPU and needs the architecture: "
                          "give model, hf_config, or attention_heads + kv_heads (+ head_dim)");
+    return 0;
+}
 
-    /* Choice. */
-    if ((rc = fields_string(body, "", "objective", 32, &s, &r.objective_given, err)) < 0)
-        return rc;
-    if (r.objective_given) {
-        int idx;
-        if ((rc = one_of("objective", s, choice_objective_names, &idx, err)) < 0)
-            return rc;
-        r.objective = (enum choice_objective)idx;
-    }
-    if ((rc = fields_string(body, "", "vendor", 32, &r.vendor, NULL, err)) < 0 ||
-        (rc = fields_string(body, "", "region", 64, &r.region, NULL, err)) < 0 ||
-        (rc = fields_bool(body, "", "exclude_partial", &r.exclude_partial, NULL, err)) < 0)
-        return rc;
-    if ((rc = choice_filter_check(r.region, r.vendor, "invalid_value", err)) < 0)
-        return rc;
-    const json_t *skus = json_object_get(body, "skus");
-    if (skus) {
-        if (!json_is_array(skus) || json_array_size(skus) == 0 ||
-            json_array_size(skus) > REFINE_MAX_SKUS)
+/* skus: an array of 1..REFINE_MAX_SKUS VM size names. */
+static int decode_skus(const json_t *body, struct refine *r, struct error_info *err)
+{
+    const json_t *skus = json_object_get(body, rows[RF_SKUS].name);
+    if (skus == NULL)
+        return 0;
+    if (!json_is_array(skus) || json_array_size(skus) == 0 ||
+        json_array_size(skus) > REFINE_MAX_SKUS)
+        return error_set(err, 400, "invalid_type", "skus",
+                         "skus must be an array of 1..%d VM size names", REFINE_MAX_SKUS);
+    size_t i;
+    const json_t *v;
+    json_array_foreach(skus, i, v)
+    {
+        if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 128)
             return error_set(err, 400, "invalid_type", "skus",
-                             "skus must be an array of 1..%d VM size names", REFINE_MAX_SKUS);
-        size_t i;
-        const json_t *v;
-        json_array_foreach(skus, i, v)
-        {
-            if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 128)
-                return error_set(err, 400, "invalid_type", "skus",
-                                 "skus[%zu] must be a VM size name (a string)", i);
-            r.skus[r.n_skus++] = json_string_value(v);
-        }
+                             "skus[%zu] must be a VM size name (a string)", i);
+        r->skus[r->n_skus++] = json_string_value(v);
     }
-    if ((rc = fields_string(body, "", "solve", 16, &s, &has, err)) < 0)
+    return 0;
+}
+
+/* Choice: objective, vendor, region, exclude_partial, skus, solve and its sku. */
+static int decode_choice(const json_t *body, struct refine *r, struct error_info *err)
+{
+    int rc;
+    struct field_value v;
+    if ((rc = get(body, RF_OBJECTIVE, &v, err)) < 0)
         return rc;
-    if (has) {
-        static const char *const solves[] = {"none", "max_ctx", "max_batch", NULL};
+    r->objective_given = v.present;
+    if (v.present) {
         int idx;
-        if ((rc = one_of("solve", s, solves, &idx, err)) < 0)
+        if ((rc = one_of("objective", v.string, choice_objective_names, CHOICE_OBJECTIVE_COUNT,
+                         &idx, err)) < 0)
             return rc;
-        r.solve = (enum refine_solve)idx;
+        r->objective = (enum choice_objective)idx;
     }
-    if ((rc = fields_string(body, "", "sku", 128, &r.solve_sku, NULL, err)) < 0)
+    if ((rc = get(body, RF_VENDOR, &v, err)) < 0)
         return rc;
-    if (r.solve != SOLVE_NONE) {
-        if (r.solve_sku == NULL)
+    r->vendor = v.string;
+    if ((rc = get(body, RF_REGION, &v, err)) < 0)
+        return rc;
+    r->region = v.string;
+    if ((rc = get(body, RF_EXCLUDE_PARTIAL, &v, err)) < 0)
+        return rc;
+    r->exclude_partial = v.boolean;
+    if ((rc = choice_filter_check(r->region, r->vendor, "invalid_value", err)) < 0)
+        return rc;
+    if ((rc = decode_skus(body, r, err)) < 0)
+        return rc;
+    if ((rc = get(body, RF_SOLVE, &v, err)) < 0)
+        return rc;
+    if (v.present) {
+        int idx;
+        if ((rc = one_of("solve", v.string, solve_names, SOLVE_COUNT, &idx, err)) < 0)
+            return rc;
+        r->solve = (enum refine_solve)idx;
+    }
+    if ((rc = get(body, RF_SKU, &v, err)) < 0)
+        return rc;
+    r->solve_sku = v.string;
+    if (r->solve != SOLVE_NONE) {
+        if (r->solve_sku == NULL)
             return error_set(err, 400, "missing_field", "sku",
                              "solve needs the VM size to solve for: \"sku\": \"Standard_...\"");
-        if (!r.engine_vllm)
+        if (!r->engine_vllm)
             return error_set(err, 400, "missing_field", "engine",
                              "solve works on the per-GPU budget; add \"engine\": \"vllm\" and the "
                              "architecture");
-    } else if (r.solve_sku) {
+    } else if (r->solve_sku) {
         return error_set(err, 400, "missing_field", "solve",
                          "sku is only used with solve (max_ctx or max_batch); to restrict the "
                          "choice use skus: [...]");
     }
+    return 0;
+}
+
+int refine_decode(const json_t *body, const struct models *models, struct refine *out,
+                  struct error_info *err)
+{
+    struct refine r;
+    memset(&r, 0, sizeof(r));
+    int rc;
+    r.util = 0.90;
+    for (size_t i = 0; i < RF_COUNT; i++)
+        if (present(body, rows[i].name))
+            r.any = true;
+    if ((rc = decode_arch(body, models, &r, err)) < 0 ||
+        (rc = decode_formats_engine(body, &r, err)) < 0 || (rc = decode_choice(body, &r, err)) < 0)
+        return rc;
     *out = r;
     return 0;
 }

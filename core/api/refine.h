@@ -7,12 +7,35 @@
 
 #include "model/arch.h"
 #include "base/error.h"
+#include "base/fields.h"
 #include "choice/choice.h"
 
 #define REFINE_MAX_SKUS 64
 
+/*
+ * The closed sets below each have one name table (refine.c). A *_COUNT is the table size: update
+ * it with the enum (the name functions' switches fail the build until the new value is named).
+ */
+
+/* "solve": what to solve for on one VM size. Names: "none", "max_ctx", "max_batch". */
 enum refine_solve { SOLVE_NONE = 0, SOLVE_MAX_CTX, SOLVE_MAX_BATCH };
+#define SOLVE_COUNT (SOLVE_MAX_BATCH + 1)
+
+/* Where the architecture came from. Names: "none", "preset", "hf_config", "explicit". */
 enum refine_arch_source { ARCH_NONE = 0, ARCH_PRESET, ARCH_HF_CONFIG, ARCH_EXPLICIT };
+#define ARCH_SOURCE_COUNT (ARCH_EXPLICIT + 1)
+
+/*
+ * "engine": the serving engine whose memory layout the estimate follows. Names: "none" (no
+ * engine field; not a value a client sends), "vllm".
+ */
+enum engine { ENGINE_NONE = 0, ENGINE_VLLM };
+#define ENGINE_COUNT (ENGINE_VLLM + 1)
+
+/* Names of the values above (static storage; "?" only for a value outside the enum). */
+const char *refine_solve_name(enum refine_solve s);
+const char *refine_arch_source_name(enum refine_arch_source s);
+const char *refine_engine_name(enum engine e);
 
 /* Strings are borrowed from the request body (valid while the caller holds it). */
 struct refine {
@@ -33,8 +56,10 @@ struct refine {
     double kv_bytes;
 
     /* Engine. */
-    bool engine_vllm;
-    double util; /* gpu_memory_utilization */
+    enum engine engine;
+    bool engine_vllm; /* engine == ENGINE_VLLM, set with it: core/choice reads this (not edited
+                         on the closedsets branch); switch it to `engine` and drop this field */
+    double util;      /* gpu_memory_utilization */
     bool util_given;
 
     /* Choice. */
@@ -50,13 +75,10 @@ struct refine {
 };
 
 /*
- * refine_known_fields - NULL-terminated names of the fields this module decodes (POST /estimate
- * accepts them in addition to the seed's).
+ * refine_field_table - the fields this module decodes, with their types and bounds (POST /estimate
+ * accepts them in addition to the seed's; the unknown-field hint searches them).
  */
-const char *const *refine_known_fields(void);
-
-/* refine_fields - the same list as an array, for constant tables of accepted fields. */
-extern const char *const refine_fields[];
+extern const struct field_table refine_field_table;
 
 /*
  * refine_decode - reads the fields beyond the seed from body into *out. models may be NULL (then

@@ -12,31 +12,64 @@
 #include "api/training_request.h"
 #include "api/refine.h"
 
-/* The seed's fields; refine.c and training_request.c own the tables of the fields they decode. */
-static const char *const seed_fields[] = {
-    "params_b",
-    "layers",
-    "hidden",
-    "ctx",
-    "ctx_len",
-    "batch",
-    "precision",
-    "training",
-    "moe_active_ratio",
-    "moe_expert_fraction",
-    NULL,
+/* The seed's fields; SF_* index the table. refine.c and training_request.c own the tables of the
+ * fields they decode. */
+enum seed_field {
+    SF_PARAMS_B,
+    SF_LAYERS,
+    SF_HIDDEN,
+    SF_CTX,
+    SF_CTX_LEN,
+    SF_BATCH,
+    SF_PRECISION,
+    SF_TRAINING,
+    SF_MOE_ACTIVE_RATIO,
+    SF_MOE_EXPERT_FRACTION,
+};
+#define SF_COUNT (SF_MOE_EXPERT_FRACTION + 1)
+
+/* Names, types and bounds of the seed's fields (README "Limits"). */
+static const struct field_spec seed_rows[SF_COUNT] = {
+    [SF_PARAMS_B] = {.name = "params_b",
+                     .type = FIELD_NUMBER,
+                     .min = 0,
+                     .max = REQUEST_MAX_PARAMS_B,
+                     .min_exclusive = true},
+    [SF_LAYERS] = {.name = "layers", .type = FIELD_INT, .min = 1, .max = REQUEST_MAX_LAYERS},
+    [SF_HIDDEN] = {.name = "hidden", .type = FIELD_INT, .min = 1, .max = REQUEST_MAX_HIDDEN},
+    [SF_CTX] = {.name = "ctx", .type = FIELD_INT, .min = 1, .max = REQUEST_MAX_CTX},
+    [SF_CTX_LEN] = {.name = "ctx_len", .type = FIELD_INT, .min = 1, .max = REQUEST_MAX_CTX},
+    [SF_BATCH] = {.name = "batch", .type = FIELD_INT, .min = 1, .max = REQUEST_MAX_BATCH},
+    [SF_PRECISION] = {.name = "precision", .type = FIELD_STRING, .max = 16},
+    /* true/false (the seed's model) or an object (the refined one, training_request.c) */
+    [SF_TRAINING] = {.name = "training", .type = FIELD_BOOL},
+    [SF_MOE_ACTIVE_RATIO] = {.name = "moe_active_ratio", .type = FIELD_NUMBER, .min = 0, .max = 1},
+    [SF_MOE_EXPERT_FRACTION] = {.name = "moe_expert_fraction",
+                                .type = FIELD_NUMBER,
+                                .min = 0,
+                                .max = 1},
 };
 
+const struct field_table request_seed_field_table = {seed_rows, SF_COUNT};
+
 /* Every field POST /estimate accepts, module by module. */
-static const char *const *const accepted[] = {seed_fields, refine_fields, training_fields, NULL};
+static void accepted_tables(struct field_table t[3])
+{
+    t[0] = request_seed_field_table;
+    t[1] = refine_field_table;
+    t[2] = training_field_table;
+}
 
 bool request_field_accepted(const char *name)
 {
-    for (const char *const *const *l = accepted; *l; l++)
-        for (const char *const *f = *l; *f; f++)
-            if (strcmp(*f, name) == 0)
-                return true;
-    return false;
+    struct field_table t[3];
+    accepted_tables(t);
+    return fields_table_has(t, 3, name);
+}
+
+static int get(const json_t *body, enum seed_field f, struct field_value *v, struct error_info *err)
+{
+    return fields_read(body, "", &seed_rows[f], v, err);
 }
 
 static int require(bool present, const char *field, const char *rule, struct error_info *err)
@@ -46,107 +79,132 @@ static int require(bool present, const char *field, const char *rule, struct err
     return error_set(err, 400, "missing_field", field, "%s is required: %s", field, rule);
 }
 
+/* params_b, layers, hidden: required unless an architecture supplies them. */
+static int decode_size(const json_t *body, struct estimate_request *r, struct error_info *err)
+{
+    int rc;
+    struct field_value v;
+    /* A preset or config.json supplies params_b, layers and hidden (refine refused duplicates). */
+    const bool derived = r->refine.counted;
+    if ((rc = get(body, SF_PARAMS_B, &v, err)) < 0 ||
+        (rc = require(v.present || derived, "params_b",
+                      "total parameters in billions, a number > 0", err)) < 0)
+        return rc;
+    if (v.present)
+        r->in.params_b = v.number;
+    if ((rc = get(body, SF_LAYERS, &v, err)) < 0 ||
+        (rc = require(v.present || derived, "layers", "an integer >= 1", err)) < 0)
+        return rc;
+    r->in.layers = v.present ? (double)v.integer : (double)r->refine.arch.layers;
+    if ((rc = get(body, SF_HIDDEN, &v, err)) < 0 ||
+        (rc = require(v.present || derived, "hidden", "the hidden size, an integer >= 1", err)) < 0)
+        return rc;
+    r->in.hidden = v.present ? (double)v.integer : (double)r->refine.arch.hidden;
+    return 0;
+}
+
+/* ctx (alias ctx_len) and batch. */
+static int decode_shape(const json_t *body, struct estimate_request *r, struct error_info *err)
+{
+    int rc;
+    struct field_value ctx, ctx_len, batch;
+    if ((rc = get(body, SF_CTX, &ctx, err)) < 0 || (rc = get(body, SF_CTX_LEN, &ctx_len, err)) < 0)
+        return rc;
+    if (ctx.present && ctx_len.present)
+        return error_set(err, 400, "conflicting_fields", "ctx_len",
+                         "give ctx or its alias ctx_len, not both");
+    if ((rc = require(ctx.present || ctx_len.present, "ctx",
+                      "context length in tokens, an integer >= 1 "
+                      "(alias ctx_len)",
+                      err)) < 0)
+        return rc;
+    r->in.ctx = (double)(ctx.present ? ctx.integer : ctx_len.integer);
+    r->ctx_from_alias = ctx_len.present;
+    if ((rc = get(body, SF_BATCH, &batch, err)) < 0)
+        return rc;
+    r->in.batch = batch.present ? (double)batch.integer : 1;
+    r->batch_defaulted = !batch.present;
+    return 0;
+}
+
+/* precision (or refine's bits_per_weight) into bytes per parameter. */
+static int decode_precision(const json_t *body, struct estimate_request *r, struct error_info *err)
+{
+    int rc;
+    struct field_value v;
+    if ((rc = get(body, SF_PRECISION, &v, err)) < 0) {
+        if (err && strcmp(err->code, "invalid_type") == 0)
+            error_set(err, 400, "invalid_type", "precision",
+                      "precision must be a string, one of: %s", precision_list());
+        return rc;
+    }
+    if (v.present && r->refine.has_bits_per_weight)
+        return error_set(err, 400, "conflicting_fields", "bits_per_weight",
+                         "give precision or bits_per_weight, not both");
+    if (r->refine.has_bits_per_weight) {
+        r->in.bytes = r->refine.bits_per_weight / 8;
+        snprintf(r->precision, sizeof(r->precision), "custom");
+        return 0;
+    }
+    if ((rc = require(v.present, "precision",
+                      "one of fp32, fp16, bf16, int8, int4 (or fp8, fp4, nvfp4, mxfp4, or "
+                      "bits_per_weight)",
+                      err)) < 0)
+        return rc;
+    if (precision_bytes(v.string, &r->in.bytes) < 0)
+        return error_set(err, 400, "invalid_value", "precision",
+                         "precision \"%.16s\" is not known; use one of: %s", v.string,
+                         precision_list());
+    snprintf(r->precision, sizeof(r->precision), "%s", v.string);
+    return 0;
+}
+
+/* training (true/false or an object) and the MoE fractions. */
+static int decode_rest(const json_t *body, struct estimate_request *r, struct error_info *err)
+{
+    int rc;
+    struct field_value v;
+    /* "training": true keeps the seed's model; an object turns on the refined one (decoded by
+     * training_request_decode). */
+    if (json_is_object(json_object_get(body, seed_rows[SF_TRAINING].name))) {
+        r->in.training = true;
+    } else if ((rc = get(body, SF_TRAINING, &v, err)) < 0) {
+        if (err && strcmp(err->code, "invalid_type") == 0)
+            error_set(err, 400, "invalid_type", "training",
+                      "training must be true or false (the seed's model) or an object (the refined "
+                      "training model)");
+        return rc;
+    } else if (v.present) {
+        r->in.training = v.boolean;
+    }
+    if ((rc = get(body, SF_MOE_ACTIVE_RATIO, &v, err)) < 0)
+        return rc;
+    if (v.present)
+        r->in.moe_active_ratio = v.number;
+    if ((rc = get(body, SF_MOE_EXPERT_FRACTION, &v, err)) < 0)
+        return rc;
+    if (v.present)
+        r->in.moe_expert_fraction = v.number;
+    r->in.has_expert_fraction = v.present;
+    r->expert_fraction_ignored = r->in.has_expert_fraction && !(r->in.moe_active_ratio > 0);
+    return 0;
+}
+
 int request_decode_estimate(const json_t *body, struct estimate_request *out,
                             struct error_info *err)
 {
     struct estimate_request r;
     memset(&r, 0, sizeof(r));
     int rc;
-    bool has, has_ctx, has_ctx_len;
-    long long v;
-
     if (!json_is_object(body))
         return error_set(err, 400, "invalid_body", "", "the request body must be a JSON object");
-    if ((rc = fields_reject_unknown_in(body, "", accepted, err)) < 0)
+    struct field_table accepted[3];
+    accepted_tables(accepted);
+    if ((rc = fields_reject_unknown_tables(body, "", accepted, 3, err)) < 0 ||
+        (rc = refine_decode(body, models_builtin(), &r.refine, err)) < 0 ||
+        (rc = decode_size(body, &r, err)) < 0 || (rc = decode_shape(body, &r, err)) < 0 ||
+        (rc = decode_precision(body, &r, err)) < 0 || (rc = decode_rest(body, &r, err)) < 0)
         return rc;
-    if ((rc = refine_decode(body, models_builtin(), &r.refine, err)) < 0)
-        return rc;
-    /* A preset or config.json supplies params_b, layers and hidden (refine refused duplicates). */
-    const bool derived = r.refine.counted;
-
-    if ((rc = fields_number(body, "", "params_b", 0, REQUEST_MAX_PARAMS_B, true, &r.in.params_b,
-                            &has, err)) < 0 ||
-        (rc = require(has || derived, "params_b", "total parameters in billions, a number > 0",
-                      err)) < 0)
-        return rc;
-
-    if ((rc = fields_int(body, "", "layers", 1, REQUEST_MAX_LAYERS, &v, &has, err)) < 0 ||
-        (rc = require(has || derived, "layers", "an integer >= 1", err)) < 0)
-        return rc;
-    r.in.layers = has ? (double)v : (double)r.refine.arch.layers;
-
-    if ((rc = fields_int(body, "", "hidden", 1, REQUEST_MAX_HIDDEN, &v, &has, err)) < 0 ||
-        (rc = require(has || derived, "hidden", "the hidden size, an integer >= 1", err)) < 0)
-        return rc;
-    r.in.hidden = has ? (double)v : (double)r.refine.arch.hidden;
-
-    long long ctx = 0, ctx_len = 0;
-    if ((rc = fields_int(body, "", "ctx", 1, REQUEST_MAX_CTX, &ctx, &has_ctx, err)) < 0 ||
-        (rc = fields_int(body, "", "ctx_len", 1, REQUEST_MAX_CTX, &ctx_len, &has_ctx_len, err)) < 0)
-        return rc;
-    if (has_ctx && has_ctx_len)
-        return error_set(err, 400, "conflicting_fields", "ctx_len",
-                         "give ctx or its alias ctx_len, not both");
-    if ((rc = require(has_ctx || has_ctx_len, "ctx",
-                      "context length in tokens, an integer >= 1 "
-                      "(alias ctx_len)",
-                      err)) < 0)
-        return rc;
-    r.in.ctx = (double)(has_ctx ? ctx : ctx_len);
-    r.ctx_from_alias = has_ctx_len;
-
-    v = 1;
-    if ((rc = fields_int(body, "", "batch", 1, REQUEST_MAX_BATCH, &v, &has, err)) < 0)
-        return rc;
-    r.in.batch = (double)v;
-    r.batch_defaulted = !has;
-
-    const char *precision = NULL;
-    if ((rc = fields_string(body, "", "precision", 16, &precision, &has, err)) < 0) {
-        if (err && strcmp(err->code, "invalid_type") == 0)
-            error_set(err, 400, "invalid_type", "precision",
-                      "precision must be a string, one of: %s", precision_list());
-        return rc;
-    }
-    if (has && r.refine.has_bits_per_weight)
-        return error_set(err, 400, "conflicting_fields", "bits_per_weight",
-                         "give precision or bits_per_weight, not both");
-    if (r.refine.has_bits_per_weight) {
-        r.in.bytes = r.refine.bits_per_weight / 8;
-        snprintf(r.precision, sizeof(r.precision), "custom");
-        goto rest;
-    }
-    if ((rc = require(has, "precision",
-                      "one of fp32, fp16, bf16, int8, int4 (or fp8, fp4, nvfp4, mxfp4, or "
-                      "bits_per_weight)",
-                      err)) < 0)
-        return rc;
-    if (precision_bytes(precision, &r.in.bytes) < 0)
-        return error_set(err, 400, "invalid_value", "precision",
-                         "precision \"%.16s\" is not known; use one of: %s", precision,
-                         precision_list());
-    snprintf(r.precision, sizeof(r.precision), "%s", precision);
-
-rest:
-    /* "training": true keeps the seed's model; an object turns on the refined one (decoded by
-     * training_request_decode). */
-    if (json_is_object(json_object_get(body, "training")))
-        r.in.training = true;
-    else if ((rc = fields_bool(body, "", "training", &r.in.training, NULL, err)) < 0) {
-        if (err && strcmp(err->code, "invalid_type") == 0)
-            error_set(err, 400, "invalid_type", "training",
-                      "training must be true or false (the seed's model) or an object (the refined "
-                      "training model)");
-        return rc;
-    }
-
-    if ((rc = fields_number(body, "", "moe_active_ratio", 0, 1, false, &r.in.moe_active_ratio, NULL,
-                            err)) < 0 ||
-        (rc = fields_number(body, "", "moe_expert_fraction", 0, 1, false, &r.in.moe_expert_fraction,
-                            &r.in.has_expert_fraction, err)) < 0)
-        return rc;
-    r.expert_fraction_ignored = r.in.has_expert_fraction && !(r.in.moe_active_ratio > 0);
-
     *out = r;
     return 0;
 }

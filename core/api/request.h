@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "base/error.h"
+#include "base/fields.h"
 #include "memory/estimate.h"
 #include "api/refine.h"
 
@@ -35,6 +36,9 @@ struct estimate_request {
  */
 int request_decode_estimate(const json_t *body, struct estimate_request *out,
                             struct error_info *err);
+
+/* request_seed_field_table - the seed's fields with their types and bounds. */
+extern const struct field_table request_seed_field_table;
 
 /* request_field_accepted - true when POST /estimate accepts a top-level field of this name. */
 bool request_field_accepted(const char *name);

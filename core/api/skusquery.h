@@ -9,6 +9,10 @@
 #include "azure/catalog.h"
 #include "base/error.h"
 
+/*
+ * The one cap on query parameters per request (?pretty, the HTTP layer's own, not counted): the
+ * HTTP layer collects at most this many and answers skus_query_too_many() beyond it.
+ */
 #define SKUSQUERY_MAX_PARAMS 16
 
 /* One query-string parameter as the HTTP layer decoded it (value "" when given without '='). */
@@ -26,13 +30,24 @@ struct skus_query {
 };
 
 /*
- * skus_query_parse - validates params: only region, vendor, gpu_model, min_vram_gb and
- * include_retired, each at most once, none empty. Errors are 400 with err->field naming the
+ * skus_query_parse - validates params against the table in skusquery.c (region, vendor,
+ * gpu_model, min_vram_gb, include_retired), each at most once, none empty, at most
+ * SKUSQUERY_MAX_PARAMS. Errors are 400 with err->field naming the
  * parameter ("unknown_parameter" with a did-you-mean hint, "duplicate_parameter",
  * "invalid_parameter"). On success fills *out.
  */
 int skus_query_parse(const struct skus_param *params, size_t n, struct skus_query *out,
                      struct error_info *err);
+
+/* skus_query_too_many - sets the 400 for more than SKUSQUERY_MAX_PARAMS parameters; -EINVAL. */
+int skus_query_too_many(struct error_info *err);
+
+/*
+ * skus_query_param_count / skus_query_param_name - the accepted parameter names, in the order of
+ * the "filters" echo (static storage; NULL past the end). For tests and documentation checks.
+ */
+size_t skus_query_param_count(void);
+const char *skus_query_param_name(size_t i);
 
 /*
  * skus_query_list - the sizes of cat matching q, in choice order, as {"skus", "count", "retired",

@@ -316,8 +316,7 @@ static json_t *candidate_json(const struct training_candidate *c, const char *to
                         c->price_source == PRICE_NONE ? json_null()
                                                       : json_real(round(c->price * 1000) / 1000));
     if (c->price_source != PRICE_NONE)
-        json_object_set_new(o, "price_source",
-                            json_string(c->price_source == PRICE_CATALOG ? "catalog" : "snapshot"));
+        json_object_set_new(o, "price_source", json_string(prices_source_name(c->price_source)));
     return o;
 }
 
@@ -341,7 +340,7 @@ int training_api_estimate(const struct catalog *cat, const char *today,
         struct params p;
         params_count(&rf->arch, &p);
         training_model_from_arch(&rf->arch, p.total, &m);
-        if (rf->arch.attention == ARCH_ATTN_MLA)
+        if (!arch_kv_per_head(rf->arch.attention))
             note(assumptions, "MLA attention treated as multi-head attention of the same "
                               "per-head widths for activations and LoRA shapes");
     } else {

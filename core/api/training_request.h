@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "base/error.h"
+#include "base/fields.h"
 #include "memory/training.h"
 
 #define TRAINING_MAX_LORA_RANK 65536
@@ -45,12 +46,11 @@ int training_request_decode(const json_t *body, const char *precision, double we
                             long long batch, long long ctx, bool force,
                             struct training_request *out, struct error_info *err);
 
-/* training_request_fields - NULL-terminated names of the training fields (top level accepts them).
+/*
+ * training_field_table - the training fields with their types and bounds (accepted inside
+ * "training" and at the top level; the unknown-field hint searches them).
  */
-const char *const *training_request_fields(void);
-
-/* training_fields - the same list as an array, for constant tables of accepted fields. */
-extern const char *const training_fields[];
+extern const struct field_table training_field_table;
 
 /* training_targets_json - the LoRA target mask as an array of projection names. New reference. */
 json_t *training_targets_json(unsigned mask);

@@ -8,6 +8,10 @@
 
 /* Where a price came from. */
 enum price_source { PRICE_NONE = 0, PRICE_CATALOG, PRICE_SNAPSHOT };
+#define PRICE_SOURCE_COUNT (PRICE_SNAPSHOT + 1) /* name table size; update with the enum */
+
+/* prices_source_name - "none", "catalog", "snapshot" (static storage; "?" outside the enum). */
+const char *prices_source_name(enum price_source s);
 
 /* The snapshot's label for assumptions and docs (static storage). */
 #define PRICES_SNAPSHOT_LABEL                                                                      \

@@ -11,20 +11,25 @@ void pricing_of(const struct catalog_sku *s, struct pricing *p)
     enum price_source src = s ? prices_lookup(s, NULL, &usd) : PRICE_NONE;
     p->known = src != PRICE_NONE;
     p->usd = usd;
-    p->source = src == PRICE_CATALOG ? "catalog" : src == PRICE_SNAPSHOT ? "snapshot" : "none";
+    p->source = prices_source_name(src);
     p->region = src == PRICE_CATALOG ? s->price_region : NULL;
     p->note[0] = '\0';
     if (s == NULL)
         return;
-    if (src == PRICE_CATALOG)
+    switch (src) {
+    case PRICE_CATALOG:
         snprintf(p->note, sizeof(p->note),
                  "price: Azure Retail Prices, Linux pay-as-you-go%s%s, USD per VM-hour; "
                  "cost_per_hour is for the one VM chosen",
                  p->region ? " in " : "", p->region ? p->region : "");
-    else if (src == PRICE_SNAPSHOT)
+        break;
+    case PRICE_SNAPSHOT:
         snprintf(p->note, sizeof(p->note), "prices: %s, eastus", PRICES_SNAPSHOT_LABEL);
-    else
+        break;
+    case PRICE_NONE:
         snprintf(p->note, sizeof(p->note), "no price is known for %s", s->sku);
+        break;
+    }
 }
 
 void pricing_write(struct jsonout *w, const struct pricing *p)

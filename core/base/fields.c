@@ -233,3 +233,84 @@ int fields_reject_unknown(const json_t *obj, const char *prefix, const char *con
     const char *const *lists[] = {known, NULL};
     return fields_reject_unknown_in(obj, prefix, lists, err);
 }
+
+int fields_name_index(const char *const *names, size_t n, const char *s)
+{
+    if (s == NULL)
+        return -ENOENT;
+    for (size_t i = 0; i < n; i++)
+        if (names[i] && strcmp(names[i], s) == 0)
+            return (int)i;
+    return -ENOENT;
+}
+
+void fields_name_list(const char *const *names, size_t n, char *dst, size_t size)
+{
+    dst[0] = '\0';
+    size_t len = 0;
+    for (size_t i = 0; i < n && len < size; i++) {
+        if (names[i] == NULL)
+            continue;
+        int w = snprintf(dst + len, size - len, "%s%s", len ? ", " : "", names[i]);
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+}
+
+int fields_read(const json_t *obj, const char *prefix, const struct field_spec *spec,
+                struct field_value *out, struct error_info *err)
+{
+    struct field_value v;
+    memset(&v, 0, sizeof(v));
+    int rc = 0;
+    switch (spec->type) {
+    case FIELD_NUMBER:
+        rc = fields_number(obj, prefix, spec->name, spec->min, spec->max, spec->min_exclusive,
+                           &v.number, &v.present, err);
+        break;
+    case FIELD_INT:
+        rc = fields_int(obj, prefix, spec->name, (long long)spec->min, (long long)spec->max,
+                        &v.integer, &v.present, err);
+        break;
+    case FIELD_BOOL:
+        rc = fields_bool(obj, prefix, spec->name, &v.boolean, &v.present, err);
+        break;
+    case FIELD_STRING:
+        rc = fields_string(obj, prefix, spec->name, (size_t)spec->max, &v.string, &v.present, err);
+        break;
+    case FIELD_OTHER:
+        v.present = json_object_get(obj, spec->name) != NULL;
+        break;
+    }
+    if (rc < 0)
+        return rc;
+    *out = v;
+    return 0;
+}
+
+bool fields_table_has(const struct field_table *tables, size_t n, const char *name)
+{
+    for (size_t t = 0; t < n; t++)
+        for (size_t i = 0; i < tables[t].n; i++)
+            if (strcmp(tables[t].rows[i].name, name) == 0)
+                return true;
+    return false;
+}
+
+int fields_reject_unknown_tables(const json_t *obj, const char *prefix,
+                                 const struct field_table *tables, size_t n, struct error_info *err)
+{
+    const char *names[FIELDS_MAX_NAMES + 1];
+    size_t k = 0;
+    for (size_t t = 0; t < n; t++) {
+        for (size_t i = 0; i < tables[t].n; i++) {
+            if (k == FIELDS_MAX_NAMES)
+                return error_set(err, 500, "internal", "", "more than %d accepted fields",
+                                 FIELDS_MAX_NAMES);
+            names[k++] = tables[t].rows[i].name;
+        }
+    }
+    names[k] = NULL;
+    return fields_reject_unknown(obj, prefix, names, err);
+}

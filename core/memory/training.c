@@ -82,6 +82,18 @@ static size_t model_matrices(const struct training_model *m, struct mat *out)
     return n;
 }
 
+/* K/V heads as the activation and LoRA shapes see them: MLA expands its latent to every head. */
+static int model_kv_heads(const struct arch *a, int heads)
+{
+    switch (a->attention) {
+    case ARCH_ATTN_MLA:
+        return heads;
+    case ARCH_ATTN_GQA:
+        break;
+    }
+    return a->kv_heads <= 0 ? heads : (int)a->kv_heads;
+}
+
 void training_model_from_arch(const struct arch *a, double params, struct training_model *out)
 {
     memset(out, 0, sizeof(*out));
@@ -92,8 +104,7 @@ void training_model_from_arch(const struct arch *a, double params, struct traini
     out->embed_params = (double)a->vocab * (double)a->hidden;
     out->lm_head_params = a->tied_embeddings ? 0 : out->embed_params;
     out->heads = (int)(a->heads > 0 ? a->heads : 1);
-    out->kv_heads =
-        (int)(a->attention == ARCH_ATTN_MLA || a->kv_heads <= 0 ? out->heads : a->kv_heads);
+    out->kv_heads = model_kv_heads(a, out->heads);
     out->head_dim = (int)(a->head_dim > 0 ? a->head_dim : a->hidden / out->heads);
     out->ffn = (int)a->intermediate;
     out->gated_mlp = a->mlp == ARCH_MLP_GATED;
@@ -399,9 +410,22 @@ void training_estimate(const struct training_model *m, const struct training_con
         host * (gpus_per_node > 0 ? gpus_per_node : 1) * TRAINING_HOST_BUFFER_FACTOR;
 }
 
-static const char *const method_names[] = {"full", "lora", "qlora"};
-static const char *const optimizer_names[] = {"adamw", "adamw_8bit", "sgd_momentum", "adafactor"};
-static const char *const recompute_names[] = {"none", "selective", "full"};
+static const char *const method_names[TRAINING_METHOD_COUNT] = {
+    [TRAINING_FULL] = "full",
+    [TRAINING_LORA] = "lora",
+    [TRAINING_QLORA] = "qlora",
+};
+static const char *const optimizer_names[TRAINING_OPTIMIZER_COUNT] = {
+    [TRAINING_ADAMW] = "adamw",
+    [TRAINING_ADAMW_8BIT] = "adamw_8bit",
+    [TRAINING_SGD_MOMENTUM] = "sgd_momentum",
+    [TRAINING_ADAFACTOR] = "adafactor",
+};
+static const char *const recompute_names[TRAINING_RECOMPUTE_COUNT] = {
+    [TRAINING_RECOMPUTE_NONE] = "none",
+    [TRAINING_RECOMPUTE_SELECTIVE] = "selective",
+    [TRAINING_RECOMPUTE_FULL] = "full",
+};
 static const char *const target_names[] = {"q_proj",    "k_proj",  "v_proj",   "o_proj",
                                            "gate_proj", "up_proj", "down_proj"};
 
@@ -417,19 +441,39 @@ static int lookup(const char *const *names, size_t n, const char *s)
     return -ENOENT;
 }
 
+/* The switches make a new enum value fail the build here until its name row is added. */
 const char *training_method_name(enum training_method m)
 {
-    return (size_t)m < COUNT(method_names) ? method_names[m] : "?";
+    switch (m) {
+    case TRAINING_FULL:
+    case TRAINING_LORA:
+    case TRAINING_QLORA:
+        return method_names[m];
+    }
+    return "?";
 }
 
 const char *training_optimizer_name(enum training_optimizer o)
 {
-    return (size_t)o < COUNT(optimizer_names) ? optimizer_names[o] : "?";
+    switch (o) {
+    case TRAINING_ADAMW:
+    case TRAINING_ADAMW_8BIT:
+    case TRAINING_SGD_MOMENTUM:
+    case TRAINING_ADAFACTOR:
+        return optimizer_names[o];
+    }
+    return "?";
 }
 
 const char *training_recompute_name(enum training_recompute r)
 {
-    return (size_t)r < COUNT(recompute_names) ? recompute_names[r] : "?";
+    switch (r) {
+    case TRAINING_RECOMPUTE_NONE:
+    case TRAINING_RECOMPUTE_SELECTIVE:
+    case TRAINING_RECOMPUTE_FULL:
+        return recompute_names[r];
+    }
+    return "?";
 }
 
 int training_method_parse(const char *s, enum training_method *out)

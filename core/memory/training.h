@@ -40,18 +40,25 @@ struct training_model {
  */
 void training_model_from_arch(const struct arch *a, double params, struct training_model *out);
 
+/*
+ * Closed sets with one name table each (training.c); *_COUNT is the table size, updated with the
+ * enum (the name functions' switches fail the build until a new value is named).
+ */
 enum training_method { TRAINING_FULL, TRAINING_LORA, TRAINING_QLORA };
+#define TRAINING_METHOD_COUNT (TRAINING_QLORA + 1)
 enum training_optimizer {
     TRAINING_ADAMW,
     TRAINING_ADAMW_8BIT,
     TRAINING_SGD_MOMENTUM,
     TRAINING_ADAFACTOR
 };
+#define TRAINING_OPTIMIZER_COUNT (TRAINING_ADAFACTOR + 1)
 enum training_recompute {
     TRAINING_RECOMPUTE_NONE,
     TRAINING_RECOMPUTE_SELECTIVE,
     TRAINING_RECOMPUTE_FULL
 };
+#define TRAINING_RECOMPUTE_COUNT (TRAINING_RECOMPUTE_FULL + 1)
 
 /* LoRA target projections (bit mask). TRAINING_LORA_DEFAULT: every attention and MLP projection. */
 enum {

@@ -137,8 +137,12 @@ bool vllm_tp_valid(const struct arch *a, int tp)
         return false;
     if (a->heads % tp != 0 || (a->vocab > 0 && a->vocab % tp != 0))
         return false;
-    if (a->attention == ARCH_ATTN_MLA)
+    switch (a->attention) {
+    case ARCH_ATTN_MLA: /* the latent is replicated on every rank, not split by heads */
         return true;
+    case ARCH_ATTN_GQA:
+        break;
+    }
     return a->kv_heads % tp == 0 || tp % a->kv_heads == 0;
 }
 

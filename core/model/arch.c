@@ -11,6 +11,8 @@
  * Families share a decoder; a row says how the family differs. Values come from the modeling code
  * in transformers (and the original remote code for falcon/RW, dbrx, grok-1): which projections
  * carry biases, how many norms a block has, whether the LM head is tied when the config is silent.
+ * This table is the only place a model_type's traits live: the decoders read rows, never
+ * model_type strings.
  */
 enum family {
     FAM_LLAMA,    /* llama, mistral, mixtral, phi3, qwen2, qwen2_moe, qwen3, qwen3_moe, gemma... */
@@ -21,8 +23,23 @@ enum family {
     FAM_GPT_OSS,
 };
 
+/* Where a llama-like family reads its experts (the other families' decoders read their own). */
+enum moe_layout {
+    MOE_NONE,    /* dense, or the family decoder reads experts itself (deepseek, dbrx, gpt_oss) */
+    MOE_MIXTRAL, /* num_local_experts (grok-1: num_experts); each expert is intermediate_size */
+    MOE_QWEN,    /* num_experts, moe_intermediate_size, decoder_sparse_step, mlp_only_layers */
+};
+
+/* Which layers a config's sliding_window covers when the config has no layer_types list. */
+enum window_layout {
+    WINDOW_OPT_IN,    /* qwen2 rule: only with use_sliding_window, layers >= max_window_layers */
+    WINDOW_ALL,       /* every layer (mistral-style) */
+    WINDOW_ALTERNATE, /* local/global alternate, local first (gemma2, gpt_oss) */
+};
+
 struct family_row {
     const char *model_type;
+    const char *alias; /* a second spelling seen in configs, decoded as model_type; or NULL */
     enum family fam;
     enum arch_mlp mlp;
     enum arch_norm norm;
@@ -30,44 +47,85 @@ struct family_row {
     bool tied_default; /* tie_word_embeddings when the config omits it (the config class default) */
     bool qkv_bias;     /* hard-coded in the modeling code (qwen2 family) */
     bool qk_norm;
-    bool moe;         /* reads the expert fields */
+    enum moe_layout moe;
     bool shared_gate; /* qwen2_moe's sigmoid shared_expert_gate */
-    bool window_all;  /* sliding_window, when set, applies to every layer */
+    enum window_layout window;
+    bool mtp; /* reads num_nextn_predict_layers (DeepSeek-V3 multi-token prediction blocks) */
 };
 
+/* The common shapes; a row adds what differs (norms per block: 2 pre-norms, 4 sandwich). */
+#define LLAMA_LIKE .fam = FAM_LLAMA, .mlp = ARCH_MLP_GATED, .norm = ARCH_NORM_RMS
+#define FALCON_LIKE                                                                                \
+    .fam = FAM_FALCON, .mlp = ARCH_MLP_PLAIN, .norm = ARCH_NORM_LAYER, .norms_per_layer = 2,       \
+    .tied_default = true
+
 static const struct family_row families[] = {
-    {"llama", FAM_LLAMA, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, false, false, false, false, false, true},
-    {"mistral", FAM_LLAMA, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, false, false, false, false, false,
-     true},
-    {"mixtral", FAM_LLAMA, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, false, false, false, true, false,
-     true},
-    {"phi3", FAM_LLAMA, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, false, false, false, false, false, true},
-    {"qwen2", FAM_LLAMA, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, false, true, false, false, false, false},
-    {"qwen2_moe", FAM_LLAMA, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, false, true, false, true, true,
-     false},
-    {"qwen3", FAM_LLAMA, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, false, false, true, false, false, false},
-    {"qwen3_moe", FAM_LLAMA, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, false, false, true, true, false,
-     false},
-    {"gemma", FAM_LLAMA, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, true, false, false, false, false, false},
-    {"gemma2", FAM_LLAMA, ARCH_MLP_GATED, ARCH_NORM_RMS, 4, true, false, false, false, false,
-     false},
-    {"grok-1", FAM_LLAMA, ARCH_MLP_GATED, ARCH_NORM_RMS, 4, true, false, false, true, false, false},
-    {"deepseek_v2", FAM_DEEPSEEK, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, false, false, false, true,
-     false, false},
-    {"deepseek_v3", FAM_DEEPSEEK, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, false, false, false, true,
-     false, false},
-    {"falcon", FAM_FALCON, ARCH_MLP_PLAIN, ARCH_NORM_LAYER, 2, true, false, false, false, false,
-     false},
-    {"RefinedWeb", FAM_FALCON, ARCH_MLP_PLAIN, ARCH_NORM_LAYER, 2, true, false, false, false, false,
-     false},
-    {"RefinedWebModel", FAM_FALCON, ARCH_MLP_PLAIN, ARCH_NORM_LAYER, 2, true, false, false, false,
-     false, false},
-    {"gpt2", FAM_GPT2, ARCH_MLP_PLAIN, ARCH_NORM_LAYER, 2, true, true, false, false, false, false},
-    {"dbrx", FAM_DBRX, ARCH_MLP_GATED, ARCH_NORM_LAYER_NOBIAS, 2, false, false, false, true, false,
-     false},
-    {"gpt_oss", FAM_GPT_OSS, ARCH_MLP_GATED, ARCH_NORM_RMS, 2, false, true, false, true, false,
-     false},
+    {.model_type = "llama", LLAMA_LIKE, .norms_per_layer = 2, .window = WINDOW_ALL},
+    {.model_type = "mistral", LLAMA_LIKE, .norms_per_layer = 2, .window = WINDOW_ALL},
+    {.model_type = "mixtral",
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .moe = MOE_MIXTRAL,
+     .window = WINDOW_ALL},
+    {.model_type = "phi3", LLAMA_LIKE, .norms_per_layer = 2, .window = WINDOW_ALL},
+    {.model_type = "qwen2", LLAMA_LIKE, .norms_per_layer = 2, .qkv_bias = true},
+    {.model_type = "qwen2_moe",
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .qkv_bias = true,
+     .moe = MOE_QWEN,
+     .shared_gate = true},
+    {.model_type = "qwen3", LLAMA_LIKE, .norms_per_layer = 2, .qk_norm = true},
+    {.model_type = "qwen3_moe", LLAMA_LIKE, .norms_per_layer = 2, .qk_norm = true, .moe = MOE_QWEN},
+    {.model_type = "gemma", LLAMA_LIKE, .norms_per_layer = 2, .tied_default = true},
+    {.model_type = "gemma2",
+     LLAMA_LIKE,
+     .norms_per_layer = 4, /* sandwich norms */
+     .tied_default = true,
+     .window = WINDOW_ALTERNATE},
+    {.model_type = "grok-1",
+     .alias = "grok1",
+     LLAMA_LIKE,
+     .norms_per_layer = 4,
+     .tied_default = true,
+     .moe = MOE_MIXTRAL},
+    {.model_type = "deepseek_v2",
+     .fam = FAM_DEEPSEEK,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_RMS,
+     .norms_per_layer = 2},
+    {.model_type = "deepseek_v3",
+     .fam = FAM_DEEPSEEK,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_RMS,
+     .norms_per_layer = 2,
+     .mtp = true},
+    {.model_type = "falcon", FALCON_LIKE},
+    {.model_type = "RefinedWeb", FALCON_LIKE},
+    {.model_type = "RefinedWebModel", FALCON_LIKE},
+    {.model_type = "gpt2",
+     .fam = FAM_GPT2,
+     .mlp = ARCH_MLP_PLAIN,
+     .norm = ARCH_NORM_LAYER,
+     .norms_per_layer = 2,
+     .tied_default = true,
+     .qkv_bias = true},
+    {.model_type = "dbrx",
+     .fam = FAM_DBRX,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_LAYER_NOBIAS,
+     .norms_per_layer = 2},
+    {.model_type = "gpt_oss",
+     .fam = FAM_GPT_OSS,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_RMS,
+     .norms_per_layer = 2,
+     .qkv_bias = true,
+     .window = WINDOW_ALTERNATE},
 };
+
+#undef LLAMA_LIKE
+#undef FALCON_LIKE
 
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))
 
@@ -157,10 +215,9 @@ static bool get_bool(struct reader *r, const char *key, bool dflt)
 static const struct family_row *find_family(const char *model_type)
 {
     for (size_t i = 0; i < N_FAMILIES; i++)
-        if (strcmp(families[i].model_type, model_type) == 0)
+        if (strcmp(families[i].model_type, model_type) == 0 ||
+            (families[i].alias && strcmp(families[i].alias, model_type) == 0))
             return &families[i];
-    if (strcmp(model_type, "grok1") == 0)
-        return find_family("grok-1");
     return NULL;
 }
 
@@ -193,16 +250,18 @@ static void decode_window(struct reader *r, const struct family_row *f, struct a
         a->windowed_layers = n < a->layers ? n : a->layers;
         return;
     }
-    if (strcmp(f->model_type, "gemma2") == 0 || f->fam == FAM_GPT_OSS) {
+    switch (f->window) {
+    case WINDOW_ALTERNATE:
         /* Alternating local/global layers, local first (Gemma2DecoderLayer: not layer_idx % 2). */
         a->sliding_window = w;
         a->windowed_layers = (a->layers + 1) / 2;
         return;
-    }
-    if (f->window_all) {
+    case WINDOW_ALL:
         a->sliding_window = w;
         a->windowed_layers = a->layers;
         return;
+    case WINDOW_OPT_IN:
+        break;
     }
     /* qwen2 family: only with use_sliding_window, and only layers >= max_window_layers. */
     if (get_bool(r, "use_sliding_window", false)) {
@@ -226,12 +285,14 @@ static void decode_llama_like(struct reader *r, const struct family_row *f, stru
     a->qkv_bias = f->qkv_bias || attn_bias;
     a->o_bias = attn_bias;
     a->mlp_bias = get_bool(r, "mlp_bias", false);
-    if (!f->moe)
+    switch (f->moe) {
+    case MOE_NONE:
         return;
-    if (strcmp(f->model_type, "mixtral") == 0 || strcmp(f->model_type, "grok-1") == 0) {
+    case MOE_MIXTRAL:
         need_int(r, "num_local_experts|num_experts", 1, ARCH_MAX_EXPERTS, &a->n_routed_experts);
         a->moe_intermediate = a->intermediate;
-    } else {
+        break;
+    case MOE_QWEN:
         need_int(r, "num_experts", 1, ARCH_MAX_EXPERTS, &a->n_routed_experts);
         need_int(r, "moe_intermediate_size", 1, ARCH_MAX_DIM, &a->moe_intermediate);
         get_int(r, "decoder_sparse_step", 1, ARCH_MAX_LAYERS, &a->moe_layer_freq);
@@ -240,6 +301,7 @@ static void decode_llama_like(struct reader *r, const struct family_row *f, stru
             r->rc =
                 error_set(r->err, 422, "unsupported_field", "",
                           "%smlp_only_layers is not supported yet (give an empty list)", r->prefix);
+        break;
     }
     need_int(r, "num_experts_per_tok", 1, ARCH_MAX_EXPERTS, &a->experts_per_token);
     if (f->shared_gate) {
@@ -278,7 +340,7 @@ static void decode_deepseek(struct reader *r, const struct family_row *f, struct
         const json_t *tm = json_object_get(r->cfg, "topk_method");
         a->router_score_bias = json_is_string(tm) && strcmp(json_string_value(tm), "noaux_tc") == 0;
     }
-    if (strcmp(f->model_type, "deepseek_v3") == 0)
+    if (f->mtp)
         get_int(r, "num_nextn_predict_layers", 0, ARCH_MAX_LAYERS, &a->mtp_layers);
 }
 
@@ -345,6 +407,22 @@ static void decode_gpt_oss(struct reader *r, struct arch *a)
     a->mlp_bias = true;
 }
 
+/* Families whose decoder leaves kv_heads to the shared num_key_value_heads key (default: MHA). */
+static bool reads_num_key_value_heads(enum family f)
+{
+    switch (f) {
+    case FAM_LLAMA:
+    case FAM_GPT_OSS:
+        return true;
+    case FAM_DEEPSEEK: /* MLA: kv_heads == heads */
+    case FAM_FALCON:   /* num_kv_heads / n_head_kv / multi_query */
+    case FAM_GPT2:     /* MHA */
+    case FAM_DBRX:     /* attn_config.kv_n_heads */
+        return false;
+    }
+    return false;
+}
+
 int arch_from_hf_config(const json_t *cfg, const char *field_prefix, struct arch *out,
                         struct error_info *err)
 {
@@ -406,11 +484,11 @@ int arch_from_hf_config(const json_t *cfg, const char *field_prefix, struct arch
     }
     if (r.rc < 0)
         return r.rc;
-    if (fam->fam == FAM_LLAMA || fam->fam == FAM_GPT_OSS) {
+    if (reads_num_key_value_heads(fam->fam)) {
         if (!get_int(&r, "num_key_value_heads", 1, ARCH_MAX_HEADS, &a.kv_heads))
             a.kv_heads = a.heads; /* transformers' default: MHA */
     }
-    if (a.attention == ARCH_ATTN_GQA && a.head_dim == 0 &&
+    if (arch_kv_per_head(a.attention) && a.head_dim == 0 &&
         !get_int(&r, "head_dim", 1, ARCH_MAX_DIM, &a.head_dim) && a.heads > 0)
         a.head_dim = a.hidden / a.heads;
     if (r.missing[0]) {
@@ -448,7 +526,7 @@ int arch_validate(const struct arch *a, const char *field_prefix, struct error_i
         return error_set(err, 422, "invalid_architecture", p,
                          "attention heads (%lld) must be a multiple of kv_heads (%lld)",
                          (long long)a->heads, (long long)a->kv_heads);
-    if (a->attention == ARCH_ATTN_MLA && (a->kv_lora_rank < 1 || a->qk_rope_head_dim < 1))
+    if (!arch_kv_per_head(a->attention) && (a->kv_lora_rank < 1 || a->qk_rope_head_dim < 1))
         return error_set(err, 422, "invalid_architecture", p,
                          "MLA needs both kv_lora_rank and qk_rope_head_dim >= 1");
     if (a->n_routed_experts > 0 &&
@@ -465,25 +543,65 @@ int arch_validate(const struct arch *a, const char *field_prefix, struct error_i
     return 0;
 }
 
-static const char *norm_name(enum arch_norm n)
+static const char *const attention_names[ARCH_ATTN_COUNT] = {
+    [ARCH_ATTN_GQA] = "gqa",
+    [ARCH_ATTN_MLA] = "mla",
+};
+static const char *const mlp_names[ARCH_MLP_COUNT] = {
+    [ARCH_MLP_GATED] = "gated",
+    [ARCH_MLP_PLAIN] = "plain",
+};
+static const char *const norm_names[ARCH_NORM_COUNT] = {
+    [ARCH_NORM_RMS] = "rmsnorm",
+    [ARCH_NORM_LAYER] = "layernorm",
+    [ARCH_NORM_LAYER_NOBIAS] = "layernorm_nobias",
+};
+
+/* The switches make a new enum value fail the build here until its name row is added. */
+const char *arch_attention_name(enum arch_attention k)
 {
-    return n == ARCH_NORM_RMS ? "rmsnorm" : n == ARCH_NORM_LAYER ? "layernorm" : "layernorm_nobias";
+    switch (k) {
+    case ARCH_ATTN_GQA:
+    case ARCH_ATTN_MLA:
+        return attention_names[k];
+    }
+    return "?";
+}
+
+const char *arch_mlp_name(enum arch_mlp k)
+{
+    switch (k) {
+    case ARCH_MLP_GATED:
+    case ARCH_MLP_PLAIN:
+        return mlp_names[k];
+    }
+    return "?";
+}
+
+const char *arch_norm_name(enum arch_norm k)
+{
+    switch (k) {
+    case ARCH_NORM_RMS:
+    case ARCH_NORM_LAYER:
+    case ARCH_NORM_LAYER_NOBIAS:
+        return norm_names[k];
+    }
+    return "?";
 }
 
 json_t *arch_to_json(const struct arch *a)
 {
-    json_t *o =
-        json_pack("{s:s, s:I, s:I, s:I, s:b, s:s, s:I, s:I, s:I, s:s, s:I, s:s, s:i}", "model_type",
-                  a->model_type, "layers", (json_int_t)a->layers, "hidden", (json_int_t)a->hidden,
-                  "vocab_size", (json_int_t)a->vocab, "tied_embeddings", a->tied_embeddings,
-                  "attention", a->attention == ARCH_ATTN_MLA ? "mla" : "gqa", "attention_heads",
-                  (json_int_t)a->heads, "kv_heads", (json_int_t)a->kv_heads, "head_dim",
-                  (json_int_t)a->head_dim, "mlp", a->mlp == ARCH_MLP_GATED ? "gated" : "plain",
-                  "intermediate_size", (json_int_t)a->intermediate, "norm", norm_name(a->norm),
-                  "norms_per_layer", a->norms_per_layer);
+    json_t *o = json_pack(
+        "{s:s, s:I, s:I, s:I, s:b, s:s, s:I, s:I, s:I, s:s, s:I, s:s, s:i}", "model_type",
+        a->model_type, "layers", (json_int_t)a->layers, "hidden", (json_int_t)a->hidden,
+        "vocab_size", (json_int_t)a->vocab, "tied_embeddings", a->tied_embeddings, "attention",
+        arch_attention_name(a->attention), "attention_heads", (json_int_t)a->heads, "kv_heads",
+        (json_int_t)a->kv_heads, "head_dim", (json_int_t)a->head_dim, "mlp", arch_mlp_name(a->mlp),
+        "intermediate_size", (json_int_t)a->intermediate, "norm", arch_norm_name(a->norm),
+        "norms_per_layer", a->norms_per_layer);
     if (o == NULL)
         return NULL;
-    if (a->attention == ARCH_ATTN_MLA)
+    if (!arch_kv_per_head(a->attention))
         json_object_set_new(
             o, "mla",
             json_pack("{s:I, s:I, s:I, s:I, s:I}", "q_lora_rank", (json_int_t)a->q_lora_rank,

@@ -27,12 +27,14 @@ enum arch_attention {
         0, /* MHA (kv_heads == heads), GQA (1 < kv_heads < heads), MQA (kv_heads == 1) */
     ARCH_ATTN_MLA = 1, /* multi-head latent attention (DeepSeek-V2/V3) */
 };
+#define ARCH_ATTN_COUNT (ARCH_ATTN_MLA + 1) /* size of the name table; update with the enum */
 
 /* MLP shape: gated (SwiGLU/GeGLU: gate, up, down = 3 matrices) or plain (up, down = 2). */
 enum arch_mlp {
     ARCH_MLP_GATED = 0,
     ARCH_MLP_PLAIN = 1,
 };
+#define ARCH_MLP_COUNT (ARCH_MLP_PLAIN + 1)
 
 /* Normalisation: RMSNorm has a weight vector only; LayerNorm a weight and (usually) a bias. */
 enum arch_norm {
@@ -40,6 +42,15 @@ enum arch_norm {
     ARCH_NORM_LAYER = 1,        /* LayerNorm with weight and bias (2 * hidden params) */
     ARCH_NORM_LAYER_NOBIAS = 2, /* LayerNorm without bias (hidden params) */
 };
+#define ARCH_NORM_COUNT (ARCH_NORM_LAYER_NOBIAS + 1)
+
+/*
+ * The API names of the closed sets above ("gqa", "mla"; "gated", "plain"; "rmsnorm", "layernorm",
+ * "layernorm_nobias"): static storage, never NULL ("?" only for a value outside the enum).
+ */
+const char *arch_attention_name(enum arch_attention k);
+const char *arch_mlp_name(enum arch_mlp k);
+const char *arch_norm_name(enum arch_norm k);
 
 /* Hard caps on decoded values (a config comes from a user; the math must not overflow). */
 #define ARCH_MAX_LAYERS    4096
@@ -137,10 +148,32 @@ static inline int64_t arch_moe_layers(const struct arch *a)
     return n;
 }
 
+/*
+ * arch_kv_per_head - true when K and V are projected and cached per K/V head of head_dim (MHA, GQA,
+ * MQA); false when the cache holds one shared latent (MLA: the mla_* fields). The switch makes a
+ * new attention kind fail the build here (and at every other switch on it) until it is decided.
+ */
+static inline bool arch_kv_per_head(enum arch_attention k)
+{
+    switch (k) {
+    case ARCH_ATTN_GQA:
+        return true;
+    case ARCH_ATTN_MLA:
+        return false;
+    }
+    return true;
+}
+
 /* arch_mlp_matrices - weight matrices per MLP/expert: 3 gated, 2 plain. */
 static inline int arch_mlp_matrices(const struct arch *a)
 {
-    return a->mlp == ARCH_MLP_GATED ? 3 : 2;
+    switch (a->mlp) {
+    case ARCH_MLP_GATED:
+        return 3;
+    case ARCH_MLP_PLAIN:
+        return 2;
+    }
+    return 2;
 }
 
 /*

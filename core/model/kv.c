@@ -7,8 +7,12 @@ double kv_layer_bytes_per_token(const struct arch *a, double kv_bytes, int tp)
 {
     if (tp < 1)
         tp = 1;
-    if (a->attention == ARCH_ATTN_MLA)
+    switch (a->attention) {
+    case ARCH_ATTN_MLA: /* one compressed latent plus the shared RoPE key, for all heads */
         return (double)(a->kv_lora_rank + a->qk_rope_head_dim) * kv_bytes;
+    case ARCH_ATTN_GQA:
+        break;
+    }
     double heads = (double)a->kv_heads / tp;
     if (heads < 1)
         heads = 1;

@@ -173,7 +173,7 @@ static json_t *summary(const struct model_preset *p)
                      official(p->json, "official_total_params_b"), "official_active_b",
                      official(p->json, "official_active_params_b"), "layers", (json_int_t)a->layers,
                      "kv_heads", (json_int_t)a->kv_heads, "vocab_size", (json_int_t)a->vocab,
-                     "attention", a->attention == ARCH_ATTN_MLA ? "mla" : "gqa");
+                     "attention", arch_attention_name(a->attention));
 }
 
 json_t *models_list_json(const struct models *m)

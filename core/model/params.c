@@ -5,7 +5,14 @@
 
 static double norm_params(const struct arch *a, double width)
 {
-    return a->norm == ARCH_NORM_LAYER ? 2 * width : width;
+    switch (a->norm) {
+    case ARCH_NORM_LAYER: /* weight and bias */
+        return 2 * width;
+    case ARCH_NORM_RMS:
+    case ARCH_NORM_LAYER_NOBIAS:
+        break;
+    }
+    return width;
 }
 
 /* One MLP (or expert) of width inter: gate/up/down matrices plus optional biases. */
@@ -18,23 +25,33 @@ static double mlp_params(const struct arch *a, double inter)
     return p;
 }
 
-static double attention_params(const struct arch *a)
+/* DeepSeek MLA projections (MLA's attention weights do not follow the GQA shapes). */
+static double mla_params(const struct arch *a)
 {
     double h = (double)a->hidden, nh = (double)a->heads;
-    if (a->attention == ARCH_ATTN_MLA) {
-        double qk = (double)(a->qk_nope_head_dim + a->qk_rope_head_dim);
-        double q;
-        if (a->q_lora_rank > 0) /* q_a_proj, q_a_layernorm, q_b_proj */
-            q = h * a->q_lora_rank + a->q_lora_rank + (double)a->q_lora_rank * nh * qk;
-        else
-            q = h * nh * qk;
-        /* kv_a_proj_with_mqa, kv_a_layernorm, kv_b_proj (k_nope and v for every head) */
-        double kv = h * (a->kv_lora_rank + a->qk_rope_head_dim) + a->kv_lora_rank +
-                    (double)a->kv_lora_rank * nh * (a->qk_nope_head_dim + a->v_head_dim);
-        double o = nh * a->v_head_dim * h;
-        double bias = a->o_bias ? h : 0;
-        return q + kv + o + bias;
+    double qk = (double)(a->qk_nope_head_dim + a->qk_rope_head_dim);
+    double q;
+    if (a->q_lora_rank > 0) /* q_a_proj, q_a_layernorm, q_b_proj */
+        q = h * a->q_lora_rank + a->q_lora_rank + (double)a->q_lora_rank * nh * qk;
+    else
+        q = h * nh * qk;
+    /* kv_a_proj_with_mqa, kv_a_layernorm, kv_b_proj (k_nope and v for every head) */
+    double kv = h * (a->kv_lora_rank + a->qk_rope_head_dim) + a->kv_lora_rank +
+                (double)a->kv_lora_rank * nh * (a->qk_nope_head_dim + a->v_head_dim);
+    double o = nh * a->v_head_dim * h;
+    double bias = a->o_bias ? h : 0;
+    return q + kv + o + bias;
+}
+
+static double attention_params(const struct arch *a)
+{
+    switch (a->attention) {
+    case ARCH_ATTN_MLA:
+        return mla_params(a);
+    case ARCH_ATTN_GQA:
+        break;
     }
+    double h = (double)a->hidden, nh = (double)a->heads;
     double hd = (double)a->head_dim, kv = (double)a->kv_heads;
     double vd = a->v_head_dim > 0 ? (double)a->v_head_dim : hd;
     double p = h * nh * hd + h * kv * hd + h * kv * vd + nh * vd * h;

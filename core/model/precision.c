@@ -4,61 +4,118 @@
 #include <errno.h>
 #include <string.h>
 
-static const struct {
+struct precision_row {
     const char *name;
     double bytes;
-} precisions[] = {
+};
+
+static const struct precision_row precisions[PRECISION_COUNT] = {
     /* The seed's five, unchanged. */
-    {"fp32", 4.0},
-    {"fp16", 2.0},
-    {"bf16", 2.0},
-    {"int8", 1.0},
-    {"int4", 0.5},
+    [PRECISION_FP32] = {"fp32", 4.0},
+    [PRECISION_FP16] = {"fp16", 2.0},
+    [PRECISION_BF16] = {"bf16", 2.0},
+    [PRECISION_INT8] = {"int8", 1.0},
+    [PRECISION_INT4] = {"int4", 0.5},
     /* Beyond the seed. fp8: 1 byte (per-tensor/channel scales are negligible). fp4: bare 4 bits.
      * nvfp4: 4 bits + one fp8 scale per 16 values = 4.5 bits. mxfp4 (OCP MX): 4 bits + one e8m0
      * scale per 32 values = 4.25 bits. */
-    {"fp8", 1.0},
-    {"fp4", 0.5},
-    {"nvfp4", 4.5 / 8},
-    {"mxfp4", 4.25 / 8},
+    [PRECISION_FP8] = {"fp8", 1.0},
+    [PRECISION_FP4] = {"fp4", 0.5},
+    [PRECISION_NVFP4] = {"nvfp4", 4.5 / 8},
+    [PRECISION_MXFP4] = {"mxfp4", 4.25 / 8},
 };
 
-static const struct {
-    const char *name;
-    double bytes;
-} kv_precisions[] = {
-    {"fp32", 4.0}, {"fp16", 2.0}, {"bf16", 2.0}, {"fp8", 1.0}, {"int8", 1.0},
+static const struct precision_row kv_precisions[KV_PRECISION_COUNT] = {
+    [KV_PRECISION_FP32] = {"fp32", 4.0}, [KV_PRECISION_FP16] = {"fp16", 2.0},
+    [KV_PRECISION_BF16] = {"bf16", 2.0}, [KV_PRECISION_FP8] = {"fp8", 1.0},
+    [KV_PRECISION_INT8] = {"int8", 1.0},
 };
 
-int precision_kv_bytes(const char *name, double *bytes)
+/* The switches make a new enum value fail the build here until its row is added. */
+static const struct precision_row *row(enum precision p)
+{
+    switch (p) {
+    case PRECISION_FP32:
+    case PRECISION_FP16:
+    case PRECISION_BF16:
+    case PRECISION_INT8:
+    case PRECISION_INT4:
+    case PRECISION_FP8:
+    case PRECISION_FP4:
+    case PRECISION_NVFP4:
+    case PRECISION_MXFP4:
+        return &precisions[p];
+    }
+    return NULL;
+}
+
+static const struct precision_row *kv_row(enum kv_precision p)
+{
+    switch (p) {
+    case KV_PRECISION_FP32:
+    case KV_PRECISION_FP16:
+    case KV_PRECISION_BF16:
+    case KV_PRECISION_FP8:
+    case KV_PRECISION_INT8:
+        return &kv_precisions[p];
+    }
+    return NULL;
+}
+
+const char *precision_name(enum precision p)
+{
+    const struct precision_row *r = row(p);
+    return r ? r->name : "?";
+}
+
+const char *precision_kv_name(enum kv_precision p)
+{
+    const struct precision_row *r = kv_row(p);
+    return r ? r->name : "?";
+}
+
+double precision_value_bytes(enum precision p)
+{
+    const struct precision_row *r = row(p);
+    return r ? r->bytes : 0;
+}
+
+double precision_kv_value_bytes(enum kv_precision p)
+{
+    const struct precision_row *r = kv_row(p);
+    return r ? r->bytes : 0;
+}
+
+static int find(const struct precision_row *rows, size_t n, const char *name, double *bytes)
 {
     if (name == NULL)
         return -ENOENT;
-    for (size_t i = 0; i < sizeof(kv_precisions) / sizeof(kv_precisions[0]); i++) {
-        if (strcmp(kv_precisions[i].name, name) == 0) {
-            *bytes = kv_precisions[i].bytes;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(rows[i].name, name) == 0) {
+            *bytes = rows[i].bytes;
             return 0;
         }
     }
     return -ENOENT;
 }
 
-const char *precision_kv_list(void)
+int precision_kv_bytes(const char *name, double *bytes)
 {
-    return "fp32, fp16, bf16, fp8, int8";
+    return find(kv_precisions, KV_PRECISION_COUNT, name, bytes);
 }
 
 int precision_bytes(const char *name, double *bytes)
 {
-    if (name == NULL)
-        return -ENOENT;
-    for (size_t i = 0; i < sizeof(precisions) / sizeof(precisions[0]); i++) {
-        if (strcmp(precisions[i].name, name) == 0) {
-            *bytes = precisions[i].bytes;
-            return 0;
-        }
-    }
-    return -ENOENT;
+    return find(precisions, PRECISION_COUNT, name, bytes);
+}
+
+/*
+ * The lists are literals so error paths need no buffer; check_precision proves each equals its
+ * table's names joined in enum order.
+ */
+const char *precision_kv_list(void)
+{
+    return "fp32, fp16, bf16, fp8, int8";
 }
 
 const char *precision_list(void)

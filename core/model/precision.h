@@ -1,8 +1,44 @@
-/* precision.h - weight precisions the estimator knows, and their bytes per parameter. */
+/* precision.h - weight and KV-cache precisions the estimator knows, and their bytes per element. */
 #ifndef VRAMFIT_PRECISION_H
 #define VRAMFIT_PRECISION_H
 
 #include <stddef.h>
+
+/*
+ * Weight precisions: the seed's five, then the formats beyond the seed. One table (precision.c)
+ * holds each value's name and bytes per parameter; PRECISION_COUNT is its size, updated with the
+ * enum (precision_name's switch fails the build until a new value has a row).
+ */
+enum precision {
+    PRECISION_FP32,
+    PRECISION_FP16,
+    PRECISION_BF16,
+    PRECISION_INT8,
+    PRECISION_INT4,
+    PRECISION_FP8,
+    PRECISION_FP4,
+    PRECISION_NVFP4,
+    PRECISION_MXFP4,
+};
+#define PRECISION_COUNT (PRECISION_MXFP4 + 1)
+
+/* KV-cache element formats (vLLM's kv_cache_dtype choices we model); same conventions. */
+enum kv_precision {
+    KV_PRECISION_FP32,
+    KV_PRECISION_FP16,
+    KV_PRECISION_BF16,
+    KV_PRECISION_FP8,
+    KV_PRECISION_INT8,
+};
+#define KV_PRECISION_COUNT (KV_PRECISION_INT8 + 1)
+
+/* The API names ("fp32", ...): static storage; "?" only for a value outside the enum. */
+const char *precision_name(enum precision p);
+const char *precision_kv_name(enum kv_precision p);
+
+/* Bytes per parameter / per cached K or V element of a value of the enum (0 outside it). */
+double precision_value_bytes(enum precision p);
+double precision_kv_value_bytes(enum kv_precision p);
 
 /*
  * precision_bytes - bytes per parameter for a precision name (case-sensitive, as the seed:

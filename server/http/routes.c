@@ -204,7 +204,7 @@ static void handle_skus(const struct route_ctx *ctx, struct route_reply *out)
     struct skus_query q;
     error_clear(&err);
     if (ctx->too_many_params) {
-        error_set(&err, 400, "invalid_parameter", NULL, "too many query parameters");
+        skus_query_too_many(&err);
         reply_error(out, &err);
         return;
     }

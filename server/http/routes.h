@@ -25,7 +25,8 @@ struct route_ctx {
     struct bodycache *skus_cache; /* GET /skus bodies per (snapshot, date, provenance) */
 };
 
-#define ROUTES_MAX_PARAMS 32
+/* Query parameters collected per request: the one cap, owned by the /skus query decoder. */
+#define ROUTES_MAX_PARAMS SKUSQUERY_MAX_PARAMS
 
 /*
  * What a handler returns: a status and a JSON body the HTTP layer serializes and frees, or (when

@@ -1,0 +1,145 @@
+/* check_fieldtables.c - POST /estimate's field tables drive decoding: every row of the seed,
+ * refine and training tables is accepted, typed and named in its errors, and the did-you-mean hint
+ * searches the tables. */
+#include "support/check_util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/refine.h"
+#include "api/request.h"
+#include "api/training_request.h"
+#include "config/presets.h"
+
+static json_t *load(const char *json)
+{
+    json_t *j = json_loads(json, 0, NULL);
+    ck_assert_msg(j != NULL, "bad test JSON %s", json);
+    return j;
+}
+
+/* Each table's names are distinct, and distinct across the tables POST /estimate merges. */
+START_TEST(every_row_is_accepted_once)
+{
+    const struct field_table t[] = {request_seed_field_table, refine_field_table,
+                                    training_field_table};
+    for (size_t a = 0; a < 3; a++) {
+        for (size_t i = 0; i < t[a].n; i++) {
+            const char *name = t[a].rows[i].name;
+            ck_assert_msg(request_field_accepted(name), "%s refused as unknown", name);
+            for (size_t b = 0; b <= a; b++)
+                for (size_t j = 0; j < (b == a ? i : t[b].n); j++)
+                    ck_assert_msg(strcmp(name, t[b].rows[j].name) != 0, "%s is in two rows", name);
+        }
+    }
+}
+END_TEST
+
+/* A wrong type for any row is a 400 invalid_type naming that row: the row drives decoding. */
+START_TEST(every_seed_row_is_decoded_by_its_type)
+{
+    ck_assert(presets_builtin() != NULL);
+    for (size_t i = 0; i < request_seed_field_table.n; i++) {
+        const char *name = request_seed_field_table.rows[i].name;
+        json_t *body = load("{\"params_b\": 1, \"layers\": 2, \"hidden\": 64, \"ctx\": 16, "
+                            "\"batch\": 1, \"precision\": \"bf16\"}");
+        json_object_set_new(body, name, json_array());
+        struct estimate_request r;
+        struct error_info err;
+        error_clear(&err);
+        ck_assert_int_eq(request_decode_estimate(body, &r, &err), -EINVAL);
+        ck_assert_msg(strcmp(err.code, "invalid_type") == 0 && strcmp(err.field, name) == 0,
+                      "%s: %s %s %s", name, err.code, err.field, err.message);
+        json_decref(body);
+    }
+}
+END_TEST
+
+START_TEST(every_refine_row_is_decoded_by_its_type)
+{
+    for (size_t i = 0; i < refine_field_table.n; i++) {
+        const char *name = refine_field_table.rows[i].name;
+        json_t *body = json_object();
+        json_object_set_new(body, name, json_array());
+        struct refine r;
+        struct error_info err;
+        error_clear(&err);
+        ck_assert_int_eq(refine_decode(body, presets_builtin(), &r, &err), -EINVAL);
+        ck_assert_msg(strcmp(err.code, "invalid_type") == 0 && strcmp(err.field, name) == 0,
+                      "%s: %s %s %s", name, err.code, err.field, err.message);
+        json_decref(body);
+    }
+}
+END_TEST
+
+START_TEST(every_training_row_is_decoded_by_its_type_in_both_places)
+{
+    for (size_t i = 0; i < training_field_table.n; i++) {
+        const char *name = training_field_table.rows[i].name;
+        for (int inside = 0; inside < 2; inside++) {
+            json_t *body = load("{\"training\": {}}");
+            json_object_set_new(inside ? json_object_get(body, "training") : body, name,
+                                json_array());
+            struct training_request r;
+            struct error_info err;
+            error_clear(&err);
+            ck_assert_int_eq(training_request_decode(body, "bf16", 2, 1, 16, false, &r, &err),
+                             -EINVAL);
+            char want[80];
+            snprintf(want, sizeof(want), "%s%s", inside ? "training." : "", name);
+            ck_assert_msg(strcmp(err.code, "invalid_type") == 0 && strcmp(err.field, want) == 0,
+                          "%s: %s %s %s", want, err.code, err.field, err.message);
+            json_decref(body);
+        }
+    }
+}
+END_TEST
+
+START_TEST(unknown_fields_get_the_nearest_row_as_a_hint)
+{
+    static const struct {
+        const char *body, *field, *message;
+    } cases[] = {
+        {"{\"kv_precison\": \"fp8\"}", "kv_precison",
+         "kv_precison is not a known field (did you mean \"kv_precision\"?)"},
+        {"{\"params\": 1}", "params", "params is not a known field (did you mean \"params_b\"?)"},
+        {"{\"training\": {\"lora_rnk\": 8}}", "training.lora_rnk",
+         "training.lora_rnk is not a known field (did you mean \"training.lora_rank\"?)"},
+        {"{\"zzzzzzzz\": 1}", "zzzzzzzz", "zzzzzzzz is not a known field"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *body = load(cases[i].body);
+        struct estimate_request r;
+        struct error_info err;
+        error_clear(&err);
+        int rc;
+        if (json_object_get(body, "training")) { /* the object is its own decoder's */
+            struct training_request t;
+            rc = training_request_decode(body, "bf16", 2, 1, 16, false, &t, &err);
+        } else {
+            rc = request_decode_estimate(body, &r, &err);
+        }
+        ck_assert_int_eq(rc, -EINVAL);
+        ck_assert_str_eq(err.code, "unknown_field");
+        ck_assert_str_eq(err.field, cases[i].field);
+        ck_assert_str_eq(err.message, cases[i].message);
+        json_decref(body);
+    }
+}
+END_TEST
+
+Suite *fieldtables_suite(void)
+{
+    Suite *s = suite_create("fieldtables");
+    TCase *tc = tcase_create("fieldtables");
+    tcase_add_test(tc, every_row_is_accepted_once);
+    tcase_add_test(tc, every_seed_row_is_decoded_by_its_type);
+    tcase_add_test(tc, every_refine_row_is_decoded_by_its_type);
+    tcase_add_test(tc, every_training_row_is_decoded_by_its_type_in_both_places);
+    tcase_add_test(tc, unknown_fields_get_the_nearest_row_as_a_hint);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CHECK_MAIN(fieldtables_suite)
