@@ -176,6 +176,7 @@ int main(int argc, char **argv)
         .interval_s = opt.refresh_interval,
         .fetch_timeout_s = opt.fetch_timeout,
         .cache_file = opt.cache_file,
+        .today = opt.today,
     };
     /* Publishes the first snapshot (cache file or base) before the listener opens. */
     if (refresh_start(&rc, store, cat, opt.catalog_file[0] ? "file" : "embedded", opt.catalog_file,

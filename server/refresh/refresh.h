@@ -22,6 +22,7 @@ struct refresh_config {
     int interval_s;          /* between successful refreshes (jittered +-10%) */
     int fetch_timeout_s;     /* whole-transfer limit per request */
     const char *cache_file;  /* "" = none */
+    const char *today;       /* "YYYY-MM-DD" for retirement (--today); "" or NULL = UTC date */
 };
 
 struct refresher;
