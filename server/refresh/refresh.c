@@ -386,8 +386,9 @@ static int fetch_catalog(struct refresher *r, char *err, size_t n)
         fetch_response_free(&resp);
         return -1;
     }
+    /* The validated document itself, shared and never changed (no copy: one tree, not two). */
     json_decref(r->spec_doc);
-    r->spec_doc = json_deep_copy(catalog_document(c));
+    r->spec_doc = json_incref(fields_mutable(catalog_document(c)));
     catalog_unref(c);
     snprintf(r->spec_kind, sizeof(r->spec_kind), "url");
     snprintf(r->spec_location, sizeof(r->spec_location), "%s", r->catalog_url);
@@ -414,7 +415,7 @@ static int build_snapshot(struct refresher *r, struct catalog **out, json_t **do
             return -1;
         }
     } else {
-        doc = json_deep_copy(r->spec_doc); /* prices off: an operator's own price fields stay */
+        doc = json_incref(r->spec_doc); /* prices off: an operator's own price fields stay */
     }
     char label[1100];
     snprintf(label, sizeof(label), "%s%s%s", r->spec_kind, r->spec_location[0] ? ":" : "",
@@ -671,7 +672,7 @@ int refresh_start(const struct refresh_config *cfg, struct store *st, struct cat
                  base_location ? base_location : "");
         r->spec_fetched = strcmp(base_kind, "embedded") == 0 ? 0 : time(NULL);
     }
-    r->spec_doc = json_deep_copy(catalog_document(first));
+    r->spec_doc = json_incref(fields_mutable(catalog_document(first))); /* shared, read-only */
 
     bool work = r->catalog_url[0] || r->prices_url[0];
     store_publish(st, first, build_status(r, work ? time(NULL) : 0));
