@@ -20,8 +20,8 @@
 #include "refresh/refresh.h"
 #include "runtime/store.h"
 
-/* A catalog file larger than this is refused rather than read. */
-#define MAX_CATALOG_FILE (16u * 1024 * 1024)
+/* A catalog file larger than this is refused rather than read: the same bound as a fetched one. */
+#define MAX_CATALOG_FILE REFRESH_MAX_CATALOG_BYTES
 
 static int read_file(const char *path, struct buf *b, char *errbuf, size_t errlen)
 {
@@ -176,6 +176,7 @@ int main(int argc, char **argv)
         .interval_s = opt.refresh_interval,
         .fetch_timeout_s = opt.fetch_timeout,
         .cache_file = opt.cache_file,
+        .today = opt.today,
     };
     /* Publishes the first snapshot (cache file or base) before the listener opens. */
     if (refresh_start(&rc, store, cat, opt.catalog_file[0] ? "file" : "embedded", opt.catalog_file,

@@ -434,6 +434,36 @@ static bool doc_has_sku(const json_t *skus, const char *sku)
     return false;
 }
 
+/*
+ * A copy of spec_doc that merge_entry may change: the top object, the skus array and each entry
+ * object are new, every other value is shared with spec_doc (jansson counts references
+ * atomically, and neither document is changed once published). A deep copy doubled the tree of
+ * the largest legal catalog (tens of MB) on every refresh. NULL on allocation failure.
+ */
+static json_t *copy_for_merge(const json_t *spec_doc)
+{
+    json_t *doc = json_copy(fields_mutable(spec_doc));
+    const json_t *skus = json_object_get(spec_doc, "skus");
+    if (doc == NULL || !json_is_array(skus))
+        return doc;
+    json_t *copy = json_array();
+    size_t i;
+    const json_t *e;
+    json_array_foreach(skus, i, e)
+    {
+        json_t *c =
+            json_is_object(e) ? json_copy(fields_mutable(e)) : json_incref(fields_mutable(e));
+        if (json_array_append_new(copy, c) < 0)
+            break;
+    }
+    if (copy == NULL || json_array_size(copy) != json_array_size(skus) ||
+        json_object_set_new(doc, "skus", copy) < 0) {
+        json_decref(doc);
+        return NULL;
+    }
+    return doc;
+}
+
 int retail_merge(const json_t *spec_doc, const struct retail *p, const char *source,
                  const char *fetched_at, bool stale, json_t **out, struct retail_summary *sum,
                  struct error_info *err)
@@ -441,7 +471,7 @@ int retail_merge(const json_t *spec_doc, const struct retail *p, const char *sou
     struct retail_summary s;
     memset(&s, 0, sizeof(s));
     int rc = 0;
-    json_t *doc = json_deep_copy(spec_doc);
+    json_t *doc = copy_for_merge(spec_doc);
     if (doc == NULL)
         return -ENOMEM;
     json_t *skus = json_object_get(doc, "skus");

@@ -469,6 +469,106 @@ void jsonout_raw(struct jsonout *w, const char *text, size_t len)
     put(w, text, len);
 }
 
+/* The length of the string token at text[0] == '"' (both quotes), or 0 when unterminated. */
+static size_t string_token(const char *text, size_t len)
+{
+    for (size_t i = 1; i < len; i++) {
+        if (text[i] == '\\')
+            i++;
+        else if (text[i] == '"')
+            return i + 1;
+    }
+    return 0;
+}
+
+/* The length of a number, true, false or null token: up to the next delimiter. */
+static size_t scalar_token(const char *text, size_t len)
+{
+    size_t i = 0;
+    while (i < len && strchr(",:]} \t\r\n", text[i]) == NULL) /* NUL stops it too */
+        i++;
+    return i;
+}
+
+/* A string token followed by ':' is a key: written as jsonout_key writes one. */
+static void raw_key(struct jsonout *w, const char *tok, size_t n)
+{
+    if (!w->first)
+        put(w, ",", 1);
+    w->first = false;
+    newline(w, w->depth);
+    put(w, tok, n);
+    put(w, w->indent ? ": " : ":", w->indent ? 2 : 1);
+    w->after_key = true;
+}
+
+void jsonout_text(struct jsonout *w, const char *text, size_t len)
+{
+    if (w->indent == 0) {
+        jsonout_raw(w, text, len);
+        return;
+    }
+    int base = w->depth;
+    for (size_t i = 0; i < len && w->rc == 0;) {
+        char c = text[i];
+        size_t n = 1;
+        if (c == '{' || c == '[') {
+            open_container(w, c == '{' ? "{" : "[");
+        } else if (c == '}' || c == ']') {
+            if (w->depth <= base) {
+                w->rc = -EINVAL;
+                break;
+            }
+            close_container(w, c == '}' ? "}" : "]");
+        } else if (c == '"') {
+            n = string_token(text + i, len - i);
+            if (n == 0) {
+                w->rc = -EINVAL;
+                break;
+            }
+            if (i + n < len && text[i + n] == ':') {
+                raw_key(w, text + i, n);
+                n++; /* the ':' */
+            } else {
+                value_prefix(w);
+                put(w, text + i, n);
+            }
+        } else if (c != ',' && c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+            n = scalar_token(text + i, len - i);
+            if (n == 0) {
+                w->rc = -EINVAL;
+                break;
+            }
+            value_prefix(w);
+            put(w, text + i, n);
+        }
+        i += n;
+    }
+    if (w->rc == 0 && w->depth != base)
+        w->rc = -EINVAL;
+}
+
+char *jsonout_reindent(const char *text, size_t len, int indent, size_t *out_len)
+{
+    struct buf b;
+    struct jsonout w;
+    if (text == NULL || indent < 0 || indent > 8)
+        return NULL;
+    buf_init(&b, JSONOUT_MAX);
+    jsonout_init(&w, &b, indent);
+    /* Indentation adds a fraction of the text: reserve once rather than grow by doubling. */
+    int rc = buf_reserve(&b, len + len / 2 + 64);
+    if (rc == 0) {
+        jsonout_text(&w, text, len);
+        rc = jsonout_status(&w);
+    }
+    if (rc != 0 || b.data == NULL) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_detach(&b, out_len);
+}
+
 void jsonout_value(struct jsonout *w, const json_t *j)
 {
     switch (json_typeof(j)) {

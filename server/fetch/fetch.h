@@ -14,13 +14,21 @@ struct fetch_request {
     size_t max_bytes;          /* hard cap on the (decoded) body */
     long connect_timeout_s;
     long timeout_s; /* whole transfer */
+    /* Redirects must stay within this URL's origin (scheme, host, port); NULL or "" = any http
+     * or https target. The price feed's NextPageLink rule would mean little if a 3xx could leave.
+     */
+    const char *origin;
 };
 
 struct fetch_response {
     long status; /* 200 (also for file://) or 304 */
     char *body;  /* 200: NUL-terminated, malloc'd (fetch_response_free) */
     size_t len;
-    char etag[256]; /* the response's ETag, "" when none */
+    /* The response's ETag and Last-Modified, "" when none (or too long to keep whole). Each byte
+     * of the header is one code point (ISO 8859-1) of this UTF-8 text, so obs-text (RFC 9110
+     * section 5.5: bytes 0x80-0xFF) survives; the helper turns it back into the same bytes when
+     * it is sent as a validator. */
+    char etag[256];
     char last_modified[128];
 };
 
@@ -43,7 +51,8 @@ void fetch_free(struct fetcher *f);
  * saying what happened (DNS, connect, timeout, TLS, HTTP status, truncated, over max_bytes,
  * cancelled, or the helper could not be run or broke its protocol); *out is then left empty.
  * TLS peers and host names are always verified; only http, https and file are allowed
- * (redirects: http and https only). Blocks the calling thread; safe from one thread per fetcher.
+ * (redirects: http and https only, at most 5, within req->origin when set). Blocks the calling
+ * thread; safe from one thread per fetcher.
  */
 int fetch_get(struct fetcher *f, const struct fetch_request *req, struct fetch_response *out,
               char *errbuf, size_t errlen);

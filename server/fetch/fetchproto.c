@@ -10,10 +10,10 @@
 char *fetchproto_request_line(const struct fetch_request *req)
 {
     json_t *j = json_pack(
-        "{s:s, s:s, s:s, s:I, s:I, s:I}", "url", req->url, "etag", req->etag ? req->etag : "",
+        "{s:s, s:s, s:s, s:I, s:I, s:I, s:s}", "url", req->url, "etag", req->etag ? req->etag : "",
         "last_modified", req->last_modified ? req->last_modified : "", "max_bytes",
         (json_int_t)req->max_bytes, "connect_timeout_s", (json_int_t)req->connect_timeout_s,
-        "timeout_s", (json_int_t)req->timeout_s);
+        "timeout_s", (json_int_t)req->timeout_s, "origin", req->origin ? req->origin : "");
     if (j == NULL)
         return NULL;
     char *text = json_dumps(j, JSON_COMPACT);
@@ -36,9 +36,10 @@ int fetchproto_read_request(const char *text, size_t len, json_t **doc, struct f
         return -1;
     }
     memset(req, 0, sizeof(*req));
-    if (json_unpack_ex(j, &jerr, JSON_STRICT, "{s:s, s:s, s:s, s:I, s:I, s:I}", "url", &req->url,
-                       "etag", &req->etag, "last_modified", &req->last_modified, "max_bytes",
-                       &max_bytes, "connect_timeout_s", &ct, "timeout_s", &to) < 0 ||
+    if (json_unpack_ex(j, &jerr, JSON_STRICT, "{s:s, s:s, s:s, s:I, s:I, s:I, s?s}", "url",
+                       &req->url, "etag", &req->etag, "last_modified", &req->last_modified,
+                       "max_bytes", &max_bytes, "connect_timeout_s", &ct, "timeout_s", &to,
+                       "origin", &req->origin) < 0 ||
         max_bytes <= 0 || ct <= 0 || to <= 0) {
         snprintf(errbuf, errlen, "bad request: %s",
                  jerr.text[0] ? jerr.text : "non-positive limit");
@@ -66,13 +67,81 @@ int fetchproto_write_all(int fd, const char *s, size_t len)
     return 0;
 }
 
+void fetchproto_header_text(const char *bytes, char *dst, size_t n)
+{
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)bytes; *p; p++) {
+        size_t need = *p < 0x80 ? 1 : 2;
+        if (o + need >= n) {
+            o = 0; /* a cut validator would never match: none at all */
+            break;
+        }
+        if (*p < 0x80) {
+            dst[o++] = (char)*p;
+        } else {
+            dst[o++] = (char)(0xC0 | (*p >> 6));
+            dst[o++] = (char)(0x80 | (*p & 0x3F));
+        }
+    }
+    if (n > 0)
+        dst[o] = '\0';
+}
+
+int fetchproto_header_bytes(const char *text, char *dst, size_t n)
+{
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        unsigned c = *p;
+        if (c >= 0x80) { /* only U+0080..U+00FF (C2/C3 lead bytes) come from a header byte */
+            if ((c != 0xC2 && c != 0xC3) || (p[1] & 0xC0) != 0x80)
+                return -EINVAL;
+            c = ((c & 0x03u) << 6) | (p[1] & 0x3Fu);
+            p++;
+        }
+        if (o + 1 >= n)
+            return -E2BIG;
+        dst[o++] = (char)c;
+    }
+    if (n == 0)
+        return -E2BIG;
+    dst[o] = '\0';
+    return 0;
+}
+
+/* Room for a validator as text: each header byte may take two bytes of UTF-8. */
+#define REPLY_ETAG_MAX    512
+#define REPLY_LASTMOD_MAX 256
+_Static_assert(REPLY_ETAG_MAX >= 2 * sizeof((struct fetch_response){0}.etag) &&
+                   REPLY_LASTMOD_MAX >= 2 * sizeof((struct fetch_response){0}.last_modified),
+               "a validator's text must fit whole");
+
+/* The error line as ASCII: libcurl's messages may quote upstream bytes that are not UTF-8, which
+ * JSON cannot carry; without this the helper could not say why it failed. */
+static json_t *error_header(const char *error)
+{
+    json_t *h = json_pack("{s:b, s:s}", "ok", 0, "error", error);
+    if (h != NULL)
+        return h;
+    char ascii[1024];
+    size_t i;
+    for (i = 0; error[i] && i + 1 < sizeof(ascii); i++)
+        ascii[i] = (unsigned char)error[i] < 0x80 ? error[i] : '?';
+    ascii[i] = '\0';
+    return json_pack("{s:b, s:s}", "ok", 0, "error", ascii);
+}
+
 int fetchproto_write_reply(int fd, int rc, const struct fetch_response *resp, const char *error)
 {
-    json_t *h =
-        rc == 0 ? json_pack("{s:b, s:I, s:s, s:s, s:I}", "ok", 1, "status",
-                            (json_int_t)resp->status, "etag", resp->etag, "last_modified",
-                            resp->last_modified, "length", (json_int_t)(resp->body ? resp->len : 0))
-                : json_pack("{s:b, s:s}", "ok", 0, "error", error ? error : "failed");
+    /* Header bytes as ISO 8859-1 text (fetch.h): obs-text is not UTF-8 and json_pack refuses it. */
+    char etag[REPLY_ETAG_MAX], lastmod[REPLY_LASTMOD_MAX];
+    if (rc == 0) {
+        fetchproto_header_text(resp->etag, etag, sizeof(etag));
+        fetchproto_header_text(resp->last_modified, lastmod, sizeof(lastmod));
+    }
+    json_t *h = rc == 0 ? json_pack("{s:b, s:I, s:s, s:s, s:I}", "ok", 1, "status",
+                                    (json_int_t)resp->status, "etag", etag, "last_modified",
+                                    lastmod, "length", (json_int_t)(resp->body ? resp->len : 0))
+                        : error_header(error ? error : "failed");
     if (h == NULL)
         return -1;
     /* Upstream text (an error, an ETag) may hold anything: ensure_ascii keeps the line one line. */

@@ -12,11 +12,26 @@
 #define FETCHPROTO_HEADER_MAX 8192
 
 /*
- * The helper reads one JSON object (the fetch_request) from stdin, fetches, and writes to stdout
- * one JSON header line - {"ok":true,"status":200|304,"etag":..,"last_modified":..,"length":N} or
+ * The helper reads one JSON object (the fetch_request; "origin" may be absent) from stdin, fetches,
+ * and writes to stdout one JSON header line -
+ * {"ok":true,"status":200|304,"etag":..,"last_modified":..,"length":N} or
  * {"ok":false,"error":"one line"} - followed by exactly N body bytes. It exits 0 whenever it
  * managed to say that; anything else is a broken helper.
  */
+
+/*
+ * fetchproto_header_text - a header value's bytes (NUL-terminated) as UTF-8 text in dst[n], one
+ * code point per byte (ISO 8859-1), so that obs-text (RFC 9110 section 5.5: 0x80-0xFF) can travel
+ * in JSON. dst is "" when the text would not fit whole. Never fails.
+ */
+void fetchproto_header_text(const char *bytes, char *dst, size_t n);
+
+/*
+ * fetchproto_header_bytes - the inverse: text made by fetchproto_header_text back into the
+ * header's bytes in dst[n]. 0, -EINVAL for a code point above U+00FF (no header byte makes one),
+ * or -E2BIG when dst is too small; dst is unspecified on failure.
+ */
+int fetchproto_header_bytes(const char *text, char *dst, size_t n);
 
 /* fetchproto_request_line - req as the helper's input (malloc'd, caller frees); NULL on OOM. */
 char *fetchproto_request_line(const struct fetch_request *req);

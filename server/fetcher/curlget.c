@@ -4,12 +4,19 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "base/buf.h"
+#include "fetch/fetchproto.h"
+
+/* libcurl's own default cap was 5 (CURLOPT_MAXREDIRS as this helper set it before). */
+#define CURLGET_MAX_REDIRECTS 5
+/* Longest redirect target followed; the request line carrying the first URL is capped lower. */
+#define CURLGET_MAX_URL 4096
 
 struct curlget {
     CURL *h;
@@ -62,30 +69,12 @@ static void copy_header(CURL *h, const char *name, char *dst, size_t n)
         snprintf(dst, n, "%s", hd->value);
 }
 
-int curlget_get(struct curlget *f, const struct fetch_request *req, struct fetch_response *out,
-                char *errbuf, size_t errlen)
+/* Sets up h for one request of req to url; hop > 0 is a redirect, which may not be file://. */
+static void setup(CURL *h, const struct fetch_request *req, const char *url, int hop,
+                  struct curl_slist *hdrs, struct sink *s, char *cerr)
 {
-    CURL *h = f->h;
-    struct sink s;
-    struct curl_slist *hdrs = NULL;
-    char cerr[CURL_ERROR_SIZE] = "";
-    char line[512];
-    int rc = -1;
-
-    memset(out, 0, sizeof(*out));
-    buf_init(&s.b, req->max_bytes);
-    s.too_big = false;
     curl_easy_reset(h);
-    if (req->etag && req->etag[0]) {
-        snprintf(line, sizeof(line), "If-None-Match: %s", req->etag);
-        hdrs = curl_slist_append(hdrs, line);
-    }
-    if (req->last_modified && req->last_modified[0]) {
-        snprintf(line, sizeof(line), "If-Modified-Since: %s", req->last_modified);
-        hdrs = curl_slist_append(hdrs, line);
-    }
-    hdrs = curl_slist_append(hdrs, "Accept: application/json");
-    curl_easy_setopt(h, CURLOPT_URL, req->url);
+    curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "vramfit/" VRAMFIT_VERSION);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -93,37 +82,139 @@ int curlget_get(struct curlget *f, const struct fetch_request *req, struct fetch
     curl_easy_setopt(h, CURLOPT_TIMEOUT, req->timeout_s);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https,file");
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, hop == 0 ? "http,https,file" : "http,https");
+    /* Redirects are followed here, one hop at a time, so each target can be checked against
+     * req->origin before anything is sent to it. */
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, ""); /* the cap applies to decoded bytes */
     curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_bytes);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
+}
 
-    CURLcode cc = curl_easy_perform(h);
+/* The validators' header bytes (fetch.h: they travel as ISO 8859-1 text) as request headers. */
+static int validators(const struct fetch_request *req, char etag[256], char lastmod[128],
+                      struct curl_slist **hdrs)
+{
+    char line[512];
+    etag[0] = lastmod[0] = '\0';
+    /* A validator that cannot be turned back into bytes is not sent (the GET is unconditional). */
+    if (req->etag && fetchproto_header_bytes(req->etag, etag, 256) < 0)
+        etag[0] = '\0';
+    if (req->last_modified && fetchproto_header_bytes(req->last_modified, lastmod, 128) < 0)
+        lastmod[0] = '\0';
+    if (etag[0]) {
+        snprintf(line, sizeof(line), "If-None-Match: %s", etag);
+        *hdrs = curl_slist_append(*hdrs, line);
+    }
+    if (lastmod[0]) {
+        snprintf(line, sizeof(line), "If-Modified-Since: %s", lastmod);
+        *hdrs = curl_slist_append(*hdrs, line);
+    }
+    *hdrs = curl_slist_append(*hdrs, "Accept: application/json");
+    return *hdrs == NULL ? -ENOMEM : 0;
+}
+
+/* Scheme, host and port of url, as libcurl parses it (default ports filled in), into out[n]. */
+static bool origin_of(const char *url, char *out, size_t n)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL;
+    bool ok = u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK;
+    ok = ok && (size_t)snprintf(out, n, "%s://%s:%s", scheme, host, port) < n;
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return ok;
+}
+
+/* True when a redirect to `to` stays within origin (any target when origin is NULL or ""). */
+static bool within_origin(const char *origin, const char *to)
+{
+    char a[CURLGET_MAX_URL], b[CURLGET_MAX_URL];
+    if (origin == NULL || origin[0] == '\0')
+        return true;
+    /* libcurl lower-cases the scheme but keeps the host's case: hosts compare without it. */
+    return origin_of(origin, a, sizeof(a)) && origin_of(to, b, sizeof(b)) && strcasecmp(a, b) == 0;
+}
+
+static bool is_redirect(long status)
+{
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+/* Runs the GET, following up to CURLGET_MAX_REDIRECTS redirects within req->origin. 0 with the
+ * final *status, or -1 with errbuf. */
+static int perform(CURL *h, const struct fetch_request *req, struct curl_slist *hdrs,
+                   struct sink *s, long *status, char *errbuf, size_t errlen)
+{
+    char url[CURLGET_MAX_URL], cerr[CURL_ERROR_SIZE];
+    snprintf(url, sizeof(url), "%s", req->url);
+    for (int hop = 0;; hop++) {
+        cerr[0] = '\0';
+        buf_free(&s->b);
+        buf_init(&s->b, req->max_bytes);
+        setup(h, req, url, hop, hdrs, s, cerr);
+        CURLcode cc = curl_easy_perform(h);
+        *status = 0;
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+        if (s->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+            snprintf(errbuf, errlen, "response from %.300s is larger than the %zu-byte limit",
+                     req->url, req->max_bytes);
+            return -1;
+        }
+        if (cc != CURLE_OK) {
+            snprintf(errbuf, errlen, "%s%s%.200s%s fetching %.300s", curl_easy_strerror(cc),
+                     cerr[0] ? " (" : "", cerr, cerr[0] ? ")" : "", req->url);
+            return -1;
+        }
+        const char *to = NULL;
+        if (!is_redirect(*status) || curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &to) != CURLE_OK ||
+            to == NULL)
+            return 0; /* a 3xx without a usable Location is an HTTP error below */
+        if (hop == CURLGET_MAX_REDIRECTS) {
+            snprintf(errbuf, errlen, "more than %d redirects fetching %.300s",
+                     CURLGET_MAX_REDIRECTS, req->url);
+            return -1;
+        }
+        if (strlen(to) >= sizeof(url) || !within_origin(req->origin, to)) {
+            snprintf(errbuf, errlen,
+                     "HTTP %ld from %.300s redirects to %.300s, outside the feed's origin (%.300s)",
+                     *status, url, to, req->origin ? req->origin : "");
+            return -1;
+        }
+        snprintf(url, sizeof(url), "%s", to);
+    }
+}
+
+int curlget_get(struct curlget *f, const struct fetch_request *req, struct fetch_response *out,
+                char *errbuf, size_t errlen)
+{
+    CURL *h = f->h;
+    struct sink s;
+    struct curl_slist *hdrs = NULL;
+    char etag[256], lastmod[128];
     long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    if (s.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
-        snprintf(errbuf, errlen, "response from %.300s is larger than the %zu-byte limit", req->url,
-                 req->max_bytes);
+    int rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    buf_init(&s.b, req->max_bytes);
+    s.too_big = false;
+    if (validators(req, etag, lastmod, &hdrs) < 0) {
+        snprintf(errbuf, errlen, "out of memory fetching %.300s", req->url);
         goto out;
     }
-    if (cc != CURLE_OK) {
-        if (cerr[0])
-            snprintf(errbuf, errlen, "%s (%.200s) fetching %.300s", curl_easy_strerror(cc), cerr,
-                     req->url);
-        else
-            snprintf(errbuf, errlen, "%s fetching %.300s", curl_easy_strerror(cc), req->url);
+    if (perform(h, req, hdrs, &s, &status, errbuf, errlen) < 0)
         goto out;
-    }
     if (status == 304) {
         out->status = 304;
-        snprintf(out->etag, sizeof(out->etag), "%s", req->etag ? req->etag : "");
-        snprintf(out->last_modified, sizeof(out->last_modified), "%s",
-                 req->last_modified ? req->last_modified : "");
+        snprintf(out->etag, sizeof(out->etag), "%s", etag);
+        snprintf(out->last_modified, sizeof(out->last_modified), "%s", lastmod);
         rc = 0;
         goto out;
     }

@@ -496,11 +496,18 @@ static enum MHD_Result reply_shared(struct http_server *srv, struct MHD_Connecti
                                     struct request *req, int status, const struct route_reply *out)
 {
     if (req->pretty) {
-        json_error_t jerr;
-        json_t *j = json_loadb(out->shared, out->shared_len, 0, &jerr);
+        /* Re-indented text, no parse tree: a 4,096-size /skus took 1.6 s and tens of MB. */
+        size_t len = 0;
+        char *text = jsonout_reindent(out->shared, out->shared_len, 2, &len);
+        char *body = text ? realloc(text, len + 2) : NULL;
         if (out->shared_release)
             out->shared_release(out->shared_cls);
-        return reply(srv, conn, req, status, j, NULL);
+        if (body == NULL) {
+            free(text);
+            return reply(srv, conn, req, status, NULL, NULL); /* the 500 */
+        }
+        memcpy(body + len, "\n", 2);
+        return queue_body(srv, conn, req, status, "application/json", body, len + 1, true, NULL);
     }
     if (req->gzip_ok) {
         char *copy = malloc(out->shared_len ? out->shared_len : 1);

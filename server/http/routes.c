@@ -133,9 +133,10 @@ static bool etag_matches(const char *header, const char *etag)
 struct skus_build {
     const struct skus_query *q;
     const json_t *status;
-    json_int_t age; /* age_seconds, or -1 for null */
 };
 
+/* The /skus body without age_seconds, which bodycache_get appends as the tail: the age changes
+ * every second while the rest changes with the snapshot. */
 static json_t *skus_build_body(const struct catalog *cat, const char *today, void *ctx,
                                char etag[48])
 {
@@ -146,16 +147,16 @@ static json_t *skus_build_body(const struct catalog *cat, const char *today, voi
         return NULL;
     add_provenance(body, cat, b->status);
     make_etag(body, etag);
-    json_object_set_new(body, "age_seconds", b->age < 0 ? json_null() : json_integer(b->age));
     return body;
 }
 
 /*
- * GET /skus without filters: the body is serialized once per snapshot, date, refresher status and
- * age_seconds value (so at most once a second while a refresher publishes ages), then shared by
- * every request; building it per request (the list, provenance, the ETag's sorted dump, then the
- * reply's dump of 22 KB) is what a request used to cost. Returns false when the cache cannot
- * help (allocation failure); the caller then builds the body itself.
+ * GET /skus without filters: the body is serialized once per snapshot, date and refresher status,
+ * then shared by every request; age_seconds, its last member, is spliced into a copy of that text
+ * when it changes (at most once a second). Building it per request (the list, provenance, the
+ * ETag's sorted dump, then the reply's dump) cost a second and a jansson tree several times the
+ * body with the largest legal catalog. Returns false when the cache cannot help (allocation
+ * failure); the caller then builds the body itself.
  */
 static bool skus_cached(const struct route_ctx *ctx, struct catalog *cat, const json_t *status,
                         struct route_reply *out)
@@ -165,23 +166,19 @@ static bool skus_cached(const struct route_ctx *ctx, struct catalog *cat, const 
     if (skus_query_parse(NULL, 0, &q, &err) < 0)
         return false;
     json_t *age = age_seconds(status);
-    struct skus_build b = {&q, status, json_is_integer(age) ? json_integer_value(age) : -1};
+    char tail[64];
+    if (json_is_integer(age))
+        snprintf(tail, sizeof(tail), "\"age_seconds\":%" JSON_INTEGER_FORMAT,
+                 json_integer_value(age));
+    else
+        snprintf(tail, sizeof(tail), "\"age_seconds\":null");
     json_decref(age);
-    char *st = status ? json_dumps(status, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    if (status != NULL && st == NULL)
+    struct skus_build b = {&q, status};
+    char *key = status ? json_dumps(status, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    if (status != NULL && key == NULL)
         return false;
-    char variant[64];
-    snprintf(variant, sizeof(variant), "%" JSON_INTEGER_FORMAT "|", b.age);
-    size_t vl = strlen(variant), sl = st ? strlen(st) : 0;
-    char *key = malloc(vl + sl + 1);
-    if (key == NULL) {
-        free(st);
-        return false;
-    }
-    memcpy(key, variant, vl);
-    memcpy(key + vl, st ? st : "", sl + 1);
-    free(st);
-    struct body *body = bodycache_get(ctx->skus_cache, cat, ctx->today, key, skus_build_body, &b);
+    struct body *body =
+        bodycache_get(ctx->skus_cache, cat, ctx->today, key ? key : "", tail, skus_build_body, &b);
     free(key);
     if (body == NULL)
         return false;

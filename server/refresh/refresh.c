@@ -3,6 +3,7 @@
 #include "refresh/refresh.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -32,6 +33,7 @@ struct refresher {
     size_t nregions;
     double interval_s;
     long timeout_s;
+    char today[11]; /* --today, or "" for the UTC date */
     struct store *store;
 
     pthread_t thread;
@@ -108,48 +110,85 @@ static double jitter(struct refresher *r, double base, double spread)
     return base * (1.0 - spread + 2.0 * spread * u);
 }
 
-static int read_capped(const char *path, size_t max, struct buf *b, char *err, size_t n)
+/*
+ * Reads the cache file whole into *b (at most max bytes) and its mtime into *mtime. The file is
+ * opened without following a symlink and without blocking (a FIFO planted there would hang
+ * start-up before the port opens), and only a regular file is read. 0, or -errno with err.
+ */
+static int read_cache(const char *path, size_t max, struct buf *b, time_t *mtime, char *err,
+                      size_t n)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        snprintf(err, n, "cannot open %.300s: %s", path, strerror(errno));
-        return -errno;
-    }
-    char chunk[16384];
-    size_t got;
+    struct stat sb;
     int rc = 0;
     buf_init(b, max);
-    while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        if (buf_append(b, chunk, got) < 0) {
-            snprintf(err, n, "%.300s is larger than %zu bytes", path, max);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        rc = -errno;
+        snprintf(err, n, "cannot open cache file %.300s: %s", path,
+                 rc == -ELOOP ? "it is a symbolic link" : strerror(-rc));
+        return rc;
+    }
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        snprintf(err, n, "cache file %.300s is not a regular file", path);
+        close(fd);
+        return -EINVAL;
+    }
+    for (;;) {
+        char chunk[16384];
+        ssize_t got = read(fd, chunk, sizeof(chunk));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = -errno;
+            snprintf(err, n, "cannot read cache file %.300s: %s", path, strerror(errno));
+            break;
+        }
+        if (got == 0)
+            break;
+        if (buf_append(b, chunk, (size_t)got) < 0) {
+            snprintf(err, n, "cache file %.300s is larger than %zu bytes", path, max);
             rc = -E2BIG;
             break;
         }
-    if (rc == 0 && ferror(f)) {
-        snprintf(err, n, "cannot read %.300s", path);
-        rc = -EIO;
     }
-    fclose(f);
+    close(fd);
+    if (rc == 0)
+        *mtime = sb.st_mtime;
     return rc;
 }
 
-/* Writes doc to path atomically: a temp file in the same directory, fsync, rename. */
+/*
+ * Writes doc to path atomically: a new temporary file in the same directory, fsync, rename. The
+ * temporary's name is unpredictable and created exclusively (mkstemp), so a symlink planted
+ * beside the cache cannot redirect the write.
+ */
 static int write_cache(const char *path, const json_t *doc, char *err, size_t n)
 {
     char tmp[600];
-    snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (f == NULL) {
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= sizeof(tmp)) {
+        snprintf(err, n, "cannot write cache %.300s: path too long", path);
+        return -1;
+    }
+    int fd = mkstemp(tmp); /* the fetch helper closes inherited descriptors itself */
+    if (fd < 0) {
         snprintf(err, n, "cannot write cache %.300s: %s", tmp, strerror(errno));
         return -1;
     }
-    int rc = json_dumpf(doc, f, JSON_INDENT(1));
-    if (rc == 0 && fflush(f) != 0)
+    /* mkstemp makes 0600; the cache holds public specs and prices, readable as before. */
+    int rc = fchmod(fd, 0644) == 0 ? 0 : -1;
+    FILE *f = rc == 0 ? fdopen(fd, "wb") : NULL;
+    if (f == NULL) {
+        close(fd);
         rc = -1;
-    if (rc == 0 && fsync(fileno(f)) != 0)
-        rc = -1;
-    if (fclose(f) != 0)
-        rc = -1;
+    } else {
+        rc = json_dumpf(doc, f, JSON_INDENT(1));
+        if (rc == 0 && fflush(f) != 0)
+            rc = -1;
+        if (rc == 0 && fsync(fileno(f)) != 0)
+            rc = -1;
+        if (fclose(f) != 0)
+            rc = -1;
+    }
     if (rc == 0 && rename(tmp, path) != 0)
         rc = -1;
     if (rc != 0) {
@@ -159,14 +198,49 @@ static int write_cache(const char *path, const json_t *doc, char *err, size_t n)
     return rc;
 }
 
+/* The URLs of the pages read so far: a NextPageLink back to any of them is a cycle. */
+struct seen_pages {
+    char *url[REFRESH_MAX_PAGES];
+    size_t n;
+};
+
+static bool seen_before(const struct seen_pages *s, const char *url)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->url[i], url) == 0)
+            return true;
+    return false;
+}
+
+static void seen_free(struct seen_pages *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->url[i]);
+    free(s);
+}
+
+/* Page `page` (0-based) answered 304: only the first page of a conditional request may, and
+ * only while a feed is held; anything else would count as success with nothing loaded. */
+static int prices_not_modified(const struct refresher *r, int page, bool conditional, char *err,
+                               size_t n)
+{
+    if (page == 0 && conditional && r->prices != NULL)
+        return 1;
+    snprintf(err, n, "price page %d: 304 Not Modified to %s", page + 1,
+             page > 0 ? "a request for a later page (nothing to reuse)"
+                      : "an unconditional request (nothing to reuse)");
+    return -1;
+}
+
 /* -1: failed (err says why); 0: new feed in *out; 1: unchanged (304). */
 static int fetch_prices(struct refresher *r, struct retail **out, char *err, size_t n)
 {
     struct retail *p = retail_new((const char *const *)r->regions, r->nregions);
     char *url = retail_query_url(r->prices_url, (const char *const *)r->regions, r->nregions);
+    struct seen_pages *seen = calloc(1, sizeof(*seen));
     char etag[256] = "", lastmod[128] = "";
     int rc = -1, page = 0;
-    if (p == NULL || url == NULL) {
+    if (p == NULL || url == NULL || seen == NULL) {
         snprintf(err, n, "out of memory");
         goto out;
     }
@@ -182,7 +256,8 @@ static int fetch_prices(struct refresher *r, struct retail **out, char *err, siz
                                    conditional && page == 0 ? r->prices_lastmod : NULL,
                                    REFRESH_MAX_PAGE_BYTES,
                                    CONNECT_TIMEOUT_S,
-                                   r->timeout_s};
+                                   r->timeout_s,
+                                   r->prices_url};
         struct fetch_response resp;
         char ferr[700];
         if (fetch_get(r->fetcher, &fr, &resp, ferr, sizeof(ferr)) < 0) {
@@ -190,7 +265,7 @@ static int fetch_prices(struct refresher *r, struct retail **out, char *err, siz
             goto out;
         }
         if (resp.status == 304) {
-            rc = 1;
+            rc = prices_not_modified(r, page, conditional, err, n);
             goto out;
         }
         if (page == 0) {
@@ -209,14 +284,14 @@ static int fetch_prices(struct refresher *r, struct retail **out, char *err, siz
         }
         if (next == NULL)
             break;
-        if (!retail_same_origin(r->prices_url, next) || strcmp(next, url) == 0) {
+        seen->url[seen->n++] = url;
+        url = next;
+        if (!retail_same_origin(r->prices_url, next) || seen_before(seen, next)) {
             snprintf(err, n, "price page %d: NextPageLink %.300s %s", page + 1, next,
-                     strcmp(next, url) == 0 ? "repeats the page" : "leaves the feed's origin");
-            free(next);
+                     seen_before(seen, next) ? "repeats an earlier page (a cycle)"
+                                             : "leaves the feed's origin");
             goto out;
         }
-        free(url);
-        url = next;
     }
     if (retail_rows(p) == 0) {
         snprintf(err, n,
@@ -232,21 +307,62 @@ static int fetch_prices(struct refresher *r, struct retail **out, char *err, siz
     p = NULL;
     rc = 0;
 out:
+    if (seen != NULL)
+        seen_free(seen);
     free(url);
     retail_free(p);
     return rc;
 }
 
+/* today's date as the server judges retirement: --today, else the UTC date. */
+static void refresh_today(const struct refresher *r, char out[11])
+{
+    if (r->today[0]) {
+        memcpy(out, r->today, 11);
+        return;
+    }
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* A catalog whose every size has retired offers nothing to choose, like an empty one: refused, so
+ * that the last good catalog stays. 0 or -1 with err. */
+static int refuse_all_retired(const struct refresher *r, const struct catalog *c, char *err,
+                              size_t n)
+{
+    char today[11];
+    refresh_today(r, today);
+    for (size_t i = 0; i < catalog_count(c); i++)
+        if (!catalog_sku_retired(catalog_at(c, i), today))
+            return 0;
+    snprintf(err, n,
+             "catalog from %.300s refused: all %zu sizes have retired (retires_on on or before "
+             "%s); keeping the previous catalog",
+             r->catalog_url, catalog_count(c), today);
+    return -1;
+}
+
 /* -1: failed; 0: new specs in r->spec_doc; 1: unchanged. */
 static int fetch_catalog(struct refresher *r, char *err, size_t n)
 {
-    struct fetch_request fr = {r->catalog_url,    r->cat_etag,
-                               r->cat_lastmod,    REFRESH_MAX_CATALOG_BYTES,
-                               CONNECT_TIMEOUT_S, r->timeout_s};
+    /* Validators are held only after a catalog was loaded from this URL. */
+    bool conditional = r->cat_etag[0] || r->cat_lastmod[0];
+    struct fetch_request fr = {
+        r->catalog_url, r->cat_etag, r->cat_lastmod, REFRESH_MAX_CATALOG_BYTES, CONNECT_TIMEOUT_S,
+        r->timeout_s,   NULL};
     struct fetch_response resp;
     char ferr[700];
     if (fetch_get(r->fetcher, &fr, &resp, ferr, sizeof(ferr)) < 0) {
         snprintf(err, n, "catalog: %s", ferr);
+        return -1;
+    }
+    if (resp.status == 304 && !conditional) {
+        snprintf(err, n,
+                 "catalog: 304 Not Modified from %.300s to an unconditional request "
+                 "(nothing to reuse)",
+                 r->catalog_url);
         return -1;
     }
     if (resp.status == 304) {
@@ -265,8 +381,14 @@ static int fetch_catalog(struct refresher *r, char *err, size_t n)
         fetch_response_free(&resp);
         return -1;
     }
+    if (refuse_all_retired(r, c, err, n) < 0) {
+        catalog_unref(c);
+        fetch_response_free(&resp);
+        return -1;
+    }
+    /* The validated document itself, shared and never changed (no copy: one tree, not two). */
     json_decref(r->spec_doc);
-    r->spec_doc = json_deep_copy(catalog_document(c));
+    r->spec_doc = json_incref(fields_mutable(catalog_document(c)));
     catalog_unref(c);
     snprintf(r->spec_kind, sizeof(r->spec_kind), "url");
     snprintf(r->spec_location, sizeof(r->spec_location), "%s", r->catalog_url);
@@ -293,7 +415,7 @@ static int build_snapshot(struct refresher *r, struct catalog **out, json_t **do
             return -1;
         }
     } else {
-        doc = json_deep_copy(r->spec_doc); /* prices off: an operator's own price fields stay */
+        doc = json_incref(r->spec_doc); /* prices off: an operator's own price fields stay */
     }
     char label[1100];
     snprintf(label, sizeof(label), "%s%s%s", r->spec_kind, r->spec_location[0] ? ":" : "",
@@ -453,15 +575,15 @@ static void refresher_free(struct refresher *r)
     free(r);
 }
 
-/* Loads --cache-file into *out when present and valid; logs why not otherwise. */
-static struct catalog *load_cache(const char *path)
+/* Loads --cache-file when present and valid (its mtime into *mtime); logs why not otherwise. */
+static struct catalog *load_cache(const char *path, time_t *mtime)
 {
     struct buf b;
     char err[700];
     struct stat sb;
-    if (stat(path, &sb) != 0)
+    if (lstat(path, &sb) != 0 && errno == ENOENT)
         return NULL; /* no cache yet: normal on a first start */
-    int rc = read_capped(path, REFRESH_MAX_CATALOG_BYTES * 2, &b, err, sizeof(err));
+    int rc = read_cache(path, REFRESH_MAX_CATALOG_BYTES * 2, &b, mtime, err, sizeof(err));
     struct catalog *cat = NULL;
     if (rc == 0) {
         struct error_info e;
@@ -502,6 +624,8 @@ int refresh_start(const struct refresh_config *cfg, struct store *st, struct cat
     snprintf(r->cache_file, sizeof(r->cache_file), "%s", cfg->cache_file ? cfg->cache_file : "");
     r->interval_s = cfg->interval_s > 0 ? cfg->interval_s : 21600;
     r->timeout_s = cfg->fetch_timeout_s > 0 ? cfg->fetch_timeout_s : 60;
+    if (cfg->today && strlen(cfg->today) == 10)
+        memcpy(r->today, cfg->today, 11);
     r->store = st;
     r->rand_state = (unsigned)time(NULL) ^ (unsigned)getpid();
     for (const char *p = cfg->regions ? cfg->regions : "";
@@ -523,13 +647,13 @@ int refresh_start(const struct refresh_config *cfg, struct store *st, struct cat
         return -1;
     }
 
-    struct catalog *first = r->cache_file[0] ? load_cache(r->cache_file) : NULL;
+    time_t cache_mtime = 0;
+    struct catalog *first = r->cache_file[0] ? load_cache(r->cache_file, &cache_mtime) : NULL;
     if (first != NULL) {
         catalog_unref(base);
-        struct stat sb;
         snprintf(r->spec_kind, sizeof(r->spec_kind), "cache");
         snprintf(r->spec_location, sizeof(r->spec_location), "%s", r->cache_file);
-        r->spec_fetched = stat(r->cache_file, &sb) == 0 ? sb.st_mtime : time(NULL);
+        r->spec_fetched = cache_mtime;
         if (retail_from_catalog(first, &r->prices) == 0) {
             const json_t *info = catalog_prices(first);
             snprintf(r->prices_fetched_at, sizeof(r->prices_fetched_at), "%s",
@@ -548,7 +672,7 @@ int refresh_start(const struct refresh_config *cfg, struct store *st, struct cat
                  base_location ? base_location : "");
         r->spec_fetched = strcmp(base_kind, "embedded") == 0 ? 0 : time(NULL);
     }
-    r->spec_doc = json_deep_copy(catalog_document(first));
+    r->spec_doc = json_incref(fields_mutable(catalog_document(first))); /* shared, read-only */
 
     bool work = r->catalog_url[0] || r->prices_url[0];
     store_publish(st, first, build_status(r, work ? time(NULL) : 0));

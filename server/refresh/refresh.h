@@ -8,9 +8,17 @@
 #include "azure/catalog.h"
 #include "runtime/store.h"
 
-/* Largest catalog document and price page accepted from upstream. */
-#define REFRESH_MAX_CATALOG_BYTES (16u * 1024 * 1024)
-#define REFRESH_MAX_PAGE_BYTES    (32u * 1024 * 1024)
+/*
+ * Largest catalog document (--catalog-url, --catalog-file; the cache may be twice it, prices
+ * merged in) and price page accepted. Sized for the Deployment's 128 MiB memory limit
+ * (deploy/deployment.yaml): resident memory grows with the catalog's bytes (its tree, each size's
+ * API text, the /skus body), and a 16 MiB catalog of 4,096 sizes already peaked at 117 MiB with
+ * /skus warm before any refresh doubled its documents (tests/server/check_memory.c measures the
+ * largest legal one). The embedded catalog is 68 KB; Azure's price pages hold 100 items of about
+ * 500 bytes (tests/data/prices-gpu-page1.json links $skip=100).
+ */
+#define REFRESH_MAX_CATALOG_BYTES (4u * 1024 * 1024)
+#define REFRESH_MAX_PAGE_BYTES    (4u * 1024 * 1024)
 #define REFRESH_MAX_PAGES         1000
 /* First retry after a failure; doubles per consecutive failure, capped at the interval. */
 #define REFRESH_BACKOFF_BASE_S 5.0
@@ -22,6 +30,7 @@ struct refresh_config {
     int interval_s;          /* between successful refreshes (jittered +-10%) */
     int fetch_timeout_s;     /* whole-transfer limit per request */
     const char *cache_file;  /* "" = none */
+    const char *today;       /* "YYYY-MM-DD" for retirement (--today); "" or NULL = UTC date */
 };
 
 struct refresher;

@@ -6,7 +6,9 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -17,6 +19,10 @@
 
 #include "support/fixture.h"
 #include "support/testsrv.h"
+
+#ifndef TEST_DATA_DIR
+#define TEST_DATA_DIR "tests/data"
+#endif
 
 static const char *const ESTIMATE_70B =
     "{\"params_b\":70,\"layers\":80,\"hidden\":8192,\"ctx\":4096,\"precision\":\"fp16\"%s}";
@@ -229,6 +235,12 @@ static const struct {
     {FIXTURE_PRICES, FIXTURE_TRUNCATE, "artial"},
     {FIXTURE_PRICES, FIXTURE_OVERSIZE, "larger than"},
     {FIXTURE_PRICES, FIXTURE_EMPTY, "no usable"},
+    /* Nothing was asked conditionally (the feed has two pages), so nothing can be "unchanged". */
+    {FIXTURE_PRICES, FIXTURE_NOT_MODIFIED, "304 Not Modified to an unconditional request"},
+    {FIXTURE_PRICES, FIXTURE_NOT_MODIFIED_PAGE2, "304 Not Modified to a request for a later page"},
+    {FIXTURE_PRICES, FIXTURE_REDIRECT_AWAY, "outside the feed's origin"},
+    {FIXTURE_PRICES, FIXTURE_PAGE_CYCLE, "repeats an earlier page (a cycle)"},
+    {FIXTURE_CATALOG, FIXTURE_ALL_RETIRED, "all 5 sizes have retired"},
 };
 
 START_TEST(upstream_failure_keeps_the_snapshot_reports_and_recovers)
@@ -459,6 +471,179 @@ START_TEST(shutdown_does_not_wait_for_a_hung_upstream)
 }
 END_TEST
 
+/* RFC 9110 allows bytes 0x80-0xFF (obs-text) in field values: the validators are carried byte for
+ * byte, so the next request is conditional and answered 304. */
+START_TEST(obs_text_validators_are_carried_and_sent_back)
+{
+    struct fixture *fx = fixture_start();
+    ck_assert_ptr_nonnull(fx);
+    fixture_set_mode(fx, FIXTURE_CATALOG, FIXTURE_OBS_TEXT);
+    char url[128];
+    fixture_url(fx, FIXTURE_CATALOG, url, sizeof(url));
+    const char *args[] = {"--catalog-url", url, "--no-prices", "--refresh-interval", "1", NULL};
+    struct testsrv s;
+    ck_assert_int_eq(testsrv_start(&s, args), 0);
+    for (int i = 0; i < 80 && fixture_not_modified(fx, FIXTURE_CATALOG) == 0; i++)
+        sleep_ms(100);
+    ck_assert_uint_ge(fixture_not_modified(fx, FIXTURE_CATALOG), 1);
+    json_t *j = get_json(s.port, "/skus", NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "source")), "url");
+    ck_assert(json_is_null(json_object_get(j, "last_error")));
+    ck_assert_str_eq(json_string_value(json_object_get(j, "etag")), "\"caf\u00e9-\u00ff\"");
+    json_decref(j);
+    ck_assert_int_eq(testsrv_stop(&s, SIGTERM, 10, NULL), 0);
+    fixture_stop(fx);
+}
+END_TEST
+
+/* A 304 is "unchanged" only for a conditional request about something held. */
+START_TEST(catalog_304_to_an_unconditional_first_fetch_is_an_error)
+{
+    struct fixture *fx = fixture_start();
+    ck_assert_ptr_nonnull(fx);
+    fixture_set_mode(fx, FIXTURE_CATALOG, FIXTURE_NOT_MODIFIED);
+    char url[128];
+    fixture_url(fx, FIXTURE_CATALOG, url, sizeof(url));
+    const char *args[] = {"--catalog-url", url, "--no-prices", "--refresh-interval", "1", NULL};
+    struct testsrv s;
+    ck_assert_int_eq(testsrv_start(&s, args), 0);
+    json_t *j = wait_skus(s.port, has_error, NULL, 8);
+    ck_assert_msg(j != NULL, "a 304 to an unconditional request counted as success");
+    ck_assert_ptr_nonnull(strstr(error_message(j), "304 Not Modified"));
+    ck_assert_str_eq(json_string_value(json_object_get(j, "source")), "embedded");
+    json_decref(j);
+    ck_assert_int_eq(testsrv_stop(&s, SIGTERM, 10, NULL), 0);
+    fixture_stop(fx);
+}
+END_TEST
+
+static bool fresh_after(const json_t *j, const void *arg)
+{
+    const char *at = json_string_value(json_object_get(json_object_get(j, "prices"), "fetched_at"));
+    return no_error_and_fresh_prices(j, NULL) && at && strcmp(at, (const char *)arg) > 0;
+}
+
+/* A redirect within the feed's origin is followed (page 2 moves to /prices-moved). */
+START_TEST(price_redirect_within_the_origin_is_followed)
+{
+    struct live l;
+    live_start(&l, "1", NULL, NULL);
+    json_t *before = get_json(l.srv.port, "/skus?include_retired=true", NULL);
+    char at[64];
+    snprintf(at, sizeof(at), "%s",
+             json_string_value(json_object_get(json_object_get(before, "prices"), "fetched_at")));
+    fixture_set_mode(l.fx, FIXTURE_PRICES, FIXTURE_REDIRECT_HOME);
+    json_t *after = wait_skus(l.srv.port, fresh_after, at, 10);
+    ck_assert_msg(after != NULL, "no fresh prices through a same-origin redirect");
+    ck_assert(json_equal(json_object_get(before, "skus"), json_object_get(after, "skus")));
+    json_decref(before);
+    json_decref(after);
+    live_stop(&l);
+}
+END_TEST
+
+/* What can sit where the cache file should be: each is ignored (logged), never a hang or crash. */
+enum cache_oddity { CACHE_SOCKET, CACHE_FIFO, CACHE_SYMLINK, CACHE_DIRECTORY };
+
+static void plant_cache_oddity(enum cache_oddity k, const char *path, const char *valid_cache)
+{
+    switch (k) {
+    case CACHE_SOCKET: {
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        struct sockaddr_un a = {.sun_family = AF_UNIX};
+        snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+        ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+        close(fd); /* the socket file stays */
+        break;
+    }
+    case CACHE_FIFO:
+        ck_assert_int_eq(mkfifo(path, 0600), 0);
+        break;
+    case CACHE_SYMLINK:
+        ck_assert_int_eq(symlink(valid_cache, path), 0);
+        break;
+    case CACHE_DIRECTORY:
+        ck_assert_int_eq(mkdir(path, 0700), 0);
+        break;
+    }
+}
+
+START_TEST(special_or_symlinked_cache_file_is_ignored_and_start_up_goes_on)
+{
+    char dir[] = "/tmp/vramfit-oddcache-XXXXXX", path[64];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/cache.json", dir);
+    /* A catalog the server would load as a cache (the Makefile's TEST_DATA_DIR is absolute); a
+     * symlink to it is still refused. */
+    const char *valid = TEST_DATA_DIR "/catalog-url-a.json";
+    plant_cache_oddity((enum cache_oddity)_i, path, valid);
+
+    const char *args[] = {"--cache-file", path, NULL};
+    struct testsrv s;
+    ck_assert_msg(testsrv_start(&s, args) == 0, "start-up failed or hung (oddity %d)", _i);
+    json_t *j = get_json(s.port, "/skus", NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "source")), "embedded");
+    json_decref(j);
+    char *log = testsrv_log(&s);
+    ck_assert_msg(strstr(log, "cache_ignored") != NULL, "no cache_ignored in %s", log);
+    free(log);
+    int st = -1;
+    ck_assert_int_eq(testsrv_stop(&s, SIGTERM, 5, &st), 0);
+    ck_assert_int_eq(st, 0);
+    if (_i == CACHE_DIRECTORY)
+        rmdir(path);
+    else
+        unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
+/* The writer's temporary name used to be "<cache>.tmp.<pid>": a symlink planted there made the
+ * server write through it (here into victim) and leave the cache as that symlink. */
+START_TEST(cache_writer_does_not_follow_a_symlink_at_its_old_temporary_name)
+{
+    char dir[] = "/tmp/vramfit-cachelink-XXXXXX", cache[128], victim[128], planted[160];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(cache, sizeof(cache), "%s/cache.json", dir);
+    snprintf(victim, sizeof(victim), "%s/victim", dir);
+    FILE *f = fopen(victim, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("untouched", f);
+    fclose(f);
+    struct fixture *fx = fixture_start();
+    ck_assert_ptr_nonnull(fx);
+    fixture_set_mode(fx, FIXTURE_CATALOG, FIXTURE_500); /* nothing is written until it is OK */
+    char url[128];
+    fixture_url(fx, FIXTURE_CATALOG, url, sizeof(url));
+    const char *args[] = {"--catalog-url",      url, "--no-prices", "--cache-file", cache,
+                          "--refresh-interval", "1", NULL};
+    struct testsrv s;
+    ck_assert_int_eq(testsrv_start(&s, args), 0);
+    snprintf(planted, sizeof(planted), "%s.tmp.%ld", cache, (long)s.pid);
+    ck_assert_int_eq(symlink(victim, planted), 0);
+    fixture_set_mode(fx, FIXTURE_CATALOG, FIXTURE_OK);
+    struct stat sb;
+    for (int i = 0; i < 100 && lstat(cache, &sb) != 0; i++)
+        sleep_ms(100);
+    ck_assert_int_eq(lstat(cache, &sb), 0);
+    ck_assert_msg(S_ISREG(sb.st_mode), "the cache is not a regular file");
+    char *text = testfile_read(victim, NULL);
+    ck_assert_str_eq(text, "untouched");
+    free(text);
+    text = testfile_read(cache, NULL);
+    json_t *doc = json_loads(text, 0, NULL);
+    ck_assert_msg(json_is_array(json_object_get(doc, "skus")), "the cache holds no catalog");
+    json_decref(doc);
+    free(text);
+    ck_assert_int_eq(testsrv_stop(&s, SIGTERM, 10, NULL), 0);
+    fixture_stop(fx);
+    unlink(planted);
+    unlink(victim);
+    unlink(cache);
+    rmdir(dir);
+}
+END_TEST
+
 /* Several threads hammer /skus and /estimate while the upstream flips between two catalogs. */
 struct hammer {
     int port;
@@ -530,6 +715,12 @@ static Suite *refresh_suite(void)
     tcase_add_test(tc, sighup_refreshes_at_once);
     tcase_add_test(tc, cache_file_serves_last_prices_after_a_restart_without_network);
     tcase_add_test(tc, shutdown_does_not_wait_for_a_hung_upstream);
+    tcase_add_test(tc, obs_text_validators_are_carried_and_sent_back);
+    tcase_add_test(tc, catalog_304_to_an_unconditional_first_fetch_is_an_error);
+    tcase_add_test(tc, price_redirect_within_the_origin_is_followed);
+    tcase_add_loop_test(tc, special_or_symlinked_cache_file_is_ignored_and_start_up_goes_on,
+                        CACHE_SOCKET, CACHE_DIRECTORY + 1);
+    tcase_add_test(tc, cache_writer_does_not_follow_a_symlink_at_its_old_temporary_name);
     tcase_add_test(tc, hammer_reads_during_refreshes_see_whole_snapshots);
     suite_add_tcase(s, tc);
     return s;

@@ -27,7 +27,7 @@ struct fixture {
     char *catalog;
     size_t catalog_len;
     char etag[64];
-    char *page1, *page2;
+    char *page1, *page2, *retired;
     enum fixture_mode mode[2];
     unsigned requests[2], not_modified[2];
     char filter[1024];
@@ -124,6 +124,65 @@ static enum MHD_Result failure(struct fixture *f, struct MHD_Connection *c, enum
     return ret;
 }
 
+/* The obs-text validators FIXTURE_OBS_TEXT sends (RFC 9110 allows 0x80-0xFF in field values). */
+#define OBS_ETAG    "\"caf\xe9-\xff\""
+#define OBS_LASTMOD "Thu, 01 Jan 2026 00:00:00 GMT \xa0"
+
+/* A body-less answer: a 304 with its ETag, or a 302 to location. */
+static enum MHD_Result send_status(struct MHD_Connection *c, unsigned status, const char *etag,
+                                   const char *location)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (etag && etag[0])
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+    if (location)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Page 2 with its (empty) NextPageLink pointing at $skip=link instead. */
+static char *page_linking(const struct fixture *f, int link)
+{
+    const char *at = strstr(f->page2, "\"NextPageLink\": \"\"");
+    if (at == NULL)
+        return NULL;
+    size_t head = (size_t)(at - f->page2), cap = strlen(f->page2) + 256;
+    char *out = malloc(cap);
+    if (out)
+        snprintf(out, cap,
+                 "%.*s\"NextPageLink\": "
+                 "\"http://127.0.0.1:%d/prices?api-version=2023-01-01-preview&$skip=%d\"%s",
+                 (int)head, f->page2, f->port, link, at + strlen("\"NextPageLink\": \"\""));
+    return out;
+}
+
+/* What a price page request gets in mode m (page 2 and later carry $skip). *location is set for
+ * a redirect. */
+static char *prices_body(struct fixture *f, struct MHD_Connection *c, const char *url,
+                         enum fixture_mode m, char *location, size_t n)
+{
+    const char *skip = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "$skip");
+    const char *filter = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "$filter");
+    if (skip == NULL)
+        snprintf(f->filter, sizeof(f->filter), "%s", filter ? filter : "");
+    if (m == FIXTURE_EMPTY)
+        return strdup("{\"Items\": [], \"NextPageLink\": null, \"Count\": 0}");
+    if (skip == NULL)
+        return strdup(f->page1);
+    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    /* Served normally once there, so that following the redirect would "work". */
+    if (m == FIXTURE_REDIRECT_AWAY && host && strncmp(host, "localhost", 9) != 0)
+        snprintf(location, n, "http://localhost:%d/prices?api-version=2023-01-01-preview&$skip=%s",
+                 f->port, skip);
+    if (m == FIXTURE_REDIRECT_HOME && strcmp(url, "/prices-moved") != 0)
+        snprintf(location, n, "/prices-moved?api-version=2023-01-01-preview&$skip=%s", skip);
+    if (m == FIXTURE_PAGE_CYCLE)
+        return page_linking(f, strcmp(skip, "100") == 0 ? 200 : 100);
+    return strdup(f->page2);
+}
+
 static enum MHD_Result on_req(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **req_cls)
@@ -138,46 +197,50 @@ static enum MHD_Result on_req(void *cls, struct MHD_Connection *c, const char *u
         return MHD_YES;
     }
     enum fixture_path p = strcmp(url, "/catalog") == 0 ? FIXTURE_CATALOG : FIXTURE_PRICES;
-    if (strcmp(url, "/catalog") != 0 && strcmp(url, "/prices") != 0)
+    if (strcmp(url, "/catalog") != 0 && strcmp(url, "/prices") != 0 &&
+        strcmp(url, "/prices-moved") != 0)
         return send_copy(c, 404, "no", 2, NULL);
     pthread_mutex_lock(&f->lock);
     f->requests[p]++;
     enum fixture_mode m = f->mode[p];
-    char *body = NULL;
+    char *body = NULL, location[512] = "";
     size_t len = 0;
     char etag[64] = "";
+    bool page2 = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "$skip") != NULL;
     if (p == FIXTURE_CATALOG) {
-        body = m == FIXTURE_EMPTY
-                   ? strdup("{\"skus\": [{\"sku\": \"Standard_Bad\", \"vram_gb\": -1}]}")
-                   : strdup(f->catalog);
-        snprintf(etag, sizeof(etag), "%s", f->etag);
+        body = m == FIXTURE_EMPTY         ? strdup("{\"skus\": [{\"sku\": \"Standard_Bad\", "
+                                                           "\"vram_gb\": -1}]}")
+               : m == FIXTURE_ALL_RETIRED ? strdup(f->retired)
+                                          : strdup(f->catalog);
+        snprintf(etag, sizeof(etag), "%s", m == FIXTURE_OBS_TEXT ? OBS_ETAG : f->etag);
     } else {
-        const char *skip = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "$skip");
-        const char *filter = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "$filter");
-        if (skip == NULL)
-            snprintf(f->filter, sizeof(f->filter), "%s", filter ? filter : "");
-        if (m == FIXTURE_EMPTY)
-            body = strdup("{\"Items\": [], \"NextPageLink\": null, \"Count\": 0}");
-        else
-            body = strdup(skip ? f->page2 : f->page1);
+        body = prices_body(f, c, url, m, location, sizeof(location));
     }
     const char *inm =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
-    bool not_modified = m == FIXTURE_OK && etag[0] && inm && strcmp(inm, etag) == 0;
+    bool not_modified =
+        (m == FIXTURE_OK || m == FIXTURE_OBS_TEXT) && etag[0] && inm && strcmp(inm, etag) == 0;
     if (not_modified)
         f->not_modified[p]++;
     pthread_mutex_unlock(&f->lock);
     len = body ? strlen(body) : 0;
     enum MHD_Result ret;
-    if (not_modified) {
-        struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (not_modified || m == FIXTURE_NOT_MODIFIED || (m == FIXTURE_NOT_MODIFIED_PAGE2 && page2)) {
+        ret = send_status(c, 304, etag, NULL);
+    } else if (location[0]) {
+        ret = send_status(c, 302, NULL, location);
+    } else if (m == FIXTURE_OBS_TEXT) {
+        struct MHD_Response *r = MHD_create_response_from_buffer(
+            len, (void *)(uintptr_t)(body ? body : ""), MHD_RESPMEM_MUST_COPY);
         MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
-        ret = MHD_queue_response(c, 304, r);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, OBS_LASTMOD);
+        ret = MHD_queue_response(c, 200, r);
         MHD_destroy_response(r);
-    } else if (m == FIXTURE_OK || m == FIXTURE_EMPTY) {
-        ret = send_copy(c, 200, body ? body : "", len, etag);
-    } else {
+    } else if (m == FIXTURE_500 || m == FIXTURE_HANG || m == FIXTURE_GARBAGE ||
+               m == FIXTURE_TRUNCATE || m == FIXTURE_OVERSIZE) {
         ret = failure(f, c, m, body, len);
+    } else {
+        ret = send_copy(c, 200, body ? body : "", len, etag);
     }
     free(body);
     return ret;
@@ -202,6 +265,7 @@ struct fixture *fixture_start(void)
     f->page1 = p1 ? with_base(p1, f->port) : NULL;
     free(p1);
     f->page2 = load("prices-gpu-page2.json", NULL);
+    f->retired = load("catalog-all-retired.json", NULL);
     fixture_set_catalog(f, "catalog-url-a.json", "a");
     return f;
 }
@@ -269,5 +333,6 @@ void fixture_stop(struct fixture *f)
     free(f->catalog);
     free(f->page1);
     free(f->page2);
+    free(f->retired);
     free(f);
 }

@@ -13,6 +13,13 @@ enum fixture_mode {
     FIXTURE_TRUNCATE, /* announces the full length, sends half, closes */
     FIXTURE_OVERSIZE, /* 200, chunked, 64 MiB: far over any cap */
     FIXTURE_EMPTY,    /* 200, a valid but empty page / an invalid catalog (see fixture.c) */
+    FIXTURE_OBS_TEXT, /* as OK, but the ETag and Last-Modified hold bytes 0x80-0xFF (obs-text) */
+    FIXTURE_NOT_MODIFIED,       /* 304 to every request, conditional or not */
+    FIXTURE_NOT_MODIFIED_PAGE2, /* prices: page 1 as OK, 304 for page 2 */
+    FIXTURE_REDIRECT_AWAY, /* prices: page 2 is a 302 to the same page on http://localhost:PORT */
+    FIXTURE_REDIRECT_HOME, /* prices: page 2 is a 302 to /prices-moved on the same origin */
+    FIXTURE_PAGE_CYCLE,    /* prices: page 2 links to a page 3 that links back to page 2 */
+    FIXTURE_ALL_RETIRED,   /* catalog: the OK catalog with every size retired in 2020 */
 };
 
 enum fixture_path { FIXTURE_CATALOG, FIXTURE_PRICES };

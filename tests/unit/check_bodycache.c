@@ -24,7 +24,7 @@ static json_t *counting_build(const struct catalog *cat, const char *today, void
 static struct body *get(struct bodycache *c, struct catalog *cat, const char *today,
                         const char *variant)
 {
-    return bodycache_get(c, cat, today, variant, counting_build, (void *)(uintptr_t)variant);
+    return bodycache_get(c, cat, today, variant, NULL, counting_build, (void *)(uintptr_t)variant);
 }
 
 START_TEST(same_snapshot_and_date_share_one_body_equal_to_a_fresh_encoding)

@@ -1,6 +1,7 @@
 /* check_fetchproto.c - the server <-> vramfit-fetch protocol: round trips and broken helpers. */
 #include "support/check_util.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,7 +9,7 @@
 #include "fetch/fetchproto.h"
 
 static const struct fetch_request REQ = {
-    "https://example.test/c.json", "\"v1\"", "Mon, 23 Nov 2026 10:00:00 GMT", 100, 5, 30};
+    "https://example.test/c.json", "\"v1\"", "Mon, 23 Nov 2026 10:00:00 GMT", 100, 5, 30, NULL};
 
 /* What the helper writes for (rc, resp, error), read back through a pipe. */
 static char *helper_output(int rc, const struct fetch_response *resp, const char *error,
@@ -137,6 +138,75 @@ START_TEST(truncated_garbled_or_oversized_answers_are_errors)
 }
 END_TEST
 
+/* RFC 9110 field values may hold obs-text (0x80-0xFF), which is not UTF-8: the helper used to
+ * fail to write its answer (exit 1) and every refresh failed. The bytes now travel as ISO 8859-1
+ * text and come back byte for byte when sent as validators. */
+START_TEST(obs_text_validators_survive_the_reply_and_return_as_the_same_bytes)
+{
+    struct fetch_response resp = {.status = 200, .body = (char[]){"{}"}, .len = 2};
+    strcpy(resp.etag, "\"caf\xe9-\xff\"");
+    strcpy(resp.last_modified, "Thu, 01 Jan 2026 00:00:00 GMT \xa0");
+    size_t len;
+    char *out = helper_output(0, &resp, NULL, &len);
+    struct fetch_response got;
+    char err[256], bytes[256];
+    ck_assert_int_eq(fetchproto_parse_reply(out, len, &REQ, &got, err, sizeof(err)), 0);
+    ck_assert_str_eq(got.etag, "\"caf\u00e9-\u00ff\"");
+    ck_assert_int_eq(fetchproto_header_bytes(got.etag, bytes, sizeof(bytes)), 0);
+    ck_assert_str_eq(bytes, resp.etag);
+    ck_assert_int_eq(fetchproto_header_bytes(got.last_modified, bytes, sizeof(bytes)), 0);
+    ck_assert_str_eq(bytes, resp.last_modified);
+    fetch_response_free(&got);
+    free(out);
+}
+END_TEST
+
+START_TEST(header_text_that_no_header_byte_makes_is_refused)
+{
+    char bytes[8];
+    ck_assert_int_eq(fetchproto_header_bytes("\u20ac", bytes, sizeof(bytes)), -EINVAL);
+    ck_assert_int_eq(fetchproto_header_bytes("\xc3", bytes, sizeof(bytes)), -EINVAL);
+    ck_assert_int_eq(fetchproto_header_bytes("12345678", bytes, sizeof(bytes)), -E2BIG);
+    char text[8];
+    fetchproto_header_text("\xe9\xe9\xe9\xe9", text, sizeof(text)); /* 8 bytes + NUL: no room */
+    ck_assert_str_eq(text, "");
+    fetchproto_header_text("\xe9\xe9\xe9", text, sizeof(text));
+    ck_assert_str_eq(text, "\u00e9\u00e9\u00e9");
+}
+END_TEST
+
+START_TEST(error_text_that_is_not_utf8_is_still_reported)
+{
+    size_t len;
+    char *out = helper_output(-1, NULL, "Weird server reply (\xff\xfe) fetching x", &len);
+    struct fetch_response got;
+    char err[256];
+    ck_assert_int_eq(fetchproto_parse_reply(out, len, &REQ, &got, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "Weird server reply (\?\?) fetching x");
+    free(out);
+}
+END_TEST
+
+START_TEST(request_line_carries_the_redirect_origin_and_may_omit_it)
+{
+    struct fetch_request req = REQ;
+    req.origin = "https://prices.example.test/api";
+    char *line = fetchproto_request_line(&req);
+    json_t *doc = NULL;
+    struct fetch_request back;
+    char err[256];
+    ck_assert_int_eq(fetchproto_read_request(line, strlen(line), &doc, &back, err, sizeof(err)), 0);
+    ck_assert_str_eq(back.origin, req.origin);
+    json_decref(doc);
+    free(line);
+    const char *old = "{\"url\":\"u\",\"etag\":\"\",\"last_modified\":\"\",\"max_bytes\":1,"
+                      "\"connect_timeout_s\":1,\"timeout_s\":1}";
+    ck_assert_int_eq(fetchproto_read_request(old, strlen(old), &doc, &back, err, sizeof(err)), 0);
+    ck_assert_ptr_null(back.origin);
+    json_decref(doc);
+}
+END_TEST
+
 static Suite *fetchproto_suite(void)
 {
     Suite *s = suite_create("fetchproto");
@@ -147,6 +217,10 @@ static Suite *fetchproto_suite(void)
     tcase_add_test(tc, not_modified_has_no_body);
     tcase_add_test(tc, helper_error_is_passed_on_verbatim);
     tcase_add_test(tc, truncated_garbled_or_oversized_answers_are_errors);
+    tcase_add_test(tc, obs_text_validators_survive_the_reply_and_return_as_the_same_bytes);
+    tcase_add_test(tc, header_text_that_no_header_byte_makes_is_refused);
+    tcase_add_test(tc, error_text_that_is_not_utf8_is_still_reported);
+    tcase_add_test(tc, request_line_carries_the_redirect_origin_and_may_omit_it);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -264,6 +264,57 @@ START_TEST(the_first_error_sticks_and_later_calls_do_nothing)
 }
 END_TEST
 
+/* Pretty /skus re-indents the cached compact text (no parse tree): the bytes must be what writing
+ * the document indented gives, for every shape (empty containers, keys and strings holding
+ * brackets, colons, commas and escapes, nesting, numbers). */
+START_TEST(reindented_text_equals_the_indented_document)
+{
+    const char *docs[] = {
+        "{}",
+        "[]",
+        "{\"a\":[],\"b\":{},\"c\":[{}],\"d\":[[1,2],[3.5e-07,-4]]}",
+        "{\"k:{[,\\\"\":\"v\\\\\\\"]}:,\",\"u\":\"caf\\u00e9 \\u001f\\n\",\"n\":null,\"t\":true}",
+        "[1,\"x\",false,{\"deep\":{\"deeper\":[null,{\"x\":1.25}]}}]",
+        "\"just a string\"",
+        "42",
+    };
+    for (size_t d = 0; d < sizeof(docs) / sizeof(docs[0]); d++) {
+        json_t *j = json_loads(docs[d], JSON_DECODE_ANY, NULL);
+        ck_assert_msg(j != NULL, "doc %zu", d);
+        size_t clen = 0;
+        char *compact = jsonout_dumps(j, 0, &clen);
+        for (int indent = 1; indent <= 4; indent++) {
+            char *want = jsonout_dumps(j, indent, NULL);
+            size_t glen = 0;
+            char *got = jsonout_reindent(compact, clen, indent, &glen);
+            ck_assert_ptr_nonnull(got);
+            ck_assert_str_eq(got, want);
+            ck_assert_uint_eq(glen, strlen(want));
+            free(got);
+            free(want);
+        }
+        char *same = jsonout_reindent(compact, clen, 0, NULL);
+        ck_assert_str_eq(same, compact);
+        free(same);
+        free(compact);
+        json_decref(j);
+    }
+    /* A body with its trailing newline (as the /skus cache keeps it) re-indents the same. */
+    char *got = jsonout_reindent("{\"a\":[1]}\n", 10, 2, NULL);
+    ck_assert_str_eq(got, "{\n  \"a\": [\n    1\n  ]\n}");
+    free(got);
+}
+END_TEST
+
+START_TEST(reindenting_malformed_text_fails)
+{
+    const char *bad[] = {"{\"a\":1", "[1]]", "[\"open", "}"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(jsonout_reindent(bad[i], strlen(bad[i]), 2, NULL) == NULL,
+                      "\"%s\" was accepted", bad[i]);
+}
+END_TEST
+
 static Suite *jsonout_suite(void)
 {
     Suite *s = suite_create("jsonout");
@@ -276,6 +327,8 @@ static Suite *jsonout_suite(void)
     tcase_add_test(tc, writer_calls_match_jansson_compact_and_indented);
     tcase_add_test(tc, raw_text_is_spliced_as_one_value);
     tcase_add_test(tc, the_first_error_sticks_and_later_calls_do_nothing);
+    tcase_add_test(tc, reindented_text_equals_the_indented_document);
+    tcase_add_test(tc, reindenting_malformed_text_fails);
     suite_add_tcase(s, tc);
     return s;
 }
