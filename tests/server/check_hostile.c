@@ -193,9 +193,10 @@ static char *nested(size_t depth, const char *open, const char *close_, const ch
 }
 
 enum expect {
-    EXPECT_4XX_OR_CLOSE, /* a 4xx status, or the connection closed without a response */
-    EXPECT_400_JSON,     /* exactly 400 with our JSON error body */
-    EXPECT_STATUS,       /* exactly .status */
+    EXPECT_4XX_OR_CLOSE,  /* a 4xx status, or the connection closed without a response */
+    EXPECT_400_JSON,      /* exactly 400 with our JSON error body */
+    EXPECT_STATUS,        /* exactly .status */
+    EXPECT_ONE_AND_CLOSE, /* exactly one response, .status with our JSON body, then closed */
 };
 
 struct hostile {
@@ -383,6 +384,34 @@ RAW_BUILDER(b_expect_continue_huge,
             "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
             "Content-Length: 1000000000\r\nExpect: 100-continue\r\n"
             "Connection: close\r\n\r\n")
+/* RFC 9112 framing (request smuggling): each shape is refused with one JSON answer and the
+ * connection closed, so nothing after it is read as another request. */
+RAW_BUILDER(b_cl_and_te, "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                         "Content-Length: 7\r\nTransfer-Encoding: chunked\r\n\r\n"
+                         "46\r\n" VALID_BODY "\r\n0\r\n\r\n")
+RAW_BUILDER(b_te_gzip, "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                       "Transfer-Encoding: gzip\r\n\r\n{}")
+RAW_BUILDER(b_te_gzip_chunked,
+            "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            "Transfer-Encoding: gzip, chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n")
+RAW_BUILDER(b_te_twice, "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                        "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        "2\r\n{}\r\n0\r\n\r\n")
+RAW_BUILDER(b_cl_space_before_colon,
+            "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            "Content-Length : 42\r\n\r\nGET /models/SMUGGLED HTTP/1.1\r\nHost: t\r\n\r\n")
+RAW_BUILDER(b_obs_fold, "GET /healthz HTTP/1.1\r\nHost: t\r\nX-A: a\r\n b\r\n\r\n")
+RAW_BUILDER(b_obs_fold_last, "GET /healthz HTTP/1.1\r\nX-A: a\r\n\tb\r\nHost: t\r\n\r\n")
+RAW_BUILDER(b_two_hosts, "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
+RAW_BUILDER(b_space_in_target, "GET /heal thz HTTP/1.1\r\nHost: t\r\n\r\n")
+RAW_BUILDER(b_nul_escape_in_path, "GET /models/mixtral-8x7b%00junk HTTP/1.1\r\nHost: t\r\n\r\n")
+RAW_BUILDER(b_nul_escape_in_query_name, "GET /healthz?pretty%00x=1 HTTP/1.1\r\nHost: t\r\n\r\n")
+RAW_BUILDER(b_nul_escape_in_query_value, "GET /healthz?pretty=1%00junk HTTP/1.1\r\nHost: t\r\n\r\n")
+RAW_BUILDER(b_absolute_form,
+            "GET http://t/healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+RAW_BUILDER(b_cl_1gb_no_expect,
+            "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            "Content-Length: 1000000000\r\nConnection: close\r\n\r\n{}")
 RAW_BUILDER(b_dot_dot_path,
             "GET /../../../etc/passwd HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
 RAW_BUILDER(b_pipelined_mix,
@@ -426,18 +455,35 @@ static const struct hostile table[] = {
     {"garbage_request_line", EXPECT_4XX_OR_CLOSE, 0, false, b_garbage_line},
     {"tls_hello_on_plain_port", EXPECT_4XX_OR_CLOSE, 0, true, b_binary_garbage},
     {"http_9_9", EXPECT_STATUS, 505, false, b_bad_version},
-    {"http11_without_host", EXPECT_4XX_OR_CLOSE, 0, false, b_no_host_http11},
+    /* One 400, in JSON: libmicrohttpd's own answer was HTML and sent its head twice. */
+    {"http11_without_host", EXPECT_ONE_AND_CLOSE, 400, false, b_no_host_http11},
     {"header_without_colon", EXPECT_4XX_OR_CLOSE, 0, false, b_header_no_colon},
     {"content_length_not_a_number", EXPECT_4XX_OR_CLOSE, 0, false, b_cl_not_a_number},
     {"content_length_negative", EXPECT_4XX_OR_CLOSE, 0, false, b_cl_negative},
     {"content_length_overflows", EXPECT_4XX_OR_CLOSE, 0, false, b_cl_huge},
-    {"content_length_twice_differing", EXPECT_4XX_OR_CLOSE, 0, false, b_cl_twice_differing},
+    {"content_length_twice_differing", EXPECT_ONE_AND_CLOSE, 400, false, b_cl_twice_differing},
     {"content_length_too_small", EXPECT_4XX_OR_CLOSE, 0, true, b_cl_too_small},
     {"content_length_too_large_then_eof", EXPECT_4XX_OR_CLOSE, 0, true, b_cl_too_large},
     {"chunk_size_not_hex", EXPECT_4XX_OR_CLOSE, 0, false, b_bad_chunk_size},
     {"chunk_size_overflows", EXPECT_4XX_OR_CLOSE, 0, false, b_chunk_size_overflow},
     {"expect_100_continue_1gb", EXPECT_STATUS, 413, false, b_expect_continue_huge},
     {"dot_dot_path", EXPECT_STATUS, 404, false, b_dot_dot_path},
+    {"content_length_and_transfer_encoding", EXPECT_ONE_AND_CLOSE, 400, false, b_cl_and_te},
+    {"transfer_encoding_gzip", EXPECT_ONE_AND_CLOSE, 501, false, b_te_gzip},
+    {"transfer_encoding_gzip_chunked", EXPECT_ONE_AND_CLOSE, 501, false, b_te_gzip_chunked},
+    {"transfer_encoding_twice", EXPECT_ONE_AND_CLOSE, 501, false, b_te_twice},
+    {"space_before_colon_smuggles_nothing", EXPECT_ONE_AND_CLOSE, 400, false,
+     b_cl_space_before_colon},
+    {"obs_fold", EXPECT_ONE_AND_CLOSE, 400, false, b_obs_fold},
+    {"obs_fold_with_tab", EXPECT_ONE_AND_CLOSE, 400, false, b_obs_fold_last},
+    {"two_host_headers", EXPECT_ONE_AND_CLOSE, 400, false, b_two_hosts},
+    {"space_in_request_target", EXPECT_ONE_AND_CLOSE, 400, false, b_space_in_target},
+    {"nul_escape_in_path", EXPECT_ONE_AND_CLOSE, 400, false, b_nul_escape_in_path},
+    {"nul_escape_in_query_name", EXPECT_ONE_AND_CLOSE, 400, false, b_nul_escape_in_query_name},
+    {"nul_escape_in_query_value", EXPECT_ONE_AND_CLOSE, 400, false, b_nul_escape_in_query_value},
+    {"absolute_form_target_is_served", EXPECT_STATUS, 200, false, b_absolute_form},
+    /* Past the lingering bound (64 MiB) the 413 is sent at once rather than waiting for 1 GB. */
+    {"content_length_1gb_without_expect", EXPECT_STATUS, 413, false, b_cl_1gb_no_expect},
 };
 
 #define NHOSTILE ((int)(sizeof(table) / sizeof(table[0])))
@@ -460,7 +506,9 @@ static void check_row(const struct hostile *h)
     size_t len;
     char *req = h->build(&len);
     struct raw_reply r;
-    raw_exchange(req, len, h->shut_wr, 5000, &r);
+    /* A refused framing closes at once; 2 s of silence is well inside the 3 s idle timeout, so a
+     * connection kept open reads as not closed. */
+    raw_exchange(req, len, h->shut_wr, h->expect == EXPECT_ONE_AND_CLOSE ? 2000 : 5000, &r);
     free(req);
     int st[4];
     int n = statuses(r.data, st, 4);
@@ -478,6 +526,13 @@ static void check_row(const struct hostile *h)
     case EXPECT_STATUS:
         ck_assert_msg(n >= 1 && st[0] == h->status, "%s: expected %d, got: %.300s", h->name,
                       h->status, r.data);
+        break;
+    case EXPECT_ONE_AND_CLOSE:
+        ck_assert_msg(n == 1 && st[0] == h->status && strstr(r.data, "{\"error\":{") != NULL &&
+                          r.closed,
+                      "%s: expected one %d JSON error and a close, got %d responses, closed=%d: "
+                      "%.400s",
+                      h->name, h->status, n, r.closed, r.data);
         break;
     }
     raw_reply_free(&r);
@@ -511,6 +566,74 @@ START_TEST(pipelined_requests_with_a_bad_one_in_the_middle)
     ck_assert_int_eq(st[4], 200);
     ck_assert(r.closed);
     raw_reply_free(&r);
+    assert_healthy();
+}
+END_TEST
+
+/*
+ * What Python's http.client does with a big body: it writes the headers and the whole body,
+ * without "Expect: 100-continue", and only then reads the answer. head is sent first, then
+ * body_len bytes of 'x' (in 64 KiB chunks when chunked). Returns the status read (-1: a write
+ * failed or nothing came back) and copies the start of the answer into ans.
+ */
+static int send_all_then_read(const char *head, size_t body_len, bool chunked, char *ans,
+                              size_t cap)
+{
+    enum { PIECE = 64 * 1024 };
+    static char piece[PIECE + 64];
+    int fd = testraw_connect(srv.port);
+    ck_assert_int_ge(fd, 0);
+    int rc = testraw_send(fd, head, strlen(head));
+    for (size_t off = 0; rc == 0 && off < body_len; off += PIECE) {
+        size_t n = body_len - off < PIECE ? body_len - off : PIECE;
+        size_t hl = 0;
+        if (chunked) /* "<hex>\r\n" before each piece, "\r\n" after */
+            hl = (size_t)snprintf(piece, 32, "%zx\r\n", n);
+        memset(piece + hl, 'x', n);
+        if (chunked) {
+            memcpy(piece + hl + n, "\r\n", 2);
+            n += 2;
+        }
+        rc = testraw_send(fd, piece, hl + n);
+    }
+    if (rc == 0 && chunked)
+        rc = testraw_send(fd, "0\r\n\r\n", 5);
+    ans[0] = '\0';
+    if (rc == 0)
+        testraw_recv(fd, ans, cap, 5000);
+    close(fd);
+    return rc == 0 ? testraw_status(ans) : -1;
+}
+
+/* Lingering close: an 8 MB body sent without waiting gets the documented 413 JSON answer, not a
+ * reset (it used to be a broken pipe or a reset in 10 of 10 tries). */
+START_TEST(an_8mb_body_sent_without_expect_reads_the_413_every_time)
+{
+    static const char head[] =
+        "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        "Content-Length: 8000000\r\nConnection: close\r\n\r\n";
+    for (int i = 0; i < 10; i++) {
+        char ans[4096];
+        int st = send_all_then_read(head, 8000000, false, ans, sizeof(ans));
+        ck_assert_msg(st == 413 && strstr(ans, "\"body_too_large\"") != NULL,
+                      "try %d: expected the 413 JSON answer, got %d: %.300s", i + 1, st, ans);
+    }
+    assert_healthy();
+}
+END_TEST
+
+/* The same for a chunked body streamed past the cap (it was reset after 4 MiB). */
+START_TEST(an_8mb_chunked_body_reads_the_413)
+{
+    static const char head[] =
+        "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    for (int i = 0; i < 3; i++) {
+        char ans[4096];
+        int st = send_all_then_read(head, 8000000, true, ans, sizeof(ans));
+        ck_assert_msg(st == 413 && strstr(ans, "\"body_too_large\"") != NULL,
+                      "try %d: expected the 413 JSON answer, got %d: %.300s", i + 1, st, ans);
+    }
     assert_healthy();
 }
 END_TEST
@@ -744,6 +867,8 @@ static Suite *hostile_suite(void)
     tcase_add_loop_test(tc, hostile_input_gets_4xx_or_close_and_the_server_keeps_answering, 0,
                         NHOSTILE);
     tcase_add_test(tc, pipelined_requests_with_a_bad_one_in_the_middle);
+    tcase_add_test(tc, an_8mb_body_sent_without_expect_reads_the_413_every_time);
+    tcase_add_test(tc, an_8mb_chunked_body_reads_the_413);
     tcase_add_test(tc, memory_returns_to_baseline_after_the_hostile_table);
     suite_add_tcase(s, tc);
 
