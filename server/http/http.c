@@ -34,6 +34,10 @@
 #define HTTP_MAX_BACKLOG_HANDOVER 1024
 /* libmicrohttpd's per-connection memory (see http_start). */
 #define HTTP_POOL_BYTES (20 * 1024)
+/* The probe listener's slots, and how many of them one client address may hold: kubelet
+ * probes a container with one connection at a time per probe, Prometheus scrapes with one. */
+#define HTTP_PROBE_CONNECTIONS 64
+#define HTTP_PROBE_PER_IP      16
 /* Give freed heap back to the kernel once this many connections have closed since the peak. */
 #define HTTP_TRIM_AFTER_CLOSED 256
 
@@ -92,6 +96,7 @@ static void copy_cut(char *dst, size_t n, const char *src)
 
 struct http_server {
     struct MHD_Daemon *daemon;
+    struct MHD_Daemon *probe;   /* the --probe-port listener, or NULL */
     pthread_mutex_t conns_lock; /* guards conns, reaper_stop and every conn_track.cut */
     pthread_cond_t reaper_cv;
     struct conn_track *conns;
@@ -106,6 +111,7 @@ struct http_server {
     atomic_bool draining;
     atomic_uint in_flight;
     int port;
+    int probe_port; /* bound, or -1 without a probe listener */
 };
 
 /* Per-request state: created on the first callback, freed when MHD reports completion. */
@@ -121,6 +127,7 @@ struct request {
     bool close;     /* the answer carries "Connection: close" (framing errors) */
     bool uri_space; /* the raw request target holds a space (RFC 9112 3.2: 400) */
     bool uri_nul;   /* the raw request target holds %00 (would truncate a path or value) */
+    bool probe;     /* arrived on the probe listener */
     int status;     /* what we queued; 0 until then */
     struct timespec t0;
     bool pretty;    /* indented JSON: ?pretty=1, or curl's User-Agent without ?pretty=0 */
@@ -508,6 +515,13 @@ static enum MHD_Result check_framing(struct http_server *srv, struct MHD_Connect
                        NULL, NULL, "%s", why);
 }
 
+/* The routes the probe listener serves: cheap, answered from memory, needed by the platform. */
+static bool probe_route(const struct route *r)
+{
+    const char *t = routes_template(r);
+    return strcmp(t, "/healthz") == 0 || strcmp(t, "/readyz") == 0 || strcmp(t, "/metrics") == 0;
+}
+
 /* Whether the client waits for "100 Continue" before sending its body. */
 static bool expects_continue(struct MHD_Connection *conn)
 {
@@ -556,6 +570,11 @@ static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection
     if (r == NULL)
         return reply_error(srv, conn, req, 404, "not_found", NULL, NULL,
                            "no route %s %.200s; routes: %s", method, req->path, routes_summary());
+    if (req->probe && !probe_route(r))
+        return reply_error(srv, conn, req, 404, "not_found", NULL, NULL,
+                           "the probe port serves only GET /healthz, /readyz and /metrics; %.200s "
+                           "is on the main port",
+                           req->path);
     if (strcmp(method, "OPTIONS") == 0) {
         /* Answered on the final call, once any body is read: a response queued from the headers
          * alone makes libmicrohttpd close the connection instead of keeping it alive. */
@@ -722,6 +741,8 @@ static enum MHD_Result request_start(struct http_server *srv, struct MHD_Connect
                                      const char *version)
 {
     req->started = true;
+    const union MHD_ConnectionInfo *di = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
+    req->probe = di != NULL && srv->probe != NULL && di->daemon == srv->probe;
     url = origin_path(url);
     copy_cut(req->method, sizeof(req->method), method);
     copy_cut(req->path, sizeof(req->path), url);
@@ -917,10 +938,34 @@ static void mhd_panic(void *cls, const char *file, unsigned int line, const char
     abort();
 }
 
-int http_start(const struct http_settings *s, struct http_server **out, char *errbuf, size_t errlen)
+/* addr for bind:port; MHD_USE_IPv6 is added to *flags for an IPv6 literal. -1 if bind is not
+ * an IP literal. */
+static int make_addr(const char *bind, int port, struct sockaddr_storage *ss, unsigned *flags)
 {
-    struct sockaddr_storage ss;
-    socklen_t sslen;
+    memset(ss, 0, sizeof(*ss));
+    struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, bind, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)port);
+        return 0;
+    }
+    if (inet_pton(AF_INET6, bind, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)port);
+        *flags |= MHD_USE_IPv6;
+        return 0;
+    }
+    return -1;
+}
+
+/*
+ * Starts one libmicrohttpd daemon on bind:port serving srv: the main listener, or (probe) the
+ * small one for /healthz, /readyz and /metrics. NULL when the port cannot be bound.
+ */
+static struct MHD_Daemon *start_daemon(struct http_server *srv, const struct http_settings *s,
+                                       int port, bool probe)
+{
     /* poll(), not epoll: in libmicrohttpd 0.9.75, MHD_quiesce_daemon on an epoll thread pool
      * races each worker for the listen socket's EPOLL_CTL_DEL, and whichever loses gets ENOENT
      * and calls MHD_PANIC (abort) - a rare SIGABRT at SIGTERM (daemon.c:5531 and :4976). With
@@ -929,53 +974,21 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
      * and then hangs up is noticed at once instead of holding its slot until the timeout. */
     unsigned int flags =
         MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
-    memset(&ss, 0, sizeof(ss));
-    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-    if (inet_pton(AF_INET, s->bind, &sin->sin_addr) == 1) {
-        sin->sin_family = AF_INET;
-        sin->sin_port = htons((uint16_t)s->port);
-        sslen = sizeof(*sin);
-    } else if (inet_pton(AF_INET6, s->bind, &sin6->sin6_addr) == 1) {
-        sin6->sin6_family = AF_INET6;
-        sin6->sin6_port = htons((uint16_t)s->port);
-        sslen = sizeof(*sin6);
-        flags |= MHD_USE_IPv6;
-    } else {
-        snprintf(errbuf, errlen, "bind address \"%s\" is not an IP address", s->bind);
-        return -1;
-    }
-    (void)sslen;
-
-    struct http_server *srv = calloc(1, sizeof(*srv));
-    if (srv == NULL) {
-        snprintf(errbuf, errlen, "out of memory");
-        return -1;
-    }
-    srv->store = s->store;
-    pthread_mutex_init(&srv->conns_lock, NULL);
-    srv->request_deadline_ms = (int64_t)s->connection_timeout * 1000;
-    srv->skus_cache = bodycache_new(); /* NULL: /skus is then encoded per request */
-    srv->listen_fd = MHD_INVALID_SOCKET;
-    if (s->today && s->today[0])
-        snprintf(srv->today, sizeof(srv->today), "%s", s->today);
-    atomic_init(&srv->draining, false);
-    atomic_init(&srv->in_flight, 0);
-
-    /* libmicrohttpd takes pools of up to 32 KiB from malloc, where 3000 idle connections' worth
-     * stayed in glibc's arenas after they closed (RSS 19 MB instead of 5). From this size up,
-     * malloc uses mmap and free gives the pages back; setting the threshold also stops glibc
-     * from raising it on its own. Process-wide, but only larger blocks are affected (the /skus
-     * body, gzip buffers), which are per snapshot or per gzip request. */
-    mallopt(M_MMAP_THRESHOLD, HTTP_POOL_BYTES);
-    MHD_set_panic_func(mhd_panic, NULL);
+    struct sockaddr_storage ss;
+    if (make_addr(s->bind, port, &ss, &flags) < 0)
+        return NULL;
+    /* The probe listener: one thread, few slots, its own per-address limit; what it serves is
+     * answered from memory, so one thread keeps up with any probe rate. */
+    unsigned threads = probe ? 1 : (unsigned)s->threads;
+    unsigned limit = probe ? HTTP_PROBE_CONNECTIONS : (unsigned)s->max_connections;
+    unsigned per_ip = probe ? HTTP_PROBE_PER_IP : (unsigned)s->max_connections_per_ip;
     /* The logger goes first: MHD prints to stderr for options parsed before it. No
      * LISTENING_ADDRESS_REUSE: on Linux it means SO_REUSEPORT, and a second instance would then
      * share the port silently instead of failing to start. */
-    srv->daemon = MHD_start_daemon(
-        flags, (uint16_t)s->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
-        mhd_logger, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned int)s->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->max_connections,
+    return MHD_start_daemon(
+        flags, (uint16_t)port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger,
+        srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->connection_timeout,
         /* Per-connection pool for headers and I/O buffers (bodies go to our own buffer). MHD
          * zeroes all of it for every request: at 36 KiB that memset was 10.7% of the process's
@@ -990,26 +1003,90 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
          * shapes RFC 9112 rejects, in JSON. (-1 is not "lenient" there either: it refuses a
          * space before a header's colon with an HTML 400.) */
         MHD_OPTION_STRICT_FOR_CLIENT, (int)0, MHD_OPTION_END);
+}
+
+static int bound_port(struct MHD_Daemon *d, int asked)
+{
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    return di ? di->port : asked;
+}
+
+/* Frees a server whose reaper is not running (start failed part-way, or after reaper_stop). */
+static void server_free(struct http_server *srv)
+{
+    if (srv->probe)
+        MHD_stop_daemon(srv->probe);
+    if (srv->daemon)
+        MHD_stop_daemon(srv->daemon); /* its "closed" notifications free every conn_track */
+    if (srv->listen_fd != MHD_INVALID_SOCKET)
+        close(srv->listen_fd);
+    pthread_mutex_destroy(&srv->conns_lock);
+    bodycache_free(srv->skus_cache);
+    free(srv);
+}
+
+int http_start(const struct http_settings *s, struct http_server **out, char *errbuf, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    unsigned flags = 0;
+    if (make_addr(s->bind, s->port, &ss, &flags) < 0) {
+        snprintf(errbuf, errlen, "bind address \"%s\" is not an IP address", s->bind);
+        return -1;
+    }
+    struct http_server *srv = calloc(1, sizeof(*srv));
+    if (srv == NULL) {
+        snprintf(errbuf, errlen, "out of memory");
+        return -1;
+    }
+    srv->store = s->store;
+    pthread_mutex_init(&srv->conns_lock, NULL);
+    srv->request_deadline_ms = (int64_t)s->connection_timeout * 1000;
+    srv->skus_cache = bodycache_new(); /* NULL: /skus is then encoded per request */
+    srv->listen_fd = MHD_INVALID_SOCKET;
+    srv->probe_port = -1;
+    if (s->today && s->today[0])
+        snprintf(srv->today, sizeof(srv->today), "%s", s->today);
+    atomic_init(&srv->draining, false);
+    atomic_init(&srv->in_flight, 0);
+
+    /* libmicrohttpd takes pools of up to 32 KiB from malloc, where 3000 idle connections' worth
+     * stayed in glibc's arenas after they closed (RSS 19 MB instead of 5). From this size up,
+     * malloc uses mmap and free gives the pages back; setting the threshold also stops glibc
+     * from raising it on its own. Process-wide, but only larger blocks are affected (the /skus
+     * body, gzip buffers), which are per snapshot or per gzip request. */
+    mallopt(M_MMAP_THRESHOLD, HTTP_POOL_BYTES);
+    MHD_set_panic_func(mhd_panic, NULL);
+    srv->daemon = start_daemon(srv, s, s->port, false);
     if (srv->daemon == NULL) {
         snprintf(errbuf, errlen, "cannot listen on %s port %d (address in use or not permitted?)",
                  s->bind, s->port);
-        pthread_mutex_destroy(&srv->conns_lock);
-        bodycache_free(srv->skus_cache);
-        free(srv);
+        server_free(srv);
         return -1;
+    }
+    srv->port = bound_port(srv->daemon, s->port);
+    if (s->probe_port >= 0) {
+        srv->probe = start_daemon(srv, s, s->probe_port, true);
+        if (srv->probe == NULL) {
+            snprintf(errbuf, errlen,
+                     "cannot listen on %s probe port %d (address in use or not permitted?)",
+                     s->bind, s->probe_port);
+            server_free(srv);
+            return -1;
+        }
+        srv->probe_port = bound_port(srv->probe, s->probe_port);
     }
     if (reaper_start(srv) < 0) {
         snprintf(errbuf, errlen, "cannot start the request-deadline thread");
-        MHD_stop_daemon(srv->daemon);
-        pthread_mutex_destroy(&srv->conns_lock);
-        bodycache_free(srv->skus_cache);
-        free(srv);
+        server_free(srv);
         return -1;
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    srv->port = di ? di->port : s->port;
     *out = srv;
     return 0;
+}
+
+int http_probe_port(const struct http_server *srv)
+{
+    return srv->probe_port;
 }
 
 int http_port(const struct http_server *srv)
@@ -1067,10 +1144,5 @@ void http_stop(struct http_server *srv)
     if (srv == NULL)
         return;
     reaper_stop(srv);
-    MHD_stop_daemon(srv->daemon); /* its "closed" notifications free every conn_track */
-    if (srv->listen_fd != MHD_INVALID_SOCKET)
-        close(srv->listen_fd);
-    pthread_mutex_destroy(&srv->conns_lock);
-    bodycache_free(srv->skus_cache);
-    free(srv);
+    server_free(srv);
 }

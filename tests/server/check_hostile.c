@@ -751,10 +751,18 @@ START_TEST(slow_body_trickle_is_cut_after_the_connection_timeout)
 }
 END_TEST
 
+/* Every client here is 127.0.0.1: no per-address limit, so thousands of them reach the server. */
 static void start_timeout2(void)
 {
-    const char *args[] = {"--today", "2026-11-23", "--connection-timeout", "2", "--max-connections",
-                          "4096",    NULL};
+    const char *args[] = {"--today",
+                          "2026-11-23",
+                          "--connection-timeout",
+                          "2",
+                          "--max-connections",
+                          "4096",
+                          "--max-connections-per-ip",
+                          "0",
+                          NULL};
     ck_assert_int_eq(testsrv_start(&srv, args), 0);
 }
 
@@ -829,8 +837,15 @@ END_TEST
 
 static void start_limit50(void)
 {
-    const char *args[] = {"--today", "2026-11-23", "--connection-timeout", "2", "--max-connections",
-                          "50",      NULL};
+    const char *args[] = {"--today",
+                          "2026-11-23",
+                          "--connection-timeout",
+                          "2",
+                          "--max-connections",
+                          "50",
+                          "--max-connections-per-ip",
+                          "0",
+                          NULL};
     ck_assert_int_eq(testsrv_start(&srv, args), 0);
 }
 
@@ -854,6 +869,116 @@ START_TEST(at_the_connection_limit_newcomers_wait_and_are_served_once_idle_ones_
     for (int i = 0; i < 50; i++)
         close(fds[i]);
     free(fds);
+    assert_healthy();
+}
+END_TEST
+
+/* The probe listener's port, from the server's "listening" log line; -1 when absent. */
+static int probe_port_of(const struct testsrv *t)
+{
+    char *log = testsrv_log(t);
+    ck_assert_ptr_nonnull(log);
+    const char *p = strstr(log, "\"probe_port\":");
+    int port = -1;
+    if (p == NULL || sscanf(p + strlen("\"probe_port\":"), "%d", &port) != 1)
+        port = -1;
+    free(log);
+    return port;
+}
+
+/* GET path on port with a fresh connection; the status, or -1 if nothing came within ms. */
+static int get_within(int port, const char *path, int ms, double *took)
+{
+    double t0 = now_s();
+    int fd = testraw_connect(port);
+    if (fd < 0)
+        return -1;
+    char req[128], buf[2048];
+    snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", path);
+    int st = -1;
+    if (testraw_send(fd, req, strlen(req)) == 0) {
+        testraw_recv(fd, buf, sizeof(buf), ms);
+        st = testraw_status(buf);
+    }
+    close(fd);
+    *took = now_s() - t0;
+    return *took <= ms / 1000.0 ? st : -1;
+}
+
+static void start_probe_port(void)
+{
+    const char *args[] = {"--today",
+                          "2026-11-23",
+                          "--connection-timeout",
+                          "20",
+                          "--max-connections",
+                          "64",
+                          "--probe-port",
+                          "0",
+                          NULL};
+    ck_assert_int_eq(testsrv_start(&srv, args), 0);
+}
+
+/* Slow uploaders hold every connection of the main port (one byte of body every 500 ms, never
+ * idle, under the request deadline): /healthz and /readyz on the probe port still answer within
+ * 1 s each time, while the main port does not answer at all. (make soak does this with 1,100
+ * clients at one byte a second.) */
+START_TEST(probes_answer_within_a_second_while_slow_clients_hold_the_main_port)
+{
+    enum { SLOW = 100 };
+    int pport = probe_port_of(&srv);
+    ck_assert_msg(pport > 0, "no probe_port in the listening line");
+    static const char head[] =
+        "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        "Content-Length: 1000\r\n\r\n";
+    int fds[SLOW];
+    for (int i = 0; i < SLOW; i++) {
+        fds[i] = testraw_connect(srv.port); /* past 64 they wait in the listen backlog */
+        ck_assert_int_ge(fds[i], 0);
+        (void)send(fds[i], head, sizeof(head) - 1, MSG_NOSIGNAL);
+    }
+    double t0 = now_s(), worst = 0, took = 0;
+    int probes = 0;
+    while (now_s() - t0 < 4) {
+        for (int i = 0; i < SLOW; i++)
+            (void)send(fds[i], "x", 1, MSG_NOSIGNAL);
+        const char *path = probes % 2 ? "/readyz" : "/healthz";
+        int st = get_within(pport, path, 1000, &took);
+        ck_assert_msg(st == 200, "probe %d (%s) got %d after %.2f s", probes, path, st, took);
+        worst = took > worst ? took : worst;
+        probes++;
+        sleep_ms(250);
+    }
+    ck_assert_msg(get_within(srv.port, "/healthz", 1000, &took) == -1,
+                  "the main port answered: the slow clients did not saturate it");
+    for (int i = 0; i < SLOW; i++)
+        close(fds[i]);
+    fprintf(stderr, "probe port under %d slow clients: %d probes, slowest %.1f ms\n", SLOW, probes,
+            worst * 1e3);
+    ck_assert_int_eq(get_within(pport, "/skus", 1000, &took), 404); /* probes only */
+}
+END_TEST
+
+static void start_per_ip_limit(void)
+{
+    const char *args[] = {"--today", "2026-11-23", "--max-connections-per-ip", "8", NULL};
+    ck_assert_int_eq(testsrv_start(&srv, args), 0);
+}
+
+/* One address may hold at most --max-connections-per-ip connections: the ninth is closed at
+ * once, and a slot freed is usable again. */
+START_TEST(one_address_holds_at_most_the_per_ip_limit)
+{
+    int fds[9];
+    for (int i = 0; i < 9; i++) {
+        fds[i] = testraw_connect(srv.port);
+        ck_assert_int_ge(fds[i], 0);
+    }
+    sleep_ms(300);
+    ck_assert_int_eq(count_closed(fds, 9, 1000), 1);
+    for (int i = 0; i < 9; i++)
+        close(fds[i]);
+    sleep_ms(300);
     assert_healthy();
 }
 END_TEST
@@ -886,6 +1011,18 @@ static Suite *hostile_suite(void)
     tcase_add_test(lim,
                    at_the_connection_limit_newcomers_wait_and_are_served_once_idle_ones_are_cut);
     suite_add_tcase(s, lim);
+
+    TCase *probe = tcase_create("probe_port");
+    tcase_add_checked_fixture(probe, start_probe_port, stop_default);
+    tcase_set_timeout(probe, 60);
+    tcase_add_test(probe, probes_answer_within_a_second_while_slow_clients_hold_the_main_port);
+    suite_add_tcase(s, probe);
+
+    TCase *perip = tcase_create("per_ip");
+    tcase_add_checked_fixture(perip, start_per_ip_limit, stop_default);
+    tcase_set_timeout(perip, 30);
+    tcase_add_test(perip, one_address_holds_at_most_the_per_ip_limit);
+    suite_add_tcase(s, perip);
     return s;
 }
 
