@@ -128,7 +128,9 @@ struct request {
     bool uri_space; /* the raw request target holds a space (RFC 9112 3.2: 400) */
     bool uri_nul;   /* the raw request target holds %00 (would truncate a path or value) */
     bool probe;     /* arrived on the probe listener */
-    int status;     /* what we queued; 0 until then */
+    bool hold;      /* an answer decided now is held until the body has been read */
+    struct MHD_Response *held; /* that answer (its status in .status), queued at the body's end */
+    int status;                /* what we queued; 0 until then */
     struct timespec t0;
     bool pretty;    /* indented JSON: ?pretty=1, or curl's User-Agent without ?pretty=0 */
     bool gzip_ok;   /* Accept-Encoding admits gzip */
@@ -331,9 +333,13 @@ static enum MHD_Result queue_body(struct http_server *srv, struct MHD_Connection
     if (gzipped)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
     common_headers(srv, req, resp, allow, true);
+    req->status = status;
+    if (req->hold) { /* an early answer kept until the body has been read (lingering close) */
+        req->held = resp;
+        return MHD_YES;
+    }
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)status, resp);
     MHD_destroy_response(resp);
-    req->status = status;
     return ret;
 }
 
@@ -529,6 +535,16 @@ static bool expects_continue(struct MHD_Connection *conn)
     return e != NULL && strcasecmp(e, "100-continue") == 0;
 }
 
+/* Whether a body follows the headers: a Content-Length other than 0, or a (chunked) coding. */
+static bool body_follows(struct MHD_Connection *conn)
+{
+    const char *cl =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    return (cl != NULL && strspn(cl, "0") != strlen(cl)) ||
+           MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) !=
+               NULL;
+}
+
 /*
  * A body announced over the cap. A client that waits for "100 Continue" is answered now and
  * sends nothing; one that sends its body anyway would be reset by an early answer before reading
@@ -538,6 +554,7 @@ static bool expects_continue(struct MHD_Connection *conn)
 static enum MHD_Result body_too_big(struct http_server *srv, struct MHD_Connection *conn,
                                     struct request *req, unsigned long long len)
 {
+    req->hold = false;
     if (expects_continue(conn) || len > HTTP_LINGER_BYTES)
         return reply_error(srv, conn, req, 413, "body_too_large", NULL, NULL,
                            "the request body is %llu bytes; the limit is %d bytes", len,
@@ -555,7 +572,8 @@ static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection
     bool refused = false;
     enum MHD_Result framing = check_framing(srv, conn, req, version, &refused);
     if (refused)
-        return framing;
+        return framing; /* at once: a body with broken framing is not read */
+    req->hold = body_follows(conn) && !expects_continue(conn);
     const struct route *r = req->route;
     const char *pretty = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "pretty");
     if (pretty != NULL) {
@@ -756,7 +774,9 @@ static enum MHD_Result request_start(struct http_server *srv, struct MHD_Connect
     /* Humans at a shell get indented JSON by default; ?pretty=0 turns it off. */
     const char *ua = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
     req->pretty = ua != NULL && strncmp(ua, "curl/", 5) == 0;
-    return on_headers(srv, conn, req, method, version);
+    enum MHD_Result ret = on_headers(srv, conn, req, method, version);
+    req->hold = false; /* only answers decided from the headers wait for the body */
+    return ret;
 }
 
 /* A chunk of body: kept while under the cap, then counted and discarded (lingering close). */
@@ -789,6 +809,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (!req->started)
         return request_start(srv, conn, req, url, method, version);
+    if (req->held != NULL) {
+        /* Answered from the headers while a body follows: read and discard it, then answer. */
+        if (*upload_data_size != 0) {
+            req->drained += *upload_data_size;
+            *upload_data_size = 0;
+            return req->drained > HTTP_LINGER_BYTES || elapsed_ms(&req->t0) > HTTP_LINGER_MS
+                       ? MHD_NO
+                       : MHD_YES;
+        }
+        struct MHD_Response *resp = req->held;
+        req->held = NULL;
+        enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)req->status, resp);
+        MHD_destroy_response(resp);
+        return ret;
+    }
     if (req->status != 0) {
         /* Already answered from the headers: MHD discards whatever body still arrives. */
         *upload_data_size = 0;
@@ -901,6 +936,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     };
     log_request(&li);
     atomic_fetch_sub(&srv->in_flight, 1);
+    if (req->held) /* the client went away before its body ended */
+        MHD_destroy_response(req->held);
     buf_free(&req->body);
     free(req);
     *req_cls = NULL;

@@ -622,6 +622,67 @@ START_TEST(an_8mb_body_sent_without_expect_reads_the_413_every_time)
 }
 END_TEST
 
+/* Any answer decided from the headers alone waits for the body the same way. */
+START_TEST(early_404_405_and_415_are_read_after_an_8mb_body)
+{
+    static const struct {
+        const char *head;
+        int status;
+    } cases[] = {
+        {"POST /nope HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+         "Content-Length: 8000000\r\nConnection: close\r\n\r\n",
+         404},
+        {"POST /healthz HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+         "Content-Length: 8000000\r\nConnection: close\r\n\r\n",
+         405},
+        {"POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\n"
+         "Content-Length: 8000000\r\nConnection: close\r\n\r\n",
+         415},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char ans[4096];
+        int st = send_all_then_read(cases[i].head, 8000000, false, ans, sizeof(ans));
+        ck_assert_msg(st == cases[i].status && strstr(ans, "{\"error\":{") != NULL,
+                      "expected %d JSON, got %d: %.300s", cases[i].status, st, ans);
+    }
+    assert_healthy();
+}
+END_TEST
+
+/* An answer libmicrohttpd makes itself (here its 500 for a 40 KB chunk extension, longer than
+ * the per-connection buffer) is logged with its status, not 0. */
+START_TEST(library_made_answers_are_logged_with_their_status)
+{
+    char *req = repeat("POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                       "Transfer-Encoding: chunked\r\nX-Request-Id: chunk-ext-40k\r\n\r\n2;",
+                       'a', 40000, "\r\n{}\r\n0\r\n\r\n");
+    struct raw_reply r;
+    raw_exchange(req, strlen(req), false, 3000, &r);
+    free(req);
+    int st[2];
+    ck_assert_msg(statuses(r.data, st, 2) >= 1 || r.closed, "no answer: %.200s", r.data);
+    raw_reply_free(&r);
+    char *line = NULL;
+    for (int i = 0; i < 40 && line == NULL; i++) { /* the log is flushed in the background */
+        char *log = testsrv_log(&srv);
+        ck_assert_ptr_nonnull(log);
+        const char *p = strstr(log, "\"request_id\":\"chunk-ext-40k\"");
+        if (p != NULL) {
+            const char *q = strstr(p, "\"status\":");
+            line = strndup(q ? q : p, 16);
+        }
+        free(log);
+        if (line == NULL)
+            sleep_ms(100);
+    }
+    ck_assert_msg(line != NULL, "the request was not logged");
+    ck_assert_msg(strncmp(line, "\"status\":0", 10) != 0 && strncmp(line, "\"status\":", 9) == 0,
+                  "logged as %s", line);
+    free(line);
+    assert_healthy();
+}
+END_TEST
+
 /* The same for a chunked body streamed past the cap (it was reset after 4 MiB). */
 START_TEST(an_8mb_chunked_body_reads_the_413)
 {
@@ -994,6 +1055,8 @@ static Suite *hostile_suite(void)
     tcase_add_test(tc, pipelined_requests_with_a_bad_one_in_the_middle);
     tcase_add_test(tc, an_8mb_body_sent_without_expect_reads_the_413_every_time);
     tcase_add_test(tc, an_8mb_chunked_body_reads_the_413);
+    tcase_add_test(tc, early_404_405_and_415_are_read_after_an_8mb_body);
+    tcase_add_test(tc, library_made_answers_are_logged_with_their_status);
     tcase_add_test(tc, memory_returns_to_baseline_after_the_hostile_table);
     suite_add_tcase(s, tc);
 
