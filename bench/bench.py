@@ -51,6 +51,8 @@ MOE_BODY = {
     "moe_active_ratio": 0.28,
     "moe_expert_fraction": 0.96,
 }
+# All load comes from 127.0.0.1: the per-address connection limit (default 256) would cap wrk.
+LOAD_ARGS = ["--max-connections-per-ip", "0"]
 ROUTES = [("estimate", "POST", "/estimate"), ("skus", "GET", "/skus"), ("healthz", "GET", "/healthz")]
 TARGETS = {"estimate": 0.75, "skus": 0.85}
 
@@ -256,7 +258,7 @@ def bench(args, workdir):
     with open(body_file, "w") as f:
         json.dump(MOE_BODY, f)
 
-    srv = Vramfit(args.bin, workdir)
+    srv = Vramfit(args.bin, workdir, LOAD_ARGS)
     # Start-to-ready: spawn until /readyz answers 200, several times.
     starts, startup_ms = [], []
     for _ in range(5):
@@ -386,7 +388,7 @@ def soak(args, workdir):
     body_file = os.path.join(workdir, "estimate-body.json")
     with open(body_file, "w") as f:
         json.dump(MOE_BODY, f)
-    srv = Vramfit(args.bin, workdir)
+    srv = Vramfit(args.bin, workdir, LOAD_ARGS)
     srv.start()
     idle = rss_kb(srv.proc.pid)
     sampler = RssSampler(lambda: rss_kb(srv.proc.pid), period=1.0)
@@ -434,7 +436,7 @@ def slow_probe(args, workdir):
     """Probes on --probe-port while slow uploaders hold every connection of the main port."""
     clients = int(os.environ.get("SLOW_CLIENTS", "1100"))
     seconds = float(os.environ.get("SLOW_TIME", "20"))
-    srv = Vramfit(args.bin, workdir, ["--probe-port", "0", "--max-connections-per-ip", "0"])
+    srv = Vramfit(args.bin, workdir, LOAD_ARGS + ["--probe-port", "0"])
     srv.start()
     with open(srv.log) as f:
         pport = next(json.loads(l)["probe_port"] for l in f if '"event":"listening"' in l)
@@ -549,14 +551,14 @@ def faults(args, workdir):
     conns = max(args.conns)
     mix = ("mix", "GET", "/skus")
     # Baseline: the same load, no refresher.
-    srv = Vramfit(args.bin, workdir)
+    srv = Vramfit(args.bin, workdir, LOAD_ARGS)
     srv.start()
     base = wrk(srv.port, mix, conns, min(args.faults, 15), args.threads, mix_file=body_file)
     srv.stop()
     # Faults: refresh every second against the cycling fixture.
     fx = FaultFixture()
     fx.start()
-    srv = Vramfit(args.bin, workdir, [
+    srv = Vramfit(args.bin, workdir, LOAD_ARGS + [
         "--catalog-url", f"http://127.0.0.1:{fx.port}/catalog",
         "--prices-url", f"http://127.0.0.1:{fx.port}/prices",
         "--refresh-interval", "1", "--fetch-timeout", "5"])
