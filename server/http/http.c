@@ -779,6 +779,15 @@ static enum MHD_Result request_start(struct http_server *srv, struct MHD_Connect
     return ret;
 }
 
+/* Counts n body bytes read and discarded; MHD_NO (hang up) once past the linger bound. */
+static enum MHD_Result linger(struct request *req, size_t n)
+{
+    req->drained += n;
+    if (req->drained > HTTP_LINGER_BYTES || elapsed_ms(&req->t0) > HTTP_LINGER_MS)
+        return MHD_NO;
+    return MHD_YES;
+}
+
 /* A chunk of body: kept while under the cap, then counted and discarded (lingering close). */
 static enum MHD_Result take_body(struct request *req, const char *data, size_t n)
 {
@@ -786,12 +795,17 @@ static enum MHD_Result take_body(struct request *req, const char *data, size_t n
         req->too_big = true;
         buf_free(&req->body);
     }
-    if (req->too_big) {
-        req->drained += n;
-        if (req->drained > HTTP_LINGER_BYTES || elapsed_ms(&req->t0) > HTTP_LINGER_MS)
-            return MHD_NO; /* past the linger bound: hang up */
-    }
-    return MHD_YES;
+    return req->too_big ? linger(req, n) : MHD_YES;
+}
+
+/* The body has all been read: queues the answer held since the headers. */
+static enum MHD_Result queue_held(struct MHD_Connection *conn, struct request *req)
+{
+    struct MHD_Response *resp = req->held;
+    req->held = NULL;
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)req->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -811,18 +825,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return request_start(srv, conn, req, url, method, version);
     if (req->held != NULL) {
         /* Answered from the headers while a body follows: read and discard it, then answer. */
-        if (*upload_data_size != 0) {
-            req->drained += *upload_data_size;
-            *upload_data_size = 0;
-            return req->drained > HTTP_LINGER_BYTES || elapsed_ms(&req->t0) > HTTP_LINGER_MS
-                       ? MHD_NO
-                       : MHD_YES;
-        }
-        struct MHD_Response *resp = req->held;
-        req->held = NULL;
-        enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)req->status, resp);
-        MHD_destroy_response(resp);
-        return ret;
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        return n != 0 ? linger(req, n) : queue_held(conn, req);
     }
     if (req->status != 0) {
         /* Already answered from the headers: MHD discards whatever body still arrives. */
