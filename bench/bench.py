@@ -10,6 +10,11 @@ answer or a socket error.
 Soak (--soak SECONDS): one long wrk run cycling the three routes at high concurrency while RSS is
 sampled; fails on any non-2xx, any socket error, or RSS growth past the first minute's level.
 
+Slow clients (with --soak, and alone with --slow-probe): SLOW_CLIENTS (1,100) loopback clients
+each upload one byte a second for SLOW_TIME (20) seconds, saturating --max-connections (1024)
+with the per-address limit off, while /healthz and /readyz are asked on --probe-port every 250 ms
+with a 1 s timeout: fails if any probe goes unanswered or takes over 1 s.
+
 Faults (--faults SECONDS): the same load while the live catalog refresher (--catalog-url,
 --prices-url) refreshes every second from a loopback fixture whose answers cycle through good
 catalogs, 500s, garbage, truncated JSON and a slow response; fails on any non-2xx, any socket
@@ -46,6 +51,8 @@ MOE_BODY = {
     "moe_active_ratio": 0.28,
     "moe_expert_fraction": 0.96,
 }
+# All load comes from 127.0.0.1: the per-address connection limit (default 256) would cap wrk.
+LOAD_ARGS = ["--max-connections-per-ip", "0"]
 ROUTES = [("estimate", "POST", "/estimate"), ("skus", "GET", "/skus"), ("healthz", "GET", "/healthz")]
 TARGETS = {"estimate": 0.75, "skus": 0.85}
 
@@ -251,7 +258,7 @@ def bench(args, workdir):
     with open(body_file, "w") as f:
         json.dump(MOE_BODY, f)
 
-    srv = Vramfit(args.bin, workdir)
+    srv = Vramfit(args.bin, workdir, LOAD_ARGS)
     # Start-to-ready: spawn until /readyz answers 200, several times.
     starts, startup_ms = [], []
     for _ in range(5):
@@ -381,7 +388,7 @@ def soak(args, workdir):
     body_file = os.path.join(workdir, "estimate-body.json")
     with open(body_file, "w") as f:
         json.dump(MOE_BODY, f)
-    srv = Vramfit(args.bin, workdir)
+    srv = Vramfit(args.bin, workdir, LOAD_ARGS)
     srv.start()
     idle = rss_kb(srv.proc.pid)
     sampler = RssSampler(lambda: rss_kb(srv.proc.pid), period=1.0)
@@ -406,7 +413,73 @@ def soak(args, workdir):
            "seconds": args.soak, "connections": conns, "wrk": r, "rss_idle_kb": idle,
            "rss_after_warmup_kb": warm, "rss_peak_later_kb": peak_late,
            "rss_samples_kb": samples, "ok": ok}
+    doc["slow_clients"], ok_probe = slow_probe(args, workdir)
+    doc["ok"] = ok = ok and ok_probe
     return doc, ok
+
+
+def probe_once(port, path, timeout):
+    """One GET on a fresh connection: (status or None, seconds taken)."""
+    t0 = time.monotonic()
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.settimeout(max(0.001, timeout - (time.monotonic() - t0)))
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n".encode())
+            head = s.recv(64)
+        status = int(head.split()[1]) if head.startswith(b"HTTP/1.1 ") else None
+    except (OSError, ValueError, IndexError):
+        status = None
+    return status, time.monotonic() - t0
+
+
+def slow_probe(args, workdir):
+    """Probes on --probe-port while slow uploaders hold every connection of the main port."""
+    clients = int(os.environ.get("SLOW_CLIENTS", "1100"))
+    seconds = float(os.environ.get("SLOW_TIME", "20"))
+    srv = Vramfit(args.bin, workdir, LOAD_ARGS + ["--probe-port", "0"])
+    srv.start()
+    with open(srv.log) as f:
+        pport = next(json.loads(l)["probe_port"] for l in f if '"event":"listening"' in l)
+    head = (b"POST /estimate HTTP/1.1\r\nHost: b\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 100000\r\n\r\n")
+    socks = []
+    for _ in range(clients):  # past --max-connections they wait in the listen backlog
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+        s.setblocking(False)
+        try:
+            s.send(head)
+        except OSError:
+            pass
+        socks.append(s)
+    lat, failed, main_answered = [], 0, 0
+    t0 = time.monotonic()
+    next_byte = t0
+    while time.monotonic() - t0 < seconds:
+        if time.monotonic() >= next_byte:  # one byte a second from every client
+            for s in socks:
+                try:
+                    s.send(b"x")
+                except OSError:
+                    pass
+            next_byte += 1.0
+        for path in ("/healthz", "/readyz"):
+            st, took = probe_once(pport, path, 1.0)
+            lat.append(took)
+            failed += st != 200 or took > 1.0
+        st, _ = probe_once(srv.port, "/healthz", 0.2)
+        main_answered += st == 200
+        time.sleep(0.25)
+    for s in socks:
+        s.close()
+    srv.stop()
+    ok = failed == 0 and lat
+    worst = max(lat) * 1e3 if lat else 0
+    print(f"slow clients: {clients} uploading 1 byte/s for {seconds:.0f} s; probe port: {len(lat)} "
+          f"probes, {failed} failed or over 1 s, slowest {worst:.1f} ms, median "
+          f"{statistics.median(lat) * 1e3 if lat else 0:.1f} ms; main port /healthz answered "
+          f"{main_answered} times within 0.2 s")
+    return {"clients": clients, "seconds": seconds, "probes": len(lat), "failed": failed,
+            "slowest_ms": worst, "main_port_answered": main_answered, "ok": bool(ok)}, bool(ok)
 
 
 class FaultFixture(threading.Thread):
@@ -478,14 +551,14 @@ def faults(args, workdir):
     conns = max(args.conns)
     mix = ("mix", "GET", "/skus")
     # Baseline: the same load, no refresher.
-    srv = Vramfit(args.bin, workdir)
+    srv = Vramfit(args.bin, workdir, LOAD_ARGS)
     srv.start()
     base = wrk(srv.port, mix, conns, min(args.faults, 15), args.threads, mix_file=body_file)
     srv.stop()
     # Faults: refresh every second against the cycling fixture.
     fx = FaultFixture()
     fx.start()
-    srv = Vramfit(args.bin, workdir, [
+    srv = Vramfit(args.bin, workdir, LOAD_ARGS + [
         "--catalog-url", f"http://127.0.0.1:{fx.port}/catalog",
         "--prices-url", f"http://127.0.0.1:{fx.port}/prices",
         "--refresh-interval", "1", "--fetch-timeout", "5"])
@@ -549,6 +622,8 @@ def main():
     ap.add_argument("--conns", default=os.environ.get("BENCH_CONNS", "16,64,256"))
     ap.add_argument("--compare", help="another vramfit binary to measure in the same runs")
     ap.add_argument("--soak", type=int, default=0, help="soak for this many seconds instead")
+    ap.add_argument("--slow-probe", action="store_true",
+                    help="only the slow-client probe test (see above)")
     ap.add_argument("--faults", type=int, default=0,
                     help="load with catalog refreshes failing every way, for this many seconds")
     args = ap.parse_args()
@@ -560,7 +635,10 @@ def main():
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="vramfit-bench-") as workdir:
         os.chmod(workdir, 0o755)
-        doc, ok = (soak if args.soak else faults if args.faults else bench)(args, workdir)
+        if args.slow_probe:
+            doc, ok = slow_probe(args, workdir)
+        else:
+            doc, ok = (soak if args.soak else faults if args.faults else bench)(args, workdir)
     with open(args.out, "w") as f:
         json.dump(doc, f, indent=2)
     print(f"wrote {args.out}")

@@ -49,6 +49,15 @@ static const struct opt_def opts[] = {
      "", "load the SKU catalog from this JSON file; unset = the embedded one", NULL, "PATH"},
     {"max-connections", "VRAMFIT_MAX_CONNECTIONS", OPT_INT, 1, 100000, OFF(max_connections), 0,
      "1024", "concurrent connections accepted before new ones are refused", NULL, "N"},
+    {"max-connections-per-ip", "VRAMFIT_MAX_CONNECTIONS_PER_IP", OPT_INT, 0, 100000,
+     OFF(max_connections_per_ip), 0, "256",
+     "concurrent connections one client address may hold (0 = no limit; behind a proxy every "
+     "client shares its address)",
+     NULL, "N"},
+    {"probe-port", "VRAMFIT_PROBE_PORT", OPT_INT, -1, 65535, OFF(probe_port), 0, "-1",
+     "a second listener on this TCP port serving only /healthz, /readyz and /metrics, so probes "
+     "are answered while clients hold every connection of --port; -1 = none, 0 = ephemeral",
+     NULL, "N"},
     {"connection-timeout", "VRAMFIT_CONNECTION_TIMEOUT", OPT_INT, 1, 3600, OFF(connection_timeout),
      0, "30",
      "seconds an idle or stalled connection is kept; also the most one request may take to arrive",
@@ -237,7 +246,24 @@ static int set_value(const struct opt_def *o, const char *value, const char *lab
     return 0;
 }
 
-/* One entry of --cors-origins: "scheme://host[:port]" exactly, as browsers send Origin. */
+/* The ":port" of an origin, the colon included: 1-5 digits naming a TCP port, 1..65535. */
+static bool valid_port(const char *s, size_t n)
+{
+    if (n < 2 || n > 6 || s[0] != ':')
+        return false;
+    long v = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v >= 1 && v <= 65535;
+}
+
+/*
+ * One entry of --cors-origins: "scheme://host[:port]" exactly, as browsers send Origin (RFC
+ * 6454): host is a name of letters, digits, dots and dashes or a bracketed IPv6 literal.
+ */
 static bool valid_origin(const char *s, size_t n)
 {
     size_t skip = 0;
@@ -247,14 +273,29 @@ static bool valid_origin(const char *s, size_t n)
         skip = 8;
     else
         return false;
-    for (size_t i = skip; i < n; i++) {
-        char c = s[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
-        if (!ok)
+    size_t i = skip;
+    if (s[i] == '[') {
+        while (i < n && s[i] != ']') {
+            char c = s[i++];
+            if (c != '[' && c != ':' && c != '.' &&
+                !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+                return false;
+        }
+        if (i == n || i == skip + 1)
+            return false;
+        i++; /* past ']' */
+    } else {
+        for (; i < n && s[i] != ':'; i++) {
+            char c = s[i];
+            bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '-';
+            if (!ok)
+                return false;
+        }
+        if (i == skip)
             return false;
     }
-    return true;
+    return i == n || valid_port(s + i, n - i);
 }
 
 static int check_cors(const char *list, char *errbuf, size_t errlen)
@@ -271,7 +312,7 @@ static int check_cors(const char *list, char *errbuf, size_t errlen)
         if (!valid_origin(p, m)) {
             snprintf(errbuf, errlen,
                      "--cors-origins: \"%.*s\" is not an origin written scheme://host[:port] "
-                     "(no path, no trailing slash); use * for any origin",
+                     "(port 1-65535, no path, no trailing slash); use * for any origin",
                      (int)(m > 80 ? 80 : m), p);
             return -EINVAL;
         }
@@ -360,6 +401,13 @@ static int check_values(struct options *o, char *errbuf, size_t errlen)
     }
     if (o->today[0] && !catalog_valid_date(o->today)) {
         snprintf(errbuf, errlen, "--today: \"%s\" is not a date written YYYY-MM-DD", o->today);
+        return -EINVAL;
+    }
+    if (o->probe_port > 0 && o->probe_port == o->port) {
+        snprintf(errbuf, errlen,
+                 "--probe-port: %d is also --port; the probe listener needs a port "
+                 "of its own",
+                 o->probe_port);
         return -EINVAL;
     }
     return check_cors(o->cors_origins, errbuf, errlen);

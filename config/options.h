@@ -8,13 +8,15 @@
 #include <stdio.h>
 
 struct options {
-    char bind[64];           /* --bind, VRAMFIT_BIND: IPv4 or IPv6 literal */
-    int port;                /* --port, VRAMFIT_PORT: 0 picks an ephemeral port */
-    int threads;             /* --threads, VRAMFIT_THREADS: MHD thread-pool size */
-    char catalog_file[512];  /* --catalog-file, VRAMFIT_CATALOG_FILE: "" = embedded */
-    int max_connections;     /* --max-connections */
-    int connection_timeout;  /* --connection-timeout, seconds idle before MHD closes */
-    int shutdown_grace;      /* --shutdown-grace, seconds in-flight requests get on SIGTERM */
+    char bind[64];              /* --bind, VRAMFIT_BIND: IPv4 or IPv6 literal */
+    int port;                   /* --port, VRAMFIT_PORT: 0 picks an ephemeral port */
+    int threads;                /* --threads, VRAMFIT_THREADS: MHD thread-pool size */
+    char catalog_file[512];     /* --catalog-file, VRAMFIT_CATALOG_FILE: "" = embedded */
+    int max_connections;        /* --max-connections */
+    int max_connections_per_ip; /* --max-connections-per-ip: 0 = no per-address limit */
+    int probe_port;             /* --probe-port: -1 = no probe listener, 0 = ephemeral */
+    int connection_timeout;     /* --connection-timeout, seconds idle before MHD closes */
+    int shutdown_grace;         /* --shutdown-grace, seconds in-flight requests get on SIGTERM */
     char today[11];          /* --today: fixes "today" (YYYY-MM-DD) for retirement; "" = UTC date */
     char log_level[8];       /* --log-level: debug, info, warn or error */
     char cors_origins[1024]; /* --cors-origins: "*", a comma-separated origin list, or "" (off) */

@@ -191,6 +191,8 @@ int main(int argc, char **argv)
         .port = opt.port,
         .threads = opt.threads,
         .max_connections = opt.max_connections,
+        .max_connections_per_ip = opt.max_connections_per_ip,
+        .probe_port = opt.probe_port,
         .connection_timeout = opt.connection_timeout,
         .today = opt.today,
         .store = store,
@@ -200,10 +202,11 @@ int main(int argc, char **argv)
         log_event("error", "start_failed", json_pack("{s:s}", "message", errbuf));
         goto out;
     }
-    log_lifecycle("listening", json_pack("{s:s, s:i, s:i, s:s, s:I, s:s, s:f}", "bind", opt.bind,
-                                         "port", http_port(srv), "threads", opt.threads, "catalog",
-                                         source, "skus", (json_int_t)nskus, "version",
-                                         VRAMFIT_VERSION, "startup_ms", (now_s() - t0) * 1e3));
+    log_lifecycle("listening",
+                  json_pack("{s:s, s:i, s:i, s:i, s:s, s:I, s:s, s:f}", "bind", opt.bind, "port",
+                            http_port(srv), "probe_port", http_probe_port(srv), "threads",
+                            opt.threads, "catalog", source, "skus", (json_int_t)nskus, "version",
+                            VRAMFIT_VERSION, "startup_ms", (now_s() - t0) * 1e3));
 
     int sig = 0;
     for (;;) {

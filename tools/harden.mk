@@ -7,7 +7,8 @@
 #   make asan         the whole suite plus fuzz-replay built with ASan + UBSan (build/asan)
 #   make valgrind     the suites with the server under memcheck: zero errors, zero definite leaks
 #   make bench        wrk against vramfit and nginx on loopback; writes build/bench.json
-#   make soak         load at high concurrency for SOAK_TIME seconds; RSS must stay flat
+#   make soak         load at high concurrency for SOAK_TIME seconds; RSS must stay flat; then
+#                     1,100 slow uploaders while /healthz on --probe-port must answer within 1 s
 #   make faults       the same load while the catalog refresher fails every way, every second
 #
 # A new fuzz target is one file, tests/fuzz/fuzz_<name>.c defining LLVMFuzzerTestOneInput, and a

@@ -9,8 +9,10 @@
 #define GZIP_MIN_BYTES 1024
 
 /*
- * gzip_accepted - whether an Accept-Encoding value (may be NULL) admits gzip: a "gzip" or
- * "x-gzip" coding, or "*", whose q-value is not 0.
+ * gzip_accepted - whether an Accept-Encoding value (may be NULL) admits gzip, per RFC 9110
+ * 12.5.3: a "gzip" or "x-gzip" coding with a weight above 0, or else "*" with one. A coding's
+ * weight is its "q=" parameter (1 when absent); other parameters do not count, and an element
+ * with a malformed weight ("q=2") is ignored.
  */
 bool gzip_accepted(const char *accept_encoding);
 

@@ -34,11 +34,23 @@
 #define HTTP_MAX_BACKLOG_HANDOVER 1024
 /* libmicrohttpd's per-connection memory (see http_start). */
 #define HTTP_POOL_BYTES (20 * 1024)
+/* The probe listener's slots, and how many of them one client address may hold: kubelet
+ * probes a container with one connection at a time per probe, Prometheus scrapes with one. */
+#define HTTP_PROBE_CONNECTIONS 64
+#define HTTP_PROBE_PER_IP      16
 /* Give freed heap back to the kernel once this many connections have closed since the peak. */
 #define HTTP_TRIM_AFTER_CLOSED 256
 
-/* A client may stream this much of an oversized chunked body before we hang up on it. */
-#define HTTP_MAX_DRAIN (4u * 1024 * 1024)
+/*
+ * Lingering close (nginx's lingering_close, whose lingering_time is 30 s): a body over the cap
+ * that was sent without "Expect: 100-continue" is read and discarded, and the 413 is queued
+ * once it has all arrived, so a client that writes its whole body before reading (Python's
+ * http.client, most pipelines) reads the answer instead of a reset. Bounded by size and time:
+ * a body announced or streamed past HTTP_LINGER_BYTES, or still arriving HTTP_LINGER_MS after
+ * the request began, is cut (the announced case is answered at once, then closed).
+ */
+#define HTTP_LINGER_BYTES (64ull * 1024 * 1024)
+#define HTTP_LINGER_MS    10000.0
 
 /*
  * Request deadline (slowloris defence). MHD's connection timeout is an idle timeout: a client that
@@ -84,6 +96,7 @@ static void copy_cut(char *dst, size_t n, const char *src)
 
 struct http_server {
     struct MHD_Daemon *daemon;
+    struct MHD_Daemon *probe;   /* the --probe-port listener, or NULL */
     pthread_mutex_t conns_lock; /* guards conns, reaper_stop and every conn_track.cut */
     pthread_cond_t reaper_cv;
     struct conn_track *conns;
@@ -98,6 +111,7 @@ struct http_server {
     atomic_bool draining;
     atomic_uint in_flight;
     int port;
+    int probe_port; /* bound, or -1 without a probe listener */
 };
 
 /* Per-request state: created on the first callback, freed when MHD reports completion. */
@@ -106,9 +120,17 @@ struct request {
     char method[16];
     char path[256];
     struct buf body;
-    size_t drained; /* bytes discarded after the body went over the cap */
+    unsigned long long drained;  /* bytes discarded after the body went over the cap */
+    unsigned long long declared; /* Content-Length of an oversized body, 0 when unknown */
     bool too_big;
-    int status; /* what we queued; 0 until then */
+    bool started;   /* the access handler has seen this request's headers */
+    bool close;     /* the answer carries "Connection: close" (framing errors) */
+    bool uri_space; /* the raw request target holds a space (RFC 9112 3.2: 400) */
+    bool uri_nul;   /* the raw request target holds %00 (would truncate a path or value) */
+    bool probe;     /* arrived on the probe listener */
+    bool hold;      /* an answer decided now is held until the body has been read */
+    struct MHD_Response *held; /* that answer (its status in .status), queued at the body's end */
+    int status;                /* what we queued; 0 until then */
     struct timespec t0;
     bool pretty;    /* indented JSON: ?pretty=1, or curl's User-Agent without ?pretty=0 */
     bool gzip_ok;   /* Accept-Encoding admits gzip */
@@ -272,7 +294,7 @@ static void common_headers(struct http_server *srv, struct request *req, struct 
     cors_add_headers(resp, req->origin[0] ? req->origin : NULL);
     if (allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-    if (atomic_load_explicit(&srv->draining, memory_order_relaxed))
+    if (req->close || atomic_load_explicit(&srv->draining, memory_order_relaxed))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 }
 
@@ -311,9 +333,13 @@ static enum MHD_Result queue_body(struct http_server *srv, struct MHD_Connection
     if (gzipped)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
     common_headers(srv, req, resp, allow, true);
+    req->status = status;
+    if (req->hold) { /* an early answer kept until the body has been read (lingering close) */
+        req->held = resp;
+        return MHD_YES;
+    }
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)status, resp);
     MHD_destroy_response(resp);
-    req->status = status;
     return ret;
 }
 
@@ -395,10 +421,159 @@ static bool is_json_media_type(const char *ct)
            strncasecmp(ct + n - 5, "+json", 5) == 0;
 }
 
+/* RFC 9110 5.6.2: tchar, the characters of a token such as a field name. */
+static bool is_tchar(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* The most whitespace between a field's colon and its value that we look through. */
+#define HTTP_MAX_OWS 256
+
+/*
+ * Whether value sits right after its name in the request line it came from. libmicrohttpd 0.9.75
+ * parses header lines in place (name, a NUL where the colon was, optional whitespace, value) and
+ * joins an obs-fold continuation line by copying the name elsewhere in its pool and appending the
+ * continuation to it, so a folded field's value no longer follows its name. Both live in the
+ * connection's one memory pool, so the bytes between them are readable.
+ */
+static bool value_follows_name(const char *key, size_t klen, const char *value)
+{
+    uintptr_t k = (uintptr_t)key + klen + 1, v = (uintptr_t)value;
+    if (v < k || v - k > HTTP_MAX_OWS)
+        return false;
+    for (const char *p = key + klen + 1; p < value; p++)
+        if (*p != ' ' && *p != '\t')
+            return false;
+    return true;
+}
+
+/* What scan_field found among the request's header fields. */
+struct framing {
+    unsigned hosts, lengths, codings;
+    const char *coding; /* the (first) Transfer-Encoding value */
+    bool bad_name;      /* a field name that is not a token ("Content-Length " before a colon) */
+    bool folded;        /* an obs-fold continuation line */
+};
+
+static enum MHD_Result scan_field(void *cls, enum MHD_ValueKind kind, const char *key, size_t klen,
+                                  const char *value, size_t vlen)
+{
+    (void)kind;
+    (void)vlen;
+    struct framing *f = cls;
+    for (size_t i = 0; i < klen; i++)
+        if (!is_tchar((unsigned char)key[i]))
+            f->bad_name = true;
+    if (klen == 0)
+        f->bad_name = true;
+    if (value != NULL && !value_follows_name(key, klen, value))
+        f->folded = true;
+    if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+        f->hosts++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+        f->lengths++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0 && f->codings++ == 0)
+        f->coding = value ? value : "";
+    return MHD_YES;
+}
+
+/*
+ * RFC 9112 message framing, checked before anything else: the shapes a lenient server and a
+ * proxy in front of it could read differently (request smuggling) are refused and the
+ * connection closed. libmicrohttpd reads the body by Transfer-Encoding when there is one and by
+ * the first Content-Length otherwise, and accepts all of these shapes itself.
+ */
+static enum MHD_Result check_framing(struct http_server *srv, struct MHD_Connection *conn,
+                                     struct request *req, const char *version, bool *refused)
+{
+    struct framing f = {0};
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, scan_field, &f);
+    const char *why = NULL;
+    int status = 400;
+    if (req->uri_space)
+        why = "the request target must not contain a space (RFC 9112 section 3.2)";
+    else if (req->uri_nul)
+        why = "the request target must not contain %00 (a NUL byte) in its path or query";
+    else if (f.bad_name)
+        why = "a header field name must be a token, with no whitespace before the colon (RFC "
+              "9112 section 5.1)";
+    else if (f.folded)
+        why = "obsolete line folding in a header field is not accepted (RFC 9112 section 5.2)";
+    else if (f.hosts > 1)
+        why = "more than one Host header (RFC 9112 section 3.2)";
+    else if (f.hosts == 0 && strcmp(version, MHD_HTTP_VERSION_1_1) == 0)
+        why = "an HTTP/1.1 request must have a Host header (RFC 9112 section 3.2)";
+    else if (f.codings > 0 && f.lengths > 0)
+        why = "Content-Length and Transfer-Encoding together (RFC 9112 section 6.1)";
+    else if (f.lengths > 1)
+        why = "more than one Content-Length header (RFC 9112 section 6.3)";
+    else if (f.codings > 0 && (f.codings > 1 || strcasecmp(f.coding, "chunked") != 0)) {
+        status = 501;
+        why = "the only transfer coding accepted is \"chunked\" (RFC 9112 section 6.1)";
+    }
+    *refused = why != NULL;
+    if (why == NULL)
+        return MHD_YES;
+    req->close = true; /* whatever follows on this connection cannot be trusted */
+    return reply_error(srv, conn, req, status, status == 501 ? "not_implemented" : "bad_request",
+                       NULL, NULL, "%s", why);
+}
+
+/* The routes the probe listener serves: cheap, answered from memory, needed by the platform. */
+static bool probe_route(const struct route *r)
+{
+    const char *t = routes_template(r);
+    return strcmp(t, "/healthz") == 0 || strcmp(t, "/readyz") == 0 || strcmp(t, "/metrics") == 0;
+}
+
+/* Whether the client waits for "100 Continue" before sending its body. */
+static bool expects_continue(struct MHD_Connection *conn)
+{
+    const char *e = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+    return e != NULL && strcasecmp(e, "100-continue") == 0;
+}
+
+/* Whether a body follows the headers: a Content-Length other than 0, or a (chunked) coding. */
+static bool body_follows(struct MHD_Connection *conn)
+{
+    const char *cl =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    return (cl != NULL && strspn(cl, "0") != strlen(cl)) ||
+           MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) !=
+               NULL;
+}
+
+/*
+ * A body announced over the cap. A client that waits for "100 Continue" is answered now and
+ * sends nothing; one that sends its body anyway would be reset by an early answer before reading
+ * it (the kernel resets a connection closed with unread data), so that body is read and
+ * discarded and the 413 sent at its end (lingering close), unless it is past the linger bound.
+ */
+static enum MHD_Result body_too_big(struct http_server *srv, struct MHD_Connection *conn,
+                                    struct request *req, unsigned long long len)
+{
+    req->hold = false;
+    if (expects_continue(conn) || len > HTTP_LINGER_BYTES)
+        return reply_error(srv, conn, req, 413, "body_too_large", NULL, NULL,
+                           "the request body is %llu bytes; the limit is %d bytes", len,
+                           API_MAX_BODY);
+    req->too_big = true;
+    req->declared = len;
+    buf_free(&req->body);
+    return MHD_YES;
+}
+
 /* Decides what can be decided from the headers alone (404, 405, 415, 413) before any body. */
 static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection *conn,
-                                  struct request *req, const char *method)
+                                  struct request *req, const char *method, const char *version)
 {
+    bool refused = false;
+    enum MHD_Result framing = check_framing(srv, conn, req, version, &refused);
+    if (refused)
+        return framing; /* at once: a body with broken framing is not read */
+    req->hold = body_follows(conn) && !expects_continue(conn);
     const struct route *r = req->route;
     const char *pretty = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "pretty");
     if (pretty != NULL) {
@@ -413,6 +588,11 @@ static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection
     if (r == NULL)
         return reply_error(srv, conn, req, 404, "not_found", NULL, NULL,
                            "no route %s %.200s; routes: %s", method, req->path, routes_summary());
+    if (req->probe && !probe_route(r))
+        return reply_error(srv, conn, req, 404, "not_found", NULL, NULL,
+                           "the probe port serves only GET /healthz, /readyz and /metrics; %.200s "
+                           "is on the main port",
+                           req->path);
     if (strcmp(method, "OPTIONS") == 0) {
         /* Answered on the final call, once any body is read: a response queued from the headers
          * alone makes libmicrohttpd close the connection instead of keeping it alive. */
@@ -441,9 +621,7 @@ static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection
         errno = 0;
         unsigned long long len = strtoull(cl, &end, 10);
         if (errno == 0 && end != cl && len > API_MAX_BODY)
-            return reply_error(srv, conn, req, 413, "body_too_large", NULL, NULL,
-                               "the request body is %llu bytes; the limit is %d bytes", len,
-                               API_MAX_BODY);
+            return body_too_big(srv, conn, req, len);
     }
     return MHD_YES;
 }
@@ -537,38 +715,126 @@ static enum MHD_Result reply_shared(struct http_server *srv, struct MHD_Connecti
     return ret;
 }
 
+/*
+ * A new request's state; metrics and the in-flight count start here. NULL when out of memory.
+ * Freed by on_completed, which libmicrohttpd calls for every request that got this far.
+ */
+static struct request *request_new(struct http_server *srv)
+{
+    struct request *req = calloc(1, sizeof(*req));
+    if (req == NULL)
+        return NULL;
+    clock_gettime(CLOCK_MONOTONIC, &req->t0);
+    metrics_request_begin();
+    atomic_fetch_add(&srv->in_flight, 1);
+    buf_init(&req->body, API_MAX_BODY);
+    return req;
+}
+
+/*
+ * libmicrohttpd's URI log callback: it sees the request target as sent, before the target is
+ * split and percent-decoded (a decoded %00 would end the path or a query value early, and a
+ * space is not visible at all after the split). Its return value becomes the request's context.
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)conn;
+    struct request *req = request_new(cls);
+    if (req == NULL)
+        return NULL;
+    req->uri_space = strchr(uri, ' ') != NULL;
+    req->uri_nul = strstr(uri, "%00") != NULL;
+    return req;
+}
+
+/* The path of an absolute-form target ("http://host/p" -> "/p"; RFC 9112 3.2.2 says a server
+ * must accept it); any other url as it is. */
+static const char *origin_path(const char *url)
+{
+    size_t skip = strncasecmp(url, "http://", 7) == 0    ? 7
+                  : strncasecmp(url, "https://", 8) == 0 ? 8
+                                                         : 0;
+    if (skip == 0)
+        return url;
+    const char *slash = strchr(url + skip, '/');
+    return slash ? slash : "/";
+}
+
+/* The first call for a request: what its headers say, then what can be answered from them. */
+static enum MHD_Result request_start(struct http_server *srv, struct MHD_Connection *conn,
+                                     struct request *req, const char *url, const char *method,
+                                     const char *version)
+{
+    req->started = true;
+    const union MHD_ConnectionInfo *di = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
+    req->probe = di != NULL && srv->probe != NULL && di->daemon == srv->probe;
+    url = origin_path(url);
+    copy_cut(req->method, sizeof(req->method), method);
+    copy_cut(req->path, sizeof(req->path), url);
+    req->route = routes_find(url);
+    reqid_pick(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id"), req->request_id);
+    const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+    if (origin && strlen(origin) < sizeof(req->origin))
+        copy_cut(req->origin, sizeof(req->origin), origin);
+    req->gzip_ok = gzip_accepted(
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+    /* Humans at a shell get indented JSON by default; ?pretty=0 turns it off. */
+    const char *ua = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
+    req->pretty = ua != NULL && strncmp(ua, "curl/", 5) == 0;
+    enum MHD_Result ret = on_headers(srv, conn, req, method, version);
+    req->hold = false; /* only answers decided from the headers wait for the body */
+    return ret;
+}
+
+/* Counts n body bytes read and discarded; MHD_NO (hang up) once past the linger bound. */
+static enum MHD_Result linger(struct request *req, size_t n)
+{
+    req->drained += n;
+    if (req->drained > HTTP_LINGER_BYTES || elapsed_ms(&req->t0) > HTTP_LINGER_MS)
+        return MHD_NO;
+    return MHD_YES;
+}
+
+/* A chunk of body: kept while under the cap, then counted and discarded (lingering close). */
+static enum MHD_Result take_body(struct request *req, const char *data, size_t n)
+{
+    if (!req->too_big && buf_append(&req->body, data, n) == -E2BIG) {
+        req->too_big = true;
+        buf_free(&req->body);
+    }
+    return req->too_big ? linger(req, n) : MHD_YES;
+}
+
+/* The body has all been read: queues the answer held since the headers. */
+static enum MHD_Result queue_held(struct MHD_Connection *conn, struct request *req)
+{
+    struct MHD_Response *resp = req->held;
+    req->held = NULL;
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)req->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
 {
-    (void)version;
     struct http_server *srv = cls;
     struct request *req = *req_cls;
 
-    if (req == NULL) {
-        req = calloc(1, sizeof(*req));
+    if (req == NULL) { /* on_uri ran out of memory */
+        req = request_new(srv);
         if (req == NULL)
             return MHD_NO;
-        clock_gettime(CLOCK_MONOTONIC, &req->t0);
-        metrics_request_begin();
-        atomic_fetch_add(&srv->in_flight, 1);
-        copy_cut(req->method, sizeof(req->method), method);
-        copy_cut(req->path, sizeof(req->path), url);
-        buf_init(&req->body, API_MAX_BODY);
-        req->route = routes_find(url);
-        reqid_pick(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id"),
-                   req->request_id);
-        const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
-        if (origin && strlen(origin) < sizeof(req->origin))
-            copy_cut(req->origin, sizeof(req->origin), origin);
-        req->gzip_ok = gzip_accepted(
-            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
-        /* Humans at a shell get indented JSON by default; ?pretty=0 turns it off. */
-        const char *ua =
-            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
-        req->pretty = ua != NULL && strncmp(ua, "curl/", 5) == 0;
         *req_cls = req;
-        return on_headers(srv, conn, req, method);
+    }
+    if (!req->started)
+        return request_start(srv, conn, req, url, method, version);
+    if (req->held != NULL) {
+        /* Answered from the headers while a body follows: read and discard it, then answer. */
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        return n != 0 ? linger(req, n) : queue_held(conn, req);
     }
     if (req->status != 0) {
         /* Already answered from the headers: MHD discards whatever body still arrives. */
@@ -579,16 +845,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_data_size != 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (!req->too_big && buf_append(&req->body, upload_data, n) == -E2BIG) {
-            req->too_big = true;
-            buf_free(&req->body);
-        }
-        if (req->too_big) {
-            req->drained += n;
-            if (req->drained > HTTP_MAX_DRAIN)
-                return MHD_NO; /* a client streaming without end: hang up */
-        }
-        return MHD_YES;
+        return take_body(req, upload_data, n);
     }
 
     /* Final call: the whole request is here; the request deadline no longer applies. */
@@ -597,6 +854,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         atomic_store_explicit(&track->since_ms, 0, memory_order_relaxed);
     if (req->preflight)
         return reply_options(srv, conn, req);
+    if (req->too_big && req->declared > 0)
+        return reply_error(srv, conn, req, 413, "body_too_large", NULL, NULL,
+                           "the request body is %llu bytes; the limit is %d bytes", req->declared,
+                           API_MAX_BODY);
     if (req->too_big)
         return reply_error(srv, conn, req, 413, "body_too_large", NULL, NULL,
                            "the request body is over the limit of %d bytes", API_MAX_BODY);
@@ -666,6 +927,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                           : toe == MHD_REQUEST_TERMINATED_READ_ERROR      ? "client_abort"
                           : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
                                                                           : "error";
+    if (req->status == 0) { /* an answer libmicrohttpd made itself (a 431, say), if any */
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_HTTP_STATUS);
+        if (ci != NULL)
+            req->status = (int)ci->http_status;
+    }
     double ms = elapsed_ms(&req->t0);
     const char *route = req->route ? routes_template(req->route) : "unmatched";
     metrics_request_end(route, req->method, req->status, ms / 1e3);
@@ -681,6 +948,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     };
     log_request(&li);
     atomic_fetch_sub(&srv->in_flight, 1);
+    if (req->held) /* the client went away before its body ended */
+        MHD_destroy_response(req->held);
     buf_free(&req->body);
     free(req);
     *req_cls = NULL;
@@ -718,10 +987,34 @@ static void mhd_panic(void *cls, const char *file, unsigned int line, const char
     abort();
 }
 
-int http_start(const struct http_settings *s, struct http_server **out, char *errbuf, size_t errlen)
+/* addr for bind:port; MHD_USE_IPv6 is added to *flags for an IPv6 literal. -1 if bind is not
+ * an IP literal. */
+static int make_addr(const char *bind, int port, struct sockaddr_storage *ss, unsigned *flags)
 {
-    struct sockaddr_storage ss;
-    socklen_t sslen;
+    memset(ss, 0, sizeof(*ss));
+    struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, bind, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)port);
+        return 0;
+    }
+    if (inet_pton(AF_INET6, bind, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)port);
+        *flags |= MHD_USE_IPv6;
+        return 0;
+    }
+    return -1;
+}
+
+/*
+ * Starts one libmicrohttpd daemon on bind:port serving srv: the main listener, or (probe) the
+ * small one for /healthz, /readyz and /metrics. NULL when the port cannot be bound.
+ */
+static struct MHD_Daemon *start_daemon(struct http_server *srv, const struct http_settings *s,
+                                       int port, bool probe)
+{
     /* poll(), not epoll: in libmicrohttpd 0.9.75, MHD_quiesce_daemon on an epoll thread pool
      * races each worker for the listen socket's EPOLL_CTL_DEL, and whichever loses gets ENOENT
      * and calls MHD_PANIC (abort) - a rare SIGABRT at SIGTERM (daemon.c:5531 and :4976). With
@@ -730,24 +1023,65 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
      * and then hangs up is noticed at once instead of holding its slot until the timeout. */
     unsigned int flags =
         MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
-    memset(&ss, 0, sizeof(ss));
-    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-    if (inet_pton(AF_INET, s->bind, &sin->sin_addr) == 1) {
-        sin->sin_family = AF_INET;
-        sin->sin_port = htons((uint16_t)s->port);
-        sslen = sizeof(*sin);
-    } else if (inet_pton(AF_INET6, s->bind, &sin6->sin6_addr) == 1) {
-        sin6->sin6_family = AF_INET6;
-        sin6->sin6_port = htons((uint16_t)s->port);
-        sslen = sizeof(*sin6);
-        flags |= MHD_USE_IPv6;
-    } else {
+    struct sockaddr_storage ss;
+    if (make_addr(s->bind, port, &ss, &flags) < 0)
+        return NULL;
+    /* The probe listener: one thread, few slots, its own per-address limit; what it serves is
+     * answered from memory, so one thread keeps up with any probe rate. */
+    unsigned threads = probe ? 1 : (unsigned)s->threads;
+    unsigned limit = probe ? HTTP_PROBE_CONNECTIONS : (unsigned)s->max_connections;
+    unsigned per_ip = probe ? HTTP_PROBE_PER_IP : (unsigned)s->max_connections_per_ip;
+    /* The logger goes first: MHD prints to stderr for options parsed before it. No
+     * LISTENING_ADDRESS_REUSE: on Linux it means SO_REUSEPORT, and a second instance would then
+     * share the port silently instead of failing to start. */
+    return MHD_start_daemon(
+        flags, (uint16_t)port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger,
+        srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->connection_timeout,
+        /* Per-connection pool for headers and I/O buffers (bodies go to our own buffer). MHD
+         * zeroes all of it for every request: at 36 KiB that memset was 10.7% of the process's
+         * CPU serving /healthz (perf). 20 KiB still takes an 8 KB header line, nginx's default
+         * limit (check_hostile: 16 KiB does not). */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_POOL_BYTES, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+        /* 0, not 1: at 1 libmicrohttpd 0.9.75 answers an HTTP/1.1 request without Host itself,
+         * in HTML and with its status line and headers sent twice (the state machine runs the
+         * access handler after queueing its error); check_framing refuses it, and the other
+         * shapes RFC 9112 rejects, in JSON. (-1 is not "lenient" there either: it refuses a
+         * space before a header's colon with an HTML 400.) */
+        MHD_OPTION_STRICT_FOR_CLIENT, (int)0, MHD_OPTION_END);
+}
+
+static int bound_port(struct MHD_Daemon *d, int asked)
+{
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    return di ? di->port : asked;
+}
+
+/* Frees a server whose reaper is not running (start failed part-way, or after reaper_stop). */
+static void server_free(struct http_server *srv)
+{
+    if (srv->probe)
+        MHD_stop_daemon(srv->probe);
+    if (srv->daemon)
+        MHD_stop_daemon(srv->daemon); /* its "closed" notifications free every conn_track */
+    if (srv->listen_fd != MHD_INVALID_SOCKET)
+        close(srv->listen_fd);
+    pthread_mutex_destroy(&srv->conns_lock);
+    bodycache_free(srv->skus_cache);
+    free(srv);
+}
+
+int http_start(const struct http_settings *s, struct http_server **out, char *errbuf, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    unsigned flags = 0;
+    if (make_addr(s->bind, s->port, &ss, &flags) < 0) {
         snprintf(errbuf, errlen, "bind address \"%s\" is not an IP address", s->bind);
         return -1;
     }
-    (void)sslen;
-
     struct http_server *srv = calloc(1, sizeof(*srv));
     if (srv == NULL) {
         snprintf(errbuf, errlen, "out of memory");
@@ -758,6 +1092,7 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
     srv->request_deadline_ms = (int64_t)s->connection_timeout * 1000;
     srv->skus_cache = bodycache_new(); /* NULL: /skus is then encoded per request */
     srv->listen_fd = MHD_INVALID_SOCKET;
+    srv->probe_port = -1;
     if (s->today && s->today[0])
         snprintf(srv->today, sizeof(srv->today), "%s", s->today);
     atomic_init(&srv->draining, false);
@@ -770,42 +1105,37 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
      * body, gzip buffers), which are per snapshot or per gzip request. */
     mallopt(M_MMAP_THRESHOLD, HTTP_POOL_BYTES);
     MHD_set_panic_func(mhd_panic, NULL);
-    /* The logger goes first: MHD prints to stderr for options parsed before it. No
-     * LISTENING_ADDRESS_REUSE: on Linux it means SO_REUSEPORT, and a second instance would then
-     * share the port silently instead of failing to start. */
-    srv->daemon = MHD_start_daemon(
-        flags, (uint16_t)s->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
-        mhd_logger, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned int)s->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->max_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->connection_timeout,
-        /* Per-connection pool for headers and I/O buffers (bodies go to our own buffer). MHD
-         * zeroes all of it for every request: at 36 KiB that memset was 10.7% of the process's
-         * CPU serving /healthz (perf). 20 KiB still takes an 8 KB header line, nginx's default
-         * limit (check_hostile: 16 KiB does not). */
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_POOL_BYTES, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
-        /* RFC 9112 strictness: e.g. an HTTP/1.1 request without Host gets 400. */
-        MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
+    srv->daemon = start_daemon(srv, s, s->port, false);
     if (srv->daemon == NULL) {
         snprintf(errbuf, errlen, "cannot listen on %s port %d (address in use or not permitted?)",
                  s->bind, s->port);
-        pthread_mutex_destroy(&srv->conns_lock);
-        bodycache_free(srv->skus_cache);
-        free(srv);
+        server_free(srv);
         return -1;
+    }
+    srv->port = bound_port(srv->daemon, s->port);
+    if (s->probe_port >= 0) {
+        srv->probe = start_daemon(srv, s, s->probe_port, true);
+        if (srv->probe == NULL) {
+            snprintf(errbuf, errlen,
+                     "cannot listen on %s probe port %d (address in use or not permitted?)",
+                     s->bind, s->probe_port);
+            server_free(srv);
+            return -1;
+        }
+        srv->probe_port = bound_port(srv->probe, s->probe_port);
     }
     if (reaper_start(srv) < 0) {
         snprintf(errbuf, errlen, "cannot start the request-deadline thread");
-        MHD_stop_daemon(srv->daemon);
-        pthread_mutex_destroy(&srv->conns_lock);
-        bodycache_free(srv->skus_cache);
-        free(srv);
+        server_free(srv);
         return -1;
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    srv->port = di ? di->port : s->port;
     *out = srv;
     return 0;
+}
+
+int http_probe_port(const struct http_server *srv)
+{
+    return srv->probe_port;
 }
 
 int http_port(const struct http_server *srv)
@@ -863,10 +1193,5 @@ void http_stop(struct http_server *srv)
     if (srv == NULL)
         return;
     reaper_stop(srv);
-    MHD_stop_daemon(srv->daemon); /* its "closed" notifications free every conn_track */
-    if (srv->listen_fd != MHD_INVALID_SOCKET)
-        close(srv->listen_fd);
-    pthread_mutex_destroy(&srv->conns_lock);
-    bodycache_free(srv->skus_cache);
-    free(srv);
+    server_free(srv);
 }

@@ -11,9 +11,11 @@ struct http_settings {
     int port;         /* 0 = ephemeral */
     int threads;
     int max_connections;
-    int connection_timeout; /* seconds */
-    const char *today;      /* fixed "YYYY-MM-DD", or NULL/"" for the current UTC date */
-    struct store *store;    /* borrowed; must outlive the server */
+    int max_connections_per_ip; /* 0 = no per-address limit */
+    int probe_port;             /* -1 = no probe listener, 0 = ephemeral */
+    int connection_timeout;     /* seconds */
+    const char *today;          /* fixed "YYYY-MM-DD", or NULL/"" for the current UTC date */
+    struct store *store;        /* borrowed; must outlive the server */
 };
 
 struct http_server;
@@ -29,12 +31,20 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
 int http_port(const struct http_server *srv);
 
 /*
+ * http_probe_port - the probe listener's bound port (/healthz, /readyz and /metrics only; it
+ * keeps answering while clients hold every connection of the main port, and through draining
+ * until http_stop), or -1 when there is none.
+ */
+int http_probe_port(const struct http_server *srv);
+
+/*
  * http_drain - starts draining: /readyz answers 503 and every response carries
  * "Connection: close". Requests keep being served.
  */
 void http_drain(struct http_server *srv);
 
-/* http_quiesce - stops accepting new connections; in-flight ones continue. */
+/* http_quiesce - stops accepting new connections on the main port (the probe listener keeps
+ * answering, /readyz with 503); in-flight ones continue. */
 void http_quiesce(struct http_server *srv);
 
 /* http_connections - connections currently open. */

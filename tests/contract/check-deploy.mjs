@@ -133,6 +133,16 @@ else {
     else {
       const eff = JSON.parse(r.stdout);
       if (!c.ports.some((p) => p.containerPort === eff.port)) fail(`ConfigMap port ${eff.port} is not the containerPort`);
+      // Probes and scrapes go to the probe listener, which clients on the main port cannot starve.
+      const pp = eff['probe-port'];
+      if (!(pp > 0) || pp === eff.port) fail(`ConfigMap: probe-port ${pp} must be a port of its own`);
+      const portOf = (ref) => c.ports.find((pt) => pt.name === ref || pt.containerPort === ref)?.containerPort;
+      for (const p of ['livenessProbe', 'readinessProbe', 'startupProbe'])
+        if (c[p]?.httpGet && portOf(c[p].httpGet.port) !== pp) fail(`Deployment: ${p} must use the probe port ${pp}`);
+      if (Number(dep.spec.template.metadata?.annotations?.['prometheus.io/port']) !== pp)
+        fail(`Deployment: prometheus.io/port must be the probe port ${pp}`);
+      for (const sp of docs.Service?.spec?.ports ?? [])
+        if (portOf(sp.targetPort) === pp) fail('Service: the probe port is for the kubelet and Prometheus, not clients');
       const pre = c.lifecycle?.preStop?.exec?.command;
       const preS = pre?.[0] === 'sleep' ? Number(pre[1]) : (c.lifecycle?.preStop?.sleep?.seconds ?? 0);
       const tgps = pod.terminationGracePeriodSeconds ?? 30;

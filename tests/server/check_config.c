@@ -98,6 +98,14 @@ static const struct {
     {NULL, {"--log-level", "verbose"}, "--log-level", "debug|info|warn|error"},
     {NULL, {"--cors-origins", "https://a.com/"}, "--cors-origins", "scheme://host[:port]"},
     {NULL, {"--cors-origins", "a.com"}, "--cors-origins", "scheme://host[:port]"},
+    {NULL, {"--cors-origins", "https://a.example:99999"}, "--cors-origins", "port 1-65535"},
+    {NULL, {"--cors-origins", "https://a.example:0"}, "--cors-origins", "port 1-65535"},
+    {NULL, {"--cors-origins", "https://a.example:"}, "--cors-origins", "port 1-65535"},
+    {NULL, {"--cors-origins", "https://a:b:c"}, "--cors-origins", "scheme://host[:port]"},
+    {NULL, {"--cors-origins", "https://[::1"}, "--cors-origins", "scheme://host[:port]"},
+    {NULL, {"--probe-port", "-2"}, "--probe-port", "between -1 and 65535"},
+    {NULL, {"--probe-port", "8080"}, "--probe-port", "of its own"},
+    {NULL, {"--max-connections-per-ip", "-1"}, "--max-connections-per-ip", "between 0"},
     {NULL, {"--bind", "localhost"}, "--bind", "IPv4 or IPv6"},
     {NULL, {"--today", "2026-13-01"}, "--today", "YYYY-MM-DD"},
     {NULL, {"--shutdown-grace"}, "--shutdown-grace", "needs a value"},
@@ -134,6 +142,17 @@ START_TEST(invalid_values_are_refused_naming_the_option_and_the_rule)
                   refused[_i].needle2);
     if (c)
         unlink(cfg_path);
+}
+END_TEST
+
+START_TEST(origins_with_ports_and_ipv6_literals_are_accepted)
+{
+    clear_env();
+    const char *args[] = {"--cors-origins", "https://a.example:8443, http://[::1]:3000,http://b",
+                          NULL};
+    struct options o;
+    char err[512] = "";
+    ck_assert_msg(parse(args, &o, err, sizeof(err)) == 0, "refused: %s", err);
 }
 END_TEST
 
@@ -218,6 +237,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, precedence_is_flag_then_env_then_file_then_default);
     tcase_add_loop_test(tc, invalid_values_are_refused_naming_the_option_and_the_rule, 0,
                         (int)(sizeof(refused) / sizeof(refused[0])));
+    tcase_add_test(tc, origins_with_ports_and_ipv6_literals_are_accepted);
     tcase_add_test(tc, missing_config_file_is_refused);
     tcase_add_test(tc, print_config_output_is_a_valid_config_file_that_round_trips);
     tcase_add_test(tc, readme_configuration_table_matches_the_option_table);

@@ -193,9 +193,10 @@ static char *nested(size_t depth, const char *open, const char *close_, const ch
 }
 
 enum expect {
-    EXPECT_4XX_OR_CLOSE, /* a 4xx status, or the connection closed without a response */
-    EXPECT_400_JSON,     /* exactly 400 with our JSON error body */
-    EXPECT_STATUS,       /* exactly .status */
+    EXPECT_4XX_OR_CLOSE,  /* a 4xx status, or the connection closed without a response */
+    EXPECT_400_JSON,      /* exactly 400 with our JSON error body */
+    EXPECT_STATUS,        /* exactly .status */
+    EXPECT_ONE_AND_CLOSE, /* exactly one response, .status with our JSON body, then closed */
 };
 
 struct hostile {
@@ -383,6 +384,34 @@ RAW_BUILDER(b_expect_continue_huge,
             "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
             "Content-Length: 1000000000\r\nExpect: 100-continue\r\n"
             "Connection: close\r\n\r\n")
+/* RFC 9112 framing (request smuggling): each shape is refused with one JSON answer and the
+ * connection closed, so nothing after it is read as another request. */
+RAW_BUILDER(b_cl_and_te, "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                         "Content-Length: 7\r\nTransfer-Encoding: chunked\r\n\r\n"
+                         "46\r\n" VALID_BODY "\r\n0\r\n\r\n")
+RAW_BUILDER(b_te_gzip, "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                       "Transfer-Encoding: gzip\r\n\r\n{}")
+RAW_BUILDER(b_te_gzip_chunked,
+            "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            "Transfer-Encoding: gzip, chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n")
+RAW_BUILDER(b_te_twice, "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                        "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        "2\r\n{}\r\n0\r\n\r\n")
+RAW_BUILDER(b_cl_space_before_colon,
+            "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            "Content-Length : 42\r\n\r\nGET /models/SMUGGLED HTTP/1.1\r\nHost: t\r\n\r\n")
+RAW_BUILDER(b_obs_fold, "GET /healthz HTTP/1.1\r\nHost: t\r\nX-A: a\r\n b\r\n\r\n")
+RAW_BUILDER(b_obs_fold_last, "GET /healthz HTTP/1.1\r\nX-A: a\r\n\tb\r\nHost: t\r\n\r\n")
+RAW_BUILDER(b_two_hosts, "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
+RAW_BUILDER(b_space_in_target, "GET /heal thz HTTP/1.1\r\nHost: t\r\n\r\n")
+RAW_BUILDER(b_nul_escape_in_path, "GET /models/mixtral-8x7b%00junk HTTP/1.1\r\nHost: t\r\n\r\n")
+RAW_BUILDER(b_nul_escape_in_query_name, "GET /healthz?pretty%00x=1 HTTP/1.1\r\nHost: t\r\n\r\n")
+RAW_BUILDER(b_nul_escape_in_query_value, "GET /healthz?pretty=1%00junk HTTP/1.1\r\nHost: t\r\n\r\n")
+RAW_BUILDER(b_absolute_form,
+            "GET http://t/healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+RAW_BUILDER(b_cl_1gb_no_expect,
+            "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            "Content-Length: 1000000000\r\nConnection: close\r\n\r\n{}")
 RAW_BUILDER(b_dot_dot_path,
             "GET /../../../etc/passwd HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
 RAW_BUILDER(b_pipelined_mix,
@@ -426,18 +455,35 @@ static const struct hostile table[] = {
     {"garbage_request_line", EXPECT_4XX_OR_CLOSE, 0, false, b_garbage_line},
     {"tls_hello_on_plain_port", EXPECT_4XX_OR_CLOSE, 0, true, b_binary_garbage},
     {"http_9_9", EXPECT_STATUS, 505, false, b_bad_version},
-    {"http11_without_host", EXPECT_4XX_OR_CLOSE, 0, false, b_no_host_http11},
+    /* One 400, in JSON: libmicrohttpd's own answer was HTML and sent its head twice. */
+    {"http11_without_host", EXPECT_ONE_AND_CLOSE, 400, false, b_no_host_http11},
     {"header_without_colon", EXPECT_4XX_OR_CLOSE, 0, false, b_header_no_colon},
     {"content_length_not_a_number", EXPECT_4XX_OR_CLOSE, 0, false, b_cl_not_a_number},
     {"content_length_negative", EXPECT_4XX_OR_CLOSE, 0, false, b_cl_negative},
     {"content_length_overflows", EXPECT_4XX_OR_CLOSE, 0, false, b_cl_huge},
-    {"content_length_twice_differing", EXPECT_4XX_OR_CLOSE, 0, false, b_cl_twice_differing},
+    {"content_length_twice_differing", EXPECT_ONE_AND_CLOSE, 400, false, b_cl_twice_differing},
     {"content_length_too_small", EXPECT_4XX_OR_CLOSE, 0, true, b_cl_too_small},
     {"content_length_too_large_then_eof", EXPECT_4XX_OR_CLOSE, 0, true, b_cl_too_large},
     {"chunk_size_not_hex", EXPECT_4XX_OR_CLOSE, 0, false, b_bad_chunk_size},
     {"chunk_size_overflows", EXPECT_4XX_OR_CLOSE, 0, false, b_chunk_size_overflow},
     {"expect_100_continue_1gb", EXPECT_STATUS, 413, false, b_expect_continue_huge},
     {"dot_dot_path", EXPECT_STATUS, 404, false, b_dot_dot_path},
+    {"content_length_and_transfer_encoding", EXPECT_ONE_AND_CLOSE, 400, false, b_cl_and_te},
+    {"transfer_encoding_gzip", EXPECT_ONE_AND_CLOSE, 501, false, b_te_gzip},
+    {"transfer_encoding_gzip_chunked", EXPECT_ONE_AND_CLOSE, 501, false, b_te_gzip_chunked},
+    {"transfer_encoding_twice", EXPECT_ONE_AND_CLOSE, 501, false, b_te_twice},
+    {"space_before_colon_smuggles_nothing", EXPECT_ONE_AND_CLOSE, 400, false,
+     b_cl_space_before_colon},
+    {"obs_fold", EXPECT_ONE_AND_CLOSE, 400, false, b_obs_fold},
+    {"obs_fold_with_tab", EXPECT_ONE_AND_CLOSE, 400, false, b_obs_fold_last},
+    {"two_host_headers", EXPECT_ONE_AND_CLOSE, 400, false, b_two_hosts},
+    {"space_in_request_target", EXPECT_ONE_AND_CLOSE, 400, false, b_space_in_target},
+    {"nul_escape_in_path", EXPECT_ONE_AND_CLOSE, 400, false, b_nul_escape_in_path},
+    {"nul_escape_in_query_name", EXPECT_ONE_AND_CLOSE, 400, false, b_nul_escape_in_query_name},
+    {"nul_escape_in_query_value", EXPECT_ONE_AND_CLOSE, 400, false, b_nul_escape_in_query_value},
+    {"absolute_form_target_is_served", EXPECT_STATUS, 200, false, b_absolute_form},
+    /* Past the lingering bound (64 MiB) the 413 is sent at once rather than waiting for 1 GB. */
+    {"content_length_1gb_without_expect", EXPECT_STATUS, 413, false, b_cl_1gb_no_expect},
 };
 
 #define NHOSTILE ((int)(sizeof(table) / sizeof(table[0])))
@@ -460,7 +506,9 @@ static void check_row(const struct hostile *h)
     size_t len;
     char *req = h->build(&len);
     struct raw_reply r;
-    raw_exchange(req, len, h->shut_wr, 5000, &r);
+    /* A refused framing closes at once; 2 s of silence is well inside the 3 s idle timeout, so a
+     * connection kept open reads as not closed. */
+    raw_exchange(req, len, h->shut_wr, h->expect == EXPECT_ONE_AND_CLOSE ? 2000 : 5000, &r);
     free(req);
     int st[4];
     int n = statuses(r.data, st, 4);
@@ -478,6 +526,13 @@ static void check_row(const struct hostile *h)
     case EXPECT_STATUS:
         ck_assert_msg(n >= 1 && st[0] == h->status, "%s: expected %d, got: %.300s", h->name,
                       h->status, r.data);
+        break;
+    case EXPECT_ONE_AND_CLOSE:
+        ck_assert_msg(n == 1 && st[0] == h->status && strstr(r.data, "{\"error\":{") != NULL &&
+                          r.closed,
+                      "%s: expected one %d JSON error and a close, got %d responses, closed=%d: "
+                      "%.400s",
+                      h->name, h->status, n, r.closed, r.data);
         break;
     }
     raw_reply_free(&r);
@@ -511,6 +566,135 @@ START_TEST(pipelined_requests_with_a_bad_one_in_the_middle)
     ck_assert_int_eq(st[4], 200);
     ck_assert(r.closed);
     raw_reply_free(&r);
+    assert_healthy();
+}
+END_TEST
+
+/*
+ * What Python's http.client does with a big body: it writes the headers and the whole body,
+ * without "Expect: 100-continue", and only then reads the answer. head is sent first, then
+ * body_len bytes of 'x' (in 64 KiB chunks when chunked). Returns the status read (-1: a write
+ * failed or nothing came back) and copies the start of the answer into ans.
+ */
+static int send_all_then_read(const char *head, size_t body_len, bool chunked, char *ans,
+                              size_t cap)
+{
+    enum { PIECE = 64 * 1024 };
+    static char piece[PIECE + 64];
+    int fd = testraw_connect(srv.port);
+    ck_assert_int_ge(fd, 0);
+    int rc = testraw_send(fd, head, strlen(head));
+    for (size_t off = 0; rc == 0 && off < body_len; off += PIECE) {
+        size_t n = body_len - off < PIECE ? body_len - off : PIECE;
+        size_t hl = 0;
+        if (chunked) /* "<hex>\r\n" before each piece, "\r\n" after */
+            hl = (size_t)snprintf(piece, 32, "%zx\r\n", n);
+        memset(piece + hl, 'x', n);
+        if (chunked) {
+            memcpy(piece + hl + n, "\r\n", 2);
+            n += 2;
+        }
+        rc = testraw_send(fd, piece, hl + n);
+    }
+    if (rc == 0 && chunked)
+        rc = testraw_send(fd, "0\r\n\r\n", 5);
+    ans[0] = '\0';
+    if (rc == 0)
+        testraw_recv(fd, ans, cap, 5000);
+    close(fd);
+    return rc == 0 ? testraw_status(ans) : -1;
+}
+
+/* Lingering close: an 8 MB body sent without waiting gets the documented 413 JSON answer, not a
+ * reset (it used to be a broken pipe or a reset in 10 of 10 tries). */
+START_TEST(an_8mb_body_sent_without_expect_reads_the_413_every_time)
+{
+    static const char head[] =
+        "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        "Content-Length: 8000000\r\nConnection: close\r\n\r\n";
+    for (int i = 0; i < 10; i++) {
+        char ans[4096];
+        int st = send_all_then_read(head, 8000000, false, ans, sizeof(ans));
+        ck_assert_msg(st == 413 && strstr(ans, "\"body_too_large\"") != NULL,
+                      "try %d: expected the 413 JSON answer, got %d: %.300s", i + 1, st, ans);
+    }
+    assert_healthy();
+}
+END_TEST
+
+/* Any answer decided from the headers alone waits for the body the same way. */
+START_TEST(early_404_405_and_415_are_read_after_an_8mb_body)
+{
+    static const struct {
+        const char *head;
+        int status;
+    } cases[] = {
+        {"POST /nope HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+         "Content-Length: 8000000\r\nConnection: close\r\n\r\n",
+         404},
+        {"POST /healthz HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+         "Content-Length: 8000000\r\nConnection: close\r\n\r\n",
+         405},
+        {"POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\n"
+         "Content-Length: 8000000\r\nConnection: close\r\n\r\n",
+         415},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char ans[4096];
+        int st = send_all_then_read(cases[i].head, 8000000, false, ans, sizeof(ans));
+        ck_assert_msg(st == cases[i].status && strstr(ans, "{\"error\":{") != NULL,
+                      "expected %d JSON, got %d: %.300s", cases[i].status, st, ans);
+    }
+    assert_healthy();
+}
+END_TEST
+
+/* An answer libmicrohttpd makes itself (here its 500 for a 40 KB chunk extension, longer than
+ * the per-connection buffer) is logged with its status, not 0. */
+START_TEST(library_made_answers_are_logged_with_their_status)
+{
+    char *req = repeat("POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                       "Transfer-Encoding: chunked\r\nX-Request-Id: chunk-ext-40k\r\n\r\n2;",
+                       'a', 40000, "\r\n{}\r\n0\r\n\r\n");
+    struct raw_reply r;
+    raw_exchange(req, strlen(req), false, 3000, &r);
+    free(req);
+    int st[2];
+    ck_assert_msg(statuses(r.data, st, 2) >= 1 || r.closed, "no answer: %.200s", r.data);
+    raw_reply_free(&r);
+    char *line = NULL;
+    for (int i = 0; i < 40 && line == NULL; i++) { /* the log is flushed in the background */
+        char *log = testsrv_log(&srv);
+        ck_assert_ptr_nonnull(log);
+        const char *p = strstr(log, "\"request_id\":\"chunk-ext-40k\"");
+        if (p != NULL) {
+            const char *q = strstr(p, "\"status\":");
+            line = strndup(q ? q : p, 16);
+        }
+        free(log);
+        if (line == NULL)
+            sleep_ms(100);
+    }
+    ck_assert_msg(line != NULL, "the request was not logged");
+    ck_assert_msg(strncmp(line, "\"status\":0", 10) != 0 && strncmp(line, "\"status\":", 9) == 0,
+                  "logged as %s", line);
+    free(line);
+    assert_healthy();
+}
+END_TEST
+
+/* The same for a chunked body streamed past the cap (it was reset after 4 MiB). */
+START_TEST(an_8mb_chunked_body_reads_the_413)
+{
+    static const char head[] =
+        "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    for (int i = 0; i < 3; i++) {
+        char ans[4096];
+        int st = send_all_then_read(head, 8000000, true, ans, sizeof(ans));
+        ck_assert_msg(st == 413 && strstr(ans, "\"body_too_large\"") != NULL,
+                      "try %d: expected the 413 JSON answer, got %d: %.300s", i + 1, st, ans);
+    }
     assert_healthy();
 }
 END_TEST
@@ -628,10 +812,18 @@ START_TEST(slow_body_trickle_is_cut_after_the_connection_timeout)
 }
 END_TEST
 
+/* Every client here is 127.0.0.1: no per-address limit, so thousands of them reach the server. */
 static void start_timeout2(void)
 {
-    const char *args[] = {"--today", "2026-11-23", "--connection-timeout", "2", "--max-connections",
-                          "4096",    NULL};
+    const char *args[] = {"--today",
+                          "2026-11-23",
+                          "--connection-timeout",
+                          "2",
+                          "--max-connections",
+                          "4096",
+                          "--max-connections-per-ip",
+                          "0",
+                          NULL};
     ck_assert_int_eq(testsrv_start(&srv, args), 0);
 }
 
@@ -706,8 +898,15 @@ END_TEST
 
 static void start_limit50(void)
 {
-    const char *args[] = {"--today", "2026-11-23", "--connection-timeout", "2", "--max-connections",
-                          "50",      NULL};
+    const char *args[] = {"--today",
+                          "2026-11-23",
+                          "--connection-timeout",
+                          "2",
+                          "--max-connections",
+                          "50",
+                          "--max-connections-per-ip",
+                          "0",
+                          NULL};
     ck_assert_int_eq(testsrv_start(&srv, args), 0);
 }
 
@@ -735,6 +934,116 @@ START_TEST(at_the_connection_limit_newcomers_wait_and_are_served_once_idle_ones_
 }
 END_TEST
 
+/* The probe listener's port, from the server's "listening" log line; -1 when absent. */
+static int probe_port_of(const struct testsrv *t)
+{
+    char *log = testsrv_log(t);
+    ck_assert_ptr_nonnull(log);
+    const char *p = strstr(log, "\"probe_port\":");
+    int port = -1;
+    if (p == NULL || sscanf(p + strlen("\"probe_port\":"), "%d", &port) != 1)
+        port = -1;
+    free(log);
+    return port;
+}
+
+/* GET path on port with a fresh connection; the status, or -1 if nothing came within ms. */
+static int get_within(int port, const char *path, int ms, double *took)
+{
+    double t0 = now_s();
+    int fd = testraw_connect(port);
+    if (fd < 0)
+        return -1;
+    char req[128], buf[2048];
+    snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", path);
+    int st = -1;
+    if (testraw_send(fd, req, strlen(req)) == 0) {
+        testraw_recv(fd, buf, sizeof(buf), ms);
+        st = testraw_status(buf);
+    }
+    close(fd);
+    *took = now_s() - t0;
+    return *took <= ms / 1000.0 ? st : -1;
+}
+
+static void start_probe_port(void)
+{
+    const char *args[] = {"--today",
+                          "2026-11-23",
+                          "--connection-timeout",
+                          "20",
+                          "--max-connections",
+                          "64",
+                          "--probe-port",
+                          "0",
+                          NULL};
+    ck_assert_int_eq(testsrv_start(&srv, args), 0);
+}
+
+/* Slow uploaders hold every connection of the main port (one byte of body every 500 ms, never
+ * idle, under the request deadline): /healthz and /readyz on the probe port still answer within
+ * 1 s each time, while the main port does not answer at all. (make soak does this with 1,100
+ * clients at one byte a second.) */
+START_TEST(probes_answer_within_a_second_while_slow_clients_hold_the_main_port)
+{
+    enum { SLOW = 100 };
+    int pport = probe_port_of(&srv);
+    ck_assert_msg(pport > 0, "no probe_port in the listening line");
+    static const char head[] =
+        "POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        "Content-Length: 1000\r\n\r\n";
+    int fds[SLOW];
+    for (int i = 0; i < SLOW; i++) {
+        fds[i] = testraw_connect(srv.port); /* past 64 they wait in the listen backlog */
+        ck_assert_int_ge(fds[i], 0);
+        (void)send(fds[i], head, sizeof(head) - 1, MSG_NOSIGNAL);
+    }
+    double t0 = now_s(), worst = 0, took = 0;
+    int probes = 0;
+    while (now_s() - t0 < 4) {
+        for (int i = 0; i < SLOW; i++)
+            (void)send(fds[i], "x", 1, MSG_NOSIGNAL);
+        const char *path = probes % 2 ? "/readyz" : "/healthz";
+        int st = get_within(pport, path, 1000, &took);
+        ck_assert_msg(st == 200, "probe %d (%s) got %d after %.2f s", probes, path, st, took);
+        worst = took > worst ? took : worst;
+        probes++;
+        sleep_ms(250);
+    }
+    ck_assert_msg(get_within(srv.port, "/healthz", 1000, &took) == -1,
+                  "the main port answered: the slow clients did not saturate it");
+    for (int i = 0; i < SLOW; i++)
+        close(fds[i]);
+    fprintf(stderr, "probe port under %d slow clients: %d probes, slowest %.1f ms\n", SLOW, probes,
+            worst * 1e3);
+    ck_assert_int_eq(get_within(pport, "/skus", 1000, &took), 404); /* probes only */
+}
+END_TEST
+
+static void start_per_ip_limit(void)
+{
+    const char *args[] = {"--today", "2026-11-23", "--max-connections-per-ip", "8", NULL};
+    ck_assert_int_eq(testsrv_start(&srv, args), 0);
+}
+
+/* One address may hold at most --max-connections-per-ip connections: the ninth is closed at
+ * once, and a slot freed is usable again. */
+START_TEST(one_address_holds_at_most_the_per_ip_limit)
+{
+    int fds[9];
+    for (int i = 0; i < 9; i++) {
+        fds[i] = testraw_connect(srv.port);
+        ck_assert_int_ge(fds[i], 0);
+    }
+    sleep_ms(300);
+    ck_assert_int_eq(count_closed(fds, 9, 1000), 1);
+    for (int i = 0; i < 9; i++)
+        close(fds[i]);
+    sleep_ms(300);
+    assert_healthy();
+}
+END_TEST
+
 static Suite *hostile_suite(void)
 {
     Suite *s = suite_create("hostile");
@@ -744,6 +1053,10 @@ static Suite *hostile_suite(void)
     tcase_add_loop_test(tc, hostile_input_gets_4xx_or_close_and_the_server_keeps_answering, 0,
                         NHOSTILE);
     tcase_add_test(tc, pipelined_requests_with_a_bad_one_in_the_middle);
+    tcase_add_test(tc, an_8mb_body_sent_without_expect_reads_the_413_every_time);
+    tcase_add_test(tc, an_8mb_chunked_body_reads_the_413);
+    tcase_add_test(tc, early_404_405_and_415_are_read_after_an_8mb_body);
+    tcase_add_test(tc, library_made_answers_are_logged_with_their_status);
     tcase_add_test(tc, memory_returns_to_baseline_after_the_hostile_table);
     suite_add_tcase(s, tc);
 
@@ -761,6 +1074,18 @@ static Suite *hostile_suite(void)
     tcase_add_test(lim,
                    at_the_connection_limit_newcomers_wait_and_are_served_once_idle_ones_are_cut);
     suite_add_tcase(s, lim);
+
+    TCase *probe = tcase_create("probe_port");
+    tcase_add_checked_fixture(probe, start_probe_port, stop_default);
+    tcase_set_timeout(probe, 60);
+    tcase_add_test(probe, probes_answer_within_a_second_while_slow_clients_hold_the_main_port);
+    suite_add_tcase(s, probe);
+
+    TCase *perip = tcase_create("per_ip");
+    tcase_add_checked_fixture(perip, start_per_ip_limit, stop_default);
+    tcase_set_timeout(perip, 30);
+    tcase_add_test(perip, one_address_holds_at_most_the_per_ip_limit);
+    suite_add_tcase(s, perip);
     return s;
 }
 
