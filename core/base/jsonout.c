@@ -311,6 +311,12 @@ int jsonout_status(const struct jsonout *w)
     return w->rc;
 }
 
+void jsonout_fail(struct jsonout *w, int rc)
+{
+    if (w->rc == 0 && rc < 0)
+        w->rc = rc;
+}
+
 static void put(struct jsonout *w, const char *p, size_t n)
 {
     if (w->rc == 0)
@@ -536,4 +542,17 @@ char *jsonout_dumps(const json_t *json, int indent, size_t *len)
         return NULL;
     }
     return buf_detach(&b, len);
+}
+
+json_t *jsonout_tree(void (*write)(struct jsonout *w, const void *arg), const void *arg)
+{
+    struct buf b;
+    struct jsonout w;
+    json_error_t jerr;
+    buf_init(&b, JSONOUT_MAX);
+    jsonout_init(&w, &b, 0);
+    write(&w, arg);
+    json_t *j = jsonout_status(&w) == 0 && b.data ? json_loadb(b.data, b.len, 0, &jerr) : NULL;
+    buf_free(&b);
+    return j;
 }

@@ -36,6 +36,10 @@ void jsonout_init(struct jsonout *w, struct buf *b, int indent);
 /* jsonout_status - 0, or the first error any call met (see struct jsonout). */
 int jsonout_status(const struct jsonout *w);
 
+/* jsonout_fail - latches rc (< 0), an error the caller met while producing a value, unless an
+ * earlier one is already latched: the document is then reported as failed like any other. */
+void jsonout_fail(struct jsonout *w, int rc);
+
 void jsonout_begin_object(struct jsonout *w);
 void jsonout_end_object(struct jsonout *w);
 void jsonout_begin_array(struct jsonout *w);
@@ -57,6 +61,12 @@ void jsonout_null(struct jsonout *w);
 void jsonout_raw(struct jsonout *w, const char *text, size_t len);
 /* jsonout_value - writes a jansson value (borrowed) and everything inside it. */
 void jsonout_value(struct jsonout *w, const json_t *json);
+
+/*
+ * jsonout_tree - runs write(w, arg) on a compact writer and reads the text back: one producer for
+ * an object that is both streamed and needed as a tree. New reference, or NULL on any error.
+ */
+json_t *jsonout_tree(void (*write)(struct jsonout *w, const void *arg), const void *arg);
 
 /*
  * jsonout_dumps - serializes json like json_dumps(JSON_COMPACT) (indent 0) or

@@ -495,7 +495,7 @@ static enum MHD_Result reply_not_modified(struct http_server *srv, struct MHD_Co
 static enum MHD_Result reply_shared(struct http_server *srv, struct MHD_Connection *conn,
                                     struct request *req, int status, const struct route_reply *out)
 {
-    if (req->pretty) {
+    if (req->pretty && !out->shared_indented) {
         json_error_t jerr;
         json_t *j = json_loadb(out->shared, out->shared_len, 0, &jerr);
         if (out->shared_release)
@@ -611,6 +611,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         .body_len = req->body.len,
         .path = req->path,
         .skus_cache = srv->skus_cache,
+        .indent = req->pretty ? 2 : 0,
     };
     struct route_reply out;
     memset(&out, 0, sizeof(out));
