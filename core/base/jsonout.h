@@ -55,8 +55,9 @@ void jsonout_integer(struct jsonout *w, long long v);
 void jsonout_bool(struct jsonout *w, bool v);
 void jsonout_null(struct jsonout *w);
 /*
- * jsonout_raw - splices len bytes of already serialized JSON as one value, unchanged (so it is
- * compact even in an indented document: callers that indent must not splice containers).
+ * jsonout_raw - splices len bytes of already serialized JSON as one value: text written with w's
+ * own indent at depth 0 (compact when w is compact). In an indented document each of its lines
+ * is moved to the current depth, so the result reads as if the value had been written here.
  */
 void jsonout_raw(struct jsonout *w, const char *text, size_t len);
 /* jsonout_value - writes a jansson value (borrowed) and everything inside it. */
