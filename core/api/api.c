@@ -7,6 +7,7 @@
 
 #include "choice/choose.h"
 #include "memory/estimate.h"
+#include "model/params.h"
 #include "base/jsonout.h"
 #include "api/plan.h"
 #include "azure/pricing.h"
@@ -29,12 +30,13 @@ int api_parse_body(const char *data, size_t len, json_t **out, struct error_info
     return 0;
 }
 
-/* The request as understood ("input"): one list of fields for every path. */
-static void echo_input_write(struct jsonout *w, const struct estimate_request *r)
+/* The request as understood ("input"): one list of fields for every path. params_b is the
+ * request's, or the count of the model's architecture when it has one. */
+static void echo_input_write(struct jsonout *w, const struct estimate_request *r, double params_b)
 {
     jsonout_begin_object(w);
     jsonout_key(w, "params_b");
-    jsonout_number(w, r->in.params_b);
+    jsonout_number(w, params_b);
     jsonout_key(w, "layers");
     jsonout_integer(w, (long long)r->in.layers);
     jsonout_key(w, "hidden");
@@ -119,7 +121,7 @@ static int seed_write(const struct catalog *cat, const char *today,
     }
     pricing_write(w, &price);
     jsonout_key(w, "input");
-    echo_input_write(w, req);
+    echo_input_write(w, req, req->in.params_b);
     jsonout_key(w, "assumptions");
     jsonout_begin_array(w);
     if (req->batch_defaulted)
@@ -151,8 +153,15 @@ static int training_write(const struct catalog *cat, const char *today,
     int rc = training_api_estimate(cat, today, req, treq, w, err);
     if (rc < 0)
         return rc;
+    /* As the refined inference answer does: a preset's or hf_config's own count, not 0. */
+    double params_b = req->in.params_b;
+    if (req->refine.counted) {
+        struct params p;
+        params_count(&req->refine.arch, &p);
+        params_b = p.total / 1e9;
+    }
     jsonout_key(w, "input");
-    echo_input_write(w, req);
+    echo_input_write(w, req, params_b);
     jsonout_end_object(w);
     return jsonout_status(w) == 0 ? 0 : -ENOMEM;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api/notes.h"
+#include "azure/pricing.h"
 #include "base/jsonout.h"
 #include "memory/estimate.h"
 #include "model/kv.h"
@@ -120,6 +121,14 @@ static void kv(struct plan *p)
     e->total_gb = e->total_footprint_gb;
 }
 
+/* A double that holds a whole number (a count of tokens or bytes) is written as an integer; one
+ * that may not (bytes per element of a 4.5-bit format) keeps its fraction. */
+static void key_count(struct jsonout *w, const char *key, double d)
+{
+    jsonout_key(w, key);
+    jsonout_whole(w, d);
+}
+
 static void key_number(struct jsonout *w, const char *key, double d)
 {
     jsonout_key(w, key);
@@ -140,19 +149,6 @@ static void key_price(struct jsonout *w, const char *key, double usd)
         jsonout_number(w, usd);
     else
         jsonout_null(w);
-}
-
-static const char *price_source_name(enum price_source s)
-{
-    switch (s) {
-    case PRICE_CATALOG:
-        return "catalog";
-    case PRICE_SNAPSHOT:
-        return "snapshot";
-    case PRICE_NONE:
-        return "none";
-    }
-    return "none";
 }
 
 static const char *objective_name(enum refine_objective o)
@@ -183,7 +179,7 @@ static void write_candidate(struct jsonout *w, const struct pick_candidate *c, c
     key_price(w, "price_per_hour", c->price / c->nodes);
     key_price(w, "cost_per_hour", c->price);
     jsonout_key(w, "price_source");
-    jsonout_string(w, price_source_name(c->price_source));
+    jsonout_string(w, pricing_source_name(c->price_source));
     if (c->has_fit) {
         key_number(w, "kv_pool_gb", c->fit.kv_pool / 1e9);
         key_number(w, "max_concurrency", c->fit.max_concurrency);
@@ -203,7 +199,7 @@ static void write_per_gpu(struct jsonout *w, const struct pick_candidate *c)
     key_number(w, "cuda_graphs_gb", f->cuda_graphs / 1e9);
     key_number(w, "kv_pool_gb", f->kv_pool / 1e9);
     key_number(w, "kv_needed_gb", f->kv_needed / 1e9);
-    key_number(w, "kv_tokens", f->kv_tokens);
+    key_count(w, "kv_tokens", f->kv_tokens);
     jsonout_key(w, "usable_measured");
     jsonout_bool(w, c->usable_measured);
     jsonout_key(w, "usable_source");
@@ -240,8 +236,8 @@ static void write_input(struct jsonout *w, const struct plan *p)
     const struct estimate_request *q = p->req;
     jsonout_begin_object(w);
     key_number(w, "params_b", p->r->counted ? p->params.total / 1e9 : q->in.params_b);
-    key_number(w, "layers", q->in.layers);
-    key_number(w, "hidden", q->in.hidden);
+    key_integer(w, "layers", (long long)q->in.layers);
+    key_integer(w, "hidden", (long long)q->in.hidden);
     key_integer(w, "ctx", (long long)q->in.ctx);
     key_integer(w, "batch", (long long)q->in.batch);
     jsonout_key(w, "precision");
@@ -295,13 +291,13 @@ static void write_solution(struct jsonout *w, const struct plan *p, const char *
     key_integer(w, "tensor_parallel", c->tp);
     jsonout_key(w, "per_gpu");
     write_per_gpu(w, c);
-    key_number(w, "max_ctx", c->fit.max_ctx);
-    key_number(w, "max_batch", c->fit.max_batch);
+    key_count(w, "max_ctx", c->fit.max_ctx);
+    key_count(w, "max_batch", c->fit.max_batch);
     jsonout_key(w, "vm");
     catalog_sku_write(w, p->solve_sku, today);
     jsonout_end_object(w);
     key_integer(w, "tensor_parallel", c->tp);
-    key_number(w, "max_ctx", c->fit.max_ctx);
+    key_count(w, "max_ctx", c->fit.max_ctx);
     key_number(w, "max_concurrency", c->fit.max_concurrency);
     jsonout_key(w, "per_gpu");
     write_per_gpu(w, c);
@@ -369,7 +365,7 @@ static void write_choice(struct jsonout *w, const struct plan *p, const char *to
         jsonout_key(w, "per_gpu");
         write_per_gpu(w, best);
         key_number(w, "max_concurrency", best->fit.max_concurrency);
-        key_number(w, "max_ctx", best->fit.max_ctx);
+        key_count(w, "max_ctx", best->fit.max_ctx);
         /* What the chosen GPUs hold besides the pre-allocated pool. */
         const struct vllm_fit *f = &best->fit;
         double used =
@@ -404,8 +400,8 @@ static void write_memory(struct jsonout *w, const struct plan *p)
     key_number(w, "params_active_b", e->params_active_b);
     jsonout_key(w, "moe");
     jsonout_bool(w, e->is_moe);
-    key_number(w, "kv_bytes_per_token", p->kv_per_token);
-    key_number(w, "kv_element_bytes", p->kv_elem_bytes);
+    key_count(w, "kv_bytes_per_token", p->kv_per_token);
+    key_count(w, "kv_element_bytes", p->kv_elem_bytes);
     if (p->r->preset_name) {
         jsonout_key(w, "model");
         jsonout_string(w, p->r->preset_name);

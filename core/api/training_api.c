@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api/notes.h"
+#include "azure/pricing.h"
 #include "base/jsonout.h"
 #include "model/params.h"
 
@@ -65,6 +66,13 @@ static void key_number(struct jsonout *w, const char *key, double d)
 {
     jsonout_key(w, key);
     jsonout_number(w, d);
+}
+
+/* A whole number written as an integer, else as a real (see plan.c's key_count). */
+static void key_count(struct jsonout *w, const char *key, double d)
+{
+    jsonout_key(w, key);
+    jsonout_whole(w, d);
 }
 
 static void key_integer(struct jsonout *w, const char *key, long long v)
@@ -422,8 +430,7 @@ static void write_candidate(struct jsonout *w, const struct training_candidate *
     /* c->price covers every node; price_per_hour is one VM's, cost_per_hour the job's. */
     key_price(w, "price_per_hour", c->price_source, c->price / c->nodes);
     key_price(w, "cost_per_hour", c->price_source, c->price);
-    if (c->price_source != PRICE_NONE)
-        key_string(w, "price_source", c->price_source == PRICE_CATALOG ? "catalog" : "snapshot");
+    key_string(w, "price_source", pricing_source_name(c->price_source));
     jsonout_end_object(w);
 }
 
@@ -494,14 +501,14 @@ static void write_sizing(struct jsonout *w, const struct tanswer *t, const char 
     key_integer(w, "nodes", best ? best->nodes : 0);
     key_integer(w, "data_parallel", t->dp);
     key_bool(w, "fits", best != NULL);
-    key_number(w, "model_states_bytes_per_trainable_param", r3(t->res->states_per_param));
+    key_count(w, "model_states_bytes_per_trainable_param", r3(t->res->states_per_param));
     if (cfg->method != TRAINING_FULL)
         key_number(w, "base_bits_per_weight", r3(t->res->base_bits_per_weight));
-    if (best) {
-        key_number(w, "total_gb", r3(t->res->total * best->gpus / GB));
-        key_price(w, "price_per_hour", best->price_source, best->price / best->nodes);
-        key_price(w, "cost_per_hour", best->price_source, best->price);
-    }
+    /* Also when nothing fits: the total over the ranks asked for, with no price. */
+    key_number(w, "total_gb", r3(t->res->total * t->gpus / GB));
+    key_price(w, "price_per_hour", best ? best->price_source : PRICE_NONE,
+              best ? best->price / best->nodes : 0);
+    key_price(w, "cost_per_hour", best ? best->price_source : PRICE_NONE, best ? best->price : 0);
     if (cfg->offload_optimizer || cfg->offload_params)
         write_host(w, t);
     if (t->rf->preset_name)

@@ -5,13 +5,26 @@
 
 #include "azure/prices.h"
 
+const char *pricing_source_name(enum price_source src)
+{
+    switch (src) {
+    case PRICE_CATALOG:
+        return "catalog";
+    case PRICE_SNAPSHOT:
+        return "snapshot";
+    case PRICE_NONE:
+        return "none";
+    }
+    return "none";
+}
+
 void pricing_of(const struct catalog_sku *s, struct pricing *p)
 {
     double usd = 0;
     enum price_source src = s ? prices_lookup(s, NULL, &usd) : PRICE_NONE;
     p->known = src != PRICE_NONE;
     p->usd = usd;
-    p->source = src == PRICE_CATALOG ? "catalog" : src == PRICE_SNAPSHOT ? "snapshot" : "none";
+    p->source = pricing_source_name(src);
     p->region = src == PRICE_CATALOG ? s->price_region : NULL;
     p->note[0] = '\0';
     if (s == NULL)

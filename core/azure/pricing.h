@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "azure/catalog.h"
+#include "azure/prices.h"
 #include "base/jsonout.h"
 
 /* The chosen size's price and the note naming where it came from. */
@@ -16,6 +17,9 @@ struct pricing {
     const char *region; /* borrowed from the snapshot, or NULL */
     char note[400];     /* the assumptions note; empty when nothing was chosen */
 };
+
+/* pricing_source_name - the API's name of a price source: "catalog", "snapshot" or "none". */
+const char *pricing_source_name(enum price_source src);
 
 /* pricing_of - fills *p for the chosen size s (NULL when nothing fits: unknown, no note). */
 void pricing_of(const struct catalog_sku *s, struct pricing *p);

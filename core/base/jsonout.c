@@ -501,6 +501,14 @@ void jsonout_integer(struct jsonout *w, long long v)
     put(w, p, (size_t)(num + sizeof(num) - p));
 }
 
+void jsonout_whole(struct jsonout *w, double d)
+{
+    if (d == floor(d) && fabs(d) < 9007199254740992.0) /* 2^53: every integer is exact */
+        jsonout_integer(w, (long long)d);
+    else
+        jsonout_number(w, d);
+}
+
 void jsonout_bool(struct jsonout *w, bool v)
 {
     value_prefix(w);

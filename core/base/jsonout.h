@@ -52,6 +52,9 @@ void jsonout_string_len(struct jsonout *w, const char *s, size_t len);
 /* jsonout_number - a real in jsonout_real's form (always with '.' or an exponent). */
 void jsonout_number(struct jsonout *w, double d);
 void jsonout_integer(struct jsonout *w, long long v);
+/* jsonout_whole - a real that holds a whole number (a count kept in a double) as an integer,
+ * any other real as jsonout_number does. */
+void jsonout_whole(struct jsonout *w, double d);
 void jsonout_bool(struct jsonout *w, bool v);
 void jsonout_null(struct jsonout *w);
 /*
