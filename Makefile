@@ -99,7 +99,7 @@ help:
 	@echo "                      replays byte for byte) from $(BIN); only for a deliberate change"
 	@echo "                      to the answers, each such change listed in the commit"
 	@echo "make clean   remove $(BUILD)/"
-	@echo "make fuzz | fuzz-replay | asan | valgrind | bench | soak   (see tools/harden.mk)"
+	@echo "make fuzz | fuzz-replay | asan | valgrind | bench | bench-callgrind | soak   (see tools/harden.mk)"
 
 # Debian packages the build and the tests need. Installs only what is missing; uses sudo when not root.
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev \

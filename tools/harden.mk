@@ -6,7 +6,9 @@
 #                     target with a plain driver: no libFuzzer needed, runs under any CC/SAN
 #   make asan         the whole suite plus fuzz-replay built with ASan + UBSan (build/asan)
 #   make valgrind     the suites with the server under memcheck: zero errors, zero definite leaks
-#   make bench        wrk against vramfit and nginx on loopback; writes build/bench.json
+#   make bench        callgrind counts per request (bench-callgrind), then wrk against vramfit and
+#                     nginx on loopback; writes build/bench-callgrind.json and build/bench.json
+#   make bench-callgrind  instructions and allocations per request kind, with issue 10's targets
 #   make soak         load at high concurrency for SOAK_TIME seconds; RSS must stay flat; then
 #                     1,100 slow uploaders while /healthz on --probe-port must answer within 1 s
 #   make faults       the same load while the catalog refresher fails every way, every second
@@ -33,7 +35,7 @@ VALGRIND_BUILD := build/valgrind
 SOAK_TIME ?= 120
 FAULT_TIME ?= 60
 
-.PHONY: faults test-bins fuzz fuzz-build fuzz-targets fuzz-replay fuzz-replay-targets asan valgrind bench soak
+.PHONY: faults test-bins fuzz fuzz-build fuzz-targets fuzz-replay fuzz-replay-targets asan valgrind bench bench-callgrind soak
 
 # libFuzzer binaries: core and config rebuilt with coverage + sanitizers in $(FUZZ_BUILD).
 fuzz-build:
@@ -94,8 +96,15 @@ test-bins: $(BIN) $(TEST_BIN) $(SEED_CASES)
 
 # BENCH_ARGS: e.g. '--compare /path/to/older/vramfit' (measured in the same runs), '--runs 5'.
 BENCH_ARGS ?=
+# make bench starts with the callgrind counts (repeatable on a noisy machine), then runs wrk; a
+# missed callgrind target fails it at the end, after the wrk figures are printed.
 bench: $(BIN)
-	python3 bench/bench.py --bin $(BIN) --out $(BUILD)/bench.json $(BENCH_ARGS)
+	@python3 bench/callgrind.py --bin $(BIN) --out $(BUILD)/bench-callgrind.json; cg=$$?; \
+	  python3 bench/bench.py --bin $(BIN) --out $(BUILD)/bench.json $(BENCH_ARGS) && exit $$cg
+
+# Instructions and allocations per request kind under callgrind, against issue 10's targets.
+bench-callgrind: $(BIN)
+	python3 bench/callgrind.py --bin $(BIN) --out $(BUILD)/bench-callgrind.json
 
 soak: $(BIN)
 	python3 bench/bench.py --bin $(BIN) --soak $(SOAK_TIME) --out $(BUILD)/soak.json

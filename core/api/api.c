@@ -7,6 +7,7 @@
 
 #include "choice/choose.h"
 #include "memory/estimate.h"
+#include "model/params.h"
 #include "base/jsonout.h"
 #include "api/plan.h"
 #include "azure/pricing.h"
@@ -29,12 +30,13 @@ int api_parse_body(const char *data, size_t len, json_t **out, struct error_info
     return 0;
 }
 
-/* The request as understood ("input"): one list of fields for every path. */
-static void echo_input_write(struct jsonout *w, const struct estimate_request *r)
+/* The request as understood ("input"): one list of fields for every path. params_b is the
+ * request's, or the count of the model's architecture when it has one. */
+static void echo_input_write(struct jsonout *w, const struct estimate_request *r, double params_b)
 {
     jsonout_begin_object(w);
     jsonout_key(w, "params_b");
-    jsonout_number(w, r->in.params_b);
+    jsonout_number(w, params_b);
     jsonout_key(w, "layers");
     jsonout_integer(w, (long long)r->in.layers);
     jsonout_key(w, "hidden");
@@ -57,66 +59,50 @@ static void echo_input_write(struct jsonout *w, const struct estimate_request *r
     jsonout_end_object(w);
 }
 
-/* The same object as a tree, for the paths that still build one (training). */
-static json_t *echo_input(const struct estimate_request *r)
-{
-    struct buf b;
-    struct jsonout w;
-    json_error_t jerr;
-    buf_init(&b, API_MAX_BODY);
-    jsonout_init(&w, &b, 0);
-    echo_input_write(&w, r);
-    json_t *j = jsonout_status(&w) == 0 && b.data ? json_loadb(b.data, b.len, 0, &jerr) : NULL;
-    buf_free(&b);
-    return j;
-}
-
 /*
  * The seed path (only the seed's fields): written straight into out, no tree. Keys, order and
  * texts are the API's contract (tests/data/golden-estimate.json pins them byte for byte).
  */
 static int seed_write(const struct catalog *cat, const char *today,
-                      const struct estimate_request *req, struct buf *out)
+                      const struct estimate_request *req, struct jsonout *w)
 {
     struct estimate_result res;
     struct choice ch;
     struct pricing price;
-    struct jsonout w;
     estimate_seed(&req->in, &res);
     choose_seed(cat, res.total_gb, today, &ch);
     pricing_of(ch.sku, &price);
 
-    jsonout_init(&w, out, 0);
-    jsonout_begin_object(&w);
-    jsonout_key(&w, "weights_gb");
-    jsonout_number(&w, res.weights_gb);
-    jsonout_key(&w, "kv_gb");
-    jsonout_number(&w, res.kv_gb);
-    jsonout_key(&w, "total_gb");
-    jsonout_number(&w, res.total_gb);
-    jsonout_key(&w, "gpus");
-    jsonout_integer(&w, ch.gpus);
-    jsonout_key(&w, "sku");
+    jsonout_begin_object(w);
+    jsonout_key(w, "weights_gb");
+    jsonout_number(w, res.weights_gb);
+    jsonout_key(w, "kv_gb");
+    jsonout_number(w, res.kv_gb);
+    jsonout_key(w, "total_gb");
+    jsonout_number(w, res.total_gb);
+    jsonout_key(w, "gpus");
+    jsonout_integer(w, ch.gpus);
+    jsonout_key(w, "sku");
     if (ch.sku)
-        catalog_sku_write(&w, ch.sku, today);
+        catalog_sku_write(w, ch.sku, today);
     else
-        jsonout_null(&w);
-    jsonout_key(&w, "weights_active_gb");
-    jsonout_number(&w, res.weights_active_gb);
-    jsonout_key(&w, "weights_footprint_gb");
-    jsonout_number(&w, res.weights_footprint_gb);
-    jsonout_key(&w, "total_active_gb");
-    jsonout_number(&w, res.total_active_gb);
-    jsonout_key(&w, "total_footprint_gb");
-    jsonout_number(&w, res.total_footprint_gb);
-    jsonout_key(&w, "optimizer_gb");
-    jsonout_number(&w, res.optimizer_gb);
-    jsonout_key(&w, "params_active_b");
-    jsonout_number(&w, res.params_active_b);
-    jsonout_key(&w, "moe");
-    jsonout_bool(&w, res.is_moe);
-    jsonout_key(&w, "fits");
-    jsonout_bool(&w, ch.sku != NULL);
+        jsonout_null(w);
+    jsonout_key(w, "weights_active_gb");
+    jsonout_number(w, res.weights_active_gb);
+    jsonout_key(w, "weights_footprint_gb");
+    jsonout_number(w, res.weights_footprint_gb);
+    jsonout_key(w, "total_active_gb");
+    jsonout_number(w, res.total_active_gb);
+    jsonout_key(w, "total_footprint_gb");
+    jsonout_number(w, res.total_footprint_gb);
+    jsonout_key(w, "optimizer_gb");
+    jsonout_number(w, res.optimizer_gb);
+    jsonout_key(w, "params_active_b");
+    jsonout_number(w, res.params_active_b);
+    jsonout_key(w, "moe");
+    jsonout_bool(w, res.is_moe);
+    jsonout_key(w, "fits");
+    jsonout_bool(w, ch.sku != NULL);
     if (ch.sku == NULL) {
         char reason[256];
         if (ch.largest)
@@ -130,48 +116,65 @@ static int seed_write(const struct catalog *cat, const char *today,
             snprintf(reason, sizeof(reason),
                      "needs %.1f GB (total_gb) but the catalog has no size that is not retired",
                      res.total_gb);
-        jsonout_key(&w, "reason");
-        jsonout_string(&w, reason);
+        jsonout_key(w, "reason");
+        jsonout_string(w, reason);
     }
-    pricing_write(&w, &price);
-    jsonout_key(&w, "input");
-    echo_input_write(&w, req);
-    jsonout_key(&w, "assumptions");
-    jsonout_begin_array(&w);
+    pricing_write(w, &price);
+    jsonout_key(w, "input");
+    echo_input_write(w, req, req->in.params_b);
+    jsonout_key(w, "assumptions");
+    jsonout_begin_array(w);
     if (req->batch_defaulted)
-        jsonout_string(&w, "batch defaulted to 1");
+        jsonout_string(w, "batch defaulted to 1");
     if (res.is_moe && !req->in.has_expert_fraction)
-        jsonout_string(&w,
-                       "moe_expert_fraction defaulted to 0.90 (share of parameters in experts)");
+        jsonout_string(w, "moe_expert_fraction defaulted to 0.90 (share of parameters in experts)");
     if (req->expert_fraction_ignored)
-        jsonout_string(&w,
+        jsonout_string(w,
                        "moe_expert_fraction ignored: moe_active_ratio is 0, so the model is dense");
-    jsonout_string(&w, "KV cache: 2 x layers x ctx x hidden x batch at the weight precision "
-                       "(every head keeps K and V; the seed's formula)");
-    jsonout_string(&w, "1.2x headroom on weights + KV cache + optimizer state");
+    jsonout_string(w, "KV cache: 2 x layers x ctx x hidden x batch at the weight precision "
+                      "(every head keeps K and V; the seed's formula)");
+    jsonout_string(w, "1.2x headroom on weights + KV cache + optimizer state");
     if (req->in.training)
-        jsonout_string(&w, "training: optimizer state = 2.5 x footprint weights");
+        jsonout_string(w, "training: optimizer state = 2.5 x footprint weights");
     if (price.note[0])
-        jsonout_string(&w, price.note);
-    jsonout_end_array(&w);
-    jsonout_end_object(&w);
+        jsonout_string(w, price.note);
+    jsonout_end_array(w);
+    jsonout_end_object(w);
     /* Past the cap, or a non-finite number: the caller answers 500 either way, as with trees. */
-    return jsonout_status(&w) == 0 ? 0 : -ENOMEM;
+    return jsonout_status(w) == 0 ? 0 : -ENOMEM;
 }
 
-/*
- * Decodes body and answers it: the seed path writes compact JSON into text (and leaves *tree
- * NULL); the refined paths (plan, training) build *tree (new reference). One producer per path.
- */
-static int estimate(const struct catalog *cat, const char *today, const json_t *body, json_t **tree,
-                    struct buf *text, struct error_info *err)
+/* The refined training answer: training_api writes the members, the "input" echo comes last. */
+static int training_write(const struct catalog *cat, const char *today,
+                          const struct estimate_request *req, const struct training_request *treq,
+                          struct jsonout *w, struct error_info *err)
+{
+    jsonout_begin_object(w);
+    int rc = training_api_estimate(cat, today, req, treq, w, err);
+    if (rc < 0)
+        return rc;
+    /* As the refined inference answer does: a preset's or hf_config's own count, not 0. */
+    double params_b = req->in.params_b;
+    if (req->refine.counted) {
+        struct params p;
+        params_count(&req->refine.arch, &p);
+        params_b = p.total / 1e9;
+    }
+    jsonout_key(w, "input");
+    echo_input_write(w, req, params_b);
+    jsonout_end_object(w);
+    return jsonout_status(w) == 0 ? 0 : -ENOMEM;
+}
+
+int api_estimate_write(const struct catalog *cat, const char *today, const json_t *body, int indent,
+                       struct buf *out, struct error_info *err)
 {
     struct estimate_request req;
-    json_t *resp = NULL;
-    *tree = NULL;
+    struct jsonout w;
     int rc = request_decode_estimate(body, &req, err);
     if (rc < 0)
         return rc;
+    jsonout_init(&w, out, indent);
     /* The refined training model (issue 7): "training" as an object or any training field. */
     struct training_request treq;
     /* "training": true with an architecture (model, hf_config, explicit heads) gets the refined
@@ -180,31 +183,12 @@ static int estimate(const struct catalog *cat, const char *today, const json_t *
     if ((rc = training_request_decode(body, req.precision, req.in.bytes, (long long)req.in.batch,
                                       (long long)req.in.ctx, force, &treq, err)) < 0)
         return rc;
-    if (treq.refined) {
-        if ((rc = training_api_estimate(cat, today, &req, &treq, &resp, err)) < 0)
-            return rc;
-        json_object_set_new(resp, "input", echo_input(&req));
-        *tree = resp;
-        return 0;
-    }
-    /* Fields beyond the seed switch the refinements on; seed-only requests never reach plan. */
-    if (req.refine.any)
-        return plan_estimate(cat, today, &req, tree, err);
-    return seed_write(cat, today, &req, text);
-}
-
-int api_estimate_write(const struct catalog *cat, const char *today, const json_t *body,
-                       struct buf *out, struct error_info *err)
-{
-    json_t *tree = NULL;
-    int rc = estimate(cat, today, body, &tree, out, err);
-    if (rc == 0 && tree != NULL) {
-        struct jsonout w;
-        jsonout_init(&w, out, 0);
-        jsonout_value(&w, tree);
-        rc = jsonout_status(&w) == 0 ? 0 : -ENOMEM;
-    }
-    json_decref(tree);
+    if (treq.refined)
+        rc = training_write(cat, today, &req, &treq, &w, err);
+    else if (req.refine.any) /* fields beyond the seed switch the refinements on */
+        rc = plan_estimate(cat, today, &req, &w, err);
+    else
+        rc = seed_write(cat, today, &req, &w);
     if (rc == 0 && out->data == NULL)
         rc = -ENOMEM;
     return rc;
@@ -216,10 +200,10 @@ int api_estimate(const struct catalog *cat, const char *today, const json_t *bod
     struct buf text;
     json_t *tree = NULL;
     buf_init(&text, JSONOUT_MAX);
-    int rc = estimate(cat, today, body, &tree, &text, err);
-    if (rc == 0 && tree == NULL) {
+    int rc = api_estimate_write(cat, today, body, 0, &text, err);
+    if (rc == 0) {
         json_error_t jerr;
-        tree = text.data ? json_loadb(text.data, text.len, 0, &jerr) : NULL;
+        tree = json_loadb(text.data, text.len, 0, &jerr);
         if (tree == NULL)
             rc = -ENOMEM;
     }

@@ -27,13 +27,14 @@ int api_estimate(const struct catalog *cat, const char *today, const json_t *bod
                  struct error_info *err);
 
 /*
- * api_estimate_write - the same answer as compact JSON (no trailing newline) appended to out
- * (caller-owned; its cap bounds the answer). The seed path is written straight into out without
- * building a tree (api_estimate reads that text back); the refined paths serialize their tree.
- * Errors: -EINVAL with err (4xx; out may hold a partial answer to discard), -ENOMEM (also past
- * out's cap or for a non-finite number: err is then left clear, meaning 500).
+ * api_estimate_write - the same answer as JSON (no trailing newline) appended to out
+ * (caller-owned; its cap bounds the answer): compact with indent 0, else indented by indent
+ * spaces (1..8) as jsonout_dumps would. Every path writes straight into out without building a
+ * tree (api_estimate reads that text back). Errors: -EINVAL with err (4xx; out may hold a partial
+ * answer to discard), -ENOMEM (also past out's cap or for a non-finite number: err is then left
+ * clear, meaning 500).
  */
-int api_estimate_write(const struct catalog *cat, const char *today, const json_t *body,
+int api_estimate_write(const struct catalog *cat, const char *today, const json_t *body, int indent,
                        struct buf *out, struct error_info *err);
 
 /*

@@ -3,10 +3,12 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "api/notes.h"
+#include "azure/pricing.h"
+#include "base/jsonout.h"
 #include "memory/estimate.h"
 #include "model/kv.h"
 #include "model/params.h"
@@ -24,20 +26,15 @@ struct plan {
     double weight_bytes;        /* whole model */
     double kv_elem_bytes;
     double kv_per_token; /* bytes per token, all layers, tp = 1 */
-    json_t *assumptions;
+    struct notes notes;  /* the answer's "assumptions", written last */
+    /* The choice: ranked candidates, or (solve) the one size asked for at its largest tp. */
+    struct pick_result picks;
+    const struct pick_candidate *best;
+    const struct catalog_sku *solve_sku;
+    struct pick_candidate solved;
 };
 
-static void assume(struct plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void assume(struct plan *p, const char *fmt, ...)
-{
-    char buf[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    json_array_append_new(p->assumptions, json_string(buf));
-}
+#define assume(p, ...) notes_add(&(p)->notes, __VA_ARGS__)
 
 /* Explicit fields: complete the KV subset from the seed's layers/hidden. */
 static int explicit_arch(struct plan *p, struct error_info *err)
@@ -124,34 +121,77 @@ static void kv(struct plan *p)
     e->total_gb = e->total_footprint_gb;
 }
 
-static json_t *candidate_json(const struct pick_candidate *c, const char *today)
+/* A double that holds a whole number (a count of tokens or bytes) is written as an integer; one
+ * that may not (bytes per element of a 4.5-bit format) keeps its fraction. */
+static void key_count(struct jsonout *w, const char *key, double d)
 {
-    json_t *o = json_pack("{s:s, s:o, s:i, s:i, s:i, s:f}", "sku", c->sku->sku, "vm",
-                          catalog_sku_json(c->sku, today), "gpus", c->gpus, "tensor_parallel",
-                          c->tp, "nodes", c->nodes, "headroom_gb", c->headroom_gb);
-    if (o == NULL)
-        return NULL;
-    /* c->price covers every node; price_per_hour is one VM's, cost_per_hour the deployment's. */
-    json_object_set_new(o, "price_per_hour",
-                        c->price > 0 ? json_real(c->price / c->nodes) : json_null());
-    json_object_set_new(o, "cost_per_hour", c->price > 0 ? json_real(c->price) : json_null());
-    json_object_set_new(o, "price_source", json_string(prices_source_name(c->price_source)));
-    if (c->has_fit) {
-        json_object_set_new(o, "kv_pool_gb", json_real(c->fit.kv_pool / 1e9));
-        json_object_set_new(o, "max_concurrency", json_real(c->fit.max_concurrency));
-    }
-    return o;
+    jsonout_key(w, key);
+    jsonout_whole(w, d);
 }
 
-static json_t *per_gpu_json(const struct pick_candidate *c)
+static void key_number(struct jsonout *w, const char *key, double d)
+{
+    jsonout_key(w, key);
+    jsonout_number(w, d);
+}
+
+static void key_integer(struct jsonout *w, const char *key, long long v)
+{
+    jsonout_key(w, key);
+    jsonout_integer(w, v);
+}
+
+/* A price, or null when unknown (0 means unknown in pick). */
+static void key_price(struct jsonout *w, const char *key, double usd)
+{
+    jsonout_key(w, key);
+    if (usd > 0)
+        jsonout_number(w, usd);
+    else
+        jsonout_null(w);
+}
+
+static void write_candidate(struct jsonout *w, const struct pick_candidate *c, const char *today)
+{
+    jsonout_begin_object(w);
+    jsonout_key(w, "sku");
+    jsonout_string(w, c->sku->sku);
+    jsonout_key(w, "vm");
+    catalog_sku_write(w, c->sku, today);
+    key_integer(w, "gpus", c->gpus);
+    key_integer(w, "tensor_parallel", c->tp);
+    key_integer(w, "nodes", c->nodes);
+    key_number(w, "headroom_gb", c->headroom_gb);
+    /* c->price covers every node; price_per_hour is one VM's, cost_per_hour the deployment's. */
+    key_price(w, "price_per_hour", c->price / c->nodes);
+    key_price(w, "cost_per_hour", c->price);
+    jsonout_key(w, "price_source");
+    jsonout_string(w, prices_source_name(c->price_source));
+    if (c->has_fit) {
+        key_number(w, "kv_pool_gb", c->fit.kv_pool / 1e9);
+        key_number(w, "max_concurrency", c->fit.max_concurrency);
+    }
+    jsonout_end_object(w);
+}
+
+static void write_per_gpu(struct jsonout *w, const struct pick_candidate *c)
 {
     const struct vllm_fit *f = &c->fit;
-    return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:b, s:s}", "usable_gib",
-                     c->usable_gib, "budget_gb", f->budget / 1e9, "weights_gb", f->weights / 1e9,
-                     "activation_gb", f->activation / 1e9, "overhead_gb", f->non_torch / 1e9,
-                     "cuda_graphs_gb", f->cuda_graphs / 1e9, "kv_pool_gb", f->kv_pool / 1e9,
-                     "kv_needed_gb", f->kv_needed / 1e9, "kv_tokens", f->kv_tokens,
-                     "usable_measured", c->usable_measured, "usable_source", c->usable_source);
+    jsonout_begin_object(w);
+    key_number(w, "usable_gib", c->usable_gib);
+    key_number(w, "budget_gb", f->budget / 1e9);
+    key_number(w, "weights_gb", f->weights / 1e9);
+    key_number(w, "activation_gb", f->activation / 1e9);
+    key_number(w, "overhead_gb", f->non_torch / 1e9);
+    key_number(w, "cuda_graphs_gb", f->cuda_graphs / 1e9);
+    key_number(w, "kv_pool_gb", f->kv_pool / 1e9);
+    key_number(w, "kv_needed_gb", f->kv_needed / 1e9);
+    key_count(w, "kv_tokens", f->kv_tokens);
+    jsonout_key(w, "usable_measured");
+    jsonout_bool(w, c->usable_measured);
+    jsonout_key(w, "usable_source");
+    jsonout_string(w, c->usable_source);
+    jsonout_end_object(w);
 }
 
 static void engine_assumptions(struct plan *p, const struct pick_candidate *c)
@@ -178,89 +218,252 @@ static void engine_assumptions(struct plan *p, const struct pick_candidate *c)
 }
 
 /* The inputs the answer used, defaults filled in (the seed-mode "input" echo, extended). */
-static json_t *input_json(const struct plan *p)
+static void write_input(struct jsonout *w, const struct plan *p)
 {
     const struct estimate_request *q = p->req;
-    json_t *in = json_pack("{s:f, s:f, s:f, s:I, s:I, s:s, s:f, s:b}", "params_b",
-                           p->r->counted ? p->params.total / 1e9 : q->in.params_b, "layers",
-                           q->in.layers, "hidden", q->in.hidden, "ctx", (json_int_t)q->in.ctx,
-                           "batch", (json_int_t)q->in.batch, "precision", q->precision,
-                           "bytes_per_param", q->in.bytes, "training", q->in.training);
-    if (in == NULL)
-        return NULL;
-    if (p->r->preset_name)
-        json_object_set_new(in, "model", json_string(p->r->preset_name));
-    json_object_set_new(in, "kv_precision",
-                        json_string(p->r->has_kv_precision  ? p->r->kv_precision
-                                    : p->kv_elem_bytes == 4 ? "fp32"
-                                    : p->kv_elem_bytes == 2 ? "16-bit"
-                                                            : q->precision));
-    if (p->r->engine_vllm) {
-        json_object_set_new(in, "engine", json_string("vllm"));
-        json_object_set_new(in, "gpu_memory_utilization", json_real(p->r->util));
+    jsonout_begin_object(w);
+    key_number(w, "params_b", p->r->counted ? p->params.total / 1e9 : q->in.params_b);
+    key_integer(w, "layers", (long long)q->in.layers);
+    key_integer(w, "hidden", (long long)q->in.hidden);
+    key_integer(w, "ctx", (long long)q->in.ctx);
+    key_integer(w, "batch", (long long)q->in.batch);
+    jsonout_key(w, "precision");
+    jsonout_string(w, q->precision);
+    key_number(w, "bytes_per_param", q->in.bytes);
+    jsonout_key(w, "training");
+    jsonout_bool(w, q->in.training);
+    if (p->r->preset_name) {
+        jsonout_key(w, "model");
+        jsonout_string(w, p->r->preset_name);
     }
-    return in;
+    jsonout_key(w, "kv_precision");
+    jsonout_string(w, p->r->has_kv_precision  ? p->r->kv_precision
+                      : p->kv_elem_bytes == 4 ? "fp32"
+                      : p->kv_elem_bytes == 2 ? "16-bit"
+                                              : q->precision);
+    if (p->r->engine_vllm) {
+        jsonout_key(w, "engine");
+        jsonout_string(w, "vllm");
+        key_number(w, "gpu_memory_utilization", p->r->util);
+    }
+    jsonout_end_object(w);
 }
 
-static int solve(struct plan *p, const struct catalog *cat, const char *today,
-                 const struct pick_in *pin, json_t *resp, struct error_info *err)
+/* solve: the one size asked for, at the largest tensor parallelism it allows. */
+static int solve(struct plan *p, const struct pick_in *pin, struct error_info *err)
 {
-    const struct catalog_sku *s = catalog_find(cat, p->r->solve_sku);
+    const struct catalog_sku *s = catalog_find(pin->cat, p->r->solve_sku);
     if (s == NULL)
         return error_set(err, 422, "unknown_sku", "sku",
                          "VM size \"%.64s\" is not in the catalog; GET /skus lists them",
                          p->r->solve_sku);
     int tp = pick_max_tp(&p->arch, s->gpus_per_vm);
-    struct pick_candidate c;
-    pick_fit_sku(pin, s, tp, 1, &c);
-    engine_assumptions(p, &c);
+    pick_fit_sku(pin, s, tp, 1, &p->solved);
+    p->solve_sku = s;
+    engine_assumptions(p, &p->solved);
     assume(p, "solve uses every GPU of the VM that tensor parallelism allows (%d of %d)", tp,
            s->gpus_per_vm);
-    json_t *sol =
-        json_pack("{s:s, s:s, s:i, s:o, s:f, s:f}", "solve", refine_solve_name(p->r->solve), "sku",
-                  s->sku, "tensor_parallel", tp, "per_gpu", per_gpu_json(&c), "max_ctx",
-                  c.fit.max_ctx, "max_batch", c.fit.max_batch);
-    if (sol == NULL)
-        return -ENOMEM;
-    json_object_set_new(sol, "vm", catalog_sku_json(s, today));
-    json_object_set_new(resp, "solution", sol);
-    json_object_set_new(resp, "tensor_parallel", json_integer(tp));
-    json_object_set_new(resp, "max_ctx", json_real(c.fit.max_ctx));
-    json_object_set_new(resp, "max_concurrency", json_real(c.fit.max_concurrency));
-    json_object_set_new(resp, "per_gpu", per_gpu_json(&c));
+    return 0;
+}
+
+static void write_solution(struct jsonout *w, const struct plan *p, const char *today)
+{
+    const struct pick_candidate *c = &p->solved;
+    jsonout_key(w, "solution");
+    jsonout_begin_object(w);
+    jsonout_key(w, "solve");
+    jsonout_string(w, refine_solve_name(p->r->solve));
+    jsonout_key(w, "sku");
+    jsonout_string(w, p->solve_sku->sku);
+    key_integer(w, "tensor_parallel", c->tp);
+    jsonout_key(w, "per_gpu");
+    write_per_gpu(w, c);
+    key_count(w, "max_ctx", c->fit.max_ctx);
+    key_count(w, "max_batch", c->fit.max_batch);
+    jsonout_key(w, "vm");
+    catalog_sku_write(w, p->solve_sku, today);
+    jsonout_end_object(w);
+    key_integer(w, "tensor_parallel", c->tp);
+    key_count(w, "max_ctx", c->fit.max_ctx);
+    key_number(w, "max_concurrency", c->fit.max_concurrency);
+    jsonout_key(w, "per_gpu");
+    write_per_gpu(w, c);
+}
+
+/* Ranks the sizes (pick) and notes what the ranking assumed or left out. */
+static int choose(struct plan *p, const struct pick_in *pin, struct error_info *err)
+{
+    const struct refine *r = p->r;
+    int rc = pick_run(pin, &p->picks);
+    if (rc < 0)
+        return rc;
+    const struct pick_result *k = &p->picks;
+    if (r->objective == CHOICE_OBJECTIVE_CHEAPEST && k->n > 0 && k->unpriced == k->n)
+        return error_set(err, 422, "no_prices", "objective",
+                         "objective \"cheapest\" needs prices, but none of the %zu fitting VM "
+                         "sizes has one%s%s; use objective \"seed\" or \"fewest_gpus\"",
+                         k->n, r->region ? " in region " : "", r->region ? r->region : "");
+    p->best = k->n ? &k->list[0] : NULL;
+    if (p->best && p->best->price_source == PRICE_SNAPSHOT)
+        assume(p, "prices: " PRICES_SNAPSHOT_LABEL "%s", r->region ? "" : ", eastus");
+    if (k->unpriced && r->objective == CHOICE_OBJECTIVE_CHEAPEST)
+        assume(p, "%zu fitting VM sizes have no known price and are ranked last", k->unpriced);
+    if (k->region_unknown)
+        assume(p, "%zu VM sizes left out: nothing says whether they are offered in %s",
+               k->region_unknown, r->region);
+    if (k->unsupported)
+        assume(p,
+               "%zu VM sizes left out: vLLM cannot run this precision on their GPUs (bf16 "
+               "needs compute capability 8.0+, vLLM needs 7.0+)",
+               k->unsupported);
+    if (k->multi_node)
+        assume(p, "nothing fits one VM: candidates span several VMs of an InfiniBand size "
+                  "(nodes > 1)");
+    if (r->engine_vllm)
+        engine_assumptions(p, p->best);
+    return 0;
+}
+
+/* The chosen deployment: candidates, the best one's size, counts and prices, engine fit. */
+static void write_choice(struct jsonout *w, const struct plan *p, const char *today)
+{
+    const struct pick_candidate *best = p->best;
+    jsonout_key(w, "candidates");
+    jsonout_begin_array(w);
+    for (size_t i = 0; i < p->picks.n; i++)
+        write_candidate(w, &p->picks.list[i], today);
+    jsonout_end_array(w);
+    jsonout_key(w, "objective");
+    jsonout_string(w, choice_objective_name(p->r->objective));
+    jsonout_key(w, "fits");
+    jsonout_bool(w, best != NULL);
+    jsonout_key(w, "sku");
+    if (best)
+        catalog_sku_write(w, best->sku, today);
+    else
+        jsonout_null(w);
+    key_integer(w, "gpus", best ? best->gpus : 0);
+    key_integer(w, "nodes", best ? best->nodes : 0);
+    key_integer(w, "tensor_parallel", best ? best->tp : 0);
+    /* pick's price already covers every node: cost_per_hour is the whole deployment's. */
+    key_price(w, "price_per_hour", best ? best->price / best->nodes : 0);
+    key_price(w, "cost_per_hour", best ? best->price : 0);
+    if (p->r->engine_vllm && best) {
+        jsonout_key(w, "per_gpu");
+        write_per_gpu(w, best);
+        key_number(w, "max_concurrency", best->fit.max_concurrency);
+        key_count(w, "max_ctx", best->fit.max_ctx);
+        /* What the chosen GPUs hold besides the pre-allocated pool. */
+        const struct vllm_fit *f = &best->fit;
+        double used =
+            (f->weights + f->activation + f->non_torch + f->kv_needed) * best->tp * best->nodes;
+        key_number(w, "engine_total_gb", used / 1e9);
+    }
+    if (best == NULL) {
+        char reason[300];
+        snprintf(reason, sizeof(reason), "no VM size fits%s (%zu sizes filtered out of %zu); %s",
+                 p->r->engine_vllm ? " the per-GPU budget" : " total_gb", p->picks.filtered_out,
+                 p->picks.considered,
+                 p->r->engine_vllm ? "lower ctx/batch, use kv_precision fp8 or a smaller weight "
+                                     "format"
+                                   : "see candidates of a larger set of sizes");
+        jsonout_key(w, "reason");
+        jsonout_string(w, reason);
+    }
+}
+
+/* The memory figures and the model as counted: the answer's first members. */
+static void write_memory(struct jsonout *w, const struct plan *p)
+{
+    const struct estimate_result *e = &p->res;
+    key_number(w, "weights_gb", e->weights_gb);
+    key_number(w, "kv_gb", e->kv_gb);
+    key_number(w, "total_gb", e->total_gb);
+    key_number(w, "weights_active_gb", e->weights_active_gb);
+    key_number(w, "weights_footprint_gb", e->weights_footprint_gb);
+    key_number(w, "total_active_gb", e->total_active_gb);
+    key_number(w, "total_footprint_gb", e->total_footprint_gb);
+    key_number(w, "optimizer_gb", e->optimizer_gb);
+    key_number(w, "params_active_b", e->params_active_b);
+    jsonout_key(w, "moe");
+    jsonout_bool(w, e->is_moe);
+    key_count(w, "kv_bytes_per_token", p->kv_per_token);
+    key_count(w, "kv_element_bytes", p->kv_elem_bytes);
+    if (p->r->preset_name) {
+        jsonout_key(w, "model");
+        jsonout_string(w, p->r->preset_name);
+    }
+    if (p->r->counted) {
+        jsonout_key(w, "params");
+        params_write(w, &p->params);
+        key_number(w, "params_b", p->params.total / 1e9);
+        if (arch_is_moe(&p->arch)) {
+            key_number(w, "moe_active_ratio", p->params.active / p->params.total);
+            key_number(w, "moe_expert_fraction", p->params.expert / p->params.total);
+        }
+    }
+    if (p->has_arch) {
+        jsonout_key(w, "architecture");
+        arch_write(w, &p->arch);
+    }
+}
+
+static int write_answer(struct jsonout *w, const struct plan *p, const char *today)
+{
+    jsonout_begin_object(w);
+    write_memory(w, p);
+    if (p->solve_sku)
+        write_solution(w, p, today);
+    else
+        write_choice(w, p, today);
+    jsonout_key(w, "input");
+    write_input(w, p);
+    jsonout_key(w, "assumptions");
+    int rc = notes_write(&p->notes, w);
+    jsonout_end_object(w);
+    if (rc == 0)
+        rc = jsonout_status(w);
+    /* Past the cap, or a non-finite number: the caller answers 500 either way. */
+    return rc == 0 ? 0 : -ENOMEM;
+}
+
+/* Everything before the VM choice: the architecture, weights, KV cache and their notes. */
+static int size_model(struct plan *p, struct error_info *err)
+{
+    const struct estimate_request *req = p->req;
+    int rc;
+    if (p->r->engine_vllm && req->in.training)
+        return error_set(err, 400, "conflicting_fields", "engine",
+                         "engine \"vllm\" sizes inference serving; drop it for training estimates");
+    p->has_arch = p->r->arch_source != ARCH_NONE;
+    p->arch = p->r->arch;
+    if (p->r->arch_source == ARCH_EXPLICIT && (rc = explicit_arch(p, err)) < 0)
+        return rc;
+    if (req->batch_defaulted)
+        assume(p, "batch defaulted to 1");
+    if (p->r->has_bits_per_weight)
+        assume(p, "weights at %.3g bits per weight for every tensor", p->r->bits_per_weight);
+    weights(p);
+    kv(p);
+    if (p->has_arch && p->arch.max_context > 0 && req->in.ctx > (double)p->arch.max_context)
+        assume(p,
+               "ctx %.0f is beyond the model's max_position_embeddings %lld: vLLM refuses it "
+               "unless RoPE scaling is configured",
+               req->in.ctx, (long long)p->arch.max_context);
     return 0;
 }
 
 int plan_estimate(const struct catalog *cat, const char *today, const struct estimate_request *req,
-                  json_t **out, struct error_info *err)
+                  struct jsonout *w, struct error_info *err)
 {
     struct plan p;
     memset(&p, 0, sizeof(p));
     p.req = req;
     p.r = &req->refine;
-    json_t *resp = NULL;
-    struct pick_result picks = {0};
-    int rc = 0;
-    p.assumptions = json_array();
-    if (p.assumptions == NULL)
-        return -ENOMEM;
-
-    if (p.r->engine_vllm && req->in.training) {
-        rc = error_set(err, 400, "conflicting_fields", "engine",
-                       "engine \"vllm\" sizes inference serving; drop it for training estimates");
+    notes_init(&p.notes);
+    int rc = size_model(&p, err);
+    if (rc < 0)
         goto out;
-    }
-    p.has_arch = p.r->arch_source != ARCH_NONE;
-    p.arch = p.r->arch;
-    if (p.r->arch_source == ARCH_EXPLICIT && (rc = explicit_arch(&p, err)) < 0)
-        goto out;
-    if (req->batch_defaulted)
-        assume(&p, "batch defaulted to 1");
-    if (p.r->has_bits_per_weight)
-        assume(&p, "weights at %.3g bits per weight for every tensor", p.r->bits_per_weight);
-    weights(&p);
-    kv(&p);
-
     struct pick_in pin = {
         .cat = cat,
         .today = today,
@@ -275,122 +478,20 @@ int plan_estimate(const struct catalog *cat, const char *today, const struct est
         .bf16 = strcmp(req->precision, "bf16") == 0,
     };
     refine_choice_prefs(p.r, &pin.prefs);
-    if (p.has_arch && p.arch.max_context > 0 && req->in.ctx > (double)p.arch.max_context)
-        assume(&p,
-               "ctx %.0f is beyond the model's max_position_embeddings %lld: vLLM refuses it "
-               "unless RoPE scaling is configured",
-               req->in.ctx, (long long)p.arch.max_context);
-
-    resp = json_pack(
-        "{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:b, s:f, s:f}", "weights_gb",
-        p.res.weights_gb, "kv_gb", p.res.kv_gb, "total_gb", p.res.total_gb, "weights_active_gb",
-        p.res.weights_active_gb, "weights_footprint_gb", p.res.weights_footprint_gb,
-        "total_active_gb", p.res.total_active_gb, "total_footprint_gb", p.res.total_footprint_gb,
-        "optimizer_gb", p.res.optimizer_gb, "params_active_b", p.res.params_active_b, "moe",
-        p.res.is_moe, "kv_bytes_per_token", p.kv_per_token, "kv_element_bytes", p.kv_elem_bytes);
-    if (resp == NULL) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    if (p.r->preset_name)
-        json_object_set_new(resp, "model", json_string(p.r->preset_name));
-    if (p.r->counted) {
-        json_object_set_new(resp, "params", params_to_json(&p.params));
-        json_object_set_new(resp, "params_b", json_real(p.params.total / 1e9));
-        if (arch_is_moe(&p.arch)) {
-            json_object_set_new(resp, "moe_active_ratio",
-                                json_real(p.params.active / p.params.total));
-            json_object_set_new(resp, "moe_expert_fraction",
-                                json_real(p.params.expert / p.params.total));
-        }
-    }
-    if (p.has_arch)
-        json_object_set_new(resp, "architecture", arch_to_json(&p.arch));
-
     if (p.r->solve != SOLVE_NONE) {
-        if ((rc = solve(&p, cat, today, &pin, resp, err)) < 0)
-            goto out;
-        goto finish;
+        rc = solve(&p, &pin, err);
+    } else {
+        if (!p.r->engine_vllm)
+            assume(&p, "1.2x headroom on weights + KV cache + optimizer state (the seed's "
+                       "rule); add \"engine\": \"vllm\" for a per-GPU fit");
+        if (req->in.training)
+            assume(&p, "training: optimizer state = 2.5 x footprint weights (the seed's rule)");
+        rc = choose(&p, &pin, err);
     }
-
-    if (!p.r->engine_vllm)
-        assume(&p, "1.2x headroom on weights + KV cache + optimizer state (the seed's rule); add "
-                   "\"engine\": \"vllm\" for a per-GPU fit");
-    if (req->in.training)
-        assume(&p, "training: optimizer state = 2.5 x footprint weights (the seed's rule)");
-    if ((rc = pick_run(&pin, &picks)) < 0)
-        goto out;
-    if (p.r->objective == CHOICE_OBJECTIVE_CHEAPEST && picks.n > 0 && picks.unpriced == picks.n) {
-        rc = error_set(err, 422, "no_prices", "objective",
-                       "objective \"cheapest\" needs prices, but none of the %zu fitting VM sizes "
-                       "has one%s%s; use objective \"seed\" or \"fewest_gpus\"",
-                       picks.n, p.r->region ? " in region " : "", p.r->region ? p.r->region : "");
-        goto out;
-    }
-    const struct pick_candidate *best = picks.n ? &picks.list[0] : NULL;
-    json_t *cands = json_array();
-    for (size_t i = 0; i < picks.n; i++)
-        json_array_append_new(cands, candidate_json(&picks.list[i], today));
-    json_object_set_new(resp, "candidates", cands);
-    json_object_set_new(resp, "objective", json_string(choice_objective_name(p.r->objective)));
-    json_object_set_new(resp, "fits", json_boolean(best != NULL));
-    json_object_set_new(resp, "sku", best ? catalog_sku_json(best->sku, today) : json_null());
-    json_object_set_new(resp, "gpus", json_integer(best ? best->gpus : 0));
-    json_object_set_new(resp, "nodes", json_integer(best ? best->nodes : 0));
-    json_object_set_new(resp, "tensor_parallel", json_integer(best ? best->tp : 0));
-    json_object_set_new(resp, "price_per_hour",
-                        best && best->price > 0 ? json_real(best->price / best->nodes)
-                                                : json_null());
-    /* pick's price already covers every node: the hourly cost of the whole deployment. */
-    json_object_set_new(resp, "cost_per_hour",
-                        best && best->price > 0 ? json_real(best->price) : json_null());
-    if (best && best->price_source == PRICE_SNAPSHOT)
-        assume(&p, "prices: " PRICES_SNAPSHOT_LABEL "%s", p.r->region ? "" : ", eastus");
-    if (picks.unpriced && p.r->objective == CHOICE_OBJECTIVE_CHEAPEST)
-        assume(&p, "%zu fitting VM sizes have no known price and are ranked last", picks.unpriced);
-    if (picks.region_unknown)
-        assume(&p, "%zu VM sizes left out: nothing says whether they are offered in %s",
-               picks.region_unknown, p.r->region);
-    if (picks.unsupported)
-        assume(&p,
-               "%zu VM sizes left out: vLLM cannot run this precision on their GPUs (bf16 "
-               "needs compute capability 8.0+, vLLM needs 7.0+)",
-               picks.unsupported);
-    if (picks.multi_node)
-        assume(&p, "nothing fits one VM: candidates span several VMs of an InfiniBand size "
-                   "(nodes > 1)");
-    if (p.r->engine_vllm) {
-        engine_assumptions(&p, best);
-        if (best) {
-            json_object_set_new(resp, "per_gpu", per_gpu_json(best));
-            json_object_set_new(resp, "max_concurrency", json_real(best->fit.max_concurrency));
-            json_object_set_new(resp, "max_ctx", json_real(best->fit.max_ctx));
-            /* What the chosen GPUs hold besides the pre-allocated pool. */
-            double used = (best->fit.weights + best->fit.activation + best->fit.non_torch +
-                           best->fit.kv_needed) *
-                          best->tp * best->nodes;
-            json_object_set_new(resp, "engine_total_gb", json_real(used / 1e9));
-        }
-    }
-    if (best == NULL) {
-        char reason[300];
-        snprintf(reason, sizeof(reason), "no VM size fits%s (%zu sizes filtered out of %zu); %s",
-                 p.r->engine_vllm ? " the per-GPU budget" : " total_gb", picks.filtered_out,
-                 picks.considered,
-                 p.r->engine_vllm ? "lower ctx/batch, use kv_precision fp8 or a smaller weight "
-                                    "format"
-                                  : "see candidates of a larger set of sizes");
-        json_object_set_new(resp, "reason", json_string(reason));
-    }
-
-finish:
-    json_object_set_new(resp, "input", input_json(&p));
-    json_object_set(resp, "assumptions", p.assumptions);
-    *out = resp;
-    resp = NULL;
+    if (rc == 0)
+        rc = write_answer(w, &p, today);
 out:
-    pick_free(&picks);
-    json_decref(resp);
-    json_decref(p.assumptions);
+    pick_free(&p.picks);
+    notes_free(&p.notes);
     return rc;
 }

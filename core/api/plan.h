@@ -5,16 +5,18 @@
 #include <jansson.h>
 
 #include "azure/catalog.h"
+#include "base/jsonout.h"
 #include "base/error.h"
 #include "api/request.h"
 
 /*
  * plan_estimate - the refined estimate for a decoded request whose refine.any is true: parameter
  * counts from the architecture, precise KV cache, engine per-GPU fit, objectives, multi-node and
- * solve. On success *out is a new JSON object the caller owns. Errors: -EINVAL with err (4xx),
- * -ENOMEM.
+ * solve, written as one JSON object into w. Every 4xx is decided before anything is written.
+ * Errors: -EINVAL with err (4xx), -ENOMEM (also past w's cap or for a non-finite number; w then
+ * holds a partial answer to discard).
  */
 int plan_estimate(const struct catalog *cat, const char *today, const struct estimate_request *req,
-                  json_t **out, struct error_info *err);
+                  struct jsonout *w, struct error_info *err);
 
 #endif

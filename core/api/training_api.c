@@ -3,10 +3,12 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "api/notes.h"
+#include "azure/pricing.h"
+#include "base/jsonout.h"
 #include "model/params.h"
 
 #define GB 1e9
@@ -17,23 +19,14 @@ static double r3(double bytes_or_value)
     return round(bytes_or_value * 1000.0) / 1000.0;
 }
 
-static int note(json_t *list, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int note(json_t *list, const char *fmt, ...)
-{
-    char buf[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    return json_array_append_new(list, json_string(buf));
-}
+#define note(list, ...) notes_add(list, __VA_ARGS__)
 
 /*
  * Without an architecture: a dense Llama-like stack (MHA heads of 128, SwiGLU, 32000-token untied
  * vocabulary) whose MLP width makes the active parameters come out right.
  */
 static void model_from_seed(const struct estimate_request *seed, struct training_model *m,
-                            json_t *notes)
+                            struct notes *notes)
 {
     memset(m, 0, sizeof(*m));
     const double P = seed->in.params_b * 1e9;
@@ -69,39 +62,97 @@ static void model_from_seed(const struct estimate_request *seed, struct training
              seed->in.params_b);
 }
 
-static json_t *per_gpu_json(const struct training_result *r)
+static void key_number(struct jsonout *w, const char *key, double d)
 {
-    json_t *o = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "weights_gb", r3(r->weights / GB),
-                          "grads_gb", r3(r->grads / GB), "optimizer_gb", r3(r->optimizer / GB),
-                          "activations_gb", r3(r->activations / GB), "overhead_gb",
-                          r3(r->overhead / GB), "total_gb", r3(r->total / GB));
-    if (o == NULL)
-        return NULL;
-    json_t *d =
-        json_pack("{s:f, s:f, s:f, s:f}", "gathered_weights_gb", r3(r->gather_buffer / GB),
-                  "dequant_buffer_gb", r3(r->dequant_buffer / GB), "loss_logits_gb",
-                  r3(r->logits / GB), "activations_per_layer_gb", r3(r->activations_layer / GB));
-    json_object_set_new(o, "details", d);
-    return o;
+    jsonout_key(w, key);
+    jsonout_number(w, d);
 }
 
-static json_t *config_json(const struct training_config *c, const struct training_request *t,
-                           int dp)
+/* A whole number written as an integer, else as a real (see plan.c's key_count). */
+static void key_count(struct jsonout *w, const char *key, double d)
 {
-    json_t *o = json_pack(
-        "{s:s, s:s, s:b, s:s, s:i, s:i, s:s, s:b, s:b, s:i, s:i, s:b, s:i, s:b, s:b}", "method",
-        training_method_name(c->method), "optimizer", training_optimizer_name(c->optimizer),
-        "master_weights", c->master_weights, "grad_precision", t->grad_precision, "micro_batch",
-        c->micro_batch, "seq_len", c->seq_len, "activation_checkpointing",
-        training_recompute_name(c->recompute), "flash_attention", c->flash_attention,
-        "chunked_loss", c->chunked_loss, "data_parallel", dp, "zero_stage",
-        c->fsdp ? 3 : c->zero_stage, "fsdp", c->fsdp, "tensor_parallel", c->tensor_parallel,
-        "offload_optimizer", c->offload_optimizer, "offload_params", c->offload_params);
-    if (o && c->method != TRAINING_FULL) {
-        json_object_set_new(o, "lora_rank", json_integer(c->lora_rank));
-        json_object_set_new(o, "lora_targets", training_targets_json(c->lora_targets));
+    jsonout_key(w, key);
+    jsonout_whole(w, d);
+}
+
+static void key_integer(struct jsonout *w, const char *key, long long v)
+{
+    jsonout_key(w, key);
+    jsonout_integer(w, v);
+}
+
+static void key_bool(struct jsonout *w, const char *key, bool v)
+{
+    jsonout_key(w, key);
+    jsonout_bool(w, v);
+}
+
+static void key_string(struct jsonout *w, const char *key, const char *v)
+{
+    jsonout_key(w, key);
+    jsonout_string(w, v);
+}
+
+/* A price rounded to a tenth of a cent, or null when unknown. */
+static void key_price(struct jsonout *w, const char *key, enum price_source src, double usd)
+{
+    jsonout_key(w, key);
+    if (src == PRICE_NONE)
+        jsonout_null(w);
+    else
+        jsonout_number(w, round(usd * 1000) / 1000);
+}
+
+static void write_per_gpu(struct jsonout *w, const struct training_result *r)
+{
+    jsonout_begin_object(w);
+    key_number(w, "weights_gb", r3(r->weights / GB));
+    key_number(w, "grads_gb", r3(r->grads / GB));
+    key_number(w, "optimizer_gb", r3(r->optimizer / GB));
+    key_number(w, "activations_gb", r3(r->activations / GB));
+    key_number(w, "overhead_gb", r3(r->overhead / GB));
+    key_number(w, "total_gb", r3(r->total / GB));
+    jsonout_key(w, "details");
+    jsonout_begin_object(w);
+    key_number(w, "gathered_weights_gb", r3(r->gather_buffer / GB));
+    key_number(w, "dequant_buffer_gb", r3(r->dequant_buffer / GB));
+    key_number(w, "loss_logits_gb", r3(r->logits / GB));
+    key_number(w, "activations_per_layer_gb", r3(r->activations_layer / GB));
+    jsonout_end_object(w);
+    jsonout_end_object(w);
+}
+
+static void write_config(struct jsonout *w, const struct training_config *c,
+                         const struct training_request *t, int dp)
+{
+    jsonout_begin_object(w);
+    key_string(w, "method", training_method_name(c->method));
+    key_string(w, "optimizer", training_optimizer_name(c->optimizer));
+    key_bool(w, "master_weights", c->master_weights);
+    key_string(w, "grad_precision", t->grad_precision);
+    key_integer(w, "micro_batch", c->micro_batch);
+    key_integer(w, "seq_len", c->seq_len);
+    key_string(w, "activation_checkpointing", training_recompute_name(c->recompute));
+    key_bool(w, "flash_attention", c->flash_attention);
+    key_bool(w, "chunked_loss", c->chunked_loss);
+    key_integer(w, "data_parallel", dp);
+    key_integer(w, "zero_stage", c->fsdp ? 3 : c->zero_stage);
+    key_bool(w, "fsdp", c->fsdp);
+    key_integer(w, "tensor_parallel", c->tensor_parallel);
+    key_bool(w, "offload_optimizer", c->offload_optimizer);
+    key_bool(w, "offload_params", c->offload_params);
+    if (c->method != TRAINING_FULL) {
+        key_integer(w, "lora_rank", c->lora_rank);
+        jsonout_key(w, "lora_targets");
+        /* A handful of names from the decoder's table (training_request.c owns it). */
+        json_t *targets = training_targets_json(c->lora_targets);
+        if (targets)
+            jsonout_value(w, targets);
+        else
+            jsonout_fail(w, -ENOMEM);
+        json_decref(targets);
     }
-    return o;
+    jsonout_end_object(w);
 }
 
 /* Total VRAM a candidate occupies (the yardstick for "smaller"). */
@@ -110,72 +161,137 @@ static double vram_used(const struct training_candidate *c)
     return c ? c->gpus * c->sku->vram_gb : INFINITY;
 }
 
-/* One change to the request that fits, kept when it needs less VRAM than the answer as asked. */
-static int suggest(json_t *list, const struct catalog *cat, const char *today,
-                   const struct choice_prefs *f, const struct training_model *m,
-                   const struct training_config *c, bool dp_auto, double asked_vram, json_t *change)
+/* The changes suggested when they fit in less VRAM (what each sets is in write_change). */
+enum change {
+    CHANGE_RECOMPUTE,   /* full activation checkpointing */
+    CHANGE_ZERO3,       /* ZeRO stage 3 */
+    CHANGE_OFFLOAD,     /* offload the optimizer (with the ZeRO stage it needs) */
+    CHANGE_DP_AUTO,     /* more ranks or nodes */
+    CHANGE_ALL_SHARDED, /* recompute + ZeRO-3 + automatic ranks */
+    CHANGE_COUNT
+};
+
+struct suggestion {
+    enum change change;
+    int zero_stage; /* CHANGE_OFFLOAD: the stage it runs at */
+    const struct training_candidate *best;
+    struct training_choice ch; /* owns best */
+};
+
+struct suggestions {
+    struct suggestion list[CHANGE_COUNT];
+    size_t n;
+};
+
+static void write_change(struct jsonout *w, const struct suggestion *s)
 {
-    struct training_choice ch;
-    if (training_choose(cat, today, f, m, c, dp_auto, &ch) < 0) {
-        json_decref(change);
-        return -ENOMEM;
+    jsonout_begin_object(w);
+    switch (s->change) {
+    case CHANGE_RECOMPUTE:
+        key_string(w, "activation_checkpointing", "full");
+        break;
+    case CHANGE_ZERO3:
+        key_integer(w, "zero_stage", 3);
+        break;
+    case CHANGE_OFFLOAD:
+        key_bool(w, "offload_optimizer", true);
+        key_integer(w, "zero_stage", s->zero_stage);
+        break;
+    case CHANGE_DP_AUTO:
+        key_string(w, "data_parallel", "automatic (more ranks or nodes)");
+        break;
+    case CHANGE_ALL_SHARDED:
+        key_string(w, "activation_checkpointing", "full");
+        key_integer(w, "zero_stage", 3);
+        key_string(w, "data_parallel", "automatic");
+        break;
+    case CHANGE_COUNT:
+        break;
     }
-    const struct training_candidate *best = ch.n ? &ch.list[0] : NULL;
-    int rc = 0;
-    if (best && vram_used(best) < asked_vram) {
-        json_t *s =
-            json_pack("{s:o, s:s, s:i, s:i, s:i, s:f}", "change", change, "sku", best->sku->sku,
-                      "gpus", best->gpus, "nodes", best->nodes, "data_parallel",
-                      best->data_parallel, "per_gpu_total_gb", r3(best->res.total / GB));
-        change = NULL;
-        rc = s ? json_array_append_new(list, s) : -ENOMEM;
-    }
-    json_decref(change);
-    training_choice_free(&ch);
-    return rc;
+    jsonout_end_object(w);
 }
 
-static json_t *suggestions(const struct catalog *cat, const char *today,
-                           const struct choice_prefs *f, const struct training_model *m,
-                           const struct training_config *c, bool dp_auto, double v)
+static void write_suggestion(struct jsonout *w, const struct suggestion *s)
 {
-    json_t *list = json_array();
-    if (list == NULL)
-        return NULL;
+    const struct training_candidate *best = s->best;
+    jsonout_begin_object(w);
+    jsonout_key(w, "change");
+    write_change(w, s);
+    key_string(w, "sku", best->sku->sku);
+    key_integer(w, "gpus", best->gpus);
+    key_integer(w, "nodes", best->nodes);
+    key_integer(w, "data_parallel", best->data_parallel);
+    key_number(w, "per_gpu_total_gb", r3(best->res.total / GB));
+    jsonout_end_object(w);
+}
+
+static void suggestions_free(struct suggestions *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        training_choice_free(&l->list[i].ch);
+    l->n = 0;
+}
+
+/* What a suggestion is asked against: the request's choice and the VRAM its answer used. */
+struct suggest_base {
+    const struct catalog *cat;
+    const char *today;
+    const struct choice_prefs *f;
+    const struct training_model *m;
+    double asked_vram;
+};
+
+/* One change to the request that fits, kept when it needs less VRAM than the answer as asked. */
+static int suggest(struct suggestions *l, const struct suggest_base *b,
+                   const struct training_config *c, bool dp_auto, enum change change)
+{
+    struct suggestion *s = &l->list[l->n];
+    memset(s, 0, sizeof(*s));
+    if (training_choose(b->cat, b->today, b->f, b->m, c, dp_auto, &s->ch) < 0)
+        return -ENOMEM;
+    s->best = s->ch.n ? &s->ch.list[0] : NULL;
+    if (s->best && vram_used(s->best) < b->asked_vram) {
+        s->change = change;
+        s->zero_stage = c->fsdp ? 3 : c->zero_stage;
+        l->n++;
+    } else {
+        training_choice_free(&s->ch);
+    }
+    return 0;
+}
+
+static int suggestions(struct suggestions *l, const struct suggest_base *b,
+                       const struct training_config *c, bool dp_auto)
+{
     const int stage = c->fsdp ? 3 : c->zero_stage;
+    int rc = 0;
     if (c->recompute != TRAINING_RECOMPUTE_FULL) {
         struct training_config k = *c;
         k.recompute = TRAINING_RECOMPUTE_FULL;
-        suggest(list, cat, today, f, m, &k, dp_auto, v,
-                json_pack("{s:s}", "activation_checkpointing", "full"));
+        rc = suggest(l, b, &k, dp_auto, CHANGE_RECOMPUTE);
     }
-    if (stage < 3) {
+    if (rc == 0 && stage < 3) {
         struct training_config k = *c;
         k.zero_stage = 3;
-        suggest(list, cat, today, f, m, &k, dp_auto, v, json_pack("{s:i}", "zero_stage", 3));
+        rc = suggest(l, b, &k, dp_auto, CHANGE_ZERO3);
     }
-    if (!c->offload_optimizer && c->method == TRAINING_FULL) {
+    if (rc == 0 && !c->offload_optimizer && c->method == TRAINING_FULL) {
         struct training_config k = *c;
         k.offload_optimizer = true;
         if (k.zero_stage < 1 && !k.fsdp)
             k.zero_stage = 3;
-        suggest(list, cat, today, f, m, &k, dp_auto, v,
-                json_pack("{s:b, s:i}", "offload_optimizer", 1, "zero_stage",
-                          k.fsdp ? 3 : k.zero_stage));
+        rc = suggest(l, b, &k, dp_auto, CHANGE_OFFLOAD);
     }
-    if (!dp_auto && stage >= 1)
-        suggest(list, cat, today, f, m, c, true, v,
-                json_pack("{s:s}", "data_parallel", "automatic (more ranks or nodes)"));
-    if (c->recompute != TRAINING_RECOMPUTE_FULL && (stage < 3 || !dp_auto)) {
+    if (rc == 0 && !dp_auto && stage >= 1)
+        rc = suggest(l, b, c, true, CHANGE_DP_AUTO);
+    if (rc == 0 && c->recompute != TRAINING_RECOMPUTE_FULL && (stage < 3 || !dp_auto)) {
         struct training_config k = *c;
         k.recompute = TRAINING_RECOMPUTE_FULL;
         if (!k.fsdp)
             k.zero_stage = 3;
-        suggest(list, cat, today, f, m, &k, true, v,
-                json_pack("{s:s, s:i, s:s}", "activation_checkpointing", "full", "zero_stage", 3,
-                          "data_parallel", "automatic"));
+        rc = suggest(l, b, &k, true, CHANGE_ALL_SHARDED);
     }
-    return list;
+    return rc;
 }
 
 static int check_parallel(const struct training_model *m, const struct training_config *c,
@@ -190,7 +306,7 @@ static int check_parallel(const struct training_model *m, const struct training_
     return 0;
 }
 
-static void add_assumptions(json_t *a, const struct estimate_request *seed,
+static void add_assumptions(struct notes *a, const struct estimate_request *seed,
                             const struct training_request *t, const struct training_model *m,
                             const struct training_result *r)
 {
@@ -266,7 +382,8 @@ static void add_assumptions(json_t *a, const struct estimate_request *seed,
             "offloaded states x 1.5 (DeepSpeed's buffer factor)");
 }
 
-static void explicit_overrides(const struct refine *r, struct training_model *m, json_t *notes)
+static void explicit_overrides(const struct refine *r, struct training_model *m,
+                               struct notes *notes)
 {
     const struct arch *a = &r->arch;
     if (a->heads > 0) {
@@ -298,136 +415,182 @@ static int refuse_serving_fields(const struct refine *r, struct error_info *err)
                      field);
 }
 
-static json_t *candidate_json(const struct training_candidate *c, const char *today)
+static void write_candidate(struct jsonout *w, const struct training_candidate *c,
+                            const char *today)
 {
-    json_t *o =
-        json_pack("{s:s, s:i, s:i, s:i, s:f, s:f}", "sku", c->sku->sku, "gpus", c->gpus, "nodes",
-                  c->nodes, "data_parallel", c->data_parallel, "per_gpu_total_gb",
-                  r3(c->res.total / GB), "headroom_gb", r3(c->sku->vram_gb - c->res.total / GB));
-    if (o == NULL)
-        return NULL;
-    json_object_set_new(o, "vm", catalog_sku_json(c->sku, today));
+    jsonout_begin_object(w);
+    key_string(w, "sku", c->sku->sku);
+    key_integer(w, "gpus", c->gpus);
+    key_integer(w, "nodes", c->nodes);
+    key_integer(w, "data_parallel", c->data_parallel);
+    key_number(w, "per_gpu_total_gb", r3(c->res.total / GB));
+    key_number(w, "headroom_gb", r3(c->sku->vram_gb - c->res.total / GB));
+    jsonout_key(w, "vm");
+    catalog_sku_write(w, c->sku, today);
     /* c->price covers every node; price_per_hour is one VM's, cost_per_hour the job's. */
-    json_object_set_new(o, "price_per_hour",
-                        c->price_source == PRICE_NONE
-                            ? json_null()
-                            : json_real(round(c->price / c->nodes * 1000) / 1000));
-    json_object_set_new(o, "cost_per_hour",
-                        c->price_source == PRICE_NONE ? json_null()
-                                                      : json_real(round(c->price * 1000) / 1000));
-    if (c->price_source != PRICE_NONE)
-        json_object_set_new(o, "price_source", json_string(prices_source_name(c->price_source)));
-    return o;
+    key_price(w, "price_per_hour", c->price_source, c->price / c->nodes);
+    key_price(w, "cost_per_hour", c->price_source, c->price);
+    key_string(w, "price_source", prices_source_name(c->price_source));
+    jsonout_end_object(w);
+}
+
+/* One training answer: the model, the choice and what was noted while making them. */
+struct tanswer {
+    const struct estimate_request *seed;
+    const struct training_request *treq;
+    const struct refine *rf;
+    struct choice_prefs prefs; /* the chooser's view of rf */
+    struct training_model m;
+    struct training_choice ch;
+    const struct training_candidate *best;
+    const struct training_result *res; /* the best candidate's, or the layout as asked */
+    int gpus, dp;
+    struct notes notes;
+    struct suggestions alt;
+};
+
+/* The model to train: from the architecture when there is one, else from the seed's fields. */
+static int training_model(struct tanswer *t, struct error_info *err)
+{
+    const struct refine *rf = t->rf;
+    if (rf->counted) {
+        struct params p;
+        params_count(&rf->arch, &p);
+        training_model_from_arch(&rf->arch, p.total, &t->m);
+        if (!arch_kv_per_head(rf->arch.attention))
+            note(&t->notes, "MLA attention treated as multi-head attention of the same "
+                            "per-head widths for activations and LoRA shapes");
+    } else {
+        model_from_seed(t->seed, &t->m, &t->notes);
+        if (rf->arch_source == ARCH_EXPLICIT)
+            explicit_overrides(rf, &t->m, &t->notes);
+    }
+    return check_parallel(&t->m, &t->treq->cfg, t->treq->tp_field, err);
+}
+
+/* Host memory when offloading: what each node needs and what the chosen size has. */
+static void write_host(struct jsonout *w, const struct tanswer *t)
+{
+    jsonout_key(w, "host");
+    jsonout_begin_object(w);
+    key_number(w, "needed_gb_per_node", r3(t->res->host_per_node / GB));
+    if (t->best) {
+        key_number(w, "available_gb_per_node", r3(t->best->sku->memory_gib * 1073741824.0 / GB));
+        key_number(w, "memory_gib", t->best->sku->memory_gib);
+    }
+    jsonout_end_object(w);
+}
+
+/* The answer's sizing members: configuration, per-GPU breakdown and the chosen deployment. */
+static void write_sizing(struct jsonout *w, const struct tanswer *t, const char *today)
+{
+    const struct training_config *cfg = &t->treq->cfg;
+    const struct training_candidate *best = t->best;
+    key_string(w, "mode", "training");
+    jsonout_key(w, "training");
+    write_config(w, cfg, t->treq, t->dp);
+    key_number(w, "params_b", r3(t->m.params / 1e9));
+    key_number(w, "trainable_params_b", round(t->res->trainable_params / 1e3) / 1e6);
+    jsonout_key(w, "per_gpu");
+    write_per_gpu(w, t->res);
+    jsonout_key(w, "sku");
+    if (best)
+        catalog_sku_write(w, best->sku, today);
+    else
+        jsonout_null(w);
+    key_integer(w, "gpus", t->gpus);
+    key_integer(w, "nodes", best ? best->nodes : 0);
+    key_integer(w, "data_parallel", t->dp);
+    key_bool(w, "fits", best != NULL);
+    key_count(w, "model_states_bytes_per_trainable_param", r3(t->res->states_per_param));
+    if (cfg->method != TRAINING_FULL)
+        key_number(w, "base_bits_per_weight", r3(t->res->base_bits_per_weight));
+    /* Also when nothing fits: the total over the ranks asked for, with no price. */
+    key_number(w, "total_gb", r3(t->res->total * t->gpus / GB));
+    key_price(w, "price_per_hour", best ? best->price_source : PRICE_NONE,
+              best ? best->price / best->nodes : 0);
+    key_price(w, "cost_per_hour", best ? best->price_source : PRICE_NONE, best ? best->price : 0);
+    if (cfg->offload_optimizer || cfg->offload_params)
+        write_host(w, t);
+    if (t->rf->preset_name)
+        key_string(w, "model", t->rf->preset_name);
+}
+
+static void write_answer(struct jsonout *w, const struct tanswer *t, const char *today)
+{
+    write_sizing(w, t, today);
+    jsonout_key(w, "candidates");
+    jsonout_begin_array(w);
+    for (size_t i = 0; i < t->ch.n && i < 10; i++)
+        write_candidate(w, &t->ch.list[i], today);
+    jsonout_end_array(w);
+    if (t->best == NULL) {
+        const struct training_config *cfg = &t->treq->cfg;
+        char reason[320];
+        snprintf(reason, sizeof(reason), "no %s size holds %.1f GB per GPU%s with %d rank(s)%s",
+                 t->rf->any ? "allowed" : "available", t->res->total / GB,
+                 t->ch.host_short ? " together with the offloaded states in host RAM" : "", t->gpus,
+                 t->treq->data_parallel_auto && (cfg->fsdp || cfg->zero_stage >= 1)
+                     ? " (or any ZeRO-sharded count up to 64 nodes)"
+                     : "");
+        key_string(w, "reason", reason);
+    }
+    if (t->alt.n > 0) {
+        jsonout_key(w, "suggestions");
+        jsonout_begin_array(w);
+        for (size_t i = 0; i < t->alt.n; i++)
+            write_suggestion(w, &t->alt.list[i]);
+        jsonout_end_array(w);
+    }
+}
+
+/* Chooses the deployment, notes what it assumed, and looks for changes that fit in less. */
+static int choose(struct tanswer *t, const struct catalog *cat, const char *today)
+{
+    const struct training_request *treq = t->treq;
+    refine_choice_prefs(t->rf, &t->prefs);
+    if (training_choose(cat, today, &t->prefs, &t->m, &treq->cfg, treq->data_parallel_auto,
+                        &t->ch) < 0)
+        return -ENOMEM;
+    t->best = t->ch.n ? &t->ch.list[0] : NULL;
+    t->res = t->best ? &t->best->res : &t->ch.asked;
+    t->gpus = t->best ? t->best->gpus : treq->cfg.data_parallel * treq->cfg.tensor_parallel;
+    t->dp = t->best ? t->best->data_parallel : treq->cfg.data_parallel;
+    add_assumptions(&t->notes, t->seed, treq, &t->m, t->res);
+    if (t->rf->objective == CHOICE_OBJECTIVE_CHEAPEST)
+        note(&t->notes, "objective cheapest: %s", PRICES_SNAPSHOT_LABEL);
+    if (t->best && t->best->nodes > 1)
+        note(&t->notes, "nothing fits one VM: %d nodes of %s over InfiniBand", t->best->nodes,
+             t->best->sku->sku);
+    /* Changes that fit in less VRAM than the answer as asked (or at all, when it does not). */
+    struct suggest_base b = {cat, today, &t->prefs, &t->m, vram_used(t->best)};
+    return suggestions(&t->alt, &b, &treq->cfg, treq->data_parallel_auto);
 }
 
 int training_api_estimate(const struct catalog *cat, const char *today,
                           const struct estimate_request *seed, const struct training_request *treq,
-                          json_t **out, struct error_info *err)
+                          struct jsonout *w, struct error_info *err)
 {
-    json_t *resp = NULL, *assumptions = json_array();
-    const struct refine *rf = &seed->refine;
-    struct training_model m;
-    struct training_choice ch;
-    memset(&ch, 0, sizeof(ch));
-    struct choice_prefs prefs;
-    refine_choice_prefs(rf, &prefs);
-    int rc = 0;
-    if (assumptions == NULL)
-        return -ENOMEM;
-    if ((rc = refuse_serving_fields(rf, err)) < 0)
-        goto out;
-    if (rf->counted) {
-        struct params p;
-        params_count(&rf->arch, &p);
-        training_model_from_arch(&rf->arch, p.total, &m);
-        if (!arch_kv_per_head(rf->arch.attention))
-            note(assumptions, "MLA attention treated as multi-head attention of the same "
-                              "per-head widths for activations and LoRA shapes");
-    } else {
-        model_from_seed(seed, &m, assumptions);
-        if (rf->arch_source == ARCH_EXPLICIT)
-            explicit_overrides(rf, &m, assumptions);
+    struct tanswer t;
+    memset(&t, 0, sizeof(t));
+    t.seed = seed;
+    t.treq = treq;
+    t.rf = &seed->refine;
+    notes_init(&t.notes);
+    int rc = refuse_serving_fields(t.rf, err);
+    if (rc == 0)
+        rc = training_model(&t, err);
+    if (rc == 0)
+        rc = choose(&t, cat, today);
+    if (rc == 0) {
+        write_answer(w, &t, today);
+        jsonout_key(w, "assumptions");
+        rc = notes_write(&t.notes, w);
+        if (rc == 0)
+            rc = jsonout_status(w) == 0 ? 0 : -ENOMEM;
     }
-    if ((rc = check_parallel(&m, &treq->cfg, treq->tp_field, err)) < 0)
-        goto out;
-
-    rc = training_choose(cat, today, &prefs, &m, &treq->cfg, treq->data_parallel_auto, &ch);
-    if (rc < 0)
-        goto out;
-    const struct training_candidate *best = ch.n ? &ch.list[0] : NULL;
-    const struct training_result *res = best ? &best->res : &ch.asked;
-    const int gpus = best ? best->gpus : treq->cfg.data_parallel * treq->cfg.tensor_parallel;
-    const int dp = best ? best->data_parallel : treq->cfg.data_parallel;
-    add_assumptions(assumptions, seed, treq, &m, res);
-    if (rf->objective == CHOICE_OBJECTIVE_CHEAPEST)
-        note(assumptions, "objective cheapest: %s", PRICES_SNAPSHOT_LABEL);
-
-    resp = json_pack("{s:s, s:o, s:f, s:f, s:o, s:o, s:i, s:i, s:i, s:b}", "mode", "training",
-                     "training", config_json(&treq->cfg, treq, dp), "params_b", r3(m.params / 1e9),
-                     "trainable_params_b", round(res->trainable_params / 1e3) / 1e6, "per_gpu",
-                     per_gpu_json(res), "sku",
-                     best ? catalog_sku_json(best->sku, today) : json_null(), "gpus", gpus, "nodes",
-                     best ? best->nodes : 0, "data_parallel", dp, "fits", best != NULL);
-    if (resp == NULL) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    json_object_set_new(resp, "model_states_bytes_per_trainable_param",
-                        json_real(r3(res->states_per_param)));
-    if (treq->cfg.method != TRAINING_FULL)
-        json_object_set_new(resp, "base_bits_per_weight", json_real(r3(res->base_bits_per_weight)));
-    if (best) {
-        json_object_set_new(resp, "total_gb", json_real(r3(res->total * best->gpus / GB)));
-        json_object_set_new(resp, "price_per_hour",
-                            best->price_source == PRICE_NONE
-                                ? json_null()
-                                : json_real(round(best->price / best->nodes * 1000) / 1000));
-        json_object_set_new(resp, "cost_per_hour",
-                            best->price_source == PRICE_NONE
-                                ? json_null()
-                                : json_real(round(best->price * 1000) / 1000));
-    }
-    if (treq->cfg.offload_optimizer || treq->cfg.offload_params) {
-        json_t *host = json_pack("{s:f}", "needed_gb_per_node", r3(res->host_per_node / GB));
-        if (best && host) {
-            json_object_set_new(host, "available_gb_per_node",
-                                json_real(r3(best->sku->memory_gib * 1073741824.0 / GB)));
-            json_object_set_new(host, "memory_gib", json_real(best->sku->memory_gib));
-        }
-        json_object_set_new(resp, "host", host);
-    }
-    if (rf->preset_name)
-        json_object_set_new(resp, "model", json_string(rf->preset_name));
-    if (best && best->nodes > 1)
-        note(assumptions, "nothing fits one VM: %d nodes of %s over InfiniBand", best->nodes,
-             best->sku->sku);
-    json_t *cands = json_array();
-    for (size_t i = 0; cands && i < ch.n && i < 10; i++)
-        json_array_append_new(cands, candidate_json(&ch.list[i], today));
-    json_object_set_new(resp, "candidates", cands);
-    if (best == NULL) {
-        char reason[320];
-        snprintf(reason, sizeof(reason), "no %s size holds %.1f GB per GPU%s with %d rank(s)%s",
-                 rf->any ? "allowed" : "available", res->total / GB,
-                 ch.host_short ? " together with the offloaded states in host RAM" : "", gpus,
-                 treq->data_parallel_auto && (treq->cfg.fsdp || treq->cfg.zero_stage >= 1)
-                     ? " (or any ZeRO-sharded count up to 64 nodes)"
-                     : "");
-        json_object_set_new(resp, "reason", json_string(reason));
-    }
-    /* Changes that fit in less VRAM than the answer as asked (or at all, when it does not). */
-    json_t *alt =
-        suggestions(cat, today, &prefs, &m, &treq->cfg, treq->data_parallel_auto, vram_used(best));
-    if (alt && json_array_size(alt) > 0)
-        json_object_set_new(resp, "suggestions", alt);
-    else
-        json_decref(alt);
-    json_object_set(resp, "assumptions", assumptions);
-    *out = resp;
-    resp = NULL;
-out:
-    training_choice_free(&ch);
-    json_decref(resp);
-    json_decref(assumptions);
+    suggestions_free(&t.alt);
+    training_choice_free(&t.ch);
+    notes_free(&t.notes);
     return rc;
 }

@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 
+#include "base/jsonout.h"
 #include "model/arch.h"
 #include "azure/catalog.h"
 #include "base/error.h"
@@ -16,12 +17,14 @@
  * offloading, the VM/GPU/node choice over cat (ranked by the request's objective, filtered by its
  * vendor/skus/region), what to change to fit in less VRAM, and every assumption. The model comes
  * from seed->refine (preset, hf_config, explicit attention fields) or, without one, from the
- * seed's params_b/layers/hidden. treq->refined must be true. On success *out is a new object the
- * caller owns. Errors: -EINVAL with err (400: serving-only fields; 422: tensor_parallel not
- * dividing the heads), -ENOMEM.
+ * seed's params_b/layers/hidden. treq->refined must be true. Writes the answer's members, up to
+ * and including "assumptions", into w inside an object the caller opened (the caller adds "input"
+ * and closes it); every 4xx is decided before anything is written. Errors: -EINVAL with err (400:
+ * serving-only fields; 422: tensor_parallel not dividing the heads), -ENOMEM (also past w's cap or
+ * for a non-finite number: w then holds a partial answer to discard).
  */
 int training_api_estimate(const struct catalog *cat, const char *today,
                           const struct estimate_request *seed, const struct training_request *treq,
-                          json_t **out, struct error_info *err);
+                          struct jsonout *w, struct error_info *err);
 
 #endif

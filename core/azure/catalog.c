@@ -144,7 +144,9 @@ static void free_entry_prices(struct catalog_sku *s)
 {
     for (int r = 0; r < 2; r++) {
         free((void *)(uintptr_t)s->api_text[r]);
+        free((void *)(uintptr_t)s->api_pretty[r]);
         s->api_text[r] = NULL;
+        s->api_pretty[r] = NULL;
     }
     free((void *)(uintptr_t)s->regions);
     free((void *)(uintptr_t)s->region_prices);
@@ -728,6 +730,8 @@ void catalog_sku_write(struct jsonout *w, const struct catalog_sku *s, const cha
     int r = catalog_sku_retired(s, today) ? 1 : 0;
     if (w->indent == 0 && s->api_text[r] != NULL)
         jsonout_raw(w, s->api_text[r], s->api_text_len[r]);
+    else if (w->indent == CATALOG_PRETTY_INDENT && s->api_pretty[r] != NULL)
+        jsonout_raw(w, s->api_pretty[r], s->api_pretty_len[r]);
     else
         write_fields(w, s, r == 1);
 }
@@ -785,22 +789,32 @@ json_t *catalog_sku_json(const struct catalog_sku *s, const char *today)
     return j;
 }
 
-/* Serializes every entry's API text, retired false and true (see struct catalog_sku). */
+/* One entry's API text at an indentation; NULL on failure. */
+static const char *api_text_of(const struct catalog_sku *s, bool retired, int indent, size_t *len)
+{
+    struct buf b;
+    struct jsonout w;
+    buf_init(&b, JSONOUT_MAX);
+    jsonout_init(&w, &b, indent);
+    write_fields(&w, s, retired);
+    if (jsonout_status(&w) != 0) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_detach(&b, len);
+}
+
+/* Serializes every entry's API text, retired false and true, compact and indented (see struct
+ * catalog_sku). */
 static int build_api_texts(struct catalog_sku *skus, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         for (int r = 0; r < 2; r++) {
-            struct buf b;
-            struct jsonout w;
-            buf_init(&b, JSONOUT_MAX);
-            jsonout_init(&w, &b, 0);
-            write_fields(&w, &skus[i], r == 1);
-            int rc = jsonout_status(&w);
-            if (rc != 0 || b.data == NULL) {
-                buf_free(&b);
-                return rc ? rc : -ENOMEM;
-            }
-            skus[i].api_text[r] = buf_detach(&b, &skus[i].api_text_len[r]);
+            struct catalog_sku *s = &skus[i];
+            s->api_text[r] = api_text_of(s, r == 1, 0, &s->api_text_len[r]);
+            s->api_pretty[r] = api_text_of(s, r == 1, CATALOG_PRETTY_INDENT, &s->api_pretty_len[r]);
+            if (s->api_text[r] == NULL || s->api_pretty[r] == NULL)
+                return -ENOMEM;
         }
     return 0;
 }

@@ -60,7 +60,13 @@ struct catalog_sku {
      * catalog_from_json (then it is written field by field). */
     const char *api_text[2];
     size_t api_text_len[2];
+    /* The same, indented by CATALOG_PRETTY_INDENT at depth 0 (?pretty answers splice it). */
+    const char *api_pretty[2];
+    size_t api_pretty_len[2];
 };
+
+/* The indentation api_pretty is written with: the HTTP layer's ?pretty. */
+#define CATALOG_PRETTY_INDENT 2
 
 struct catalog;
 
@@ -117,7 +123,7 @@ json_t *catalog_sku_json(const struct catalog_sku *s, const char *today);
 
 /*
  * catalog_sku_write - writes that object as one value into w: the snapshot's pre-serialized text
- * (compact) when w is compact, else field by field. Errors stick in w.
+ * when w is compact or indented by CATALOG_PRETTY_INDENT, else field by field. Errors stick in w.
  */
 void catalog_sku_write(struct jsonout *w, const struct catalog_sku *s, const char *today);
 

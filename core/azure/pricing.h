@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "azure/catalog.h"
+#include "azure/prices.h"
 #include "base/jsonout.h"
 
 /* The chosen size's price and the note naming where it came from. */

@@ -2,7 +2,6 @@
 #include "base/jsonout.h"
 
 #include <errno.h>
-#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -73,7 +72,7 @@ static int real_fast(char *dst, size_t n, double d)
     return -1;
 }
 
-#if LDBL_MANT_DIG >= 64
+#ifdef __SIZEOF_INT128__
 /* Writes m (exactly sig digits) as %g would for decimal exponent e: fixed notation, trailing
  * fraction zeros dropped, at least one digit after the point. Returns the length. */
 static int put_digits(char *dst, double d, unsigned long long m, int sig, int e)
@@ -112,68 +111,82 @@ static int put_digits(char *dst, double d, unsigned long long m, int sig, int e)
 }
 
 /*
- * The 16- and 17-digit cases without printf. With a 64-bit mantissa, d * 10^k (10^k exact up to
- * 10^27) is within 2^-64 relative of the true product, so rounding it gives the digits %.16g /
- * %.17g print (R, the nearest sig-digit decimal), unless the fraction is near one half. There
- * both neighbours are tried: a decimal reads back as d only if it is within half an ulp, and R is
- * the nearer one, so if exactly one reads back it is R; if none does, R does not either (for 17
- * digits R always does); if both do, the general path decides. Returns the length, -2 when 16
- * digits cannot read back as d (17 are needed), or -1 when the general path must decide.
+ * The 16- and 17-digit cases without printf, in exact integer arithmetic. In the fast path's range
+ * d = m / 2^s with a 53-bit m and 3 <= s <= 66, so N = m x 10^k (k <= 21) is d x 10^k x 2^s
+ * exactly in 128 bits: its top part is d's first sig digits, its low s bits what is left over.
+ * Rounding that to nearest (ties to even, as glibc's printf does) gives the digits %.16g / %.17g
+ * print; the decimal q reads back as d (as strtod rounds) when it lies within half an ulp of d,
+ * and an ulp of d is 10^k in N's units. Returns the length, or -2 when 16 digits do not read back
+ * as d (17 are needed). Valgrind runs these integer operations as the CPU would, unlike x87 long
+ * doubles, so profiles measure the path production takes.
  */
-/* LDBL_MANT_DIG says what the type holds, not what the arithmetic does: under valgrind, x87
- * operations run in double precision. Checked at run time (two flops) so such a machine takes
- * the general path instead of printing wrong digits. */
-static bool extended_precision_works(void)
-{
-    volatile long double one = 1.0L, eps = LDBL_EPSILON;
-    return one + eps != one && LDBL_EPSILON < 1e-18L;
-}
-
 static int real_digits(char *dst, double d, int sig)
 {
-    if (!extended_precision_works())
+    typedef unsigned __int128 u128;
+    static const unsigned long long p10[] = {1ULL,
+                                             10ULL,
+                                             100ULL,
+                                             1000ULL,
+                                             10000ULL,
+                                             100000ULL,
+                                             1000000ULL,
+                                             10000000ULL,
+                                             100000000ULL,
+                                             1000000000ULL,
+                                             10000000000ULL,
+                                             100000000000ULL,
+                                             1000000000000ULL,
+                                             10000000000000ULL,
+                                             100000000000000ULL,
+                                             1000000000000000ULL,
+                                             10000000000000000ULL,
+                                             100000000000000000ULL,
+                                             1000000000000000000ULL,
+                                             10000000000000000000ULL};
+    int bexp;
+    double a = fabs(d);
+    double fr = frexp(a, &bexp); /* a = fr x 2^bexp, fr in [0.5, 1) */
+    unsigned long long m = (unsigned long long)ldexp(fr, 53);
+    int s = 53 - bexp;
+    if (s < 1 || s > 100)
         return -1;
-    static const long double p10[] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
-                                      1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
-                                      1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
-                                      1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
-    long double a = fabsl((long double)d);
-    int e = 0; /* decimal exponent: 10^e <= a < 10^(e+1) */
-    if (a >= 1) {
-        while (e < 15 && a >= p10[e + 1])
+    int e = (int)floor(log10(a)); /* a guess; corrected below */
+    for (int tries = 0; tries < 4; tries++) {
+        int k = sig - 1 - e;
+        if (k < 0 || k > 38)
+            return -1;
+        u128 pk = k <= 19 ? (u128)p10[k] : (u128)p10[19] * p10[k - 19];
+        if (pk >> 70 != 0 || s > 66)
+            return -1; /* N would not fit: outside the range this path serves */
+        u128 n = (u128)m * pk;
+        u128 q = n >> s, r = n & (((u128)1 << s) - 1);
+        if (q >= p10[sig]) {
             e++;
-    } else {
-        e = -1;
-        while (e > -4 && a * p10[-e] < 1)
+            continue;
+        }
+        if (q < p10[sig - 1]) {
             e--;
+            continue;
+        }
+        u128 half = (u128)1 << (s - 1);
+        if (r > half || (r == half && (q & 1)))
+            q++;
+        /* Distance to d in N's units against half an ulp (a quarter below a power of two). */
+        u128 qs = q << s;
+        bool below = qs < n;
+        u128 dist = below ? n - qs : qs - n;
+        bool pow2 = m == (1ULL << 52);
+        u128 twice = (below && pow2 ? 4 : 2) * dist;
+        bool back = twice < pk || (twice == pk && (m % 2 == 0));
+        if (!back)
+            return sig < 17 ? -2 : -1;
+        if (q == p10[sig]) { /* 9.99..95 rounded up: one digit more to the left */
+            q = p10[sig - 1];
+            e++;
+        }
+        return put_digits(dst, d, (unsigned long long)q, sig, e);
     }
-    int k = sig - 1 - e; /* decimals to keep */
-    if (k < 0 || k > 27)
-        return -1;
-    long double scaled = a * p10[k];
-    long double lo = floorl(scaled);
-    if (lo < p10[sig - 1] || lo + 1 >= p10[sig])
-        return -1; /* the exponent guess was off, or rounding carries into another digit */
-    long double frac = scaled - lo;
-    if (fabsl(frac - 0.5L) >= 0.01L) {
-        int len = put_digits(dst, d, (unsigned long long)(frac < 0.5L ? lo : lo + 1), sig, e);
-        if (sig < 17 && strtod(dst, NULL) != d)
-            return -2;
-        return len;
-    }
-    char alt[40];
-    int len = put_digits(dst, d, (unsigned long long)lo, sig, e);
-    int alen = put_digits(alt, d, (unsigned long long)lo + 1, sig, e);
-    bool ok = strtod(dst, NULL) == d, aok = strtod(alt, NULL) == d;
-    if (ok && aok)
-        return -1;
-    if (aok) {
-        memcpy(dst, alt, (size_t)alen + 1);
-        return alen;
-    }
-    if (ok)
-        return len;
-    return sig < 17 ? -2 : -1;
+    return -1;
 }
 #endif
 
@@ -185,7 +198,7 @@ int jsonout_real(char *dst, size_t n, double d)
     if (len >= 0)
         return len;
     int first = len == -2 ? 16 : 15;
-#if LDBL_MANT_DIG >= 64
+#ifdef __SIZEOF_INT128__
     if (len == -2) {
         len = real_digits(dst, d, 16);
         if (len == -2) {
@@ -311,23 +324,43 @@ int jsonout_status(const struct jsonout *w)
     return w->rc;
 }
 
+void jsonout_fail(struct jsonout *w, int rc)
+{
+    if (w->rc == 0 && rc < 0)
+        w->rc = rc;
+}
+
 static void put(struct jsonout *w, const char *p, size_t n)
 {
     if (w->rc == 0)
         w->rc = buf_append(w->b, p, n);
 }
 
+/* Appends an optional comma, then a newline and depth levels of indentation, in one
+ * reservation (the indented layout's hot path: every member and element starts so). */
+static void newline_after(struct jsonout *w, bool comma, int depth)
+{
+    if (w->indent == 0) {
+        if (comma)
+            put(w, ",", 1);
+        return;
+    }
+    size_t spaces = (size_t)w->indent * (size_t)depth;
+    if (w->rc != 0 || (w->rc = buf_reserve(w->b, spaces + 3)) != 0)
+        return;
+    char *p = w->b->data + w->b->len;
+    if (comma)
+        *p++ = ',';
+    *p++ = '\n';
+    memset(p, ' ', spaces);
+    p += spaces;
+    *p = '\0';
+    w->b->len = (size_t)(p - w->b->data);
+}
+
 static void newline(struct jsonout *w, int depth)
 {
-    static const char spaces[] = "                                                                ";
-    if (w->indent == 0)
-        return;
-    put(w, "\n", 1);
-    for (size_t left = (size_t)w->indent * (size_t)depth; left > 0 && w->rc == 0;) {
-        size_t n = left < sizeof(spaces) - 1 ? left : sizeof(spaces) - 1;
-        put(w, spaces, n);
-        left -= n;
-    }
+    newline_after(w, false, depth);
 }
 
 /* What goes before a value: nothing after a key or at the top; ",", newline in an array. */
@@ -339,10 +372,8 @@ static void value_prefix(struct jsonout *w)
     }
     if (w->depth == 0)
         return;
-    if (!w->first)
-        put(w, ",", 1);
+    newline_after(w, !w->first, w->depth);
     w->first = false;
-    newline(w, w->depth);
 }
 
 static void open_container(struct jsonout *w, const char *c)
@@ -387,20 +418,39 @@ void jsonout_end_array(struct jsonout *w)
     close_container(w, "]");
 }
 
+/* The indented common case in one reservation: ,\n<spaces>"key": */
+static void key_indented(struct jsonout *w, const char *key, size_t len)
+{
+    size_t spaces = (size_t)w->indent * (size_t)w->depth;
+    if ((w->rc = buf_reserve(w->b, spaces + len + 6)) != 0)
+        return;
+    char *p = w->b->data + w->b->len;
+    if (!w->first)
+        *p++ = ',';
+    *p++ = '\n';
+    memset(p, ' ', spaces);
+    p += spaces;
+    *p++ = '"';
+    memcpy(p, key, len);
+    p += len;
+    memcpy(p, "\": ", 4); /* with the NUL */
+    w->b->len = (size_t)(p + 3 - w->b->data);
+}
+
 void jsonout_key(struct jsonout *w, const char *key)
 {
     size_t len = strlen(key);
-    if (w->indent == 0 && w->rc == 0 && plain_run(key, len) == len) {
-        /* The compact common case in one reservation: ,"key": */
-        w->rc = put_plain(w->b, w->first ? 0 : ',', key, len, ':');
+    if (w->rc == 0 && plain_run(key, len) == len) {
+        if (w->indent == 0) /* the compact common case in one reservation: ,"key": */
+            w->rc = put_plain(w->b, w->first ? 0 : ',', key, len, ':');
+        else
+            key_indented(w, key, len);
         w->first = false;
         w->after_key = true;
         return;
     }
-    if (!w->first)
-        put(w, ",", 1);
+    newline_after(w, !w->first, w->depth);
     w->first = false;
-    newline(w, w->depth);
     if (w->rc == 0)
         w->rc = put_string(w->b, key, len);
     put(w, w->indent ? ": " : ":", w->indent ? 2 : 1);
@@ -451,6 +501,14 @@ void jsonout_integer(struct jsonout *w, long long v)
     put(w, p, (size_t)(num + sizeof(num) - p));
 }
 
+void jsonout_whole(struct jsonout *w, double d)
+{
+    if (d == floor(d) && fabs(d) < 9007199254740992.0) /* 2^53: every integer is exact */
+        jsonout_integer(w, (long long)d);
+    else
+        jsonout_number(w, d);
+}
+
 void jsonout_bool(struct jsonout *w, bool v)
 {
     value_prefix(w);
@@ -466,7 +524,23 @@ void jsonout_null(struct jsonout *w)
 void jsonout_raw(struct jsonout *w, const char *text, size_t len)
 {
     value_prefix(w);
-    put(w, text, len);
+    if (w->indent == 0 || w->depth == 0) {
+        put(w, text, len);
+        return;
+    }
+    /* Indented text written at depth 0: each of its lines moves to the current depth. A raw
+     * newline can only be layout (JSON strings escape theirs). */
+    const char *end = text + len;
+    while (text < end && w->rc == 0) {
+        const char *nl = memchr(text, '\n', (size_t)(end - text));
+        if (nl == NULL) {
+            put(w, text, (size_t)(end - text));
+            break;
+        }
+        put(w, text, (size_t)(nl - text));
+        newline(w, w->depth);
+        text = nl + 1;
+    }
 }
 
 /* The length of the string token at text[0] == '"' (both quotes), or 0 when unterminated. */
@@ -636,4 +710,17 @@ char *jsonout_dumps(const json_t *json, int indent, size_t *len)
         return NULL;
     }
     return buf_detach(&b, len);
+}
+
+json_t *jsonout_tree(void (*write)(struct jsonout *w, const void *arg), const void *arg)
+{
+    struct buf b;
+    struct jsonout w;
+    json_error_t jerr;
+    buf_init(&b, JSONOUT_MAX);
+    jsonout_init(&w, &b, 0);
+    write(&w, arg);
+    json_t *j = jsonout_status(&w) == 0 && b.data ? json_loadb(b.data, b.len, 0, &jerr) : NULL;
+    buf_free(&b);
+    return j;
 }

@@ -36,6 +36,10 @@ void jsonout_init(struct jsonout *w, struct buf *b, int indent);
 /* jsonout_status - 0, or the first error any call met (see struct jsonout). */
 int jsonout_status(const struct jsonout *w);
 
+/* jsonout_fail - latches rc (< 0), an error the caller met while producing a value, unless an
+ * earlier one is already latched: the document is then reported as failed like any other. */
+void jsonout_fail(struct jsonout *w, int rc);
+
 void jsonout_begin_object(struct jsonout *w);
 void jsonout_end_object(struct jsonout *w);
 void jsonout_begin_array(struct jsonout *w);
@@ -48,11 +52,15 @@ void jsonout_string_len(struct jsonout *w, const char *s, size_t len);
 /* jsonout_number - a real in jsonout_real's form (always with '.' or an exponent). */
 void jsonout_number(struct jsonout *w, double d);
 void jsonout_integer(struct jsonout *w, long long v);
+/* jsonout_whole - a real that holds a whole number (a count kept in a double) as an integer,
+ * any other real as jsonout_number does. */
+void jsonout_whole(struct jsonout *w, double d);
 void jsonout_bool(struct jsonout *w, bool v);
 void jsonout_null(struct jsonout *w);
 /*
- * jsonout_raw - splices len bytes of already serialized JSON as one value, unchanged (so it is
- * compact even in an indented document: callers that indent must not splice containers).
+ * jsonout_raw - splices len bytes of already serialized JSON as one value: text written with w's
+ * own indent at depth 0 (compact when w is compact). In an indented document each of its lines
+ * is moved to the current depth, so the result reads as if the value had been written here.
  */
 void jsonout_raw(struct jsonout *w, const char *text, size_t len);
 /*
@@ -75,6 +83,12 @@ char *jsonout_reindent(const char *text, size_t len, int indent, size_t *out_len
 
 /* jsonout_value - writes a jansson value (borrowed) and everything inside it. */
 void jsonout_value(struct jsonout *w, const json_t *json);
+
+/*
+ * jsonout_tree - runs write(w, arg) on a compact writer and reads the text back: one producer for
+ * an object that is both streamed and needed as a tree. New reference, or NULL on any error.
+ */
+json_t *jsonout_tree(void (*write)(struct jsonout *w, const void *arg), const void *arg);
 
 /*
  * jsonout_dumps - serializes json like json_dumps(JSON_COMPACT) (indent 0) or

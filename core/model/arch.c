@@ -589,44 +589,99 @@ const char *arch_norm_name(enum arch_norm k)
     return "?";
 }
 
+void arch_write(struct jsonout *w, const struct arch *a)
+{
+    jsonout_begin_object(w);
+    jsonout_key(w, "model_type");
+    jsonout_string(w, a->model_type);
+    jsonout_key(w, "layers");
+    jsonout_integer(w, a->layers);
+    jsonout_key(w, "hidden");
+    jsonout_integer(w, a->hidden);
+    jsonout_key(w, "vocab_size");
+    jsonout_integer(w, a->vocab);
+    jsonout_key(w, "tied_embeddings");
+    jsonout_bool(w, a->tied_embeddings);
+    jsonout_key(w, "attention");
+    jsonout_string(w, arch_attention_name(a->attention));
+    jsonout_key(w, "attention_heads");
+    jsonout_integer(w, a->heads);
+    jsonout_key(w, "kv_heads");
+    jsonout_integer(w, a->kv_heads);
+    jsonout_key(w, "head_dim");
+    jsonout_integer(w, a->head_dim);
+    jsonout_key(w, "mlp");
+    jsonout_string(w, arch_mlp_name(a->mlp));
+    jsonout_key(w, "intermediate_size");
+    jsonout_integer(w, a->intermediate);
+    jsonout_key(w, "norm");
+    jsonout_string(w, arch_norm_name(a->norm));
+    jsonout_key(w, "norms_per_layer");
+    jsonout_integer(w, a->norms_per_layer);
+    if (!arch_kv_per_head(a->attention)) {
+        jsonout_key(w, "mla");
+        jsonout_begin_object(w);
+        jsonout_key(w, "q_lora_rank");
+        jsonout_integer(w, a->q_lora_rank);
+        jsonout_key(w, "kv_lora_rank");
+        jsonout_integer(w, a->kv_lora_rank);
+        jsonout_key(w, "qk_rope_head_dim");
+        jsonout_integer(w, a->qk_rope_head_dim);
+        jsonout_key(w, "qk_nope_head_dim");
+        jsonout_integer(w, a->qk_nope_head_dim);
+        jsonout_key(w, "v_head_dim");
+        jsonout_integer(w, a->v_head_dim);
+        jsonout_end_object(w);
+    }
+    if (arch_is_moe(a)) {
+        jsonout_key(w, "moe");
+        jsonout_begin_object(w);
+        jsonout_key(w, "routed_experts");
+        jsonout_integer(w, a->n_routed_experts);
+        jsonout_key(w, "experts_per_token");
+        jsonout_integer(w, a->experts_per_token);
+        jsonout_key(w, "expert_intermediate_size");
+        jsonout_integer(w, a->moe_intermediate);
+        jsonout_key(w, "shared_experts");
+        jsonout_integer(w, a->n_shared_experts);
+        jsonout_key(w, "shared_intermediate_size");
+        jsonout_integer(w, a->shared_intermediate);
+        jsonout_key(w, "first_dense_layers");
+        jsonout_integer(w, a->first_k_dense);
+        jsonout_key(w, "moe_layers");
+        jsonout_integer(w, arch_moe_layers(a));
+        jsonout_end_object(w);
+    }
+    if (a->sliding_window > 0) {
+        jsonout_key(w, "sliding_window");
+        jsonout_begin_object(w);
+        jsonout_key(w, "window");
+        jsonout_integer(w, a->sliding_window);
+        jsonout_key(w, "windowed_layers");
+        jsonout_integer(w, a->windowed_layers);
+        jsonout_end_object(w);
+    }
+    if (a->positions > 0) {
+        jsonout_key(w, "learned_positions");
+        jsonout_integer(w, a->positions);
+    }
+    if (a->mtp_layers > 0) {
+        jsonout_key(w, "mtp_layers");
+        jsonout_integer(w, a->mtp_layers);
+    }
+    if (a->max_context > 0) {
+        jsonout_key(w, "max_context");
+        jsonout_integer(w, a->max_context);
+    }
+    jsonout_end_object(w);
+}
+
+static void arch_write_any(struct jsonout *w, const void *a)
+{
+    arch_write(w, a);
+}
+
 json_t *arch_to_json(const struct arch *a)
 {
-    json_t *o = json_pack(
-        "{s:s, s:I, s:I, s:I, s:b, s:s, s:I, s:I, s:I, s:s, s:I, s:s, s:i}", "model_type",
-        a->model_type, "layers", (json_int_t)a->layers, "hidden", (json_int_t)a->hidden,
-        "vocab_size", (json_int_t)a->vocab, "tied_embeddings", a->tied_embeddings, "attention",
-        arch_attention_name(a->attention), "attention_heads", (json_int_t)a->heads, "kv_heads",
-        (json_int_t)a->kv_heads, "head_dim", (json_int_t)a->head_dim, "mlp", arch_mlp_name(a->mlp),
-        "intermediate_size", (json_int_t)a->intermediate, "norm", arch_norm_name(a->norm),
-        "norms_per_layer", a->norms_per_layer);
-    if (o == NULL)
-        return NULL;
-    if (!arch_kv_per_head(a->attention))
-        json_object_set_new(
-            o, "mla",
-            json_pack("{s:I, s:I, s:I, s:I, s:I}", "q_lora_rank", (json_int_t)a->q_lora_rank,
-                      "kv_lora_rank", (json_int_t)a->kv_lora_rank, "qk_rope_head_dim",
-                      (json_int_t)a->qk_rope_head_dim, "qk_nope_head_dim",
-                      (json_int_t)a->qk_nope_head_dim, "v_head_dim", (json_int_t)a->v_head_dim));
-    if (arch_is_moe(a))
-        json_object_set_new(o, "moe",
-                            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "routed_experts",
-                                      (json_int_t)a->n_routed_experts, "experts_per_token",
-                                      (json_int_t)a->experts_per_token, "expert_intermediate_size",
-                                      (json_int_t)a->moe_intermediate, "shared_experts",
-                                      (json_int_t)a->n_shared_experts, "shared_intermediate_size",
-                                      (json_int_t)a->shared_intermediate, "first_dense_layers",
-                                      (json_int_t)a->first_k_dense, "moe_layers",
-                                      (json_int_t)arch_moe_layers(a)));
-    if (a->sliding_window > 0)
-        json_object_set_new(o, "sliding_window",
-                            json_pack("{s:I, s:I}", "window", (json_int_t)a->sliding_window,
-                                      "windowed_layers", (json_int_t)a->windowed_layers));
-    if (a->positions > 0)
-        json_object_set_new(o, "learned_positions", json_integer((json_int_t)a->positions));
-    if (a->mtp_layers > 0)
-        json_object_set_new(o, "mtp_layers", json_integer((json_int_t)a->mtp_layers));
-    if (a->max_context > 0)
-        json_object_set_new(o, "max_context", json_integer((json_int_t)a->max_context));
-    return o;
+    return jsonout_tree(arch_write_any, a);
 }

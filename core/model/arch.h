@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/jsonout.h"
 
 /*
  * Conventions (stable; other modules, e.g. training estimates, build on them):
@@ -197,8 +198,14 @@ int arch_from_hf_config(const json_t *cfg, const char *field_prefix, struct arch
 int arch_validate(const struct arch *a, const char *field_prefix, struct error_info *err);
 
 /*
- * arch_to_json - the architecture as a JSON object for API output (only meaningful fields).
- * New reference owned by the caller, or NULL on allocation failure.
+ * arch_write - the architecture as a JSON object for API output (only meaningful fields), written
+ * into w (errors stick in w).
+ */
+void arch_write(struct jsonout *w, const struct arch *a);
+
+/*
+ * arch_to_json - arch_write's object as a tree. New reference owned by the caller, or NULL on
+ * allocation failure.
  */
 json_t *arch_to_json(const struct arch *a);
 

@@ -122,21 +122,56 @@ void params_count(const struct arch *a, struct params *out)
     *out = p;
 }
 
-json_t *params_to_json(const struct params *p)
+void params_write(struct jsonout *w, const struct params *p)
 {
     const double b = 1e9;
-    json_t *c =
-        json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "embedding_b", p->embedding / b,
-                  "positions_b", p->positions / b, "lm_head_b", p->lm_head / b, "attention_b",
-                  p->attention / b, "dense_mlp_b", p->dense_mlp / b, "routed_experts_b",
-                  p->routed_experts / b, "shared_experts_b", p->shared_experts / b, "routers_b",
-                  p->routers / b, "norms_b", p->norms / b);
-    if (c == NULL)
-        return NULL;
-    if (p->mtp > 0)
-        json_object_set_new(c, "mtp_not_counted_b", json_real(p->mtp / b));
-    return json_pack("{s:f, s:f, s:f, s:f, s:f, s:I, s:o}", "total_b", p->total / b, "active_b",
-                     p->active / b, "expert_b", p->expert / b, "shared_b", p->shared / b,
-                     "active_excl_embedding_b", p->active_excl_embedding / b, "total",
-                     (json_int_t)p->total, "components", c);
+    jsonout_begin_object(w);
+    jsonout_key(w, "total_b");
+    jsonout_number(w, p->total / b);
+    jsonout_key(w, "active_b");
+    jsonout_number(w, p->active / b);
+    jsonout_key(w, "expert_b");
+    jsonout_number(w, p->expert / b);
+    jsonout_key(w, "shared_b");
+    jsonout_number(w, p->shared / b);
+    jsonout_key(w, "active_excl_embedding_b");
+    jsonout_number(w, p->active_excl_embedding / b);
+    jsonout_key(w, "total");
+    jsonout_integer(w, (long long)p->total);
+    jsonout_key(w, "components");
+    jsonout_begin_object(w);
+    jsonout_key(w, "embedding_b");
+    jsonout_number(w, p->embedding / b);
+    jsonout_key(w, "positions_b");
+    jsonout_number(w, p->positions / b);
+    jsonout_key(w, "lm_head_b");
+    jsonout_number(w, p->lm_head / b);
+    jsonout_key(w, "attention_b");
+    jsonout_number(w, p->attention / b);
+    jsonout_key(w, "dense_mlp_b");
+    jsonout_number(w, p->dense_mlp / b);
+    jsonout_key(w, "routed_experts_b");
+    jsonout_number(w, p->routed_experts / b);
+    jsonout_key(w, "shared_experts_b");
+    jsonout_number(w, p->shared_experts / b);
+    jsonout_key(w, "routers_b");
+    jsonout_number(w, p->routers / b);
+    jsonout_key(w, "norms_b");
+    jsonout_number(w, p->norms / b);
+    if (p->mtp > 0) {
+        jsonout_key(w, "mtp_not_counted_b");
+        jsonout_number(w, p->mtp / b);
+    }
+    jsonout_end_object(w);
+    jsonout_end_object(w);
+}
+
+static void params_write_any(struct jsonout *w, const void *p)
+{
+    params_write(w, p);
+}
+
+json_t *params_to_json(const struct params *p)
+{
+    return jsonout_tree(params_write_any, p);
 }

@@ -33,9 +33,13 @@ struct params {
 void params_count(const struct arch *a, struct params *out);
 
 /*
- * params_to_json - {"total_b", "active_b", "expert_b", "shared_b", "active_excl_embedding_b",
- * "components": {...}} in billions. New reference owned by the caller; NULL on allocation failure.
+ * params_write - {"total_b", "active_b", "expert_b", "shared_b", "active_excl_embedding_b",
+ * "total", "components": {...}} in billions, written into w (errors stick in w).
  */
+void params_write(struct jsonout *w, const struct params *p);
+
+/* params_to_json - params_write's object as a tree. New reference owned by the caller; NULL on
+ * allocation failure. */
 json_t *params_to_json(const struct params *p);
 
 #endif

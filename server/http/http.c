@@ -673,7 +673,7 @@ static enum MHD_Result reply_not_modified(struct http_server *srv, struct MHD_Co
 static enum MHD_Result reply_shared(struct http_server *srv, struct MHD_Connection *conn,
                                     struct request *req, int status, const struct route_reply *out)
 {
-    if (req->pretty) {
+    if (req->pretty && !out->shared_indented) {
         /* Re-indented text, no parse tree: a 4,096-size /skus took 1.6 s and tens of MB. */
         size_t len = 0;
         char *text = jsonout_reindent(out->shared, out->shared_len, 2, &len);
@@ -879,6 +879,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         .body_len = req->body.len,
         .path = req->path,
         .skus_cache = srv->skus_cache,
+        .indent = req->pretty ? 2 : 0,
     };
     struct route_reply out;
     memset(&out, 0, sizeof(out));

@@ -42,18 +42,19 @@ static void handle_estimate(const struct route_ctx *ctx, struct route_reply *out
         json_decref(body);
         return;
     }
-    /* Written straight to text (no tree for the seed path) and handed over as an owned shared
-     * body: the HTTP layer sends it without a copy, or re-indents it for ?pretty, or gzips it. */
+    /* Written straight to text, indented as asked (no tree), and handed over as an owned shared
+     * body: the HTTP layer sends it without a copy, or gzips it. */
     struct buf text;
     buf_init(&text, JSONOUT_MAX);
     if (buf_reserve(&text, 4096) == 0 &&
-        api_estimate_write(cat, ctx->today, body, &text, &err) == 0 &&
+        api_estimate_write(cat, ctx->today, body, ctx->indent, &text, &err) == 0 &&
         buf_append(&text, "\n", 1) == 0) {
         out->status = 200;
         out->shared = text.data;
         out->shared_len = text.len;
         out->shared_release = free_text;
         out->shared_cls = buf_detach(&text, NULL);
+        out->shared_indented = true;
     } else {
         if (err.status == 0)
             error_set(&err, 500, "internal", NULL, "out of memory while estimating");

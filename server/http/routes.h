@@ -23,6 +23,7 @@ struct route_ctx {
     bool too_many_params;         /* more than ROUTES_MAX_PARAMS were sent */
     const char *if_none_match;    /* the If-None-Match header, or NULL */
     struct bodycache *skus_cache; /* GET /skus bodies per (snapshot, date, provenance) */
+    int indent; /* the answer's indentation: 0 compact, 2 for ?pretty (or curl's default) */
 };
 
 /* Query parameters collected per request: the one cap, owned by the /skus query decoder. */
@@ -34,7 +35,9 @@ struct route_ctx {
  * static_text is borrowed static storage.
  * Or a shared, already serialized JSON body (shared, with its trailing newline): the HTTP layer
  * sends it without copying and calls shared_release(shared_cls) once the response is done (a
- * handler's own malloc'd text goes this way too, with free as shared_release).
+ * handler's own malloc'd text goes this way too, with free as shared_release). A shared body is
+ * compact, and re-indented by the HTTP layer for ?pretty, unless shared_indented says the handler
+ * already wrote it with ctx->indent.
  */
 struct route_reply {
     int status;
@@ -48,6 +51,7 @@ struct route_reply {
     size_t shared_len;
     void (*shared_release)(void *cls);
     void *shared_cls;
+    bool shared_indented;
 };
 
 typedef void (*route_handler)(const struct route_ctx *ctx, struct route_reply *out);

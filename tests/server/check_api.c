@@ -63,7 +63,8 @@ START_TEST(seed_path_text_is_byte_identical_to_the_recorded_answers)
         struct buf out;
         struct error_info err;
         buf_init(&out, JSONOUT_MAX);
-        ck_assert_int_eq(api_estimate_write(cat, today, json_object_get(c, "body"), &out, &err), 0);
+        ck_assert_int_eq(api_estimate_write(cat, today, json_object_get(c, "body"), 0, &out, &err),
+                         0);
         size_t len;
         const char *want = expected(c, "response", &len);
         ck_assert_msg(out.len == len && memcmp(out.data, want, len) == 0,
@@ -98,7 +99,7 @@ START_TEST(tree_answer_dumps_to_the_same_compact_and_indented_bytes)
 }
 END_TEST
 
-START_TEST(refined_paths_write_the_text_of_their_tree)
+START_TEST(every_path_writes_indented_text_equal_to_its_compact_text_reindented)
 {
     static const char *const bodies[] = {
         "{\"model\":\"llama-3-8b\",\"ctx\":4096,\"precision\":\"fp16\"}",
@@ -106,6 +107,12 @@ START_TEST(refined_paths_write_the_text_of_their_tree)
         "\"region\":\"eastus\"}",
         "{\"params_b\":7,\"layers\":32,\"hidden\":4096,\"ctx\":4096,\"precision\":\"fp16\","
         "\"training\":{\"optimizer\":\"adamw\"}}",
+        "{\"model\":\"llama-3-8b\",\"engine\":\"vllm\",\"ctx\":8192,\"precision\":\"bf16\","
+        "\"solve\":\"max_ctx\","
+        "\"sku\":\"Standard_NC24ads_A100_v4\"}",
+        "{\"model\":\"llama-3-8b\",\"ctx\":2048,\"precision\":\"bf16\",\"training\":{\"method\":"
+        "\"lora\"}}",
+        "{\"params_b\":7,\"layers\":32,\"hidden\":4096,\"ctx\":4096,\"precision\":\"fp16\"}",
     };
     for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
         json_error_t jerr;
@@ -114,10 +121,12 @@ START_TEST(refined_paths_write_the_text_of_their_tree)
         struct error_info err;
         struct buf out;
         buf_init(&out, JSONOUT_MAX);
+        /* The tree is read back from the compact text; the indented text is written directly. */
         ck_assert_msg(api_estimate(cat, today, body, &tree, &err) == 0, "%s", err.message);
-        ck_assert_int_eq(api_estimate_write(cat, today, body, &out, &err), 0);
-        char *want = jsonout_dumps(tree, 0, NULL);
+        ck_assert_int_eq(api_estimate_write(cat, today, body, 2, &out, &err), 0);
+        char *want = jsonout_dumps(tree, 2, NULL);
         ck_assert_str_eq(out.data, want);
+        ck_assert_ptr_nonnull(strchr(out.data, '\n'));
         free(want);
         buf_free(&out);
         json_decref(tree);
@@ -135,7 +144,7 @@ START_TEST(invalid_body_is_a_400_from_both_entry_points)
     json_t *tree = NULL;
     buf_init(&out, JSONOUT_MAX);
     error_clear(&err);
-    ck_assert_int_lt(api_estimate_write(cat, today, body, &out, &err), 0);
+    ck_assert_int_lt(api_estimate_write(cat, today, body, 0, &out, &err), 0);
     ck_assert_int_eq(err.status, 400);
     error_clear(&err);
     ck_assert_int_lt(api_estimate(cat, today, body, &tree, &err), 0);
@@ -153,7 +162,7 @@ START_TEST(an_answer_past_the_buffer_cap_fails_without_overrunning)
     struct buf out;
     buf_init(&out, 100);
     error_clear(&err);
-    ck_assert_int_eq(api_estimate_write(cat, today, json_object_get(c, "body"), &out, &err),
+    ck_assert_int_eq(api_estimate_write(cat, today, json_object_get(c, "body"), 0, &out, &err),
                      -ENOMEM);
     ck_assert_int_eq(err.status, 0); /* not the client's fault: the route answers 500 */
     ck_assert_uint_le(out.len, 100);
@@ -181,7 +190,7 @@ START_TEST(catalog_price_is_written_with_its_region_and_note)
         &jerr);
     struct buf out;
     buf_init(&out, JSONOUT_MAX);
-    ck_assert_int_eq(api_estimate_write(priced, today, body, &out, &err), 0);
+    ck_assert_int_eq(api_estimate_write(priced, today, body, 0, &out, &err), 0);
     ck_assert_msg(strstr(out.data, "\"price_per_hour\":3.5,\"price_source\":\"catalog\","
                                    "\"price_region\":\"westus3\",\"cost_per_hour\":3.5,") != NULL,
                   "%s", out.data);
@@ -291,7 +300,7 @@ static Suite *api_suite(void)
     tcase_add_unchecked_fixture(tc, load_golden, free_golden);
     tcase_add_test(tc, seed_path_text_is_byte_identical_to_the_recorded_answers);
     tcase_add_test(tc, tree_answer_dumps_to_the_same_compact_and_indented_bytes);
-    tcase_add_test(tc, refined_paths_write_the_text_of_their_tree);
+    tcase_add_test(tc, every_path_writes_indented_text_equal_to_its_compact_text_reindented);
     tcase_add_test(tc, invalid_body_is_a_400_from_both_entry_points);
     tcase_add_test(tc, an_answer_past_the_buffer_cap_fails_without_overrunning);
     tcase_add_test(tc, catalog_price_is_written_with_its_region_and_note);

@@ -234,6 +234,40 @@ START_TEST(raw_text_is_spliced_as_one_value)
 }
 END_TEST
 
+/* Indented text written at depth 0 and spliced deeper reads as if written there. */
+START_TEST(indented_raw_text_moves_to_the_depth_it_is_spliced_at)
+{
+    json_error_t jerr;
+    json_t *inner = json_loads("{\"k\":[1,{\"x\":\"a\\nb\"}],\"e\":{}}", 0, &jerr);
+    json_t *outer = json_pack("{s:[i,{s:O}]}", "top", 1, "at", inner);
+    for (int indent = 1; indent <= 4; indent++) {
+        char *text = jsonout_dumps(inner, indent, NULL);
+        struct buf b;
+        struct jsonout w;
+        buf_init(&b, 4096);
+        jsonout_init(&w, &b, indent);
+        jsonout_begin_object(&w);
+        jsonout_key(&w, "top");
+        jsonout_begin_array(&w);
+        jsonout_integer(&w, 1);
+        jsonout_begin_object(&w);
+        jsonout_key(&w, "at");
+        jsonout_raw(&w, text, strlen(text));
+        jsonout_end_object(&w);
+        jsonout_end_array(&w);
+        jsonout_end_object(&w);
+        ck_assert_int_eq(jsonout_status(&w), 0);
+        char *want = jsonout_dumps(outer, indent, NULL);
+        ck_assert_str_eq(b.data, want);
+        free(want);
+        free(text);
+        buf_free(&b);
+    }
+    json_decref(outer);
+    json_decref(inner);
+}
+END_TEST
+
 START_TEST(the_first_error_sticks_and_later_calls_do_nothing)
 {
     struct buf b;
@@ -326,6 +360,7 @@ static Suite *jsonout_suite(void)
     tcase_add_test(tc, fast_real_paths_print_exactly_the_reference_digits);
     tcase_add_test(tc, writer_calls_match_jansson_compact_and_indented);
     tcase_add_test(tc, raw_text_is_spliced_as_one_value);
+    tcase_add_test(tc, indented_raw_text_moves_to_the_depth_it_is_spliced_at);
     tcase_add_test(tc, the_first_error_sticks_and_later_calls_do_nothing);
     tcase_add_test(tc, reindented_text_equals_the_indented_document);
     tcase_add_test(tc, reindenting_malformed_text_fails);
