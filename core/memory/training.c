@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /*
@@ -136,6 +137,21 @@ void training_config_default(struct training_config *c)
     c->flash_attention = true;
     c->data_parallel = 1;
     c->tensor_parallel = 1;
+    c->sequence_parallel = true;
+    c->pipeline_parallel = 1;
+    c->pp_schedule = TRAINING_PP_1F1B;
+    c->pp_virtual_stages = 1;
+    c->pp_microbatches = 0;
+    c->context_parallel = 1;
+    c->sharding = TRAINING_SHARD_DEEPSPEED;
+    c->reduce_bucket_size = TRAINING_DS_REDUCE_BUCKET;
+    c->allgather_bucket_size = TRAINING_DS_ALLGATHER_BUCKET;
+    c->max_live_parameters = TRAINING_DS_MAX_LIVE_PARAMS;
+    c->prefetch_bucket_size = TRAINING_DS_PREFETCH_BUCKET;
+    c->contiguous_gradients = true;
+    c->overlap_comm = TRAINING_OVERLAP_AUTO;
+    c->limit_all_gathers = true;
+    c->loss_fp32 = true;
 }
 
 double training_trainable_params(const struct training_model *m, const struct training_config *c)
@@ -294,19 +310,184 @@ static double optimizer_state_bytes(const struct training_model *m, const struct
     return bytes;
 }
 
-void training_estimate(const struct training_model *m, const struct training_config *c,
-                       int gpus_per_node, struct training_result *out)
+/* Replicated part of one layer's activations (Korthikanti et al. 2022, section 4.2.1: the 10sbh
+ * that tensor parallelism alone leaves on every rank): the two norm inputs, the inputs of the QKV
+ * and first MLP projections (each ab*T*h) and the two dropout masks (T*h each). */
+static double layer_replicated(const struct training_model *m, const struct training_config *c)
 {
-    memset(out, 0, sizeof(*out));
+    const double T = (double)c->seq_len * c->micro_batch;
+    return 4.0 * c->compute_bytes * T * m->hidden + (c->dropout ? 2.0 * T * m->hidden : 0.0);
+}
+
+/* One layer of one micro-batch on one rank: tensor parallelism divides the whole layer with
+ * sequence parallelism, only the rest without it (Korthikanti eq. 2 vs 3); context parallelism
+ * (Ulysses: heads split over the full sequence; ring: sequence blocks) divides every term,
+ * the s^2 score term included, since each rank holds s/cp of the queries. */
+static double layer_on_rank(const struct training_model *m, const struct training_config *c,
+                            bool moe, double tp, double cp)
+{
+    const double all = training_layer_activations(m, c, moe);
+    const double repl = layer_replicated(m, c);
+    const double x = c->sequence_parallel || tp <= 1 ? all / tp : repl + (all - repl) / tp;
+    return x / cp;
+}
+
+/* Parameters and micro-batches on one pipeline stage (the first or the last). */
+struct stage {
+    double fraction; /* of the model's parameters */
+    double layers;   /* decoder layers on the stage (fraction of moe_layers kept) */
+    double inflight; /* micro-batches whose activations the stage holds at its peak */
+    bool loss;       /* holds the LM head and the loss */
+};
+
+/* Micro-batches the first stage holds: 1F1B keeps pp in flight (min with the micro-batch count),
+ * GPipe all of them; interleaving with v model chunks multiplies 1F1B by 1 + (pp-1)/(pp*v)
+ * (Korthikanti et al. 2022, section 4.2.3). */
+static double first_stage_inflight(const struct training_config *c)
+{
+    const int pp = c->pipeline_parallel > 0 ? c->pipeline_parallel : 1;
+    if (pp == 1)
+        return 1;
+    const double mb = c->pp_microbatches > 0 ? c->pp_microbatches : pp;
+    const double v = c->pp_virtual_stages > 1 ? c->pp_virtual_stages : 1;
+    switch (c->pp_schedule) {
+    case TRAINING_PP_1F1B:
+        return fmin(pp, mb);
+    case TRAINING_PP_INTERLEAVED:
+        return fmin(pp, mb) * (1.0 + (pp - 1.0) / (pp * v));
+    case TRAINING_PP_GPIPE:
+        break;
+    }
+    return mb;
+}
+
+/* Stage layouts: Megatron puts the embedding on the first stage and the LM head (a copy of a tied
+ * embedding) on the last; the decoder layers are split evenly. */
+static void stages(const struct training_model *m, const struct training_config *c,
+                   struct stage *first, struct stage *last)
+{
+    const int pp = c->pipeline_parallel > 0 ? c->pipeline_parallel : 1;
+    if (pp == 1) {
+        *first = (struct stage){1.0, m->layers, 1.0, true};
+        *last = *first;
+        return;
+    }
+    const double head = m->lm_head_params > 0 ? m->lm_head_params : m->embed_params;
+    const double body = fmax(0.0, m->params - m->embed_params - m->lm_head_params) / pp;
+    const double P = m->params > 0 ? m->params : 1;
+    *first = (struct stage){(body + m->embed_params) / P, (double)m->layers / pp,
+                            first_stage_inflight(c), false};
+    *last = (struct stage){(body + head) / P, (double)m->layers / pp, 1.0, true};
+}
+
+/*
+ * Peak bytes per logit of the loss. fp32 loss: at the end of forward the 16-bit logits, their
+ * fp32 upcast and the fp32 log-softmax cross_entropy saves (cb + 8); at the start of backward the
+ * saved log-softmax, its incoming gradient and the input gradient log_softmax_backward allocates
+ * (3 x 4; the 16-bit logits are gone by then in transformers' Trainer and torchtitan); the larger
+ * wins. 16-bit loss: the logits, the saved log-softmax and its gradient, 3 x cb.
+ */
+static double loss_bytes_per_logit(const struct training_config *c)
+{
+    const double cb = c->compute_bytes;
+    return c->loss_fp32 ? fmax(cb + 8.0, 12.0) : 3.0 * cb;
+}
+
+/* Saved activations of one stage on one rank, loss logits included when the stage has them. */
+static double stage_activations(const struct training_model *m, const struct training_config *c,
+                                const struct stage *st, double *logits_out)
+{
     const double tp = c->tensor_parallel > 0 ? c->tensor_parallel : 1;
-    const double dp = c->data_parallel > 0 ? c->data_parallel : 1;
+    const double cp = c->context_parallel > 0 ? c->context_parallel : 1;
+    const double cb = c->compute_bytes;
+    const double T = (double)c->seq_len * c->micro_batch / cp;
+    const double moe_share = m->layers > 0 ? (double)m->moe_layers / m->layers : 0;
+    const double moe_l = st->layers * moe_share, dense_l = st->layers - moe_l;
+    const double sp_div = c->sequence_parallel ? tp : 1; /* replicated tensors without SP */
+    const double one_dense = dense_l > 0 ? layer_on_rank(m, c, false, tp, cp) : 0;
+    const double one_moe = moe_l > 0 ? layer_on_rank(m, c, true, tp, cp) : 0;
+    double act;
+    if (c->recompute == TRAINING_RECOMPUTE_FULL) {
+        struct training_config none = *c;
+        none.recompute = TRAINING_RECOMPUTE_NONE;
+        double work = fmax(dense_l > 0 ? layer_on_rank(m, &none, false, tp, cp) : 0,
+                           moe_l > 0 ? layer_on_rank(m, &none, true, tp, cp) : 0);
+        act = st->inflight * st->layers * cb * T * m->hidden / sp_div + work;
+    } else {
+        act = st->inflight * (dense_l * one_dense + moe_l * one_moe);
+    }
+    double logits = 0;
+    if (st->loss) {
+        act += 2.0 * cb * T * m->hidden / sp_div; /* final norm and LM-head inputs */
+        double rows = c->chunked_loss ? fmin(T, liger_chunk_rows(T, m->vocab, m->hidden)) : T;
+        logits = loss_bytes_per_logit(c) * rows * m->vocab / tp; /* vocab-parallel with TP */
+        act += logits;
+    }
+    *logits_out = logits;
+    return act;
+}
+
+/* Model states, gathered weights and host offload of one stage (all per GPU). */
+struct states {
+    double weights, grads, opt, gather, dequant, host, buffers, step;
+};
+
+/* Sharding buffers: DeepSpeed's buckets and stage-3 live parameters (backward), the fp32 gradient
+ * partition and the allgather bucket (optimizer step). Megatron's distributed optimizer and FSDP
+ * keep no buffers beyond their gradient buffer / gathered blocks (already in grads / gather). */
+static void sharding_buffers(const struct training_config *c, double n_params, double n_train,
+                             double shard, double stored, struct states *s)
+{
+    const int stage = c->fsdp ? 3 : c->zero_stage;
+    if (c->fsdp || c->sharding != TRAINING_SHARD_DEEPSPEED || stage < 1)
+        return;
+    const double cb = c->compute_bytes;
+    const bool overlap = c->overlap_comm == TRAINING_OVERLAP_ON ||
+                         (c->overlap_comm == TRAINING_OVERLAP_AUTO && stage >= 3);
+    if (overlap) {
+        /* overlap_comm "uses 4.5x the allgather_bucket_size and reduce_bucket_size values"
+         * (Hugging Face transformers, docs/source/en/deepspeed.md: 5e8 x 2 bytes x 2 x 4.5 = 9GB);
+         * stage 3 has no allgather bucket (it gathers through live parameters and prefetch) */
+        s->buffers += 4.5 *
+                      (fmin(c->reduce_bucket_size, n_train) +
+                       (stage <= 2 ? fmin(c->allgather_bucket_size, n_params) : 0)) *
+                      cb;
+    } else if (c->contiguous_gradients) {
+        /* stage_1_and_2.py / stage3.py reduce gradients through a bucket of reduce_bucket_size
+         * elements; with contiguous_gradients (the default) it is a buffer allocated at the start
+         * of backward, so it coexists with the activation peak (DeepSpeed team in
+         * DeepSpeedExamples #336); without it the bucket's gradients replace freed activations */
+        s->buffers += fmin(c->reduce_bucket_size, n_train) * cb;
+    }
+    if (stage >= 3) {
+        /* parameters stay gathered up to stage3_max_live_parameters; the estimator's largest
+         * layer (gather) is the floor; stage3_prefetch_bucket_size more are fetched ahead */
+        s->buffers += fmax(0.0, fmin(c->max_live_parameters, n_params) * stored - s->gather);
+        s->buffers += fmin(c->prefetch_bucket_size, n_params) * stored;
+    }
+    if (!c->offload_optimizer) {
+        /* the optimizer steps the fp32 master partition with an fp32 copy of its gradients
+         * (single_partition_of_fp32_groups[i].grad / fp32_partitioned_groups_flat[i].grad) */
+        if (c->grad_bytes < 4)
+            s->step += 4.0 * n_train / shard;
+        /* stages 1-2 all-gather the updated 16-bit weights in allgather_bucket_size chunks
+         * (counted in the backward buffers already when overlap_comm holds them) */
+        if (stage <= 2 && !overlap)
+            s->step += fmin(c->allgather_bucket_size, n_params) * cb;
+    }
+}
+
+static void stage_states(const struct training_model *m, const struct training_config *c,
+                         double frac, struct training_result *out, struct states *s)
+{
+    memset(s, 0, sizeof(*s));
+    const double tp = c->tensor_parallel > 0 ? c->tensor_parallel : 1;
+    const double cp = c->context_parallel > 0 ? c->context_parallel : 1;
+    const double dp = (c->data_parallel > 0 ? c->data_parallel : 1) * cp; /* shard group */
     const int stage = c->fsdp ? 3 : c->zero_stage;
     const bool full = c->method == TRAINING_FULL;
     const double cb = c->compute_bytes;
-
-    const double trainable = training_trainable_params(m, c);
-    out->trainable_params = trainable;
-    out->frozen_params = full ? 0 : m->params;
+    const double trainable = training_trainable_params(m, c) * frac;
 
     /* Bytes per trainable parameter: its working copy, master copy, states, gradient. */
     const double train_w = full ? c->weight_bytes : cb;
@@ -315,99 +496,171 @@ void training_estimate(const struct training_model *m, const struct training_con
     const double grad_bytes = c->grad_bytes * trainable;
 
     /* The frozen base of LoRA/QLoRA: linear layers at storage precision, the rest in 16 bits. */
-    double base = 0, base_bpw = 0;
+    double base = 0;
     if (!full) {
         const double lin = block_linear_params(m);
         const double lin_b = c->method == TRAINING_QLORA ? TRAINING_NF4_BITS / 8 : c->weight_bytes;
-        base = lin * lin_b + (m->params - lin) * cb;
-        base_bpw = 8.0 * base / m->params;
+        base = (lin * lin_b + (m->params - lin) * cb) * frac;
+        out->base_bits_per_weight = 8.0 * base / (m->params * frac);
     }
-    out->base_bits_per_weight = base_bpw;
     out->states_per_param =
         trainable > 0 ? (train_w * trainable + opt_bytes + grad_bytes) / trainable : 0;
 
-    double weights = (train_w * trainable + base) / tp;
-    double grads = grad_bytes / tp;
-    double opt = opt_bytes / tp;
+    s->weights = (train_w * trainable + base) / tp;
+    s->grads = grad_bytes / tp;
+    s->opt = opt_bytes / tp;
     if (stage >= 1)
-        opt /= dp;
+        s->opt /= dp;
     if (stage >= 2)
-        grads /= dp;
+        s->grads /= dp;
     if (stage >= 3)
-        weights /= dp;
+        s->weights /= dp;
 
     /* Gathered weights of ZeRO-3/FSDP: they exist whole on every rank while in use. */
-    const double stored_bpp =
+    const double stored =
         full ? c->weight_bytes
              : (c->method == TRAINING_QLORA ? TRAINING_NF4_BITS / 8 : c->weight_bytes);
-    double gather = 0;
     if (stage >= 3 && (dp > 1 || !c->fsdp)) {
         if (c->fsdp) {
-            /* FSDP wraps each decoder block: the current and the prefetched next block are
-             * gathered, and the current block's unsharded gradient exists before reduce-scatter. */
-            double blk = training_block_params(m);
-            gather = (2.0 * blk * stored_bpp + (full ? blk * c->grad_bytes : 0)) / tp;
+            /* FSDP wraps each decoder block: with limit_all_gathers the current and the next
+             * block are gathered (PyTorch FSDP docs: at most two in-flight all-gathers), else the
+             * CPU may run ahead over every block of the stage; the current block's unsharded
+             * gradient exists before reduce-scatter. Gathered in the compute dtype. */
+            const double blk = training_block_params(m);
+            const double blocks = c->limit_all_gathers ? 2.0 : fmax(2.0, m->layers * frac);
+            s->gather = (blocks * blk * fmin(stored, cb) + (full ? blk * c->grad_bytes : 0)) / tp;
         } else {
             /* DeepSpeed: largest module (often the embedding) gathered with its gradient; its
              * estimator counts it even on one GPU (the gathered copy is a second tensor). */
             double ll = fmax(training_largest_matrix(m), fmax(m->embed_params, m->lm_head_params));
-            gather = ll * (stored_bpp + (full ? cb : 0)) / tp;
+            s->gather = ll * (stored + (full ? cb : 0)) / tp;
         }
     }
-    out->gather_buffer = gather;
+    const double n_params = m->params * frac / tp;
+    sharding_buffers(c, n_params, trainable / tp, dp, stored, s);
 
-    double host = 0;
     if (c->offload_optimizer) {
         /* ZeRO-Offload: states and fp32 gradients live on the host, updated by the CPU. */
-        host += opt + 4.0 * trainable / tp / (stage >= 1 ? dp : 1);
-        opt = 0;
-        grads = 0;
+        s->host += s->opt + 4.0 * trainable / tp / (stage >= 1 ? dp : 1);
+        s->opt = 0;
+        s->grads = 0;
     }
     if (c->offload_params) {
-        host += weights;
-        weights = 0;
+        s->host += s->weights;
+        s->weights = 0;
     }
-    weights += gather;
-
-    double dequant = 0;
     if (c->method == TRAINING_QLORA)
-        dequant = training_largest_matrix(m) * cb / tp;
-    out->dequant_buffer = dequant;
-    weights += dequant;
+        s->dequant = training_largest_matrix(m) * cb / tp;
+    s->weights += s->gather + s->dequant;
+}
 
-    /* Activations. */
-    const double T = (double)c->seq_len * c->micro_batch;
-    const int dense_layers = m->layers - m->moe_layers;
-    double act;
-    double one_dense = dense_layers > 0 ? training_layer_activations(m, c, false) : 0;
-    double one_moe = m->moe_layers > 0 ? training_layer_activations(m, c, true) : 0;
-    if (c->recompute == TRAINING_RECOMPUTE_FULL) {
-        struct training_config none = *c;
-        none.recompute = TRAINING_RECOMPUTE_NONE;
-        double work = fmax(dense_layers > 0 ? training_layer_activations(m, &none, false) : 0,
-                           m->moe_layers > 0 ? training_layer_activations(m, &none, true) : 0);
-        act = m->layers * cb * T * m->hidden + work;
-        out->activations_layer = work / tp;
-    } else {
-        act = dense_layers * one_dense + m->moe_layers * one_moe;
-        out->activations_layer = fmax(one_dense, one_moe) / tp;
+/* Fills out for one stage; returns its total. */
+static double stage_estimate(const struct training_model *m, const struct training_config *c,
+                             const struct stage *st, int gpus_per_node, struct training_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    const double tp = c->tensor_parallel > 0 ? c->tensor_parallel : 1;
+    const double cp = c->context_parallel > 0 ? c->context_parallel : 1;
+    struct states s;
+    stage_states(m, c, st->fraction, out, &s);
+    out->trainable_params = training_trainable_params(m, c);
+    out->frozen_params = c->method == TRAINING_FULL ? 0 : m->params;
+    out->gather_buffer = s.gather;
+    out->dequant_buffer = s.dequant;
+    double logits = 0;
+    out->activations = stage_activations(m, c, st, &logits);
+    out->logits = logits;
+    {
+        /* one layer without recompute (full recompute still materialises one such layer) */
+        struct training_config one = *c;
+        if (one.recompute == TRAINING_RECOMPUTE_FULL)
+            one.recompute = TRAINING_RECOMPUTE_NONE;
+        const double dense = m->layers > m->moe_layers ? layer_on_rank(m, &one, false, tp, cp) : 0;
+        const double moe = m->moe_layers > 0 ? layer_on_rank(m, &one, true, tp, cp) : 0;
+        out->activations_layer = fmax(dense, moe);
     }
-    act += 2.0 * cb * T * m->hidden; /* final norm and LM-head inputs */
-    double rows = c->chunked_loss ? fmin(T, liger_chunk_rows(T, m->vocab, m->hidden)) : T;
-    double logits = (cb + 8.0) * rows * m->vocab;
-    act = (act + logits) / tp;
-    out->logits = logits / tp;
-
-    out->weights = weights;
-    out->grads = grads;
-    out->optimizer = opt;
-    out->activations = act;
-    const bool collectives = dp * tp > 1;
+    out->weights = s.weights;
+    out->grads = s.grads;
+    out->optimizer = s.opt;
+    out->buffers = s.buffers;
+    out->step_buffer = s.step;
+    out->stage_fraction = st->fraction;
+    out->inflight_microbatches = st->inflight;
+    out->tokens_per_gpu = (double)c->seq_len * c->micro_batch / cp;
+    /* Backward (activations + buckets) and the optimizer step (fp32 gradient partition) do not
+     * overlap: the peak is the larger phase on top of the states. */
+    out->allocated = s.weights + s.grads + s.opt + fmax(out->activations + s.buffers, s.step);
+    out->reserved = out->allocated * (1.0 + TRAINING_FRAGMENTATION);
+    const bool collectives =
+        (c->data_parallel > 0 ? c->data_parallel : 1) * training_model_parallel(c) > 1;
     out->overhead = TRAINING_CUDA_CONTEXT + (collectives ? TRAINING_NCCL : 0) +
-                    TRAINING_FRAGMENTATION * (weights + grads + opt + act);
-    out->total = out->weights + out->grads + out->optimizer + out->activations + out->overhead;
+                    TRAINING_FRAGMENTATION * out->allocated;
+    out->total = out->allocated + out->overhead;
     out->host_per_node =
-        host * (gpus_per_node > 0 ? gpus_per_node : 1) * TRAINING_HOST_BUFFER_FACTOR;
+        s.host * (gpus_per_node > 0 ? gpus_per_node : 1) * TRAINING_HOST_BUFFER_FACTOR;
+    return out->total;
+}
+
+void training_estimate(const struct training_model *m, const struct training_config *c,
+                       int gpus_per_node, struct training_result *out)
+{
+    struct stage first, last;
+    stages(m, c, &first, &last);
+    stage_estimate(m, c, &first, gpus_per_node, out);
+    if (c->pipeline_parallel > 1) {
+        /* Every stage is a GPU of the job: the answer is the fuller one. */
+        struct training_result r_last;
+        if (stage_estimate(m, c, &last, gpus_per_node, &r_last) > out->total)
+            *out = r_last;
+    }
+}
+
+int training_model_parallel(const struct training_config *c)
+{
+    const int tp = c->tensor_parallel > 0 ? c->tensor_parallel : 1;
+    const int pp = c->pipeline_parallel > 0 ? c->pipeline_parallel : 1;
+    const int cp = c->context_parallel > 0 ? c->context_parallel : 1;
+    return tp * pp * cp;
+}
+
+int training_config_check(const struct training_model *m, const struct training_config *c,
+                          const char **field, char *rule, size_t rule_len)
+{
+    const int tp = c->tensor_parallel > 0 ? c->tensor_parallel : 1;
+    const int pp = c->pipeline_parallel > 0 ? c->pipeline_parallel : 1;
+    const int cp = c->context_parallel > 0 ? c->context_parallel : 1;
+    const int v = c->pp_schedule == TRAINING_PP_INTERLEAVED ? c->pp_virtual_stages : 1;
+    if (tp > 1 && (m->heads % tp != 0 || (m->kv_heads % tp != 0 && tp % m->kv_heads != 0))) {
+        *field = "tensor_parallel";
+        snprintf(rule, rule_len,
+                 "tensor_parallel %d must divide the %d attention heads and the %d KV heads (or be "
+                 "a multiple of them)",
+                 tp, m->heads, m->kv_heads);
+        return -EINVAL;
+    }
+    if (c->pp_schedule == TRAINING_PP_INTERLEAVED && (pp < 2 || v < 2)) {
+        *field = "pp_schedule";
+        snprintf(
+            rule, rule_len,
+            "the interleaved schedule needs pipeline_parallel >= 2 and pp_virtual_stages >= 2");
+        return -EINVAL;
+    }
+    if (m->layers % (pp * v) != 0) {
+        *field = "pipeline_parallel";
+        snprintf(rule, rule_len,
+                 "pipeline_parallel %d x %d virtual stages must divide the %d layers", pp, v,
+                 m->layers);
+        return -EINVAL;
+    }
+    if (c->seq_len % cp != 0 || (cp > 1 && (m->heads / tp) % cp != 0)) {
+        *field = "context_parallel";
+        snprintf(rule, rule_len,
+                 "context_parallel %d must divide seq_len %d and the %d attention heads left per "
+                 "tensor-parallel rank (Ulysses all-to-all splits heads)",
+                 cp, c->seq_len, m->heads / tp);
+        return -EINVAL;
+    }
+    return 0;
 }
 
 static const char *const method_names[TRAINING_METHOD_COUNT] = {
@@ -425,6 +678,16 @@ static const char *const recompute_names[TRAINING_RECOMPUTE_COUNT] = {
     [TRAINING_RECOMPUTE_NONE] = "none",
     [TRAINING_RECOMPUTE_SELECTIVE] = "selective",
     [TRAINING_RECOMPUTE_FULL] = "full",
+};
+static const char *const pp_schedule_names[TRAINING_PP_SCHEDULE_COUNT] = {
+    [TRAINING_PP_1F1B] = "1f1b",
+    [TRAINING_PP_INTERLEAVED] = "interleaved",
+    [TRAINING_PP_GPIPE] = "gpipe",
+};
+static const char *const sharding_names[TRAINING_SHARDING_COUNT] = {
+    [TRAINING_SHARD_DEEPSPEED] = "deepspeed",
+    [TRAINING_SHARD_FSDP] = "fsdp",
+    [TRAINING_SHARD_MEGATRON] = "megatron",
 };
 static const char *const target_names[] = {"q_proj",    "k_proj",  "v_proj",   "o_proj",
                                            "gate_proj", "up_proj", "down_proj"};
@@ -474,6 +737,46 @@ const char *training_recompute_name(enum training_recompute r)
         return recompute_names[r];
     }
     return "?";
+}
+
+const char *training_pp_schedule_name(enum training_pp_schedule s)
+{
+    switch (s) {
+    case TRAINING_PP_1F1B:
+    case TRAINING_PP_INTERLEAVED:
+    case TRAINING_PP_GPIPE:
+        return pp_schedule_names[s];
+    }
+    return "?";
+}
+
+const char *training_sharding_name(enum training_sharding s)
+{
+    switch (s) {
+    case TRAINING_SHARD_DEEPSPEED:
+    case TRAINING_SHARD_FSDP:
+    case TRAINING_SHARD_MEGATRON:
+        return sharding_names[s];
+    }
+    return "?";
+}
+
+int training_pp_schedule_parse(const char *s, enum training_pp_schedule *out)
+{
+    int i = lookup(pp_schedule_names, COUNT(pp_schedule_names), s);
+    if (i < 0)
+        return i;
+    *out = (enum training_pp_schedule)i;
+    return 0;
+}
+
+int training_sharding_parse(const char *s, enum training_sharding *out)
+{
+    int i = lookup(sharding_names, COUNT(sharding_names), s);
+    if (i < 0)
+        return i;
+    *out = (enum training_sharding)i;
+    return 0;
 }
 
 int training_method_parse(const char *s, enum training_method *out)

@@ -2,6 +2,7 @@
  */
 #include "support/check_util.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -129,9 +130,11 @@ START_TEST(full_recompute_keeps_layer_inputs_plus_one_layer)
     training_estimate(&m, &c, 1, &r);
     double T = 4096, h = 1024, V = 50000;
     double layer = T * h * (34 + 5 * 16 * 2048.0 / h);
-    double expect = 24 * 2 * T * h + layer + 2 * 2 * T * h + 10 * T * V;
+    /* fp32 loss: 12 bytes per logit at the start of backward (saved log-softmax, its gradient,
+     * the input gradient), more than the 2 + 4 + 4 at the end of forward */
+    double expect = 24 * 2 * T * h + layer + 2 * 2 * T * h + 12 * T * V;
     ck_assert_rel(r.activations, expect, 1e-12);
-    ck_assert_rel(r.logits, 10 * T * V, 1e-12);
+    ck_assert_rel(r.logits, 12 * T * V, 1e-12);
 }
 END_TEST
 
@@ -160,7 +163,7 @@ START_TEST(chunked_loss_keeps_one_liger_chunk_of_logits)
     struct training_result r;
     training_estimate(&m, &c, 1, &r);
     /* ceil(128256/4096) = 32; ceil(4096/32) = 128 rows, already a power of two. */
-    ck_assert_rel(r.logits, 10.0 * 128 * 128256, 1e-12);
+    ck_assert_rel(r.logits, 12.0 * 128 * 128256, 1e-12);
 }
 END_TEST
 
@@ -388,15 +391,261 @@ START_TEST(overhead_is_context_nccl_and_fragmentation)
     struct training_result r;
     training_estimate(&m, &c, 1, &r);
     double tensors = r.weights + r.grads + r.optimizer + r.activations;
+    ck_assert_rel(r.allocated, tensors, 1e-12);
     ck_assert_rel(r.overhead, 0.5 * GIB + 0.05 * tensors, 1e-12);
     ck_assert_rel(r.total, tensors + r.overhead, 1e-12);
+    ck_assert_rel(r.reserved, 1.05 * tensors, 1e-12);
     c.data_parallel = 2;
     c.zero_stage = 1;
     training_estimate(&m, &c, 2, &r);
-    tensors = r.weights + r.grads + r.optimizer + r.activations;
+    /* ZeRO-1 adds DeepSpeed's reduce bucket during backward and, at the step, the fp32 copy of
+     * the gradient partition (4 x P / 2 here, larger than the 512-token activations) */
+    ck_assert_rel(r.step_buffer, 4.0 * m.params / 2 + 5e8 * 2, 1e-12);
+    tensors = r.weights + r.grads + r.optimizer + fmax(r.activations + r.buffers, r.step_buffer);
+    ck_assert_rel(r.allocated, tensors, 1e-12);
     ck_assert_rel(r.overhead, 1.0 * GIB + 0.05 * tensors, 1e-12);
 }
 END_TEST
+
+/* --- parallelism and sharding buffers --- */
+
+START_TEST(tensor_parallel_without_sequence_parallel_keeps_10sbh_whole)
+{
+    /* Korthikanti eq. 2: sbh(10 + 24/t + 5as/(ht)); selective recompute drops the score term */
+    struct training_model m = gpt_model();
+    struct training_config c = gpt_config();
+    c.recompute = TRAINING_RECOMPUTE_SELECTIVE;
+    c.tensor_parallel = 4;
+    c.sequence_parallel = false;
+    struct training_result r;
+    training_estimate(&m, &c, 4, &r);
+    const double sbh = 2048.0 * 2 * 1024;
+    ck_assert_rel(r.activations_layer, sbh * (10 + 24.0 / 4), 1e-12);
+    c.sequence_parallel = true; /* eq. 3: everything divided by t */
+    training_estimate(&m, &c, 4, &r);
+    ck_assert_rel(r.activations_layer, sbh * 34 / 4, 1e-12);
+}
+END_TEST
+
+START_TEST(pipeline_1f1b_first_stage_holds_pp_microbatches)
+{
+    struct training_model m = gpt_model();
+    struct training_config c = gpt_config();
+    c.pipeline_parallel = 4;
+    c.pp_microbatches = 8;
+    struct training_result r;
+    training_estimate(&m, &c, 4, &r);
+    /* 4 micro-batches in flight x 6 layers = every layer's activations once (Korthikanti 4.2.3) */
+    ck_assert_rel(r.inflight_microbatches, 4, 0);
+    ck_assert_rel(r.activations, 24 * training_layer_activations(&m, &c, false), 1e-12);
+    ck_assert_rel(r.stage_fraction, (24 * 12.0 * 1024 * 1024 / 4 + 50000.0 * 1024) / m.params,
+                  1e-12);
+}
+END_TEST
+
+START_TEST(pipeline_schedules_differ_in_microbatches_in_flight)
+{
+    struct training_model m = gpt_model();
+    struct training_config c = gpt_config();
+    c.pipeline_parallel = 4;
+    c.pp_microbatches = 8;
+    struct training_result r;
+    c.pp_schedule = TRAINING_PP_INTERLEAVED;
+    c.pp_virtual_stages = 2;
+    training_estimate(&m, &c, 4, &r);
+    ck_assert_rel(r.inflight_microbatches, 4 * (1 + 3.0 / 8), 1e-12);
+    c.pp_schedule = TRAINING_PP_GPIPE;
+    training_estimate(&m, &c, 4, &r);
+    ck_assert_rel(r.inflight_microbatches, 8, 0);
+    c.pp_schedule = TRAINING_PP_1F1B;
+    c.pp_microbatches = 2; /* fewer micro-batches than stages: all of them */
+    training_estimate(&m, &c, 4, &r);
+    ck_assert_rel(r.inflight_microbatches, 2, 0);
+}
+END_TEST
+
+START_TEST(context_parallel_divides_sequence_activations_and_shards_states)
+{
+    struct training_model m = llama2_7b();
+    struct training_config c;
+    training_config_default(&c);
+    c.seq_len = 8192;
+    c.zero_stage = 1;
+    c.data_parallel = 2;
+    c.context_parallel = 4;
+    struct training_result cp, local;
+    training_estimate(&m, &c, 8, &cp);
+    /* the same rank without context parallelism: a quarter of the tokens, states over 8 ranks */
+    c.seq_len = 2048;
+    c.context_parallel = 1;
+    c.data_parallel = 8;
+    training_estimate(&m, &c, 8, &local);
+    ck_assert_rel(cp.activations, local.activations, 1e-12);
+    ck_assert_rel(cp.optimizer, local.optimizer, 1e-12);
+    ck_assert_rel(cp.tokens_per_gpu, 2048, 0);
+}
+END_TEST
+
+START_TEST(deepspeed_zero3_buffers_live_parameters_prefetch_and_overlap)
+{
+    struct training_model m = llama2_7b();
+    struct training_config c;
+    training_config_default(&c);
+    c.seq_len = 1024;
+    c.zero_stage = 3;
+    c.data_parallel = 8;
+    struct training_result r;
+    training_estimate(&m, &c, 8, &r);
+    /* overlap_comm (on by default at stage 3): 4.5 x reduce bucket; live parameters up to 1e9
+     * beyond the gathered largest module; the prefetch bucket; all 2-byte */
+    double expect = 4.5 * 5e8 * 2 + (1e9 * 2 - r.gather_buffer) + 5e7 * 2;
+    ck_assert_rel(r.buffers, expect, 1e-12);
+    ck_assert_rel(r.step_buffer, 4.0 * m.params / 8, 1e-12); /* fp32 gradient partition */
+    c.overlap_comm = TRAINING_OVERLAP_OFF;
+    c.max_live_parameters = 0;
+    c.prefetch_bucket_size = 0;
+    training_estimate(&m, &c, 8, &r);
+    ck_assert_rel(r.buffers, 5e8 * 2, 1e-12); /* the contiguous reduce bucket alone */
+    c.contiguous_gradients = false;
+    training_estimate(&m, &c, 8, &r);
+    ck_assert_rel(r.buffers, 0, 0);
+}
+END_TEST
+
+START_TEST(deepspeed_zero2_overlap_comm_takes_9gb_at_default_buckets)
+{
+    /* transformers' DeepSpeed guide: 5e8 x 2 bytes x 2 x 4.5 = 9GB */
+    struct training_model m = llama2_7b();
+    struct training_config c;
+    training_config_default(&c);
+    c.seq_len = 1024;
+    c.zero_stage = 2;
+    c.data_parallel = 8;
+    c.overlap_comm = TRAINING_OVERLAP_ON;
+    struct training_result r;
+    training_estimate(&m, &c, 8, &r);
+    ck_assert_rel(r.buffers, 9e9, 1e-12);
+    ck_assert_rel(r.step_buffer, 4.0 * m.params / 8, 1e-12);
+    c.overlap_comm = TRAINING_OVERLAP_AUTO; /* off below stage 3: bucket, then allgather at step */
+    training_estimate(&m, &c, 8, &r);
+    ck_assert_rel(r.buffers, 1e9, 1e-12);
+    ck_assert_rel(r.step_buffer, 4.0 * m.params / 8 + 1e9, 1e-12);
+}
+END_TEST
+
+START_TEST(zero3_costs_more_than_zero2_when_its_buffers_exceed_the_saving)
+{
+    /* 1.3B over 2 ranks: ZeRO-3 saves 1 byte/param of weights (1.3 GB) but holds 4.5 GB of
+     * overlap buckets and 2 GB of live parameters; over 64 ranks the saving wins on a 70B */
+    struct training_model m = gpt_model();
+    m.layers = 24;
+    m.hidden = 2048;
+    m.heads = 16;
+    m.kv_heads = 16;
+    m.head_dim = 128;
+    m.ffn = 8192;
+    m.embed_params = 50000.0 * 2048;
+    m.params = 24 * 12.0 * 2048 * 2048 + m.embed_params;
+    struct training_config c = gpt_config();
+    c.flash_attention = true;
+    c.data_parallel = 2;
+    struct training_result z2, z3;
+    c.zero_stage = 2;
+    training_estimate(&m, &c, 2, &z2);
+    c.zero_stage = 3;
+    training_estimate(&m, &c, 2, &z3);
+    ck_assert(z3.total > z2.total);
+    struct training_model big = llama2_7b();
+    big.params *= 10;
+    c.data_parallel = 64;
+    c.zero_stage = 2;
+    training_estimate(&big, &c, 8, &z2);
+    c.zero_stage = 3;
+    training_estimate(&big, &c, 8, &z3);
+    ck_assert(z3.total < z2.total);
+}
+END_TEST
+
+START_TEST(megatron_distributed_optimizer_keeps_no_deepspeed_buckets)
+{
+    struct training_model m = llama2_7b();
+    struct training_config c;
+    training_config_default(&c);
+    c.seq_len = 1024;
+    c.zero_stage = 1;
+    c.data_parallel = 8;
+    c.grad_bytes = 4;
+    c.sharding = TRAINING_SHARD_MEGATRON;
+    struct training_result r;
+    training_estimate(&m, &c, 8, &r);
+    ck_assert_rel(r.buffers + r.step_buffer, 0, 0);
+    /* bf16 weights 2 + fp32 grad buffer 4 + (master 4 + Adam 8) / 8 */
+    ck_assert_rel(r.weights + r.grads + r.optimizer, (6 + 12.0 / 8) * m.params, 1e-12);
+}
+END_TEST
+
+START_TEST(fsdp_without_limit_all_gathers_may_gather_every_block)
+{
+    struct training_model m = llama2_7b();
+    struct training_config c;
+    training_config_default(&c);
+    c.seq_len = 1024;
+    c.fsdp = true;
+    c.data_parallel = 8;
+    struct training_result lim, all;
+    training_estimate(&m, &c, 8, &lim);
+    c.limit_all_gathers = false;
+    training_estimate(&m, &c, 8, &all);
+    const double blk = training_block_params(&m);
+    ck_assert_rel(lim.gather_buffer, 2 * blk * 2 + blk * 2, 1e-12);
+    ck_assert_rel(all.gather_buffer, 32 * blk * 2 + blk * 2, 1e-12);
+}
+END_TEST
+
+START_TEST(layout_rules_name_the_field)
+{
+    struct training_model m = llama2_7b();
+    struct training_config c;
+    training_config_default(&c);
+    c.seq_len = 4096;
+    const char *field = NULL;
+    char rule[200];
+    ck_assert_int_eq(training_config_check(&m, &c, &field, rule, sizeof(rule)), 0);
+    c.tensor_parallel = 3;
+    ck_assert_int_eq(training_config_check(&m, &c, &field, rule, sizeof(rule)), -EINVAL);
+    ck_assert_str_eq(field, "tensor_parallel");
+    c.tensor_parallel = 2;
+    c.pipeline_parallel = 3; /* 32 layers */
+    ck_assert_int_eq(training_config_check(&m, &c, &field, rule, sizeof(rule)), -EINVAL);
+    ck_assert_str_eq(field, "pipeline_parallel");
+    ck_assert_ptr_nonnull(strstr(rule, "32 layers"));
+    c.pipeline_parallel = 4;
+    c.pp_schedule = TRAINING_PP_INTERLEAVED;
+    c.pp_virtual_stages = 1;
+    ck_assert_int_eq(training_config_check(&m, &c, &field, rule, sizeof(rule)), -EINVAL);
+    ck_assert_str_eq(field, "pp_schedule");
+    c.pp_virtual_stages = 16; /* 4 x 16 = 64 > 32 layers */
+    ck_assert_int_eq(training_config_check(&m, &c, &field, rule, sizeof(rule)), -EINVAL);
+    ck_assert_str_eq(field, "pipeline_parallel");
+    c.pp_virtual_stages = 2;
+    c.context_parallel = 32; /* 16 heads per tensor rank */
+    ck_assert_int_eq(training_config_check(&m, &c, &field, rule, sizeof(rule)), -EINVAL);
+    ck_assert_str_eq(field, "context_parallel");
+    c.context_parallel = 8;
+    ck_assert_int_eq(training_config_check(&m, &c, &field, rule, sizeof(rule)), 0);
+    ck_assert_int_eq(training_model_parallel(&c), 2 * 4 * 8);
+}
+END_TEST
+
+/* --- calibration: published measurements (tests/data/training-calibration.json) --- */
+
+static json_t *calibration(void)
+{
+    json_error_t jerr;
+    json_t *doc = json_load_file(TEST_DATA_DIR "/training-calibration.json", 0, &jerr);
+    ck_assert_msg(doc != NULL, "calibration file: %s", jerr.text);
+    return doc;
+}
 
 static int str_or(const json_t *o, const char *k, const char *dflt, const char **out)
 {
@@ -405,76 +654,252 @@ static int str_or(const json_t *o, const char *k, const char *dflt, const char *
     return *out ? 0 : -1;
 }
 
-START_TEST(published_measurements_within_stated_tolerance)
+static int int_or(const json_t *o, const char *k, int dflt)
 {
-    json_error_t jerr;
-    json_t *doc = json_load_file(TEST_DATA_DIR "/training-calibration.json", 0, &jerr);
-    ck_assert_msg(doc != NULL, "calibration file: %s", jerr.text);
+    const json_t *v = json_object_get(o, k);
+    return v ? (int)json_integer_value(v) : dflt;
+}
+
+static double num_or(const json_t *o, const char *k, double dflt)
+{
+    const json_t *v = json_object_get(o, k);
+    return v ? json_number_value(v) : dflt;
+}
+
+static bool bool_or(const json_t *o, const char *k, bool dflt)
+{
+    const json_t *v = json_object_get(o, k);
+    return v ? json_is_true(v) : dflt;
+}
+
+static void case_model(const json_t *jm, struct training_model *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->params = num_or(jm, "params", 0);
+    m->layers = int_or(jm, "layers", 0);
+    m->hidden = int_or(jm, "hidden", 0);
+    m->heads = int_or(jm, "heads", 0);
+    m->kv_heads = int_or(jm, "kv_heads", 0);
+    m->head_dim = int_or(jm, "head_dim", 0);
+    m->ffn = int_or(jm, "ffn", 0);
+    m->gated_mlp = bool_or(jm, "gated_mlp", false);
+    m->vocab = int_or(jm, "vocab", 0);
+    m->embed_params = (double)m->vocab * m->hidden;
+    m->lm_head_params = bool_or(jm, "tied", false) ? 0 : m->embed_params;
+}
+
+/* Every configuration field the table may set; the rest keep training_config_default(). */
+static void case_config(const json_t *jc, struct training_config *c)
+{
+    training_config_default(c);
+    const char *s;
+    ck_assert_int_eq(str_or(jc, "method", "full", &s), 0);
+    ck_assert_int_eq(training_method_parse(s, &c->method), 0);
+    ck_assert_int_eq(str_or(jc, "recompute", "none", &s), 0);
+    ck_assert_int_eq(training_recompute_parse(s, &c->recompute), 0);
+    ck_assert_int_eq(str_or(jc, "pp_schedule", "1f1b", &s), 0);
+    ck_assert_int_eq(training_pp_schedule_parse(s, &c->pp_schedule), 0);
+    ck_assert_int_eq(str_or(jc, "sharding", "deepspeed", &s), 0);
+    ck_assert_int_eq(training_sharding_parse(s, &c->sharding), 0);
+    c->seq_len = int_or(jc, "seq_len", 1);
+    c->micro_batch = int_or(jc, "micro_batch", 1);
+    c->lora_rank = int_or(jc, "lora_rank", c->lora_rank);
+    c->zero_stage = int_or(jc, "zero_stage", 0);
+    c->fsdp = bool_or(jc, "fsdp", false);
+    c->data_parallel = int_or(jc, "data_parallel", 1);
+    c->tensor_parallel = int_or(jc, "tensor_parallel", 1);
+    c->sequence_parallel = bool_or(jc, "sequence_parallel", true);
+    c->pipeline_parallel = int_or(jc, "pipeline_parallel", 1);
+    c->pp_virtual_stages = int_or(jc, "pp_virtual_stages", 1);
+    c->pp_microbatches = int_or(jc, "pp_microbatches", 0);
+    c->context_parallel = int_or(jc, "context_parallel", 1);
+    c->master_weights = bool_or(jc, "master_weights", true);
+    c->weight_bytes = num_or(jc, "weight_bytes", 2);
+    c->grad_bytes = num_or(jc, "grad_bytes", 2);
+    c->dropout = bool_or(jc, "dropout", false);
+    c->flash_attention = bool_or(jc, "flash_attention", true);
+    c->chunked_loss = bool_or(jc, "chunked_loss", false);
+    c->loss_fp32 = bool_or(jc, "loss_fp32", true);
+    const json_t *targets = json_object_get(jc, "lora_targets");
+    if (targets) {
+        c->lora_targets = 0;
+        size_t i;
+        const json_t *t;
+        json_array_foreach(targets, i, t)
+        {
+            unsigned bit;
+            ck_assert_int_eq(training_lora_target_parse(json_string_value(t), &bit), 0);
+            c->lora_targets |= bit;
+        }
+    }
+}
+
+/* Estimate of one case in the quantity it was measured as, and the measurement, in bytes. */
+static void case_compare(const json_t *cs, struct training_result *r, double *got, double *measured)
+{
+    struct training_model m;
+    struct training_config c;
+    case_model(json_object_get(cs, "model"), &m);
+    case_config(json_object_get(cs, "config"), &c);
+    const char *field = NULL;
+    char rule[200];
+    ck_assert_msg(training_config_check(&m, &c, &field, rule, sizeof(rule)) == 0, "%s: %s",
+                  json_string_value(json_object_get(cs, "name")), rule);
+    training_estimate(&m, &c, 8, r);
+    const char *as = json_string_value(json_object_get(cs, "measured_as"));
+    ck_assert_ptr_nonnull(as);
+    if (strcmp(as, "allocated") == 0)
+        *got = r->allocated;
+    else if (strcmp(as, "reserved") == 0)
+        *got = r->reserved;
+    else {
+        ck_assert_str_eq(as, "total");
+        *got = r->total;
+    }
+    *measured = json_object_get(cs, "measured_gib") ? num_or(cs, "measured_gib", 0) * GIB
+                                                    : num_or(cs, "measured_gb", 0) * 1e9;
+    ck_assert(*measured > 0);
+}
+
+static double case_error(const json_t *cs)
+{
+    struct training_result r;
+    double got, measured;
+    case_compare(cs, &r, &got, &measured);
+    return (got - measured) / measured;
+}
+
+START_TEST(calibration_row_within_its_tolerance)
+{
+    json_t *doc = calibration();
+    json_t *cs = json_array_get(json_object_get(doc, "cases"), (size_t)_i);
+    ck_assert_ptr_nonnull(cs);
+    const char *name = json_string_value(json_object_get(cs, "name"));
+    double tol = num_or(cs, "tolerance", 0);
+    ck_assert_msg(tol > 0 && tol <= 0.25, "%s: tolerance %.2f outside (0, 0.25]", name, tol);
+    struct training_result r;
+    double got, measured;
+    case_compare(cs, &r, &got, &measured);
+    double err = (got - measured) / measured;
+    printf(
+        "calibration %-44s estimate %7.2f GB, published %7.2f GB, error %+6.1f%% (bound %.0f%%)\n",
+        name, got / 1e9, measured / 1e9, err * 100, tol * 100);
+    ck_assert_msg(fabs(err) <= tol, "%s: estimate %.2f GB, published %.2f GB (%+.1f%%)", name,
+                  got / 1e9, measured / 1e9, err * 100);
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(calibration_mean_absolute_error_within_bound)
+{
+    json_t *doc = calibration();
     json_t *cases = json_object_get(doc, "cases");
-    ck_assert(json_array_size(cases) >= 3);
+    const double bound = num_or(doc, "mean_abs_error_bound", 0);
+    ck_assert(bound > 0 && bound <= 0.10);
+    ck_assert_uint_ge(json_array_size(cases), 15);
+    double sum = 0;
     size_t i;
+    json_t *cs;
+    json_array_foreach(cases, i, cs) sum += fabs(case_error(cs));
+    double mae = sum / (double)json_array_size(cases);
+    printf("calibration mean absolute error %.1f%% over %zu runs (bound %.0f%%)\n", mae * 100,
+           json_array_size(cases), bound * 100);
+    ck_assert_msg(mae <= bound, "mean absolute error %.1f%%", mae * 100);
+    json_decref(doc);
+}
+END_TEST
+
+/* The table spans the settings and at least five independent sources. */
+START_TEST(calibration_covers_every_parallelism_from_five_sources)
+{
+    static const char *const needed[] = {"zero1",         "zero2",         "fsdp",
+                                         "lora",          "qlora",         "tp_with_sp",
+                                         "tp_without_sp", "pipeline_1f1b", "context_parallel"};
+    json_t *doc = calibration();
+    json_t *cases = json_object_get(doc, "cases");
+    for (size_t k = 0; k < sizeof(needed) / sizeof(needed[0]); k++) {
+        bool found = false;
+        size_t i, j;
+        json_t *cs, *tag;
+        json_array_foreach(cases, i, cs) json_array_foreach(json_object_get(cs, "covers"), j, tag)
+            found = found || strcmp(json_string_value(tag), needed[k]) == 0;
+        ck_assert_msg(found, "no calibration run covers %s", needed[k]);
+    }
+    char hosts[16][64];
+    size_t nhosts = 0, i;
     json_t *cs;
     json_array_foreach(cases, i, cs)
     {
-        json_t *jm = json_object_get(cs, "model"), *jc = json_object_get(cs, "config");
-        struct training_model m = {0};
-        m.params = json_number_value(json_object_get(jm, "params"));
-        m.layers = (int)json_integer_value(json_object_get(jm, "layers"));
-        m.hidden = (int)json_integer_value(json_object_get(jm, "hidden"));
-        m.heads = (int)json_integer_value(json_object_get(jm, "heads"));
-        m.kv_heads = (int)json_integer_value(json_object_get(jm, "kv_heads"));
-        m.head_dim = (int)json_integer_value(json_object_get(jm, "head_dim"));
-        m.ffn = (int)json_integer_value(json_object_get(jm, "ffn"));
-        m.gated_mlp = json_is_true(json_object_get(jm, "gated_mlp"));
-        m.vocab = (int)json_integer_value(json_object_get(jm, "vocab"));
-        m.embed_params = (double)m.vocab * m.hidden;
-        m.lm_head_params = json_is_true(json_object_get(jm, "tied")) ? 0 : m.embed_params;
+        /* the repository (owner/name) of the source URL identifies the source */
+        const char *u = json_string_value(json_object_get(cs, "source"));
+        ck_assert_ptr_nonnull(u);
+        char key[64];
+        ck_assert_int_eq(sscanf(u, "https://github.com/%63[^/ ]", key), 1);
+        const char *slash = strchr(u + strlen("https://github.com/"), '/');
+        ck_assert_ptr_nonnull(slash);
+        snprintf(key, sizeof(key), "%.*s", (int)strcspn(slash + 1, "/ "), slash + 1);
+        bool seen = false;
+        for (size_t k = 0; k < nhosts; k++)
+            seen = seen || strcmp(hosts[k], key) == 0;
+        if (!seen && nhosts < 16)
+            snprintf(hosts[nhosts++], sizeof(hosts[0]), "%s", key);
+    }
+    ck_assert_uint_ge(nhosts, 5);
+    json_decref(doc);
+}
+END_TEST
 
-        struct training_config c;
-        training_config_default(&c);
-        const char *s;
-        ck_assert_int_eq(str_or(jc, "method", "full", &s), 0);
-        ck_assert_int_eq(training_method_parse(s, &c.method), 0);
-        ck_assert_int_eq(str_or(jc, "recompute", "none", &s), 0);
-        ck_assert_int_eq(training_recompute_parse(s, &c.recompute), 0);
-        c.seq_len = (int)json_integer_value(json_object_get(jc, "seq_len"));
-        c.micro_batch = (int)json_integer_value(json_object_get(jc, "micro_batch"));
-        if (json_object_get(jc, "lora_rank"))
-            c.lora_rank = (int)json_integer_value(json_object_get(jc, "lora_rank"));
-        if (json_object_get(jc, "zero_stage"))
-            c.zero_stage = (int)json_integer_value(json_object_get(jc, "zero_stage"));
-        if (json_object_get(jc, "data_parallel"))
-            c.data_parallel = (int)json_integer_value(json_object_get(jc, "data_parallel"));
-        if (json_object_get(jc, "master_weights"))
-            c.master_weights = json_is_true(json_object_get(jc, "master_weights"));
-        if (json_object_get(jc, "dropout"))
-            c.dropout = json_is_true(json_object_get(jc, "dropout"));
-        if (json_object_get(jc, "flash_attention"))
-            c.flash_attention = json_is_true(json_object_get(jc, "flash_attention"));
-
-        struct training_result r;
-        training_estimate(&m, &c, 8, &r);
+/* Figures the model does not reproduce, each with a reason and its source; the sign is pinned so a
+ * change that closes (or widens past) a gap shows up here. */
+START_TEST(known_gaps_are_explained_and_pinned)
+{
+    json_t *doc = calibration();
+    size_t i;
+    json_t *cs;
+    json_array_foreach(json_object_get(doc, "known_gaps"), i, cs)
+    {
         const char *name = json_string_value(json_object_get(cs, "name"));
-        double got = r.total / 1e9;
-        if (json_object_get(cs, "measured_gb")) {
-            double measured = json_number_value(json_object_get(cs, "measured_gb"));
-            double tol = json_number_value(json_object_get(cs, "tolerance"));
-            printf("calibration %s: estimate %.2f GB, published %.2f GB (tolerance %.0f%%)\n", name,
-                   got, measured, tol * 100);
-            ck_assert_msg(fabs(got - measured) / measured <= tol,
-                          "%s: estimate %.2f GB, published %.2f", name, got, measured);
-        } else {
-            double card = json_number_value(json_object_get(cs, "fits_within_gib"));
-            double floor = json_number_value(json_object_get(cs, "at_least_gb"));
-            printf(
-                "calibration %s: estimate %.2f GB (%.2f GiB), must fit %.0f GiB, floor %.1f GB\n",
-                name, got, r.total / GIB, card, floor);
-            ck_assert_msg(r.total <= card * GIB && got >= floor, "%s: estimate %.2f GB", name, got);
-        }
+        ck_assert_ptr_nonnull(json_string_value(json_object_get(cs, "gap_reason")));
+        ck_assert_ptr_nonnull(json_string_value(json_object_get(cs, "gap_source")));
+        double err = case_error(cs);
+        printf("known gap   %-44s error %+6.1f%%\n", name, err * 100);
+        ck_assert_msg(err < -0.10, "%s: %+.1f%%: the gap narrowed; re-examine it", name, err * 100);
     }
     json_decref(doc);
 }
 END_TEST
+
+START_TEST(published_fit_claims_hold)
+{
+    json_t *doc = calibration();
+    size_t i;
+    json_t *cs;
+    json_array_foreach(json_object_get(doc, "fits"), i, cs)
+    {
+        struct training_model m;
+        struct training_config c;
+        case_model(json_object_get(cs, "model"), &m);
+        case_config(json_object_get(cs, "config"), &c);
+        struct training_result r;
+        training_estimate(&m, &c, 8, &r);
+        const char *name = json_string_value(json_object_get(cs, "name"));
+        double card = num_or(cs, "fits_within_gib", 0), floor = num_or(cs, "at_least_gb", 0);
+        printf("calibration %s: estimate %.2f GB (%.2f GiB), must fit %.0f GiB, floor %.1f GB\n",
+               name, r.total / 1e9, r.total / GIB, card, floor);
+        ck_assert_msg(r.total <= card * GIB && r.total >= floor * 1e9, "%s: estimate %.2f GB", name,
+                      r.total / 1e9);
+    }
+    json_decref(doc);
+}
+END_TEST
+
+static size_t calibration_rows(void)
+{
+    json_t *doc = json_load_file(TEST_DATA_DIR "/training-calibration.json", 0, NULL);
+    size_t n = doc ? json_array_size(json_object_get(doc, "cases")) : 1;
+    json_decref(doc);
+    return n;
+}
 
 START_TEST(names_round_trip_and_unknowns_fail)
 {
@@ -517,6 +942,18 @@ static Suite *training_suite(void)
     tcase_add_test(st, host_memory_per_node_counts_the_ranks_on_that_node);
     tcase_add_test(st, overhead_is_context_nccl_and_fragmentation);
     suite_add_tcase(s, st);
+    TCase *par = tcase_create("parallelism");
+    tcase_add_test(par, tensor_parallel_without_sequence_parallel_keeps_10sbh_whole);
+    tcase_add_test(par, pipeline_1f1b_first_stage_holds_pp_microbatches);
+    tcase_add_test(par, pipeline_schedules_differ_in_microbatches_in_flight);
+    tcase_add_test(par, context_parallel_divides_sequence_activations_and_shards_states);
+    tcase_add_test(par, deepspeed_zero3_buffers_live_parameters_prefetch_and_overlap);
+    tcase_add_test(par, deepspeed_zero2_overlap_comm_takes_9gb_at_default_buckets);
+    tcase_add_test(par, zero3_costs_more_than_zero2_when_its_buffers_exceed_the_saving);
+    tcase_add_test(par, megatron_distributed_optimizer_keeps_no_deepspeed_buckets);
+    tcase_add_test(par, fsdp_without_limit_all_gathers_may_gather_every_block);
+    tcase_add_test(par, layout_rules_name_the_field);
+    suite_add_tcase(s, par);
     TCase *lora = tcase_create("lora");
     tcase_add_test(lora, lora_trainable_params_match_peft_for_llama2_7b_q_v_r8);
     tcase_add_test(lora, lora_all_linear_r16_on_llama3_8b_gqa);
@@ -525,7 +962,11 @@ static Suite *training_suite(void)
     tcase_add_test(lora, lora_states_only_for_adapters);
     suite_add_tcase(s, lora);
     TCase *cal = tcase_create("calibration");
-    tcase_add_test(cal, published_measurements_within_stated_tolerance);
+    tcase_add_loop_test(cal, calibration_row_within_its_tolerance, 0, (int)calibration_rows());
+    tcase_add_test(cal, calibration_mean_absolute_error_within_bound);
+    tcase_add_test(cal, calibration_covers_every_parallelism_from_five_sources);
+    tcase_add_test(cal, known_gaps_are_explained_and_pinned);
+    tcase_add_test(cal, published_fit_claims_hold);
     tcase_add_test(cal, names_round_trip_and_unknowns_fail);
     suite_add_tcase(s, cal);
     return s;
