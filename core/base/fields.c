@@ -43,8 +43,17 @@ static void fmt_bound(char *dst, size_t n, double v)
     snprintf(dst, n, "%.15g", v);
 }
 
-int fields_number(const json_t *obj, const char *prefix, const char *key, double min, double max,
-                  bool min_exclusive, double *out, bool *present, struct error_info *err)
+/*
+ * The readers behind fields_read. Each looks up key in obj. When the key is absent it returns 0
+ * and leaves *out alone and sets *present (if not NULL) to false. When present but wrong it
+ * returns -EINVAL with err naming prefix+key and the rule (status 400). On success it writes *out
+ * and sets *present to true. prefix is prepended to key in error paths ("hf_config." ...).
+ */
+
+/* A finite number in [min, max]; with min_exclusive, strictly greater than min. */
+static int fields_number(const json_t *obj, const char *prefix, const char *key, double min,
+                         double max, bool min_exclusive, double *out, bool *present,
+                         struct error_info *err)
 {
     char path[128], lo[32], hi[32];
     const json_t *v = json_object_get(obj, key);
@@ -71,8 +80,9 @@ int fields_number(const json_t *obj, const char *prefix, const char *key, double
                      min_exclusive ? ">" : ">=", lo, hi);
 }
 
-int fields_int(const json_t *obj, const char *prefix, const char *key, long long min, long long max,
-               long long *out, bool *present, struct error_info *err)
+/* An integer in [min, max]. A JSON real is accepted only when it has no fractional part. */
+static int fields_int(const json_t *obj, const char *prefix, const char *key, long long min,
+                      long long max, long long *out, bool *present, struct error_info *err)
 {
     char path[128];
     const json_t *v = json_object_get(obj, key);
@@ -108,8 +118,9 @@ int fields_int(const json_t *obj, const char *prefix, const char *key, long long
     return 0;
 }
 
-int fields_bool(const json_t *obj, const char *prefix, const char *key, bool *out, bool *present,
-                struct error_info *err)
+/* true or false (not 0/1, not "true"). */
+static int fields_bool(const json_t *obj, const char *prefix, const char *key, bool *out,
+                       bool *present, struct error_info *err)
 {
     char path[128];
     const json_t *v = json_object_get(obj, key);
@@ -127,8 +138,9 @@ int fields_bool(const json_t *obj, const char *prefix, const char *key, bool *ou
     return 0;
 }
 
-int fields_string(const json_t *obj, const char *prefix, const char *key, size_t max_len,
-                  const char **out, bool *present, struct error_info *err)
+/* A string of 1..max_len bytes. *out is borrowed from obj. */
+static int fields_string(const json_t *obj, const char *prefix, const char *key, size_t max_len,
+                         const char **out, bool *present, struct error_info *err)
 {
     char path[128];
     const json_t *v = json_object_get(obj, key);
@@ -201,8 +213,13 @@ const char *fields_closest(const char *key, const char *const *known)
     return closest_in(key, lists);
 }
 
-int fields_reject_unknown_in(const json_t *obj, const char *prefix, const char *const *const *lists,
-                             struct error_info *err)
+/*
+ * Fails on the first key of obj in none of the NULL-terminated lists (lists itself ends with
+ * NULL), with a "did you mean" hint when an accepted key is close (edit distance). Status 400,
+ * code "unknown_field".
+ */
+static int fields_reject_unknown_in(const json_t *obj, const char *prefix,
+                                    const char *const *const *lists, struct error_info *err)
 {
     const char *key;
     const json_t *val;
@@ -227,8 +244,9 @@ int fields_reject_unknown_in(const json_t *obj, const char *prefix, const char *
     return 0;
 }
 
-int fields_reject_unknown(const json_t *obj, const char *prefix, const char *const *known,
-                          struct error_info *err)
+/* fields_reject_unknown_in over one NULL-terminated list. */
+static int fields_reject_unknown(const json_t *obj, const char *prefix, const char *const *known,
+                                 struct error_info *err)
 {
     const char *const *lists[] = {known, NULL};
     return fields_reject_unknown_in(obj, prefix, lists, err);
