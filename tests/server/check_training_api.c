@@ -28,7 +28,7 @@ static void teardown(void)
     cat = NULL;
 }
 
-/* Runs body through the server's entry point (testapi_estimate); returns the answer (caller frees) or NULL with *err. */
+/* Runs body through testapi_estimate; returns the answer (caller frees) or NULL with *err. */
 static json_t *estimate(const char *body, struct error_info *err)
 {
     json_error_t jerr;

@@ -1,4 +1,5 @@
-/* testapi.c - the service's answers as JSON trees for tests, built the way the server builds them. */
+/* testapi.c - the service's answers as JSON trees for tests, built the way the server builds them.
+ */
 #include "support/testapi.h"
 
 #include <check.h>
@@ -33,8 +34,7 @@ json_t *testapi_skus(const struct catalog *cat, const char *today)
     struct error_info err;
     json_t *out = NULL;
     error_clear(&err);
-    ck_assert_msg(skus_query_parse(NULL, 0, &q, &err) == 0, "default /skus query: %s",
-                  err.message);
+    ck_assert_msg(skus_query_parse(NULL, 0, &q, &err) == 0, "default /skus query: %s", err.message);
     ck_assert_msg(skus_query_list(cat, today, &q, &out, &err) == 0, "/skus listing: %s",
                   err.message);
     return out;

@@ -1,4 +1,5 @@
-/* testapi.h - the service's answers as JSON trees for tests, built the way the server builds them. */
+/* testapi.h - the service's answers as JSON trees for tests, built the way the server builds them.
+ */
 #ifndef VRAMFIT_TESTAPI_H
 #define VRAMFIT_TESTAPI_H
 
