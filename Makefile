@@ -252,7 +252,9 @@ format:
 format-check:
 	clang-format --dry-run --Werror $(CORE_SRC) $(CONFIG_SRC) $(SERVER_SRC) $(ALL_HDR) $(TESTSUP_SRC) $(TEST_SRC)
 
+# lint: cppcheck, then the 100-line cap on functions in core/, server/ and config/ (tools/funclen.sh).
 lint:
+	./tools/funclen.sh
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -Icore -I. -Iserver core config server
 

@@ -413,6 +413,66 @@ static int check_values(struct options *o, char *errbuf, size_t errlen)
     return check_cors(o->cors_origins, errbuf, errlen);
 }
 
+/* Sets option def from val, one value of the --config file; label names the key in errors.
+ * Returns 0, or -EINVAL with errbuf filled when val has the wrong JSON type or a bad value. */
+static int apply_value(const struct opt_def *def, json_t *val, const char *label, struct options *o,
+                       char *errbuf, size_t errlen)
+{
+    char text[32];
+    const char *value = NULL;
+    switch (def->type) {
+    case OPT_FLAG:
+        if (!json_is_boolean(val)) {
+            snprintf(errbuf, errlen, "%s: must be true or false", label);
+            return -EINVAL;
+        }
+        value = json_is_true(val) ? "1" : "0";
+        break;
+    case OPT_LIST: {
+        /* A string ("eastus,westus") or an array of strings; it replaces the default list. */
+        ((char *)o + def->offset)[0] = '\0';
+        json_t *items = json_is_array(val) ? val : NULL;
+        if (items == NULL && !json_is_string(val)) {
+            snprintf(errbuf, errlen, "%s: must be a JSON string or an array of strings", label);
+            return -EINVAL;
+        }
+        size_t n = items ? json_array_size(items) : 1;
+        for (size_t k = 0; k < n; k++) {
+            json_t *item = items ? json_array_get(items, k) : val;
+            if (!json_is_string(item) ||
+                strlen(json_string_value(item)) != json_string_length(item)) {
+                snprintf(errbuf, errlen, "%s: must be a JSON string or an array of strings", label);
+                return -EINVAL;
+            }
+            if (set_value(def, json_string_value(item), label, o, errbuf, errlen) < 0)
+                return -EINVAL;
+        }
+        return 0;
+    }
+    case OPT_INT:
+        if (!json_is_integer(val)) {
+            snprintf(errbuf, errlen, "%s: must be a JSON integer between %lld and %lld", label,
+                     def->min, def->max);
+            return -EINVAL;
+        }
+        snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT, json_integer_value(val));
+        value = text;
+        break;
+    case OPT_STRING:
+        if (!json_is_string(val)) {
+            snprintf(errbuf, errlen, "%s: must be a JSON string", label);
+            return -EINVAL;
+        }
+        value = json_string_value(val);
+        if (strlen(value) != json_string_length(val)) {
+            snprintf(errbuf, errlen, "%s: must not contain NUL characters", label);
+            return -EINVAL;
+        }
+        break;
+    }
+    return set_value(def, value, label, o, errbuf, errlen) < 0 ? -EINVAL : 0;
+}
+
 /* Applies the --config file: a JSON object whose keys are option names (flags without "--"). */
 static int apply_file(const char *path, struct options *o, char *errbuf, size_t errlen)
 {
@@ -463,55 +523,7 @@ static int apply_file(const char *path, struct options *o, char *errbuf, size_t 
                      label);
             goto out;
         }
-        char text[32];
-        const char *value;
-        if (def->type == OPT_FLAG) {
-            if (!json_is_boolean(val)) {
-                snprintf(errbuf, errlen, "%s: must be true or false", label);
-                goto out;
-            }
-            value = json_is_true(val) ? "1" : "0";
-        } else if (def->type == OPT_LIST) {
-            /* A string ("eastus,westus") or an array of strings; it replaces the default list. */
-            ((char *)o + def->offset)[0] = '\0';
-            json_t *items = json_is_array(val) ? val : NULL;
-            if (items == NULL && !json_is_string(val)) {
-                snprintf(errbuf, errlen, "%s: must be a JSON string or an array of strings", label);
-                goto out;
-            }
-            size_t n = items ? json_array_size(items) : 1;
-            for (size_t k = 0; k < n; k++) {
-                json_t *item = items ? json_array_get(items, k) : val;
-                if (!json_is_string(item) ||
-                    strlen(json_string_value(item)) != json_string_length(item)) {
-                    snprintf(errbuf, errlen, "%s: must be a JSON string or an array of strings",
-                             label);
-                    goto out;
-                }
-                if (set_value(def, json_string_value(item), label, o, errbuf, errlen) < 0)
-                    goto out;
-            }
-            continue;
-        } else if (def->type == OPT_INT) {
-            if (!json_is_integer(val)) {
-                snprintf(errbuf, errlen, "%s: must be a JSON integer between %lld and %lld", label,
-                         def->min, def->max);
-                goto out;
-            }
-            snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT, json_integer_value(val));
-            value = text;
-        } else {
-            if (!json_is_string(val)) {
-                snprintf(errbuf, errlen, "%s: must be a JSON string", label);
-                goto out;
-            }
-            value = json_string_value(val);
-            if (strlen(value) != json_string_length(val)) {
-                snprintf(errbuf, errlen, "%s: must not contain NUL characters", label);
-                goto out;
-            }
-        }
-        if (set_value(def, value, label, o, errbuf, errlen) < 0)
+        if (apply_value(def, val, label, o, errbuf, errlen) < 0)
             goto out;
     }
     rc = 0;

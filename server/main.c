@@ -112,6 +112,50 @@ static unsigned drain(struct http_server *srv, int grace)
     return http_requests_in_flight(srv);
 }
 
+/* Signals are taken synchronously by main's thread (sigwait); every thread started after this
+ * inherits the block, so no worker is ever interrupted by them. SIGPIPE is ignored: a client
+ * that hangs up must not kill the process. Fills *sigs with the set main waits for. */
+static void block_signals(sigset_t *sigs)
+{
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(sigs);
+    sigaddset(sigs, SIGTERM);
+    sigaddset(sigs, SIGINT);
+    sigaddset(sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, sigs, NULL);
+}
+
+/* Waits for SIGTERM or SIGINT and returns it; SIGHUP asks the refresher for a refresh now. */
+static int wait_for_stop(const sigset_t *sigs, struct refresher *refresher)
+{
+    int sig = 0;
+    for (;;) {
+        if (sigwait(sigs, &sig) != 0)
+            continue;
+        if (sig == SIGHUP) {
+            refresh_trigger(refresher);
+            continue;
+        }
+        return sig;
+    }
+}
+
+/* Graceful shutdown after signal sig: stop accepting, let requests in flight finish within
+ * grace seconds, then stop the server (srv is freed) and log what was cut. */
+static void shut_down(struct http_server *srv, int sig, int grace)
+{
+    log_lifecycle("draining",
+                  json_pack("{s:s, s:i, s:I}", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM",
+                            "grace_s", grace, "connections", (json_int_t)http_connections(srv)));
+    http_drain(srv);
+    http_quiesce(srv);
+    unsigned left = drain(srv, grace);
+    unsigned idle = http_connections(srv);
+    http_stop(srv);
+    log_lifecycle("stopped", json_pack("{s:I, s:I}", "requests_cut", (json_int_t)left,
+                                       "connections_closed", (json_int_t)idle));
+}
+
 int main(int argc, char **argv)
 {
     struct options opt;
@@ -136,16 +180,8 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    /* Signals are taken synchronously by this thread (sigwait); every thread started from here
-     * on inherits the block, so no worker is ever interrupted by them. SIGPIPE is ignored: a
-     * client that hangs up must not kill the process. */
-    signal(SIGPIPE, SIG_IGN);
     sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    block_signals(&sigs);
 
     /* jansson's hash seed must be set before threads exist (jansson threadsafety notes).
      * libcurl is not here at all: upstream GETs run in the vramfit-fetch helper (fetch.h). */
@@ -208,29 +244,8 @@ int main(int argc, char **argv)
                             opt.threads, "catalog", source, "skus", (json_int_t)nskus, "version",
                             VRAMFIT_VERSION, "startup_ms", (now_s() - t0) * 1e3));
 
-    int sig = 0;
-    for (;;) {
-        if (sigwait(&sigs, &sig) != 0)
-            continue;
-        if (sig == SIGHUP) {
-            refresh_trigger(refresher);
-            continue;
-        }
-        break;
-    }
-
-    log_lifecycle("draining",
-                  json_pack("{s:s, s:i, s:I}", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM",
-                            "grace_s", opt.shutdown_grace, "connections",
-                            (json_int_t)http_connections(srv)));
-    http_drain(srv);
-    http_quiesce(srv);
-    unsigned left = drain(srv, opt.shutdown_grace);
-    unsigned idle = http_connections(srv);
-    http_stop(srv);
+    shut_down(srv, wait_for_stop(&sigs, refresher), opt.shutdown_grace);
     srv = NULL;
-    log_lifecycle("stopped", json_pack("{s:I, s:I}", "requests_cut", (json_int_t)left,
-                                       "connections_closed", (json_int_t)idle));
     exit_code = 0;
 out:
     http_stop(srv);

@@ -194,46 +194,6 @@ int api_estimate_write(const struct catalog *cat, const char *today, const json_
     return rc;
 }
 
-int api_estimate(const struct catalog *cat, const char *today, const json_t *body, json_t **out,
-                 struct error_info *err)
-{
-    struct buf text;
-    json_t *tree = NULL;
-    buf_init(&text, JSONOUT_MAX);
-    int rc = api_estimate_write(cat, today, body, 0, &text, err);
-    if (rc == 0) {
-        json_error_t jerr;
-        tree = json_loadb(text.data, text.len, 0, &jerr);
-        if (tree == NULL)
-            rc = -ENOMEM;
-    }
-    buf_free(&text);
-    if (rc == 0)
-        *out = tree;
-    return rc;
-}
-
-json_t *api_skus(const struct catalog *cat, const char *today)
-{
-    json_t *list = json_array();
-    if (list == NULL)
-        return NULL;
-    size_t n = catalog_count(cat);
-    size_t retired = 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct catalog_sku *s = catalog_at(cat, i);
-        if (catalog_sku_retired(s, today))
-            retired++;
-        if (json_array_append_new(list, catalog_sku_json(s, today)) < 0) {
-            json_decref(list);
-            return NULL;
-        }
-    }
-    return json_pack("{s:o, s:I, s:I, s:s, s:s, s:s}", "skus", list, "count", (json_int_t)n,
-                     "retired", (json_int_t)retired, "source", catalog_source(cat), "today", today,
-                     "order", "vram_gb ascending, then gpus_per_vm ascending, then sku");
-}
-
 json_t *api_error_json(const struct error_info *err)
 {
     json_t *e = json_pack("{s:s, s:s}", "code", err->code[0] ? err->code : "error", "message",

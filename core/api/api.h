@@ -19,29 +19,16 @@
 int api_parse_body(const char *data, size_t len, json_t **out, struct error_info *err);
 
 /*
- * api_estimate - POST /estimate: validates body, runs the seed's estimate and choice rule over
- * cat (sizes retired on or before today, "YYYY-MM-DD", are never chosen). On success *out is a
- * new JSON object the caller owns. Errors: -EINVAL with err (4xx), -ENOMEM.
- */
-int api_estimate(const struct catalog *cat, const char *today, const json_t *body, json_t **out,
-                 struct error_info *err);
-
-/*
- * api_estimate_write - the same answer as JSON (no trailing newline) appended to out
- * (caller-owned; its cap bounds the answer): compact with indent 0, else indented by indent
- * spaces (1..8) as jsonout_dumps would. Every path writes straight into out without building a
- * tree (api_estimate reads that text back). Errors: -EINVAL with err (4xx; out may hold a partial
+ * api_estimate_write - POST /estimate: validates body, runs the estimate and choice rule over cat
+ * (sizes retired on or before today, "YYYY-MM-DD", are never chosen) and appends the answer as
+ * JSON (no trailing newline) to out (caller-owned; its cap bounds the answer): compact with
+ * indent 0, else indented by indent spaces (1..8) as jsonout_dumps would. Every path writes
+ * straight into out without building a tree. Errors: -EINVAL with err (4xx; out may hold a partial
  * answer to discard), -ENOMEM (also past out's cap or for a non-finite number: err is then left
  * clear, meaning 500).
  */
 int api_estimate_write(const struct catalog *cat, const char *today, const json_t *body, int indent,
                        struct buf *out, struct error_info *err);
-
-/*
- * api_skus - GET /skus: every size in choice order with its "retired" flag for today, plus
- * count and source. New reference, or NULL on allocation failure.
- */
-json_t *api_skus(const struct catalog *cat, const char *today);
 
 /*
  * api_error_json - {"error": {"code", "message", "field"?}} for err. New reference or NULL.

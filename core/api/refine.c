@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/fields.h"
+#include "memory/vllm.h"
 #include "model/models.h"
 #include "model/precision.h"
 
@@ -392,7 +393,7 @@ int refine_decode(const json_t *body, const struct models *models, struct refine
     struct refine r;
     memset(&r, 0, sizeof(r));
     int rc;
-    r.util = 0.90;
+    r.util = VLLM_DEFAULT_UTILIZATION;
     for (size_t i = 0; i < RF_COUNT; i++)
         if (present(body, rows[i].name))
             r.any = true;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct catalog {
     atomic_uint refs;
@@ -526,6 +527,18 @@ const char *catalog_source(const struct catalog *cat)
 const json_t *catalog_document(const struct catalog *cat)
 {
     return cat->doc;
+}
+
+void catalog_today(const char *fixed, char out[CATALOG_DATE_SIZE])
+{
+    if (fixed != NULL && fixed[0]) {
+        snprintf(out, CATALOG_DATE_SIZE, "%s", fixed);
+        return;
+    }
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(out, CATALOG_DATE_SIZE, "%Y-%m-%d", &tm);
 }
 
 bool catalog_sku_retired(const struct catalog_sku *s, const char *today)

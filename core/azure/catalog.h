@@ -111,6 +111,16 @@ const char *catalog_source(const struct catalog *cat);
 /* catalog_document - the validated document the snapshot was built from. Borrowed; read-only. */
 const json_t *catalog_document(const struct catalog *cat);
 
+/* Bytes of a "YYYY-MM-DD" date with its NUL. */
+#define CATALOG_DATE_SIZE 11
+
+/*
+ * catalog_today - the date retirement is judged on, "YYYY-MM-DD", into out: fixed when it is a
+ * non-empty string (--today: reproducible answers and tests), else the current UTC date. Never
+ * fails.
+ */
+void catalog_today(const char *fixed, char out[CATALOG_DATE_SIZE]);
+
 /* catalog_sku_retired - true when the size retires on or before today ("YYYY-MM-DD"). */
 bool catalog_sku_retired(const struct catalog_sku *s, const char *today);
 

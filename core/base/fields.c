@@ -43,20 +43,20 @@ static void fmt_bound(char *dst, size_t n, double v)
     snprintf(dst, n, "%.15g", v);
 }
 
-int fields_number(const json_t *obj, const char *prefix, const char *key, double min, double max,
-                  bool min_exclusive, double *out, bool *present, struct error_info *err)
+/*
+ * The readers behind fields_read, one per kind: v is the value of key, which fields_read found
+ * present. Wrong type or out of bounds: -EINVAL with err naming prefix+key ("hf_config." ...) and
+ * the rule (status 400). On success they write *out.
+ */
+
+/* A finite number in [min, max]; with min_exclusive, strictly greater than min. */
+static int read_number(const json_t *v, const char *prefix, const char *key, double min, double max,
+                       bool min_exclusive, double *out, struct error_info *err)
 {
     char path[128], lo[32], hi[32];
-    const json_t *v = json_object_get(obj, key);
-    if (present)
-        *present = false;
-    if (v == NULL)
-        return 0;
     double d = json_is_number(v) ? json_number_value(v) : 0;
     if (json_is_number(v) && isfinite(d) && (min_exclusive ? d > min : d >= min) && d <= max) {
         *out = d;
-        if (present)
-            *present = true;
         return 0;
     }
     /* Only the error path pays for formatting (the bounds' %.15g showed in the profile). */
@@ -71,15 +71,11 @@ int fields_number(const json_t *obj, const char *prefix, const char *key, double
                      min_exclusive ? ">" : ">=", lo, hi);
 }
 
-int fields_int(const json_t *obj, const char *prefix, const char *key, long long min, long long max,
-               long long *out, bool *present, struct error_info *err)
+/* An integer in [min, max]. A JSON real is accepted only when it has no fractional part. */
+static int read_int(const json_t *v, const char *prefix, const char *key, long long min,
+                    long long max, long long *out, struct error_info *err)
 {
     char path[128];
-    const json_t *v = json_object_get(obj, key);
-    if (present)
-        *present = false;
-    if (v == NULL)
-        return 0;
     full_path(path, sizeof(path), prefix, key);
     long long x;
     if (json_is_integer(v)) {
@@ -103,39 +99,27 @@ int fields_int(const json_t *obj, const char *prefix, const char *key, long long
         return error_set(err, 400, "out_of_range", path,
                          "%s must be an integer between %lld and %lld", path, min, max);
     *out = x;
-    if (present)
-        *present = true;
     return 0;
 }
 
-int fields_bool(const json_t *obj, const char *prefix, const char *key, bool *out, bool *present,
-                struct error_info *err)
+/* true or false (not 0/1, not "true"). */
+static int read_bool(const json_t *v, const char *prefix, const char *key, bool *out,
+                     struct error_info *err)
 {
     char path[128];
-    const json_t *v = json_object_get(obj, key);
-    if (present)
-        *present = false;
-    if (v == NULL)
-        return 0;
     full_path(path, sizeof(path), prefix, key);
     if (!json_is_boolean(v))
         return error_set(err, 400, "invalid_type", path, "%s must be true or false, not %s", path,
                          type_name(v));
     *out = json_is_true(v);
-    if (present)
-        *present = true;
     return 0;
 }
 
-int fields_string(const json_t *obj, const char *prefix, const char *key, size_t max_len,
-                  const char **out, bool *present, struct error_info *err)
+/* A string of 1..max_len bytes. *out is borrowed from obj. */
+static int read_string(const json_t *v, const char *prefix, const char *key, size_t max_len,
+                       const char **out, struct error_info *err)
 {
     char path[128];
-    const json_t *v = json_object_get(obj, key);
-    if (present)
-        *present = false;
-    if (v == NULL)
-        return 0;
     full_path(path, sizeof(path), prefix, key);
     if (!json_is_string(v))
         return error_set(err, 400, "invalid_type", path, "%s must be a string, not %s", path,
@@ -145,8 +129,6 @@ int fields_string(const json_t *obj, const char *prefix, const char *key, size_t
         return error_set(err, 400, "out_of_range", path,
                          "%s must be a string of 1 to %zu characters", path, max_len);
     *out = json_string_value(v);
-    if (present)
-        *present = true;
     return 0;
 }
 
@@ -201,8 +183,13 @@ const char *fields_closest(const char *key, const char *const *known)
     return closest_in(key, lists);
 }
 
-int fields_reject_unknown_in(const json_t *obj, const char *prefix, const char *const *const *lists,
-                             struct error_info *err)
+/*
+ * Fails on the first key of obj in none of the NULL-terminated lists (lists itself ends with
+ * NULL), with a "did you mean" hint when an accepted key is close (edit distance). Status 400,
+ * code "unknown_field".
+ */
+static int fields_reject_unknown_in(const json_t *obj, const char *prefix,
+                                    const char *const *const *lists, struct error_info *err)
 {
     const char *key;
     const json_t *val;
@@ -227,8 +214,9 @@ int fields_reject_unknown_in(const json_t *obj, const char *prefix, const char *
     return 0;
 }
 
-int fields_reject_unknown(const json_t *obj, const char *prefix, const char *const *known,
-                          struct error_info *err)
+/* fields_reject_unknown_in over one NULL-terminated list. */
+static int fields_reject_unknown(const json_t *obj, const char *prefix, const char *const *known,
+                                 struct error_info *err)
 {
     const char *const *lists[] = {known, NULL};
     return fields_reject_unknown_in(obj, prefix, lists, err);
@@ -263,28 +251,33 @@ int fields_read(const json_t *obj, const char *prefix, const struct field_spec *
 {
     struct field_value v;
     memset(&v, 0, sizeof(v));
+    const json_t *j = json_object_get(obj, spec->name);
     int rc = 0;
+    if (j == NULL) { /* absent: present stays false, the caller keeps its default */
+        *out = v;
+        return 0;
+    }
     switch (spec->type) {
     case FIELD_NUMBER:
-        rc = fields_number(obj, prefix, spec->name, spec->min, spec->max, spec->min_exclusive,
-                           &v.number, &v.present, err);
+        rc = read_number(j, prefix, spec->name, spec->min, spec->max, spec->min_exclusive,
+                         &v.number, err);
         break;
     case FIELD_INT:
-        rc = fields_int(obj, prefix, spec->name, (long long)spec->min, (long long)spec->max,
-                        &v.integer, &v.present, err);
+        rc = read_int(j, prefix, spec->name, (long long)spec->min, (long long)spec->max, &v.integer,
+                      err);
         break;
     case FIELD_BOOL:
-        rc = fields_bool(obj, prefix, spec->name, &v.boolean, &v.present, err);
+        rc = read_bool(j, prefix, spec->name, &v.boolean, err);
         break;
     case FIELD_STRING:
-        rc = fields_string(obj, prefix, spec->name, (size_t)spec->max, &v.string, &v.present, err);
+        rc = read_string(j, prefix, spec->name, (size_t)spec->max, &v.string, err);
         break;
     case FIELD_OTHER:
-        v.present = json_object_get(obj, spec->name) != NULL;
         break;
     }
     if (rc < 0)
         return rc;
+    v.present = true;
     *out = v;
     return 0;
 }

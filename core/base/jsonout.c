@@ -576,7 +576,14 @@ static void raw_key(struct jsonout *w, const char *tok, size_t n)
     w->after_key = true;
 }
 
-void jsonout_text(struct jsonout *w, const char *text, size_t len)
+/*
+ * Splices len bytes of serialized JSON (one value, as this writer writes it compact) laid out in
+ * the writer's indentation: unchanged when compact (as jsonout_raw), else re-indented token by
+ * token, with no parse tree, exactly as writing the same document value by value would (tokens are
+ * copied verbatim; whitespace between tokens is dropped). Unbalanced brackets or an unterminated
+ * string set -EINVAL; anything else is trusted to be JSON.
+ */
+static void splice_text(struct jsonout *w, const char *text, size_t len)
 {
     if (w->indent == 0) {
         jsonout_raw(w, text, len);
@@ -633,7 +640,7 @@ char *jsonout_reindent(const char *text, size_t len, int indent, size_t *out_len
     /* Indentation adds a fraction of the text: reserve once rather than grow by doubling. */
     int rc = buf_reserve(&b, len + len / 2 + 64);
     if (rc == 0) {
-        jsonout_text(&w, text, len);
+        splice_text(&w, text, len);
         rc = jsonout_status(&w);
     }
     if (rc != 0 || b.data == NULL) {

@@ -63,21 +63,13 @@ void jsonout_null(struct jsonout *w);
  * is moved to the current depth, so the result reads as if the value had been written here.
  */
 void jsonout_raw(struct jsonout *w, const char *text, size_t len);
-/*
- * jsonout_text - splices len bytes of serialized JSON (one value, as this writer writes it compact)
- * laid out in the writer's indentation: unchanged when compact (as jsonout_raw), else re-indented
- * token by token, with no parse tree, exactly as writing the same document value by value would
- * (tokens are copied verbatim; whitespace between tokens is dropped). Unbalanced brackets or an
- * unterminated string set -EINVAL; anything else is trusted to be JSON.
- */
-void jsonout_text(struct jsonout *w, const char *text, size_t len);
 
 /*
  * jsonout_reindent - text (compact JSON from this writer) as jsonout_dumps(doc, indent) would write
  * the same document: malloc'd, NUL-terminated, its length in *out_len (if not NULL). NULL on
- * allocation failure, malformed text (see jsonout_text), indent outside 0..8 or past JSONOUT_MAX.
- * A large /skus body costs one pass and one buffer instead of a jansson tree several times its
- * size.
+ * allocation failure, malformed text (unbalanced brackets, an unterminated string), indent outside
+ * 0..8 or past JSONOUT_MAX. A large /skus body costs one pass and one buffer instead of a jansson
+ * tree several times its size.
  */
 char *jsonout_reindent(const char *text, size_t len, int indent, size_t *out_len);
 

@@ -7,6 +7,13 @@
 
 #include "model/arch.h"
 
+/*
+ * vLLM's default gpu_memory_utilization, the share of each GPU it may use when the request names
+ * none: CacheConfig.gpu_memory_utilization in vllm/config/cache.py (EngineArgs in
+ * vllm/engine/arg_utils.py takes its default from there): 0.9 since vLLM issue #1018 (2023) and
+ * in docs.vllm.ai/en/v0.6.4/models/engine_args.html. vLLM main (2026) defaults to 0.92; this stays
+ * 0.90 until the answers are re-recorded for that deliberately.
+ */
 #define VLLM_DEFAULT_UTILIZATION 0.90
 #define GIB                      (1024.0 * 1024.0 * 1024.0)
 

@@ -33,11 +33,37 @@ static const char *str_or_null(const json_t *obj, const char *key)
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* True when preset i of m is called name (name or alias, ASCII case ignored). */
+static bool is_called(const struct models *m, size_t i, const char *name)
+{
+    const struct model_preset *p = &m->items[i];
+    if (strcasecmp(p->name, name) == 0)
+        return true;
+    size_t j;
+    const json_t *a;
+    json_array_foreach(json_object_get(p->json, "aliases"), j, a)
+    {
+        if (json_is_string(a) && strcasecmp(json_string_value(a), name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Frees a registry (NULL accepted): only a failed load; a loaded one lives for the process. */
+static void free_registry(struct models *m)
+{
+    if (m == NULL)
+        return;
+    json_decref(m->doc);
+    free(m->items);
+    free(m);
+}
+
 /* True when name collides with any name/alias of presets [0, upto). */
 static bool taken(const struct models *m, size_t upto, const char *name)
 {
     for (size_t i = 0; i < upto; i++)
-        if (models_find_in(m, i, name))
+        if (is_called(m, i, name))
             return true;
     return false;
 }
@@ -107,18 +133,9 @@ int models_load(const char *data, size_t len, struct models **out, struct error_
     *out = m;
     m = NULL;
 out:
-    models_free(m);
+    free_registry(m);
     json_decref(doc);
     return rc;
-}
-
-void models_free(struct models *m)
-{
-    if (m == NULL)
-        return;
-    json_decref(m->doc);
-    free(m->items);
-    free(m);
 }
 
 size_t models_count(const struct models *m)
@@ -131,29 +148,22 @@ const struct model_preset *models_at(const struct models *m, size_t i)
     return i < m->n ? &m->items[i] : NULL;
 }
 
-bool models_find_in(const struct models *m, size_t i, const char *name)
-{
-    const struct model_preset *p = &m->items[i];
-    if (strcasecmp(p->name, name) == 0)
-        return true;
-    size_t j;
-    const json_t *a;
-    json_array_foreach(json_object_get(p->json, "aliases"), j, a)
-    {
-        if (json_is_string(a) && strcasecmp(json_string_value(a), name) == 0)
-            return true;
-    }
-    return false;
-}
-
 const struct model_preset *models_find(const struct models *m, const char *name)
 {
     if (m == NULL || name == NULL)
         return NULL;
     for (size_t i = 0; i < m->n; i++)
-        if (models_find_in(m, i, name))
+        if (is_called(m, i, name))
             return &m->items[i];
     return NULL;
+}
+
+void models_params(const struct model_preset *p, const struct arch *a, struct params *out)
+{
+    if (p != NULL)
+        *out = p->params;
+    else
+        params_count(a, out);
 }
 
 static json_t *official(const json_t *e, const char *key)

@@ -18,22 +18,20 @@ struct model_preset {
     const char *display_name; /* as its source names it */
     const char *hf_id;
     struct arch arch;
-    struct params params;
-    const json_t *json; /* the preset entry (aliases, sources, hf_config, official counts) */
+    struct params params; /* params_count(&arch), computed once when the registry loads */
+    const json_t *json;   /* the preset entry (aliases, sources, hf_config, official counts) */
 };
 
 struct models;
 
 /*
  * models_load - parses a vramfit.models/v1 document: every preset's hf_config is decoded with
- * arch_from_hf_config and counted; names and aliases must be unique (case-insensitive).
- * On success *out owns a new registry (free with models_free). Errors: -EINVAL with err naming
- * the preset and field, -ENOMEM.
+ * arch_from_hf_config and counted once (model_preset.params); names and aliases must be unique
+ * (case-insensitive). On success *out is a new registry that lives for the process (nothing
+ * frees it: presets_builtin loads one and installs it). Errors: -EINVAL with err naming the
+ * preset and field, -ENOMEM; nothing is left allocated then.
  */
 int models_load(const char *data, size_t len, struct models **out, struct error_info *err);
-
-/* models_free - frees a registry. Accepts NULL. */
-void models_free(struct models *m);
 
 /* models_count - number of presets (0 for NULL). */
 size_t models_count(const struct models *m);
@@ -41,11 +39,16 @@ size_t models_count(const struct models *m);
 /* models_at - the i-th preset in document order, or NULL past the end. Borrowed from m. */
 const struct model_preset *models_at(const struct models *m, size_t i);
 
-/* models_find_in - true when preset i is called name (name or alias, ASCII case ignored). */
-bool models_find_in(const struct models *m, size_t i, const char *name);
-
 /* models_find - the preset whose name or alias equals name, ignoring ASCII case; NULL if none. */
 const struct model_preset *models_find(const struct models *m, const char *name);
+
+/*
+ * models_params - the parameter counts of an architecture a that came from preset p: p's counts,
+ * computed once when the registry loaded, when p is not NULL (a request naming a preset, whose
+ * architecture is the preset's unchanged); else params_count(a) (an hf_config or an explicit
+ * architecture, counted per request). Fills *out; never fails.
+ */
+void models_params(const struct model_preset *p, const struct arch *a, struct params *out);
 
 /* models_list_json - GET /models body: every preset with its key figures. New reference or NULL. */
 json_t *models_list_json(const struct models *m);

@@ -119,6 +119,77 @@ fail_pipes:
     return rc;
 }
 
+/* How reading the helper's answer ended: at EOF, or cut short (the helper is then killed). */
+enum read_end { READ_EOF, READ_CANCELLED, READ_TIMED_OUT, READ_TOO_BIG };
+
+/* Reads the helper's answer from fd into got until EOF or a read error, a cancel, the deadline
+ * (now_s() time) or got's cap, whichever comes first; polls in slices so a cancel is seen soon. */
+static enum read_end read_reply(const struct fetcher *f, int fd, double deadline, struct buf *got)
+{
+    for (;;) {
+        if (f->cancel != NULL && atomic_load(f->cancel))
+            return READ_CANCELLED;
+        if (now_s() > deadline)
+            return READ_TIMED_OUT;
+        struct pollfd p = {fd, POLLIN, 0};
+        int pr = poll(&p, 1, FETCH_POLL_MS);
+        if (pr < 0 && errno != EINTR)
+            return READ_EOF;
+        if (pr <= 0)
+            continue;
+        char chunk[16384];
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return READ_EOF; /* EOF: the helper is done */
+        if (buf_append(got, chunk, (size_t)n) < 0)
+            return READ_TOO_BIG;
+    }
+}
+
+/* After the helper was reaped: 0 when its answer may be parsed, or -1 with errbuf saying why not
+ * (how the read ended, its exit status, then whether it took the request, in that order). */
+static int explain_failure(const struct fetcher *f, const struct fetch_request *req,
+                           enum read_end end, int status, int write_errno, char *errbuf,
+                           size_t errlen)
+{
+    switch (end) {
+    case READ_CANCELLED:
+        snprintf(errbuf, errlen, "fetch of %.300s cancelled (shutting down)", req->url);
+        return -1;
+    case READ_TIMED_OUT:
+        snprintf(errbuf, errlen, "the fetch helper did not finish %.300s in time (killed)",
+                 req->url);
+        return -1;
+    case READ_TOO_BIG:
+        snprintf(errbuf, errlen, "response from %.300s is larger than the %zu-byte limit", req->url,
+                 req->max_bytes);
+        return -1;
+    case READ_EOF:
+        break;
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+        snprintf(errbuf, errlen, "cannot run the fetch helper %.300s (exit 127)", f->helper);
+        return -1;
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        if (WIFSIGNALED(status))
+            snprintf(errbuf, errlen, "the fetch helper died of signal %d fetching %.300s",
+                     WTERMSIG(status), req->url);
+        else
+            snprintf(errbuf, errlen, "the fetch helper %.300s exited %d fetching %.300s", f->helper,
+                     WIFEXITED(status) ? WEXITSTATUS(status) : -1, req->url);
+        return -1;
+    }
+    if (write_errno != 0) {
+        snprintf(errbuf, errlen, "the fetch helper %.300s did not take the request: %s", f->helper,
+                 strerror(write_errno));
+        return -1;
+    }
+    return 0;
+}
+
 int fetch_get(struct fetcher *f, const struct fetch_request *req, struct fetch_response *out,
               char *errbuf, size_t errlen)
 {
@@ -126,7 +197,6 @@ int fetch_get(struct fetcher *f, const struct fetch_request *req, struct fetch_r
     char *line = NULL;
     pid_t pid = -1;
     int to_child = -1, from_child = -1, rc = -1;
-    bool killed = false, cancelled = false, timed_out = false;
 
     memset(out, 0, sizeof(*out));
     /* The helper's answer is a header line and at most max_bytes of body. */
@@ -157,75 +227,17 @@ int fetch_get(struct fetcher *f, const struct fetch_request *req, struct fetch_r
 
     double deadline =
         now_s() + (double)req->connect_timeout_s + (double)req->timeout_s + FETCH_GRACE_S;
-    bool too_big = false;
-    for (;;) {
-        if (f->cancel != NULL && atomic_load(f->cancel)) {
-            cancelled = true;
-            break;
-        }
-        if (now_s() > deadline) {
-            timed_out = true;
-            break;
-        }
-        struct pollfd p = {from_child, POLLIN, 0};
-        int pr = poll(&p, 1, FETCH_POLL_MS);
-        if (pr < 0 && errno != EINTR)
-            break;
-        if (pr <= 0)
-            continue;
-        char chunk[16384];
-        ssize_t n = read(from_child, chunk, sizeof(chunk));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break; /* EOF: the helper is done */
-        if (buf_append(&got, chunk, (size_t)n) < 0) {
-            too_big = true;
-            break;
-        }
-    }
-    if (cancelled || timed_out || too_big) {
+    enum read_end end = read_reply(f, from_child, deadline, &got);
+    if (end != READ_EOF)
         kill(pid, SIGKILL);
-        killed = true;
-    }
     close(from_child);
     from_child = -1;
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     pid = -1;
-    if (cancelled) {
-        snprintf(errbuf, errlen, "fetch of %.300s cancelled (shutting down)", req->url);
+    if (explain_failure(f, req, end, status, write_errno, errbuf, errlen) < 0)
         goto out;
-    }
-    if (timed_out) {
-        snprintf(errbuf, errlen, "the fetch helper did not finish %.300s in time (killed)",
-                 req->url);
-        goto out;
-    }
-    if (too_big) {
-        snprintf(errbuf, errlen, "response from %.300s is larger than the %zu-byte limit", req->url,
-                 req->max_bytes);
-        goto out;
-    }
-    if (!killed && WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-        snprintf(errbuf, errlen, "cannot run the fetch helper %.300s (exit 127)", f->helper);
-        goto out;
-    }
-    if (!killed && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
-        if (WIFSIGNALED(status))
-            snprintf(errbuf, errlen, "the fetch helper died of signal %d fetching %.300s",
-                     WTERMSIG(status), req->url);
-        else
-            snprintf(errbuf, errlen, "the fetch helper %.300s exited %d fetching %.300s", f->helper,
-                     WIFEXITED(status) ? WEXITSTATUS(status) : -1, req->url);
-        goto out;
-    }
-    if (write_errno != 0) {
-        snprintf(errbuf, errlen, "the fetch helper %.300s did not take the request: %s", f->helper,
-                 strerror(write_errno));
-        goto out;
-    }
     rc = fetchproto_parse_reply(got.data, got.len, req, out, errbuf, errlen);
 out:
     if (to_child >= 0)

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "azure/catalog.h"
 #include "http/bodycache.h"
 #include "base/buf.h"
 #include "http/cors.h"
@@ -107,7 +108,7 @@ struct http_server {
     struct bodycache *skus_cache;
     MHD_socket listen_fd; /* returned by quiesce; closed only after MHD_stop_daemon */
     struct store *store;
-    char today[11];
+    char today[CATALOG_DATE_SIZE];
     atomic_bool draining;
     atomic_uint in_flight;
     int port;
@@ -265,18 +266,6 @@ static double elapsed_ms(const struct timespec *t0)
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
-static void today_utc(const struct http_server *srv, char out[11])
-{
-    if (srv->today[0]) {
-        memcpy(out, srv->today, 11);
-        return;
-    }
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
 /* Headers every response carries: request id, CORS, Vary, draining, and the route's Allow. */
@@ -862,8 +851,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return reply_error(srv, conn, req, 413, "body_too_large", NULL, NULL,
                            "the request body is over the limit of %d bytes", API_MAX_BODY);
 
-    char today[11];
-    today_utc(srv, today);
+    char today[CATALOG_DATE_SIZE];
+    catalog_today(srv->today, today);
     struct params params = {.n = 0};
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_param, &params);
     struct route_ctx ctx = {

@@ -20,6 +20,7 @@
 #include "base/fields.h"
 #include "runtime/log.h"
 #include "runtime/metrics.h"
+#include "azure/catalog.h"
 #include "azure/retail.h"
 
 #define CONNECT_TIMEOUT_S 10L
@@ -33,7 +34,7 @@ struct refresher {
     size_t nregions;
     double interval_s;
     long timeout_s;
-    char today[11]; /* --today, or "" for the UTC date */
+    char today[CATALOG_DATE_SIZE]; /* --today, or "" for the UTC date */
     struct store *store;
 
     pthread_t thread;
@@ -314,26 +315,13 @@ out:
     return rc;
 }
 
-/* today's date as the server judges retirement: --today, else the UTC date. */
-static void refresh_today(const struct refresher *r, char out[11])
-{
-    if (r->today[0]) {
-        memcpy(out, r->today, 11);
-        return;
-    }
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
 /* A catalog whose every size has retired offers nothing to choose, like an empty one: refused, so
  * that the last good catalog stays. 0 or -1 with err. */
 static int refuse_all_retired(const struct refresher *r, const struct catalog *c, char *err,
                               size_t n)
 {
-    char today[11];
-    refresh_today(r, today);
+    char today[CATALOG_DATE_SIZE];
+    catalog_today(r->today, today);
     for (size_t i = 0; i < catalog_count(c); i++)
         if (!catalog_sku_retired(catalog_at(c, i), today))
             return 0;

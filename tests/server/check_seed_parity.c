@@ -8,6 +8,7 @@
 #include "api/api.h"
 #include "azure/catalog.h"
 #include "support/testsrv.h"
+#include "support/testapi.h"
 #include "support/testcat.h"
 
 #ifndef SEED_CASES_DEFAULT
@@ -78,7 +79,7 @@ START_TEST(core_matches_the_seed_typescript_on_every_drawn_input)
     json_array_foreach(cases, i, c)
     {
         json_t *out = NULL;
-        int rc = api_estimate(cat, today, json_object_get(c, "body"), &out, &err);
+        int rc = testapi_estimate(cat, today, json_object_get(c, "body"), &out, &err);
         char *body = json_dumps(json_object_get(c, "body"), JSON_COMPACT);
         ck_assert_msg(rc == 0, "case %zu %s refused: %s", i, body, err.message);
         char why[256];

@@ -9,6 +9,7 @@
 #include "memory/estimate.h"
 #include "config/presets.h"
 #include "support/testsrv.h"
+#include "support/testapi.h"
 #include "support/testcat.h"
 
 #define TODAY "2026-11-23"
@@ -27,7 +28,7 @@ static void teardown(void)
     cat = NULL;
 }
 
-/* Runs body through api_estimate; returns the answer (caller frees) or NULL with *err. */
+/* Runs body through testapi_estimate; returns the answer (caller frees) or NULL with *err. */
 static json_t *estimate(const char *body, struct error_info *err)
 {
     json_error_t jerr;
@@ -35,7 +36,7 @@ static json_t *estimate(const char *body, struct error_info *err)
     ck_assert_msg(doc != NULL, "bad test JSON: %s", jerr.text);
     json_t *out = NULL;
     error_clear(err);
-    int rc = api_estimate(cat, TODAY, doc, &out, err);
+    int rc = testapi_estimate(cat, TODAY, doc, &out, err);
     json_decref(doc);
     return rc == 0 ? out : NULL;
 }

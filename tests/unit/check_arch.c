@@ -7,6 +7,7 @@
 #include "model/arch.h"
 #include "config/embedded.h"
 #include "model/models.h"
+#include "model/params.h"
 #include "config/presets.h"
 
 static int decode(const char *json, struct arch *a, struct error_info *err)
@@ -162,6 +163,33 @@ START_TEST(duplicate_alias_is_refused_at_load)
 }
 END_TEST
 
+/* A request naming a preset gets the counts made when the registry loaded, not a recount. */
+START_TEST(preset_counts_are_made_once_at_load_and_equal_a_fresh_count)
+{
+    const struct models *m = presets_builtin();
+    ck_assert_msg(m != NULL, "%s", presets_error());
+    for (size_t i = 0; i < models_count(m); i++) {
+        const struct model_preset *p = models_at(m, i);
+        struct params fresh, got;
+        params_count(&p->arch, &fresh);
+        models_params(p, &p->arch, &got);
+        ck_assert_msg(memcmp(&fresh, &got, sizeof(fresh)) == 0, "%s: stored counts differ",
+                      p->name);
+    }
+    /* The preset's stored counts are returned whatever architecture is passed beside it... */
+    const struct model_preset *mixtral = models_find(m, "mixtral-8x7b");
+    const struct model_preset *gpt2 = models_find(m, "gpt2");
+    ck_assert(mixtral != NULL && gpt2 != NULL);
+    struct params got;
+    models_params(mixtral, &gpt2->arch, &got);
+    ck_assert_rel(got.total / 1e9, 46.702792704, 1e-12);
+    /* ...and without a preset the architecture given is counted. */
+    models_params(NULL, &gpt2->arch, &got);
+    ck_assert_rel(got.total, gpt2->params.total, 1e-15);
+    ck_assert(got.total < 1e9);
+}
+END_TEST
+
 START_TEST(preset_json_shows_architecture_and_counts)
 {
     const struct model_preset *p = models_find(presets_builtin(), "mixtral-8x7b");
@@ -191,6 +219,7 @@ Suite *arch_suite(void)
     tcase_add_test(tc, presets_cover_the_fixture_and_the_seed_models);
     tcase_add_test(tc, duplicate_alias_is_refused_at_load);
     tcase_add_test(tc, preset_json_shows_architecture_and_counts);
+    tcase_add_test(tc, preset_counts_are_made_once_at_load_and_equal_a_fresh_count);
     suite_add_tcase(s, tc);
     return s;
 }

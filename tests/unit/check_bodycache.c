@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api/api.h"
 #include "http/bodycache.h"
 #include "azure/catalog.h"
+#include "support/testapi.h"
 #include "support/testcat.h"
 
 static int builds;
@@ -18,7 +18,7 @@ static json_t *counting_build(const struct catalog *cat, const char *today, void
 {
     builds++;
     snprintf(etag, 48, "W/\"%s\"", (const char *)ctx);
-    return api_skus(cat, today);
+    return testapi_skus(cat, today);
 }
 
 static struct body *get(struct bodycache *c, struct catalog *cat, const char *today,
@@ -44,7 +44,7 @@ START_TEST(same_snapshot_and_date_share_one_body_equal_to_a_fresh_encoding)
     ck_assert_int_eq(text[len - 1], '\n');
     json_error_t jerr;
     json_t *parsed = json_loadb(text, len, 0, &jerr);
-    json_t *fresh = api_skus(cat, "2026-11-23");
+    json_t *fresh = testapi_skus(cat, "2026-11-23");
     ck_assert_msg(json_equal(parsed, fresh), "cached body differs from a fresh encoding");
     json_decref(parsed);
     json_decref(fresh);

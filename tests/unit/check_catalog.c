@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "azure/catalog.h"
 #include "choice/choose.h"
@@ -243,6 +244,30 @@ START_TEST(date_validation_knows_the_calendar)
 }
 END_TEST
 
+/* Retirement is judged on --today when set, else on the UTC date (one rule for http and refresh).
+ */
+START_TEST(today_is_the_fixed_date_when_set_else_the_utc_date)
+{
+    char out[CATALOG_DATE_SIZE];
+    catalog_today("2031-01-01", out);
+    ck_assert_str_eq(out, "2031-01-01");
+    char before[CATALOG_DATE_SIZE], after[CATALOG_DATE_SIZE];
+    time_t t0 = time(NULL);
+    struct tm tm;
+    gmtime_r(&t0, &tm);
+    strftime(before, sizeof(before), "%Y-%m-%d", &tm);
+    catalog_today("", out);
+    time_t t1 = time(NULL);
+    gmtime_r(&t1, &tm);
+    strftime(after, sizeof(after), "%Y-%m-%d", &tm);
+    /* Around midnight UTC the day may turn between the two readings. */
+    ck_assert_msg(strcmp(out, before) == 0 || strcmp(out, after) == 0, "got %s, UTC says %s", out,
+                  before);
+    catalog_today(NULL, out);
+    ck_assert_msg(strcmp(out, before) == 0 || strcmp(out, after) == 0, "got %s", out);
+}
+END_TEST
+
 static Suite *catalog_suite(void)
 {
     Suite *s = suite_create("catalog");
@@ -255,6 +280,7 @@ static Suite *catalog_suite(void)
     tcase_add_test(tc, sku_json_reports_retirement_for_the_given_day);
     tcase_add_test(tc, cached_sku_text_is_what_the_fields_write);
     tcase_add_test(tc, date_validation_knows_the_calendar);
+    tcase_add_test(tc, today_is_the_fixed_date_when_set_else_the_utc_date);
     suite_add_tcase(s, tc);
     tc = tcase_create("validation");
     tcase_add_loop_test(tc, invalid_catalogs_are_refused_naming_entry_and_field, 0,
