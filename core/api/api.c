@@ -157,7 +157,7 @@ static int training_write(const struct catalog *cat, const char *today,
     double params_b = req->in.params_b;
     if (req->refine.counted) {
         struct params p;
-        params_count(&req->refine.arch, &p);
+        models_params(req->refine.preset, &req->refine.arch, &p);
         params_b = p.total / 1e9;
     }
     jsonout_key(w, "input");

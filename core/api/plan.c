@@ -69,7 +69,7 @@ static void weights(struct plan *p)
     const struct estimate_request *q = p->req;
     double bytes = q->in.bytes;
     if (p->r->counted) {
-        params_count(&p->arch, &p->params);
+        models_params(p->r->preset, &p->arch, &p->params);
         struct estimate_result *e = &p->res;
         memset(e, 0, sizeof(*e));
         e->is_moe = arch_is_moe(&p->arch);

@@ -244,6 +244,7 @@ static int decode_arch(const json_t *body, const struct models *models, struct r
                              r->model);
         r->arch = p->arch;
         r->preset_name = p->name;
+        r->preset = p;
         r->arch_source = ARCH_PRESET;
         r->counted = true;
     } else if (has_cfg) {

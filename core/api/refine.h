@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "model/arch.h"
+#include "model/models.h"
 #include "base/error.h"
 #include "base/fields.h"
 #include "choice/choice.h"
@@ -43,10 +44,11 @@ struct refine {
 
     /* Architecture. */
     enum refine_arch_source arch_source;
-    const char *model;       /* "model" as given */
-    const char *preset_name; /* canonical preset name when arch_source == ARCH_PRESET */
-    struct arch arch;        /* complete for PRESET/HF_CONFIG; KV-relevant subset for EXPLICIT */
-    bool counted;            /* parameters come from the architecture (PRESET/HF_CONFIG) */
+    const char *model;                 /* "model" as given */
+    const char *preset_name;           /* canonical preset name when arch_source == ARCH_PRESET */
+    const struct model_preset *preset; /* that preset (borrowed from the registry), else NULL */
+    struct arch arch; /* complete for PRESET/HF_CONFIG; KV-relevant subset for EXPLICIT */
+    bool counted;     /* parameters come from the architecture (PRESET/HF_CONFIG) */
 
     /* Formats. */
     bool has_bits_per_weight;

@@ -455,7 +455,7 @@ static int training_model(struct tanswer *t, struct error_info *err)
     const struct refine *rf = t->rf;
     if (rf->counted) {
         struct params p;
-        params_count(&rf->arch, &p);
+        models_params(rf->preset, &rf->arch, &p);
         training_model_from_arch(&rf->arch, p.total, &t->m);
         if (!arch_kv_per_head(rf->arch.attention))
             note(&t->notes, "MLA attention treated as multi-head attention of the same "
