@@ -81,7 +81,7 @@ PORT ?= 8080
 SHELL := /bin/bash
 
 .PHONY: all deps run test unit-test seed-parity clean format format-check lint help tsan \
-        contract contract-deps openapi readme-options corpus-record
+        contract contract-deps openapi readme-options corpus-record models
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -94,6 +94,7 @@ help:
 	@echo "make tsan    ThreadSanitizer run of the refresh/hammer and shutdown tests (clang)"
 	@echo "make contract         OpenAPI lint + recorded responses vs openapi.yaml, deploy/, Dockerfile, browser"
 	@echo "make openapi          regenerate config/openapi.json from openapi.yaml"
+	@echo "make models           regenerate config/models.json (the presets) from tools/presets.json"
 	@echo "make readme-options   regenerate README.md's configuration table from the option table"
 	@echo "make corpus-record    re-record tests/data/answers-corpus.json (the answers check_corpus"
 	@echo "                      replays byte for byte) from $(BIN); only for a deliberate change"
@@ -188,6 +189,7 @@ $(SEED_CASES): tests/seed/gen-cases.js tests/seed/seed.ts config/azure-gpu-skus.
 # exchanges recorded), then the contract checks over the records.
 CONTRACT_DIR := $(BUILD)/contract
 test: deps $(BIN) $(TEST_BIN) $(SEED_CASES) contract-deps
+	@python3 tools/gen-models.py --check
 	@rm -rf $(CONTRACT_DIR) && mkdir -p $(CONTRACT_DIR)
 	@VRAMFIT_BIN=$(abspath $(BIN)) VRAMFIT_CONTRACT_DIR=$(abspath $(CONTRACT_DIR)) \
 	  ./tests/run.sh $(TEST_BIN)
@@ -226,6 +228,12 @@ corpus-record: $(BIN)
 # config/openapi.json is generated from openapi.yaml (both are embedded in the binary).
 openapi: contract-deps
 	node tests/contract/yaml2json.mjs
+
+# config/models.json is generated from tools/presets.json and the real configs it names (no
+# network); presets whose model_type core/model/arch.c cannot decode yet are skipped with a
+# message. `make test` fails while it is stale (e.g. after a family is added to arch.c).
+models:
+	python3 tools/gen-models.py
 
 unit-test: $(BIN) $(TEST_BIN) $(SEED_CASES)
 	@VRAMFIT_BIN=$(abspath $(BIN)) ./tests/run.sh $(TEST_BIN)

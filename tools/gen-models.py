@@ -1,92 +1,141 @@
 #!/usr/bin/env python3
 """gen-models.py - builds config/models.json (the compiled-in model presets) from real HF configs.
 
-Input: the team's model-configs.json (23 verbatim Hugging Face config.json objects with official
-parameter counts and their sources). Usage: tools/gen-models.py SRC.json > config/models.json
-Every preset keeps the config verbatim and cites where it came from; nothing is invented.
+Inputs (all in the tree; no network):
+  tools/presets.json                  the one list of presets: name, aliases, which config
+  tests/data/model-configs.json       the team's 23 verbatim configs with official counts
+  tests/data/model-configs-2026.json  27 more (shared/data), each with source and official sizes
+  tests/data/preset-configs.json      configs found in public repositories (repo, path, commit)
+  core/model/arch.c                   its family table says which model_types decode today
+
+A preset whose model_type has no row in arch.c's family table is skipped with a message on
+stderr, so a branch that adds the family only has to re-run this script (`make models`).
+config/models.json must hold only presets that decode: the server refuses to start otherwise.
+Usage: tools/gen-models.py [--check]   (writes config/models.json; --check compares instead)
 """
 import json
+import os
+import re
 import sys
 
-# name in model-configs.json -> (preset name, aliases)
-NAMES = {
-    "Llama-2-7b": ("llama-2-7b", ["llama2-7b", "meta-llama/llama-2-7b-hf"]),
-    "Llama-2-70b": ("llama-2-70b", ["llama2-70b", "meta-llama/llama-2-70b-hf"]),
-    "Meta-Llama-3-8B": ("llama-3-8b", ["meta-llama-3-8b", "llama3-8b", "meta-llama/meta-llama-3-8b"]),
-    "Meta-Llama-3-70B": ("llama-3-70b", ["meta-llama-3-70b", "llama3-70b", "meta-llama/meta-llama-3-70b"]),
-    "Llama-3.1-8B": ("llama-3.1-8b", ["llama3.1-8b", "meta-llama-3.1-8b", "meta-llama/llama-3.1-8b",
-                                      "llama-3.1-8b-instruct", "meta-llama/llama-3.1-8b-instruct"]),
-    "Mistral-7B-v0.1": ("mistral-7b", ["mistral-7b-v0.1", "mistralai/mistral-7b-v0.1"]),
-    "Qwen2-7B": ("qwen2-7b", ["qwen/qwen2-7b"]),
-    "Qwen2-72B": ("qwen2-72b", ["qwen/qwen2-72b"]),
-    "gemma-2-9b": ("gemma-2-9b", ["gemma2-9b", "google/gemma-2-9b"]),
-    "Phi-3-mini-4k-instruct": ("phi-3-mini-4k-instruct", ["phi-3-mini", "phi3-mini",
-                                                          "microsoft/phi-3-mini-4k-instruct"]),
-    "falcon-40b": ("falcon-40b", ["tiiuae/falcon-40b"]),
-    "gpt2": ("gpt2", ["gpt-2", "openai-community/gpt2"]),
-    "Mixtral-8x7B-v0.1": ("mixtral-8x7b", ["mixtral-8x7b-v0.1", "mistralai/mixtral-8x7b-v0.1",
-                                           "mixtral-8x7b-instruct", "mistralai/mixtral-8x7b-instruct-v0.1"]),
-    "Mixtral-8x22B-v0.1 (via WizardLM-2-8x22B)": ("mixtral-8x22b", ["mixtral-8x22b-v0.1",
-                                                                   "mistralai/mixtral-8x22b-v0.1",
-                                                                   "wizardlm-2-8x22b"]),
-    "DeepSeek-V2-Lite": ("deepseek-v2-lite", ["deepseek-ai/deepseek-v2-lite", "deepseek-v2-lite-chat"]),
-    "DeepSeek-Coder-V2-Instruct (DeepSeek-V2 architecture)": (
-        "deepseek-coder-v2", ["deepseek-coder-v2-instruct", "deepseek-v2",
-                              "deepseek-ai/deepseek-coder-v2-instruct"]),
-    "DeepSeek-V3": ("deepseek-v3", ["deepseek-ai/deepseek-v3", "deepseek-v3-base"]),
-    "Qwen1.5-MoE-A2.7B": ("qwen1.5-moe-a2.7b", ["qwen/qwen1.5-moe-a2.7b", "qwen1.5-moe-a2.7b-chat",
-                                                "qwen2moe"]),
-    "Qwen2-57B-A14B": ("qwen2-57b-a14b", ["qwen/qwen2-57b-a14b"]),
-    "Qwen3-30B-A3B": ("qwen3-30b-a3b", ["qwen/qwen3-30b-a3b"]),
-    "dbrx": ("dbrx", ["dbrx-instruct", "databricks/dbrx-instruct", "dbrx-base"]),
-    "grok-1": ("grok-1", ["grok1", "xai-org/grok-1"]),
-    "gpt-oss-20b": ("gpt-oss-20b", ["openai/gpt-oss-20b"]),
-}
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "config", "models.json")
 
-KEEP = ("hf_id", "config_fidelity", "official_total_params_b", "official_total_note",
-        "official_active_params_b", "dtype_of_checkpoint", "sources", "counter_notes")
+
+def load(rel):
+    with open(os.path.join(ROOT, rel), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def decodable_model_types():
+    """model_type and alias strings of core/model/arch.c's family table (`families[]`)."""
+    with open(os.path.join(ROOT, "core", "model", "arch.c"), encoding="utf-8") as f:
+        src = f.read()
+    table = src[src.index("families[] = {"):]
+    table = table[:table.index("\n};")]
+    return set(re.findall(r'\.(?:model_type|alias)\s*=\s*"([^"]+)"', table))
+
+
+def entries(rel):
+    """name -> entry of one config file (a list, or an object with "configs")."""
+    doc = load(rel)
+    items = doc["configs"] if isinstance(doc, dict) else doc
+    return {e["name"]: e for e in items}
+
+
+def sources_of(e):
+    """The entry's sources as one object: config, official_total, official_active."""
+    s = dict(e.get("sources") or {})
+    cs = e.get("config_source")
+    if cs:
+        s["config"] = cs["url"]
+    elif e.get("source") and "config" not in s:
+        s["config"] = e["source"]
+    for k, v in (("official_total", e.get("official_total_source") or e.get("official_source")),
+                 ("official_active", e.get("official_active_source"))):
+        if v and k not in s:
+            s[k] = v
+    return s
+
+
+def build(row, e):
+    cfg = dict(e["config"])
+    p = {"name": row["name"], "aliases": [], "display_name": e["name"], "hf_id": e["hf_id"]}
+    fidelity = e.get("config_fidelity") or e.get("provenance") or ""
+    if "model_type" not in cfg:
+        # grok-1: the source is TensorRT-LLM's hard-coded HF-style dict, which has no
+        # model_type; the HF port (hpcai-tech/grok-1) names it "grok-1".
+        cfg["model_type"] = "grok-1"
+        fidelity += '; model_type "grok-1" added (as in the hpcai-tech/grok-1 HF port)'
+    p["config_fidelity"] = fidelity
+    for k in ("official_total_params_b", "official_total_note", "official_active_params_b"):
+        if k in e:
+            p[k] = e[k]
+    note = e.get("official_total_source") or e.get("official_source")
+    if note and "official_total_note" not in p:
+        p["official_total_note"] = note
+    # How the official total is meant (the test's tolerance): "exact" (a figure quoted to its
+    # digits: within 1%, or half a unit of its last digit), "nominal" (a size name such as "70B":
+    # within 5%), "convention" (counted another way; pinned in tests/unit/check_params.c).
+    p["official_total_kind"] = row.get("official_total_kind") or e.get("official_total_kind") or "exact"
+    dtype = e.get("dtype_of_checkpoint") or e.get("dtype_or_quant")
+    if dtype:
+        p["dtype_of_checkpoint"] = dtype
+    p["sources"] = sources_of(e)
+    p["counter_notes"] = e.get("counter_notes") or ([e["notes"]] if e.get("notes") else [])
+    d = row.get("derive")
+    if d:
+        # A checkpoint that ships another model's architecture: that model's config, renamed.
+        p["display_name"], p["hf_id"] = d["display_name"], d["hf_id"]
+        p["config_fidelity"] = d["why"] + "; config: " + p["config_fidelity"]
+        p["sources"]["derivation"] = d["source"]
+        for k in ("official_total_params_b", "official_active_params_b", "official_total_note",
+                  "official_total_kind"):
+            p.pop(k, None)
+    # Aliases never repeat the Hugging Face id: lookup matches hf_id itself (any case).
+    hf = p["hf_id"].split(" ")[0]
+    p["hf_id"] = hf
+    p["aliases"] = [a for a in row["aliases"] if a.lower() != hf.lower()]
+    p["hf_config"] = cfg
+    return p
 
 
 def main():
-    src = json.load(open(sys.argv[1]))
-    out = []
-    for m in src:
-        name, aliases = NAMES[m["name"]]
-        p = {"name": name, "aliases": aliases, "display_name": m["name"]}
-        for k in KEEP:
-            if k in m:
-                p[k] = m[k]
-        cfg = dict(m["config"])
-        if "model_type" not in cfg:
-            # grok-1: the source is TensorRT-LLM's hard-coded HF-style dict, which has no
-            # model_type; the HF port (hpcai-tech/grok-1) names it "grok-1".
-            cfg["model_type"] = "grok-1"
-            p["config_fidelity"] += '; model_type "grok-1" added (as in the hpcai-tech/grok-1 HF port)'
-        p["hf_config"] = cfg
-        out.append(p)
-        if name == "deepseek-v3":
-            # DeepSeek-R1 is a post-trained DeepSeek-V3: its config.json has the same architecture.
-            r1 = json.loads(json.dumps(p))
-            r1["name"] = "deepseek-r1"
-            r1["aliases"] = ["deepseek-ai/deepseek-r1", "deepseek-r1-0528"]
-            r1["display_name"] = "DeepSeek-R1"
-            r1["hf_id"] = "deepseek-ai/DeepSeek-R1"
-            r1["config_fidelity"] = ("DeepSeek-V3's config.json: DeepSeek-R1 is trained from "
-                                     "DeepSeek-V3-Base and ships the same architecture "
-                                     "(deepseek-ai/DeepSeek-R1 README: 'DeepSeek-R1 ... based on "
-                                     "DeepSeek-V3-Base'; 671B total / 37B activated)")
-            r1["sources"] = dict(p["sources"])
-            r1["sources"]["r1_readme"] = "https://github.com/deepseek-ai/DeepSeek-R1/blob/main/README.md"
-            out.append(r1)
+    check = sys.argv[1:] == ["--check"]
+    rows = load("tools/presets.json")["presets"]
+    files = {}
+    ok = decodable_model_types()
+    out, skipped = [], []
+    for row in rows:
+        if row["from"] not in files:
+            files[row["from"]] = entries(row["from"])
+        e = files[row["from"]].get(row["entry"])
+        if e is None or not e.get("config"):
+            sys.exit(f"gen-models: {row['name']}: no full config \"{row['entry']}\" in {row['from']}")
+        mt = e["config"].get("model_type", "grok-1")
+        if mt not in ok:
+            skipped.append(row["name"])
+            if not check:
+                    print(f"gen-models: skipped {row['name']}: model_type \"{mt}\" has no row "
+                      "in core/model/arch.c's family table yet", file=sys.stderr)
+            continue
+        out.append(build(row, e))
     doc = {
         "schema": "vramfit.models/v1",
-        "description": ("Built-in model presets: verbatim Hugging Face config.json objects with "
+        "description": ("Built-in model presets: real Hugging Face config.json objects with "
                         "official parameter counts, each citing its source. Generated by "
-                        "tools/gen-models.py from the team's model-configs.json."),
+                        "tools/gen-models.py from tools/presets.json; do not edit."),
         "models": out,
     }
-    json.dump(doc, sys.stdout, indent=1, ensure_ascii=False)
-    sys.stdout.write("\n")
+    text = json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+    print(f"gen-models: {len(out)} presets, {len(skipped)} skipped", file=sys.stderr)
+    if check:
+        with open(OUT, encoding="utf-8") as f:
+            if f.read() != text:
+                sys.exit("gen-models: config/models.json is stale; run `make models`")
+        return
+    with open(OUT, "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 main()

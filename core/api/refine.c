@@ -236,12 +236,9 @@ static int decode_arch(const json_t *body, const struct models *models, struct r
         if ((rc = get(body, RF_MODEL, &v, err)) < 0)
             return rc;
         r->model = v.string;
-        const struct model_preset *p = models_find(models, r->model);
-        if (p == NULL)
-            return error_set(err, 404, "unknown_model", "model",
-                             "no model preset is called \"%.64s\"; GET /models lists them "
-                             "(or send hf_config)",
-                             r->model);
+        const struct model_preset *p = NULL;
+        if ((rc = models_resolve(models, r->model, &p, err)) < 0)
+            return rc; /* 422 unknown_model with its "did you mean" */
         r->arch = p->arch;
         r->preset_name = p->name;
         r->preset = p;

@@ -86,7 +86,7 @@ extern const struct field_table refine_field_table;
  * refine_decode - reads the fields beyond the seed from body into *out. models may be NULL (then
  * "model" is refused). Seed fields that an architecture makes redundant (params_b, layers, hidden,
  * moe_*) are refused alongside "model"/"hf_config" so nothing is silently overridden.
- * Errors: -EINVAL with err (400 for type/range/conflict, 404 unknown model, 422 for configs that
+ * Errors: -EINVAL with err (400 for type/range/conflict, 422 unknown model, 422 for configs that
  * cannot be decoded). Does not allocate.
  */
 struct models;

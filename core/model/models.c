@@ -2,7 +2,9 @@
  */
 #include "model/models.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,11 +35,11 @@ static const char *str_or_null(const json_t *obj, const char *key)
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-/* True when preset i of m is called name (name or alias, ASCII case ignored). */
+/* True when preset i of m is called name (name, Hugging Face id or alias; ASCII case ignored). */
 static bool is_called(const struct models *m, size_t i, const char *name)
 {
     const struct model_preset *p = &m->items[i];
-    if (strcasecmp(p->name, name) == 0)
+    if (strcasecmp(p->name, name) == 0 || (p->hf_id && strcasecmp(p->hf_id, name) == 0))
         return true;
     size_t j;
     const json_t *a;
@@ -59,7 +61,7 @@ static void free_registry(struct models *m)
     free(m);
 }
 
-/* True when name collides with any name/alias of presets [0, upto). */
+/* True when name collides with any name/alias/hf_id of presets [0, upto). */
 static bool taken(const struct models *m, size_t upto, const char *name)
 {
     for (size_t i = 0; i < upto; i++)
@@ -118,6 +120,11 @@ int models_load(const char *data, size_t len, struct models **out, struct error_
                            p->name);
             goto out;
         }
+        if (p->hf_id != NULL && taken(m, i, p->hf_id)) {
+            rc = error_set(err, 500, "invalid_models", where, "hf_id %s of %s is not unique",
+                           p->hf_id, p->name);
+            goto out;
+        }
         size_t j;
         const json_t *a;
         json_array_foreach(aliases, j, a)
@@ -166,6 +173,131 @@ void models_params(const struct model_preset *p, const struct arch *a, struct pa
         params_count(a, out);
 }
 
+/*
+ * Levenshtein distance ignoring ASCII case, capped: names longer than MODELS_NAME_MAX bytes count
+ * as far from everything (preset names, aliases and ids are shorter; the request field is capped
+ * at 128 bytes), so one row of MODELS_NAME_MAX + 1 ints on the stack is enough.
+ */
+#define MODELS_NAME_MAX 128
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > MODELS_NAME_MAX || lb > MODELS_NAME_MAX)
+        return SIZE_MAX;
+    size_t row[MODELS_NAME_MAX + 1];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            size_t best = diag + cost;
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* The distance from name to preset p: the closest of its name, hf_id and aliases. */
+static size_t distance_to(const struct model_preset *p, const char *name)
+{
+    size_t best = edit_distance(name, p->name);
+    if (p->hf_id) {
+        size_t d = edit_distance(name, p->hf_id);
+        best = d < best ? d : best;
+        /* "Llama-3.3-70B" against "meta-llama/Llama-3.3-70B-Instruct": the part after the org. */
+        const char *slash = strchr(p->hf_id, '/');
+        if (slash && (d = edit_distance(name, slash + 1)) < best)
+            best = d;
+    }
+    size_t j;
+    const json_t *a;
+    json_array_foreach(json_object_get(p->json, "aliases"), j, a)
+    {
+        size_t d = json_is_string(a) ? edit_distance(name, json_string_value(a)) : SIZE_MAX;
+        best = d < best ? d : best;
+    }
+    return best;
+}
+
+const struct model_preset *models_closest(const struct models *m, const char *name)
+{
+    const struct model_preset *best = NULL;
+    size_t best_d = SIZE_MAX;
+    for (size_t i = 0; i < models_count(m) && name != NULL; i++) {
+        size_t d = distance_to(&m->items[i], name);
+        if (d < best_d) {
+            best_d = d;
+            best = &m->items[i];
+        }
+    }
+    /* Close means at most a third of the name's letters differ (and at least 3 are allowed, for
+     * "mixtral-8x7" or a dropped "-instruct"-sized slip): beyond that a hint misleads. */
+    size_t allowed = name ? strlen(name) / 3 : 0;
+    if (allowed < 3)
+        allowed = 3;
+    return best_d <= allowed ? best : NULL;
+}
+
+int models_resolve(const struct models *m, const char *name, const struct model_preset **out,
+                   struct error_info *err)
+{
+    const struct model_preset *p = models_find(m, name);
+    if (p != NULL) {
+        *out = p;
+        return 0;
+    }
+    /*
+     * THE "not a preset" decision: every caller that turns a model name into an architecture
+     * comes here (POST /estimate's "model", GET /models/{id}). Live Hugging Face Hub resolution
+     * of an unknown "org/name" id belongs here, before this refusal.
+     */
+    const struct model_preset *near = models_closest(m, name);
+    if (near != NULL)
+        return error_set(err, 422, "unknown_model", "model",
+                         "no model preset is called \"%.64s\" (did you mean \"%s\"?); GET "
+                         "/models?q= searches the presets, or send hf_config",
+                         name ? name : "", near->name);
+    return error_set(err, 422, "unknown_model", "model",
+                     "no model preset is called \"%.64s\"; GET /models?q= searches the presets "
+                     "by name, Hugging Face id or family, or send hf_config",
+                     name ? name : "");
+}
+
+/* True when needle (non-empty) occurs in hay, ignoring ASCII case. */
+static bool contains_nocase(const char *hay, const char *needle)
+{
+    if (hay == NULL)
+        return false;
+    size_t n = strlen(needle);
+    for (; *hay; hay++)
+        if (strncasecmp(hay, needle, n) == 0)
+            return true;
+    return false;
+}
+
+static bool matches(const struct model_preset *p, const char *q)
+{
+    if (contains_nocase(p->name, q) || contains_nocase(p->hf_id, q) ||
+        contains_nocase(p->display_name, q) || contains_nocase(p->arch.model_type, q))
+        return true;
+    size_t j;
+    const json_t *a;
+    json_array_foreach(json_object_get(p->json, "aliases"), j, a)
+    {
+        if (json_is_string(a) && contains_nocase(json_string_value(a), q))
+            return true;
+    }
+    return false;
+}
+
 static json_t *official(const json_t *e, const char *key)
 {
     const json_t *v = json_object_get(e, key);
@@ -200,6 +332,26 @@ json_t *models_list_json(const struct models *m)
     return json_pack("{s:o, s:I}", "models", list, "count", (json_int_t)models_count(m));
 }
 
+json_t *models_search_json(const struct models *m, const char *q)
+{
+    json_t *list = json_array();
+    size_t total = 0;
+    if (list == NULL)
+        return NULL;
+    for (size_t i = 0; i < models_count(m); i++) {
+        if (!matches(&m->items[i], q))
+            continue;
+        if (++total <= MODELS_SEARCH_MAX &&
+            json_array_append_new(list, summary(&m->items[i])) < 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return json_pack("{s:o, s:I, s:I, s:b, s:s}", "models", list, "count",
+                     (json_int_t)json_array_size(list), "matches", (json_int_t)total, "truncated",
+                     total > MODELS_SEARCH_MAX, "query", q);
+}
+
 json_t *models_preset_json(const struct model_preset *p)
 {
     json_t *o = summary(p);
@@ -207,9 +359,13 @@ json_t *models_preset_json(const struct model_preset *p)
         return NULL;
     json_object_set_new(o, "architecture", arch_to_json(&p->arch));
     json_object_set_new(o, "params", params_to_json(&p->params));
-    const char *keys[] = {"official_total_note", "dtype_of_checkpoint",
-                          "config_fidelity",     "sources",
-                          "counter_notes",       "hf_config"};
+    const char *keys[] = {"official_total_note",
+                          "official_total_kind",
+                          "dtype_of_checkpoint",
+                          "config_fidelity",
+                          "sources",
+                          "counter_notes",
+                          "hf_config"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         json_t *v = json_object_get(p->json, keys[i]);
         if (v)

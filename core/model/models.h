@@ -11,6 +11,10 @@
 #include "model/params.h"
 
 #define MODELS_MAX 1024
+/* GET /models?q= answers at most this many presets (it says how many matched in all). */
+#define MODELS_SEARCH_MAX 25
+/* The longest ?q= accepted, in bytes (longer than any preset name, alias or Hugging Face id). */
+#define MODELS_QUERY_MAX 128
 
 /* One preset. Strings and json are borrowed from the registry and live as long as it does. */
 struct model_preset {
@@ -39,8 +43,30 @@ size_t models_count(const struct models *m);
 /* models_at - the i-th preset in document order, or NULL past the end. Borrowed from m. */
 const struct model_preset *models_at(const struct models *m, size_t i);
 
-/* models_find - the preset whose name or alias equals name, ignoring ASCII case; NULL if none. */
+/* models_find - the preset whose name, Hugging Face id or alias equals name, ignoring ASCII
+ * case; NULL if none (or m or name is NULL). */
 const struct model_preset *models_find(const struct models *m, const char *name);
+
+/*
+ * models_resolve - the one place a model name becomes a preset, or is refused: *out is the preset
+ * called name (as models_find). Otherwise -EINVAL with a 422 "unknown_model" on field "model"
+ * whose message names the closest preset ("did you mean") when one is close. Callers serving a
+ * resource path (GET /models/{id}) answer 404 with the same message. Borrowed from m.
+ */
+int models_resolve(const struct models *m, const char *name, const struct model_preset **out,
+                   struct error_info *err);
+
+/* models_closest - the preset nearest to name by edit distance over its name, Hugging Face id
+ * (with and without the org) and aliases, ignoring case; NULL when none is close. */
+const struct model_preset *models_closest(const struct models *m, const char *name);
+
+/*
+ * models_search_json - GET /models?q= body: the presets whose name, Hugging Face id, display
+ * name, alias or model_type contains q (ASCII case ignored), in document order, at most
+ * MODELS_SEARCH_MAX of them, with "matches" (all that matched), "truncated" and "query". q must be
+ * non-empty (the HTTP layer checks it). New reference or NULL on allocation failure.
+ */
+json_t *models_search_json(const struct models *m, const char *q);
 
 /*
  * models_params - the parameter counts of an architecture a that came from preset p: p's counts,

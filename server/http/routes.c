@@ -272,24 +272,50 @@ static void handle_readyz(const struct route_ctx *ctx, struct route_reply *out)
     json_decref(status);
 }
 
+/* GET /models[?q=text]: every preset, or those whose name, id, alias or family contains q. */
 static void handle_models(const struct route_ctx *ctx, struct route_reply *out)
 {
-    (void)ctx;
+    struct error_info err;
     const struct models *m = presets_builtin();
+    const char *q = NULL;
+    error_clear(&err);
+    for (size_t i = 0; i < ctx->nparams && err.status == 0; i++) {
+        const char *name = ctx->params[i].name ? ctx->params[i].name : "";
+        const char *v = ctx->params[i].value ? ctx->params[i].value : "";
+        if (strcmp(name, "q") != 0)
+            error_set(&err, 400, "unknown_parameter", name,
+                      "unknown query parameter \"%.64s\"; /models accepts q", name);
+        else if (q != NULL)
+            error_set(&err, 400, "duplicate_parameter", name,
+                      "query parameter q is given more than once");
+        else if (v[0] == '\0' || strlen(v) > MODELS_QUERY_MAX)
+            error_set(&err, 400, "invalid_parameter", name,
+                      "q must be 1..%d bytes (matched, ignoring case, inside preset names, "
+                      "Hugging Face ids, aliases and model_type)",
+                      MODELS_QUERY_MAX);
+        q = v;
+    }
+    if (ctx->too_many_params && err.status == 0)
+        error_set(&err, 400, "invalid_parameter", "", "/models accepts one query parameter, q");
+    if (err.status != 0) {
+        reply_error(out, &err);
+        return;
+    }
     out->status = m ? 200 : 500;
-    out->json = m ? models_list_json(m) : NULL;
+    out->json = m == NULL ? NULL : q ? models_search_json(m, q) : models_list_json(m);
 }
 
+/* GET /models/{id}: a preset by name, alias or Hugging Face id ("org/name": the route takes two
+ * segments, which is also what "org%2Fname" becomes once libmicrohttpd has decoded the path). */
 static void handle_model(const struct route_ctx *ctx, struct route_reply *out)
 {
     struct error_info err;
     const struct models *m = presets_builtin();
-    const char *name = ctx->path ? strrchr(ctx->path, '/') : NULL;
-    name = name ? name + 1 : "";
-    const struct model_preset *p = models_find(m, name);
-    if (p == NULL) {
-        error_set(&err, 404, "unknown_model", "model",
-                  "no model preset is called \"%.64s\"; GET /models lists them", name);
+    const char *name = ctx->path ? ctx->path + strlen("/models/") : "";
+    const struct model_preset *p = NULL;
+    error_clear(&err);
+    if (models_resolve(m, name, &p, &err) < 0) {
+        err.status = 404; /* the same refusal as POST /estimate's, for a resource path */
         reply_error(out, &err);
         return;
     }
@@ -322,15 +348,20 @@ static void handle_openapi_json(const struct route_ctx *ctx, struct route_reply 
 }
 
 static const struct route routes[] = {
-    {"/estimate", "POST", true, handle_estimate, false, NULL},
-    {"/skus", "GET", false, handle_skus, false, NULL},
-    {"/healthz", "GET", false, handle_healthz, false, NULL},
-    {"/readyz", "GET", false, handle_readyz, false, NULL},
-    {"/models", "GET", false, handle_models, false, NULL},
-    {"/models/", "GET", false, handle_model, true, "/models/{name}"},
-    {"/metrics", "GET", false, handle_metrics, false, NULL},
-    {"/openapi.yaml", "GET", false, handle_openapi_yaml, false, NULL},
-    {"/openapi.json", "GET", false, handle_openapi_json, false, NULL},
+    {.path = "/estimate", .method = "POST", .has_body = true, .handler = handle_estimate},
+    {.path = "/skus", .method = "GET", .has_body = false, .handler = handle_skus},
+    {.path = "/healthz", .method = "GET", .has_body = false, .handler = handle_healthz},
+    {.path = "/readyz", .method = "GET", .has_body = false, .handler = handle_readyz},
+    {.path = "/models", .method = "GET", .has_body = false, .handler = handle_models},
+    {.path = "/models/",
+     .method = "GET",
+     .handler = handle_model,
+     .prefix = true,
+     .template_path = "/models/{name}",
+     .segments = 2},
+    {.path = "/metrics", .method = "GET", .has_body = false, .handler = handle_metrics},
+    {.path = "/openapi.yaml", .method = "GET", .has_body = false, .handler = handle_openapi_yaml},
+    {.path = "/openapi.json", .method = "GET", .has_body = false, .handler = handle_openapi_json},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -361,6 +392,21 @@ const char *routes_summary(void)
     return summary;
 }
 
+/* True when tail is 1..max (at least 1) non-empty '/'-separated segments. */
+static bool prefix_tail_ok(const char *tail, unsigned max)
+{
+    unsigned segs = 1;
+    if (tail[0] == '\0' || tail[0] == '/')
+        return false;
+    for (const char *c = tail; *c; c++) {
+        if (*c != '/')
+            continue;
+        if (c[1] == '\0' || c[1] == '/' || ++segs > (max ? max : 1))
+            return false;
+    }
+    return true;
+}
+
 const struct route *routes_find(const char *path)
 {
     for (size_t i = 0; i < NROUTES; i++) {
@@ -368,9 +414,9 @@ const struct route *routes_find(const char *path)
         size_t n = strlen(r->path);
         if (strcmp(r->path, path) == 0 && !r->prefix)
             return r;
-        /* One non-empty segment after the prefix: "/models/mixtral-8x7b", not "/models/a/b". */
-        if (r->prefix && strncmp(r->path, path, n) == 0 && path[n] != '\0' &&
-            strchr(path + n, '/') == NULL)
+        /* Non-empty segments after the prefix, at most r->segments of them (1 when 0):
+         * "/models/mixtral-8x7b" and "/models/org/name", not "/models/a/b/c" or "/models/a/". */
+        if (r->prefix && strncmp(r->path, path, n) == 0 && prefix_tail_ok(path + n, r->segments))
             return r;
     }
     return NULL;

@@ -61,12 +61,15 @@ struct route {
     const char *method; /* the one method served; GET routes also answer HEAD */
     bool has_body;      /* expects a JSON request body (Content-Type and size checks apply) */
     route_handler handler;
-    bool prefix; /* path ends with '/' and matches any one further segment ("/models/{name}") */
+    bool prefix; /* path ends with '/' and matches further segments ("/models/{name}") */
     const char *template_path; /* the path as the OpenAPI spec writes it ("/models/{name}"), used
                                   in metrics labels and logs; NULL = path */
+    unsigned segments;         /* prefix routes: how many segments the parameter may span (0 = 1);
+                                  2 for Hugging Face ids ("deepseek-ai/DeepSeek-R1") */
 };
 
-/* routes_find - the route for an exact path (or a prefix route's one-segment child), or NULL. */
+/* routes_find - the route for an exact path (or a prefix route's child of up to .segments
+ * non-empty segments), or NULL. */
 const struct route *routes_find(const char *path);
 
 /* routes_allow - the Allow header value for a route ("POST, OPTIONS" or "GET, HEAD, OPTIONS"). */

@@ -71,9 +71,17 @@ const deref = (obj) => {
 };
 
 // 4. Path templates ("/models/{name}") to regular expressions.
+// A path parameter spans one segment, or up to x-segments of them when its spec says so
+// (/models/{name} takes Hugging Face ids, "org/name").
+const segmentsOf = (t, name) => {
+  const op = spec.paths[t].get ?? Object.values(spec.paths[t])[0];
+  const p = (op?.parameters ?? []).map(deref).find((q) => q?.in === 'path' && q.name === name);
+  return p?.['x-segments'] ?? 1;
+};
 const templates = Object.keys(spec.paths).map((t) => ({
   t,
-  re: new RegExp('^' + t.replace(/[.]/g, '\\.').replace(/\{[^}]+\}/g, '[^/]+') + '$'),
+  re: new RegExp('^' + t.replace(/[.]/g, '\\.').replace(/\{([^}]+)\}/g, (_, n) =>
+    '[^/]+' + '(?:/[^/]+)?'.repeat(segmentsOf(t, n) - 1)) + '$'),
 }));
 const matchPath = (p) => templates.find(({ re }) => re.test(p))?.t;
 

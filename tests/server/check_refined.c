@@ -2,6 +2,8 @@
  */
 #include "support/check_util.h"
 
+#include "model/models.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <string.h>
@@ -185,11 +187,19 @@ START_TEST(model_with_params_b_is_a_conflict)
 }
 END_TEST
 
-START_TEST(unknown_model_is_404_and_unknown_config_is_422)
+START_TEST(unknown_model_and_unknown_config_are_422)
 {
     long st;
     json_t *r = post("{\"model\":\"llama-9\",\"ctx\":4096,\"precision\":\"bf16\"}", &st);
-    ck_assert_int_eq(st, 404);
+    ck_assert_int_eq(st, 422);
+    ck_assert_str_eq(str(json_object_get(r, "error"), "code"), "unknown_model");
+    ck_assert_str_eq(str(json_object_get(r, "error"), "field"), "model");
+    json_decref(r);
+    /* A near miss names the preset it probably meant. */
+    r = post("{\"model\":\"Mixtral-8x7\",\"ctx\":4096,\"precision\":\"bf16\"}", &st);
+    ck_assert_int_eq(st, 422);
+    ck_assert_ptr_nonnull(
+        strstr(str(json_object_get(r, "error"), "message"), "did you mean \"mixtral-8x7b\"?"));
     json_decref(r);
     r = post("{\"hf_config\":{\"model_type\":\"rwkv\"},\"ctx\":4096,\"precision\":\"bf16\"}", &st);
     ck_assert_int_eq(st, 422);
@@ -411,6 +421,80 @@ START_TEST(models_routes_list_and_show_presets)
     json_decref(r);
     r = get("/models/nope", &st);
     ck_assert_int_eq(st, 404);
+    ck_assert_str_eq(str(json_object_get(r, "error"), "code"), "unknown_model");
+    json_decref(r);
+}
+END_TEST
+
+/* Every spelling of one preset GET /models/{id} accepts, and the preset each one names. */
+START_TEST(models_route_finds_presets_by_name_id_alias_and_case)
+{
+    static const struct {
+        const char *path, *name;
+    } cases[] = {
+        {"/models/mixtral-8x7b", "mixtral-8x7b"},                       /* preset name */
+        {"/models/MIXTRAL-8X7B", "mixtral-8x7b"},                       /* any case */
+        {"/models/mixtral-8x7b-instruct", "mixtral-8x7b"},              /* alias */
+        {"/models/mistralai/Mixtral-8x7B-v0.1", "mixtral-8x7b"},        /* HF id, with its slash */
+        {"/models/mistralai%2FMixtral-8x7B-v0.1", "mixtral-8x7b"},      /* HF id, URL-encoded */
+        {"/models/deepseek-ai/deepseek-r1", "deepseek-r1"},             /* HF id, any case */
+        {"/models/meta-llama/Llama-3.3-70B-Instruct", "llama-3.3-70b"}, /* added preset */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        long st;
+        json_t *r = get(cases[i].path, &st);
+        ck_assert_msg(st == 200, "%s: %ld", cases[i].path, st);
+        ck_assert_str_eq(str(r, "name"), cases[i].name);
+        json_decref(r);
+    }
+}
+END_TEST
+
+START_TEST(models_route_refuses_three_segments_and_hints_near_misses)
+{
+    long st;
+    json_t *r = get("/models/a/b/c", &st);
+    ck_assert_int_eq(st, 404);
+    ck_assert_str_eq(str(json_object_get(r, "error"), "code"), "not_found");
+    json_decref(r);
+    r = get("/models/deepseek-ai/DeepSeek-R2", &st);
+    ck_assert_int_eq(st, 404);
+    ck_assert_ptr_nonnull(
+        strstr(str(json_object_get(r, "error"), "message"), "did you mean \"deepseek-r1\"?"));
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(models_query_searches_names_ids_and_families_with_a_cap)
+{
+    long st;
+    json_t *r = get("/models?q=QWEN3-", &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_int_eq(num(r, "count"), num(r, "matches"));
+    ck_assert(num(r, "count") >= 7);
+    ck_assert_str_eq(str(r, "query"), "QWEN3-");
+    json_decref(r);
+    r = get("/models?q=deepseek-ai%2F", &st); /* over Hugging Face ids */
+    ck_assert_int_eq(st, 200);
+    ck_assert(num(r, "count") >= 6);
+    json_decref(r);
+    r = get("/models?q=-", &st); /* in every preset's name: more than the cap */
+    ck_assert_int_eq(st, 200);
+    ck_assert_int_eq(num(r, "count"), MODELS_SEARCH_MAX);
+    ck_assert(num(r, "matches") > MODELS_SEARCH_MAX);
+    ck_assert(json_is_true(json_object_get(r, "truncated")));
+    json_decref(r);
+    r = get("/models?q=no-such-model", &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_int_eq(num(r, "count"), 0);
+    json_decref(r);
+    r = get("/models?q=", &st);
+    ck_assert_int_eq(st, 400);
+    ck_assert_str_eq(str(json_object_get(r, "error"), "field"), "q");
+    json_decref(r);
+    r = get("/models?name=gpt2", &st);
+    ck_assert_int_eq(st, 400);
+    ck_assert_str_eq(str(json_object_get(r, "error"), "code"), "unknown_parameter");
     json_decref(r);
 }
 END_TEST
@@ -427,7 +511,7 @@ Suite *refined_suite(void)
     tcase_add_test(tc, kv_precision_fp8_halves_the_cache);
     tcase_add_test(tc, bits_per_weight_sizes_gguf_formats);
     tcase_add_test(tc, model_with_params_b_is_a_conflict);
-    tcase_add_test(tc, unknown_model_is_404_and_unknown_config_is_422);
+    tcase_add_test(tc, unknown_model_and_unknown_config_are_422);
     tcase_add_test(tc, hf_config_counts_parameters);
     tcase_add_test(tc, deepseek_v3_bf16_needs_several_infiniband_nodes);
     tcase_add_test(tc, nothing_fits_one_vm_proposes_nodes);
@@ -439,6 +523,9 @@ Suite *refined_suite(void)
     tcase_add_test(tc, fewest_gpus_ranks_by_gpu_count);
     tcase_add_test(tc, cheapest_in_a_region_without_prices_is_422);
     tcase_add_test(tc, models_routes_list_and_show_presets);
+    tcase_add_test(tc, models_route_finds_presets_by_name_id_alias_and_case);
+    tcase_add_test(tc, models_route_refuses_three_segments_and_hints_near_misses);
+    tcase_add_test(tc, models_query_searches_names_ids_and_families_with_a_cap);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -99,7 +99,7 @@ START_TEST(conflicts_and_missing_dependencies_are_named)
     refused("{\"model\":\"gpt2\",\"ctx\":1,\"precision\":\"fp16\",\"skus\":[1]}", 400, "skus");
     refused("{\"model\":\"gpt2\",\"ctx\":1,\"precision\":\"fp16\",\"bits_per_weight\":0.5}", 400,
             "bits_per_weight");
-    refused("{\"model\":\"nope\",\"ctx\":1,\"precision\":\"fp16\"}", 404, "model");
+    refused("{\"model\":\"nope\",\"ctx\":1,\"precision\":\"fp16\"}", 422, "model");
     refused("{\"model\":\"gpt2\",\"ctx\":1,\"precision\":\"fp16\",\"modle\":1}", 400, "modle");
 }
 END_TEST
