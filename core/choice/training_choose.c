@@ -21,38 +21,39 @@ bool training_gpu_supported(const struct catalog_sku *s, const struct training_c
 struct job {
     const struct training_model *m;
     const struct training_config *c;
-    int tp;       /* tensor_parallel (>= 1) */
+    int replica;  /* GPUs per data-parallel replica: tensor x pipeline x context parallel */
     int dp_fixed; /* data_parallel as asked (1 when automatic) */
     bool grow;    /* automatic data_parallel with ZeRO >= 1: more ranks, smaller shards */
 };
 
-/* The per-rank estimate for dp ranks (x tp) on nodes of s: ranks fill a VM before the next. */
+/* The per-rank estimate for dp replicas (x replica GPUs) on nodes of s: ranks fill a VM before the
+ * next. */
 static void estimate(const struct job *j, const struct catalog_sku *s, int dp,
                      struct training_result *res)
 {
     struct training_config k = *j->c;
     k.data_parallel = dp;
-    const int world = dp * j->tp;
+    const int world = dp * j->replica;
     training_estimate(j->m, &k, world < s->gpus_per_vm ? world : s->gpus_per_vm, res);
 }
 
 /*
  * The data-parallel degree of gpus per VM on nodes VMs, or 0 when the job does not use that
- * layout. One VM: dp x tp GPUs, dp from the asked count up to the VM (growing) or exactly as
+ * layout. One VM: dp x replica GPUs, dp from the asked count up to the VM (growing) or exactly as
  * asked. Several: every GPU of each VM when growing; as asked on the fewest VMs that hold it
  * otherwise.
  */
 static int data_parallel(const struct job *j, const struct catalog_sku *s, int gpus, int nodes)
 {
     if (nodes == 1) {
-        int dp = gpus % j->tp == 0 ? gpus / j->tp : 0;
+        int dp = gpus % j->replica == 0 ? gpus / j->replica : 0;
         return dp >= j->dp_fixed && (j->grow || dp == j->dp_fixed) ? dp : 0;
     }
     if (gpus != s->gpus_per_vm)
         return 0;
     if (j->grow)
-        return (nodes * gpus) % j->tp == 0 ? nodes * gpus / j->tp : 0;
-    return (j->dp_fixed * j->tp + gpus - 1) / gpus == nodes ? j->dp_fixed : 0;
+        return (nodes * gpus) % j->replica == 0 ? nodes * gpus / j->replica : 0;
+    return (j->dp_fixed * j->replica + gpus - 1) / gpus == nodes ? j->dp_fixed : 0;
 }
 
 static bool fit(const void *ctx, const struct catalog_sku *s, int gpus, int nodes,
@@ -64,7 +65,7 @@ static bool fit(const void *ctx, const struct catalog_sku *s, int gpus, int node
         return false;
     struct training_result res;
     estimate(j, s, dp, &res);
-    out->ranks = dp * j->tp;
+    out->ranks = dp * j->replica;
     /* The seed's comparison: the per-GPU total against the nameplate vram_gb in GB. */
     out->gpu_fits = res.total <= s->vram_gb * 1e9;
     out->host_bytes = res.host_per_node;
@@ -81,7 +82,7 @@ int training_choose(const struct catalog *cat, const char *today, const struct c
     const struct job j = {
         .m = m,
         .c = c,
-        .tp = c->tensor_parallel > 0 ? c->tensor_parallel : 1,
+        .replica = training_model_parallel(c),
         .dp_fixed = data_parallel_auto ? 1 : c->data_parallel,
         .grow = data_parallel_auto && stage >= 1,
     };
@@ -95,7 +96,7 @@ int training_choose(const struct catalog *cat, const char *today, const struct c
     {
         struct training_config k = *c;
         k.data_parallel = j.dp_fixed;
-        training_estimate(m, &k, j.dp_fixed * j.tp, &out->asked);
+        training_estimate(m, &k, j.dp_fixed * j.replica, &out->asked);
     }
     struct choice_result ch;
     int rc = choice_rank(cat, today, &need, &ch);
@@ -112,7 +113,7 @@ int training_choose(const struct catalog *cat, const char *today, const struct c
         t->sku = k->sku;
         t->gpus = k->ranks;
         t->nodes = k->nodes;
-        t->data_parallel = k->ranks / j.tp;
+        t->data_parallel = k->ranks / j.replica;
         estimate(&j, k->sku, t->data_parallel, &t->res);
         t->price = k->price;
         t->price_source = k->price_source;

@@ -25,7 +25,7 @@ bool training_gpu_supported(const struct catalog_sku *s, const struct training_c
 /* One size that holds the job, with the fewest ranks (or nodes) it needs. */
 struct training_candidate {
     const struct catalog_sku *sku; /* borrowed from the catalog */
-    int gpus;                      /* ranks = data_parallel x tensor_parallel */
+    int gpus; /* ranks = data_parallel x tensor x pipeline x context parallel */
     int nodes;
     int data_parallel;
     struct training_result res;
