@@ -316,6 +316,7 @@ struct suggest_base {
     const struct catalog *cat;
     const char *today;
     const struct choice_prefs *f;
+    struct choice_memo *memo; /* the answer's: sizes decided once for all its choices */
     const struct training_model *m;
     double asked_vram;
 };
@@ -326,7 +327,7 @@ static int suggest(struct suggestions *l, const struct suggest_base *b,
 {
     struct suggestion *s = &l->list[l->n];
     memset(s, 0, sizeof(*s));
-    if (training_choose(b->cat, b->today, b->f, b->m, c, dp_auto, &s->ch) < 0)
+    if (training_choose(b->cat, b->today, b->f, b->memo, b->m, c, dp_auto, &s->ch) < 0)
         return -ENOMEM;
     s->best = s->ch.n ? &s->ch.list[0] : NULL;
     if (s->best && vram_used(s->best) < b->asked_vram) {
@@ -542,6 +543,7 @@ struct tanswer {
     const struct training_request *treq;
     const struct refine *rf;
     struct choice_prefs prefs; /* the chooser's view of rf */
+    struct choice_memo memo;   /* shared by the answer's choice and its suggestions */
     struct training_model m;
     struct training_choice ch;
     const struct training_candidate *best;
@@ -653,8 +655,9 @@ static int choose(struct tanswer *t, const struct catalog *cat, const char *toda
 {
     const struct training_request *treq = t->treq;
     refine_choice_prefs(t->rf, &t->prefs);
-    if (training_choose(cat, today, &t->prefs, &t->m, &treq->cfg, treq->data_parallel_auto,
-                        &t->ch) < 0)
+    if (choice_memo_init(&t->memo, cat) < 0 ||
+        training_choose(cat, today, &t->prefs, &t->memo, &t->m, &treq->cfg,
+                        treq->data_parallel_auto, &t->ch) < 0)
         return -ENOMEM;
     t->best = t->ch.n ? &t->ch.list[0] : NULL;
     t->res = t->best ? &t->best->res : &t->ch.asked;
@@ -668,7 +671,7 @@ static int choose(struct tanswer *t, const struct catalog *cat, const char *toda
         note(&t->notes, "nothing fits one VM: %d nodes of %s over InfiniBand", t->best->nodes,
              t->best->sku->sku);
     /* Changes that fit in less VRAM than the answer as asked (or at all, when it does not). */
-    struct suggest_base b = {cat, today, &t->prefs, &t->m, vram_used(t->best)};
+    struct suggest_base b = {cat, today, &t->prefs, &t->memo, &t->m, vram_used(t->best)};
     return suggestions(&t->alt, &b, &treq->cfg, treq->data_parallel_auto);
 }
 
@@ -696,6 +699,7 @@ int training_api_estimate(const struct catalog *cat, const char *today,
     }
     suggestions_free(&t.alt);
     training_choice_free(&t.ch);
+    choice_memo_free(&t.memo);
     notes_free(&t.notes);
     return rc;
 }

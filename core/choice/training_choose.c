@@ -17,6 +17,21 @@ bool training_gpu_supported(const struct catalog_sku *s, const struct training_c
     return choice_gpu_supported(s, &caps, why);
 }
 
+/*
+ * Estimates already made for this ranking. training_estimate sees the layout only through the
+ * data-parallel degree and the ranks per node, and the chooser asks for the same few pairs on
+ * size after size (and once more for each candidate it lists), so a handful of rows serve them
+ * all; past ESTIMATE_MEMO distinct pairs the rest are computed each time.
+ */
+#define ESTIMATE_MEMO 32
+struct estimate_memo {
+    size_t n;
+    struct {
+        int dp, per_node;
+        struct training_result res;
+    } row[ESTIMATE_MEMO];
+};
+
 /* The job and how its ranks may grow. */
 struct job {
     const struct training_model *m;
@@ -24,6 +39,7 @@ struct job {
     int replica;  /* GPUs per data-parallel replica: tensor x pipeline x context parallel */
     int dp_fixed; /* data_parallel as asked (1 when automatic) */
     bool grow;    /* automatic data_parallel with ZeRO >= 1: more ranks, smaller shards */
+    struct estimate_memo *memo;
 };
 
 /* The per-rank estimate for dp replicas (x replica GPUs) on nodes of s: ranks fill a VM before the
@@ -31,10 +47,24 @@ struct job {
 static void estimate(const struct job *j, const struct catalog_sku *s, int dp,
                      struct training_result *res)
 {
+    const int world = dp * j->replica;
+    const int per_node = world < s->gpus_per_vm ? world : s->gpus_per_vm;
+    struct estimate_memo *memo = j->memo;
+    for (size_t i = 0; i < memo->n; i++) {
+        if (memo->row[i].dp == dp && memo->row[i].per_node == per_node) {
+            *res = memo->row[i].res;
+            return;
+        }
+    }
     struct training_config k = *j->c;
     k.data_parallel = dp;
-    const int world = dp * j->replica;
-    training_estimate(j->m, &k, world < s->gpus_per_vm ? world : s->gpus_per_vm, res);
+    training_estimate(j->m, &k, per_node, res);
+    if (memo->n < ESTIMATE_MEMO) {
+        memo->row[memo->n].dp = dp;
+        memo->row[memo->n].per_node = per_node;
+        memo->row[memo->n].res = *res;
+        memo->n++;
+    }
 }
 
 /*
@@ -74,10 +104,13 @@ static bool fit(const void *ctx, const struct catalog_sku *s, int gpus, int node
 }
 
 int training_choose(const struct catalog *cat, const char *today, const struct choice_prefs *p,
-                    const struct training_model *m, const struct training_config *c,
-                    bool data_parallel_auto, struct training_choice *out)
+                    struct choice_memo *memo, const struct training_model *m,
+                    const struct training_config *c, bool data_parallel_auto,
+                    struct training_choice *out)
 {
     memset(out, 0, sizeof(*out));
+    struct estimate_memo estimates;
+    estimates.n = 0;
     const int stage = c->fsdp ? 3 : c->zero_stage;
     const struct job j = {
         .m = m,
@@ -85,11 +118,13 @@ int training_choose(const struct catalog *cat, const char *today, const struct c
         .replica = training_model_parallel(c),
         .dp_fixed = data_parallel_auto ? 1 : c->data_parallel,
         .grow = data_parallel_auto && stage >= 1,
+        .memo = &estimates,
     };
     struct choice_need need = {
         .fit = fit,
         .ctx = &j,
         .caps = {.whole_gpus = true, .bf16 = c->bf16, .flash_attention = c->flash_attention},
+        .memo = memo,
     };
     if (p)
         need.prefs = *p;
