@@ -188,6 +188,7 @@ static void write_sharding_settings(struct jsonout *w, const struct training_con
         key_count(w, "allgather_bucket_size", c->allgather_bucket_size);
         key_count(w, "stage3_max_live_parameters", c->max_live_parameters);
         key_count(w, "stage3_prefetch_bucket_size", c->prefetch_bucket_size);
+        key_count(w, "sub_group_size", c->sub_group_size);
         key_bool(w, "contiguous_gradients", c->contiguous_gradients);
         key_bool(w, "overlap_comm", deepspeed_overlap(c, stage));
         jsonout_end_object(w);
@@ -458,9 +459,9 @@ static void add_assumptions(struct notes *a, const struct estimate_request *seed
     if (r->buffers > 0 || r->step_buffer > 0)
         note(a, "DeepSpeed buffers as in parallelism.deepspeed (DeepSpeed's defaults where not "
                 "given: reduce_bucket_size 5e8, allgather_bucket_size 5e8, "
-                "stage3_max_live_parameters 1e9, stage3_prefetch_bucket_size 5e7; overlap_comm "
-                "holds 4.5x the buckets); the optimizer step adds an fp32 copy of the gradient "
-                "partition");
+                "stage3_max_live_parameters 1e9, stage3_prefetch_bucket_size 5e7, "
+                "sub_group_size 1e9; overlap_comm holds 4.5x the buckets); the optimizer step adds "
+                "an fp32 copy of the gradient partition (at stage 3 of one sub-group)");
     note(a, "loss logits b x s x vocab: %s",
          c->chunked_loss ? "chunked (Liger-style fused cross-entropy)"
                          : "16-bit + fp32 upcast + fp32 log-softmax");

@@ -37,6 +37,7 @@ enum training_field {
     TF_ALLGATHER_BUCKET_SIZE,
     TF_STAGE3_MAX_LIVE_PARAMETERS,
     TF_STAGE3_PREFETCH_BUCKET_SIZE,
+    TF_SUB_GROUP_SIZE,
     TF_CONTIGUOUS_GRADIENTS,
     TF_OVERLAP_COMM,
     TF_LIMIT_ALL_GATHERS,
@@ -111,6 +112,10 @@ static const struct field_spec rows[TF_COUNT] = {
                                         .type = FIELD_INT,
                                         .min = 0,
                                         .max = TRAINING_MAX_BUCKET},
+    [TF_SUB_GROUP_SIZE] = {.name = "sub_group_size",
+                           .type = FIELD_INT,
+                           .min = 1,
+                           .max = TRAINING_MAX_BUCKET},
     [TF_CONTIGUOUS_GRADIENTS] = {.name = "contiguous_gradients", .type = FIELD_BOOL},
     [TF_OVERLAP_COMM] = {.name = "overlap_comm", .type = FIELD_BOOL},
     /* PyTorch FSDP's limit_all_gathers */
@@ -553,9 +558,9 @@ static int decode_buffers(const json_t *body, const json_t *tobj, struct trainin
     struct training_config *c = &r->cfg;
     static const enum training_field sizes[] = {TF_REDUCE_BUCKET_SIZE, TF_ALLGATHER_BUCKET_SIZE,
                                                 TF_STAGE3_MAX_LIVE_PARAMETERS,
-                                                TF_STAGE3_PREFETCH_BUCKET_SIZE};
+                                                TF_STAGE3_PREFETCH_BUCKET_SIZE, TF_SUB_GROUP_SIZE};
     double *const dst[] = {&c->reduce_bucket_size, &c->allgather_bucket_size,
-                           &c->max_live_parameters, &c->prefetch_bucket_size};
+                           &c->max_live_parameters, &c->prefetch_bucket_size, &c->sub_group_size};
     const char *deepspeed_field = NULL;
     int rc;
     bool has;

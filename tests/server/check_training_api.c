@@ -389,6 +389,7 @@ START_TEST(deepspeed_settings_are_echoed_and_size_the_buffers)
     ck_assert(num(dflt, "parallelism.deepspeed.allgather_bucket_size") == 5e8);
     ck_assert(num(dflt, "parallelism.deepspeed.stage3_max_live_parameters") == 1e9);
     ck_assert(num(dflt, "parallelism.deepspeed.stage3_prefetch_bucket_size") == 5e7);
+    ck_assert(num(dflt, "parallelism.deepspeed.sub_group_size") == 1e9);
     ck_assert(json_is_true(par(dflt, "deepspeed.contiguous_gradients")));
     ck_assert(json_is_true(par(dflt, "deepspeed.overlap_comm"))); /* DeepSpeed's stage-3 default */
     ck_assert_int_eq(json_integer_value(par(dflt, "shard_group")), 8);
@@ -401,11 +402,15 @@ START_TEST(deepspeed_settings_are_echoed_and_size_the_buffers)
                      "\"reduce_bucket_size\":100000000,\"allgather_bucket_size\":200000000,"
                      "\"stage3_max_live_parameters\":300000000,"
                      "\"stage3_prefetch_bucket_size\":40000000,\"contiguous_gradients\":false,"
-                     "\"overlap_comm\":false}}");
+                     "\"overlap_comm\":false,\"sub_group_size\":100000000}}");
     ck_assert(num(set, "parallelism.deepspeed.reduce_bucket_size") == 1e8);
     ck_assert(num(set, "parallelism.deepspeed.allgather_bucket_size") == 2e8);
     ck_assert(num(set, "parallelism.deepspeed.stage3_max_live_parameters") == 3e8);
     ck_assert(num(set, "parallelism.deepspeed.stage3_prefetch_bucket_size") == 4e7);
+    ck_assert(num(set, "parallelism.deepspeed.sub_group_size") == 1e8);
+    /* the fp32 gradient of one 1e8-element sub-group (plus one parameter's partition at most)
+     * instead of the whole 7B / 8 partition */
+    ck_assert(num(set, "per_gpu.step_buffers_gb") < 0.5 * num(dflt, "per_gpu.step_buffers_gb"));
     ck_assert(json_is_false(par(set, "deepspeed.contiguous_gradients")));
     ck_assert(json_is_false(par(set, "deepspeed.overlap_comm")));
     ck_assert(num(set, "per_gpu.buffers_gb") < num(dflt, "per_gpu.buffers_gb") - 2);
@@ -568,6 +573,10 @@ START_TEST(layout_rules_and_conflicts_name_the_field)
           "training.stage3_max_live_parameters");
     fails("{" SEED7B ",\"training\":{\"stage3_prefetch_bucket_size\":\"5e7\"}}", 400,
           "invalid_type", "training.stage3_prefetch_bucket_size");
+    fails("{" SEED7B ",\"training\":{\"sub_group_size\":0}}", 400, "out_of_range",
+          "training.sub_group_size");
+    fails("{" SEED7B ",\"training\":{\"fsdp\":true,\"sub_group_size\":1000}}", 400,
+          "conflicting_fields", "sub_group_size");
     fails("{" SEED7B ",\"training\":{\"contiguous_gradients\":\"yes\"}}", 400, "invalid_type",
           "training.contiguous_gradients");
     fails("{" SEED7B ",\"training\":{\"overlap_comm\":null}}", 400, "invalid_type",
