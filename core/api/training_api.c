@@ -112,6 +112,14 @@ static void write_per_gpu(struct jsonout *w, const struct training_result *r)
     key_number(w, "activations_gb", r3(r->activations / GB));
     key_number(w, "overhead_gb", r3(r->overhead / GB));
     key_number(w, "total_gb", r3(r->total / GB));
+    /* Sharding buffers (none without DeepSpeed ZeRO): the peak is the larger of backward
+     * (activations + buffers) and the optimizer step (step buffers). */
+    if (r->buffers > 0 || r->step_buffer > 0) {
+        key_number(w, "buffers_gb", r3(r->buffers / GB));
+        key_number(w, "step_buffers_gb", r3(r->step_buffer / GB));
+        key_string(w, "peak_phase",
+                   r->step_buffer > r->activations + r->buffers ? "optimizer_step" : "backward");
+    }
     jsonout_key(w, "details");
     jsonout_begin_object(w);
     key_number(w, "gathered_weights_gb", r3(r->gather_buffer / GB));
@@ -152,6 +160,78 @@ static void write_config(struct jsonout *w, const struct training_config *c,
             jsonout_fail(w, -ENOMEM);
         json_decref(targets);
     }
+    jsonout_end_object(w);
+}
+
+/* DeepSpeed's overlap_comm: as given, else its default (on at stage 3, off below; config.py). */
+static bool deepspeed_overlap(const struct training_config *c, int stage)
+{
+    switch (c->overlap_comm) {
+    case TRAINING_OVERLAP_ON:
+        return true;
+    case TRAINING_OVERLAP_OFF:
+        return false;
+    case TRAINING_OVERLAP_AUTO:
+        break;
+    }
+    return stage >= 3;
+}
+
+/* The sharding implementation's own settings, as the estimate used them. */
+static void write_sharding_settings(struct jsonout *w, const struct training_config *c, int stage)
+{
+    switch (c->sharding) {
+    case TRAINING_SHARD_DEEPSPEED:
+        jsonout_key(w, "deepspeed");
+        jsonout_begin_object(w);
+        key_count(w, "reduce_bucket_size", c->reduce_bucket_size);
+        key_count(w, "allgather_bucket_size", c->allgather_bucket_size);
+        key_count(w, "stage3_max_live_parameters", c->max_live_parameters);
+        key_count(w, "stage3_prefetch_bucket_size", c->prefetch_bucket_size);
+        key_count(w, "sub_group_size", c->sub_group_size);
+        key_bool(w, "contiguous_gradients", c->contiguous_gradients);
+        key_bool(w, "overlap_comm", deepspeed_overlap(c, stage));
+        jsonout_end_object(w);
+        break;
+    case TRAINING_SHARD_FSDP:
+        jsonout_key(w, "fsdp");
+        jsonout_begin_object(w);
+        key_string(w, "unit", "transformer block");
+        key_bool(w, "limit_all_gathers", c->limit_all_gathers);
+        jsonout_end_object(w);
+        break;
+    case TRAINING_SHARD_MEGATRON:
+        break;
+    }
+}
+
+/* What the estimate assumed about the layout: every parallel dimension, the micro-batches the
+ * shown pipeline stage holds, and who shards the states with which buffers. */
+static void write_parallelism(struct jsonout *w, const struct training_config *c,
+                              const struct training_result *r, int dp)
+{
+    const int stage = c->fsdp ? 3 : c->zero_stage;
+    jsonout_begin_object(w);
+    key_integer(w, "data_parallel", dp);
+    key_integer(w, "tensor_parallel", c->tensor_parallel);
+    key_bool(w, "sequence_parallel", c->tensor_parallel > 1 && c->sequence_parallel);
+    key_integer(w, "pipeline_parallel", c->pipeline_parallel);
+    key_string(w, "pp_schedule", training_pp_schedule_name(c->pp_schedule));
+    key_integer(w, "pp_virtual_stages", c->pp_virtual_stages);
+    key_integer(w, "pp_microbatches",
+                c->pp_microbatches > 0 ? c->pp_microbatches : c->pipeline_parallel);
+    key_count(w, "microbatches_in_flight", r3(r->inflight_microbatches));
+    key_integer(w, "context_parallel", c->context_parallel);
+    key_count(w, "tokens_per_gpu", r3(r->tokens_per_gpu));
+    key_integer(w, "gpus_per_replica", training_model_parallel(c));
+    key_string(w, "sharding", training_sharding_name(c->sharding));
+    key_integer(w, "zero_stage", stage);
+    /* the states shard over data x context parallel ranks (training.h) */
+    key_integer(w, "shard_group", stage >= 1 ? (long long)dp * c->context_parallel : 1);
+    key_count(w, "stage_parameter_share", r3(r->stage_fraction));
+    key_bool(w, "loss_fp32", c->loss_fp32);
+    if (stage >= 1)
+        write_sharding_settings(w, c, stage);
     jsonout_end_object(w);
 }
 
@@ -237,6 +317,7 @@ struct suggest_base {
     const struct catalog *cat;
     const char *today;
     const struct choice_prefs *f;
+    struct choice_memo *memo; /* the answer's: sizes decided once for all its choices */
     const struct training_model *m;
     double asked_vram;
 };
@@ -247,7 +328,7 @@ static int suggest(struct suggestions *l, const struct suggest_base *b,
 {
     struct suggestion *s = &l->list[l->n];
     memset(s, 0, sizeof(*s));
-    if (training_choose(b->cat, b->today, b->f, b->m, c, dp_auto, &s->ch) < 0)
+    if (training_choose(b->cat, b->today, b->f, b->memo, b->m, c, dp_auto, &s->ch) < 0)
         return -ENOMEM;
     s->best = s->ch.n ? &s->ch.list[0] : NULL;
     if (s->best && vram_used(s->best) < b->asked_vram) {
@@ -264,13 +345,15 @@ static int suggestions(struct suggestions *l, const struct suggest_base *b,
                        const struct training_config *c, bool dp_auto)
 {
     const int stage = c->fsdp ? 3 : c->zero_stage;
+    /* Megatron's distributed optimizer is stage 1 only: ZeRO-3 would be another framework. */
+    const bool zero3_ok = c->sharding != TRAINING_SHARD_MEGATRON;
     int rc = 0;
     if (c->recompute != TRAINING_RECOMPUTE_FULL) {
         struct training_config k = *c;
         k.recompute = TRAINING_RECOMPUTE_FULL;
         rc = suggest(l, b, &k, dp_auto, CHANGE_RECOMPUTE);
     }
-    if (rc == 0 && stage < 3) {
+    if (rc == 0 && stage < 3 && zero3_ok) {
         struct training_config k = *c;
         k.zero_stage = 3;
         rc = suggest(l, b, &k, dp_auto, CHANGE_ZERO3);
@@ -284,7 +367,7 @@ static int suggestions(struct suggestions *l, const struct suggest_base *b,
     }
     if (rc == 0 && !dp_auto && stage >= 1)
         rc = suggest(l, b, c, true, CHANGE_DP_AUTO);
-    if (rc == 0 && c->recompute != TRAINING_RECOMPUTE_FULL && (stage < 3 || !dp_auto)) {
+    if (rc == 0 && c->recompute != TRAINING_RECOMPUTE_FULL && (stage < 3 || !dp_auto) && zero3_ok) {
         struct training_config k = *c;
         k.recompute = TRAINING_RECOMPUTE_FULL;
         if (!k.fsdp)
@@ -294,16 +377,16 @@ static int suggestions(struct suggestions *l, const struct suggest_base *b,
     return rc;
 }
 
-static int check_parallel(const struct training_model *m, const struct training_config *c,
-                          const char *field, struct error_info *err)
+/* The layout rules (training_config_check) against the model: 422 naming the field as given. */
+static int check_parallel(const struct training_model *m, const struct training_request *t,
+                          struct error_info *err)
 {
-    const int tp = c->tensor_parallel;
-    if (tp > 1 && (m->heads % tp != 0 || (m->kv_heads % tp != 0 && tp % m->kv_heads != 0)))
-        return error_set(err, 422, "invalid_value", field,
-                         "tensor_parallel %d must divide the %d attention heads and the %d KV "
-                         "heads (or be a multiple of them)",
-                         tp, m->heads, m->kv_heads);
-    return 0;
+    const char *field = NULL;
+    char rule[200], path[64];
+    if (training_config_check(m, &t->cfg, &field, rule, sizeof(rule)) == 0)
+        return 0;
+    return error_set(err, 422, "invalid_value",
+                     training_request_field_path(t, field, path, sizeof(path)), "%s", rule);
 }
 
 static void add_assumptions(struct notes *a, const struct estimate_request *seed,
@@ -357,7 +440,28 @@ static void add_assumptions(struct notes *a, const struct estimate_request *seed
          "masks%s",
          c->flash_attention ? "flash" : "eager (s^2 scores stored)",
          m->gated_mlp ? "gated (SwiGLU)" : "plain", m->moe_layers > 0 ? ", MoE top-k routing" : "",
-         c->tensor_parallel > 1 ? ", divided by tensor_parallel (sequence parallel)" : "");
+         c->tensor_parallel <= 1 ? ""
+         : c->sequence_parallel
+             ? ", divided by tensor_parallel (sequence parallel)"
+             : ", divided by tensor_parallel except norm inputs, dropout masks and the first "
+               "linear inputs (no sequence parallel)");
+    if (c->pipeline_parallel > 1)
+        note(a,
+             "pipeline: %d stages, %s; the fuller of the first stage (%.3g micro-batches in "
+             "flight) and the last (one, plus the loss) is shown",
+             c->pipeline_parallel, training_pp_schedule_name(c->pp_schedule),
+             r->inflight_microbatches);
+    if (c->context_parallel > 1)
+        note(a,
+             "context parallel %d: %.0f tokens per GPU; model states shard over data_parallel x "
+             "context_parallel",
+             c->context_parallel, r->tokens_per_gpu);
+    if (r->buffers > 0 || r->step_buffer > 0)
+        note(a, "DeepSpeed buffers as in parallelism.deepspeed (DeepSpeed's defaults where not "
+                "given: reduce_bucket_size 5e8, allgather_bucket_size 5e8, "
+                "stage3_max_live_parameters 1e9, stage3_prefetch_bucket_size 5e7, "
+                "sub_group_size 1e9; overlap_comm holds 4.5x the buckets); the optimizer step adds "
+                "an fp32 copy of the gradient partition (at stage 3 of one sub-group)");
     note(a, "loss logits b x s x vocab: %s",
          c->chunked_loss ? "chunked (Liger-style fused cross-entropy)"
                          : "16-bit + fp32 upcast + fp32 log-softmax");
@@ -440,6 +544,7 @@ struct tanswer {
     const struct training_request *treq;
     const struct refine *rf;
     struct choice_prefs prefs; /* the chooser's view of rf */
+    struct choice_memo memo;   /* shared by the answer's choice and its suggestions */
     struct training_model m;
     struct training_choice ch;
     const struct training_candidate *best;
@@ -465,7 +570,7 @@ static int training_model(struct tanswer *t, struct error_info *err)
         if (rf->arch_source == ARCH_EXPLICIT)
             explicit_overrides(rf, &t->m, &t->notes);
     }
-    return check_parallel(&t->m, &t->treq->cfg, t->treq->tp_field, err);
+    return check_parallel(&t->m, t->treq, err);
 }
 
 /* Host memory when offloading: what each node needs and what the chosen size has. */
@@ -491,6 +596,8 @@ static void write_sizing(struct jsonout *w, const struct tanswer *t, const char 
     write_config(w, cfg, t->treq, t->dp);
     key_number(w, "params_b", r3(t->m.params / 1e9));
     key_number(w, "trainable_params_b", round(t->res->trainable_params / 1e3) / 1e6);
+    jsonout_key(w, "parallelism");
+    write_parallelism(w, cfg, t->res, t->dp);
     jsonout_key(w, "per_gpu");
     write_per_gpu(w, t->res);
     jsonout_key(w, "sku");
@@ -549,12 +656,14 @@ static int choose(struct tanswer *t, const struct catalog *cat, const char *toda
 {
     const struct training_request *treq = t->treq;
     refine_choice_prefs(t->rf, &t->prefs);
-    if (training_choose(cat, today, &t->prefs, &t->m, &treq->cfg, treq->data_parallel_auto,
-                        &t->ch) < 0)
+    if (choice_memo_init(&t->memo, cat) < 0 ||
+        training_choose(cat, today, &t->prefs, &t->memo, &t->m, &treq->cfg,
+                        treq->data_parallel_auto, &t->ch) < 0)
         return -ENOMEM;
     t->best = t->ch.n ? &t->ch.list[0] : NULL;
     t->res = t->best ? &t->best->res : &t->ch.asked;
-    t->gpus = t->best ? t->best->gpus : treq->cfg.data_parallel * treq->cfg.tensor_parallel;
+    t->gpus =
+        t->best ? t->best->gpus : treq->cfg.data_parallel * training_model_parallel(&treq->cfg);
     t->dp = t->best ? t->best->data_parallel : treq->cfg.data_parallel;
     add_assumptions(&t->notes, t->seed, treq, &t->m, t->res);
     if (t->rf->objective == CHOICE_OBJECTIVE_CHEAPEST)
@@ -563,7 +672,7 @@ static int choose(struct tanswer *t, const struct catalog *cat, const char *toda
         note(&t->notes, "nothing fits one VM: %d nodes of %s over InfiniBand", t->best->nodes,
              t->best->sku->sku);
     /* Changes that fit in less VRAM than the answer as asked (or at all, when it does not). */
-    struct suggest_base b = {cat, today, &t->prefs, &t->m, vram_used(t->best)};
+    struct suggest_base b = {cat, today, &t->prefs, &t->memo, &t->m, vram_used(t->best)};
     return suggestions(&t->alt, &b, &treq->cfg, treq->data_parallel_auto);
 }
 
@@ -591,6 +700,7 @@ int training_api_estimate(const struct catalog *cat, const char *today,
     }
     suggestions_free(&t.alt);
     training_choice_free(&t.ch);
+    choice_memo_free(&t.memo);
     notes_free(&t.notes);
     return rc;
 }

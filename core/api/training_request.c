@@ -26,8 +26,24 @@ enum training_field {
     TF_TENSOR_PARALLEL,
     TF_OFFLOAD_OPTIMIZER,
     TF_OFFLOAD_PARAMS,
+    TF_SEQUENCE_PARALLEL,
+    TF_PIPELINE_PARALLEL,
+    TF_PP_SCHEDULE,
+    TF_PP_VIRTUAL_STAGES,
+    TF_PP_MICROBATCHES,
+    TF_CONTEXT_PARALLEL,
+    TF_SHARDING,
+    TF_REDUCE_BUCKET_SIZE,
+    TF_ALLGATHER_BUCKET_SIZE,
+    TF_STAGE3_MAX_LIVE_PARAMETERS,
+    TF_STAGE3_PREFETCH_BUCKET_SIZE,
+    TF_SUB_GROUP_SIZE,
+    TF_CONTIGUOUS_GRADIENTS,
+    TF_OVERLAP_COMM,
+    TF_LIMIT_ALL_GATHERS,
+    TF_LOSS_FP32,
 };
-#define TF_COUNT (TF_OFFLOAD_PARAMS + 1)
+#define TF_COUNT (TF_LOSS_FP32 + 1)
 
 /* Names, types and bounds of every training field: decoding and the unknown-field hint use it. */
 static const struct field_spec rows[TF_COUNT] = {
@@ -60,6 +76,51 @@ static const struct field_spec rows[TF_COUNT] = {
                             .max = TRAINING_MAX_TP},
     [TF_OFFLOAD_OPTIMIZER] = {.name = "offload_optimizer", .type = FIELD_BOOL},
     [TF_OFFLOAD_PARAMS] = {.name = "offload_params", .type = FIELD_BOOL},
+    /* Megatron-LM's --sequence-parallel, --pipeline-model-parallel-size,
+     * --virtual-pipeline-model-parallel-size, --context-parallel-size; DeepSpeed Ulysses'
+     * sequence-parallel group is context_parallel here (it splits the sequence, not TP's norms). */
+    [TF_SEQUENCE_PARALLEL] = {.name = "sequence_parallel", .type = FIELD_BOOL},
+    [TF_PIPELINE_PARALLEL] = {.name = "pipeline_parallel",
+                              .type = FIELD_INT,
+                              .min = 1,
+                              .max = TRAINING_MAX_PP},
+    [TF_PP_SCHEDULE] = {.name = "pp_schedule", .type = FIELD_STRING, .max = 32},
+    [TF_PP_VIRTUAL_STAGES] = {.name = "pp_virtual_stages",
+                              .type = FIELD_INT,
+                              .min = 1,
+                              .max = TRAINING_MAX_VIRTUAL_STAGES},
+    [TF_PP_MICROBATCHES] = {.name = "pp_microbatches", .type = FIELD_INT, .min = 1, .max = 1048576},
+    [TF_CONTEXT_PARALLEL] = {.name = "context_parallel",
+                             .type = FIELD_INT,
+                             .min = 1,
+                             .max = TRAINING_MAX_CP},
+    [TF_SHARDING] = {.name = "sharding", .type = FIELD_STRING, .max = 32},
+    /* DeepSpeed's zero_optimization names (deepspeed/runtime/zero/config.py), in elements */
+    [TF_REDUCE_BUCKET_SIZE] = {.name = "reduce_bucket_size",
+                               .type = FIELD_INT,
+                               .min = 0,
+                               .max = TRAINING_MAX_BUCKET},
+    [TF_ALLGATHER_BUCKET_SIZE] = {.name = "allgather_bucket_size",
+                                  .type = FIELD_INT,
+                                  .min = 0,
+                                  .max = TRAINING_MAX_BUCKET},
+    [TF_STAGE3_MAX_LIVE_PARAMETERS] = {.name = "stage3_max_live_parameters",
+                                       .type = FIELD_INT,
+                                       .min = 0,
+                                       .max = TRAINING_MAX_BUCKET},
+    [TF_STAGE3_PREFETCH_BUCKET_SIZE] = {.name = "stage3_prefetch_bucket_size",
+                                        .type = FIELD_INT,
+                                        .min = 0,
+                                        .max = TRAINING_MAX_BUCKET},
+    [TF_SUB_GROUP_SIZE] = {.name = "sub_group_size",
+                           .type = FIELD_INT,
+                           .min = 1,
+                           .max = TRAINING_MAX_BUCKET},
+    [TF_CONTIGUOUS_GRADIENTS] = {.name = "contiguous_gradients", .type = FIELD_BOOL},
+    [TF_OVERLAP_COMM] = {.name = "overlap_comm", .type = FIELD_BOOL},
+    /* PyTorch FSDP's limit_all_gathers */
+    [TF_LIMIT_ALL_GATHERS] = {.name = "limit_all_gathers", .type = FIELD_BOOL},
+    [TF_LOSS_FP32] = {.name = "loss_fp32", .type = FIELD_BOOL},
 };
 
 const struct field_table training_field_table = {rows, TF_COUNT};
@@ -123,6 +184,16 @@ static int parse_optimizer(const char *s, void *out)
 static int parse_recompute(const char *s, void *out)
 {
     return training_recompute_parse(s, out);
+}
+
+static int parse_schedule(const char *s, void *out)
+{
+    return training_pp_schedule_parse(s, out);
+}
+
+static int parse_sharding(const char *s, void *out)
+{
+    return training_sharding_parse(s, out);
 }
 
 static int parse_grad(const char *s, void *out)
@@ -345,24 +416,25 @@ static int decode_shape(const json_t *body, const json_t *tobj, long long batch,
     return 0;
 }
 
-/* data_parallel, zero_stage, fsdp, tensor_parallel, the offloads, and their rules. */
-static int decode_parallel(const json_t *body, const json_t *tobj, struct training_request *r,
-                           struct error_info *err)
+/* data_parallel, zero_stage, fsdp, tensor_parallel; *has_zero and *fsdp_given say which were
+ * given (sharding must agree with them). */
+static int decode_parallel(const json_t *body, const json_t *tobj, bool *has_zero, bool *fsdp_given,
+                           struct training_request *r, struct error_info *err)
 {
     int rc;
-    bool has, has_zero, fsdp_given;
+    bool has;
     long long v;
     if ((rc = int_field(body, tobj, TF_DATA_PARALLEL, &v, &has, err)) < 0)
         return rc;
     r->data_parallel_auto = !has;
     r->cfg.data_parallel = has ? (int)v : 1;
-    if ((rc = int_field(body, tobj, TF_ZERO_STAGE, &v, &has_zero, err)) < 0)
+    if ((rc = int_field(body, tobj, TF_ZERO_STAGE, &v, has_zero, err)) < 0)
         return rc;
-    if (has_zero)
+    if (*has_zero)
         r->cfg.zero_stage = (int)v;
-    if ((rc = bool_field(body, tobj, TF_FSDP, &r->cfg.fsdp, &fsdp_given, err)) < 0)
+    if ((rc = bool_field(body, tobj, TF_FSDP, &r->cfg.fsdp, fsdp_given, err)) < 0)
         return rc;
-    if (r->cfg.fsdp && has_zero && r->cfg.zero_stage != 3)
+    if (r->cfg.fsdp && *has_zero && r->cfg.zero_stage != 3)
         return conflict(err, "fsdp",
                         "fsdp: true is FULL_SHARD, i.e. ZeRO stage 3; drop zero_stage or set it "
                         "to 3");
@@ -371,11 +443,14 @@ static int decode_parallel(const json_t *body, const json_t *tobj, struct traini
     if ((rc = int_field(body, tobj, TF_TENSOR_PARALLEL, &v, &has, err)) < 0)
         return rc;
     r->cfg.tensor_parallel = has ? (int)v : 1;
-    snprintf(r->tp_field, sizeof(r->tp_field), "%stensor_parallel",
-             where(body, tobj, rows[TF_TENSOR_PARALLEL].name).prefix);
-    if ((long long)r->cfg.data_parallel * r->cfg.tensor_parallel > TRAINING_MAX_RANKS)
-        return conflict(err, "data_parallel", "data_parallel x tensor_parallel must be <= 65536");
+    return 0;
+}
 
+/* The offloads, once the ZeRO stage is known (sharding may have set it). */
+static int decode_offload(const json_t *body, const json_t *tobj, struct training_request *r,
+                          struct error_info *err)
+{
+    int rc;
     if ((rc = bool_field(body, tobj, TF_OFFLOAD_OPTIMIZER, &r->cfg.offload_optimizer, NULL, err)) <
             0 ||
         (rc = bool_field(body, tobj, TF_OFFLOAD_PARAMS, &r->cfg.offload_params, NULL, err)) < 0)
@@ -391,6 +466,159 @@ static int decode_parallel(const json_t *body, const json_t *tobj, struct traini
     return 0;
 }
 
+/* sequence_parallel, the pipeline (stages, schedule, virtual stages, micro-batches), context
+ * parallelism and loss_fp32; the layout rules that need the model are training_config_check's. */
+static int decode_layout(const json_t *body, const json_t *tobj, struct training_request *r,
+                         struct error_info *err)
+{
+    struct training_config *c = &r->cfg;
+    long long v;
+    bool has;
+    int rc;
+    if ((rc = bool_field(body, tobj, TF_SEQUENCE_PARALLEL, &c->sequence_parallel, NULL, err)) < 0 ||
+        (rc = bool_field(body, tobj, TF_LOSS_FP32, &c->loss_fp32, NULL, err)) < 0)
+        return rc;
+    v = 1;
+    if ((rc = int_field(body, tobj, TF_PIPELINE_PARALLEL, &v, NULL, err)) < 0)
+        return rc;
+    c->pipeline_parallel = (int)v;
+    if ((rc = enum_field(body, tobj, TF_PP_SCHEDULE, "1f1b, interleaved, gpipe", parse_schedule,
+                         &c->pp_schedule, NULL, err)) < 0)
+        return rc;
+    /* Megatron's interleaved schedule needs two model chunks per rank at least. */
+    v = c->pp_schedule == TRAINING_PP_INTERLEAVED ? 2 : 1;
+    if ((rc = int_field(body, tobj, TF_PP_VIRTUAL_STAGES, &v, &has, err)) < 0)
+        return rc;
+    c->pp_virtual_stages = (int)v;
+    if (has && v > 1 && c->pp_schedule != TRAINING_PP_INTERLEAVED)
+        return conflict(err, "pp_virtual_stages",
+                        "pp_virtual_stages > 1 needs pp_schedule interleaved (1f1b and gpipe run "
+                        "one model chunk per rank)");
+    v = 0; /* 0: as many as stages (training_config's convention) */
+    if ((rc = int_field(body, tobj, TF_PP_MICROBATCHES, &v, NULL, err)) < 0)
+        return rc;
+    c->pp_microbatches = (int)v;
+    v = 1;
+    if ((rc = int_field(body, tobj, TF_CONTEXT_PARALLEL, &v, NULL, err)) < 0)
+        return rc;
+    c->context_parallel = (int)v;
+    if ((long long)c->data_parallel * training_model_parallel(c) > TRAINING_MAX_RANKS)
+        return conflict(err, "data_parallel",
+                        "data_parallel x tensor_parallel x pipeline_parallel x context_parallel "
+                        "must be <= 65536");
+    return 0;
+}
+
+/* sharding against fsdp and zero_stage: FSDP FULL_SHARD is stage 3, Megatron's distributed
+ * optimizer (--use-distributed-optimizer) shards the optimizer states only: stage 1. */
+static int decode_sharding(const json_t *body, const json_t *tobj, bool zero_given, bool fsdp_given,
+                           struct training_request *r, struct error_info *err)
+{
+    struct training_config *c = &r->cfg;
+    bool has;
+    int rc = enum_field(body, tobj, TF_SHARDING, "deepspeed, fsdp, megatron", parse_sharding,
+                        &c->sharding, &has, err);
+    if (rc < 0)
+        return rc;
+    if (!has) {
+        if (c->fsdp)
+            c->sharding = TRAINING_SHARD_FSDP;
+        return 0;
+    }
+    const bool want_fsdp = c->sharding == TRAINING_SHARD_FSDP;
+    if (fsdp_given && want_fsdp != c->fsdp)
+        return conflict(err, "sharding", "sharding and fsdp disagree; give one of them");
+    switch (c->sharding) {
+    case TRAINING_SHARD_FSDP:
+        if (zero_given && c->zero_stage != 3)
+            return conflict(err, "sharding",
+                            "sharding fsdp is FULL_SHARD, i.e. ZeRO stage 3; drop zero_stage or "
+                            "set it to 3");
+        c->fsdp = true;
+        c->zero_stage = 3;
+        break;
+    case TRAINING_SHARD_MEGATRON:
+        if (zero_given && c->zero_stage != 1)
+            return conflict(err, "sharding",
+                            "sharding megatron is the distributed optimizer (ZeRO stage 1); drop "
+                            "zero_stage or set it to 1");
+        c->zero_stage = 1;
+        break;
+    case TRAINING_SHARD_DEEPSPEED:
+        break;
+    }
+    return 0;
+}
+
+/* DeepSpeed's buckets, live parameters, contiguous_gradients and overlap_comm; FSDP's
+ * limit_all_gathers. Each belongs to its implementation: elsewhere it is refused, not ignored. */
+static int decode_buffers(const json_t *body, const json_t *tobj, struct training_request *r,
+                          struct error_info *err)
+{
+    struct training_config *c = &r->cfg;
+    static const enum training_field sizes[] = {TF_REDUCE_BUCKET_SIZE, TF_ALLGATHER_BUCKET_SIZE,
+                                                TF_STAGE3_MAX_LIVE_PARAMETERS,
+                                                TF_STAGE3_PREFETCH_BUCKET_SIZE, TF_SUB_GROUP_SIZE};
+    double *const dst[] = {&c->reduce_bucket_size, &c->allgather_bucket_size,
+                           &c->max_live_parameters, &c->prefetch_bucket_size, &c->sub_group_size};
+    const char *deepspeed_field = NULL;
+    int rc;
+    bool has;
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        long long v;
+        if ((rc = int_field(body, tobj, sizes[i], &v, &has, err)) < 0)
+            return rc;
+        if (has) {
+            *dst[i] = (double)v;
+            deepspeed_field = rows[sizes[i]].name;
+        }
+    }
+    if ((rc = bool_field(body, tobj, TF_CONTIGUOUS_GRADIENTS, &c->contiguous_gradients, &has,
+                         err)) < 0)
+        return rc;
+    if (has)
+        deepspeed_field = rows[TF_CONTIGUOUS_GRADIENTS].name;
+    bool overlap;
+    if ((rc = bool_field(body, tobj, TF_OVERLAP_COMM, &overlap, &has, err)) < 0)
+        return rc;
+    if (has) {
+        c->overlap_comm = overlap ? TRAINING_OVERLAP_ON : TRAINING_OVERLAP_OFF;
+        deepspeed_field = rows[TF_OVERLAP_COMM].name;
+    }
+    if (deepspeed_field && c->sharding != TRAINING_SHARD_DEEPSPEED)
+        return error_set(err, 400, "conflicting_fields", deepspeed_field,
+                         "%s is a DeepSpeed setting; sharding is %s", deepspeed_field,
+                         training_sharding_name(c->sharding));
+    if ((rc = bool_field(body, tobj, TF_LIMIT_ALL_GATHERS, &c->limit_all_gathers, &has, err)) < 0)
+        return rc;
+    if (has && !c->fsdp)
+        return conflict(err, "limit_all_gathers",
+                        "limit_all_gathers is an FSDP setting; set fsdp: true or sharding fsdp");
+    return 0;
+}
+
+/* Which fields were given inside "training" (their error paths say so). */
+static unsigned long long fields_in_training(const json_t *tobj)
+{
+    _Static_assert(TF_COUNT <= 64, "one bit per training field");
+    unsigned long long bits = 0;
+    for (size_t i = 0; tobj && i < TF_COUNT; i++)
+        if (json_object_get(tobj, rows[i].name))
+            bits |= 1ull << i;
+    return bits;
+}
+
+const char *training_request_field_path(const struct training_request *t, const char *name,
+                                        char *buf, size_t size)
+{
+    bool inside = false;
+    for (size_t i = 0; i < TF_COUNT; i++)
+        if (strcmp(rows[i].name, name) == 0)
+            inside = (t->in_training >> i) & 1;
+    snprintf(buf, size, "%s%s", inside ? "training." : "", name);
+    return buf;
+}
+
 int training_request_decode(const json_t *body, const char *precision, double weight_bytes,
                             long long batch, long long ctx, bool force,
                             struct training_request *out, struct error_info *err)
@@ -401,7 +629,7 @@ int training_request_decode(const json_t *body, const char *precision, double we
     const json_t *tv = json_object_get(body, "training");
     const json_t *tobj = json_is_object(tv) ? tv : NULL;
     int rc;
-    bool top_level;
+    bool top_level, zero_given, fsdp_given;
     if ((rc = check_placement(body, tobj, &top_level, err)) < 0)
         return rc;
     if (!tobj && !top_level && !force) {
@@ -426,8 +654,13 @@ int training_request_decode(const json_t *body, const char *precision, double we
     if ((rc = decode_method(body, tobj, low_bit, &r, err)) < 0 ||
         (rc = decode_optimizer(body, tobj, fp32, &r, err)) < 0 ||
         (rc = decode_shape(body, tobj, batch, ctx, &r, err)) < 0 ||
-        (rc = decode_parallel(body, tobj, &r, err)) < 0)
+        (rc = decode_parallel(body, tobj, &zero_given, &fsdp_given, &r, err)) < 0 ||
+        (rc = decode_layout(body, tobj, &r, err)) < 0 ||
+        (rc = decode_sharding(body, tobj, zero_given, fsdp_given, &r, err)) < 0 ||
+        (rc = decode_offload(body, tobj, &r, err)) < 0 ||
+        (rc = decode_buffers(body, tobj, &r, err)) < 0)
         return rc;
+    r.in_training = fields_in_training(tobj);
     *out = r;
     return 0;
 }

@@ -163,23 +163,127 @@ static bool first_fit(const struct choice_need *need, const struct catalog_sku *
     return false;
 }
 
-/* Whether s may be proposed at all; counts the refusals on the first pass only. */
-static bool eligible(const struct choice_need *need, const struct catalog_sku *s, bool count,
-                     struct choice_result *res)
+/* What the filter and the capabilities say about one size. */
+enum verdict {
+    VERDICT_UNKNOWN = 0, /* not decided yet (a zeroed memo row) */
+    VERDICT_ELIGIBLE,
+    VERDICT_FILTERED,
+    VERDICT_FILTERED_REGION_UNKNOWN, /* filtered for want of region data */
+    VERDICT_UNSUPPORTED,
+};
+
+struct choice_memo_row {
+    enum verdict verdict;
+    bool priced; /* source and usd are set */
+    enum price_source source;
+    double usd;
+};
+
+int choice_memo_init(struct choice_memo *m, const struct catalog *cat)
+{
+    memset(m, 0, sizeof(*m));
+    size_t n = catalog_count(cat);
+    m->rows = calloc(n ? n : 1, sizeof(*m->rows));
+    if (m->rows == NULL)
+        return -ENOMEM;
+    m->cat = cat;
+    m->n = n;
+    return 0;
+}
+
+void choice_memo_free(struct choice_memo *m)
+{
+    if (m == NULL)
+        return;
+    free(m->rows);
+    m->rows = NULL;
+    m->n = 0;
+}
+
+static bool same_filter(const struct choice_filter *a, const struct choice_filter *b)
+{
+    return a->vendor == b->vendor && a->exclude_partial == b->exclude_partial &&
+           a->skus == b->skus && a->n_skus == b->n_skus && a->region == b->region;
+}
+
+static bool same_caps(const struct choice_caps *a, const struct choice_caps *b)
+{
+    return a->whole_gpus == b->whole_gpus && a->bf16 == b->bf16 &&
+           a->flash_attention == b->flash_attention && a->vllm == b->vllm;
+}
+
+/* The memo rows for this ranking, or NULL when there is no memo or it was keyed for another
+ * catalog, filter or capabilities. */
+static struct choice_memo_row *memo_rows(const struct catalog *cat, const struct choice_need *need)
+{
+    struct choice_memo *m = need->memo;
+    if (m == NULL || m->cat != cat || m->n != catalog_count(cat))
+        return NULL;
+    if (!m->keyed) {
+        m->keyed = true;
+        m->filter = need->prefs.filter;
+        m->caps = need->caps;
+    }
+    if (!same_filter(&m->filter, &need->prefs.filter) || !same_caps(&m->caps, &need->caps))
+        return NULL;
+    return m->rows;
+}
+
+static enum verdict decide(const struct choice_need *need, const struct catalog_sku *s)
 {
     bool region_unknown;
-    if (!choice_allowed(&need->prefs.filter, s, &region_unknown)) {
+    if (!choice_allowed(&need->prefs.filter, s, &region_unknown))
+        return region_unknown ? VERDICT_FILTERED_REGION_UNKNOWN : VERDICT_FILTERED;
+    if (!choice_gpu_supported(s, &need->caps, NULL))
+        return VERDICT_UNSUPPORTED;
+    return VERDICT_ELIGIBLE;
+}
+
+/* Whether s may be proposed at all; counts the refusals on the first pass only. row (may be
+ * NULL) keeps the verdict for the next ranking of the same answer. */
+static bool eligible(const struct choice_need *need, const struct catalog_sku *s,
+                     struct choice_memo_row *row, bool count, struct choice_result *res)
+{
+    enum verdict v = row ? row->verdict : VERDICT_UNKNOWN;
+    if (v == VERDICT_UNKNOWN)
+        v = decide(need, s);
+    if (row)
+        row->verdict = v;
+    switch (v) {
+    case VERDICT_ELIGIBLE:
+        return true;
+    case VERDICT_FILTERED:
+    case VERDICT_FILTERED_REGION_UNKNOWN:
         if (count) {
             res->filtered_out++;
-            res->region_unknown += region_unknown;
+            res->region_unknown += v == VERDICT_FILTERED_REGION_UNKNOWN;
         }
         return false;
-    }
-    if (!choice_gpu_supported(s, &need->caps, NULL)) {
+    case VERDICT_UNSUPPORTED:
         res->unsupported += count;
         return false;
+    case VERDICT_UNKNOWN:
+        break;
     }
-    return true;
+    return false;
+}
+
+/* The price of s for all nodes, looked up once per memo row. */
+static void price(const struct choice_need *need, const struct catalog_sku *s,
+                  struct choice_memo_row *row, struct choice_candidate *c)
+{
+    double usd = 0;
+    enum price_source src;
+    if (row && row->priced) {
+        src = row->source;
+        usd = row->usd;
+    } else {
+        src = prices_lookup(s, need->prefs.filter.region, &usd);
+        if (row)
+            *row = (struct choice_memo_row){row->verdict, true, src, usd};
+    }
+    c->price_source = src;
+    c->price = src == PRICE_NONE ? 0 : usd * c->nodes;
 }
 
 /* One pass over the catalog: one VM (multi false) or several InfiniBand VMs (multi true). */
@@ -187,12 +291,14 @@ static void pass(const struct catalog *cat, const char *today, const struct choi
                  bool multi, struct choice_result *res)
 {
     size_t n = catalog_count(cat);
+    struct choice_memo_row *rows = memo_rows(cat, need);
     for (size_t i = 0; i < n; i++) {
         const struct catalog_sku *s = catalog_at(cat, i);
         if (catalog_sku_retired(s, today))
             continue;
         res->considered += !multi;
-        if (!eligible(need, s, !multi, res) || (multi && !s->infiniband))
+        struct choice_memo_row *row = rows ? &rows[i] : NULL;
+        if (!eligible(need, s, row, !multi, res) || (multi && !s->infiniband))
             continue;
         struct choice_candidate c;
         bool found = false;
@@ -200,10 +306,8 @@ static void pass(const struct catalog *cat, const char *today, const struct choi
             found = first_fit(need, s, nodes, &c, &res->host_short);
         if (!found)
             continue;
-        double usd = 0;
         c.order = i;
-        c.price_source = prices_lookup(s, need->prefs.filter.region, &usd);
-        c.price = c.price_source == PRICE_NONE ? 0 : usd * c.nodes;
+        price(need, s, row, &c);
         res->unpriced += c.price_source == PRICE_NONE;
         res->list[res->n++] = c;
     }

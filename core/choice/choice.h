@@ -107,12 +107,37 @@ struct choice_fit {
 typedef bool (*choice_fit_fn)(const void *ctx, const struct catalog_sku *s, int gpus, int nodes,
                               struct choice_fit *out);
 
+/*
+ * What choice_rank decides about each size apart from the job's memory: whether the filter and
+ * the GPU capabilities admit it, and its price. One answer ranks the catalog several times (the
+ * training answer and its suggestions) with the same filter and capabilities; sharing a memo
+ * decides each size once per answer instead of once per ranking. A memo belongs to one catalog
+ * and to the first filter and caps it is used with; choice_rank bypasses it for any other (the
+ * answer is then the same, only not cheaper). Not thread-safe: one answer, one thread.
+ */
+struct choice_memo_row;
+struct choice_memo {
+    const struct catalog *cat;
+    struct choice_memo_row *rows; /* catalog_count(cat) rows, malloc'd */
+    size_t n;
+    bool keyed; /* filter and caps below are set by the first choice_rank */
+    struct choice_filter filter;
+    struct choice_caps caps;
+};
+
+/* choice_memo_init - an empty memo for cat (borrowed; must outlive the memo). 0 or -ENOMEM. */
+int choice_memo_init(struct choice_memo *m, const struct catalog *cat);
+
+/* choice_memo_free - frees m's rows (m may be zeroed). */
+void choice_memo_free(struct choice_memo *m);
+
 /* A plain description of what to place. */
 struct choice_need {
     choice_fit_fn fit;
     const void *ctx; /* passed to fit */
     struct choice_caps caps;
     struct choice_prefs prefs;
+    struct choice_memo *memo; /* NULL: decide every size afresh */
 };
 
 /* One size that holds the job, with the first layout that fits it. */

@@ -25,7 +25,7 @@ bool training_gpu_supported(const struct catalog_sku *s, const struct training_c
 /* One size that holds the job, with the fewest ranks (or nodes) it needs. */
 struct training_candidate {
     const struct catalog_sku *sku; /* borrowed from the catalog */
-    int gpus;                      /* ranks = data_parallel x tensor_parallel */
+    int gpus; /* ranks = data_parallel x tensor x pipeline x context parallel */
     int nodes;
     int data_parallel;
     struct training_result res;
@@ -53,12 +53,14 @@ struct training_choice {
  * the VM's GPUs (smaller shards); otherwise data_parallel is as given (and may span nodes). When no
  * single VM holds it, the fewest nodes of each InfiniBand size (up to TRAINING_MAX_NODES) are
  * listed. Ties follow the one rule of enum choice_objective (gpus here = ranks over all nodes).
- * Retired sizes are skipped.
+ * Retired sizes are skipped. memo (may be NULL; see struct choice_memo) is shared by the calls of
+ * one answer so that each size's eligibility and price are decided once.
  * Returns 0 and fills *out (free with training_choice_free), or -ENOMEM.
  */
 int training_choose(const struct catalog *cat, const char *today, const struct choice_prefs *p,
-                    const struct training_model *m, const struct training_config *c,
-                    bool data_parallel_auto, struct training_choice *out);
+                    struct choice_memo *memo, const struct training_model *m,
+                    const struct training_config *c, bool data_parallel_auto,
+                    struct training_choice *out);
 
 /* training_choice_free - frees ch's list (ch may be zeroed or NULL). */
 void training_choice_free(struct training_choice *ch);

@@ -148,6 +148,7 @@ void training_config_default(struct training_config *c)
     c->allgather_bucket_size = TRAINING_DS_ALLGATHER_BUCKET;
     c->max_live_parameters = TRAINING_DS_MAX_LIVE_PARAMS;
     c->prefetch_bucket_size = TRAINING_DS_PREFETCH_BUCKET;
+    c->sub_group_size = TRAINING_DS_SUB_GROUP;
     c->contiguous_gradients = true;
     c->overlap_comm = TRAINING_OVERLAP_AUTO;
     c->limit_all_gathers = true;
@@ -436,7 +437,7 @@ struct states {
  * partition and the allgather bucket (optimizer step). Megatron's distributed optimizer and FSDP
  * keep no buffers beyond their gradient buffer / gathered blocks (already in grads / gather). */
 static void sharding_buffers(const struct training_config *c, double n_params, double n_train,
-                             double shard, double stored, struct states *s)
+                             double largest, double shard, double stored, struct states *s)
 {
     const int stage = c->fsdp ? 3 : c->zero_stage;
     if (c->fsdp || c->sharding != TRAINING_SHARD_DEEPSPEED || stage < 1)
@@ -468,8 +469,16 @@ static void sharding_buffers(const struct training_config *c, double n_params, d
     if (!c->offload_optimizer) {
         /* the optimizer steps the fp32 master partition with an fp32 copy of its gradients
          * (single_partition_of_fp32_groups[i].grad / fp32_partitioned_groups_flat[i].grad) */
+        double fp32_grad = n_train / shard;
+        /* stage 3 steps one sub-group at a time (stage3.py step(): _prepare_sub_group makes the
+         * sub-group's fp32 gradient, _release_sub_group drops it); a sub-group closes with the
+         * parameter that reaches sub_group_size elements (_create_fp16_sub_groups), so it holds
+         * at most sub_group_size plus one parameter's partition. Stages 1-2 convert every
+         * group's gradient before stepping (stage_1_and_2.py). */
+        if (stage >= 3)
+            fp32_grad = fmin(fp32_grad, c->sub_group_size + largest / shard);
         if (c->grad_bytes < 4)
-            s->step += 4.0 * n_train / shard;
+            s->step += 4.0 * fp32_grad;
         /* stages 1-2 all-gather the updated 16-bit weights in allgather_bucket_size chunks
          * (counted in the backward buffers already when overlap_comm holds them) */
         if (stage <= 2 && !overlap)
@@ -537,7 +546,9 @@ static void stage_states(const struct training_model *m, const struct training_c
         }
     }
     const double n_params = m->params * frac / tp;
-    sharding_buffers(c, n_params, trainable / tp, dp, stored, s);
+    const double largest =
+        fmax(training_largest_matrix(m), fmax(m->embed_params, m->lm_head_params)) / tp;
+    sharding_buffers(c, n_params, trainable / tp, largest, dp, stored, s);
 
     if (c->offload_optimizer) {
         /* ZeRO-Offload: states and fp32 gradients live on the host, updated by the CPU. */

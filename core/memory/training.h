@@ -130,13 +130,15 @@ struct training_config {
     int context_parallel;
     /* Sharding implementation and its buffers (elements, DeepSpeed's config names and defaults,
      * deepspeed/runtime/zero/config.py): reduce_bucket_size 5e8, allgather_bucket_size 5e8,
-     * stage3_max_live_parameters 1e9, stage3_prefetch_bucket_size 5e7, contiguous_gradients true.
+     * stage3_max_live_parameters 1e9, stage3_prefetch_bucket_size 5e7, contiguous_gradients true,
+     * sub_group_size 1e9 (stage 3 steps the optimizer one sub-group of the partition at a time).
      * FSDP: limit_all_gathers true (at most two blocks' all-gathers in flight). */
     enum training_sharding sharding;
     double reduce_bucket_size;
     double allgather_bucket_size;
     double max_live_parameters;
     double prefetch_bucket_size;
+    double sub_group_size;
     bool contiguous_gradients;
     enum training_overlap overlap_comm;
     bool limit_all_gathers;
@@ -151,6 +153,7 @@ struct training_config {
 #define TRAINING_DS_ALLGATHER_BUCKET 5e8
 #define TRAINING_DS_MAX_LIVE_PARAMS  1e9
 #define TRAINING_DS_PREFETCH_BUCKET  5e7
+#define TRAINING_DS_SUB_GROUP        1e9
 
 /* Per-GPU (and per-node host) bytes, plus the figures behind them. */
 struct training_result {

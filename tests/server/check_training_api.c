@@ -2,6 +2,7 @@
 #include "support/check_util.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -351,6 +352,283 @@ START_TEST(fewest_gpus_objective_prefers_fewer_ranks)
 }
 END_TEST
 
+/* A member of the answer's parallelism block (or of its deepspeed/fsdp object). */
+static const json_t *par(const json_t *r, const char *key)
+{
+    const json_t *p = json_object_get(r, "parallelism");
+    ck_assert_msg(p != NULL, "no parallelism block");
+    const char *dot = strchr(key, '.');
+    if (dot == NULL)
+        return json_object_get(p, key);
+    char head[32];
+    snprintf(head, sizeof(head), "%.*s", (int)(dot - key), key);
+    return json_object_get(json_object_get(p, head), dot + 1);
+}
+
+START_TEST(parallelism_block_states_the_defaults_assumed)
+{
+    json_t *r = ok("{" SEED7B ",\"training\":{}}");
+    ck_assert_int_eq(json_integer_value(par(r, "pipeline_parallel")), 1);
+    ck_assert_int_eq(json_integer_value(par(r, "context_parallel")), 1);
+    ck_assert_int_eq(json_integer_value(par(r, "gpus_per_replica")), 1);
+    ck_assert_str_eq(json_string_value(par(r, "pp_schedule")), "1f1b");
+    ck_assert_str_eq(json_string_value(par(r, "sharding")), "deepspeed");
+    ck_assert(json_is_false(par(r, "sequence_parallel"))); /* no tensor parallelism */
+    ck_assert(json_is_true(par(r, "loss_fp32")));
+    ck_assert(num(r, "parallelism.tokens_per_gpu") == 2048);
+    /* stage 0: no sharding settings, no sharding buffers */
+    ck_assert_ptr_null(par(r, "deepspeed"));
+    ck_assert_ptr_null(json_object_get(json_object_get(r, "per_gpu"), "buffers_gb"));
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(deepspeed_settings_are_echoed_and_size_the_buffers)
+{
+    json_t *dflt = ok("{" SEED7B ",\"training\":{\"zero_stage\":3,\"data_parallel\":8}}");
+    ck_assert(num(dflt, "parallelism.deepspeed.reduce_bucket_size") == 5e8);
+    ck_assert(num(dflt, "parallelism.deepspeed.allgather_bucket_size") == 5e8);
+    ck_assert(num(dflt, "parallelism.deepspeed.stage3_max_live_parameters") == 1e9);
+    ck_assert(num(dflt, "parallelism.deepspeed.stage3_prefetch_bucket_size") == 5e7);
+    ck_assert(num(dflt, "parallelism.deepspeed.sub_group_size") == 1e9);
+    ck_assert(json_is_true(par(dflt, "deepspeed.contiguous_gradients")));
+    ck_assert(json_is_true(par(dflt, "deepspeed.overlap_comm"))); /* DeepSpeed's stage-3 default */
+    ck_assert_int_eq(json_integer_value(par(dflt, "shard_group")), 8);
+    ck_assert(num(dflt, "per_gpu.buffers_gb") > 4.5); /* 4.5 x 5e8 x 2 bytes of overlap buckets */
+    ck_assert_ptr_nonnull(
+        json_string_value(json_object_get(json_object_get(dflt, "per_gpu"), "peak_phase")));
+    ck_assert(has_assumption(dflt, "DeepSpeed buffers"));
+
+    json_t *set = ok("{" SEED7B ",\"training\":{\"zero_stage\":3,\"data_parallel\":8,"
+                     "\"reduce_bucket_size\":100000000,\"allgather_bucket_size\":200000000,"
+                     "\"stage3_max_live_parameters\":300000000,"
+                     "\"stage3_prefetch_bucket_size\":40000000,\"contiguous_gradients\":false,"
+                     "\"overlap_comm\":false,\"sub_group_size\":100000000}}");
+    ck_assert(num(set, "parallelism.deepspeed.reduce_bucket_size") == 1e8);
+    ck_assert(num(set, "parallelism.deepspeed.allgather_bucket_size") == 2e8);
+    ck_assert(num(set, "parallelism.deepspeed.stage3_max_live_parameters") == 3e8);
+    ck_assert(num(set, "parallelism.deepspeed.stage3_prefetch_bucket_size") == 4e7);
+    ck_assert(num(set, "parallelism.deepspeed.sub_group_size") == 1e8);
+    /* the fp32 gradient of one 1e8-element sub-group (plus one parameter's partition at most)
+     * instead of the whole 7B / 8 partition */
+    ck_assert(num(set, "per_gpu.step_buffers_gb") < 0.5 * num(dflt, "per_gpu.step_buffers_gb"));
+    ck_assert(json_is_false(par(set, "deepspeed.contiguous_gradients")));
+    ck_assert(json_is_false(par(set, "deepspeed.overlap_comm")));
+    ck_assert(num(set, "per_gpu.buffers_gb") < num(dflt, "per_gpu.buffers_gb") - 2);
+    json_decref(dflt);
+    json_decref(set);
+
+    /* stage 2: overlap_comm is off by default; turning it on holds 4.5x both buckets */
+    json_t *z2 = ok("{" SEED7B ",\"training\":{\"zero_stage\":2,\"data_parallel\":8}}");
+    json_t *z2o = ok("{" SEED7B ",\"training\":{\"zero_stage\":2,\"data_parallel\":8,"
+                     "\"overlap_comm\":true}}");
+    ck_assert(json_is_false(par(z2, "deepspeed.overlap_comm")));
+    ck_assert(json_is_true(par(z2o, "deepspeed.overlap_comm")));
+    ck_assert(num(z2o, "per_gpu.buffers_gb") > num(z2, "per_gpu.buffers_gb") + 5);
+    json_decref(z2);
+    json_decref(z2o);
+}
+END_TEST
+
+START_TEST(pipeline_parallel_and_its_schedule_change_the_per_gpu_answer)
+{
+    json_t *one = ok("{" SEED7B ",\"training\":{\"seq_len\":8192,\"data_parallel\":1}}");
+    json_t *pp = ok("{" SEED7B ",\"training\":{\"seq_len\":8192,\"data_parallel\":1,"
+                    "\"pipeline_parallel\":4,\"pp_microbatches\":8}}");
+    ck_assert(num(pp, "per_gpu.weights_gb") < num(one, "per_gpu.weights_gb") / 3);
+    ck_assert(num(pp, "parallelism.microbatches_in_flight") == 4); /* 1F1B: pp in flight */
+    ck_assert_int_eq(json_integer_value(par(pp, "pp_microbatches")), 8);
+    ck_assert_int_eq(json_integer_value(par(pp, "gpus_per_replica")), 4);
+    ck_assert_int_eq(json_integer_value(json_object_get(pp, "gpus")) % 4, 0);
+    ck_assert(has_assumption(pp, "pipeline: 4 stages, 1f1b"));
+
+    json_t *gp = ok("{" SEED7B ",\"training\":{\"seq_len\":8192,\"data_parallel\":1,"
+                    "\"pipeline_parallel\":4,\"pp_microbatches\":8,\"pp_schedule\":\"gpipe\"}}");
+    ck_assert(num(gp, "parallelism.microbatches_in_flight") == 8); /* GPipe: all of them */
+    ck_assert(num(gp, "per_gpu.activations_gb") > num(pp, "per_gpu.activations_gb"));
+
+    /* interleaved, 2 chunks by default: 4 x (1 + 3/8) */
+    json_t *il = ok("{" SEED7B ",\"training\":{\"seq_len\":8192,\"data_parallel\":1,"
+                    "\"pipeline_parallel\":4,\"pp_microbatches\":8,"
+                    "\"pp_schedule\":\"interleaved\"}}");
+    ck_assert_int_eq(json_integer_value(par(il, "pp_virtual_stages")), 2);
+    ck_assert(num(il, "parallelism.microbatches_in_flight") == 5.5);
+    json_t *il4 = ok("{" SEED7B ",\"training\":{\"seq_len\":8192,\"data_parallel\":1,"
+                     "\"pipeline_parallel\":4,\"pp_microbatches\":8,"
+                     "\"pp_schedule\":\"interleaved\",\"pp_virtual_stages\":4}}");
+    ck_assert_int_eq(json_integer_value(par(il4, "pp_virtual_stages")), 4);
+    ck_assert(num(il4, "parallelism.microbatches_in_flight") == 4.75);
+    json_decref(one);
+    json_decref(pp);
+    json_decref(gp);
+    json_decref(il);
+    json_decref(il4);
+}
+END_TEST
+
+START_TEST(context_parallel_divides_the_tokens_and_the_activations)
+{
+    json_t *one = ok("{" SEED7B ",\"training\":{\"seq_len\":8192,\"data_parallel\":1,"
+                     "\"zero_stage\":1}}");
+    json_t *cp = ok("{" SEED7B ",\"training\":{\"seq_len\":8192,\"data_parallel\":1,"
+                    "\"zero_stage\":1,\"context_parallel\":4}}");
+    ck_assert(num(cp, "parallelism.tokens_per_gpu") == 2048);
+    ck_assert_int_eq(json_integer_value(par(cp, "context_parallel")), 4);
+    ck_assert_int_eq(json_integer_value(par(cp, "shard_group")), 4); /* dp 1 x cp 4 */
+    ck_assert(num(cp, "per_gpu.activations_gb") < num(one, "per_gpu.activations_gb") / 3);
+    ck_assert(has_assumption(cp, "context parallel 4: 2048 tokens per GPU"));
+    json_decref(one);
+    json_decref(cp);
+}
+END_TEST
+
+START_TEST(tensor_parallel_without_sequence_parallel_holds_more_activations)
+{
+    json_t *sp = ok("{" SEED7B ",\"training\":{\"tensor_parallel\":4}}");
+    json_t *no = ok("{" SEED7B ",\"training\":{\"tensor_parallel\":4,"
+                    "\"sequence_parallel\":false}}");
+    ck_assert(num(no, "per_gpu.activations_gb") > 1.5 * num(sp, "per_gpu.activations_gb"));
+    ck_assert(json_is_true(par(sp, "sequence_parallel")));
+    ck_assert(json_is_false(par(no, "sequence_parallel")));
+    ck_assert(has_assumption(no, "no sequence parallel"));
+    json_decref(sp);
+    json_decref(no);
+}
+END_TEST
+
+START_TEST(fsdp_and_megatron_sharding_are_stated)
+{
+    json_t *f = ok("{" SEED7B ",\"training\":{\"sharding\":\"fsdp\",\"data_parallel\":8}}");
+    ck_assert_str_eq(json_string_value(par(f, "sharding")), "fsdp");
+    ck_assert_int_eq(json_integer_value(par(f, "zero_stage")), 3);
+    ck_assert(json_is_true(json_object_get(json_object_get(f, "training"), "fsdp")));
+    ck_assert(json_is_true(par(f, "fsdp.limit_all_gathers")));
+    ck_assert_ptr_null(par(f, "deepspeed"));
+    /* without limit_all_gathers every block of the stage may be gathered ahead */
+    json_t *nl = ok("{" SEED7B ",\"training\":{\"fsdp\":true,\"data_parallel\":8,"
+                    "\"limit_all_gathers\":false}}");
+    ck_assert(json_is_false(par(nl, "fsdp.limit_all_gathers")));
+    ck_assert(num(nl, "per_gpu.details.gathered_weights_gb") >
+              4 * num(f, "per_gpu.details.gathered_weights_gb"));
+
+    json_t *m = ok("{" SEED7B ",\"training\":{\"pipeline_parallel\":4,"
+                   "\"pp_schedule\":\"interleaved\",\"sharding\":\"megatron\","
+                   "\"data_parallel\":2}}");
+    ck_assert_str_eq(json_string_value(par(m, "sharding")), "megatron");
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(m, "training"), "zero_stage")), 1);
+    ck_assert_ptr_null(par(m, "deepspeed"));
+    ck_assert_ptr_null(json_object_get(json_object_get(m, "per_gpu"), "buffers_gb"));
+    json_decref(f);
+    json_decref(nl);
+    json_decref(m);
+}
+END_TEST
+
+START_TEST(a_16bit_loss_holds_less_than_the_fp32_loss)
+{
+    json_t *f32 = ok("{" SEED7B ",\"training\":{}}");
+    json_t *f16 = ok("{" SEED7B ",\"training\":{\"loss_fp32\":false}}");
+    ck_assert(json_is_false(par(f16, "loss_fp32")));
+    /* 3 x 2 bytes per logit against max(2 + 8, 12) */
+    ck_assert(fabs(num(f16, "per_gpu.details.loss_logits_gb") -
+                   num(f32, "per_gpu.details.loss_logits_gb") / 2) < 0.002);
+    json_decref(f32);
+    json_decref(f16);
+}
+END_TEST
+
+START_TEST(layout_rules_and_conflicts_name_the_field)
+{
+    /* the model's rules: 422 naming the field where it was given */
+    fails("{" SEED7B ",\"training\":{\"pipeline_parallel\":3}}", 422, "invalid_value",
+          "training.pipeline_parallel");
+    fails("{" SEED7B ",\"pipeline_parallel\":5}", 422, "invalid_value", "pipeline_parallel");
+    fails("{" SEED7B ",\"training\":{\"context_parallel\":3}}", 422, "invalid_value",
+          "training.context_parallel");
+    fails("{" SEED7B ",\"training\":{\"pipeline_parallel\":4,\"pp_schedule\":\"interleaved\","
+          "\"pp_virtual_stages\":16}}",
+          422, "invalid_value", "training.pipeline_parallel");
+    fails("{" SEED7B ",\"training\":{\"pp_schedule\":\"interleaved\"}}", 422, "invalid_value",
+          "training.pp_schedule");
+    /* types, ranges and names */
+    fails("{" SEED7B ",\"training\":{\"sequence_parallel\":1}}", 400, "invalid_type",
+          "training.sequence_parallel");
+    fails("{" SEED7B ",\"training\":{\"pipeline_parallel\":0}}", 400, "out_of_range",
+          "training.pipeline_parallel");
+    fails("{" SEED7B ",\"training\":{\"pp_schedule\":\"zb\"}}", 400, "invalid_value",
+          "training.pp_schedule");
+    fails("{" SEED7B ",\"training\":{\"pp_virtual_stages\":65}}", 400, "out_of_range",
+          "training.pp_virtual_stages");
+    fails("{" SEED7B ",\"training\":{\"pp_microbatches\":0}}", 400, "out_of_range",
+          "training.pp_microbatches");
+    fails("{" SEED7B ",\"training\":{\"context_parallel\":513}}", 400, "out_of_range",
+          "training.context_parallel");
+    fails("{" SEED7B ",\"training\":{\"sharding\":\"zero\"}}", 400, "invalid_value",
+          "training.sharding");
+    fails("{" SEED7B ",\"training\":{\"reduce_bucket_size\":-1}}", 400, "out_of_range",
+          "training.reduce_bucket_size");
+    fails("{" SEED7B ",\"allgather_bucket_size\":1.5}", 400, "invalid_type",
+          "allgather_bucket_size");
+    fails("{" SEED7B ",\"training\":{\"stage3_max_live_parameters\":1e13}}", 400, "out_of_range",
+          "training.stage3_max_live_parameters");
+    fails("{" SEED7B ",\"training\":{\"stage3_prefetch_bucket_size\":\"5e7\"}}", 400,
+          "invalid_type", "training.stage3_prefetch_bucket_size");
+    fails("{" SEED7B ",\"training\":{\"sub_group_size\":0}}", 400, "out_of_range",
+          "training.sub_group_size");
+    fails("{" SEED7B ",\"training\":{\"fsdp\":true,\"sub_group_size\":1000}}", 400,
+          "conflicting_fields", "sub_group_size");
+    fails("{" SEED7B ",\"training\":{\"contiguous_gradients\":\"yes\"}}", 400, "invalid_type",
+          "training.contiguous_gradients");
+    fails("{" SEED7B ",\"training\":{\"overlap_comm\":null}}", 400, "invalid_type",
+          "training.overlap_comm");
+    fails("{" SEED7B ",\"training\":{\"limit_all_gathers\":0}}", 400, "invalid_type",
+          "training.limit_all_gathers");
+    fails("{" SEED7B ",\"training\":{\"loss_fp32\":\"true\"}}", 400, "invalid_type",
+          "training.loss_fp32");
+    fails("{" SEED7B ",\"training\":{\"pipline_parallel\":2}}", 400, "unknown_field",
+          "training.pipline_parallel");
+    /* contradictions */
+    fails("{" SEED7B ",\"training\":{\"pipeline_parallel\":2,\"pp_virtual_stages\":2}}", 400,
+          "conflicting_fields", "pp_virtual_stages");
+    fails("{" SEED7B ",\"training\":{\"sharding\":\"megatron\",\"zero_stage\":2}}", 400,
+          "conflicting_fields", "sharding");
+    fails("{" SEED7B ",\"training\":{\"sharding\":\"fsdp\",\"zero_stage\":1}}", 400,
+          "conflicting_fields", "sharding");
+    fails("{" SEED7B ",\"training\":{\"sharding\":\"deepspeed\",\"fsdp\":true}}", 400,
+          "conflicting_fields", "sharding");
+    fails("{" SEED7B ",\"training\":{\"fsdp\":true,\"reduce_bucket_size\":1}}", 400,
+          "conflicting_fields", "reduce_bucket_size");
+    fails("{" SEED7B ",\"training\":{\"sharding\":\"megatron\",\"overlap_comm\":true}}", 400,
+          "conflicting_fields", "overlap_comm");
+    fails("{" SEED7B ",\"training\":{\"limit_all_gathers\":true}}", 400, "conflicting_fields",
+          "limit_all_gathers");
+    fails("{" SEED7B ",\"training\":{\"data_parallel\":65536,\"pipeline_parallel\":2}}", 400,
+          "conflicting_fields", "data_parallel");
+    /* sharding fsdp sets the stage the offloads need */
+    json_t *r = ok("{" SEED7B ",\"training\":{\"sharding\":\"fsdp\",\"offload_params\":true,"
+                   "\"offload_optimizer\":true}}");
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(megatron_sharding_is_not_told_to_use_zero3)
+{
+    /* Megatron's distributed optimizer is stage 1: a zero_stage 3 suggestion would be refused */
+    json_t *r = ok("{" SEED7B ",\"training\":{\"sharding\":\"megatron\",\"data_parallel\":1}}");
+    const json_t *list = json_object_get(r, "suggestions");
+    ck_assert_uint_gt(json_array_size(list), 0);
+    size_t i;
+    json_t *sg;
+    json_array_foreach(list, i, sg)
+    {
+        const json_t *stage = json_object_get(json_object_get(sg, "change"), "zero_stage");
+        ck_assert(stage == NULL || json_integer_value(stage) == 1);
+    }
+    json_decref(r);
+}
+END_TEST
+
 START_TEST(over_http_a_training_request_answers_200)
 {
     struct testsrv s;
@@ -394,6 +672,15 @@ static Suite *training_api_suite(void)
     tcase_add_test(tc, training_true_with_a_preset_uses_the_refined_model);
     tcase_add_test(tc, serving_only_fields_are_refused_for_training);
     tcase_add_test(tc, fewest_gpus_objective_prefers_fewer_ranks);
+    tcase_add_test(tc, parallelism_block_states_the_defaults_assumed);
+    tcase_add_test(tc, deepspeed_settings_are_echoed_and_size_the_buffers);
+    tcase_add_test(tc, pipeline_parallel_and_its_schedule_change_the_per_gpu_answer);
+    tcase_add_test(tc, context_parallel_divides_the_tokens_and_the_activations);
+    tcase_add_test(tc, tensor_parallel_without_sequence_parallel_holds_more_activations);
+    tcase_add_test(tc, fsdp_and_megatron_sharding_are_stated);
+    tcase_add_test(tc, a_16bit_loss_holds_less_than_the_fp32_loss);
+    tcase_add_test(tc, layout_rules_and_conflicts_name_the_field);
+    tcase_add_test(tc, megatron_sharding_is_not_told_to_use_zero3);
     tcase_add_test(tc, over_http_a_training_request_answers_200);
     suite_add_tcase(s, tc);
     return s;

@@ -325,6 +325,72 @@ START_TEST(nothing_fits_gives_an_empty_list_not_multi_node)
 }
 END_TEST
 
+/* Asserts two rankings are the same: sizes, layouts, prices and every count. */
+static void same_result(const struct choice_result *a, const struct choice_result *b)
+{
+    ck_assert_uint_eq(a->n, b->n);
+    for (size_t i = 0; i < a->n; i++) {
+        ck_assert_ptr_eq(a->list[i].sku, b->list[i].sku);
+        ck_assert_int_eq(a->list[i].ranks, b->list[i].ranks);
+        ck_assert_int_eq(a->list[i].nodes, b->list[i].nodes);
+        ck_assert_int_eq(a->list[i].price_source, b->list[i].price_source);
+        ck_assert(a->list[i].price == b->list[i].price);
+    }
+    ck_assert_uint_eq(a->considered, b->considered);
+    ck_assert_uint_eq(a->filtered_out, b->filtered_out);
+    ck_assert_uint_eq(a->region_unknown, b->region_unknown);
+    ck_assert_uint_eq(a->unsupported, b->unsupported);
+    ck_assert_uint_eq(a->unpriced, b->unpriced);
+    ck_assert(a->multi_node == b->multi_node);
+}
+
+/* One ranking of total_gb with the given caps, region and memo (NULL: none). */
+static void rank_with(double total_gb, bool bf16, const char *region, struct choice_memo *memo,
+                      struct choice_result *res)
+{
+    static struct even e;
+    e.total_gb = total_gb;
+    e.host_gb = 0;
+    struct choice_need need = {.fit = even_fit, .ctx = &e, .memo = memo};
+    need.caps.whole_gpus = true;
+    need.caps.bf16 = bf16;
+    need.prefs.objective = CHOICE_OBJECTIVE_CHEAPEST;
+    need.prefs.filter.region = region;
+    ck_assert_int_eq(choice_rank(cat, TODAY, &need, res), 0);
+}
+
+START_TEST(a_memo_shared_by_rankings_changes_no_answer)
+{
+    static const char *const region = "eastus";
+    struct choice_memo memo;
+    ck_assert_int_eq(choice_memo_init(&memo, cat), 0);
+    /* the memo's first use keys it; later rankings (other memory, the multi-node pass) reuse
+     * each size's verdict and price */
+    const double totals[] = {30, 150, 30, 700};
+    for (size_t i = 0; i < sizeof(totals) / sizeof(totals[0]); i++) {
+        struct choice_result plain, memoized;
+        rank_with(totals[i], true, region, NULL, &plain);
+        rank_with(totals[i], true, region, &memo, &memoized);
+        same_result(&plain, &memoized);
+        choice_result_free(&plain);
+        choice_result_free(&memoized);
+    }
+    ck_assert(memo.keyed);
+    /* other capabilities or another region bypass it: a T4 is refused for bf16, not without */
+    const char *const regions[] = {region, NULL, "westus3"};
+    for (size_t r = 0; r < 3; r++) {
+        struct choice_result plain, memoized;
+        rank_with(30, false, regions[r], NULL, &plain);
+        rank_with(30, false, regions[r], &memo, &memoized);
+        same_result(&plain, &memoized);
+        choice_result_free(&plain);
+        choice_result_free(&memoized);
+    }
+    choice_memo_free(&memo);
+    choice_memo_free(&memo); /* idempotent */
+}
+END_TEST
+
 START_TEST(an_empty_catalog_has_no_candidates)
 {
     /* The loader refuses an empty "skus"; a region subset with nothing offered there is empty. */
@@ -396,6 +462,7 @@ static Suite *choice_suite(void)
     tcase_add_test(tc, host_ram_short_moves_to_a_size_that_holds_it);
     tcase_add_test(tc, nothing_fits_gives_an_empty_list_not_multi_node);
     tcase_add_test(tc, an_empty_catalog_has_no_candidates);
+    tcase_add_test(tc, a_memo_shared_by_rankings_changes_no_answer);
     suite_add_tcase(s, tc);
     TCase *tv = tcase_create("validate");
     tcase_add_loop_test(tv, region_and_vendor_refusals_name_the_field_and_rule, 0,

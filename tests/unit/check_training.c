@@ -533,6 +533,32 @@ START_TEST(deepspeed_zero2_overlap_comm_takes_9gb_at_default_buckets)
 }
 END_TEST
 
+START_TEST(zero3_steps_the_optimizer_one_sub_group_at_a_time)
+{
+    /* DeepSpeed stage3.py step(): the fp32 gradient of one sub-group (sub_group_size 1e9
+     * elements, closed by the parameter that reaches it) exists at a time; stages 1-2 convert
+     * the whole partition. A 67B model over 8 ranks: 8.4e9 elements per rank. */
+    struct training_model m = llama2_7b();
+    m.params *= 10;
+    struct training_config c;
+    training_config_default(&c);
+    c.seq_len = 1024;
+    c.data_parallel = 8;
+    c.zero_stage = 3;
+    struct training_result r;
+    training_estimate(&m, &c, 8, &r);
+    const double largest = m.embed_params; /* 32000 x 4096 beats every block matrix */
+    ck_assert_rel(r.step_buffer, 4.0 * (1e9 + largest / 8), 1e-12);
+    c.sub_group_size = 1e12; /* one sub-group: the whole partition */
+    training_estimate(&m, &c, 8, &r);
+    ck_assert_rel(r.step_buffer, 4.0 * m.params / 8, 1e-12);
+    c.sub_group_size = 1e9;
+    c.zero_stage = 2; /* no sub-groups below stage 3 (plus the allgather bucket at the step) */
+    training_estimate(&m, &c, 8, &r);
+    ck_assert_rel(r.step_buffer, 4.0 * m.params / 8 + 5e8 * 2, 1e-12);
+}
+END_TEST
+
 START_TEST(zero3_costs_more_than_zero2_when_its_buffers_exceed_the_saving)
 {
     /* 1.3B over 2 ranks: ZeRO-3 saves 1 byte/param of weights (1.3 GB) but holds 4.5 GB of
@@ -949,6 +975,7 @@ static Suite *training_suite(void)
     tcase_add_test(par, context_parallel_divides_sequence_activations_and_shards_states);
     tcase_add_test(par, deepspeed_zero3_buffers_live_parameters_prefetch_and_overlap);
     tcase_add_test(par, deepspeed_zero2_overlap_comm_takes_9gb_at_default_buckets);
+    tcase_add_test(par, zero3_steps_the_optimizer_one_sub_group_at_a_time);
     tcase_add_test(par, zero3_costs_more_than_zero2_when_its_buffers_exceed_the_saving);
     tcase_add_test(par, megatron_distributed_optimizer_keeps_no_deepspeed_buckets);
     tcase_add_test(par, fsdp_without_limit_all_gathers_may_gather_every_block);

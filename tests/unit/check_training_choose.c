@@ -72,7 +72,7 @@ START_TEST(stage0_uses_one_rank_and_the_first_size_that_holds_it)
     struct training_model m = l7();
     struct training_config c = cfg();
     struct training_choice ch;
-    ck_assert_int_eq(training_choose(cat, TODAY, NULL, &m, &c, true, &ch), 0);
+    ck_assert_int_eq(training_choose(cat, TODAY, NULL, NULL, &m, &c, true, &ch), 0);
     ck_assert_uint_gt(ch.n, 0);
     /* 16 B x 6.74B = 108 GB + activations: only 141 GB and larger GPUs hold one replica */
     ck_assert_str_eq(ch.list[0].sku->sku, "Standard_ND96isr_H200_v5");
@@ -93,7 +93,7 @@ START_TEST(zero_ranks_grow_to_the_fewest_that_fit)
     struct training_config c = cfg();
     c.zero_stage = 3;
     struct training_choice ch;
-    ck_assert_int_eq(training_choose(cat, TODAY, NULL, &m, &c, true, &ch), 0);
+    ck_assert_int_eq(training_choose(cat, TODAY, NULL, NULL, &m, &c, true, &ch), 0);
     const struct training_candidate *b = &ch.list[0];
     ck_assert_int_gt(b->gpus, 1);
     /* one rank fewer does not fit the same size */
@@ -115,7 +115,7 @@ START_TEST(host_ram_limits_offloading)
     c.data_parallel = 8;
     c.offload_optimizer = true;
     struct training_choice ch;
-    ck_assert_int_eq(training_choose(cat, TODAY, NULL, &m, &c, false, &ch), 0);
+    ck_assert_int_eq(training_choose(cat, TODAY, NULL, NULL, &m, &c, false, &ch), 0);
     ck_assert(ch.host_short);
     for (size_t i = 0; i < ch.n; i++)
         ck_assert(ch.list[i].res.host_per_node <= ch.list[i].sku->memory_gib * 1073741824.0);
@@ -130,7 +130,7 @@ START_TEST(fixed_ranks_beyond_one_vm_need_infiniband_nodes)
     c.zero_stage = 3;
     c.data_parallel = 16;
     struct training_choice ch;
-    ck_assert_int_eq(training_choose(cat, TODAY, NULL, &m, &c, false, &ch), 0);
+    ck_assert_int_eq(training_choose(cat, TODAY, NULL, NULL, &m, &c, false, &ch), 0);
     ck_assert(ch.multi_node);
     for (size_t i = 0; i < ch.n; i++) {
         ck_assert(ch.list[i].sku->infiniband);
@@ -151,14 +151,14 @@ START_TEST(skus_filter_and_fewest_gpus_objective)
     memset(&r, 0, sizeof(r));
     r.objective = CHOICE_OBJECTIVE_FEWEST_GPUS;
     struct training_choice ch;
-    ck_assert_int_eq(training_choose(cat, TODAY, &r, &m, &c, true, &ch), 0);
+    ck_assert_int_eq(training_choose(cat, TODAY, &r, NULL, &m, &c, true, &ch), 0);
     for (size_t i = 1; i < ch.n; i++)
         ck_assert_int_ge(ch.list[i].gpus, ch.list[i - 1].gpus);
     training_choice_free(&ch);
     const char *const allow[] = {"Standard_ND96isr_H100_v5"};
     r.filter.skus = allow;
     r.filter.n_skus = 1;
-    ck_assert_int_eq(training_choose(cat, TODAY, &r, &m, &c, true, &ch), 0);
+    ck_assert_int_eq(training_choose(cat, TODAY, &r, NULL, &m, &c, true, &ch), 0);
     ck_assert_uint_eq(ch.n, 1);
     ck_assert_str_eq(ch.list[0].sku->sku, "Standard_ND96isr_H100_v5");
     ck_assert_uint_gt(ch.filtered_out, 0);
