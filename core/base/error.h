@@ -10,7 +10,8 @@ struct error_info {
     char code[40];     /* stable machine-readable code, e.g. "invalid_field" */
     char field[128];   /* JSON path of the field to blame ("layers", "hf_config.hidden_size"); "" if
                           none */
-    char message[320]; /* human sentence stating the rule that was broken */
+    char message[1024]; /* human sentence stating the rule that was broken (the supported-family
+                           list of an unsupported model fits whole) */
 };
 
 /*

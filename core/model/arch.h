@@ -45,6 +45,22 @@ enum arch_norm {
 };
 #define ARCH_NORM_COUNT (ARCH_NORM_LAYER_NOBIAS + 1)
 
+/* Vision tower shipped in a multimodal checkpoint (its weights count; it holds no KV cache). */
+enum arch_vision {
+    ARCH_VISION_NONE = 0,
+    ARCH_VISION_SIGLIP = 1,  /* SigLIP ViT + Gemma3 projector (gemma3) */
+    ARCH_VISION_PIXTRAL = 2, /* Pixtral ViT + patch merger and 2-layer projector (mistral3) */
+};
+#define ARCH_VISION_COUNT (ARCH_VISION_PIXTRAL + 1)
+
+/* A vision tower's shape (vision_config, with the config class's defaults). */
+struct arch_vision_tower {
+    enum arch_vision kind;
+    int64_t layers, hidden, intermediate, patch, image, channels;
+    int64_t merge;        /* Pixtral: spatial_merge_size (patch merger of merge^2 patches) */
+    bool projector_bias; /* mistral3 multimodal_projector_bias */
+};
+
 /*
  * The API names of the closed sets above ("gqa", "mla"; "gated", "plain"; "rmsnorm", "layernorm",
  * "layernorm_nobias"): static storage, never NULL ("?" only for a value outside the enum).
@@ -52,6 +68,7 @@ enum arch_norm {
 const char *arch_attention_name(enum arch_attention k);
 const char *arch_mlp_name(enum arch_mlp k);
 const char *arch_norm_name(enum arch_norm k);
+const char *arch_vision_name(enum arch_vision k); /* "none", "siglip", "pixtral" */
 
 /* Hard caps on decoded values (a config comes from a user; the math must not overflow). */
 #define ARCH_MAX_LAYERS    4096
@@ -123,6 +140,16 @@ struct arch {
 
     /* Longest context the model was configured for (max_position_embeddings); 0 = unknown. */
     int64_t max_context;
+
+    /* Decoder families of issue 11 (llama4, deepseek_v32, qwen3_moe lists, olmoe, gptj, ...). */
+    int64_t attention_chunk; /* chunked local attention: a chunked layer keeps <= this many tokens */
+    int64_t chunked_layers;  /* how many layers are chunked (llama4: the RoPE layers) */
+    int64_t index_heads;     /* DeepSeek-V3.2 lightning indexer heads per layer (0 = none) */
+    int64_t index_head_dim;  /* indexer head width; its key (one per token per layer) is cached */
+    bool lm_head_bias; /* the LM head has a bias (gptj) */
+    /* Layers forced dense whatever the MoE rule says (qwen mlp_only_layers), one bit per layer. */
+    uint64_t dense_mask[ARCH_MAX_LAYERS / 64];
+    struct arch_vision_tower vision;
 };
 
 /* arch_is_moe - true when the model has routed experts. */
@@ -135,6 +162,8 @@ static inline bool arch_is_moe(const struct arch *a)
 static inline bool arch_layer_is_moe(const struct arch *a, int64_t i)
 {
     if (!arch_is_moe(a) || i < a->first_k_dense)
+        return false;
+    if (i < ARCH_MAX_LAYERS && (a->dense_mask[i / 64] >> (i % 64)) & 1)
         return false;
     int64_t freq = a->moe_layer_freq > 0 ? a->moe_layer_freq : 1;
     return (i - a->first_k_dense) % freq == 0;
