@@ -66,14 +66,14 @@ struct family_row {
     enum window_layout window;
     bool mtp; /* reads num_nextn_predict_layers (DeepSeek-V3 multi-token prediction blocks) */
     /* Issue 11: dispatch, nested configs, defaults and the newer families' traits. */
-    const char *archs[2];  /* `architectures` class names vLLM registers for this row */
-    const char *text_type; /* nested: the row decoding text_config when it has no model_type */
-    enum arch_vision vision;                /* nested: the tower vision_config describes */
-    const struct int_default *defaults;     /* config-class defaults, NULL-key terminated */
+    const char *archs[2];    /* `architectures` class names vLLM registers for this row */
+    const char *text_type;   /* nested: the row decoding text_config when it has no model_type */
+    enum arch_vision vision; /* nested: the tower vision_config describes */
+    const struct int_default *defaults; /* config-class defaults, NULL-key terminated */
     bool qk_norm_opt; /* use_qk_norm (default false) switches the row's qk_norm on (glm4_moe) */
     bool no_o_bias;   /* attention_bias biases q/k/v only, never o_proj (glm4_moe) */
-    bool chunked;                           /* llama4: attention_chunk_size on the RoPE layers */
-    bool indexer;                           /* deepseek_v32 lightning indexer */
+    bool chunked;     /* llama4: attention_chunk_size on the RoPE layers */
+    bool indexer;     /* deepseek_v32 lightning indexer */
 };
 
 /*
@@ -103,23 +103,28 @@ static const struct int_default gemma3_defaults[] = {
  * copies of the Scout/Maverick configs lack no_rope_layers.
  */
 static const struct int_default llama4_defaults[] = {
-    {"intermediate_size_mlp", 16384},
-    {"interleave_moe_layer_step", 1},
-    {"attention_chunk_size", 8192},
-    {"no_rope_layer_interval", 4},
-    {"num_experts_per_tok", 1},
-    {NULL, 0},
+    {"intermediate_size_mlp", 16384}, {"interleave_moe_layer_step", 1},
+    {"attention_chunk_size", 8192},   {"no_rope_layer_interval", 4},
+    {"num_experts_per_tok", 1},       {NULL, 0},
 };
 
 /* SiglipVisionConfig / PixtralVisionConfig defaults (transformers siglip, pixtral configs). */
 static const struct int_default siglip_defaults[] = {
-    {"hidden_size", 768}, {"intermediate_size", 3072}, {"num_hidden_layers", 12},
-    {"num_channels", 3},  {"image_size", 224},         {"patch_size", 16},
+    {"hidden_size", 768},
+    {"intermediate_size", 3072},
+    {"num_hidden_layers", 12},
+    {"num_channels", 3},
+    {"image_size", 224},
+    {"patch_size", 16},
     {NULL, 0},
 };
 static const struct int_default pixtral_defaults[] = {
-    {"hidden_size", 1024}, {"intermediate_size", 4096}, {"num_hidden_layers", 24},
-    {"num_channels", 3},   {"image_size", 1024},        {"patch_size", 16},
+    {"hidden_size", 1024},
+    {"intermediate_size", 4096},
+    {"num_hidden_layers", 24},
+    {"num_channels", 3},
+    {"image_size", 1024},
+    {"patch_size", 16},
     {NULL, 0},
 };
 
@@ -131,9 +136,15 @@ static const struct int_default pixtral_defaults[] = {
 
 static const struct family_row families[] = {
     {.model_type = "llama",
-     .archs = {"LlamaForCausalLM"}, LLAMA_LIKE, .norms_per_layer = 2, .window = WINDOW_ALL},
+     .archs = {"LlamaForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .window = WINDOW_ALL},
     {.model_type = "mistral",
-     .archs = {"MistralForCausalLM"}, LLAMA_LIKE, .norms_per_layer = 2, .window = WINDOW_ALL},
+     .archs = {"MistralForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .window = WINDOW_ALL},
     {.model_type = "mixtral",
      .archs = {"MixtralForCausalLM"},
      LLAMA_LIKE,
@@ -141,9 +152,15 @@ static const struct family_row families[] = {
      .moe = MOE_MIXTRAL,
      .window = WINDOW_ALL},
     {.model_type = "phi3",
-     .archs = {"Phi3ForCausalLM"}, LLAMA_LIKE, .norms_per_layer = 2, .window = WINDOW_ALL},
+     .archs = {"Phi3ForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .window = WINDOW_ALL},
     {.model_type = "qwen2",
-     .archs = {"Qwen2ForCausalLM"}, LLAMA_LIKE, .norms_per_layer = 2, .qkv_bias = true},
+     .archs = {"Qwen2ForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .qkv_bias = true},
     {.model_type = "qwen2_moe",
      .archs = {"Qwen2MoeForCausalLM"},
      LLAMA_LIKE,
@@ -152,11 +169,21 @@ static const struct family_row families[] = {
      .moe = MOE_QWEN,
      .shared_gate = true},
     {.model_type = "qwen3",
-     .archs = {"Qwen3ForCausalLM"}, LLAMA_LIKE, .norms_per_layer = 2, .qk_norm = true},
+     .archs = {"Qwen3ForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .qk_norm = true},
     {.model_type = "qwen3_moe",
-     .archs = {"Qwen3MoeForCausalLM"}, LLAMA_LIKE, .norms_per_layer = 2, .qk_norm = true, .moe = MOE_QWEN},
+     .archs = {"Qwen3MoeForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .qk_norm = true,
+     .moe = MOE_QWEN},
     {.model_type = "gemma",
-     .archs = {"GemmaForCausalLM"}, LLAMA_LIKE, .norms_per_layer = 2, .tied_default = true},
+     .archs = {"GemmaForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .tied_default = true},
     {.model_type = "gemma2",
      .archs = {"Gemma2ForCausalLM"},
      LLAMA_LIKE,
@@ -183,12 +210,9 @@ static const struct family_row families[] = {
      .norm = ARCH_NORM_RMS,
      .norms_per_layer = 2,
      .mtp = true},
-    {.model_type = "falcon",
-     .archs = {"FalconForCausalLM"}, FALCON_LIKE},
-    {.model_type = "RefinedWeb",
-     .archs = {"RWForCausalLM"}, FALCON_LIKE},
-    {.model_type = "RefinedWebModel",
-     .archs = {"RWForCausalLM"}, FALCON_LIKE},
+    {.model_type = "falcon", .archs = {"FalconForCausalLM"}, FALCON_LIKE},
+    {.model_type = "RefinedWeb", .archs = {"RWForCausalLM"}, FALCON_LIKE},
+    {.model_type = "RefinedWebModel", .archs = {"RWForCausalLM"}, FALCON_LIKE},
     {.model_type = "gpt2",
      .archs = {"GPT2LMHeadModel"},
      .fam = FAM_GPT2,
@@ -289,7 +313,7 @@ struct reader {
     const char *prefix;
     char missing[200];
     struct error_info *err;
-    int rc; /* first hard error (wrong type / range) */
+    int rc;                             /* first hard error (wrong type / range) */
     const struct int_default *defaults; /* the config class's defaults for absent keys, or NULL */
 };
 
@@ -435,9 +459,11 @@ static const struct family_row *find_by_arch(const json_t *archs, const char **m
 static const struct family_row *resolve_family(const json_t *cfg)
 {
     const json_t *mt = json_object_get(cfg, "model_type");
-    const struct family_row *by_type = json_is_string(mt) ? find_family(json_string_value(mt)) : NULL;
+    const struct family_row *by_type =
+        json_is_string(mt) ? find_family(json_string_value(mt)) : NULL;
     const char *matched = NULL;
-    const struct family_row *by_arch = find_by_arch(json_object_get(cfg, "architectures"), &matched);
+    const struct family_row *by_arch =
+        find_by_arch(json_object_get(cfg, "architectures"), &matched);
     if (by_arch == NULL)
         return by_type;
     if (by_type && row_lists_arch(by_type, matched))
@@ -457,8 +483,8 @@ static size_t edit_distance(const char *a, const char *b)
         row[0] = i;
         for (size_t j = 1; j <= lb; j++) {
             size_t up = row[j];
-            size_t sub = diag + (tolower((unsigned char)a[i - 1]) !=
-                                 tolower((unsigned char)b[j - 1]));
+            size_t sub =
+                diag + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
             size_t best = up + 1 < row[j - 1] + 1 ? up + 1 : row[j - 1] + 1;
             row[j] = sub < best ? sub : best;
             diag = up;
@@ -592,7 +618,8 @@ static void decode_llama4_moe(struct reader *r, struct arch *a)
     if (json_is_array(nope) && json_array_size(nope) > 0) {
         size_t i;
         const json_t *v;
-        json_array_foreach(nope, i, v) a->chunked_layers += json_is_integer(v) && json_integer_value(v) != 0;
+        json_array_foreach(nope, i, v) a->chunked_layers +=
+            json_is_integer(v) && json_integer_value(v) != 0;
     } else {
         int64_t every = 4;
         get_int(r, "no_rope_layer_interval", 1, ARCH_MAX_LAYERS, &every);
@@ -828,8 +855,8 @@ static int refuse_unsupported(const json_t *cfg, const char *field_prefix, const
  * Vision towers (their weights are in the checkpoint; they hold no KV cache). The shapes come
  * from vision_config with the config class's defaults; the projector from the outer config.
  */
-static void decode_vision(const json_t *cfg, enum arch_vision kind, const char *pfx,
-                          struct arch *a, struct error_info *err, int *rc)
+static void decode_vision(const json_t *cfg, enum arch_vision kind, const char *pfx, struct arch *a,
+                          struct error_info *err, int *rc)
 {
     const json_t *vc = json_object_get(cfg, "vision_config");
     if (kind == ARCH_VISION_NONE || !json_is_object(vc))
@@ -964,8 +991,8 @@ int arch_from_hf_config(const json_t *cfg, const char *field_prefix, struct arch
         snprintf(field, sizeof(field), "%s%.*s", tp,
                  (int)(comma ? (size_t)(comma - r.missing) : strlen(r.missing)), r.missing);
         return error_set(err, 422, "missing_field", field,
-                         "model_type \"%s\" needs these fields in %.80s: %s", outer->model_type,
-                         tp, r.missing);
+                         "model_type \"%s\" needs these fields in %.*s: %s", outer->model_type,
+                         (int)strlen(tp) - 1, tp, r.missing);
     }
     a.tied_embeddings = get_bool(&r, "tie_word_embeddings", fam->tied_default);
     if (text != cfg) { /* an explicit flag on the outer config wins (it ties the whole model) */
@@ -1076,6 +1103,40 @@ const char *arch_norm_name(enum arch_norm k)
     return "?";
 }
 
+/* arch_write's objects for the traits of issue 11's families (only when the model has them). */
+static void write_newer_traits(struct jsonout *w, const struct arch *a)
+{
+    if (a->chunked_layers > 0) {
+        jsonout_key(w, "chunked_attention");
+        jsonout_begin_object(w);
+        jsonout_key(w, "chunk");
+        jsonout_integer(w, a->attention_chunk);
+        jsonout_key(w, "chunked_layers");
+        jsonout_integer(w, a->chunked_layers);
+        jsonout_end_object(w);
+    }
+    if (a->index_heads > 0) {
+        jsonout_key(w, "indexer");
+        jsonout_begin_object(w);
+        jsonout_key(w, "heads");
+        jsonout_integer(w, a->index_heads);
+        jsonout_key(w, "head_dim");
+        jsonout_integer(w, a->index_head_dim);
+        jsonout_end_object(w);
+    }
+    if (a->vision.kind != ARCH_VISION_NONE) {
+        jsonout_key(w, "vision");
+        jsonout_begin_object(w);
+        jsonout_key(w, "kind");
+        jsonout_string(w, arch_vision_name(a->vision.kind));
+        jsonout_key(w, "layers");
+        jsonout_integer(w, a->vision.layers);
+        jsonout_key(w, "hidden");
+        jsonout_integer(w, a->vision.hidden);
+        jsonout_end_object(w);
+    }
+}
+
 void arch_write(struct jsonout *w, const struct arch *a)
 {
     jsonout_begin_object(w);
@@ -1156,35 +1217,7 @@ void arch_write(struct jsonout *w, const struct arch *a)
         jsonout_key(w, "mtp_layers");
         jsonout_integer(w, a->mtp_layers);
     }
-    if (a->chunked_layers > 0) {
-        jsonout_key(w, "chunked_attention");
-        jsonout_begin_object(w);
-        jsonout_key(w, "chunk");
-        jsonout_integer(w, a->attention_chunk);
-        jsonout_key(w, "chunked_layers");
-        jsonout_integer(w, a->chunked_layers);
-        jsonout_end_object(w);
-    }
-    if (a->index_heads > 0) {
-        jsonout_key(w, "indexer");
-        jsonout_begin_object(w);
-        jsonout_key(w, "heads");
-        jsonout_integer(w, a->index_heads);
-        jsonout_key(w, "head_dim");
-        jsonout_integer(w, a->index_head_dim);
-        jsonout_end_object(w);
-    }
-    if (a->vision.kind != ARCH_VISION_NONE) {
-        jsonout_key(w, "vision");
-        jsonout_begin_object(w);
-        jsonout_key(w, "kind");
-        jsonout_string(w, arch_vision_name(a->vision.kind));
-        jsonout_key(w, "layers");
-        jsonout_integer(w, a->vision.layers);
-        jsonout_key(w, "hidden");
-        jsonout_integer(w, a->vision.hidden);
-        jsonout_end_object(w);
-    }
+    write_newer_traits(w, a);
     if (a->max_context > 0) {
         jsonout_key(w, "max_context");
         jsonout_integer(w, a->max_context);
