@@ -618,8 +618,10 @@ static void decode_llama4_moe(struct reader *r, struct arch *a)
     if (json_is_array(nope) && json_array_size(nope) > 0) {
         size_t i;
         const json_t *v;
-        json_array_foreach(nope, i, v) a->chunked_layers +=
-            json_is_integer(v) && json_integer_value(v) != 0;
+        json_array_foreach(nope, i, v)
+        {
+            a->chunked_layers += json_is_integer(v) && json_integer_value(v) != 0;
+        }
     } else {
         int64_t every = 4;
         get_int(r, "no_rope_layer_interval", 1, ARCH_MAX_LAYERS, &every);
