@@ -17,7 +17,7 @@ static void load_once(void)
     const char *data = embedded_models(&len);
     error_clear(&err);
     if (models_load(data, len, &loaded, &err) < 0) {
-        snprintf(why, sizeof(why), "embedded model presets are invalid: %s (%s)", err.message,
+        snprintf(why, sizeof(why), "embedded model presets are invalid: %.400s (%s)", err.message,
                  err.field);
         loaded = NULL;
         return;

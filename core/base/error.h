@@ -6,11 +6,12 @@
 
 /* Fixed-size so the error path never allocates (the json_error_t shape). */
 struct error_info {
-    int status;        /* HTTP status the server should answer with (400, 413, 415, 422, ...) */
-    char code[40];     /* stable machine-readable code, e.g. "invalid_field" */
-    char field[128];   /* JSON path of the field to blame ("layers", "hf_config.hidden_size"); "" if
-                          none */
-    char message[320]; /* human sentence stating the rule that was broken */
+    int status;      /* HTTP status the server should answer with (400, 413, 415, 422, ...) */
+    char code[40];   /* stable machine-readable code, e.g. "invalid_field" */
+    char field[128]; /* JSON path of the field to blame ("layers", "hf_config.hidden_size"); "" if
+                        none */
+    char message[1024]; /* human sentence stating the rule that was broken (the supported-family
+                           list of an unsupported model fits whole) */
 };
 
 /*

@@ -2,6 +2,7 @@
  */
 #include "model/arch.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ enum family {
     FAM_GPT2,
     FAM_DBRX,
     FAM_GPT_OSS,
+    FAM_GPTJ, /* gptj: parallel block, one LayerNorm, rotary, biased MLP and LM head */
 };
 
 /* Where a llama-like family reads its experts (the other families' decoders read their own). */
@@ -28,6 +30,10 @@ enum moe_layout {
     MOE_NONE,    /* dense, or the family decoder reads experts itself (deepseek, dbrx, gpt_oss) */
     MOE_MIXTRAL, /* num_local_experts (grok-1: num_experts); each expert is intermediate_size */
     MOE_QWEN,    /* num_experts, moe_intermediate_size, decoder_sparse_step, mlp_only_layers */
+    MOE_LLAMA4,  /* num_local_experts of intermediate_size + one shared expert of the same width,
+                    every interleave_moe_layer_step-th layer; dense layers intermediate_size_mlp */
+    MOE_GLM,     /* DeepSeek's keys on a GQA model: n_routed_experts, n_shared_experts,
+                    first_k_dense_replace, e_score_correction_bias (glm4_moe) */
 };
 
 /* Which layers a config's sliding_window covers when the config has no layer_types list. */
@@ -35,6 +41,14 @@ enum window_layout {
     WINDOW_OPT_IN,    /* qwen2 rule: only with use_sliding_window, layers >= max_window_layers */
     WINDOW_ALL,       /* every layer (mistral-style) */
     WINDOW_ALTERNATE, /* local/global alternate, local first (gemma2, gpt_oss) */
+    WINDOW_PATTERN,   /* every sliding_window_pattern-th layer global, the others local (gemma3,
+                         cohere2: layer i is local when (i + 1) % pattern != 0) */
+};
+
+/* A config-class default for a key the config may omit (transformers fills it on load). */
+struct int_default {
+    const char *key;
+    int64_t value;
 };
 
 struct family_row {
@@ -51,6 +65,67 @@ struct family_row {
     bool shared_gate; /* qwen2_moe's sigmoid shared_expert_gate */
     enum window_layout window;
     bool mtp; /* reads num_nextn_predict_layers (DeepSeek-V3 multi-token prediction blocks) */
+    /* Issue 11: dispatch, nested configs, defaults and the newer families' traits. */
+    const char *archs[2];    /* `architectures` class names vLLM registers for this row */
+    const char *text_type;   /* nested: the row decoding text_config when it has no model_type */
+    enum arch_vision vision; /* nested: the tower vision_config describes */
+    const struct int_default *defaults; /* config-class defaults, NULL-key terminated */
+    bool qk_norm_opt; /* use_qk_norm (default false) switches the row's qk_norm on (glm4_moe) */
+    bool no_o_bias;   /* attention_bias biases q/k/v only, never o_proj (glm4_moe) */
+    bool chunked;     /* llama4: attention_chunk_size on the RoPE layers */
+    bool indexer;     /* deepseek_v32 lightning indexer */
+};
+
+/*
+ * Config-class defaults the sparse configs rely on. Gemma3TextConfig.__init__ (transformers
+ * models/gemma3/configuration_gemma3.py): vocab_size 262208, hidden_size 2304, intermediate_size
+ * 9216, num_hidden_layers 26, num_attention_heads 8, num_key_value_heads 4, head_dim 256,
+ * max_position_embeddings 131072, sliding_window 4096, sliding_window_pattern 6.
+ */
+static const struct int_default gemma3_defaults[] = {
+    {"vocab_size", 262208},
+    {"hidden_size", 2304},
+    {"intermediate_size", 9216},
+    {"num_hidden_layers", 26},
+    {"num_attention_heads", 8},
+    {"num_key_value_heads", 4},
+    {"head_dim", 256},
+    {"max_position_embeddings", 131072},
+    {"sliding_window", 4096},
+    {"sliding_window_pattern", 6},
+    {NULL, 0},
+};
+
+/*
+ * Llama4TextConfig.__init__ (transformers models/llama4/configuration_llama4.py):
+ * intermediate_size_mlp 16384, interleave_moe_layer_step 1, attention_chunk_size 8192,
+ * no_rope_layer_interval 4 (every 4th layer is NoPE/global), num_experts_per_tok 1; the trimmed
+ * copies of the Scout/Maverick configs lack no_rope_layers.
+ */
+static const struct int_default llama4_defaults[] = {
+    {"intermediate_size_mlp", 16384}, {"interleave_moe_layer_step", 1},
+    {"attention_chunk_size", 8192},   {"no_rope_layer_interval", 4},
+    {"num_experts_per_tok", 1},       {NULL, 0},
+};
+
+/* SiglipVisionConfig / PixtralVisionConfig defaults (transformers siglip, pixtral configs). */
+static const struct int_default siglip_defaults[] = {
+    {"hidden_size", 768},
+    {"intermediate_size", 3072},
+    {"num_hidden_layers", 12},
+    {"num_channels", 3},
+    {"image_size", 224},
+    {"patch_size", 16},
+    {NULL, 0},
+};
+static const struct int_default pixtral_defaults[] = {
+    {"hidden_size", 1024},
+    {"intermediate_size", 4096},
+    {"num_hidden_layers", 24},
+    {"num_channels", 3},
+    {"image_size", 1024},
+    {"patch_size", 16},
+    {NULL, 0},
 };
 
 /* The common shapes; a row adds what differs (norms per block: 2 pre-norms, 4 sandwich). */
@@ -60,50 +135,86 @@ struct family_row {
     .tied_default = true
 
 static const struct family_row families[] = {
-    {.model_type = "llama", LLAMA_LIKE, .norms_per_layer = 2, .window = WINDOW_ALL},
-    {.model_type = "mistral", LLAMA_LIKE, .norms_per_layer = 2, .window = WINDOW_ALL},
+    {.model_type = "llama",
+     .archs = {"LlamaForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .window = WINDOW_ALL},
+    {.model_type = "mistral",
+     .archs = {"MistralForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .window = WINDOW_ALL},
     {.model_type = "mixtral",
+     .archs = {"MixtralForCausalLM"},
      LLAMA_LIKE,
      .norms_per_layer = 2,
      .moe = MOE_MIXTRAL,
      .window = WINDOW_ALL},
-    {.model_type = "phi3", LLAMA_LIKE, .norms_per_layer = 2, .window = WINDOW_ALL},
-    {.model_type = "qwen2", LLAMA_LIKE, .norms_per_layer = 2, .qkv_bias = true},
+    {.model_type = "phi3",
+     .archs = {"Phi3ForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .window = WINDOW_ALL},
+    {.model_type = "qwen2",
+     .archs = {"Qwen2ForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .qkv_bias = true},
     {.model_type = "qwen2_moe",
+     .archs = {"Qwen2MoeForCausalLM"},
      LLAMA_LIKE,
      .norms_per_layer = 2,
      .qkv_bias = true,
      .moe = MOE_QWEN,
      .shared_gate = true},
-    {.model_type = "qwen3", LLAMA_LIKE, .norms_per_layer = 2, .qk_norm = true},
-    {.model_type = "qwen3_moe", LLAMA_LIKE, .norms_per_layer = 2, .qk_norm = true, .moe = MOE_QWEN},
-    {.model_type = "gemma", LLAMA_LIKE, .norms_per_layer = 2, .tied_default = true},
+    {.model_type = "qwen3",
+     .archs = {"Qwen3ForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .qk_norm = true},
+    {.model_type = "qwen3_moe",
+     .archs = {"Qwen3MoeForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .qk_norm = true,
+     .moe = MOE_QWEN},
+    {.model_type = "gemma",
+     .archs = {"GemmaForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .tied_default = true},
     {.model_type = "gemma2",
+     .archs = {"Gemma2ForCausalLM"},
      LLAMA_LIKE,
      .norms_per_layer = 4, /* sandwich norms */
      .tied_default = true,
      .window = WINDOW_ALTERNATE},
     {.model_type = "grok-1",
+     .archs = {"Grok1ModelForCausalLM", "Grok1ForCausalLM"},
      .alias = "grok1",
      LLAMA_LIKE,
      .norms_per_layer = 4,
      .tied_default = true,
      .moe = MOE_MIXTRAL},
     {.model_type = "deepseek_v2",
+     .archs = {"DeepseekV2ForCausalLM"},
      .fam = FAM_DEEPSEEK,
      .mlp = ARCH_MLP_GATED,
      .norm = ARCH_NORM_RMS,
      .norms_per_layer = 2},
     {.model_type = "deepseek_v3",
+     .archs = {"DeepseekV3ForCausalLM"},
      .fam = FAM_DEEPSEEK,
      .mlp = ARCH_MLP_GATED,
      .norm = ARCH_NORM_RMS,
      .norms_per_layer = 2,
      .mtp = true},
-    {.model_type = "falcon", FALCON_LIKE},
-    {.model_type = "RefinedWeb", FALCON_LIKE},
-    {.model_type = "RefinedWebModel", FALCON_LIKE},
+    {.model_type = "falcon", .archs = {"FalconForCausalLM"}, FALCON_LIKE},
+    {.model_type = "RefinedWeb", .archs = {"RWForCausalLM"}, FALCON_LIKE},
+    {.model_type = "RefinedWebModel", .archs = {"RWForCausalLM"}, FALCON_LIKE},
     {.model_type = "gpt2",
+     .archs = {"GPT2LMHeadModel"},
      .fam = FAM_GPT2,
      .mlp = ARCH_MLP_PLAIN,
      .norm = ARCH_NORM_LAYER,
@@ -111,17 +222,84 @@ static const struct family_row families[] = {
      .tied_default = true,
      .qkv_bias = true},
     {.model_type = "dbrx",
+     .archs = {"DbrxForCausalLM"},
      .fam = FAM_DBRX,
      .mlp = ARCH_MLP_GATED,
      .norm = ARCH_NORM_LAYER_NOBIAS,
      .norms_per_layer = 2},
     {.model_type = "gpt_oss",
+     .archs = {"GptOssForCausalLM"},
      .fam = FAM_GPT_OSS,
      .mlp = ARCH_MLP_GATED,
      .norm = ARCH_NORM_RMS,
      .norms_per_layer = 2,
      .qkv_bias = true,
      .window = WINDOW_ALTERNATE},
+    /* Issue 11: decoder-only families (MoE and dense), nested multimodal configs. */
+    {.model_type = "llama4",
+     .archs = {"Llama4ForConditionalGeneration"},
+     LLAMA_LIKE,
+     .text_type = "llama4_text"},
+    {.model_type = "llama4_text",
+     .archs = {"Llama4ForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .moe = MOE_LLAMA4,
+     .chunked = true,
+     .defaults = llama4_defaults},
+    {.model_type = "kimi_k2",
+     .archs = {"DeepseekV3ForCausalLM"},
+     .fam = FAM_DEEPSEEK,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_RMS,
+     .norms_per_layer = 2,
+     .mtp = true},
+    {.model_type = "deepseek_v32",
+     .archs = {"DeepseekV32ForCausalLM"},
+     .fam = FAM_DEEPSEEK,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_RMS,
+     .norms_per_layer = 2,
+     .mtp = true,
+     .indexer = true},
+    {.model_type = "glm4_moe",
+     .archs = {"Glm4MoeForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .qk_norm = true,
+     .qk_norm_opt = true,
+     .no_o_bias = true,
+     .moe = MOE_GLM,
+     .mtp = true},
+    {.model_type = "gemma3",
+     .archs = {"Gemma3ForConditionalGeneration"},
+     LLAMA_LIKE,
+     .text_type = "gemma3_text",
+     .vision = ARCH_VISION_SIGLIP},
+    {.model_type = "gemma3_text",
+     .archs = {"Gemma3ForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 4, /* sandwich norms */
+     .tied_default = true,
+     .qk_norm = true,
+     .window = WINDOW_PATTERN,
+     .defaults = gemma3_defaults},
+    {.model_type = "mistral3",
+     .archs = {"Mistral3ForConditionalGeneration"},
+     LLAMA_LIKE,
+     .text_type = "mistral",
+     .vision = ARCH_VISION_PIXTRAL},
+    {.model_type = "granitemoe", /* fused input_linear = gate and up: the same count */
+     .archs = {"GraniteMoeForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .moe = MOE_MIXTRAL},
+    {.model_type = "gptj",
+     .archs = {"GPTJForCausalLM"},
+     .fam = FAM_GPTJ,
+     .mlp = ARCH_MLP_PLAIN,
+     .norm = ARCH_NORM_LAYER,
+     .norms_per_layer = 1},
 };
 
 #undef LLAMA_LIKE
@@ -135,7 +313,8 @@ struct reader {
     const char *prefix;
     char missing[200];
     struct error_info *err;
-    int rc; /* first hard error (wrong type / range) */
+    int rc;                             /* first hard error (wrong type / range) */
+    const struct int_default *defaults; /* the config class's defaults for absent keys, or NULL */
 };
 
 static void note_missing(struct reader *r, const char *name)
@@ -158,6 +337,30 @@ static const json_t *lookup(const json_t *obj, const char *key)
     head[n] = '\0';
     const json_t *sub = json_object_get(obj, head);
     return json_is_object(sub) ? json_object_get(sub, dot + 1) : NULL;
+}
+
+/*
+ * The config class's default for an absent key (transformers fills it when it loads the config):
+ * true and *out set when the row's defaults name one of the "|"-separated alternatives. A key
+ * present as null is not absent (Mistral's "sliding_window": null means no window).
+ */
+static bool get_default(struct reader *r, const char *alts, int64_t *out)
+{
+    if (r->defaults == NULL)
+        return false;
+    char buf[160];
+    snprintf(buf, sizeof(buf), "%s", alts);
+    char *save = NULL;
+    for (char *k = strtok_r(buf, "|", &save); k; k = strtok_r(NULL, "|", &save)) {
+        if (lookup(r->cfg, k) != NULL)
+            return false;
+        for (const struct int_default *d = r->defaults; d->key; d++)
+            if (strcmp(d->key, k) == 0) {
+                *out = d->value;
+                return true;
+            }
+    }
+    return false;
 }
 
 /*
@@ -188,7 +391,7 @@ static bool get_int(struct reader *r, const char *alts, long long min, long long
         *out = (int64_t)d;
         return true;
     }
-    return false;
+    return get_default(r, alts, out);
 }
 
 static void need_int(struct reader *r, const char *alts, long long min, long long max, int64_t *out)
@@ -219,6 +422,94 @@ static const struct family_row *find_family(const char *model_type)
             (families[i].alias && strcmp(families[i].alias, model_type) == 0))
             return &families[i];
     return NULL;
+}
+
+static bool row_lists_arch(const struct family_row *f, const char *name)
+{
+    for (size_t j = 0; j < sizeof(f->archs) / sizeof(f->archs[0]); j++)
+        if (f->archs[j] && strcmp(f->archs[j], name) == 0)
+            return true;
+    return false;
+}
+
+/* The first row registering one of the config's `architectures` (in their order), or NULL. */
+static const struct family_row *find_by_arch(const json_t *archs, const char **matched)
+{
+    size_t i;
+    const json_t *v;
+    json_array_foreach(archs, i, v)
+    {
+        if (!json_is_string(v))
+            continue;
+        for (size_t k = 0; k < N_FAMILIES; k++)
+            if (row_lists_arch(&families[k], json_string_value(v))) {
+                *matched = json_string_value(v);
+                return &families[k];
+            }
+    }
+    return NULL;
+}
+
+/*
+ * vLLM picks the implementation by `architectures`; model_type is the fallback (switch
+ * transformers and older files have no architectures, grok-1's has no model_type). Several rows
+ * may register the same class (kimi_k2 and deepseek_v3 both run DeepseekV3ForCausalLM): then the
+ * row model_type names wins, as it is the more specific of the two.
+ */
+static const struct family_row *resolve_family(const json_t *cfg)
+{
+    const json_t *mt = json_object_get(cfg, "model_type");
+    const struct family_row *by_type =
+        json_is_string(mt) ? find_family(json_string_value(mt)) : NULL;
+    const char *matched = NULL;
+    const struct family_row *by_arch =
+        find_by_arch(json_object_get(cfg, "architectures"), &matched);
+    if (by_arch == NULL)
+        return by_type;
+    if (by_type && row_lists_arch(by_type, matched))
+        return by_type;
+    return by_arch;
+}
+
+/* Levenshtein distance, case-insensitive, over the first 63 bytes of each name. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strnlen(a, 63), lb = strnlen(b, 63);
+    size_t row[64];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t sub =
+                diag + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+            size_t best = up + 1 < row[j - 1] + 1 ? up + 1 : row[j - 1] + 1;
+            row[j] = sub < best ? sub : best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* The supported model_type nearest to name (by its model_type or one of its architectures). */
+static const char *closest_family(const char *name)
+{
+    const char *best = families[0].model_type;
+    size_t best_d = (size_t)-1;
+    for (size_t i = 0; i < N_FAMILIES; i++) {
+        const struct family_row *f = &families[i];
+        size_t d = edit_distance(name, f->model_type);
+        for (size_t j = 0; j < sizeof(f->archs) / sizeof(f->archs[0]); j++)
+            if (f->archs[j] && edit_distance(name, f->archs[j]) < d)
+                d = edit_distance(name, f->archs[j]);
+        if (d < best_d) {
+            best_d = d;
+            best = f->model_type;
+        }
+    }
+    return best;
 }
 
 static void supported_list(char *dst, size_t n)
@@ -260,6 +551,15 @@ static void decode_window(struct reader *r, const struct family_row *f, struct a
         a->sliding_window = w;
         a->windowed_layers = a->layers;
         return;
+    case WINDOW_PATTERN: {
+        int64_t every = 0;
+        if (!get_int(r, "sliding_window_pattern|_sliding_window_pattern", 1, ARCH_MAX_LAYERS,
+                     &every))
+            return; /* no pattern and no layer_types: the window's layers are unknown */
+        a->sliding_window = w;
+        a->windowed_layers = a->layers - a->layers / every;
+        return;
+    }
     case WINDOW_OPT_IN:
         break;
     }
@@ -274,6 +574,74 @@ static void decode_window(struct reader *r, const struct family_row *f, struct a
     }
 }
 
+/* qwen mlp_only_layers: layer indices forced dense (each in [0, layers)). */
+static void read_dense_list(struct reader *r, const char *key, struct arch *a)
+{
+    const json_t *only = json_object_get(r->cfg, key);
+    size_t i;
+    const json_t *v;
+    json_array_foreach(only, i, v)
+    {
+        json_int_t l = json_is_integer(v) ? json_integer_value(v) : -1;
+        if (l < 0 || l >= a->layers || l >= ARCH_MAX_LAYERS) {
+            if (r->rc == 0)
+                r->rc = error_set(r->err, 422, "invalid_field", "",
+                                  "%s%s must list layer indices in [0, num_hidden_layers)",
+                                  r->prefix, key);
+            if (r->err)
+                snprintf(r->err->field, sizeof(r->err->field), "%s%s", r->prefix, key);
+            return;
+        }
+        a->dense_mask[l / 64] |= (uint64_t)1 << (l % 64);
+    }
+}
+
+/*
+ * Llama4TextMoe: num_local_experts routed experts and one shared expert, all of intermediate_size;
+ * MoE on layers step-1, 2*step-1, ... (Llama4TextConfig's moe_layers default); the other layers a
+ * dense MLP of intermediate_size_mlp. Chunked local attention on the RoPE layers (no_rope_layers[i]
+ * == 1; by default all but every no_rope_layer_interval-th).
+ */
+static void decode_llama4_moe(struct reader *r, struct arch *a)
+{
+    need_int(r, "num_local_experts", 1, ARCH_MAX_EXPERTS, &a->n_routed_experts);
+    a->moe_intermediate = a->shared_intermediate = a->intermediate;
+    a->n_shared_experts = 1;
+    need_int(r, "intermediate_size_mlp", 1, ARCH_MAX_DIM, &a->intermediate);
+    int64_t step = 1;
+    get_int(r, "interleave_moe_layer_step", 1, ARCH_MAX_LAYERS, &step);
+    a->first_k_dense = step - 1;
+    a->moe_layer_freq = step;
+    if (!get_int(r, "attention_chunk_size", 1, ARCH_MAX_POSITIONS, &a->attention_chunk))
+        return;
+    const json_t *nope = json_object_get(r->cfg, "no_rope_layers");
+    if (json_is_array(nope) && json_array_size(nope) > 0) {
+        size_t i;
+        const json_t *v;
+        json_array_foreach(nope, i, v)
+        {
+            a->chunked_layers += json_is_integer(v) && json_integer_value(v) != 0;
+        }
+    } else {
+        int64_t every = 4;
+        get_int(r, "no_rope_layer_interval", 1, ARCH_MAX_LAYERS, &every);
+        a->chunked_layers = a->layers - a->layers / every;
+    }
+    if (a->chunked_layers > a->layers)
+        a->chunked_layers = a->layers;
+}
+
+/* Glm4MoeConfig: DeepSeek-V3's MoE keys (and its MTP block) on a GQA model. */
+static void decode_glm_moe(struct reader *r, struct arch *a)
+{
+    need_int(r, "n_routed_experts", 1, ARCH_MAX_EXPERTS, &a->n_routed_experts);
+    need_int(r, "moe_intermediate_size", 1, ARCH_MAX_DIM, &a->moe_intermediate);
+    get_int(r, "n_shared_experts", 0, ARCH_MAX_EXPERTS, &a->n_shared_experts);
+    a->shared_intermediate = a->moe_intermediate;
+    get_int(r, "first_k_dense_replace", 0, ARCH_MAX_LAYERS, &a->first_k_dense);
+    a->router_score_bias = true; /* Glm4MoeTopkRouter.e_score_correction_bias */
+}
+
 static void decode_llama_like(struct reader *r, const struct family_row *f, struct arch *a)
 {
     need_int(r, "num_hidden_layers", 1, ARCH_MAX_LAYERS, &a->layers);
@@ -283,8 +651,12 @@ static void decode_llama_like(struct reader *r, const struct family_row *f, stru
     need_int(r, "vocab_size", 1, ARCH_MAX_VOCAB, &a->vocab);
     bool attn_bias = get_bool(r, "attention_bias", false);
     a->qkv_bias = f->qkv_bias || attn_bias;
-    a->o_bias = attn_bias;
+    a->o_bias = attn_bias && !f->no_o_bias;
     a->mlp_bias = get_bool(r, "mlp_bias", false);
+    if (f->qk_norm_opt)
+        a->qk_norm = f->qk_norm && get_bool(r, "use_qk_norm", false);
+    if (f->mtp)
+        get_int(r, "num_nextn_predict_layers", 0, ARCH_MAX_LAYERS, &a->mtp_layers);
     switch (f->moe) {
     case MOE_NONE:
         return;
@@ -292,15 +664,22 @@ static void decode_llama_like(struct reader *r, const struct family_row *f, stru
         need_int(r, "num_local_experts|num_experts", 1, ARCH_MAX_EXPERTS, &a->n_routed_experts);
         a->moe_intermediate = a->intermediate;
         break;
-    case MOE_QWEN:
+    case MOE_QWEN: {
         need_int(r, "num_experts", 1, ARCH_MAX_EXPERTS, &a->n_routed_experts);
         need_int(r, "moe_intermediate_size", 1, ARCH_MAX_DIM, &a->moe_intermediate);
-        get_int(r, "decoder_sparse_step", 1, ARCH_MAX_LAYERS, &a->moe_layer_freq);
-        const json_t *only = json_object_get(r->cfg, "mlp_only_layers");
-        if (json_is_array(only) && json_array_size(only) > 0 && r->rc == 0)
-            r->rc =
-                error_set(r->err, 422, "unsupported_field", "",
-                          "%smlp_only_layers is not supported yet (give an empty list)", r->prefix);
+        /* Qwen2MoeDecoderLayer: MoE when (layer_idx + 1) % decoder_sparse_step == 0. */
+        int64_t step = 1;
+        get_int(r, "decoder_sparse_step", 1, ARCH_MAX_LAYERS, &step);
+        a->first_k_dense = step - 1;
+        a->moe_layer_freq = step;
+        read_dense_list(r, "mlp_only_layers", a);
+        break;
+    }
+    case MOE_LLAMA4:
+        decode_llama4_moe(r, a);
+        break;
+    case MOE_GLM:
+        decode_glm_moe(r, a);
         break;
     }
     need_int(r, "num_experts_per_tok", 1, ARCH_MAX_EXPERTS, &a->experts_per_token);
@@ -342,6 +721,28 @@ static void decode_deepseek(struct reader *r, const struct family_row *f, struct
     }
     if (f->mtp)
         get_int(r, "num_nextn_predict_layers", 0, ARCH_MAX_LAYERS, &a->mtp_layers);
+    if (f->indexer) { /* DeepSeek-V3.2 lightning indexer (DeepSeek Sparse Attention) */
+        need_int(r, "index_n_heads", 1, ARCH_MAX_HEADS, &a->index_heads);
+        need_int(r, "index_head_dim", 1, ARCH_MAX_DIM, &a->index_head_dim);
+    }
+}
+
+/*
+ * GPTJConfig / GPTJForCausalLM: rotary (no position table), q/k/v/out without bias, fc_in/fc_out
+ * with bias, one ln_1 per parallel block, an LM head with a bias, not tied by default.
+ */
+static void decode_gptj(struct reader *r, struct arch *a)
+{
+    need_int(r, "n_layer", 1, ARCH_MAX_LAYERS, &a->layers);
+    need_int(r, "n_embd", 1, ARCH_MAX_DIM, &a->hidden);
+    need_int(r, "n_head", 1, ARCH_MAX_HEADS, &a->heads);
+    need_int(r, "vocab_size", 1, ARCH_MAX_VOCAB, &a->vocab);
+    if (!get_int(r, "n_inner", 1, ARCH_MAX_DIM, &a->intermediate))
+        a->intermediate = 4 * a->hidden;
+    a->kv_heads = a->heads;
+    a->mlp_bias = true;
+    a->parallel_attn_mlp = true;
+    a->lm_head_bias = true;
 }
 
 static void decode_falcon(struct reader *r, struct arch *a)
@@ -417,10 +818,136 @@ static bool reads_num_key_value_heads(enum family f)
     case FAM_DEEPSEEK: /* MLA: kv_heads == heads */
     case FAM_FALCON:   /* num_kv_heads / n_head_kv / multi_query */
     case FAM_GPT2:     /* MHA */
+    case FAM_GPTJ:     /* MHA */
     case FAM_DBRX:     /* attn_config.kv_n_heads */
         return false;
     }
     return false;
+}
+
+/* The 422 for a config no row decodes: what it is, the nearest family, how to describe it. */
+static int refuse_unsupported(const json_t *cfg, const char *field_prefix, const char *pfx,
+                              struct error_info *err)
+{
+    char list[800];
+    supported_list(list, sizeof(list));
+    const json_t *mt = json_object_get(cfg, "model_type");
+    const json_t *arch0 = json_array_get(json_object_get(cfg, "architectures"), 0);
+    const char *key = json_is_string(mt) ? "model_type" : "architectures";
+    const char *name = json_is_string(mt)      ? json_string_value(mt)
+                       : json_is_string(arch0) ? json_string_value(arch0)
+                                               : NULL;
+    char f[96];
+    snprintf(f, sizeof(f), "%s%s", pfx, name ? key : "model_type");
+    if (name == NULL)
+        return error_set(err, 422, "missing_field", f,
+                         "%s needs a model_type or an architectures list (a Hugging Face "
+                         "config.json); supported: %s",
+                         field_prefix, list);
+    return error_set(err, 422, "unsupported_model_type", f,
+                     "%s \"%.60s\" is not supported; the closest supported family is \"%s\". "
+                     "Supported: %s. Otherwise describe the model with the fields layers, "
+                     "hidden, attention_heads, kv_heads, head_dim, vocab_size and params_b "
+                     "(MLA: kv_lora_rank, qk_rope_head_dim; windows: sliding_window, "
+                     "windowed_layers)",
+                     key, name, closest_family(name), list);
+}
+
+/*
+ * Vision towers (their weights are in the checkpoint; they hold no KV cache). The shapes come
+ * from vision_config with the config class's defaults; the projector from the outer config.
+ */
+static void decode_vision(const json_t *cfg, enum arch_vision kind, const char *pfx, struct arch *a,
+                          struct error_info *err, int *rc)
+{
+    const json_t *vc = json_object_get(cfg, "vision_config");
+    if (kind == ARCH_VISION_NONE || !json_is_object(vc))
+        return;
+    char vp[96];
+    snprintf(vp, sizeof(vp), "%svision_config.", pfx);
+    struct reader v = {.cfg = vc, .prefix = vp, .err = err};
+    struct reader outer = {.cfg = cfg, .prefix = pfx, .err = err};
+    struct arch_vision_tower *t = &a->vision;
+    switch (kind) {
+    case ARCH_VISION_NONE:
+        return;
+    case ARCH_VISION_SIGLIP:
+        v.defaults = siglip_defaults;
+        break;
+    case ARCH_VISION_PIXTRAL:
+        v.defaults = pixtral_defaults;
+        t->merge = 2; /* Mistral3Config.spatial_merge_size default */
+        get_int(&outer, "spatial_merge_size", 1, 64, &t->merge);
+        t->projector_bias = get_bool(&outer, "multimodal_projector_bias", false);
+        break;
+    }
+    t->kind = kind;
+    get_int(&v, "hidden_size", 1, ARCH_MAX_DIM, &t->hidden);
+    get_int(&v, "intermediate_size", 1, ARCH_MAX_DIM, &t->intermediate);
+    get_int(&v, "num_hidden_layers", 0, ARCH_MAX_LAYERS, &t->layers);
+    get_int(&v, "num_channels", 1, 64, &t->channels);
+    get_int(&v, "image_size", 1, 1 << 16, &t->image);
+    get_int(&v, "patch_size", 1, 1 << 12, &t->patch);
+    if (v.rc < 0 && *rc == 0)
+        *rc = v.rc;
+    if (outer.rc < 0 && *rc == 0)
+        *rc = outer.rc;
+}
+
+/* Decodes one (text) config with its row into *a; r collects missing fields and errors. */
+static void decode_text(struct reader *r, const struct family_row *fam, struct arch *a)
+{
+    a->mlp = fam->mlp;
+    a->norm = fam->norm;
+    a->norms_per_layer = fam->norms_per_layer;
+    a->qk_norm = fam->qk_norm;
+    a->moe_layer_freq = 1;
+    r->defaults = fam->defaults;
+    switch (fam->fam) {
+    case FAM_LLAMA:
+        decode_llama_like(r, fam, a);
+        break;
+    case FAM_DEEPSEEK:
+        decode_deepseek(r, fam, a);
+        break;
+    case FAM_FALCON:
+        decode_falcon(r, a);
+        break;
+    case FAM_GPT2:
+        decode_gpt2(r, a);
+        break;
+    case FAM_DBRX:
+        decode_dbrx(r, a);
+        break;
+    case FAM_GPT_OSS:
+        decode_gpt_oss(r, a);
+        break;
+    case FAM_GPTJ:
+        decode_gptj(r, a);
+        break;
+    }
+    if (r->rc < 0)
+        return;
+    if (reads_num_key_value_heads(fam->fam)) {
+        if (!get_int(r, "num_key_value_heads", 1, ARCH_MAX_HEADS, &a->kv_heads))
+            a->kv_heads = a->heads; /* transformers' default: MHA */
+    }
+    if (arch_kv_per_head(a->attention) && a->head_dim == 0 &&
+        !get_int(r, "head_dim", 1, ARCH_MAX_DIM, &a->head_dim) && a->heads > 0)
+        a->head_dim = a->hidden / a->heads;
+}
+
+/*
+ * A nested multimodal config (llama4, gemma3, mistral3): the language model is text_config,
+ * decoded with the row its model_type names (or the outer row's text_type).
+ */
+static const struct family_row *text_row(const struct family_row *outer, const json_t *text)
+{
+    const json_t *mt = json_object_get(text, "model_type");
+    const struct family_row *f = json_is_string(mt) ? find_family(json_string_value(mt)) : NULL;
+    if (f == NULL || f->text_type != NULL)
+        f = find_family(outer->text_type);
+    return f;
 }
 
 int arch_from_hf_config(const json_t *cfg, const char *field_prefix, struct arch *out,
@@ -432,80 +959,52 @@ int arch_from_hf_config(const json_t *cfg, const char *field_prefix, struct arch
     if (!json_is_object(cfg))
         return error_set(err, 400, "invalid_type", field_prefix,
                          "%s must be a JSON object (a Hugging Face config.json)", field_prefix);
-    char list[400];
-    supported_list(list, sizeof(list));
-    const json_t *mt = json_object_get(cfg, "model_type");
-    if (!json_is_string(mt)) {
-        char f[80];
-        snprintf(f, sizeof(f), "%smodel_type", pfx);
-        return error_set(err, 422, "missing_field", f, "%s is required (a string); supported: %s",
-                         f, list);
-    }
-    const struct family_row *fam = find_family(json_string_value(mt));
-    if (fam == NULL) {
-        char f[80];
-        snprintf(f, sizeof(f), "%smodel_type", pfx);
-        return error_set(err, 422, "unsupported_model_type", f,
-                         "model_type \"%.40s\" is not supported; supported: %s. Otherwise send the "
-                         "architecture fields (layers, hidden, attention_heads, kv_heads, "
-                         "head_dim, vocab_size) with params_b",
-                         json_string_value(mt), list);
+    const struct family_row *outer = resolve_family(cfg);
+    if (outer == NULL)
+        return refuse_unsupported(cfg, field_prefix, pfx, err);
+    const struct family_row *fam = outer;
+    const json_t *text = cfg;
+    char tp[96];
+    snprintf(tp, sizeof(tp), "%s", pfx);
+    if (outer->text_type != NULL) {
+        text = json_object_get(cfg, "text_config");
+        snprintf(tp, sizeof(tp), "%stext_config.", pfx);
+        if (!json_is_object(text)) {
+            char f[96];
+            snprintf(f, sizeof(f), "%stext_config", pfx);
+            return error_set(err, 422, "missing_field", f,
+                             "model_type \"%s\" needs %s (an object: the language model's "
+                             "config)",
+                             outer->model_type, f);
+        }
+        fam = text_row(outer, text);
     }
 
     struct arch a;
     memset(&a, 0, sizeof(a));
-    snprintf(a.model_type, sizeof(a.model_type), "%s", fam->model_type);
-    a.mlp = fam->mlp;
-    a.norm = fam->norm;
-    a.norms_per_layer = fam->norms_per_layer;
-    a.qk_norm = fam->qk_norm;
-    a.moe_layer_freq = 1;
-    struct reader r = {.cfg = cfg, .prefix = pfx, .err = err};
-
-    switch (fam->fam) {
-    case FAM_LLAMA:
-        decode_llama_like(&r, fam, &a);
-        break;
-    case FAM_DEEPSEEK:
-        decode_deepseek(&r, fam, &a);
-        break;
-    case FAM_FALCON:
-        decode_falcon(&r, &a);
-        break;
-    case FAM_GPT2:
-        decode_gpt2(&r, &a);
-        break;
-    case FAM_DBRX:
-        decode_dbrx(&r, &a);
-        break;
-    case FAM_GPT_OSS:
-        decode_gpt_oss(&r, &a);
-        break;
-    }
+    snprintf(a.model_type, sizeof(a.model_type), "%s", outer->model_type);
+    struct reader r = {.cfg = text, .prefix = tp, .err = err};
+    decode_text(&r, fam, &a);
     if (r.rc < 0)
         return r.rc;
-    if (reads_num_key_value_heads(fam->fam)) {
-        if (!get_int(&r, "num_key_value_heads", 1, ARCH_MAX_HEADS, &a.kv_heads))
-            a.kv_heads = a.heads; /* transformers' default: MHA */
-    }
-    if (arch_kv_per_head(a.attention) && a.head_dim == 0 &&
-        !get_int(&r, "head_dim", 1, ARCH_MAX_DIM, &a.head_dim) && a.heads > 0)
-        a.head_dim = a.hidden / a.heads;
     if (r.missing[0]) {
         char field[128];
         const char *comma = strchr(r.missing, ',');
-        snprintf(field, sizeof(field), "%s%.*s", pfx,
+        snprintf(field, sizeof(field), "%s%.*s", tp,
                  (int)(comma ? (size_t)(comma - r.missing) : strlen(r.missing)), r.missing);
         return error_set(err, 422, "missing_field", field,
-                         "model_type \"%s\" needs these fields in %s: %s", fam->model_type,
-                         field_prefix, r.missing);
+                         "model_type \"%s\" needs these fields in %.*s: %s", outer->model_type,
+                         (int)strlen(tp) - 1, tp, r.missing);
     }
-    if (r.rc < 0)
-        return r.rc;
     a.tied_embeddings = get_bool(&r, "tie_word_embeddings", fam->tied_default);
+    if (text != cfg) { /* an explicit flag on the outer config wins (it ties the whole model) */
+        struct reader o = {.cfg = cfg, .prefix = pfx, .err = err};
+        a.tied_embeddings = get_bool(&o, "tie_word_embeddings", a.tied_embeddings);
+    }
     get_int(&r, "max_position_embeddings|n_positions|max_seq_len", 1, ARCH_MAX_POSITIONS,
             &a.max_context);
     decode_window(&r, fam, &a);
+    decode_vision(cfg, outer->vision, pfx, &a, err, &r.rc);
     if (r.rc < 0)
         return r.rc;
     int rc = arch_validate(&a, field_prefix, err);
@@ -558,6 +1057,23 @@ static const char *const norm_names[ARCH_NORM_COUNT] = {
 };
 
 /* The switches make a new enum value fail the build here until its name row is added. */
+static const char *const vision_names[ARCH_VISION_COUNT] = {
+    [ARCH_VISION_NONE] = "none",
+    [ARCH_VISION_SIGLIP] = "siglip",
+    [ARCH_VISION_PIXTRAL] = "pixtral",
+};
+
+const char *arch_vision_name(enum arch_vision k)
+{
+    switch (k) {
+    case ARCH_VISION_NONE:
+    case ARCH_VISION_SIGLIP:
+    case ARCH_VISION_PIXTRAL:
+        return vision_names[k];
+    }
+    return "?";
+}
+
 const char *arch_attention_name(enum arch_attention k)
 {
     switch (k) {
@@ -587,6 +1103,40 @@ const char *arch_norm_name(enum arch_norm k)
         return norm_names[k];
     }
     return "?";
+}
+
+/* arch_write's objects for the traits of issue 11's families (only when the model has them). */
+static void write_newer_traits(struct jsonout *w, const struct arch *a)
+{
+    if (a->chunked_layers > 0) {
+        jsonout_key(w, "chunked_attention");
+        jsonout_begin_object(w);
+        jsonout_key(w, "chunk");
+        jsonout_integer(w, a->attention_chunk);
+        jsonout_key(w, "chunked_layers");
+        jsonout_integer(w, a->chunked_layers);
+        jsonout_end_object(w);
+    }
+    if (a->index_heads > 0) {
+        jsonout_key(w, "indexer");
+        jsonout_begin_object(w);
+        jsonout_key(w, "heads");
+        jsonout_integer(w, a->index_heads);
+        jsonout_key(w, "head_dim");
+        jsonout_integer(w, a->index_head_dim);
+        jsonout_end_object(w);
+    }
+    if (a->vision.kind != ARCH_VISION_NONE) {
+        jsonout_key(w, "vision");
+        jsonout_begin_object(w);
+        jsonout_key(w, "kind");
+        jsonout_string(w, arch_vision_name(a->vision.kind));
+        jsonout_key(w, "layers");
+        jsonout_integer(w, a->vision.layers);
+        jsonout_key(w, "hidden");
+        jsonout_integer(w, a->vision.hidden);
+        jsonout_end_object(w);
+    }
 }
 
 void arch_write(struct jsonout *w, const struct arch *a)
@@ -669,6 +1219,7 @@ void arch_write(struct jsonout *w, const struct arch *a)
         jsonout_key(w, "mtp_layers");
         jsonout_integer(w, a->mtp_layers);
     }
+    write_newer_traits(w, a);
     if (a->max_context > 0) {
         jsonout_key(w, "max_context");
         jsonout_integer(w, a->max_context);

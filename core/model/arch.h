@@ -45,6 +45,22 @@ enum arch_norm {
 };
 #define ARCH_NORM_COUNT (ARCH_NORM_LAYER_NOBIAS + 1)
 
+/* Vision tower shipped in a multimodal checkpoint (its weights count; it holds no KV cache). */
+enum arch_vision {
+    ARCH_VISION_NONE = 0,
+    ARCH_VISION_SIGLIP = 1,  /* SigLIP ViT + Gemma3 projector (gemma3) */
+    ARCH_VISION_PIXTRAL = 2, /* Pixtral ViT + patch merger and 2-layer projector (mistral3) */
+};
+#define ARCH_VISION_COUNT (ARCH_VISION_PIXTRAL + 1)
+
+/* A vision tower's shape (vision_config, with the config class's defaults). */
+struct arch_vision_tower {
+    enum arch_vision kind;
+    int64_t layers, hidden, intermediate, patch, image, channels;
+    int64_t merge;       /* Pixtral: spatial_merge_size (patch merger of merge^2 patches) */
+    bool projector_bias; /* mistral3 multimodal_projector_bias */
+};
+
 /*
  * The API names of the closed sets above ("gqa", "mla"; "gated", "plain"; "rmsnorm", "layernorm",
  * "layernorm_nobias"): static storage, never NULL ("?" only for a value outside the enum).
@@ -52,6 +68,7 @@ enum arch_norm {
 const char *arch_attention_name(enum arch_attention k);
 const char *arch_mlp_name(enum arch_mlp k);
 const char *arch_norm_name(enum arch_norm k);
+const char *arch_vision_name(enum arch_vision k); /* "none", "siglip", "pixtral" */
 
 /* Hard caps on decoded values (a config comes from a user; the math must not overflow). */
 #define ARCH_MAX_LAYERS    4096
@@ -123,6 +140,17 @@ struct arch {
 
     /* Longest context the model was configured for (max_position_embeddings); 0 = unknown. */
     int64_t max_context;
+
+    /* Decoder families of issue 11 (llama4, deepseek_v32, qwen3_moe lists, olmoe, gptj, ...). */
+    int64_t
+        attention_chunk;    /* chunked local attention: a chunked layer keeps <= this many tokens */
+    int64_t chunked_layers; /* how many layers are chunked (llama4: the RoPE layers) */
+    int64_t index_heads;    /* DeepSeek-V3.2 lightning indexer heads per layer (0 = none) */
+    int64_t index_head_dim; /* indexer head width; its key (one per token per layer) is cached */
+    bool lm_head_bias;      /* the LM head has a bias (gptj) */
+    /* Layers forced dense whatever the MoE rule says (qwen mlp_only_layers), one bit per layer. */
+    uint64_t dense_mask[ARCH_MAX_LAYERS / 64];
+    struct arch_vision_tower vision;
 };
 
 /* arch_is_moe - true when the model has routed experts. */
@@ -135,6 +163,8 @@ static inline bool arch_is_moe(const struct arch *a)
 static inline bool arch_layer_is_moe(const struct arch *a, int64_t i)
 {
     if (!arch_is_moe(a) || i < a->first_k_dense)
+        return false;
+    if (i < ARCH_MAX_LAYERS && (a->dense_mask[i / 64] >> (i % 64)) & 1)
         return false;
     int64_t freq = a->moe_layer_freq > 0 ? a->moe_layer_freq : 1;
     return (i - a->first_k_dense) % freq == 0;
@@ -178,14 +208,18 @@ static inline int arch_mlp_matrices(const struct arch *a)
 }
 
 /*
- * arch_from_hf_config - decodes a Hugging Face config.json object into *out. Supported model_type
- * values: llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, deepseek_v2, deepseek_v3,
- * gemma, gemma2, phi3, falcon (and RefinedWeb/RefinedWebModel), gpt2, dbrx, gpt_oss, grok-1,
- * switch_transformers (encoder-decoder: both stacks are counted in `layers`, see arch.c).
- * field_prefix names the
- * object in errors ("hf_config"). Errors: -EINVAL, err status 422 naming the unknown model_type
- * (with the supported list) or the missing/invalid fields (all missing ones listed). *out is
- * filled only on success; nothing is allocated.
+ * arch_from_hf_config - decodes a Hugging Face config.json object into *out. The family is picked
+ * by `architectures` as vLLM does (model_type refines it when several rows share a class, and is
+ * the fallback when architectures is absent or unknown). Supported: llama, mistral, mixtral, phi3,
+ * qwen2, qwen2_moe, qwen3, qwen3_moe, gemma, gemma2, gemma3 (+gemma3_text), grok-1, deepseek_v2,
+ * deepseek_v3, deepseek_v32, kimi_k2, glm4_moe, llama4 (+llama4_text), mistral3, granitemoe, gptj,
+ * falcon (and RefinedWeb/RefinedWebModel), gpt2, dbrx, gpt_oss. Nested multimodal configs
+ * (llama4, gemma3, mistral3) are read from text_config, their vision tower from vision_config.
+ * Absent keys take the config class's defaults where transformers has them (gemma3, llama4).
+ * field_prefix names the object in errors ("hf_config"). Errors: -EINVAL, err status 422 naming
+ * the unsupported model_type/architecture (with the closest supported family, the supported list
+ * and the fields of an explicit description) or the missing/invalid fields (all missing ones
+ * listed). *out is filled only on success; nothing is allocated.
  */
 int arch_from_hf_config(const json_t *cfg, const char *field_prefix, struct arch *out,
                         struct error_info *err);

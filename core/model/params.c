@@ -43,11 +43,22 @@ static double mla_params(const struct arch *a)
     return q + kv + o + bias;
 }
 
+/*
+ * DeepSeek-V3.2's lightning indexer per layer (DeepSeek's inference/model.py Indexer, as vLLM's
+ * deepseek_v2.py loads it): wq_b (q_lora_rank -> heads x head_dim), wk (hidden -> head_dim), k_norm
+ * LayerNorm (weight and bias), weights_proj (hidden -> heads), no biases.
+ */
+static double indexer_params(const struct arch *a)
+{
+    double h = (double)a->hidden, ih = (double)a->index_heads, id = (double)a->index_head_dim;
+    return (double)a->q_lora_rank * ih * id + h * id + 2 * id + h * ih;
+}
+
 static double attention_params(const struct arch *a)
 {
     switch (a->attention) {
     case ARCH_ATTN_MLA:
-        return mla_params(a);
+        return mla_params(a) + (a->index_heads > 0 ? indexer_params(a) : 0);
     case ARCH_ATTN_GQA:
         break;
     }
@@ -66,6 +77,39 @@ static double attention_params(const struct arch *a)
     return p;
 }
 
+/*
+ * A vision tower and its projector into the text model (transformers siglip/gemma3 and
+ * pixtral/mistral3 modeling code). h: tower width, i: its MLP width, p: patch, c: channels.
+ */
+static double vision_params(const struct arch *a)
+{
+    const struct arch_vision_tower *t = &a->vision;
+    double h = (double)t->hidden, i = (double)t->intermediate, th = (double)a->hidden;
+    double patch = (double)t->channels * (double)t->patch * (double)t->patch * h;
+    switch (t->kind) {
+    case ARCH_VISION_NONE:
+        return 0;
+    case ARCH_VISION_SIGLIP: {
+        /* Conv2d with bias, learned positions per patch; layers: 2 LayerNorms, q/k/v/out and
+         * fc1/fc2 all with biases; post_layernorm. Gemma3MultiModalProjector: the
+         * mm_input_projection_weight (tower -> text width) and an RMSNorm. */
+        double side = t->patch > 0 ? (double)(t->image / t->patch) : 0;
+        double layer = 4 * h + 4 * h * h + 4 * h + 2 * h * i + i + h;
+        return patch + h + side * side * h + (double)t->layers * layer + 2 * h + h * th + h;
+    }
+    case ARCH_VISION_PIXTRAL: {
+        /* Conv2d without bias, ln_pre RMSNorm, 2D RoPE (no table); layers: 2 RMSNorms, q/k/v/o
+         * and a gated MLP without biases. Mistral3MultiModalProjector: RMSNorm, patch merger
+         * (merge^2 * h -> h), linear_1 (h -> text), linear_2 (text -> text). */
+        double layer = 2 * h + 4 * h * h + 3 * h * i;
+        double m2 = (double)(t->merge * t->merge);
+        double proj = h + m2 * h * h + h * th + th * th + (t->projector_bias ? 2 * th : 0);
+        return patch + h + (double)t->layers * layer + proj;
+    }
+    }
+    return 0;
+}
+
 void params_count(const struct arch *a, struct params *out)
 {
     struct params p;
@@ -78,6 +122,9 @@ void params_count(const struct arch *a, struct params *out)
     p.embedding = (double)a->vocab * h;
     p.positions = (double)a->positions * h;
     p.lm_head = a->tied_embeddings ? 0 : (double)a->vocab * h;
+    if (a->lm_head_bias)
+        p.lm_head += (double)a->vocab;
+    p.vision = vision_params(a);
     double attn = attention_params(a);
     p.attention = layers * attn;
     double dense = mlp_params(a, (double)a->intermediate);
@@ -112,7 +159,7 @@ void params_count(const struct arch *a, struct params *out)
     }
 
     p.total = p.embedding + p.positions + p.lm_head + p.attention + p.dense_mlp + p.routed_experts +
-              p.shared_experts + p.routers + p.norms;
+              p.shared_experts + p.routers + p.norms + p.vision;
     p.expert = p.routed_experts;
     p.shared = p.total - p.expert;
     double used_share =
@@ -161,6 +208,10 @@ void params_write(struct jsonout *w, const struct params *p)
     if (p->mtp > 0) {
         jsonout_key(w, "mtp_not_counted_b");
         jsonout_number(w, p->mtp / b);
+    }
+    if (p->vision > 0) {
+        jsonout_key(w, "vision_b");
+        jsonout_number(w, p->vision / b);
     }
     jsonout_end_object(w);
     jsonout_end_object(w);

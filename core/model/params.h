@@ -21,6 +21,7 @@ struct params {
     double routers;        /* router weights, biases and score-correction biases */
     double norms;          /* per-layer norms and the final norm */
     double mtp;            /* multi-token-prediction blocks (DeepSeek-V3); NOT in total */
+    double vision;         /* vision tower and projector of a multimodal checkpoint (in total) */
 
     double total;                 /* everything a per-token forward pass can touch (excludes mtp) */
     double active;                /* total minus the routed experts a token does not use */

@@ -279,7 +279,7 @@ static int fetch_prices(struct refresher *r, struct retail **out, char *err, siz
         int prc = retail_add_page(p, resp.body, resp.len, &next, &e);
         fetch_response_free(&resp);
         if (prc < 0) {
-            snprintf(err, n, "price page %d from %.300s: %s", page + 1, url,
+            snprintf(err, n, "price page %d from %.300s: %.300s", page + 1, url,
                      prc == -ENOMEM ? "out of memory" : e.message);
             goto out;
         }
@@ -364,7 +364,7 @@ static int fetch_catalog(struct refresher *r, char *err, size_t n)
     snprintf(label, sizeof(label), "url:%s", r->catalog_url);
     int rc = catalog_load(resp.body, resp.len, label, &c, &e);
     if (rc < 0) {
-        snprintf(err, n, "catalog from %.300s refused: %s", r->catalog_url,
+        snprintf(err, n, "catalog from %.300s refused: %.300s", r->catalog_url,
                  rc == -ENOMEM ? "out of memory" : e.message);
         fetch_response_free(&resp);
         return -1;
@@ -398,7 +398,7 @@ static int build_snapshot(struct refresher *r, struct catalog **out, json_t **do
     if (r->prices_url[0]) {
         if (retail_merge(r->spec_doc, r->prices, r->prices_url, r->prices_fetched_at,
                          r->prices_stale, &doc, sum, &e) < 0) {
-            snprintf(err, n, "merging prices failed: %s",
+            snprintf(err, n, "merging prices failed: %.300s",
                      e.message[0] ? e.message : "out of memory");
             return -1;
         }
@@ -410,7 +410,7 @@ static int build_snapshot(struct refresher *r, struct catalog **out, json_t **do
              r->spec_location);
     int rc = catalog_from_json(doc, label, out, &e);
     if (rc < 0) {
-        snprintf(err, n, "merged catalog refused: %s", rc == -ENOMEM ? "out of memory" : e.message);
+        snprintf(err, n, "merged catalog refused: %.300s", rc == -ENOMEM ? "out of memory" : e.message);
         json_decref(doc);
         return -1;
     }
@@ -579,7 +579,7 @@ static struct catalog *load_cache(const char *path, time_t *mtime)
         char label[600];
         snprintf(label, sizeof(label), "cache:%s", path);
         if (catalog_load(b.data ? b.data : "", b.len, label, &cat, &e) < 0) {
-            snprintf(err, sizeof(err), "cache file %.300s refused: %s", path, e.message);
+            snprintf(err, sizeof(err), "cache file %.300s refused: %.300s", path, e.message);
             cat = NULL;
         }
     }

@@ -225,6 +225,57 @@ START_TEST(hf_config_counts_parameters)
 }
 END_TEST
 
+/* A real config of tests/data/model-configs-decoders.json sent as hf_config; model_type removed
+ * when drop_type (Kimi-K2's file then dispatches on architectures: DeepseekV3ForCausalLM). */
+static json_t *post_decoder_config(const char *name, bool drop_type, long *st)
+{
+    json_error_t je;
+    json_t *all = json_load_file(TEST_DATA_DIR "/model-configs-decoders.json", 0, &je);
+    ck_assert_msg(all != NULL, "%s", je.text);
+    json_t *cfg = NULL;
+    size_t i;
+    json_t *m;
+    json_array_foreach(all, i, m)
+    {
+        if (strcmp(json_string_value(json_object_get(m, "name")), name) != 0)
+            continue;
+        cfg = json_object_get(m, "config");
+        if (!json_is_object(cfg))
+            cfg = json_object_get(m, "partial_config");
+        cfg = json_deep_copy(cfg);
+    }
+    json_decref(all);
+    ck_assert_msg(cfg != NULL, "%s missing", name);
+    if (drop_type)
+        json_object_del(cfg, "model_type");
+    json_t *body = json_pack("{s:o, s:i, s:s}", "hf_config", cfg, "ctx", 8192, "precision", "bf16");
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    json_t *r = post(text, st);
+    free(text);
+    return r;
+}
+
+START_TEST(hf_config_without_model_type_and_nested_configs_are_estimated)
+{
+    long st;
+    json_t *r = post_decoder_config("Kimi-K2-Instruct", true, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_msg(fabs(num(r, "params_b") - 1026.4) < 0.1, "%g", num(r, "params_b"));
+    ck_assert_rel(num(r, "kv_bytes_per_token"), 70272, 0); /* MLA: 61 x 576 x 2 */
+    json_decref(r);
+    r = post_decoder_config("Mistral-Small-3.1-24B-Instruct-2503 (excerpt)", false, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_msg(fabs(num(r, "params_b") - 24.0) / 24.0 < 0.01, "%g", num(r, "params_b"));
+    ck_assert_rel(num(r, "kv_bytes_per_token"), 163840, 0); /* 40 x 8 x 128 x 2 x 2 */
+    json_decref(r);
+    r = post_decoder_config("gemma-3-4b-it (mlx-community bf16 copy)", false, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_msg(fabs(num(r, "params_b") - 4.3) / 4.3 < 0.01, "%g", num(r, "params_b"));
+    json_decref(r);
+}
+END_TEST
+
 START_TEST(deepseek_v3_bf16_needs_several_infiniband_nodes)
 {
     long st;
@@ -513,6 +564,7 @@ Suite *refined_suite(void)
     tcase_add_test(tc, model_with_params_b_is_a_conflict);
     tcase_add_test(tc, unknown_model_and_unknown_config_are_422);
     tcase_add_test(tc, hf_config_counts_parameters);
+    tcase_add_test(tc, hf_config_without_model_type_and_nested_configs_are_estimated);
     tcase_add_test(tc, deepseek_v3_bf16_needs_several_infiniband_nodes);
     tcase_add_test(tc, nothing_fits_one_vm_proposes_nodes);
     tcase_add_test(tc, multi_node_price_is_per_vm_and_cost_covers_every_node);

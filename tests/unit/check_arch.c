@@ -32,6 +32,46 @@ START_TEST(unknown_model_type_is_422_and_lists_the_supported_ones)
 }
 END_TEST
 
+START_TEST(unsupported_names_the_closest_family_and_the_explicit_fields)
+{
+    struct arch a;
+    struct error_info err;
+    ck_assert_int_eq(decode("{\"model_type\": \"qwen3_moe_next\"}", &a, &err), -EINVAL);
+    ck_assert_str_eq(err.code, "unsupported_model_type");
+    ck_assert(strstr(err.message, "closest supported family is \"qwen3_moe\""));
+    ck_assert(strstr(err.message, "kv_heads") && strstr(err.message, "params_b"));
+    /* The whole supported list fits: the last row is named. */
+    ck_assert(strstr(err.message, "gptj"));
+    /* Without model_type the architecture is named instead. */
+    ck_assert_int_eq(decode("{\"architectures\": [\"Llama5ForCausalLM\"]}", &a, &err), -EINVAL);
+    ck_assert_str_eq(err.field, "hf_config.architectures");
+    ck_assert(strstr(err.message, "Llama5ForCausalLM") && strstr(err.message, "\"llama\""));
+}
+END_TEST
+
+START_TEST(architectures_dispatch_without_model_type)
+{
+    struct arch a;
+    struct error_info err;
+    ck_assert_int_eq(
+        decode("{\"architectures\": [\"MistralForCausalLM\"], \"num_hidden_layers\": 2,"
+               " \"hidden_size\": 64, \"num_attention_heads\": 4,"
+               " \"intermediate_size\": 128, \"vocab_size\": 100}",
+               &a, &err),
+        0);
+    ck_assert_str_eq(a.model_type, "mistral");
+}
+END_TEST
+
+START_TEST(a_nested_config_without_text_config_is_refused)
+{
+    struct arch a;
+    struct error_info err;
+    ck_assert_int_eq(decode("{\"model_type\": \"gemma3\"}", &a, &err), -EINVAL);
+    ck_assert_str_eq(err.field, "hf_config.text_config");
+}
+END_TEST
+
 START_TEST(missing_fields_are_all_named)
 {
     struct arch a;
@@ -211,6 +251,9 @@ Suite *arch_suite(void)
     TCase *tc = tcase_create("decode");
     tcase_add_test(tc, unknown_model_type_is_422_and_lists_the_supported_ones);
     tcase_add_test(tc, missing_fields_are_all_named);
+    tcase_add_test(tc, unsupported_names_the_closest_family_and_the_explicit_fields);
+    tcase_add_test(tc, architectures_dispatch_without_model_type);
+    tcase_add_test(tc, a_nested_config_without_text_config_is_refused);
     tcase_add_test(tc, missing_model_type_is_422);
     tcase_add_test(tc, wrong_types_and_ranges_are_refused);
     tcase_add_test(tc, llama_defaults_follow_transformers);

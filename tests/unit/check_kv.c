@@ -87,6 +87,84 @@ START_TEST(pipeline_stages_hold_their_share_of_layers)
 }
 END_TEST
 
+/* A config of tests/data/model-configs-decoders.json (config, or the trimmed partial_config). */
+static struct arch decoder(const char *name)
+{
+    json_error_t je;
+    json_t *all = json_load_file(TEST_DATA_DIR "/model-configs-decoders.json", 0, &je);
+    ck_assert_msg(all != NULL, "%s", je.text);
+    size_t i;
+    json_t *m;
+    struct arch a;
+    memset(&a, 0, sizeof(a));
+    bool found = false;
+    json_array_foreach(all, i, m)
+    {
+        if (strcmp(json_string_value(json_object_get(m, "name")), name) != 0)
+            continue;
+        const json_t *cfg = json_object_get(m, "config");
+        if (!json_is_object(cfg))
+            cfg = json_object_get(m, "partial_config");
+        struct error_info err = {0};
+        ck_assert_msg(arch_from_hf_config(cfg, "hf_config", &a, &err) == 0, "%s", err.message);
+        found = true;
+    }
+    json_decref(all);
+    ck_assert_msg(found, "%s missing", name);
+    return a;
+}
+
+/*
+ * Per-token KV of one model per decoder family, as vLLM's kv_cache_interface page sizes give
+ * it (2 bytes, K and V per KV head for attention; one latent for MLA). Where the research data
+ * holds a vLLM v0.19.0 log (llm-d-planner, H100), available_kv_cache_gib x 2^30 / tokens agrees:
+ * phi-4 46.08 GiB / 241,568 = 204,800; Mistral-Small-3.1 28.19 GiB / 184,752 = 163,840;
+ * Llama-4-Scout at TP4 16.75 GiB / 365,968 = 49,146 (49,152 per GPU: vLLM sizes chunked layers
+ * per token like full ones and reports tokens at that size).
+ */
+START_TEST(decoder_families_match_vllm_per_token_kv)
+{
+    struct arch a = decoder("phi-4");
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 40 * 10 * 128 * 2 * 2.0, 0);
+    a = decoder("Mistral-Small-3.1-24B-Instruct-2503 (excerpt)");
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 163840.0, 0);
+    a = decoder("Llama-4-Scout-17B-16E-Instruct");
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 4), 49152.0, 0);
+    a = decoder("Kimi-K2-Instruct"); /* MLA: 61 x (512 + 64) x 2 */
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 70272.0, 0);
+    a = decoder("GLM-4.7 (refs/pr/49 branch)"); /* 92 x 8 x 128 x 2 x 2 */
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 376832.0, 0);
+    a = decoder("Qwen3-235B-A22B"); /* 94 x 4 x 128 x 2 x 2 */
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 192512.0, 0);
+    a = decoder("gemma-3-4b-it (mlx-community bf16 copy)"); /* 34 x 4 x 256 x 2 x 2 */
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 139264.0, 0);
+    a = decoder("granite-3.1-1b-a400m-instruct"); /* 24 x 8 x 64 x 2 x 2 */
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 49152.0, 0);
+    a = decoder("gpt-j-6b"); /* MHA: 28 x 16 x 256 x 2 x 2 */
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 458752.0, 0);
+}
+END_TEST
+
+START_TEST(deepseek_v32_adds_the_indexer_key_cache)
+{
+    /* 61 x (576 x 2 bytes of MLA latent + 128 fp8 indexer key + 4-byte scale per 128) */
+    struct arch a = decoder("DeepSeek-V3.2");
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 61 * (1152.0 + 132), 0);
+    ck_assert_rel(kv_bytes_per_token(&a, 1, 8), 61 * (576.0 + 132), 0); /* fp8 latent, any TP */
+}
+END_TEST
+
+START_TEST(llama4_chunked_layers_stop_growing_at_the_chunk)
+{
+    /* 48 layers: 12 NoPE (global) keep every token, 36 chunked keep at most 8192. */
+    struct arch a = decoder("Llama-4-Scout-17B-16E-Instruct");
+    ck_assert_int_eq(a.chunked_layers, 36);
+    double per = kv_layer_bytes_per_token(&a, 2, 1);
+    ck_assert_rel(kv_seq_bytes(&a, 2, 1, 1, 4096), 48 * 4096 * per, 1e-12);
+    ck_assert_rel(kv_seq_bytes(&a, 2, 1, 1, 100000), (12 * 100000.0 + 36 * 8192.0) * per, 1e-12);
+}
+END_TEST
+
 START_TEST(max_ctx_is_the_longest_that_fits)
 {
     const struct arch *a = preset("llama-3-8b");
@@ -110,6 +188,9 @@ Suite *kv_suite(void)
     tcase_add_test(tc, gpt_oss_counts_windowed_layers_from_layer_types);
     tcase_add_test(tc, pipeline_stages_hold_their_share_of_layers);
     tcase_add_test(tc, max_ctx_is_the_longest_that_fits);
+    tcase_add_test(tc, decoder_families_match_vllm_per_token_kv);
+    tcase_add_test(tc, deepseek_v32_adds_the_indexer_key_cache);
+    tcase_add_test(tc, llama4_chunked_layers_stop_growing_at_the_chunk);
     suite_add_tcase(s, tc);
     return s;
 }
