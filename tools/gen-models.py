@@ -2,7 +2,8 @@
 """gen-models.py - builds config/models.json (the compiled-in model presets) from real HF configs.
 
 Input: the team's model-configs.json (23 verbatim Hugging Face config.json objects with official
-parameter counts and their sources). Usage: tools/gen-models.py SRC.json > config/models.json
+parameter counts and their sources) and tests/data/model-configs-stacks.json (the Switch
+Transformers configs). Usage: tools/gen-models.py SRC.json > config/models.json
 Every preset keeps the config verbatim and cites where it came from; nothing is invented.
 """
 import json
@@ -78,6 +79,7 @@ def main():
             r1["sources"] = dict(p["sources"])
             r1["sources"]["r1_readme"] = "https://github.com/deepseek-ai/DeepSeek-R1/blob/main/README.md"
             out.append(r1)
+    out.extend(switch_presets())
     doc = {
         "schema": "vramfit.models/v1",
         "description": ("Built-in model presets: verbatim Hugging Face config.json objects with "
@@ -87,6 +89,84 @@ def main():
     }
     json.dump(doc, sys.stdout, indent=1, ensure_ascii=False)
     sys.stdout.write("\n")
+
+
+# ---- Switch Transformers presets (issue 11, arch2 block) ----
+STACKS = "tests/data/model-configs-stacks.json"
+PAPER = "https://arxiv.org/abs/2101.03961 (Fedus et al., Switch Transformers, Table 9)"
+GIN = ("https://github.com/google/flaxformer/blob/3cbba275bc78b169388ee2acc126047d7f126401/"
+       "flaxformer/t5x/configs/moe/models/")
+
+
+def switch_presets():
+    """switch-base-8..256, switch-large-128, switch-xxl-128, switch-c-2048.
+
+    Verbatim configs: switch-base-32/64/256 and switch-c-2048 (tests/data/model-configs-stacks.json
+    with sources). The others are derived from switch-base-32's config changing only what the model
+    card / the original T5X gin file says differs, recorded in config_fidelity.
+    """
+    stacks = {m["name"]: m for m in json.load(open(STACKS))["models"]}
+    base = stacks["switch-base-32"]
+    out = []
+
+    def preset(n_exp_name, cfg, fidelity, sources, total, note):
+        name = n_exp_name
+        return {"name": name, "aliases": ["google/" + name], "display_name": name,
+                "hf_id": "google/" + name, "config_fidelity": fidelity,
+                "official_total_params_b": total, "official_total_note": note,
+                "official_active_params_b": None,
+                "dtype_of_checkpoint": cfg.get("torch_dtype", "bfloat16"),
+                "sources": sources, "counter_notes": [], "hf_config": cfg}
+
+    for e in (8, 16, 32, 64, 128, 256):
+        name = "switch-base-%d" % e
+        if name in stacks:
+            m = stacks[name]
+            out.append(preset(name, dict(m["config"]), m["provenance"], {"config": m["source"]},
+                              7.4 if e == 128 else None,
+                              "" if e != 128 else "'7.4B' (Switch-Base-128, HF model card)"))
+            continue
+        cfg = dict(base["config"])
+        cfg["num_experts"] = e
+        out.append(preset(
+            name, cfg,
+            "derived: switch-base-32's verbatim config.json with num_experts %d (the model card "
+            "'Switch Transformers Base - %d experts'; the verbatim switch-base-64/256 files differ "
+            "from -32 only in num_experts)" % (e, e),
+            {"config": base["source"], "model_card": "https://huggingface.co/google/" + name},
+            7.4 if e == 128 else None,
+            "'7.4B' (HF model card; paper Table 9 'Switch-Base 7B')" if e == 128 else ""))
+    large = dict(base["config"], d_model=1024, d_ff=4096, num_heads=16, num_layers=24,
+                 num_decoder_layers=24, num_experts=128, num_sparse_encoder_layers=12,
+                 num_sparse_decoder_layers=12)
+    out.append(preset(
+        "switch-large-128", large,
+        "derived: switch-base-32's config.json with the sizes of flaxformer switch_large.gin "
+        "(24+24 layers, 16 heads x 64, d_model 1024, MLP 4096, 128 experts, 12 sparse layers per "
+        "stack; same activations and tied output as Base)",
+        {"config": base["source"], "gin": GIN + "switch_large.gin", "official_total": PAPER},
+        26.3, "'26.3B' (paper Table 9, Switch-Large)"))
+    xxl = dict(large, d_model=4096, d_ff=10240, num_heads=64, is_gated_act=True,
+               dense_act_fn="gelu_new", feed_forward_proj="gated-gelu", tie_word_embeddings=False)
+    out.append(preset(
+        "switch-xxl-128", xxl,
+        "derived: switch-large-128's derived config with flaxformer switch_xxl.gin (64 heads x 64, "
+        "d_model 4096, MLP 10240, GEGLU experts and dense MLPs: is_gated_act true, "
+        "feed_forward_proj gated-gelu; separate output logits layer: tie_word_embeddings false)",
+        {"config": base["source"], "gin": GIN + "switch_xxl.gin", "official_total": PAPER},
+        395.0, "'395B' (paper Table 9, Switch-XXL)"))
+    c = stacks["switch-c-2048"]
+    ccfg = dict(c["config"], num_decoder_layers=15, tie_word_embeddings=False)
+    out.append(preset(
+        "switch-c-2048", ccfg,
+        c["provenance"] + "; then num_decoder_layers 12 -> 15 and tie_word_embeddings false from "
+        "flaxformer switch_c.gin (NUM_DECODER_LAYERS = 15, all MLPs sparse, separate output "
+        "logits layer): the file's own num_sparse_decoder_layers 15 and is_full_sparse agree; "
+        "with 12 decoder layers transformers derives decoder_sparse_step 12 // 15 = 0 (a dense "
+        "decoder) and the count is 786B, half the published 1571B",
+        {"config": c["source"], "gin": GIN + "switch_c.gin", "official_total": PAPER},
+        1571.0, "'1571B' (paper Table 9, Switch-C)"))
+    return out
 
 
 main()

@@ -24,10 +24,10 @@ START_TEST(unknown_model_type_is_422_and_lists_the_supported_ones)
 {
     struct arch a;
     struct error_info err;
-    ck_assert_int_eq(decode("{\"model_type\": \"mamba\"}", &a, &err), -EINVAL);
+    ck_assert_int_eq(decode("{\"model_type\": \"rwkv\"}", &a, &err), -EINVAL);
     ck_assert_int_eq(err.status, 422);
     ck_assert_str_eq(err.field, "hf_config.model_type");
-    ck_assert(strstr(err.message, "mamba") && strstr(err.message, "deepseek_v3"));
+    ck_assert(strstr(err.message, "rwkv") && strstr(err.message, "deepseek_v3"));
 }
 END_TEST
 
