@@ -146,15 +146,6 @@ def switch_presets():
         "stack; same activations and tied output as Base)",
         {"config": base["source"], "gin": GIN + "switch_large.gin", "official_total": PAPER},
         26.3, "'26.3B' (paper Table 9, Switch-Large)"))
-    xxl = dict(large, d_model=4096, d_ff=10240, num_heads=64, is_gated_act=True,
-               dense_act_fn="gelu_new", feed_forward_proj="gated-gelu", tie_word_embeddings=False)
-    out.append(preset(
-        "switch-xxl-128", xxl,
-        "derived: switch-large-128's derived config with flaxformer switch_xxl.gin (64 heads x 64, "
-        "d_model 4096, MLP 10240, GEGLU experts and dense MLPs: is_gated_act true, "
-        "feed_forward_proj gated-gelu; separate output logits layer: tie_word_embeddings false)",
-        {"config": base["source"], "gin": GIN + "switch_xxl.gin", "official_total": PAPER},
-        395.0, "'395B' (paper Table 9, Switch-XXL)"))
     c = stacks["switch-c-2048"]
     ccfg = dict(c["config"], num_decoder_layers=15, tie_word_embeddings=False)
     out.append(preset(
@@ -166,6 +157,15 @@ def switch_presets():
         "decoder) and the count is 786B, half the published 1571B",
         {"config": c["source"], "gin": GIN + "switch_c.gin", "official_total": PAPER},
         1571.0, "'1571B' (paper Table 9, Switch-C)"))
+    xxl = dict(large, d_model=4096, d_ff=10240, num_heads=64, is_gated_act=True,
+               dense_act_fn="gelu_new", feed_forward_proj="gated-gelu", tie_word_embeddings=False)
+    out.append(preset(
+        "switch-xxl-128", xxl,
+        "derived: switch-large-128's derived config with flaxformer switch_xxl.gin (64 heads x 64, "
+        "d_model 4096, MLP 10240, GEGLU experts and dense MLPs: is_gated_act true, "
+        "feed_forward_proj gated-gelu; separate output logits layer: tie_word_embeddings false)",
+        {"config": base["source"], "gin": GIN + "switch_xxl.gin", "official_total": PAPER},
+        395.0, "'395B' (paper Table 9, Switch-XXL)"))
     return out
 
 
