@@ -737,6 +737,46 @@ static bool reads_num_key_value_heads(enum family f)
     return false;
 }
 
+/* Runs the family's decoder (the table row says which). */
+static void decode_family(struct reader *r, const struct family_row *fam, struct arch *a)
+{
+    switch (fam->fam) {
+    case FAM_LLAMA:
+        decode_llama_like(r, fam, a);
+        break;
+    case FAM_DEEPSEEK:
+        decode_deepseek(r, fam, a);
+        break;
+    case FAM_FALCON:
+        decode_falcon(r, a);
+        break;
+    case FAM_GPT2:
+        decode_gpt2(r, a);
+        break;
+    case FAM_DBRX:
+        decode_dbrx(r, a);
+        break;
+    case FAM_GPT_OSS:
+        decode_gpt_oss(r, a);
+        break;
+    case FAM_T5:
+        decode_t5(r, a);
+        break;
+    case FAM_QWEN3_NEXT:
+        decode_qwen3_next(r, fam, a);
+        break;
+    case FAM_NEMOTRON_H:
+        decode_nemotron_h(r, a);
+        break;
+    case FAM_MAMBA:
+        decode_mamba(r, a);
+        break;
+    case FAM_JAMBA:
+        decode_jamba(r, a);
+        break;
+    }
+}
+
 int arch_from_hf_config(const json_t *cfg, const char *field_prefix, struct arch *out,
                         struct error_info *err)
 {
@@ -776,41 +816,7 @@ int arch_from_hf_config(const json_t *cfg, const char *field_prefix, struct arch
     a.moe_layer_freq = 1;
     struct reader r = {.cfg = cfg, .prefix = pfx, .err = err};
 
-    switch (fam->fam) {
-    case FAM_LLAMA:
-        decode_llama_like(&r, fam, &a);
-        break;
-    case FAM_DEEPSEEK:
-        decode_deepseek(&r, fam, &a);
-        break;
-    case FAM_FALCON:
-        decode_falcon(&r, &a);
-        break;
-    case FAM_GPT2:
-        decode_gpt2(&r, &a);
-        break;
-    case FAM_DBRX:
-        decode_dbrx(&r, &a);
-        break;
-    case FAM_GPT_OSS:
-        decode_gpt_oss(&r, &a);
-        break;
-    case FAM_T5:
-        decode_t5(&r, &a);
-        break;
-    case FAM_QWEN3_NEXT:
-        decode_qwen3_next(&r, fam, &a);
-        break;
-    case FAM_NEMOTRON_H:
-        decode_nemotron_h(&r, &a);
-        break;
-    case FAM_MAMBA:
-        decode_mamba(&r, &a);
-        break;
-    case FAM_JAMBA:
-        decode_jamba(&r, &a);
-        break;
-    }
+    decode_family(&r, fam, &a);
     if (r.rc < 0)
         return r.rc;
     if (reads_num_key_value_heads(fam->fam)) {
