@@ -73,7 +73,8 @@ static int load_catalog(const struct options *o, struct catalog **out, char *err
     int rc = catalog_load(b.data ? b.data : "", b.len, source, out, &err);
     buf_free(&b);
     if (rc < 0) {
-        snprintf(errbuf, errlen, "catalog file %.200s refused: %.700s", o->catalog_file, err.message);
+        snprintf(errbuf, errlen, "catalog file %.200s refused: %.700s", o->catalog_file,
+                 err.message);
         return -1;
     }
     return 0;

@@ -7,6 +7,7 @@ Inputs (all in the tree; no network):
   tests/data/model-configs-2026.json  27 more (shared/data), each with source and official sizes
   tests/data/preset-configs.json      configs found in public repositories (repo, path, commit)
   core/model/arch.c                   its family table says which model_types decode today
+  tests/data/model-configs-stacks.json  the Switch Transformers configs (switch_presets below)
 
 A preset whose model_type has no row in arch.c's family table is skipped with a message on
 stderr, so a branch that adds the family only has to re-run this script (`make models`).
@@ -78,6 +79,8 @@ def build(row, e):
     # digits: within 1%, or half a unit of its last digit), "nominal" (a size name such as "70B":
     # within 5%), "convention" (counted another way; pinned in tests/unit/check_params.c).
     p["official_total_kind"] = row.get("official_total_kind") or e.get("official_total_kind") or "exact"
+    if row.get("why_kind"):  # a row that overrides the kind says why, in the preset itself
+        p["official_total_note"] = "; ".join(x for x in (p.get("official_total_note"), row["why_kind"]) if x)
     dtype = e.get("dtype_of_checkpoint") or e.get("dtype_or_quant")
     if dtype:
         p["dtype_of_checkpoint"] = dtype
@@ -120,6 +123,7 @@ def main():
                       "in core/model/arch.c's family table yet", file=sys.stderr)
             continue
         out.append(build(row, e))
+    out.extend(switch_presets())
     doc = {
         "schema": "vramfit.models/v1",
         "description": ("Built-in model presets: real Hugging Face config.json objects with "
@@ -136,6 +140,88 @@ def main():
         return
     with open(OUT, "w", encoding="utf-8") as f:
         f.write(text)
+
+
+# ---- Switch Transformers presets (issue 11, arch2 block) ----
+STACKS = "tests/data/model-configs-stacks.json"
+PAPER = "https://arxiv.org/abs/2101.03961 (Fedus et al., Switch Transformers, Table 9)"
+GIN = ("https://github.com/google/flaxformer/blob/3cbba275bc78b169388ee2acc126047d7f126401/"
+       "flaxformer/t5x/configs/moe/models/")
+
+
+def switch_presets():
+    """switch-base-8..256, switch-large-128, switch-xxl-128, switch-c-2048.
+
+    Verbatim configs: switch-base-32/64/256 and switch-c-2048 (tests/data/model-configs-stacks.json
+    with sources). The others are derived from switch-base-32's config changing only what the model
+    card / the original T5X gin file says differs, recorded in config_fidelity.
+    """
+    stacks = {m["name"]: m for m in json.load(open(STACKS))["models"]}
+    base = stacks["switch-base-32"]
+    out = []
+
+    def preset(n_exp_name, cfg, fidelity, sources, total, note):
+        name = n_exp_name
+        p = {"name": name, "aliases": [], "display_name": name,
+             "hf_id": "google/" + name, "config_fidelity": fidelity,
+             "official_total_params_b": total, "official_total_note": note,
+             "official_active_params_b": None,
+             "dtype_of_checkpoint": cfg.get("torch_dtype", "bfloat16"),
+             "sources": sources, "counter_notes": [], "hf_config": cfg}
+        if total is not None:
+            # The paper's Table 9 figures, quoted to their digits (7.4B, 26.3B, 395B, 1571B).
+            p["official_total_kind"] = "exact"
+        return p
+
+    for e in (8, 16, 32, 64, 128, 256):
+        name = "switch-base-%d" % e
+        if name in stacks:
+            m = stacks[name]
+            out.append(preset(name, dict(m["config"]), m["provenance"], {"config": m["source"]},
+                              7.4 if e == 128 else None,
+                              "" if e != 128 else "'7.4B' (Switch-Base-128, HF model card)"))
+            continue
+        cfg = dict(base["config"])
+        cfg["num_experts"] = e
+        out.append(preset(
+            name, cfg,
+            "derived: switch-base-32's verbatim config.json with num_experts %d (the model card "
+            "'Switch Transformers Base - %d experts'; the verbatim switch-base-64/256 files differ "
+            "from -32 only in num_experts)" % (e, e),
+            {"config": base["source"], "model_card": "https://huggingface.co/google/" + name},
+            7.4 if e == 128 else None,
+            "'7.4B' (HF model card; paper Table 9 'Switch-Base 7B')" if e == 128 else ""))
+    large = dict(base["config"], d_model=1024, d_ff=4096, num_heads=16, num_layers=24,
+                 num_decoder_layers=24, num_experts=128, num_sparse_encoder_layers=12,
+                 num_sparse_decoder_layers=12)
+    out.append(preset(
+        "switch-large-128", large,
+        "derived: switch-base-32's config.json with the sizes of flaxformer switch_large.gin "
+        "(24+24 layers, 16 heads x 64, d_model 1024, MLP 4096, 128 experts, 12 sparse layers per "
+        "stack; same activations and tied output as Base)",
+        {"config": base["source"], "gin": GIN + "switch_large.gin", "official_total": PAPER},
+        26.3, "'26.3B' (paper Table 9, Switch-Large)"))
+    c = stacks["switch-c-2048"]
+    ccfg = dict(c["config"], num_decoder_layers=15, tie_word_embeddings=False)
+    out.append(preset(
+        "switch-c-2048", ccfg,
+        c["provenance"] + "; then num_decoder_layers 12 -> 15 and tie_word_embeddings false from "
+        "flaxformer switch_c.gin (NUM_DECODER_LAYERS = 15, all MLPs sparse, separate output "
+        "logits layer): the file's own num_sparse_decoder_layers 15 and is_full_sparse agree; "
+        "with 12 decoder layers transformers derives decoder_sparse_step 12 // 15 = 0 (a dense "
+        "decoder) and the count is 786B, half the published 1571B",
+        {"config": c["source"], "gin": GIN + "switch_c.gin", "official_total": PAPER},
+        1571.0, "'1571B' (paper Table 9, Switch-C)"))
+    xxl = dict(large, d_model=4096, d_ff=10240, num_heads=64, is_gated_act=True,
+               dense_act_fn="gelu_new", feed_forward_proj="gated-gelu", tie_word_embeddings=False)
+    out.append(preset(
+        "switch-xxl-128", xxl,
+        "derived: switch-large-128's derived config with flaxformer switch_xxl.gin (64 heads x 64, "
+        "d_model 4096, MLP 10240, GEGLU experts and dense MLPs: is_gated_act true, "
+        "feed_forward_proj gated-gelu; separate output logits layer: tie_word_embeddings false)",
+        {"config": base["source"], "gin": GIN + "switch_xxl.gin", "official_total": PAPER},
+        395.0, "'395B' (paper Table 9, Switch-XXL)"))
+    return out
 
 
 main()

@@ -354,7 +354,7 @@ def error_requests():
          {"params_b": 8, "layers": 32, "hidden": 4096, "ctx": 4096, "precision": "bf16",
           "kv_heads": 8}),
         ("hf_config unsupported model_type",
-         {"hf_config": {"model_type": "mamba", "hidden_size": 2560}, "ctx": 4096,
+         {"hf_config": {"model_type": "rwkv", "hidden_size": 2560}, "ctx": 4096,
           "precision": "bf16"}),
         ("hf_config missing fields",
          {"hf_config": {"model_type": "llama", "hidden_size": 4096}, "ctx": 4096,

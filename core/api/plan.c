@@ -26,6 +26,8 @@ struct plan {
     double weight_bytes;        /* whole model */
     double kv_elem_bytes;
     double kv_per_token; /* bytes per token, all layers, tp = 1 */
+    double encoder_len;  /* encoder-decoder: cross-attention length (given, or ctx) */
+    double seq_fixed;    /* bytes per sequence whatever its length, tp = 1: state + cross K/V */
     struct notes notes;  /* the answer's "assumptions", written last */
     /* The choice: ranked candidates, or (solve) the one size asked for at its largest tp. */
     struct pick_result picks;
@@ -103,7 +105,17 @@ static void kv(struct plan *p)
     }
     if (p->has_arch) {
         p->kv_per_token = kv_bytes_per_token(&p->arch, p->kv_elem_bytes, 1);
-        e->kv_gb = kv_seq_bytes(&p->arch, p->kv_elem_bytes, 1, 1, q->in.ctx) * q->in.batch / 1e9;
+        if (p->arch.encoder_layers > 0) {
+            p->encoder_len = r->encoder_len > 0 ? r->encoder_len : q->in.ctx;
+            if (r->encoder_len == 0)
+                assume(p,
+                       "encoder_len defaulted to ctx (%.0f): the cross-attention K/V of every "
+                       "decoder layer holds that many encoder tokens per sequence",
+                       q->in.ctx);
+        }
+        p->seq_fixed = kv_fixed_seq_bytes(&p->arch, p->kv_elem_bytes, 1, 1, p->encoder_len);
+        e->kv_gb = (kv_seq_bytes(&p->arch, p->kv_elem_bytes, 1, 1, q->in.ctx) + p->seq_fixed) *
+                   q->in.batch / 1e9;
     } else {
         /* The seed's formula (every head keeps K and V), at the KV precision. */
         p->kv_per_token = 2 * q->in.layers * q->in.hidden * p->kv_elem_bytes;
@@ -388,6 +400,10 @@ static void write_memory(struct jsonout *w, const struct plan *p)
     jsonout_key(w, "moe");
     jsonout_bool(w, e->is_moe);
     key_count(w, "kv_bytes_per_token", p->kv_per_token);
+    if (p->seq_fixed > 0) /* hybrids' state pages, encoder-decoders' cross-attention K/V */
+        key_count(w, "state_bytes_per_sequence", p->seq_fixed);
+    if (p->encoder_len > 0)
+        key_count(w, "encoder_len", p->encoder_len);
     key_count(w, "kv_element_bytes", p->kv_elem_bytes);
     if (p->r->preset_name) {
         jsonout_key(w, "model");
@@ -475,6 +491,7 @@ int plan_estimate(const struct catalog *cat, const char *today, const struct est
         .kv_bytes = p.kv_elem_bytes,
         .ctx = req->in.ctx,
         .batch = req->in.batch,
+        .encoder_len = p.encoder_len,
         .bf16 = strcmp(req->precision, "bf16") == 0,
     };
     refine_choice_prefs(p.r, &pin.prefs);

@@ -23,6 +23,7 @@ enum refine_field {
     RF_WINDOWED_LAYERS,
     RF_VOCAB_SIZE,
     RF_KV_PRECISION,
+    RF_ENCODER_LEN,
     RF_BITS_PER_WEIGHT,
     RF_ENGINE,
     RF_GPU_MEMORY_UTILIZATION,
@@ -61,6 +62,10 @@ static const struct field_spec rows[RF_COUNT] = {
                             .max = ARCH_MAX_LAYERS},
     [RF_VOCAB_SIZE] = {.name = "vocab_size", .type = FIELD_INT, .min = 1, .max = ARCH_MAX_VOCAB},
     [RF_KV_PRECISION] = {.name = "kv_precision", .type = FIELD_STRING, .max = 16},
+    [RF_ENCODER_LEN] = {.name = "encoder_len",
+                        .type = FIELD_INT,
+                        .min = 1,
+                        .max = ARCH_MAX_POSITIONS},
     [RF_BITS_PER_WEIGHT] = {.name = "bits_per_weight", .type = FIELD_NUMBER, .min = 1, .max = 32},
     [RF_ENGINE] = {.name = "engine", .type = FIELD_STRING, .max = 16},
     [RF_GPU_MEMORY_UTILIZATION] = {.name = "gpu_memory_utilization",
@@ -282,6 +287,14 @@ static int decode_formats_engine(const json_t *body, struct refine *r, struct er
         return error_set(err, 400, "invalid_value", "kv_precision",
                          "kv_precision \"%.16s\" is not known; use one of: %s", r->kv_precision,
                          precision_kv_list());
+    /* encoder_len: encoder tokens per sequence, the length of the cross-attention K/V cache. */
+    if ((rc = get(body, RF_ENCODER_LEN, &v, err)) < 0)
+        return rc;
+    r->encoder_len = v.present ? (double)v.integer : 0;
+    if (v.present && r->arch.encoder_layers == 0)
+        return error_set(err, 422, "invalid_field", "encoder_len",
+                         "encoder_len applies to encoder-decoder models (t5, switch_transformers); "
+                         "this model has no encoder");
 
     if ((rc = get(body, RF_ENGINE, &v, err)) < 0)
         return rc;

@@ -56,6 +56,7 @@ struct refine {
     bool has_kv_precision;
     const char *kv_precision;
     double kv_bytes;
+    double encoder_len; /* encoder-decoder: encoder tokens per sequence; 0 = not given */
 
     /* Engine. */
     enum engine engine;

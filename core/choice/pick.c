@@ -37,6 +37,7 @@ void pick_fit_sku(const struct pick_in *in, const struct catalog_sku *s, int tp,
         .tp = tp,
         .pp = pp,
         .usable_gib = c->usable_gib,
+        .encoder_len = in->encoder_len,
     };
     vllm_fit(&fi, &c->fit);
     c->has_fit = true;

@@ -23,7 +23,8 @@ struct pick_in {
     double weight_bytes;
     double kv_bytes;
     double ctx, batch;
-    bool bf16; /* weights/activations in bf16 (GPUs without bf16 cannot serve it) */
+    double encoder_len; /* encoder-decoder: cross-attention K/V length per sequence */
+    bool bf16;          /* weights/activations in bf16 (GPUs without bf16 cannot serve it) */
 };
 
 struct pick_candidate {

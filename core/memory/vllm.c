@@ -160,15 +160,21 @@ void vllm_fit(const struct vllm_fit_in *in, struct vllm_fit *out)
     f.non_torch = vllm_non_torch_gib(tp) * GIB;
     f.cuda_graphs = vllm_cuda_graph_gib() * GIB;
     f.kv_pool = f.budget - f.weights - f.activation - f.non_torch;
-    double seq = kv_seq_bytes(a, in->kv_bytes, tp, pp, in->ctx);
+    /*
+     * Hybrid models: vLLM gives every running sequence one MambaSpec page per state layer, so the
+     * state scales with concurrency (max_num_seqs), not with context; encoder-decoder models hold
+     * the cross-attention K/V of the encoder length the same way.
+     */
+    f.seq_fixed = kv_fixed_seq_bytes(a, in->kv_bytes, tp, pp, in->encoder_len);
+    double seq = kv_seq_bytes(a, in->kv_bytes, tp, pp, in->ctx) + f.seq_fixed;
     double per_token = kv_seq_bytes(a, in->kv_bytes, tp, pp, 1);
     f.kv_needed = in->batch * seq;
     if (f.kv_pool > 0) {
-        f.kv_tokens = floor(f.kv_pool / per_token);
-        f.max_concurrency = f.kv_pool / seq;
+        f.kv_tokens = per_token > 0 ? floor(f.kv_pool / per_token) : 0;
+        f.max_concurrency = seq > 0 ? f.kv_pool / seq : 0;
         f.max_batch = floor(f.max_concurrency);
         double cap = a->max_context > 0 ? (double)a->max_context : 16777216.0;
-        f.max_ctx = kv_max_ctx(a, in->kv_bytes, tp, pp, f.kv_pool / in->batch, cap);
+        f.max_ctx = kv_max_ctx(a, in->kv_bytes, tp, pp, f.kv_pool / in->batch - f.seq_fixed, cap);
     }
     bool graphs_fit = in->usable_gib * GIB * (1 - in->util) >= f.cuda_graphs;
     f.fits = f.kv_pool > 0 && f.kv_needed <= f.kv_pool && graphs_fit;

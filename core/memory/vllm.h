@@ -62,6 +62,7 @@ struct vllm_fit_in {
     double util; /* gpu_memory_utilization in (0, 1] */
     int tp, pp;  /* tensor-parallel and pipeline (= nodes) degrees, >= 1 */
     double usable_gib;
+    double encoder_len; /* encoder-decoder: encoder tokens per sequence (cross-attention K/V) */
 };
 
 /* All sizes per GPU in bytes. */
@@ -73,6 +74,7 @@ struct vllm_fit {
     double cuda_graphs;     /* must fit in usable x (1 - util), not taken from the pool */
     double kv_pool;         /* budget - weights - activation - non_torch (may be < 0) */
     double kv_needed;       /* batch x one sequence of ctx tokens */
+    double seq_fixed;       /* per sequence whatever its length: state pages + cross-attn K/V */
     double kv_tokens;       /* pool / bytes per token (full-attention layers) */
     double max_concurrency; /* pool / one sequence of ctx tokens */
     double max_ctx;         /* longest context for `batch` sequences */

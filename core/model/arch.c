@@ -23,6 +23,12 @@ enum family {
     FAM_DBRX,
     FAM_GPT_OSS,
     FAM_GPTJ, /* gptj: parallel block, one LayerNorm, rotary, biased MLP and LM head */
+    /* Encoder-decoder and hybrid-state families (issue 11, arch2 block). */
+    FAM_T5,         /* t5, switch_transformers: encoder + decoder with cross-attention */
+    FAM_QWEN3_NEXT, /* qwen3_next: Gated DeltaNet layers + gated attention every k-th layer */
+    FAM_NEMOTRON_H, /* nemotron_h: Mamba-2 / attention / MLP / MoE layers by pattern */
+    FAM_MAMBA,      /* mamba, falcon_mamba: Mamba-1 only */
+    FAM_JAMBA,      /* jamba: Mamba-1 + attention every k-th layer, MoE every k-th layer */
 };
 
 /* Where a llama-like family reads its experts (the other families' decoders read their own). */
@@ -300,6 +306,58 @@ static const struct family_row families[] = {
      .mlp = ARCH_MLP_PLAIN,
      .norm = ARCH_NORM_LAYER,
      .norms_per_layer = 1},
+    /* Encoder-decoder and hybrid-state families (issue 11, arch2 block). Sources: transformers'
+     * modeling_t5 / modeling_switch_transformers / modeling_qwen3_next / modeling_nemotron_h /
+     * modeling_mamba / modeling_falcon_mamba / modeling_jamba and their config-class defaults. */
+    {.model_type = "t5",
+     .archs = {"T5ForConditionalGeneration"},
+     .fam = FAM_T5,
+     .mlp = ARCH_MLP_PLAIN,
+     .norm = ARCH_NORM_LAYER_NOBIAS, /* T5LayerNorm: a scale, no bias, no mean */
+     .norms_per_layer = 3,           /* decoder block: self-attn, cross-attn, FF */
+     .tied_default = true},
+    {.model_type = "switch_transformers",
+     .archs = {"SwitchTransformersForConditionalGeneration"},
+     .fam = FAM_T5,
+     .mlp = ARCH_MLP_PLAIN,
+     .norm = ARCH_NORM_LAYER_NOBIAS,
+     .norms_per_layer = 3,
+     .tied_default = true},
+    {.model_type = "qwen3_next",
+     .archs = {"Qwen3NextForCausalLM"},
+     .fam = FAM_QWEN3_NEXT,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_RMS,
+     .norms_per_layer = 2,
+     .qk_norm = true,
+     .moe = MOE_QWEN,
+     .shared_gate = true},
+    {.model_type = "nemotron_h",
+     .archs = {"NemotronHForCausalLM"},
+     .fam = FAM_NEMOTRON_H,
+     .mlp = ARCH_MLP_PLAIN, /* relu2, up + down */
+     .norm = ARCH_NORM_RMS,
+     .norms_per_layer = 1}, /* one norm per block: each block is one mixer or one MLP */
+    {.model_type = "mamba",
+     .archs = {"MambaForCausalLM"},
+     .fam = FAM_MAMBA,
+     .mlp = ARCH_MLP_PLAIN,
+     .norm = ARCH_NORM_RMS,
+     .norms_per_layer = 1,
+     .tied_default = true},
+    {.model_type = "falcon_mamba",
+     .archs = {"FalconMambaForCausalLM"},
+     .fam = FAM_MAMBA,
+     .mlp = ARCH_MLP_PLAIN,
+     .norm = ARCH_NORM_RMS,
+     .norms_per_layer = 1,
+     .tied_default = true},
+    {.model_type = "jamba",
+     .archs = {"JambaForCausalLM"},
+     .fam = FAM_JAMBA,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_RMS,
+     .norms_per_layer = 2},
 };
 
 #undef LLAMA_LIKE
@@ -808,18 +866,281 @@ static void decode_gpt_oss(struct reader *r, struct arch *a)
     a->mlp_bias = true;
 }
 
+/* ---- Encoder-decoder and hybrid-state families (issue 11, arch2 block). ---- */
+
+static const char *get_string(struct reader *r, const char *key)
+{
+    const json_t *v = lookup(r->cfg, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Bytes of a torch dtype name; dflt when absent or unknown. */
+static int dtype_bytes(const char *name, int dflt)
+{
+    if (name == NULL)
+        return dflt;
+    if (strcmp(name, "float32") == 0)
+        return 4;
+    if (strcmp(name, "bfloat16") == 0 || strcmp(name, "float16") == 0)
+        return 2;
+    return dflt;
+}
+
+/*
+ * State cache dtypes the way vLLM picks them (mamba_utils.py MambaStateDtypeCalculator with the
+ * default mamba_cache_dtype / mamba_ssm_cache_dtype "auto"): the conv state takes the model dtype
+ * (vLLM serves float32 checkpoints in bfloat16 by default, so 16 bits), the SSM state the same
+ * unless the model's verify hook says otherwise (ssm_default_bytes, e.g. NemotronH: float32).
+ */
+static void decode_state_dtypes(struct reader *r, struct arch *a, int ssm_default_bytes)
+{
+    a->state_conv_bytes = 2;
+    a->state_ssm_bytes = dtype_bytes(get_string(r, "mamba_ssm_cache_dtype"), ssm_default_bytes);
+}
+
+/* transformers SwitchTransformersConfig: step = layers // sparse layers, 0 = no sparse layer. */
+static int64_t switch_sparse_step(int64_t layers, int64_t sparse)
+{
+    return sparse > 0 ? layers / sparse : 0;
+}
+
+/* SwitchTransformersStack: layer i is sparse when i % step == 1 or step == 1 (step > 0). */
+static bool switch_layer_sparse(int64_t i, int64_t step)
+{
+    return step > 0 && (step == 1 || i % step == 1);
+}
+
+/*
+ * t5 / switch_transformers. The decoder blocks are `layers`; the encoder is counted separately.
+ * Experts: every sparse layer (rule above) has num_experts non-gated FFNs of d_ff and a top-1
+ * router (Linear(d_model, num_experts), bias = router_bias). Gated FFNs (wi_0, wi_1, wo) when the
+ * config says so: t5 v1.1 feed_forward_proj "gated-gelu", or is_gated_act (the Switch-XXL
+ * checkpoints are GEGLU: flaxformer t5x/configs/moe/models/switch_xxl.gin).
+ */
+static void decode_t5(struct reader *r, struct arch *a)
+{
+    need_int(r, "num_layers", 1, ARCH_MAX_LAYERS, &a->encoder_layers);
+    need_int(r, "d_model", 1, ARCH_MAX_DIM, &a->hidden);
+    need_int(r, "num_heads", 1, ARCH_MAX_HEADS, &a->heads);
+    need_int(r, "d_kv", 1, ARCH_MAX_DIM, &a->head_dim);
+    need_int(r, "d_ff", 1, ARCH_MAX_DIM, &a->intermediate);
+    need_int(r, "vocab_size", 1, ARCH_MAX_VOCAB, &a->vocab);
+    if (!get_int(r, "num_decoder_layers", 1, ARCH_MAX_LAYERS, &a->layers))
+        a->layers = a->encoder_layers; /* T5Config: default = symmetry */
+    a->kv_heads = a->heads;
+    a->rel_pos_buckets = 32; /* relative_attention_num_buckets default */
+    get_int(r, "relative_attention_num_buckets", 1, ARCH_MAX_DIM, &a->rel_pos_buckets);
+    const char *ffp = get_string(r, "feed_forward_proj");
+    if (get_bool(r, "is_gated_act", ffp != NULL && strncmp(ffp, "gated-", 6) == 0))
+        a->mlp = ARCH_MLP_GATED;
+    int64_t experts = 0;
+    if (!get_int(r, "num_experts", 1, ARCH_MAX_EXPERTS, &experts))
+        return;                             /* plain t5: dense everywhere */
+    int64_t enc_sparse = 3, dec_sparse = 3; /* SwitchTransformersConfig defaults */
+    get_int(r, "num_sparse_encoder_layers", 0, ARCH_MAX_LAYERS, &enc_sparse);
+    get_int(r, "num_sparse_decoder_layers", 0, ARCH_MAX_LAYERS, &dec_sparse);
+    int64_t es = switch_sparse_step(a->encoder_layers, enc_sparse);
+    int64_t ds = switch_sparse_step(a->layers, dec_sparse);
+    for (int64_t i = 0; i < a->encoder_layers; i++)
+        a->encoder_moe_layers += switch_layer_sparse(i, es);
+    a->n_routed_experts = experts;
+    a->experts_per_token = 1; /* Switch routing is top-1 */
+    a->moe_intermediate = a->intermediate;
+    a->router_bias = get_bool(r, "router_bias", false);
+    /* The decoder rule as first_k_dense / moe_layer_freq: step 1 = all, k > 1 = 1, 1+k, ... */
+    a->first_k_dense = ds == 0 ? a->layers : (ds == 1 ? 0 : 1);
+    a->moe_layer_freq = ds > 1 ? ds : 1;
+}
+
+/* Layer i of qwen3_next is full attention when layer_types says so or (i + 1) % interval == 0. */
+static int64_t qwen3_next_linear_layers(struct reader *r, int64_t layers)
+{
+    const json_t *types = json_object_get(r->cfg, "layer_types");
+    int64_t n = 0;
+    if (json_is_array(types) && (int64_t)json_array_size(types) == layers) {
+        size_t i;
+        const json_t *t;
+        json_array_foreach(types, i, t)
+        {
+            n += json_is_string(t) && strcmp(json_string_value(t), "linear_attention") == 0;
+        }
+        return n;
+    }
+    int64_t interval = 4; /* Qwen3NextConfig default */
+    get_int(r, "full_attention_interval", 1, ARCH_MAX_LAYERS, &interval);
+    for (int64_t i = 0; i < layers; i++)
+        n += (i + 1) % interval != 0;
+    return n;
+}
+
+/* qwen3_next: the qwen3_moe body plus Gated DeltaNet layers (Qwen3NextGatedDeltaNet). */
+static void decode_qwen3_next(struct reader *r, const struct family_row *f, struct arch *a)
+{
+    decode_llama_like(r, f, a);
+    a->attn_output_gate = true; /* Qwen3NextAttention: q_proj is heads * head_dim * 2 */
+    a->state = ARCH_STATE_GDN;
+    need_int(r, "linear_num_key_heads", 1, ARCH_MAX_HEADS, &a->ssm.k_heads);
+    need_int(r, "linear_key_head_dim", 1, ARCH_MAX_DIM, &a->ssm.k_head_dim);
+    need_int(r, "linear_num_value_heads", 1, ARCH_MAX_HEADS, &a->ssm.heads);
+    need_int(r, "linear_value_head_dim", 1, ARCH_MAX_DIM, &a->ssm.head_dim);
+    need_int(r, "linear_conv_kernel_dim", 1, 64, &a->ssm.conv_kernel);
+    a->ssm.inner = a->ssm.heads * a->ssm.head_dim;
+    if (a->layers > 0)
+        a->state_layers = qwen3_next_linear_layers(r, a->layers);
+    decode_state_dtypes(r, a, 2);
+}
+
+/* Mamba-2 mixer fields shared by nemotron_h (NemotronHMamba2Mixer). */
+static void decode_mamba2(struct reader *r, struct arch *a)
+{
+    a->state = ARCH_STATE_MAMBA2;
+    need_int(r, "mamba_num_heads", 1, ARCH_MAX_HEADS, &a->ssm.heads);
+    need_int(r, "mamba_head_dim", 1, ARCH_MAX_DIM, &a->ssm.head_dim);
+    need_int(r, "ssm_state_size", 1, ARCH_MAX_DIM, &a->ssm.d_state);
+    need_int(r, "n_groups", 1, ARCH_MAX_HEADS, &a->ssm.groups);
+    need_int(r, "conv_kernel", 1, 64, &a->ssm.conv_kernel);
+    a->ssm.inner = a->ssm.heads * a->ssm.head_dim;
+    a->ssm.conv_bias = get_bool(r, "use_conv_bias", true);
+    a->ssm.proj_bias = get_bool(r, "use_bias", false);
+}
+
+/*
+ * nemotron_h: hybrid_override_pattern has one letter per block: M Mamba-2, * attention, - dense
+ * MLP (relu2), E MoE (routed experts + shared expert, sigmoid router with a score bias).
+ */
+static void decode_nemotron_h(struct reader *r, struct arch *a)
+{
+    need_int(r, "hidden_size", 1, ARCH_MAX_DIM, &a->hidden);
+    need_int(r, "num_attention_heads", 1, ARCH_MAX_HEADS, &a->heads);
+    need_int(r, "vocab_size", 1, ARCH_MAX_VOCAB, &a->vocab);
+    need_int(r, "intermediate_size", 1, ARCH_MAX_DIM, &a->intermediate);
+    get_int(r, "head_dim|attention_head_dim", 1, ARCH_MAX_DIM, &a->head_dim);
+    decode_mamba2(r, a);
+    a->qkv_bias = a->o_bias = get_bool(r, "attention_bias", false);
+    a->mlp_bias = get_bool(r, "mlp_bias", false);
+    const char *pat = get_string(r, "hybrid_override_pattern");
+    if (pat == NULL) {
+        note_missing(r, "hybrid_override_pattern");
+        return;
+    }
+    int64_t n[4] = {0, 0, 0, 0}; /* M, *, -, E */
+    size_t len = strlen(pat);
+    for (size_t i = 0; i < len; i++) {
+        const char *k = strchr("M*-E", pat[i]);
+        if (k == NULL) {
+            if (r->rc == 0)
+                r->rc =
+                    error_set(r->err, 422, "invalid_field", "",
+                              "%shybrid_override_pattern may only hold M, *, - and E", r->prefix);
+            return;
+        }
+        n[k - "M*-E"]++;
+    }
+    a->layers = (int64_t)len;
+    a->state_layers = n[0];
+    a->mixerless_layers = n[2] + n[3];
+    a->mlpless_layers = n[0] + n[1];
+    a->moe_by_pattern = true;
+    a->moe_pattern_layers = n[3];
+    if (n[3] > 0) {
+        need_int(r, "n_routed_experts", 1, ARCH_MAX_EXPERTS, &a->n_routed_experts);
+        need_int(r, "num_experts_per_tok", 1, ARCH_MAX_EXPERTS, &a->experts_per_token);
+        need_int(r, "moe_intermediate_size", 1, ARCH_MAX_DIM, &a->moe_intermediate);
+        get_int(r, "n_shared_experts", 0, ARCH_MAX_EXPERTS, &a->n_shared_experts);
+        get_int(r, "moe_shared_expert_intermediate_size", 0, ARCH_MAX_DIM, &a->shared_intermediate);
+        a->router_score_bias = true; /* NemotronHTopkRouter e_score_correction_bias */
+    }
+    /* vllm/model_executor/models/config.py NemotronHForCausalLMConfig: float32 by default. */
+    decode_state_dtypes(r, a, 4);
+}
+
+/* Mamba-1 mixer (MambaMixer): d_inner, state, conv width, time-step rank ("auto": hidden/16). */
+static void decode_mamba1(struct reader *r, struct arch *a, const char *inner, const char *state,
+                          const char *conv, const char *rank)
+{
+    a->state = ARCH_STATE_MAMBA1;
+    need_int(r, inner, 1, ARCH_MAX_DIM, &a->ssm.inner);
+    need_int(r, state, 1, ARCH_MAX_DIM, &a->ssm.d_state);
+    need_int(r, conv, 1, 64, &a->ssm.conv_kernel);
+    if (!get_int(r, rank, 1, ARCH_MAX_DIM, &a->ssm.dt_rank))
+        a->ssm.dt_rank = (a->hidden + 15) / 16; /* math.ceil(hidden_size / 16) */
+    decode_state_dtypes(r, a, 2);
+}
+
+/* mamba, falcon_mamba: every block is a Mamba-1 mixer (no attention, no MLP). */
+static void decode_mamba(struct reader *r, struct arch *a)
+{
+    need_int(r, "num_hidden_layers", 1, ARCH_MAX_LAYERS, &a->layers);
+    need_int(r, "hidden_size", 1, ARCH_MAX_DIM, &a->hidden);
+    need_int(r, "vocab_size", 1, ARCH_MAX_VOCAB, &a->vocab);
+    /* falcon_mamba's `expand` disagrees with intermediate_size; the model uses the latter. */
+    decode_mamba1(r, a, "intermediate_size", "state_size", "conv_kernel", "time_step_rank");
+    a->ssm.conv_bias = get_bool(r, "use_conv_bias", true);
+    a->ssm.proj_bias = get_bool(r, "use_bias", false);
+    a->state_layers = a->layers;
+    a->mlpless_layers = a->layers;
+}
+
+/*
+ * jamba: attention at i % attn_layer_period == attn_layer_offset, Mamba-1 elsewhere; MoE at
+ * i % expert_layer_period == expert_layer_offset, a dense gated MLP elsewhere (JambaConfig).
+ */
+static void decode_jamba(struct reader *r, struct arch *a)
+{
+    need_int(r, "num_hidden_layers", 1, ARCH_MAX_LAYERS, &a->layers);
+    need_int(r, "hidden_size", 1, ARCH_MAX_DIM, &a->hidden);
+    need_int(r, "num_attention_heads", 1, ARCH_MAX_HEADS, &a->heads);
+    need_int(r, "intermediate_size", 1, ARCH_MAX_DIM, &a->intermediate);
+    need_int(r, "vocab_size", 1, ARCH_MAX_VOCAB, &a->vocab);
+    int64_t ap = 8, ao = 4, ep = 2, eo = 1, expand = 2; /* JambaConfig defaults */
+    get_int(r, "attn_layer_period", 1, ARCH_MAX_LAYERS, &ap);
+    get_int(r, "attn_layer_offset", 0, ARCH_MAX_LAYERS, &ao);
+    get_int(r, "expert_layer_period", 1, ARCH_MAX_LAYERS, &ep);
+    get_int(r, "expert_layer_offset", 0, ARCH_MAX_LAYERS, &eo);
+    get_int(r, "mamba_expand", 1, 64, &expand);
+    int64_t attn = 0;
+    for (int64_t i = 0; i < a->layers; i++)
+        attn += i % ap == ao;
+    a->state_layers = a->layers - attn;
+    a->ssm.inner = expand * a->hidden;
+    a->state = ARCH_STATE_MAMBA1;
+    a->ssm.d_state = 16; /* JambaConfig defaults */
+    a->ssm.conv_kernel = 4;
+    get_int(r, "mamba_d_state", 1, ARCH_MAX_DIM, &a->ssm.d_state);
+    get_int(r, "mamba_d_conv", 1, 64, &a->ssm.conv_kernel);
+    if (!get_int(r, "mamba_dt_rank", 1, ARCH_MAX_DIM, &a->ssm.dt_rank))
+        a->ssm.dt_rank = (a->hidden + 15) / 16;
+    a->ssm.conv_bias = get_bool(r, "mamba_conv_bias", true);
+    a->ssm.proj_bias = get_bool(r, "mamba_proj_bias", false);
+    a->ssm.bc_dt_norms = true; /* JambaMambaMixer dt/b/c_layernorm */
+    decode_state_dtypes(r, a, 2);
+    int64_t experts = 0;
+    if (get_int(r, "num_experts", 1, ARCH_MAX_EXPERTS, &experts) && experts > 1) {
+        a->n_routed_experts = experts;
+        need_int(r, "num_experts_per_tok", 1, ARCH_MAX_EXPERTS, &a->experts_per_token);
+        a->moe_intermediate = a->intermediate;
+        a->first_k_dense = eo;
+        a->moe_layer_freq = ep;
+    }
+}
+
 /* Families whose decoder leaves kv_heads to the shared num_key_value_heads key (default: MHA). */
 static bool reads_num_key_value_heads(enum family f)
 {
     switch (f) {
     case FAM_LLAMA:
     case FAM_GPT_OSS:
+    case FAM_QWEN3_NEXT:
+    case FAM_NEMOTRON_H:
+    case FAM_JAMBA:
         return true;
     case FAM_DEEPSEEK: /* MLA: kv_heads == heads */
     case FAM_FALCON:   /* num_kv_heads / n_head_kv / multi_query */
     case FAM_GPT2:     /* MHA */
     case FAM_GPTJ:     /* MHA */
     case FAM_DBRX:     /* attn_config.kv_n_heads */
+    case FAM_T5:       /* MHA: num_heads */
+    case FAM_MAMBA:    /* no attention */
         return false;
     }
     return false;
@@ -925,6 +1246,21 @@ static void decode_text(struct reader *r, const struct family_row *fam, struct a
     case FAM_GPTJ:
         decode_gptj(r, a);
         break;
+    case FAM_T5:
+        decode_t5(r, a);
+        break;
+    case FAM_QWEN3_NEXT:
+        decode_qwen3_next(r, fam, a);
+        break;
+    case FAM_NEMOTRON_H:
+        decode_nemotron_h(r, a);
+        break;
+    case FAM_MAMBA:
+        decode_mamba(r, a);
+        break;
+    case FAM_JAMBA:
+        decode_jamba(r, a);
+        break;
     }
     if (r->rc < 0)
         return;
@@ -1017,11 +1353,16 @@ int arch_from_hf_config(const json_t *cfg, const char *field_prefix, struct arch
 int arch_validate(const struct arch *a, const char *field_prefix, struct error_info *err)
 {
     const char *p = field_prefix ? field_prefix : "";
-    if (a->layers < 1 || a->hidden < 1 || a->heads < 1 || a->kv_heads < 1 || a->head_dim < 1)
+    if (a->layers < 1 || a->hidden < 1 ||
+        (arch_attn_layers(a) > 0 && (a->heads < 1 || a->kv_heads < 1 || a->head_dim < 1)))
         return error_set(
             err, 422, "invalid_architecture", p,
             "the architecture needs layers, hidden, heads, kv_heads and head_dim >= 1");
-    if (a->heads % a->kv_heads != 0)
+    if (a->state_layers + a->mixerless_layers > a->layers || a->mlpless_layers > a->layers)
+        return error_set(err, 422, "invalid_architecture", p,
+                         "state, mixer-less and MLP-less layers must each be <= layers (%lld)",
+                         (long long)a->layers);
+    if (a->kv_heads > 0 && a->heads % a->kv_heads != 0)
         return error_set(err, 422, "invalid_architecture", p,
                          "attention heads (%lld) must be a multiple of kv_heads (%lld)",
                          (long long)a->heads, (long long)a->kv_heads);
@@ -1045,6 +1386,12 @@ int arch_validate(const struct arch *a, const char *field_prefix, struct error_i
 static const char *const attention_names[ARCH_ATTN_COUNT] = {
     [ARCH_ATTN_GQA] = "gqa",
     [ARCH_ATTN_MLA] = "mla",
+};
+static const char *const state_names[ARCH_STATE_COUNT] = {
+    [ARCH_STATE_NONE] = "none",
+    [ARCH_STATE_MAMBA1] = "mamba1",
+    [ARCH_STATE_MAMBA2] = "mamba2",
+    [ARCH_STATE_GDN] = "gated_deltanet",
 };
 static const char *const mlp_names[ARCH_MLP_COUNT] = {
     [ARCH_MLP_GATED] = "gated",
@@ -1082,6 +1429,57 @@ const char *arch_attention_name(enum arch_attention k)
         return attention_names[k];
     }
     return "?";
+}
+
+const char *arch_state_name(enum arch_state k)
+{
+    switch (k) {
+    case ARCH_STATE_NONE:
+    case ARCH_STATE_MAMBA1:
+    case ARCH_STATE_MAMBA2:
+    case ARCH_STATE_GDN:
+        return state_names[k];
+    }
+    return "?";
+}
+
+/* The encoder stack and the state layers: written only for the models that have them. */
+static void write_stacks(struct jsonout *w, const struct arch *a)
+{
+    if (a->encoder_layers > 0) {
+        jsonout_key(w, "encoder");
+        jsonout_begin_object(w);
+        jsonout_key(w, "layers");
+        jsonout_integer(w, a->encoder_layers);
+        jsonout_key(w, "moe_layers");
+        jsonout_integer(w, a->encoder_moe_layers);
+        jsonout_key(w, "relative_position_buckets");
+        jsonout_integer(w, a->rel_pos_buckets);
+        jsonout_end_object(w);
+    }
+    if (a->state == ARCH_STATE_NONE)
+        return;
+    jsonout_key(w, "state");
+    jsonout_begin_object(w);
+    jsonout_key(w, "kind");
+    jsonout_string(w, arch_state_name(a->state));
+    jsonout_key(w, "state_layers");
+    jsonout_integer(w, a->state_layers);
+    jsonout_key(w, "attention_layers");
+    jsonout_integer(w, arch_attn_layers(a));
+    jsonout_key(w, "mlp_layers");
+    jsonout_integer(w, arch_mlp_layers(a));
+    jsonout_key(w, "inner");
+    jsonout_integer(w, a->ssm.inner);
+    jsonout_key(w, "heads");
+    jsonout_integer(w, a->ssm.heads);
+    jsonout_key(w, "d_state");
+    jsonout_integer(w, a->ssm.d_state);
+    jsonout_key(w, "conv_kernel");
+    jsonout_integer(w, a->ssm.conv_kernel);
+    jsonout_key(w, "ssm_element_bytes");
+    jsonout_integer(w, a->state_ssm_bytes);
+    jsonout_end_object(w);
 }
 
 const char *arch_mlp_name(enum arch_mlp k)
@@ -1224,6 +1622,7 @@ void arch_write(struct jsonout *w, const struct arch *a)
         jsonout_key(w, "max_context");
         jsonout_integer(w, a->max_context);
     }
+    write_stacks(w, a);
     jsonout_end_object(w);
 }
 

@@ -70,6 +70,23 @@ const char *arch_mlp_name(enum arch_mlp k);
 const char *arch_norm_name(enum arch_norm k);
 const char *arch_vision_name(enum arch_vision k); /* "none", "siglip", "pixtral" */
 
+/*
+ * Per-sequence state kinds (issue 11, hybrids): token mixers that keep a fixed-size recurrent state
+ * per running sequence instead of a KV cache that grows per token. vLLM allocates one MambaSpec
+ * page per sequence per such layer (vllm/v1/kv_cache_interface.py MambaSpec.page_size_bytes),
+ * shaped by vllm/model_executor/layers/mamba/mamba_utils.py MambaStateShapeCalculator.
+ */
+enum arch_state {
+    ARCH_STATE_NONE = 0,   /* plain transformer: every mixer is attention */
+    ARCH_STATE_MAMBA1 = 1, /* Mamba-1 selective SSM (mamba, falcon_mamba, jamba) */
+    ARCH_STATE_MAMBA2 = 2, /* Mamba-2 SSD (nemotron_h, granitemoehybrid) */
+    ARCH_STATE_GDN = 3,    /* Gated DeltaNet linear attention (qwen3_next, qwen3_5) */
+};
+#define ARCH_STATE_COUNT (ARCH_STATE_GDN + 1)
+
+/* arch_state_name - "none", "mamba1", "mamba2", "gated_deltanet" (static; "?" outside the enum). */
+const char *arch_state_name(enum arch_state k);
+
 /* Hard caps on decoded values (a config comes from a user; the math must not overflow). */
 #define ARCH_MAX_LAYERS    4096
 #define ARCH_MAX_DIM       (1LL << 22) /* hidden, intermediate, head_dim, ranks: 4 Mi */
@@ -151,7 +168,58 @@ struct arch {
     /* Layers forced dense whatever the MoE rule says (qwen mlp_only_layers), one bit per layer. */
     uint64_t dense_mask[ARCH_MAX_LAYERS / 64];
     struct arch_vision_tower vision;
+    /*
+     * Encoder-decoder stacks (switch_transformers, t5); all 0 for decoder-only models. `layers`
+     * are the decoder blocks (they run per generated token and hold the growing self-attention
+     * KV); each also has a cross-attention block whose K/V is computed once from the encoder
+     * output, so its cache is fixed at the encoder length. The encoder blocks have self-attention
+     * and an MLP/MoE, no cache.
+     */
+    int64_t encoder_layers;     /* num_layers */
+    int64_t encoder_moe_layers; /* encoder blocks with routed experts (sparse step rule) */
+    int64_t rel_pos_buckets;    /* T5 relative-position bias: buckets x heads, one per stack */
+
+    /*
+     * Hybrid stacks (state kinds above). Counts are over `layers`: state_layers have the state
+     * mixer instead of attention (no KV), mixerless_layers have no token mixer at all (nemotron_h
+     * MLP/MoE-only layers), mlpless_layers have a mixer but no MLP (nemotron_h mixer layers,
+     * mamba). moe_layer_count >= 0 overrides the first_k_dense / moe_layer_freq rule when a
+     * pattern places the MoE layers (nemotron_h 'E'); -1 otherwise (0 from memset means "none").
+     */
+    enum arch_state state;
+    int64_t state_layers;
+    int64_t mixerless_layers;
+    int64_t mlpless_layers;
+    bool moe_by_pattern;
+    int64_t moe_pattern_layers;
+    bool attn_output_gate; /* qwen3_next: q_proj doubled for a sigmoid output gate */
+    struct {
+        int64_t inner;       /* d_inner: mamba1 intermediate; mamba2 heads*head_dim; GDN v dim */
+        int64_t heads;       /* mamba2 heads; GDN value heads */
+        int64_t head_dim;    /* mamba2 head_dim; GDN value head dim */
+        int64_t k_heads;     /* GDN key heads */
+        int64_t k_head_dim;  /* GDN key head dim */
+        int64_t d_state;     /* SSM state size (mamba1/2) */
+        int64_t groups;      /* mamba2 n_groups (B/C groups) */
+        int64_t conv_kernel; /* causal conv width */
+        int64_t dt_rank;     /* mamba1 time-step rank */
+        bool conv_bias, proj_bias, bc_dt_norms;
+    } ssm;
+    int state_conv_bytes; /* bytes per conv-state element (model dtype: mamba_cache_dtype auto) */
+    int state_ssm_bytes;  /* bytes per SSM/recurrent element (mamba_ssm_cache_dtype or dtype) */
 };
+
+/* arch_attn_layers - decoder layers with (self-)attention, i.e. with a per-token KV cache. */
+static inline int64_t arch_attn_layers(const struct arch *a)
+{
+    return a->layers - a->state_layers - a->mixerless_layers;
+}
+
+/* arch_mlp_layers - decoder layers with a dense MLP or MoE block. */
+static inline int64_t arch_mlp_layers(const struct arch *a)
+{
+    return a->layers - a->mlpless_layers;
+}
 
 /* arch_is_moe - true when the model has routed experts. */
 static inline bool arch_is_moe(const struct arch *a)
@@ -173,6 +241,8 @@ static inline bool arch_layer_is_moe(const struct arch *a, int64_t i)
 /* arch_moe_layers - how many of the layers are MoE layers. */
 static inline int64_t arch_moe_layers(const struct arch *a)
 {
+    if (a->moe_by_pattern)
+        return a->moe_pattern_layers;
     int64_t n = 0;
     for (int64_t i = 0; i < a->layers; i++)
         n += arch_layer_is_moe(a, i);
@@ -213,7 +283,9 @@ static inline int arch_mlp_matrices(const struct arch *a)
  * the fallback when architectures is absent or unknown). Supported: llama, mistral, mixtral, phi3,
  * qwen2, qwen2_moe, qwen3, qwen3_moe, gemma, gemma2, gemma3 (+gemma3_text), grok-1, deepseek_v2,
  * deepseek_v3, deepseek_v32, kimi_k2, glm4_moe, llama4 (+llama4_text), mistral3, granitemoe, gptj,
- * falcon (and RefinedWeb/RefinedWebModel), gpt2, dbrx, gpt_oss. Nested multimodal configs
+ * falcon (and RefinedWeb/RefinedWebModel), gpt2, dbrx, gpt_oss; encoder-decoder t5 and
+ * switch_transformers (`layers` are the decoder blocks, encoder_layers the encoder); hybrid-state
+ * qwen3_next, nemotron_h, mamba, falcon_mamba and jamba (see state). Nested multimodal configs
  * (llama4, gemma3, mistral3) are read from text_config, their vision tower from vision_config.
  * Absent keys take the config class's defaults where transformers has them (gemma3, llama4).
  * field_prefix names the object in errors ("hf_config"). Errors: -EINVAL, err status 422 naming

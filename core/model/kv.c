@@ -38,7 +38,60 @@ double kv_layer_bytes_per_token(const struct arch *a, double kv_bytes, int tp)
 
 double kv_bytes_per_token(const struct arch *a, double kv_bytes, int tp)
 {
-    return (double)a->layers * kv_layer_bytes_per_token(a, kv_bytes, tp);
+    return (double)arch_attn_layers(a) * kv_layer_bytes_per_token(a, kv_bytes, tp);
+}
+
+/* vllm.distributed.divide: the dims vLLM shards over TP ranks (they divide exactly). */
+static double shard(int64_t n, int tp)
+{
+    return (double)(n / tp);
+}
+
+/*
+ * MambaStateShapeCalculator.extra_groups_for_head_shards: groups are replicated so every rank
+ * holds the groups its heads need.
+ */
+static int64_t extra_groups(int64_t groups, int tp)
+{
+    return groups % tp == 0 ? 0 : tp - groups;
+}
+
+double kv_state_layer_bytes(const struct arch *a, int tp)
+{
+    if (tp < 1)
+        tp = 1;
+    double km1 = (double)(a->ssm.conv_kernel - 1); /* conv state keeps kernel - 1 inputs */
+    double cb = a->state_conv_bytes, sb = a->state_ssm_bytes;
+    switch (a->state) {
+    case ARCH_STATE_NONE:
+        return 0;
+    case ARCH_STATE_MAMBA1: /* mamba1_state_shape: (inner/tp, k-1) + (inner/tp, d_state) */
+        return shard(a->ssm.inner, tp) * (km1 * cb + (double)a->ssm.d_state * sb);
+    case ARCH_STATE_MAMBA2: { /* mamba2_state_shape */
+        int64_t g = a->ssm.groups + extra_groups(a->ssm.groups, tp);
+        int64_t conv = a->ssm.inner + 2 * g * a->ssm.d_state;
+        return shard(conv, tp) * km1 * cb +
+               shard(a->ssm.heads, tp) * (double)a->ssm.head_dim * (double)a->ssm.d_state * sb;
+    }
+    case ARCH_STATE_GDN: { /* gated_delta_net_state_shape */
+        int64_t conv = 2 * a->ssm.k_heads * a->ssm.k_head_dim + a->ssm.heads * a->ssm.head_dim;
+        return shard(conv, tp) * km1 * cb +
+               shard(a->ssm.heads, tp) * (double)a->ssm.head_dim * (double)a->ssm.k_head_dim * sb;
+    }
+    }
+    return 0;
+}
+
+double kv_fixed_seq_bytes(const struct arch *a, double kv_bytes, int tp, int pp, double encoder_len)
+{
+    if (pp < 1)
+        pp = 1;
+    double share = ceil((double)a->layers / pp) / (double)a->layers;
+    double state = (double)a->state_layers * kv_state_layer_bytes(a, tp);
+    double cross = a->encoder_layers > 0
+                       ? (double)a->layers * kv_layer_bytes_per_token(a, kv_bytes, tp) * encoder_len
+                       : 0;
+    return share * (state + cross);
 }
 
 double kv_seq_bytes(const struct arch *a, double kv_bytes, int tp, int pp, double ctx)
@@ -48,7 +101,7 @@ double kv_seq_bytes(const struct arch *a, double kv_bytes, int tp, int pp, doubl
     double per = kv_layer_bytes_per_token(a, kv_bytes, tp);
     double windowed = (double)a->windowed_layers;
     double chunked = (double)a->chunked_layers;
-    double full = (double)a->layers - windowed - chunked;
+    double full = (double)arch_attn_layers(a) - windowed - chunked;
     double wtok =
         a->sliding_window > 0 && ctx > (double)a->sliding_window ? (double)a->sliding_window : ctx;
     /* A chunked layer (llama4) attends within its chunk: at most attention_chunk tokens. */

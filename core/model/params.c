@@ -74,6 +74,8 @@ static double attention_params(const struct arch *a)
         p += 2 * hd;
     if (a->attn_sinks)
         p += nh;
+    if (a->attn_output_gate) /* qwen3_next: q_proj also yields a per-head-dim gate */
+        p += h * nh * hd + (a->qkv_bias ? nh * hd : 0);
     return p;
 }
 
@@ -110,6 +112,66 @@ static double vision_params(const struct arch *a)
     return 0;
 }
 
+/*
+ * One state mixer (a layer that keeps a recurrent state instead of KV), after the transformers
+ * modules: MambaMixer (mamba1), NemotronHMamba2Mixer (mamba2), Qwen3NextGatedDeltaNet (GDN).
+ */
+static double state_mixer_params(const struct arch *a)
+{
+    double h = (double)a->hidden, in = (double)a->ssm.inner, k = (double)a->ssm.conv_kernel;
+    double pb = a->ssm.proj_bias ? 1 : 0, cb = a->ssm.conv_bias ? 1 : 0;
+    switch (a->state) {
+    case ARCH_STATE_NONE:
+        return 0;
+    case ARCH_STATE_MAMBA1: {
+        double n = (double)a->ssm.d_state, r = (double)a->ssm.dt_rank;
+        double p = h * 2 * in + pb * 2 * in; /* in_proj (x and gate z) */
+        p += in * k + cb * in;               /* depthwise conv1d */
+        p += in * (r + 2 * n);               /* x_proj -> dt, B, C */
+        p += r * in + in;                    /* dt_proj with bias */
+        p += in * n + in;                    /* A_log, D */
+        p += in * h + pb * h;                /* out_proj */
+        if (a->ssm.bc_dt_norms)              /* jamba: dt/b/c_layernorm */
+            p += r + 2 * n;
+        return p;
+    }
+    case ARCH_STATE_MAMBA2: {
+        double nh = (double)a->ssm.heads;
+        double conv = in + 2 * (double)a->ssm.groups * (double)a->ssm.d_state;
+        double proj = in + conv + nh; /* z, xBC, dt */
+        double p = h * proj + pb * proj + conv * k + cb * conv;
+        p += 3 * nh;                /* dt_bias, A_log, D */
+        p += in;                    /* gated RMSNorm */
+        return p + in * h + pb * h; /* out_proj */
+    }
+    case ARCH_STATE_GDN: {
+        double kd = (double)(a->ssm.k_heads * a->ssm.k_head_dim), nv = (double)a->ssm.heads;
+        double conv = 2 * kd + in;
+        double p = h * (2 * kd + 2 * in) + h * 2 * nv; /* in_proj_qkvz, in_proj_ba */
+        p += conv * k;                                 /* conv1d, no bias */
+        p += 2 * nv + (double)a->ssm.head_dim;         /* dt_bias, A_log, gated RMSNorm */
+        return p + in * h;                             /* out_proj */
+    }
+    }
+    return 0;
+}
+
+/* Encoder-decoder extras: cross-attention, the encoder stack and the relative-position tables. */
+static void count_encoder(const struct arch *a, double attn, double dense, double moe_block,
+                          struct params *p)
+{
+    if (a->encoder_layers == 0)
+        return;
+    double enc = (double)a->encoder_layers, enc_moe = (double)a->encoder_moe_layers;
+    p->cross_attention = (double)a->layers * attn;
+    p->attention += enc * attn;
+    p->dense_mlp += (enc - enc_moe) * dense;
+    p->routed_experts += enc_moe * moe_block;
+    p->positions += 2 * (double)a->rel_pos_buckets * (double)a->heads;
+    /* encoder block: 2 norms; the stack's final norm */
+    p->norms += enc * 2 * norm_params(a, (double)a->hidden) + norm_params(a, (double)a->hidden);
+}
+
 void params_count(const struct arch *a, struct params *out)
 {
     struct params p;
@@ -117,7 +179,7 @@ void params_count(const struct arch *a, struct params *out)
     double h = (double)a->hidden;
     double layers = (double)a->layers;
     double moe_layers = (double)arch_moe_layers(a);
-    double dense_layers = layers - moe_layers;
+    double dense_layers = (double)arch_mlp_layers(a) - moe_layers;
 
     p.embedding = (double)a->vocab * h;
     p.positions = (double)a->positions * h;
@@ -126,7 +188,8 @@ void params_count(const struct arch *a, struct params *out)
         p.lm_head += (double)a->vocab;
     p.vision = vision_params(a);
     double attn = attention_params(a);
-    p.attention = layers * attn;
+    p.attention = (double)arch_attn_layers(a) * attn;
+    p.state_mixers = (double)a->state_layers * state_mixer_params(a);
     double dense = mlp_params(a, (double)a->intermediate);
     p.dense_mlp = dense_layers * dense;
 
@@ -147,6 +210,8 @@ void params_count(const struct arch *a, struct params *out)
     p.routers = moe_layers * router;
     double layer_norms = a->norms_per_layer * norm_params(a, h);
     p.norms = layers * layer_norms + norm_params(a, h);
+    count_encoder(a, attn, dense, expert, &p);
+    p.routers += (double)a->encoder_moe_layers * router;
 
     if (a->mtp_layers > 0) {
         /*
@@ -159,7 +224,8 @@ void params_count(const struct arch *a, struct params *out)
     }
 
     p.total = p.embedding + p.positions + p.lm_head + p.attention + p.dense_mlp + p.routed_experts +
-              p.shared_experts + p.routers + p.norms + p.vision;
+              p.shared_experts + p.routers + p.norms + p.vision + p.cross_attention +
+              p.state_mixers;
     p.expert = p.routed_experts;
     p.shared = p.total - p.expert;
     double used_share =
@@ -205,6 +271,14 @@ void params_write(struct jsonout *w, const struct params *p)
     jsonout_number(w, p->routers / b);
     jsonout_key(w, "norms_b");
     jsonout_number(w, p->norms / b);
+    if (p->cross_attention > 0) {
+        jsonout_key(w, "cross_attention_b");
+        jsonout_number(w, p->cross_attention / b);
+    }
+    if (p->state_mixers > 0) {
+        jsonout_key(w, "state_mixers_b");
+        jsonout_number(w, p->state_mixers / b);
+    }
     if (p->mtp > 0) {
         jsonout_key(w, "mtp_not_counted_b");
         jsonout_number(w, p->mtp / b);

@@ -410,7 +410,8 @@ static int build_snapshot(struct refresher *r, struct catalog **out, json_t **do
              r->spec_location);
     int rc = catalog_from_json(doc, label, out, &e);
     if (rc < 0) {
-        snprintf(err, n, "merged catalog refused: %.300s", rc == -ENOMEM ? "out of memory" : e.message);
+        snprintf(err, n, "merged catalog refused: %.300s",
+                 rc == -ENOMEM ? "out of memory" : e.message);
         json_decref(doc);
         return -1;
     }

@@ -175,6 +175,93 @@ START_TEST(max_ctx_is_the_longest_that_fits)
 }
 END_TEST
 
+/*
+ * Per-sequence state against vLLM's arithmetic (mamba_utils.py MambaStateShapeCalculator, commit
+ * 02d710837549; MambaSpec.page_size_bytes = sum(prod(shape) * dtype size)).
+ */
+static struct arch decode(const char *text)
+{
+    json_error_t je;
+    json_t *cfg = json_loads(text, 0, &je);
+    ck_assert_msg(cfg != NULL, "%s", je.text);
+    struct arch a;
+    struct error_info err = {0};
+    ck_assert_msg(arch_from_hf_config(cfg, "hf_config", &a, &err) == 0, "%s", err.message);
+    json_decref(cfg);
+    return a;
+}
+
+START_TEST(qwen3_next_gdn_state_matches_vllm_gated_delta_net_state_shape)
+{
+    /* The Qwen3-Next-80B keys that size the state (tests/data/model-configs-stacks.json). */
+    struct arch a = decode(
+        "{\"model_type\":\"qwen3_next\",\"num_hidden_layers\":48,\"hidden_size\":2048,"
+        "\"num_attention_heads\":16,\"num_key_value_heads\":2,\"head_dim\":256,"
+        "\"intermediate_size\":5120,\"vocab_size\":151936,\"num_experts\":512,"
+        "\"num_experts_per_tok\":10,\"moe_intermediate_size\":512,"
+        "\"shared_expert_intermediate_size\":512,\"full_attention_interval\":4,"
+        "\"linear_num_key_heads\":16,\"linear_key_head_dim\":128,\"linear_num_value_heads\":32,"
+        "\"linear_value_head_dim\":128,\"linear_conv_kernel_dim\":4,\"torch_dtype\":\"bfloat16\"}");
+    /* conv (3, 128*16*2 + 128*32) bf16 + temporal (32, 128, 128) bf16 = 49152 + 1048576 */
+    ck_assert_rel(kv_state_layer_bytes(&a, 1), 1097728.0, 0);
+    /* tp 4: (3, 8192/4) + (8, 128, 128) */
+    ck_assert_rel(kv_state_layer_bytes(&a, 4), 3 * 2048 * 2 + 8 * 128 * 128 * 2.0, 0);
+    /* 36 state layers per sequence; KV only on the 12 attention layers (2 heads x 256) */
+    ck_assert_rel(kv_fixed_seq_bytes(&a, 2, 1, 1, 0), 36 * 1097728.0, 0);
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 12 * 2 * 2 * 256 * 2.0, 0);
+}
+END_TEST
+
+START_TEST(nemotron_h_mamba2_state_is_fp32_and_replicates_groups_over_tp)
+{
+    /* NVIDIA-Nemotron-3-Nano-30B-A3B: mamba_ssm_cache_dtype float32 in its config. */
+    struct arch a = decode(
+        "{\"model_type\":\"nemotron_h\",\"hidden_size\":2688,\"num_attention_heads\":32,"
+        "\"num_key_value_heads\":2,\"head_dim\":128,\"intermediate_size\":1856,"
+        "\"vocab_size\":131072,\"hybrid_override_pattern\":\"MEM*EME\",\"mamba_num_heads\":64,"
+        "\"mamba_head_dim\":64,\"ssm_state_size\":128,\"n_groups\":8,\"conv_kernel\":4,"
+        "\"n_routed_experts\":128,\"num_experts_per_tok\":6,\"moe_intermediate_size\":1856,"
+        "\"moe_shared_expert_intermediate_size\":3712,\"n_shared_experts\":1,"
+        "\"mamba_ssm_cache_dtype\":\"float32\",\"torch_dtype\":\"bfloat16\"}");
+    /* conv (3, 4096 + 2*8*128) bf16 + ssm (64, 64, 128) fp32 */
+    ck_assert_rel(kv_state_layer_bytes(&a, 1), 3 * 6144 * 2 + 64 * 64 * 128 * 4.0, 0);
+    /* tp 16 > n_groups 8: groups padded to 16, then split: (3, (4096 + 2*16*128)/16) */
+    ck_assert_rel(kv_state_layer_bytes(&a, 16), 3 * 512 * 2 + 4 * 64 * 128 * 4.0, 0);
+    ck_assert_int_eq(a.state_layers, 3);
+    ck_assert_int_eq(arch_attn_layers(&a), 1);
+}
+END_TEST
+
+START_TEST(mamba1_state_has_no_kv_and_jamba_keeps_kv_on_its_attention_layers)
+{
+    struct arch m = decode("{\"model_type\":\"falcon_mamba\",\"num_hidden_layers\":64,"
+                           "\"hidden_size\":4096,\"vocab_size\":65024,\"intermediate_size\":8192,"
+                           "\"expand\":16,\"state_size\":16,\"conv_kernel\":4,"
+                           "\"time_step_rank\":256}");
+    /* mamba1_state_shape: (8192, 3) + (8192, 16), model dtype bf16 */
+    ck_assert_rel(kv_state_layer_bytes(&m, 1), (8192 * 3 + 8192 * 16) * 2.0, 0);
+    ck_assert_rel(kv_bytes_per_token(&m, 2, 1), 0, 0);
+    struct arch j = decode("{\"model_type\":\"jamba\",\"num_hidden_layers\":32,"
+                           "\"hidden_size\":4096,\"num_attention_heads\":32,"
+                           "\"num_key_value_heads\":8,\"intermediate_size\":14336,"
+                           "\"vocab_size\":65536,\"num_experts\":16,\"num_experts_per_tok\":2}");
+    ck_assert_int_eq(arch_attn_layers(&j), 4); /* i % 8 == 4 */
+    ck_assert_int_eq(arch_moe_layers(&j), 16); /* i % 2 == 1 */
+    ck_assert_rel(kv_bytes_per_token(&j, 2, 1), 4 * 2 * 8 * 128 * 2.0, 0);
+}
+END_TEST
+
+START_TEST(switch_cross_attention_kv_is_fixed_at_the_encoder_length)
+{
+    const struct arch *a = preset("switch-base-128");
+    /* decoder self-attention: 12 layers x (K + V) x 12 heads x 64 x 2 bytes per token */
+    ck_assert_rel(kv_bytes_per_token(a, 2, 1), 36864.0, 0);
+    /* cross-attention: the same per encoder token, once per sequence */
+    ck_assert_rel(kv_fixed_seq_bytes(a, 2, 1, 1, 512), 36864.0 * 512, 0);
+    ck_assert_rel(kv_seq_bytes(a, 2, 1, 1, 100), 36864.0 * 100, 0);
+}
+END_TEST
+
 Suite *kv_suite(void)
 {
     Suite *s = suite_create("kv");
@@ -191,6 +278,10 @@ Suite *kv_suite(void)
     tcase_add_test(tc, decoder_families_match_vllm_per_token_kv);
     tcase_add_test(tc, deepseek_v32_adds_the_indexer_key_cache);
     tcase_add_test(tc, llama4_chunked_layers_stop_growing_at_the_chunk);
+    tcase_add_test(tc, qwen3_next_gdn_state_matches_vllm_gated_delta_net_state_shape);
+    tcase_add_test(tc, nemotron_h_mamba2_state_is_fp32_and_replicates_groups_over_tp);
+    tcase_add_test(tc, mamba1_state_has_no_kv_and_jamba_keeps_kv_on_its_attention_layers);
+    tcase_add_test(tc, switch_cross_attention_kv_is_fixed_at_the_encoder_length);
     suite_add_tcase(s, tc);
     return s;
 }

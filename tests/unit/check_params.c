@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "config/presets.h"
 #include "model/arch.h"
+#include "model/models.h"
 #include "model/params.h"
 
 /*
@@ -439,6 +441,166 @@ START_TEST(gemma3_sparse_config_takes_the_config_class_defaults)
 }
 END_TEST
 
+/* ---- Encoder-decoder and hybrid-state families (issue 11): tests/data/model-configs-stacks.json
+ * and the Switch presets. ---- */
+
+static json_t *stacks;
+
+static void load_stacks(void)
+{
+    json_error_t je;
+    stacks = json_load_file(TEST_DATA_DIR "/model-configs-stacks.json", 0, &je);
+    ck_assert_msg(stacks != NULL, "model-configs-stacks.json: %s", je.text);
+}
+
+static void unload_stacks(void)
+{
+    json_decref(stacks);
+}
+
+/*
+ * Counts a stacks fixture entry. Nemotron-H's file holds the non-JSON token Infinity
+ * (time_step_limit [0.0, Infinity], a bound the counter never reads): the text is parsed with that
+ * one token replaced by 1e308.
+ */
+static void count_stack(const char *name, struct arch *a, struct params *p)
+{
+    size_t i;
+    json_t *m, *found = NULL;
+    json_array_foreach(json_object_get(stacks, "models"), i, m)
+    {
+        if (strcmp(json_string_value(json_object_get(m, "name")), name) == 0)
+            found = m;
+    }
+    ck_assert_msg(found != NULL, "%s missing from the stacks fixture", name);
+    json_t *cfg = json_incref(json_object_get(found, "config"));
+    if (cfg == NULL) {
+        char text[8192];
+        const char *t = json_string_value(json_object_get(found, "config_text"));
+        ck_assert(t != NULL && strlen(t) < sizeof(text));
+        snprintf(text, sizeof(text), "%s", t);
+        for (char *q = strstr(text, "Infinity"); q; q = strstr(q, "Infinity"))
+            memcpy(q, "1e308   ", 8);
+        json_error_t je;
+        cfg = json_loads(text, 0, &je);
+        ck_assert_msg(cfg != NULL, "%s: %s", name, je.text);
+    }
+    struct error_info err = {0};
+    ck_assert_msg(arch_from_hf_config(cfg, "hf_config", a, &err) == 0, "%s: %s", name, err.message);
+    params_count(a, p);
+    json_decref(cfg);
+}
+
+static const struct params *preset_params(const char *name)
+{
+    const struct model_preset *mp = models_find(presets_builtin(), name);
+    ck_assert_msg(mp != NULL, "no preset %s", name);
+    return &mp->params;
+}
+
+/* Published totals (billions): the paper's Table 9 (Switch-Base 7.4B, Switch-Large 26.3B,
+ * Switch-XXL 395B, Switch-C 1571B). */
+static const struct {
+    const char *preset;
+    double official;
+} switch_totals[] = {
+    {"switch-base-128", 7.4},
+    {"switch-large-128", 26.3},
+    {"switch-xxl-128", 395},
+    {"switch-c-2048", 1571},
+};
+
+START_TEST(switch_presets_reproduce_the_published_totals_within_1_percent)
+{
+    const struct params *p = preset_params(switch_totals[_i].preset);
+    double rel = fabs(p->total / 1e9 - switch_totals[_i].official) / switch_totals[_i].official;
+    ck_assert_msg(rel <= 0.01, "%s: %.5g B vs %.5g B", switch_totals[_i].preset, p->total / 1e9,
+                  switch_totals[_i].official);
+}
+END_TEST
+
+START_TEST(switch_base_32_components_by_hand)
+{
+    struct arch a;
+    struct params p;
+    count_stack("switch-base-32", &a, &p);
+    /* 12 + 12 layers, sparse_step 12 // 6 = 2: layers 1, 3, ... 11 sparse in both stacks */
+    ck_assert_int_eq(a.encoder_layers, 12);
+    ck_assert_int_eq(a.encoder_moe_layers, 6);
+    ck_assert_int_eq(arch_moe_layers(&a), 6);
+    /* experts: 12 sparse layers x 32 x (768 x 3072 x 2), non-gated wi/wo */
+    ck_assert_rel(p.routed_experts, 12.0 * 32 * 2 * 768 * 3072, 0);
+    ck_assert_rel(p.routers, 12.0 * 768 * 32, 0);
+    /* attention: 24 self + 12 cross blocks of 4 x 768 x (12 x 64) */
+    ck_assert_rel(p.attention, 24.0 * 4 * 768 * 768, 0);
+    ck_assert_rel(p.cross_attention, 12.0 * 4 * 768 * 768, 0);
+    /* relative-position bias: 32 buckets x 12 heads, one table per stack */
+    ck_assert_rel(p.positions, 2.0 * 32 * 12, 0);
+    /* T5LayerNorm scales: encoder 2/block + final, decoder 3/block + final */
+    ck_assert_rel(p.norms, (12 * 2 + 1 + 12 * 3 + 1) * 768.0, 0);
+    ck_assert_rel(p.lm_head, 0, 0); /* tie_word_embeddings absent: T5 default true */
+    ck_assert_rel(p.total, 1978514688.0, 0);
+}
+END_TEST
+
+START_TEST(switch_c_2048_as_shipped_has_a_dense_decoder_in_transformers)
+{
+    struct arch a;
+    struct params p;
+    count_stack("switch-c-2048", &a, &p);
+    /* decoder_sparse_step = 12 // 15 = 0: no decoder experts; the encoder's 15 are all sparse. */
+    ck_assert_int_eq(arch_moe_layers(&a), 0);
+    ck_assert_int_eq(a.encoder_moe_layers, 15);
+    ck_assert_msg(fabs(p.total / 1e9 - 786.23) < 0.01, "%.6g", p.total / 1e9);
+    /* The preset restores the 15 sparse decoder layers of switch_c.gin: twice the experts. */
+    ck_assert_rel(preset_params("switch-c-2048")->routed_experts, 2 * p.routed_experts, 1e-12);
+}
+END_TEST
+
+/* Hybrids: published totals; active counts within the vendor's convention. */
+START_TEST(qwen3_next_80b_counts_80b_total_3b_active_without_embeddings)
+{
+    struct arch a;
+    struct params p;
+    count_stack("Qwen3-Next-80B-A3B-Thinking", &a, &p);
+    ck_assert_int_eq(a.state_layers, 36); /* full_attention_interval 4: 12 attention layers */
+    ck_assert_int_eq(arch_attn_layers(&a), 12);
+    ck_assert_msg(fabs(p.total / 1e9 - 80) / 80 < 0.01, "total %.5g", p.total / 1e9);
+    /* "3B activated": without the embedding and the untied head (1 x 0.311B each) it rounds to 3 */
+    double act = (p.active - p.embedding - p.lm_head) / 1e9;
+    ck_assert_msg(act >= 2.5 && act < 3.5, "active %.4g", act);
+}
+END_TEST
+
+START_TEST(nemotron_h_56b_counts_56b_from_its_pattern)
+{
+    struct arch a;
+    struct params p;
+    count_stack("Nemotron-H-56B-Base-8K", &a, &p);
+    /* 118 letters: 54 M, 10 *, 54 - */
+    ck_assert_int_eq(a.layers, 118);
+    ck_assert_int_eq(a.state_layers, 54);
+    ck_assert_int_eq(arch_attn_layers(&a), 10);
+    ck_assert_int_eq(arch_mlp_layers(&a), 54);
+    ck_assert_msg(fabs(p.total / 1e9 - 56) / 56 < 0.01, "total %.5g", p.total / 1e9);
+}
+END_TEST
+
+START_TEST(nemotron_3_nano_moe_layers_come_from_the_pattern)
+{
+    struct arch a;
+    struct params p;
+    count_stack("NVIDIA-Nemotron-3-Nano-30B-A3B-BF16", &a, &p);
+    ck_assert_int_eq(a.layers, 52);
+    ck_assert_int_eq(arch_moe_layers(&a), 23); /* 'E' letters */
+    ck_assert_int_eq(a.state_layers, 23);      /* 'M' letters */
+    ck_assert_int_eq(arch_attn_layers(&a), 6); /* '*' letters */
+    /* No official figure in the fixture ("30B-A3B" is the name): the name's nominal sizes. */
+    ck_assert_msg(p.total / 1e9 > 30 && p.total / 1e9 < 33, "total %.5g", p.total / 1e9);
+    ck_assert_msg(p.active / 1e9 > 3 && p.active / 1e9 < 4, "active %.5g", p.active / 1e9);
+}
+END_TEST
+
 Suite *params_suite(void)
 {
     Suite *s = suite_create("params");
@@ -462,6 +624,16 @@ Suite *params_suite(void)
     tcase_add_test(dec, qwen3_moe_mlp_only_layers_are_dense);
     tcase_add_test(dec, gemma3_sparse_config_takes_the_config_class_defaults);
     suite_add_tcase(s, dec);
+    TCase *st = tcase_create("stacks");
+    tcase_add_unchecked_fixture(st, load_stacks, unload_stacks);
+    tcase_add_loop_test(st, switch_presets_reproduce_the_published_totals_within_1_percent, 0,
+                        (int)(sizeof(switch_totals) / sizeof(switch_totals[0])));
+    tcase_add_test(st, switch_base_32_components_by_hand);
+    tcase_add_test(st, switch_c_2048_as_shipped_has_a_dense_decoder_in_transformers);
+    tcase_add_test(st, qwen3_next_80b_counts_80b_total_3b_active_without_embeddings);
+    tcase_add_test(st, nemotron_h_56b_counts_56b_from_its_pattern);
+    tcase_add_test(st, nemotron_3_nano_moe_layers_come_from_the_pattern);
+    suite_add_tcase(s, st);
     return s;
 }
 
