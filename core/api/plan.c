@@ -584,7 +584,7 @@ int plan_estimate(const struct catalog *cat, const char *today, const struct est
     if (p.r->solve != SOLVE_NONE) {
         rc = solve(&p, &pin, err);
     } else {
-        if (!p.r->engine != ENGINE_NONE)
+        if (p.r->engine == ENGINE_NONE)
             assume(&p, "1.2x headroom on weights + KV cache + optimizer state (the seed's "
                        "rule); add \"engine\": \"vllm\" for a per-GPU fit");
         if (req->in.training)
