@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/deploy.h"
 #include "api/notes.h"
 #include "azure/pricing.h"
 #include "base/jsonout.h"
@@ -14,6 +15,7 @@
 #include "model/params.h"
 #include "choice/pick.h"
 #include "model/precision.h"
+#include "memory/sglang.h"
 #include "memory/vllm.h"
 
 struct plan {
@@ -34,6 +36,8 @@ struct plan {
     const struct pick_candidate *best;
     const struct catalog_sku *solve_sku;
     struct pick_candidate solved;
+    enum choice_objective objective; /* as given, else cheapest (the refined default) */
+    enum precision format;           /* the weight format (fp16 for bits_per_weight) */
 };
 
 #define assume(p, ...) notes_add(&(p)->notes, __VA_ARGS__)
@@ -206,19 +210,49 @@ static void write_per_gpu(struct jsonout *w, const struct pick_candidate *c)
     jsonout_end_object(w);
 }
 
+/* SGLang's mem_fraction_static for c's GPU and layout: the request's, else SGLang's default. */
+static double sglang_fraction(const struct plan *p, const struct pick_candidate *c,
+                              struct sglang_defaults *d)
+{
+    sglang_defaults(c ? c->usable_gib * 1024 : 80 * 1024, c ? c->tp : 1, c ? c->nodes : 1, d);
+    return p->r->util_given ? p->r->util : d->mem_fraction_static;
+}
+
 static void engine_assumptions(struct plan *p, const struct pick_candidate *c)
 {
     bool m;
     const char *src;
-    double act = vllm_activation_gib(&p->arch, &m, &src);
-    assume(p, "engine vllm: gpu_memory_utilization %.2f%s", p->r->util,
-           p->r->util_given ? "" : " (vLLM's default)");
-    assume(p, "vllm activation peak %.2f GiB (%s%s)", act, m ? "" : "model_type not measured; ",
-           src);
-    assume(p,
-           "vllm non-torch overhead %.2f GiB per GPU at tensor_parallel %d; CUDA graphs "
-           "%.2f GiB must fit outside the utilization share",
-           vllm_non_torch_gib(c ? c->tp : 1), c ? c->tp : 1, vllm_cuda_graph_gib());
+    switch (p->r->engine) {
+    case ENGINE_NONE:
+        return;
+    case ENGINE_SGLANG: {
+        struct sglang_defaults d;
+        double mfs = sglang_fraction(p, c, &d);
+        assume(p,
+               "engine sglang: mem_fraction_static %.3f%s (reserved %.0f MiB = 512 + 1.5 x "
+               "chunked_prefill_size %d + 2 x cuda_graph_max_bs %d + 1024 x tp x pp / 8, at "
+               "least 10 GiB above 60 GiB; %s)",
+               mfs, p->r->util_given ? " (given as gpu_memory_utilization)" : " (SGLang's default)",
+               d.reserved_mib, d.chunked_prefill_size, d.cuda_graph_max_bs, sglang_source());
+        assume(p,
+               "sglang: activations and CUDA graphs live in the reserved memory; CUDA context "
+               "and NCCL (%.2f GiB per GPU, vLLM's measurement) come out of the static pool",
+               vllm_non_torch_gib(c ? c->tp : 1));
+        break;
+    }
+    case ENGINE_VLLM: {
+        double act = vllm_activation_gib(&p->arch, &m, &src);
+        assume(p, "engine vllm: gpu_memory_utilization %.2f%s", p->r->util,
+               p->r->util_given ? "" : " (vLLM's default)");
+        assume(p, "vllm activation peak %.2f GiB (%s%s)", act, m ? "" : "model_type not measured; ",
+               src);
+        assume(p,
+               "vllm non-torch overhead %.2f GiB per GPU at tensor_parallel %d; CUDA graphs "
+               "%.2f GiB must fit outside the utilization share",
+               vllm_non_torch_gib(c ? c->tp : 1), c ? c->tp : 1, vllm_cuda_graph_gib());
+        break;
+    }
+    }
     if (c && !c->usable_measured)
         assume(p, "usable memory of %s not measured: %.2f GiB assumed (97%% of nameplate)",
                c->sku->gpu_model, c->usable_gib);
@@ -253,10 +287,22 @@ static void write_input(struct jsonout *w, const struct plan *p)
                       : p->kv_elem_bytes == 4 ? "fp32"
                       : p->kv_elem_bytes == 2 ? "16-bit"
                                               : q->precision);
-    if (p->r->engine_vllm) {
+    switch (p->r->engine) {
+    case ENGINE_NONE:
+        break;
+    case ENGINE_VLLM:
         jsonout_key(w, "engine");
-        jsonout_string(w, "vllm");
+        jsonout_string(w, engine_name(p->r->engine));
         key_number(w, "gpu_memory_utilization", p->r->util);
+        break;
+    case ENGINE_SGLANG: {
+        struct sglang_defaults d;
+        jsonout_key(w, "engine");
+        jsonout_string(w, engine_name(p->r->engine));
+        key_number(w, "mem_fraction_static",
+                   sglang_fraction(p, p->solve_sku ? &p->solved : p->best, &d));
+        break;
+    }
     }
     jsonout_end_object(w);
 }
@@ -303,37 +349,65 @@ static void write_solution(struct jsonout *w, const struct plan *p, const char *
 }
 
 /* Ranks the sizes (pick) and notes what the ranking assumed or left out. */
-static int choose(struct plan *p, const struct pick_in *pin, struct error_info *err)
+static int choose(struct plan *p, const struct pick_in *pin)
 {
     const struct refine *r = p->r;
     int rc = pick_run(pin, &p->picks);
     if (rc < 0)
         return rc;
     const struct pick_result *k = &p->picks;
-    if (r->objective == CHOICE_OBJECTIVE_CHEAPEST && k->n > 0 && k->unpriced == k->n)
-        return error_set(err, 422, "no_prices", "objective",
-                         "objective \"cheapest\" needs prices, but none of the %zu fitting VM "
-                         "sizes has one%s%s; use objective \"seed\" or \"fewest_gpus\"",
-                         k->n, r->region ? " in region " : "", r->region ? r->region : "");
     p->best = k->n ? &k->list[0] : NULL;
     if (p->best && p->best->price_source == PRICE_SNAPSHOT)
         assume(p, "prices: " PRICES_SNAPSHOT_LABEL "%s", r->region ? "" : ", eastus");
-    if (k->unpriced && r->objective == CHOICE_OBJECTIVE_CHEAPEST)
-        assume(p, "%zu fitting VM sizes have no known price and are ranked last", k->unpriced);
+    if (k->unpriced && p->objective != CHOICE_OBJECTIVE_SEED)
+        assume(p,
+               "%zu fitting VM sizes have no known price (price_source \"none\", "
+               "cost_per_hour null) and rank after the priced ones",
+               k->unpriced);
     if (k->region_unknown)
         assume(p, "%zu VM sizes left out: nothing says whether they are offered in %s",
                k->region_unknown, r->region);
     if (k->unsupported)
         assume(p,
-               "%zu VM sizes left out: vLLM cannot run this precision on their GPUs (bf16 "
-               "needs compute capability 8.0+, vLLM needs 7.0+)",
-               k->unsupported);
+               "%zu VM sizes left out: vLLM cannot run %s weights on their GPUs (%s; source: %s)",
+               k->unsupported, p->req->precision, vllm_format_rule(p->format)->why,
+               vllm_format_rule(p->format)->source);
     if (k->multi_node)
         assume(p, "nothing fits one VM: candidates span several VMs of an InfiniBand size "
                   "(nodes > 1)");
-    if (r->engine_vllm)
-        engine_assumptions(p, p->best);
+    engine_assumptions(p, p->best);
     return 0;
+}
+
+/* deploy: the launch argv of layout c for the request's engine (vLLM when none is given). */
+static void write_deploy(struct jsonout *w, const struct plan *p, const struct pick_candidate *c)
+{
+    const struct refine *r = p->r;
+    struct sglang_defaults d;
+    struct deploy_in in = {
+        .engine = r->engine,
+        .model = r->hf_id,
+        .tp = c->tp,
+        .pp = c->nodes,
+        .max_model_len = (long long)p->req->in.ctx,
+        .max_num_seqs = (long long)p->req->in.batch,
+        .memory_fraction = r->engine == ENGINE_SGLANG ? sglang_fraction(p, c, &d) : r->util,
+        .format = p->format,
+        .custom_format = r->has_bits_per_weight,
+        .kv_precision = r->has_kv_precision ? r->kv_precision : NULL,
+    };
+    struct deploy_argv a;
+    deploy_build(&in, &a);
+    jsonout_key(w, "deploy");
+    jsonout_begin_object(w);
+    jsonout_key(w, "engine");
+    jsonout_string(w, deploy_engine_name(r->engine));
+    jsonout_key(w, "argv");
+    jsonout_begin_array(w);
+    for (int i = 0; i < a.n; i++)
+        jsonout_string(w, a.arg[i]);
+    jsonout_end_array(w);
+    jsonout_end_object(w);
 }
 
 /* The chosen deployment: candidates, the best one's size, counts and prices, engine fit. */
@@ -346,7 +420,7 @@ static void write_choice(struct jsonout *w, const struct plan *p, const char *to
         write_candidate(w, &p->picks.list[i], today);
     jsonout_end_array(w);
     jsonout_key(w, "objective");
-    jsonout_string(w, choice_objective_name(p->r->objective));
+    jsonout_string(w, choice_objective_name(p->objective));
     jsonout_key(w, "fits");
     jsonout_bool(w, best != NULL);
     jsonout_key(w, "sku");
@@ -360,7 +434,7 @@ static void write_choice(struct jsonout *w, const struct plan *p, const char *to
     /* pick's price already covers every node: cost_per_hour is the whole deployment's. */
     key_price(w, "price_per_hour", best ? best->price / best->nodes : 0);
     key_price(w, "cost_per_hour", best ? best->price : 0);
-    if (p->r->engine_vllm && best) {
+    if (p->r->engine != ENGINE_NONE && best) {
         jsonout_key(w, "per_gpu");
         write_per_gpu(w, best);
         key_number(w, "max_concurrency", best->fit.max_concurrency);
@@ -371,14 +445,17 @@ static void write_choice(struct jsonout *w, const struct plan *p, const char *to
             (f->weights + f->activation + f->non_torch + f->kv_needed) * best->tp * best->nodes;
         key_number(w, "engine_total_gb", used / 1e9);
     }
+    if (best)
+        write_deploy(w, p, best);
     if (best == NULL) {
         char reason[300];
         snprintf(reason, sizeof(reason), "no VM size fits%s (%zu sizes filtered out of %zu); %s",
-                 p->r->engine_vllm ? " the per-GPU budget" : " total_gb", p->picks.filtered_out,
-                 p->picks.considered,
-                 p->r->engine_vllm ? "lower ctx/batch, use kv_precision fp8 or a smaller weight "
-                                     "format"
-                                   : "see candidates of a larger set of sizes");
+                 p->r->engine != ENGINE_NONE ? " the per-GPU budget" : " total_gb",
+                 p->picks.filtered_out, p->picks.considered,
+                 p->r->engine != ENGINE_NONE
+                     ? "lower ctx/batch, use kv_precision fp8 or a smaller weight "
+                       "format"
+                     : "see candidates of a larger set of sizes");
         jsonout_key(w, "reason");
         jsonout_string(w, reason);
     }
@@ -448,7 +525,7 @@ static int size_model(struct plan *p, struct error_info *err)
 {
     const struct estimate_request *req = p->req;
     int rc;
-    if (p->r->engine_vllm && req->in.training)
+    if (p->r->engine != ENGINE_NONE && req->in.training)
         return error_set(err, 400, "conflicting_fields", "engine",
                          "engine \"vllm\" sizes inference serving; drop it for training estimates");
     p->has_arch = p->r->arch_source != ARCH_NONE;
@@ -469,6 +546,26 @@ static int size_model(struct plan *p, struct error_info *err)
     return 0;
 }
 
+/* The weight format named by the request (bits_per_weight's "custom" and unknown names: fp16). */
+static enum precision format_of(const char *name)
+{
+    for (int i = 0; i < PRECISION_COUNT; i++)
+        if (strcmp(precision_name((enum precision)i), name) == 0)
+            return (enum precision)i;
+    return PRECISION_FP16;
+}
+
+/* A region with no prices and no region data: "nothing fits" would be a guess, so refuse it. */
+static int unknown_region(const struct catalog *cat, const char *region, struct error_info *err)
+{
+    char known[200];
+    prices_known_regions(cat, known, sizeof(known));
+    return error_set(err, 422, "unknown_region", "region",
+                     "the service has no prices or region data for %.48s, so it cannot tell which "
+                     "sizes are offered there; known regions: %s",
+                     region, known[0] ? known : "none");
+}
+
 int plan_estimate(const struct catalog *cat, const char *today, const struct estimate_request *req,
                   struct jsonout *w, struct error_info *err)
 {
@@ -477,33 +574,39 @@ int plan_estimate(const struct catalog *cat, const char *today, const struct est
     p.req = req;
     p.r = &req->refine;
     notes_init(&p.notes);
+    p.objective = p.r->objective_given ? p.r->objective : CHOICE_OBJECTIVE_CHEAPEST;
+    p.format = format_of(req->precision);
     int rc = size_model(&p, err);
+    if (rc == 0 && p.r->region && !prices_region_known(cat, p.r->region))
+        rc = unknown_region(cat, p.r->region, err);
     if (rc < 0)
         goto out;
     struct pick_in pin = {
         .cat = cat,
         .today = today,
         .total_gb = p.res.total_gb,
-        .engine_vllm = p.r->engine_vllm,
+        .engine = p.r->engine,
         .util = p.r->util,
+        .util_given = p.r->util_given,
         .arch = &p.arch,
         .weight_bytes = p.weight_bytes,
         .kv_bytes = p.kv_elem_bytes,
         .ctx = req->in.ctx,
         .batch = req->in.batch,
         .encoder_len = p.encoder_len,
-        .bf16 = strcmp(req->precision, "bf16") == 0,
+        .format = p.format,
     };
     refine_choice_prefs(p.r, &pin.prefs);
+    pin.prefs.objective = p.objective;
     if (p.r->solve != SOLVE_NONE) {
         rc = solve(&p, &pin, err);
     } else {
-        if (!p.r->engine_vllm)
+        if (p.r->engine == ENGINE_NONE)
             assume(&p, "1.2x headroom on weights + KV cache + optimizer state (the seed's "
                        "rule); add \"engine\": \"vllm\" for a per-GPU fit");
         if (req->in.training)
             assume(&p, "training: optimizer state = 2.5 x footprint weights (the seed's rule)");
-        rc = choose(&p, &pin, err);
+        rc = choose(&p, &pin);
     }
     if (rc == 0)
         rc = write_answer(w, &p, today);

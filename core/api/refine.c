@@ -102,12 +102,6 @@ static const char *const arch_source_names[ARCH_SOURCE_COUNT] = {
     [ARCH_HF_CONFIG] = "hf_config",
     [ARCH_EXPLICIT] = "explicit",
 };
-static const char *const engine_names[ENGINE_COUNT] = {
-    [ENGINE_NONE] = "none",
-    [ENGINE_VLLM] = "vllm",
-};
-/* What a client may send as "engine": every engine but ENGINE_NONE (the field's absence). */
-#define ENGINE_FIRST_SENT ENGINE_VLLM
 
 /* The switches make a new enum value fail the build here until its name row is added. */
 const char *refine_solve_name(enum refine_solve s)
@@ -129,16 +123,6 @@ const char *refine_arch_source_name(enum refine_arch_source s)
     case ARCH_HF_CONFIG:
     case ARCH_EXPLICIT:
         return arch_source_names[s];
-    }
-    return "?";
-}
-
-const char *refine_engine_name(enum engine e)
-{
-    switch (e) {
-    case ENGINE_NONE:
-    case ENGINE_VLLM:
-        return engine_names[e];
     }
     return "?";
 }
@@ -247,6 +231,7 @@ static int decode_arch(const json_t *body, const struct models *models, struct r
         r->arch = p->arch;
         r->preset_name = p->name;
         r->preset = p;
+        r->hf_id = p->hf_id;
         r->arch_source = ARCH_PRESET;
         r->counted = true;
     } else if (has_cfg) {
@@ -304,20 +289,20 @@ static int decode_formats_engine(const json_t *body, struct refine *r, struct er
                          ENGINE_COUNT - ENGINE_FIRST_SENT, &idx, err)) < 0)
             return rc;
         r->engine = (enum engine)(idx + ENGINE_FIRST_SENT);
-        r->engine_vllm = r->engine == ENGINE_VLLM;
     }
     if ((rc = get(body, RF_GPU_MEMORY_UTILIZATION, &v, err)) < 0)
         return rc;
     r->util_given = v.present;
     if (v.present)
         r->util = v.number;
-    if (r->util_given && !r->engine_vllm)
+    if (r->util_given && r->engine == ENGINE_NONE)
         return error_set(err, 400, "missing_field", "engine",
                          "gpu_memory_utilization applies to an engine; add \"engine\": \"vllm\"");
-    if (r->engine_vllm && r->arch_source == ARCH_NONE)
+    if (r->engine != ENGINE_NONE && r->arch_source == ARCH_NONE)
         return error_set(err, 422, "missing_field", "model",
-                         "engine \"vllm\" sizes the KV cache per GPU and needs the architecture: "
-                         "give model, hf_config, or attention_heads + kv_heads (+ head_dim)");
+                         "engine \"%s\" sizes the KV cache per GPU and needs the architecture: "
+                         "give model, hf_config, or attention_heads + kv_heads (+ head_dim)",
+                         engine_name(r->engine));
     return 0;
 }
 
@@ -386,7 +371,7 @@ static int decode_choice(const json_t *body, struct refine *r, struct error_info
         if (r->solve_sku == NULL)
             return error_set(err, 400, "missing_field", "sku",
                              "solve needs the VM size to solve for: \"sku\": \"Standard_...\"");
-        if (!r->engine_vllm)
+        if (r->engine == ENGINE_NONE)
             return error_set(err, 400, "missing_field", "engine",
                              "solve works on the per-GPU budget; add \"engine\": \"vllm\" and the "
                              "architecture");

@@ -10,6 +10,7 @@
 #include "base/error.h"
 #include "base/fields.h"
 #include "choice/choice.h"
+#include "memory/engine.h"
 
 #define REFINE_MAX_SKUS 64
 
@@ -26,17 +27,9 @@ enum refine_solve { SOLVE_NONE = 0, SOLVE_MAX_CTX, SOLVE_MAX_BATCH };
 enum refine_arch_source { ARCH_NONE = 0, ARCH_PRESET, ARCH_HF_CONFIG, ARCH_EXPLICIT };
 #define ARCH_SOURCE_COUNT (ARCH_EXPLICIT + 1)
 
-/*
- * "engine": the serving engine whose memory layout the estimate follows. Names: "none" (no
- * engine field; not a value a client sends), "vllm".
- */
-enum engine { ENGINE_NONE = 0, ENGINE_VLLM };
-#define ENGINE_COUNT (ENGINE_VLLM + 1)
-
 /* Names of the values above (static storage; "?" only for a value outside the enum). */
 const char *refine_solve_name(enum refine_solve s);
 const char *refine_arch_source_name(enum refine_arch_source s);
-const char *refine_engine_name(enum engine e);
 
 /* Strings are borrowed from the request body (valid while the caller holds it). */
 struct refine {
@@ -47,6 +40,7 @@ struct refine {
     const char *model;                 /* "model" as given */
     const char *preset_name;           /* canonical preset name when arch_source == ARCH_PRESET */
     const struct model_preset *preset; /* that preset (borrowed from the registry), else NULL */
+    const char *hf_id;                 /* the preset's Hugging Face id (ARCH_PRESET), else NULL */
     struct arch arch; /* complete for PRESET/HF_CONFIG; KV-relevant subset for EXPLICIT */
     bool counted;     /* parameters come from the architecture (PRESET/HF_CONFIG) */
 
@@ -59,10 +53,8 @@ struct refine {
     double encoder_len; /* encoder-decoder: encoder tokens per sequence; 0 = not given */
 
     /* Engine. */
-    enum engine engine;
-    bool engine_vllm; /* engine == ENGINE_VLLM, set with it: core/choice reads this (not edited
-                         on the closedsets branch); switch it to `engine` and drop this field */
-    double util;      /* gpu_memory_utilization */
+    enum engine engine; /* ENGINE_NONE when not given (memory/engine.h) */
+    double util;        /* gpu_memory_utilization (SGLang: mem_fraction_static) */
     bool util_given;
 
     /* Choice. */

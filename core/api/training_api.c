@@ -506,7 +506,7 @@ static void explicit_overrides(const struct refine *r, struct training_model *m,
 /* Serving-only fields have no meaning for a training estimate: refuse rather than ignore. */
 static int refuse_serving_fields(const struct refine *r, struct error_info *err)
 {
-    const char *field = r->engine_vllm           ? "engine"
+    const char *field = r->engine != ENGINE_NONE ? "engine"
                         : r->util_given          ? "gpu_memory_utilization"
                         : r->has_kv_precision    ? "kv_precision"
                         : r->solve != SOLVE_NONE ? "solve"

@@ -3,6 +3,7 @@
 #define VRAMFIT_PRICES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "azure/catalog.h"
 
@@ -31,5 +32,20 @@ enum price_source prices_lookup(const struct catalog_sku *s, const char *region,
  * there in the snapshot. *known is false when neither source says anything about s.
  */
 bool prices_in_region(const struct catalog_sku *s, const char *region, bool *known);
+
+/*
+ * prices_region_known - true when the service knows anything about region (any case): prices were
+ * loaded for it, the snapshot prices some size there, or a catalog entry's "regions" lists it.
+ * Where it is false, "not offered there" cannot be told from "no data", so callers refuse the
+ * region instead of answering that nothing fits.
+ */
+bool prices_region_known(const struct catalog *cat, const char *region);
+
+/*
+ * prices_known_regions - the regions prices_region_known accepts (loaded ones first, then the
+ * snapshot's), ", "-separated into out (size bytes, NUL-terminated, cut at a whole name when
+ * full). No errors.
+ */
+void prices_known_regions(const struct catalog *cat, char *out, size_t size);
 
 #endif

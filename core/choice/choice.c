@@ -97,7 +97,7 @@ bool choice_gpu_supported(const struct catalog_sku *s, const struct choice_caps 
         reason = "partial (vGPU) sizes cannot run collective training";
     } else if (caps->vllm) {
         /* vLLM's table knows which ROCm targets it builds for (and lets unknown GPUs through). */
-        if (!vllm_gpu_supported(s->gpu_model, caps->bf16, &reason))
+        if (!vllm_gpu_supported(s->gpu_model, caps->format, &reason))
             reason = reason ? reason : "vLLM does not run on this GPU";
         else
             reason = NULL;
@@ -113,28 +113,42 @@ bool choice_gpu_supported(const struct catalog_sku *s, const struct choice_caps 
     return reason == NULL;
 }
 
+/* Price order: priced before unpriced, then the lower price (0 when equal or both unpriced). */
+static int price_cmp(const struct choice_candidate *a, const struct choice_candidate *b)
+{
+    bool pa = a->price_source != PRICE_NONE, pb = b->price_source != PRICE_NONE;
+    if (pa != pb)
+        return pa ? -1 : 1;
+    if (pa && a->price != b->price)
+        return a->price < b->price ? -1 : 1;
+    return 0;
+}
+
+static int int_cmp(int a, int b)
+{
+    return a < b ? -1 : (a > b);
+}
+
 /* Negative when a ranks before b under o: the rule documented at enum choice_objective. */
 static int rank_cmp(enum choice_objective o, const struct choice_candidate *a,
                     const struct choice_candidate *b)
 {
+    int c = 0;
     switch (o) {
-    case CHOICE_OBJECTIVE_CHEAPEST: {
-        bool pa = a->price_source != PRICE_NONE, pb = b->price_source != PRICE_NONE;
-        if (pa != pb)
-            return pa ? -1 : 1;
-        if (pa && a->price != b->price)
-            return a->price < b->price ? -1 : 1;
+    case CHOICE_OBJECTIVE_CHEAPEST:
+        if ((c = price_cmp(a, b)) == 0 && (c = int_cmp(a->nodes, b->nodes)) == 0)
+            c = int_cmp(a->rented, b->rented);
         break;
-    }
     case CHOICE_OBJECTIVE_FEWEST_GPUS:
-        if (a->ranks != b->ranks)
-            return a->ranks < b->ranks ? -1 : 1;
+        if ((c = int_cmp(a->rented, b->rented)) == 0 && (c = price_cmp(a, b)) == 0)
+            c = int_cmp(a->nodes, b->nodes);
         break;
     case CHOICE_OBJECTIVE_SEED:
+        c = int_cmp(a->nodes, b->nodes);
         break;
     }
-    if (a->nodes != b->nodes)
-        return a->nodes < b->nodes ? -1 : 1;
+    if (c != 0)
+        return c;
     return a->order < b->order ? -1 : (a->order > b->order);
 }
 
@@ -157,6 +171,7 @@ static bool first_fit(const struct choice_need *need, const struct catalog_sku *
         c->gpus = gpus;
         c->nodes = nodes;
         c->ranks = f.ranks;
+        c->rented = s->gpus_per_vm * nodes;
         c->headroom_gb = f.headroom_gb;
         return true;
     }
@@ -209,7 +224,7 @@ static bool same_filter(const struct choice_filter *a, const struct choice_filte
 static bool same_caps(const struct choice_caps *a, const struct choice_caps *b)
 {
     return a->whole_gpus == b->whole_gpus && a->bf16 == b->bf16 &&
-           a->flash_attention == b->flash_attention && a->vllm == b->vllm;
+           a->flash_attention == b->flash_attention && a->vllm == b->vllm && a->format == b->format;
 }
 
 /* The memo rows for this ranking, or NULL when there is no memo or it was keyed for another
@@ -286,6 +301,15 @@ static void price(const struct choice_need *need, const struct catalog_sku *s,
     c->price = src == PRICE_NONE ? 0 : usd * c->nodes;
 }
 
+/* Whether s already holds the need on one VM (its multi-node layouts would only cost more). */
+static bool placed(const struct choice_result *res, const struct catalog_sku *s)
+{
+    for (size_t i = 0; i < res->n; i++)
+        if (res->list[i].sku == s)
+            return true;
+    return false;
+}
+
 /* One pass over the catalog: one VM (multi false) or several InfiniBand VMs (multi true). */
 static void pass(const struct catalog *cat, const char *today, const struct choice_need *need,
                  bool multi, struct choice_result *res)
@@ -298,7 +322,8 @@ static void pass(const struct catalog *cat, const char *today, const struct choi
             continue;
         res->considered += !multi;
         struct choice_memo_row *row = rows ? &rows[i] : NULL;
-        if (!eligible(need, s, row, !multi, res) || (multi && !s->infiniband))
+        if (!eligible(need, s, row, !multi, res) || (multi && !s->infiniband) ||
+            (multi && placed(res, s)))
             continue;
         struct choice_candidate c;
         bool found = false;
@@ -326,6 +351,8 @@ int choice_rank(const struct catalog *cat, const char *today, const struct choic
     if (res.n == 0) {
         pass(cat, today, need, true, &res);
         res.multi_node = res.n > 0;
+    } else if (need->multi_node_beside) {
+        pass(cat, today, need, true, &res);
     }
     /* qsort has no context argument (and qsort_r is not C17); the list holds one entry per size,
      * so a stable insertion sort with the objective passed explicitly does. */

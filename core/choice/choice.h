@@ -8,6 +8,7 @@
 #include "azure/catalog.h"
 #include "azure/prices.h"
 #include "base/error.h"
+#include "model/precision.h"
 
 /* Most VMs a multi-node (InfiniBand) proposal may span: a bound on the search, not a platform
  * limit (our choice; ND-series clusters are quoted in tens of VMs). */
@@ -17,12 +18,14 @@
 #define CHOICE_MAX_VENDOR_LEN 63
 
 /*
- * How the candidates are ranked. Ties, one rule for every caller (inference and training):
- *   seed:        fewer nodes, then catalog order (vram_gb, gpus_per_vm, sku ascending);
- *   cheapest:    priced before unpriced, lower price for all nodes, then fewer nodes, then
- *                catalog order;
- *   fewest_gpus: fewer GPUs over all nodes, then fewer nodes, then catalog order.
- * Catalog order is a total order, so the ranking never depends on the sort.
+ * How the candidates are ranked, one rule for every caller (inference and training). GPUs are
+ * counted as rented (gpus_per_vm x nodes), not as used: an 8-GPU VM costs 8 GPUs even when the
+ * layout uses 2. "Price order" is: priced before unpriced, then lower price for all nodes.
+ *   seed:        fewer nodes, then catalog order (the seed's rule, kept exactly);
+ *   cheapest:    price order, then fewer nodes, then fewer rented GPUs, then catalog order;
+ *   fewest_gpus: fewer rented GPUs, then price order, then fewer nodes, then catalog order.
+ * Catalog order (vram_gb, gpus_per_vm, sku ascending) is a total order, so the ranking never
+ * depends on the sort.
  */
 enum choice_objective {
     CHOICE_OBJECTIVE_SEED = 0,
@@ -75,17 +78,19 @@ bool choice_allowed(const struct choice_filter *f, const struct catalog_sku *s,
 
 /* What the job needs of a GPU. */
 struct choice_caps {
-    bool whole_gpus;      /* no vGPU slices (collectives need NCCL peer access) */
-    bool bf16;            /* bf16 compute */
-    bool flash_attention; /* FlashAttention kernels */
-    bool vllm;            /* served by vLLM (its own GPU table decides, bf16 included) */
+    bool whole_gpus;       /* no vGPU slices (collectives need NCCL peer access) */
+    bool bf16;             /* bf16 compute */
+    bool flash_attention;  /* FlashAttention kernels */
+    bool vllm;             /* served by an engine (vLLM's GPU and format table decides) */
+    enum precision format; /* with vllm: the weight format whose kernels the GPU must have */
 };
 
 /*
- * choice_gpu_supported - whether s has what caps asks: whole GPUs when whole_gpus; for a vLLM need
- * vllm_gpu_supported (CUDA compute capability 7.0+ or a ROCm target vLLM builds for; bf16 needs
- * 8.0+); otherwise bf16 or flash attention need bf16 tensor cores (NVIDIA Ampere or newer, AMD
- * MI300), recognised from the catalog's gpu_model. *why (if not NULL) gets a reason (static).
+ * choice_gpu_supported - whether s has what caps asks: whole GPUs when whole_gpus; for an engine
+ * need vllm_gpu_supported(gpu_model, caps->format) (CUDA compute capability 7.0+ or a ROCm target
+ * vLLM builds for, then the format's kernels: bf16 8.0+, AWQ 7.5+, fp8 8.0+ or MI300...); otherwise
+ * bf16 or flash attention need bf16 tensor cores (NVIDIA Ampere or newer, AMD MI300), recognised
+ * from the catalog's gpu_model. *why (if not NULL) gets a reason (static).
  */
 bool choice_gpu_supported(const struct catalog_sku *s, const struct choice_caps *caps,
                           const char **why);
@@ -138,6 +143,9 @@ struct choice_need {
     struct choice_caps caps;
     struct choice_prefs prefs;
     struct choice_memo *memo; /* NULL: decide every size afresh */
+    /* Try multi-node layouts of the sizes that do not fit one VM even when some size does, and
+     * rank them together (a priced two-node layout can beat an unpriced or dearer single VM). */
+    bool multi_node_beside;
 };
 
 /* One size that holds the job, with the first layout that fits it. */
@@ -146,6 +154,7 @@ struct choice_candidate {
     int gpus;                      /* GPUs used per VM */
     int nodes;                     /* VMs */
     int ranks;                     /* GPUs used over all VMs */
+    int rented;                    /* GPUs rented: gpus_per_vm x nodes */
     double price;                  /* USD/hour for all nodes; 0 when unknown */
     enum price_source price_source;
     double headroom_gb; /* from the fit callback */
@@ -168,8 +177,9 @@ struct choice_result {
  * choice_rank - every size of cat (not retired on today, allowed by the filter, with the GPU
  * capabilities) that holds the need, ranked by the objective (see enum choice_objective). Per
  * size, the layouts are tried on one VM with 1..gpus_per_vm GPUs; the first that fits (GPU share
- * and host RAM <= memory_gib) is kept. When no size fits one VM, InfiniBand sizes are tried on
- * 2..CHOICE_MAX_NODES VMs (nodes ascending, then GPUs per VM ascending), first fit kept. Price:
+ * and host RAM <= memory_gib) is kept. When no size fits one VM (or, with multi_node_beside, for
+ * every size that does not), InfiniBand sizes are tried on 2..CHOICE_MAX_NODES VMs (nodes
+ * ascending, then GPUs per VM ascending), first fit kept. Price:
  * prices_lookup in the filter's region, times the nodes.
  * Returns 0 and fills *out (free with choice_result_free; borrowed sku pointers live as long as
  * the caller's reference to cat), or -ENOMEM.

@@ -2,6 +2,8 @@
  */
 #include "choice/pick.h"
 
+#include "memory/sglang.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@ void pick_fit_sku(const struct pick_in *in, const struct catalog_sku *s, int tp,
     c->tp = tp;
     c->gpus = tp;
     c->nodes = pp;
+    c->rented = s->gpus_per_vm * pp;
     c->usable_gib = vllm_usable_gib(s->gpu_model, s->vram_gb, s->partial, &c->usable_measured,
                                     &c->usable_source);
     struct vllm_fit_in fi = {
@@ -39,7 +42,15 @@ void pick_fit_sku(const struct pick_in *in, const struct catalog_sku *s, int tp,
         .usable_gib = c->usable_gib,
         .encoder_len = in->encoder_len,
     };
-    vllm_fit(&fi, &c->fit);
+    switch (in->engine) {
+    case ENGINE_SGLANG:
+        sglang_fit(&fi, in->util_given, &c->fit);
+        break;
+    case ENGINE_NONE: /* callers only fit an engine; vLLM's rule is the nearest */
+    case ENGINE_VLLM:
+        vllm_fit(&fi, &c->fit);
+        break;
+    }
     c->has_fit = true;
     c->headroom_gb = (c->fit.kv_pool - c->fit.kv_needed) / 1e9;
 }
@@ -85,23 +96,34 @@ static bool fit(const void *ctx, const struct catalog_sku *s, int gpus, int node
     const struct pick_in *in = ctx;
     if (nodes > 1 && s->gpus_per_vm < 2)
         return false;
-    return in->engine_vllm ? fit_engine(in, s, gpus, nodes, out)
-                           : fit_seed(in, s, gpus, nodes, out);
+    switch (in->engine) {
+    case ENGINE_NONE:
+        return fit_seed(in, s, gpus, nodes, out);
+    case ENGINE_VLLM:
+    case ENGINE_SGLANG:
+        break;
+    }
+    return fit_engine(in, s, gpus, nodes, out);
 }
 
 /* The answer's view of one ranked candidate (the engine fit recomputed for its layout). */
 static void candidate(const struct pick_in *in, const struct choice_candidate *k,
                       struct pick_candidate *c)
 {
-    if (in->engine_vllm) {
+    switch (in->engine) {
+    case ENGINE_VLLM:
+    case ENGINE_SGLANG:
         pick_fit_sku(in, k->sku, k->gpus, k->nodes, c);
-    } else {
+        break;
+    case ENGINE_NONE:
         memset(c, 0, sizeof(*c));
         c->sku = k->sku;
         c->gpus = k->gpus;
         c->tp = k->gpus;
         c->nodes = k->nodes;
+        c->rented = k->rented;
         c->headroom_gb = k->headroom_gb;
+        break;
     }
     c->price = k->price;
     c->price_source = k->price_source;
@@ -113,8 +135,9 @@ int pick_run(const struct pick_in *in, struct pick_result *out)
     struct choice_need need = {
         .fit = fit,
         .ctx = in,
-        .caps = {.vllm = in->engine_vllm, .bf16 = in->engine_vllm && in->bf16},
+        .caps = {.vllm = true, .format = in->format},
         .prefs = in->prefs,
+        .multi_node_beside = in->prefs.objective != CHOICE_OBJECTIVE_SEED,
     };
     struct choice_result ch;
     int rc = choice_rank(in->cat, in->today, &need, &ch);

@@ -9,28 +9,31 @@
 #include "azure/catalog.h"
 #include "azure/prices.h"
 #include "choice/choice.h"
+#include "memory/engine.h"
 #include "memory/vllm.h"
 
 struct pick_in {
     const struct catalog *cat;
     const char *today;
     struct choice_prefs prefs; /* objective and filters */
-    double total_gb;           /* no engine: the memory to spread over whole GPUs (seed rule) */
-    bool engine_vllm;          /* per-GPU fit the way vLLM allocates (below) */
-    double util;               /* gpu_memory_utilization */
+    double total_gb;           /* ENGINE_NONE: the memory to spread over whole GPUs (seed rule) */
+    enum engine engine;        /* otherwise the per-GPU fit the way that engine allocates */
+    double util;               /* gpu_memory_utilization (SGLang: mem_fraction_static) */
+    bool util_given;           /* SGLang: util overrides its default mem_fraction_static */
     /* engine: */
     const struct arch *arch;
     double weight_bytes;
     double kv_bytes;
     double ctx, batch;
-    double encoder_len; /* encoder-decoder: cross-attention K/V length per sequence */
-    bool bf16;          /* weights/activations in bf16 (GPUs without bf16 cannot serve it) */
+    double encoder_len;    /* encoder-decoder: cross-attention K/V length per sequence */
+    enum precision format; /* weight format: the GPU needs vLLM kernels for it (every objective) */
 };
 
 struct pick_candidate {
     const struct catalog_sku *sku; /* borrowed from the catalog */
     int gpus;                      /* GPUs used per VM */
     int tp;                        /* tensor-parallel degree (== gpus with an engine) */
+    int rented;                    /* GPUs rented: gpus_per_vm x nodes */
     int nodes;                     /* VMs (pipeline stages over InfiniBand when > 1) */
     double price;                  /* USD/hour for all nodes; 0 when unknown */
     enum price_source price_source;
@@ -60,8 +63,9 @@ struct pick_result {
  * (powers of two vllm_tp_valid allows) on one VM, else the largest valid degree on 2..layers VMs
  * (pipeline stages); without it, ceil(total_gb / vram_gb) whole GPUs on one VM, else every GPU of
  * ceil(total_gb / VM VRAM) VMs. Multi-node needs an InfiniBand size with 2+ GPUs. With the engine
- * the GPU must run vLLM (bf16 per in->bf16). Returns 0 and fills *out (free with pick_free), or
- * -ENOMEM.
+ * every size's GPU must have vLLM kernels for in->format (vllm_gpu_supported), with or without an
+ * engine: this is the refined path, where the answer is a deployment. Returns 0 and fills *out
+ * (free with pick_free), or -ENOMEM.
  */
 int pick_run(const struct pick_in *in, struct pick_result *out);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model/kv.h"
+#include "model/precision.h"
 
 #define REPORT "llm-d-incubation/llm-d-planner docs/accuracy/vllm-v0.19.0-accuracy-report.md"
 
@@ -91,24 +92,118 @@ double vllm_usable_gib(const char *gpu_model, double vram_gb, bool partial, bool
     return vram_gb * UNMEASURED_SHARE;
 }
 
-bool vllm_gpu_supported(const char *gpu_model, bool bf16, const char **why)
+/*
+ * GPUs of the catalog, matched as a substring of gpu_model, first match wins: CUDA compute
+ * capability (NVIDIA, developer.nvidia.com/cuda-gpus) or the ROCm family (AMD). ROCm: vLLM's
+ * requirements (docs.vllm.ai getting_started/installation/gpu, ROCm tab) list MI200 (gfx90a),
+ * MI300 (gfx942), MI350 (gfx950) and Radeon RX 7900/9000 (RDNA3/4); MI25 (gfx900) and the V620
+ * (RDNA2, gfx1030) are not among them.
+ */
+enum gpu_family { GPU_CUDA, GPU_ROCM_CDNA3, GPU_ROCM_RDNA3, GPU_ROCM_UNSUPPORTED };
+static const struct {
+    const char *match;
+    enum gpu_family family;
+    double cc; /* CUDA compute capability (0 for AMD) */
+} gpus[] = {
+    {"K80", GPU_CUDA, 3.7},
+    {"M60", GPU_CUDA, 5.2},
+    {"V100", GPU_CUDA, 7.0},
+    {"T4", GPU_CUDA, 7.5},
+    {"A100", GPU_CUDA, 8.0},
+    {"A10 ", GPU_CUDA, 8.6},
+    {"H100", GPU_CUDA, 9.0},
+    {"H200", GPU_CUDA, 9.0},
+    {"GB200", GPU_CUDA, 10.0},
+    {"GB300", GPU_CUDA, 10.3},
+    {"RTX PRO 6000", GPU_CUDA, 12.0},
+    {"MI300X", GPU_ROCM_CDNA3, 0},
+    {"V710", GPU_ROCM_RDNA3, 0},
+    {"MI25", GPU_ROCM_UNSUPPORTED, 0},
+    {"V620", GPU_ROCM_UNSUPPORTED, 0},
+};
+
+#define QUANT_TABLE "docs.vllm.ai features/quantization, 'Supported Hardware' table (v0.15.1)"
+
+/*
+ * The kernels vLLM has for each weight format: least CUDA compute capability, and whether the
+ * ROCm families run it. One row per enum precision (designated initializers).
+ */
+static const struct vllm_format_rule rules[PRECISION_COUNT] = {
+    [PRECISION_FP32] = {7.0, true, true, "fp32 runs wherever vLLM runs (CUDA 7.0+, ROCm)",
+                        "docs.vllm.ai getting_started/installation/gpu (compute capability 7.0+)"},
+    [PRECISION_FP16] = {7.0, true, true, "fp16 runs wherever vLLM runs (CUDA 7.0+, ROCm)",
+                        "docs.vllm.ai getting_started/installation/gpu (compute capability 7.0+)"},
+    [PRECISION_BF16] = {8.0, true, true, "bf16 needs compute capability 8.0+ (T4/V100 run fp16)",
+                        "bf16 tensor cores: NVIDIA Ampere+ (developer.nvidia.com/cuda-gpus)"},
+    [PRECISION_INT8] = {7.5, false, false, "INT8 W8A8 needs compute capability 7.5+ (not ROCm)",
+                        QUANT_TABLE " row INT8 (W8A8)"},
+    [PRECISION_INT4] = {7.5, false, false,
+                        "4-bit AWQ kernels need compute capability 7.5+, Marlin 8.0+ (not ROCm)",
+                        QUANT_TABLE " rows AWQ and Marlin"},
+    [PRECISION_FP8] = {8.0, true, false,
+                       "fp8 needs compute capability 8.9+ (W8A8) or 8.0+ (Marlin weight-only), "
+                       "or MI300 on ROCm",
+                       QUANT_TABLE " rows FP8 (W8A8) and Marlin (GPTQ/AWQ/FP8)"},
+    [PRECISION_FP4] = {10.0, false, false, "fp4 needs FP4 tensor cores (compute capability 10.0+)",
+                       "NVIDIA Blackwell FP4 tensor cores (vLLM NVFP4 kernels, SM100+)"},
+    [PRECISION_NVFP4] = {10.0, false, false,
+                         "NVFP4 needs FP4 tensor cores (compute capability 10.0+)",
+                         "NVIDIA Blackwell FP4 tensor cores (vLLM NVFP4 kernels, SM100+)"},
+    [PRECISION_MXFP4] = {8.0, true, false,
+                         "MXFP4 needs compute capability 8.0+ (Marlin MXFP4 on Ampere) or MI300",
+                         "vllm-project/recipes OpenAI/GPT-OSS.md (H100/H200/B200, MI300x; A100 via "
+                         "Marlin MXFP4 MoE)"},
+};
+
+const struct vllm_format_rule *vllm_format_rule(enum precision p)
+{
+    switch (p) {
+    case PRECISION_FP32:
+    case PRECISION_FP16:
+    case PRECISION_BF16:
+    case PRECISION_INT8:
+    case PRECISION_INT4:
+    case PRECISION_FP8:
+    case PRECISION_FP4:
+    case PRECISION_NVFP4:
+    case PRECISION_MXFP4:
+        return &rules[p];
+    }
+    return &rules[PRECISION_FP16];
+}
+
+bool vllm_gpu_supported(const char *gpu_model, enum precision format, const char **why)
 {
     if (gpu_model == NULL)
         return true;
-    if (strstr(gpu_model, "M60") || strstr(gpu_model, "MI25")) {
-        *why = "vLLM needs CUDA compute capability 7.0+ or a supported ROCm GPU";
-        return false;
+    const struct vllm_format_rule *r = vllm_format_rule(format);
+    for (size_t i = 0; i < sizeof(gpus) / sizeof(gpus[0]); i++) {
+        if (strstr(gpu_model, gpus[i].match) == NULL)
+            continue;
+        bool ok = false;
+        const char *reason = r->why;
+        switch (gpus[i].family) {
+        case GPU_CUDA:
+            ok = gpus[i].cc >= 7.0 && gpus[i].cc >= r->min_cc;
+            if (gpus[i].cc < 7.0)
+                reason = "vLLM needs CUDA compute capability 7.0+ or a supported ROCm GPU";
+            break;
+        case GPU_ROCM_CDNA3:
+            ok = r->rocm_cdna3;
+            break;
+        case GPU_ROCM_RDNA3:
+            ok = r->rocm_rdna3;
+            break;
+        case GPU_ROCM_UNSUPPORTED:
+            reason = "vLLM's ROCm build targets CDNA (MI200/MI300) and RDNA3/4; this GPU is "
+                     "older (MI25 gfx900, V620 RDNA2 gfx1030)";
+            break;
+        }
+        if (!ok && why)
+            *why = reason;
+        return ok;
     }
-    if (strstr(gpu_model, "V620")) {
-        *why =
-            "vLLM's ROCm build targets CDNA (MI200/MI300) and RDNA3; the V620 is RDNA2 (gfx1030)";
-        return false;
-    }
-    if (bf16 && (strstr(gpu_model, "T4") || strstr(gpu_model, "V100"))) {
-        *why = "bf16 needs compute capability 8.0+ (T4/V100 run fp16)";
-        return false;
-    }
-    return true;
+    return true; /* not in the table: let it through (the caller notes unmeasured GPUs) */
 }
 
 double vllm_activation_gib(const struct arch *a, bool *measured, const char **source)
@@ -146,6 +241,29 @@ bool vllm_tp_valid(const struct arch *a, int tp)
     return a->kv_heads % tp == 0 || tp % a->kv_heads == 0;
 }
 
+void vllm_fit_kv(const struct vllm_fit_in *in, struct vllm_fit *f)
+{
+    const struct arch *a = in->arch;
+    int tp = in->tp < 1 ? 1 : in->tp, pp = in->pp < 1 ? 1 : in->pp;
+    /*
+     * Hybrid models: vLLM gives every running sequence one MambaSpec page per state layer, so the
+     * state scales with concurrency (max_num_seqs), not with context; encoder-decoder models hold
+     * the cross-attention K/V of the encoder length the same way.
+     */
+    f->seq_fixed = kv_fixed_seq_bytes(a, in->kv_bytes, tp, pp, in->encoder_len);
+    double seq = kv_seq_bytes(a, in->kv_bytes, tp, pp, in->ctx) + f->seq_fixed;
+    double per_token = kv_seq_bytes(a, in->kv_bytes, tp, pp, 1);
+    f->kv_needed = in->batch * seq;
+    if (f->kv_pool > 0) {
+        f->kv_tokens = per_token > 0 ? floor(f->kv_pool / per_token) : 0;
+        f->max_concurrency = seq > 0 ? f->kv_pool / seq : 0;
+        f->max_batch = floor(f->max_concurrency);
+        double cap = a->max_context > 0 ? (double)a->max_context : 16777216.0;
+        f->max_ctx =
+            kv_max_ctx(a, in->kv_bytes, tp, pp, f->kv_pool / in->batch - f->seq_fixed, cap);
+    }
+}
+
 void vllm_fit(const struct vllm_fit_in *in, struct vllm_fit *out)
 {
     struct vllm_fit f;
@@ -160,22 +278,7 @@ void vllm_fit(const struct vllm_fit_in *in, struct vllm_fit *out)
     f.non_torch = vllm_non_torch_gib(tp) * GIB;
     f.cuda_graphs = vllm_cuda_graph_gib() * GIB;
     f.kv_pool = f.budget - f.weights - f.activation - f.non_torch;
-    /*
-     * Hybrid models: vLLM gives every running sequence one MambaSpec page per state layer, so the
-     * state scales with concurrency (max_num_seqs), not with context; encoder-decoder models hold
-     * the cross-attention K/V of the encoder length the same way.
-     */
-    f.seq_fixed = kv_fixed_seq_bytes(a, in->kv_bytes, tp, pp, in->encoder_len);
-    double seq = kv_seq_bytes(a, in->kv_bytes, tp, pp, in->ctx) + f.seq_fixed;
-    double per_token = kv_seq_bytes(a, in->kv_bytes, tp, pp, 1);
-    f.kv_needed = in->batch * seq;
-    if (f.kv_pool > 0) {
-        f.kv_tokens = per_token > 0 ? floor(f.kv_pool / per_token) : 0;
-        f.max_concurrency = seq > 0 ? f.kv_pool / seq : 0;
-        f.max_batch = floor(f.max_concurrency);
-        double cap = a->max_context > 0 ? (double)a->max_context : 16777216.0;
-        f.max_ctx = kv_max_ctx(a, in->kv_bytes, tp, pp, f.kv_pool / in->batch - f.seq_fixed, cap);
-    }
+    vllm_fit_kv(in, &f);
     bool graphs_fit = in->usable_gib * GIB * (1 - in->util) >= f.cuda_graphs;
     f.fits = f.kv_pool > 0 && f.kv_needed <= f.kv_pool && graphs_fit;
     *out = f;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "model/arch.h"
+#include "model/precision.h"
 
 /*
  * vLLM's default gpu_memory_utilization, the share of each GPU it may use when the request names
@@ -32,13 +33,25 @@ struct vllm_constant {
 double vllm_usable_gib(const char *gpu_model, double vram_gb, bool partial, bool *measured,
                        const char **source);
 
+/* What vLLM needs of a GPU to run one weight format (one row per enum precision). */
+struct vllm_format_rule {
+    double min_cc;   /* least CUDA compute capability */
+    bool rocm_cdna3; /* runs on MI300 (gfx942) */
+    bool rocm_rdna3; /* runs on RDNA3 Radeon (gfx110x) */
+    const char *why; /* the refusal, in words */
+    const char *source;
+};
+
+/* vllm_format_rule - the row of format (static storage; fp16's for a value outside the enum). */
+const struct vllm_format_rule *vllm_format_rule(enum precision format);
+
 /*
- * vllm_gpu_supported - whether vLLM runs on this GPU model with weights/activations of
- * bf16 or not: vLLM needs CUDA compute capability >= 7.0 (no Maxwell M60) or a ROCm target it
- * builds for (no MI25, no RDNA2 V620), and bf16 needs >= 8.0 (T4 and V100 must use fp16). *why
- * explains a refusal (static).
+ * vllm_gpu_supported - whether vLLM runs weights of this format on this GPU model (catalog
+ * gpu_model text): vLLM itself needs CUDA compute capability >= 7.0 (no K80/M60) or a ROCm target
+ * it builds for (no MI25, no RDNA2 V620); then the format's kernels (vllm_format_rule). GPUs not in
+ * the table pass. *why (if not NULL) explains a refusal (static).
  */
-bool vllm_gpu_supported(const char *gpu_model, bool bf16, const char **why);
+bool vllm_gpu_supported(const char *gpu_model, enum precision format, const char **why);
 
 /* vllm_activation_gib - peak activation of vLLM's profiling run for this model_type (measured). */
 double vllm_activation_gib(const struct arch *a, bool *measured, const char **source);
@@ -84,6 +97,12 @@ struct vllm_fit {
 
 /* vllm_fit - computes the per-GPU budget for in. Never fails. */
 void vllm_fit(const struct vllm_fit_in *in, struct vllm_fit *out);
+
+/*
+ * vllm_fit_kv - fills f's KV figures (kv_needed, kv_tokens, max_concurrency, max_batch, max_ctx)
+ * from f->kv_pool, for any engine whose pool is a byte count per GPU. Never fails.
+ */
+void vllm_fit_kv(const struct vllm_fit_in *in, struct vllm_fit *f);
 
 /*
  * vllm_tp_valid - tp is a power of two dividing the attention heads and the vocabulary, and either

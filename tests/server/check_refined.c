@@ -410,7 +410,7 @@ START_TEST(explicit_seed_objective_matches_the_seed_answer)
 }
 END_TEST
 
-START_TEST(fewest_gpus_ranks_by_gpu_count)
+START_TEST(fewest_gpus_ranks_by_rented_gpus)
 {
     long st;
     json_t *r = post("{\"model\":\"llama-3-70b\",\"ctx\":8192,\"precision\":\"fp8\","
@@ -423,12 +423,12 @@ START_TEST(fewest_gpus_ranks_by_gpu_count)
     const json_t *g = json_object_get(r, "per_gpu");
     ck_assert(num(g, "kv_pool_gb") >= num(g, "kv_needed_gb"));
     ck_assert_rel(num(g, "kv_needed_gb"), 327680.0 * 8192 / 1e9, 1e-12);
-    /* ranked by GPUs x nodes, fewest first (A100 40GB sizes need 4) */
+    /* ranked by GPUs rented (gpus_per_vm x nodes), fewest first: an 8-GPU VM counts 8 */
     const json_t *c = json_object_get(r, "candidates");
     int prev = 0;
     for (size_t i = 0; i < json_array_size(c); i++) {
         const json_t *e = json_array_get(c, i);
-        int n = (int)num(e, "gpus") * (int)num(e, "nodes");
+        int n = (int)num(json_object_get(e, "vm"), "gpus_per_vm") * (int)num(e, "nodes");
         ck_assert_int_ge(n, prev);
         prev = n;
     }
@@ -437,23 +437,86 @@ START_TEST(fewest_gpus_ranks_by_gpu_count)
 }
 END_TEST
 
-START_TEST(cheapest_in_a_region_without_prices_is_422)
+START_TEST(cheapest_ranks_priced_multi_node_before_unpriced_single_vms)
 {
     long st;
     json_t *r = post("{\"model\":\"deepseek-r1\",\"ctx\":8192,\"precision\":\"fp8\","
                      "\"engine\":\"vllm\",\"objective\":\"cheapest\"}",
                      &st);
-    /* The fitting sizes (H200, MI300X, GB200/GB300) have no price in the snapshot. */
-    ck_assert_int_eq(st, 422);
-    ck_assert_str_eq(str(json_object_get(r, "error"), "code"), "no_prices");
+    /* The single VMs that hold it (H200, MI300X, GB200/GB300) have no price: they stay candidates,
+     * ranked after the priced two-node ND A100 80GB layout (Marlin fp8 runs on 8.0+). */
+    ck_assert_int_eq(st, 200);
+    ck_assert_str_eq(str(json_object_get(r, "sku"), "sku"), "Standard_ND96amsr_A100_v4");
+    ck_assert_int_eq((int)num(r, "nodes"), 2);
+    ck_assert_rel(num(r, "cost_per_hour"), 2 * 32.77, 1e-12);
+    const json_t *c = json_object_get(r, "candidates");
+    const json_t *last = json_array_get(c, json_array_size(c) - 1);
+    ck_assert_str_eq(str(last, "price_source"), "none");
+    ck_assert(json_is_null(json_object_get(last, "cost_per_hour")));
     json_decref(r);
     r = post("{\"model\":\"llama-3.1-8b\",\"ctx\":8192,\"precision\":\"bf16\","
              "\"engine\":\"vllm\",\"objective\":\"cheapest\",\"region\":\"eastus2\"}",
              &st);
     ck_assert_int_eq(st, 200);
-    /* eastus2 in the snapshot: V620 sizes (no vLLM) and the confidential H100 NVL at $6.98/h */
-    ck_assert_str_eq(str(json_object_get(r, "sku"), "sku"), "Standard_NCC40ads_H100_v5");
-    ck_assert_rel(num(r, "price_per_hour"), 6.98, 1e-12);
+    /* eastus2 prices from the SkyPilot v6 rows: the A10 at $3.20/h */
+    ck_assert_str_eq(str(json_object_get(r, "sku"), "sku"), "Standard_NV36ads_A10_v5");
+    ck_assert_rel(num(r, "price_per_hour"), 3.2, 1e-12);
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(a_region_the_service_knows_nothing_about_is_422_listing_known_regions)
+{
+    long st;
+    json_t *r = post("{\"model\":\"llama-3.1-8b\",\"ctx\":8192,\"precision\":\"bf16\","
+                     "\"region\":\"westeurope\"}",
+                     &st);
+    ck_assert_int_eq(st, 422);
+    const json_t *e = json_object_get(r, "error");
+    ck_assert_str_eq(str(e, "code"), "unknown_region");
+    ck_assert_str_eq(str(e, "field"), "region");
+    ck_assert_ptr_nonnull(strstr(str(e, "message"), "eastus"));
+    ck_assert_ptr_nonnull(strstr(str(e, "message"), "westus3"));
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(a_model_without_objective_gets_the_cheapest_deployment_with_its_argv)
+{
+    long st;
+    /* The ask: Qwen1.5-MoE-A2.7B fits one A100 80GB at $3.67/h, not 2 of 8 A100 40GB. */
+    json_t *r = post("{\"model\":\"qwen1.5-moe-a2.7b\",\"ctx\":8192,\"precision\":\"bf16\"}", &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_str_eq(str(r, "objective"), "cheapest");
+    ck_assert_str_eq(str(json_object_get(r, "sku"), "sku"), "Standard_NC24ads_A100_v4");
+    const json_t *d = json_object_get(r, "deploy");
+    ck_assert_str_eq(str(d, "engine"), "vllm");
+    const json_t *argv = json_object_get(d, "argv");
+    ck_assert_str_eq(json_string_value(json_array_get(argv, 0)), "vllm");
+    ck_assert_str_eq(json_string_value(json_array_get(argv, 2)), "Qwen/Qwen1.5-MoE-A2.7B");
+    json_decref(r);
+    /* gpt-oss-20b is MXFP4: never the T4s (no Marlin MXFP4 below 8.0) */
+    r = post("{\"model\":\"gpt-oss-20b\",\"ctx\":8192,\"precision\":\"mxfp4\"}", &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_ptr_null(strstr(str(json_object_get(r, "sku"), "gpu_model"), "T4"));
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(sglang_engine_uses_its_default_mem_fraction_static_and_launch_args)
+{
+    long st;
+    json_t *r = post("{\"model\":\"llama-3.1-8b\",\"ctx\":8192,\"precision\":\"bf16\","
+                     "\"engine\":\"sglang\",\"skus\":[\"Standard_NC24ads_A100_v4\"]}",
+                     &st);
+    ck_assert_int_eq(st, 200);
+    const json_t *in = json_object_get(r, "input");
+    ck_assert_str_eq(str(in, "engine"), "sglang");
+    /* A100 80GB (79.35 GiB = 81254 MiB > 60 GiB): reserved max(512 + 1.5 x 8192 + 2 x 256 + 128,
+     * 10240) = 13440 MiB, so mem_fraction_static = round(1 - 13440 / 81254.4, 3) = 0.835 */
+    ck_assert_rel(num(in, "mem_fraction_static"), 0.835, 1e-12);
+    const json_t *argv = json_object_get(json_object_get(r, "deploy"), "argv");
+    ck_assert_str_eq(json_string_value(json_array_get(argv, 2)), "sglang.launch_server");
     json_decref(r);
 }
 END_TEST
@@ -572,8 +635,11 @@ Suite *refined_suite(void)
     tcase_add_test(tc, solve_max_ctx_for_a_given_sku);
     tcase_add_test(tc, filters_restrict_the_candidates);
     tcase_add_test(tc, explicit_seed_objective_matches_the_seed_answer);
-    tcase_add_test(tc, fewest_gpus_ranks_by_gpu_count);
-    tcase_add_test(tc, cheapest_in_a_region_without_prices_is_422);
+    tcase_add_test(tc, fewest_gpus_ranks_by_rented_gpus);
+    tcase_add_test(tc, cheapest_ranks_priced_multi_node_before_unpriced_single_vms);
+    tcase_add_test(tc, a_region_the_service_knows_nothing_about_is_422_listing_known_regions);
+    tcase_add_test(tc, a_model_without_objective_gets_the_cheapest_deployment_with_its_argv);
+    tcase_add_test(tc, sglang_engine_uses_its_default_mem_fraction_static_and_launch_args);
     tcase_add_test(tc, models_routes_list_and_show_presets);
     tcase_add_test(tc, models_route_finds_presets_by_name_id_alias_and_case);
     tcase_add_test(tc, models_route_refuses_three_segments_and_hints_near_misses);

@@ -200,11 +200,13 @@ START_TEST(fixture_catalog_and_prices_reach_skus_and_estimate)
     ck_assert_rel(json_real_value(json_object_get(est, "price_per_hour")), 3.9, 1e-12);
     ck_assert_rel(json_real_value(json_object_get(est, "cost_per_hour")), 3.9, 1e-12);
     json_decref(est);
+    /* A region makes the request refined: the cheapest size that holds it at its live Linux
+     * price (13.96, not the Windows row's 20.0). */
     est = post_estimate(l.srv.port, ",\"region\":\"eastus\"", &st);
     ck_assert_int_eq(st, 200);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(est, "sku"), "sku")),
-                     "Standard_ND96isr_H100_v5");
-    ck_assert_rel(json_real_value(json_object_get(est, "cost_per_hour")), 98.32, 1e-12);
+                     "Standard_NC80adis_H100_v5");
+    ck_assert_rel(json_real_value(json_object_get(est, "cost_per_hour")), 13.96, 1e-12);
     json_decref(est);
     /* Without a region (the seed path) the live price in the first region is quoted. */
     est = post_estimate(l.srv.port, "", &st);

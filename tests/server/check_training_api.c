@@ -335,18 +335,25 @@ START_TEST(serving_only_fields_are_refused_for_training)
 }
 END_TEST
 
-START_TEST(fewest_gpus_objective_prefers_fewer_ranks)
+/* GPUs rented by a candidate: gpus_per_vm x nodes (what fewest_gpus counts). */
+static double rented(const json_t *c)
+{
+    return num(json_object_get(c, "vm"), "gpus_per_vm") * num(c, "nodes");
+}
+
+START_TEST(fewest_gpus_objective_prefers_fewer_rented_gpus)
 {
     json_t *seed = ok("{\"model\":\"llama-3-8b\",\"ctx\":4096,\"precision\":\"bf16\","
                       "\"training\":{\"zero_stage\":3,\"activation_checkpointing\":\"full\"}}");
     json_t *few = ok("{\"model\":\"llama-3-8b\",\"ctx\":4096,\"precision\":\"bf16\","
                      "\"objective\":\"fewest_gpus\",\"training\":{\"zero_stage\":3,"
                      "\"activation_checkpointing\":\"full\"}}");
-    ck_assert(num(few, "gpus") <= num(seed, "gpus"));
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(few, "candidates"), i, c)
-        ck_assert(num(c, "gpus") >= num(few, "gpus"));
+    const json_t *list = json_object_get(few, "candidates");
+    ck_assert(rented(json_array_get(list, 0)) <=
+              rented(json_array_get(json_object_get(seed, "candidates"), 0)));
+    json_array_foreach(list, i, c) ck_assert(rented(c) >= rented(json_array_get(list, 0)));
     json_decref(seed);
     json_decref(few);
 }
@@ -671,7 +678,7 @@ static Suite *training_api_suite(void)
     tcase_add_test(tc, mixtral_full_zero3_pinned_to_one_nd_h100_v5_explains_and_suggests);
     tcase_add_test(tc, training_true_with_a_preset_uses_the_refined_model);
     tcase_add_test(tc, serving_only_fields_are_refused_for_training);
-    tcase_add_test(tc, fewest_gpus_objective_prefers_fewer_ranks);
+    tcase_add_test(tc, fewest_gpus_objective_prefers_fewer_rented_gpus);
     tcase_add_test(tc, parallelism_block_states_the_defaults_assumed);
     tcase_add_test(tc, deepspeed_settings_are_echoed_and_size_the_buffers);
     tcase_add_test(tc, pipeline_parallel_and_its_schedule_change_the_per_gpu_answer);

@@ -168,14 +168,17 @@ START_TEST(cheapest_ranks_priced_first_then_price_then_catalog_order)
 }
 END_TEST
 
-START_TEST(fewest_gpus_ranks_by_gpus_then_catalog_order)
+START_TEST(fewest_gpus_ranks_by_rented_gpus_then_price_then_catalog_order)
 {
     struct choice_result res;
     run(70, CHOICE_OBJECTIVE_FEWEST_GPUS, NULL, &res);
-    /* B needs both its 40 GB GPUs; the 80 GB sizes one each (catalog order among them) */
+    /* GPUs rented, not used: X uses one of its two GPUs but rents two, as B (which needs both);
+     * N rents 4 and M 8 though each uses one. B and X tie on GPUs and price: catalog order. */
     expect(&res,
-           (const char *const[]){"Test_X_2x80", "Test_N_4x80", "Test_M_8x80", "Test_B_2x40", NULL});
-    ck_assert_int_eq(res.list[3].gpus, 2);
+           (const char *const[]){"Test_B_2x40", "Test_X_2x80", "Test_N_4x80", "Test_M_8x80", NULL});
+    ck_assert_int_eq(res.list[0].gpus, 2);
+    ck_assert_int_eq(res.list[1].gpus, 1);
+    ck_assert_int_eq(res.list[1].rented, 2);
     choice_result_free(&res);
     run(70, CHOICE_OBJECTIVE_SEED, NULL, &res);
     expect(&res,
@@ -284,11 +287,17 @@ START_TEST(capabilities_refuse_partial_pre_ampere_and_engine_gpus)
     choice_result_free(&res);
 
     const char *why = NULL;
-    struct choice_caps vllm = {.vllm = true, .bf16 = true};
+    struct choice_caps vllm = {.vllm = true, .format = PRECISION_BF16};
     ck_assert(!choice_gpu_supported(catalog_find(cat, "Test_T4_1x16"), &vllm, &why));
     ck_assert_ptr_nonnull(strstr(why, "8.0"));
-    vllm.bf16 = false;
+    vllm.format = PRECISION_FP16;
     ck_assert(choice_gpu_supported(catalog_find(cat, "Test_T4_1x16"), &vllm, NULL));
+    /* AWQ kernels need 7.5: the T4 (7.5) runs 4-bit weights; fp8 needs Marlin (8.0+) */
+    vllm.format = PRECISION_INT4;
+    ck_assert(choice_gpu_supported(catalog_find(cat, "Test_T4_1x16"), &vllm, NULL));
+    vllm.format = PRECISION_FP8;
+    ck_assert(!choice_gpu_supported(catalog_find(cat, "Test_T4_1x16"), &vllm, &why));
+    ck_assert_ptr_nonnull(strstr(why, "fp8"));
     /* vLLM serves a vGPU slice; training does not */
     ck_assert(choice_gpu_supported(catalog_find(cat, "Test_P_1x8"), &vllm, NULL));
     struct choice_caps flash = {.whole_gpus = true, .flash_attention = true};
@@ -453,7 +462,7 @@ static Suite *choice_suite(void)
     tcase_add_test(tc, objective_names_are_one_table_in_enum_order);
     tcase_add_test(tc, seed_objective_keeps_catalog_order_and_fewest_gpus_per_size);
     tcase_add_test(tc, cheapest_ranks_priced_first_then_price_then_catalog_order);
-    tcase_add_test(tc, fewest_gpus_ranks_by_gpus_then_catalog_order);
+    tcase_add_test(tc, fewest_gpus_ranks_by_rented_gpus_then_price_then_catalog_order);
     tcase_add_test(tc, multi_node_fallback_uses_infiniband_sizes_and_the_fewest_nodes);
     tcase_add_test(tc, equal_gpus_or_price_prefer_fewer_nodes_over_catalog_order);
     tcase_add_test(tc, filters_vendor_partial_and_allow_list);

@@ -48,13 +48,13 @@ START_TEST(refine_enums_name_every_value_distinctly)
     const char *s[SOLVE_COUNT], *a[ARCH_SOURCE_COUNT], *e[ENGINE_COUNT], *p[PRICE_SOURCE_COUNT];
     NAMES(s, SOLVE_COUNT, refine_solve_name, enum refine_solve);
     NAMES(a, ARCH_SOURCE_COUNT, refine_arch_source_name, enum refine_arch_source);
-    NAMES(e, ENGINE_COUNT, refine_engine_name, enum engine);
+    NAMES(e, ENGINE_COUNT, engine_name, enum engine);
     NAMES(p, PRICE_SOURCE_COUNT, prices_source_name, enum price_source);
     distinct("solve", s, SOLVE_COUNT);
     distinct("arch source", a, ARCH_SOURCE_COUNT);
     distinct("engine", e, ENGINE_COUNT);
     distinct("price source", p, PRICE_SOURCE_COUNT);
-    ck_assert_str_eq(refine_engine_name(ENGINE_VLLM), "vllm");
+    ck_assert_str_eq(engine_name(ENGINE_VLLM), "vllm");
     ck_assert_str_eq(prices_source_name(PRICE_SNAPSHOT), "snapshot");
 }
 END_TEST
@@ -76,7 +76,7 @@ START_TEST(engine_and_solve_names_round_trip_through_the_request_decoder)
     for (int e = ENGINE_VLLM; e < ENGINE_COUNT; e++) {
         char json[160];
         snprintf(json, sizeof(json), "{\"engine\": \"%s\", \"attention_heads\": 8}",
-                 refine_engine_name((enum engine)e));
+                 engine_name((enum engine)e));
         ck_assert_msg(refine_of(json, &r, &err) == 0, "%s: %s", json, err.message);
         ck_assert_int_eq(r.engine, e);
     }
@@ -91,7 +91,7 @@ START_TEST(engine_and_solve_names_round_trip_through_the_request_decoder)
     }
     /* "none" names the absence of an engine; a client cannot send it. */
     ck_assert_int_lt(refine_of("{\"engine\": \"none\"}", &r, &err), 0);
-    ck_assert_str_eq(err.message, "engine \"none\" is not known; use one of: vllm");
+    ck_assert_str_eq(err.message, "engine \"none\" is not known; use one of: vllm, sglang");
 }
 END_TEST
 

@@ -152,8 +152,10 @@ START_TEST(skus_filter_and_fewest_gpus_objective)
     r.objective = CHOICE_OBJECTIVE_FEWEST_GPUS;
     struct training_choice ch;
     ck_assert_int_eq(training_choose(cat, TODAY, &r, NULL, &m, &c, true, &ch), 0);
+    /* fewest_gpus counts GPUs rented (gpus_per_vm x nodes), not ranks used */
     for (size_t i = 1; i < ch.n; i++)
-        ck_assert_int_ge(ch.list[i].gpus, ch.list[i - 1].gpus);
+        ck_assert_int_ge(ch.list[i].sku->gpus_per_vm * ch.list[i].nodes,
+                         ch.list[i - 1].sku->gpus_per_vm * ch.list[i - 1].nodes);
     training_choice_free(&ch);
     const char *const allow[] = {"Standard_ND96isr_H100_v5"};
     r.filter.skus = allow;

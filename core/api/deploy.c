@@ -1,0 +1,160 @@
+/* deploy.c - builds the launch argv of a chosen layout for vLLM or SGLang. */
+#include "api/deploy.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static void add(struct deploy_argv *a, const char *fmt, ...)
+{
+    if (a->n >= DEPLOY_MAX_ARGS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->arg[a->n++], DEPLOY_MAX_ARG, fmt, ap);
+    va_end(ap);
+}
+
+static void add2(struct deploy_argv *a, const char *flag, const char *value)
+{
+    add(a, "%s", flag);
+    add(a, "%s", value);
+}
+
+/* The model id up to its first space (a preset may annotate its id). */
+static void add_model(struct deploy_argv *a, const char *model)
+{
+    const char *m = model ? model : "<hf-model-id>";
+    size_t len = strcspn(m, " ");
+    add(a, "%.*s", (int)(len < DEPLOY_MAX_ARG ? len : DEPLOY_MAX_ARG - 1), m);
+}
+
+/*
+ * The quantization method name for a weight format, as vLLM's and SGLang's --quantization accept
+ * it (NULL: no flag; the checkpoint's own quantization_config decides, or none is needed).
+ */
+static const char *quantization(enum precision f)
+{
+    switch (f) {
+    case PRECISION_FP8:
+        return "fp8"; /* online dynamic fp8 from a bf16/fp16 checkpoint */
+    case PRECISION_INT4:
+        return "awq"; /* a 4-bit AWQ checkpoint (vLLM upgrades to awq_marlin on 8.0+) */
+    case PRECISION_MXFP4:
+        return "mxfp4";
+    case PRECISION_FP4:
+    case PRECISION_NVFP4:
+        return "modelopt_fp4";
+    case PRECISION_FP32:
+    case PRECISION_FP16:
+    case PRECISION_BF16:
+    case PRECISION_INT8: /* W8A8 int8 comes as a compressed-tensors checkpoint: detected */
+        return NULL;
+    }
+    return NULL;
+}
+
+/* --dtype for the activations (NULL: the checkpoint's). AWQ runs in fp16 (vLLM's advice). */
+static const char *dtype(enum precision f)
+{
+    switch (f) {
+    case PRECISION_FP32:
+        return "float32";
+    case PRECISION_FP16:
+    case PRECISION_INT4:
+        return "float16";
+    case PRECISION_BF16:
+        return "bfloat16";
+    case PRECISION_INT8:
+    case PRECISION_FP8:
+    case PRECISION_FP4:
+    case PRECISION_NVFP4:
+    case PRECISION_MXFP4:
+        return NULL;
+    }
+    return NULL;
+}
+
+static void formats(const struct deploy_in *in, struct deploy_argv *a)
+{
+    if (in->custom_format)
+        return;
+    if (dtype(in->format))
+        add2(a, "--dtype", dtype(in->format));
+    if (quantization(in->format))
+        add2(a, "--quantization", quantization(in->format));
+}
+
+static void vllm(const struct deploy_in *in, struct deploy_argv *a)
+{
+    add(a, "vllm");
+    add(a, "serve");
+    add_model(a, in->model);
+    add(a, "--tensor-parallel-size");
+    add(a, "%d", in->tp);
+    add(a, "--pipeline-parallel-size");
+    add(a, "%d", in->pp);
+    add(a, "--max-model-len");
+    add(a, "%lld", in->max_model_len);
+    add(a, "--gpu-memory-utilization");
+    add(a, "%.2f", in->memory_fraction);
+    add(a, "--max-num-seqs");
+    add(a, "%lld", in->max_num_seqs);
+    add2(a, "--kv-cache-dtype",
+         in->kv_precision && strcmp(in->kv_precision, "fp8") == 0 ? "fp8" : "auto");
+    formats(in, a);
+    if (in->pp > 1) /* several VMs: vLLM's multi-node runs on a Ray cluster */
+        add2(a, "--distributed-executor-backend", "ray");
+}
+
+static void sglang(const struct deploy_in *in, struct deploy_argv *a)
+{
+    add(a, "python");
+    add(a, "-m");
+    add(a, "sglang.launch_server");
+    add(a, "--model-path");
+    add_model(a, in->model);
+    add(a, "--tp-size");
+    add(a, "%d", in->tp);
+    add(a, "--pp-size");
+    add(a, "%d", in->pp);
+    add(a, "--context-length");
+    add(a, "%lld", in->max_model_len);
+    add(a, "--mem-fraction-static");
+    add(a, "%.3f", in->memory_fraction);
+    add(a, "--max-running-requests");
+    add(a, "%lld", in->max_num_seqs);
+    if (in->kv_precision && strcmp(in->kv_precision, "fp8") == 0)
+        add2(a, "--kv-cache-dtype", "fp8_e4m3");
+    formats(in, a);
+    if (in->pp > 1) {
+        add(a, "--nnodes");
+        add(a, "%d", in->pp);
+    }
+}
+
+const char *deploy_engine_name(enum engine e)
+{
+    switch (e) {
+    case ENGINE_NONE:
+        return engine_name(ENGINE_VLLM);
+    case ENGINE_VLLM:
+    case ENGINE_SGLANG:
+        break;
+    }
+    return engine_name(e);
+}
+
+void deploy_build(const struct deploy_in *in, struct deploy_argv *out)
+{
+    memset(out, 0, sizeof(*out));
+    switch (in->engine) {
+    case ENGINE_NONE:
+    case ENGINE_VLLM:
+        vllm(in, out);
+        break;
+    case ENGINE_SGLANG:
+        sglang(in, out);
+        break;
+    }
+}

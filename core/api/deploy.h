@@ -1,0 +1,46 @@
+/* deploy.h - the launch command (argv) of the chosen layout for the serving engine. */
+#ifndef VRAMFIT_DEPLOY_H
+#define VRAMFIT_DEPLOY_H
+
+#include <stdbool.h>
+
+#include "memory/engine.h"
+#include "model/precision.h"
+
+#define DEPLOY_MAX_ARGS 32  /* the longest argv below has 24 words */
+#define DEPLOY_MAX_ARG  160 /* a Hugging Face id is at most 96 characters; model names <= 128 */
+
+struct deploy_in {
+    enum engine engine;       /* ENGINE_NONE is served with vLLM (the default engine) */
+    const char *model;        /* Hugging Face id or a placeholder; cut at the first space */
+    int tp, pp;               /* tensor-parallel degree per VM, pipeline stages (= VMs) */
+    long long max_model_len;  /* ctx */
+    long long max_num_seqs;   /* batch */
+    double memory_fraction;   /* vLLM gpu_memory_utilization / SGLang mem_fraction_static */
+    enum precision format;    /* weight format (quantization flag) */
+    bool custom_format;       /* bits_per_weight given: no quantization flag */
+    const char *kv_precision; /* "fp8" etc., or NULL for the activation dtype */
+};
+
+struct deploy_argv {
+    int n;
+    char arg[DEPLOY_MAX_ARGS][DEPLOY_MAX_ARG];
+};
+
+/*
+ * deploy_build - the argv that starts in->engine with this layout: `vllm serve MODEL
+ * --tensor-parallel-size ... --pipeline-parallel-size ... --max-model-len ...
+ * --gpu-memory-utilization ... --max-num-seqs ... --kv-cache-dtype ... [--dtype ...]
+ * [--quantization ...] [--distributed-executor-backend ray]` for vLLM (names as in vLLM's
+ * vllm/engine/arg_utils.py), `python -m sglang.launch_server --model-path MODEL --tp-size ...
+ * --pp-size ... --context-length ... --mem-fraction-static ... --max-running-requests ...
+ * [--kv-cache-dtype fp8_e4m3] [--dtype ...] [--quantization ...] [--nnodes N]` for SGLang (names
+ * as in sglang python/sglang/srt/server_args.py). Fills *out. No errors (the bounds above hold
+ * every argv built here; a longer model id is cut to DEPLOY_MAX_ARG - 1 bytes).
+ */
+void deploy_build(const struct deploy_in *in, struct deploy_argv *out);
+
+/* deploy_engine_name - the engine the argv starts ("vllm" for ENGINE_NONE). */
+const char *deploy_engine_name(enum engine e);
+
+#endif
