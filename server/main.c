@@ -17,6 +17,7 @@
 #include "runtime/log.h"
 #include "runtime/metrics.h"
 #include "config/options.h"
+#include "hub/hubopts.h"
 #include "refresh/refresh.h"
 #include "runtime/store.h"
 
@@ -120,6 +121,8 @@ int main(int argc, char **argv)
     struct http_server *srv = NULL;
     struct catalog *cat = NULL;
     struct refresher *refresher = NULL;
+    struct hub *hub = NULL;
+    static atomic_bool hub_cancel; /* set at shutdown: a Hub fetch in a handler stops at once */
     int exit_code = 1;
 
     int prc = options_parse(argc, argv, &opt, stdout, errbuf, sizeof(errbuf));
@@ -186,6 +189,11 @@ int main(int argc, char **argv)
     }
     cat = NULL;
 
+    atomic_init(&hub_cancel, false);
+    if (hubopts_start(&opt, &hub_cancel, &hub, errbuf, sizeof(errbuf)) < 0) {
+        fprintf(stderr, "vramfit: %s\n", errbuf);
+        goto out;
+    }
     struct http_settings hs = {
         .bind = opt.bind,
         .port = opt.port,
@@ -196,6 +204,7 @@ int main(int argc, char **argv)
         .connection_timeout = opt.connection_timeout,
         .today = opt.today,
         .store = store,
+        .hub = hub,
     };
     if (http_start(&hs, &srv, errbuf, sizeof(errbuf)) < 0) {
         fprintf(stderr, "vramfit: %s\n", errbuf);
@@ -227,6 +236,7 @@ int main(int argc, char **argv)
     http_quiesce(srv);
     unsigned left = drain(srv, opt.shutdown_grace);
     unsigned idle = http_connections(srv);
+    atomic_store(&hub_cancel, true);
     http_stop(srv);
     srv = NULL;
     log_lifecycle("stopped", json_pack("{s:I, s:I}", "requests_cut", (json_int_t)left,
@@ -235,6 +245,7 @@ int main(int argc, char **argv)
 out:
     http_stop(srv);
     refresh_stop(refresher);
+    hub_free(hub);
     store_free(store);
     return exit_code;
 }
