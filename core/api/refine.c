@@ -94,11 +94,8 @@ static const char *const solve_names[SOLVE_COUNT] = {
     [SOLVE_MAX_BATCH] = "max_batch",
 };
 static const char *const arch_source_names[ARCH_SOURCE_COUNT] = {
-    [ARCH_NONE] = "none",
-    [ARCH_PRESET] = "preset",
-    [ARCH_HF_CONFIG] = "hf_config",
-    [ARCH_EXPLICIT] = "explicit",
-    [ARCH_HUB] = "hub",
+    [ARCH_NONE] = "none",         [ARCH_PRESET] = "preset", [ARCH_HF_CONFIG] = "hf_config",
+    [ARCH_EXPLICIT] = "explicit", [ARCH_HUB] = "hub",
 };
 static const char *const engine_names[ENGINE_COUNT] = {
     [ENGINE_NONE] = "none",
@@ -228,8 +225,7 @@ static int decode_hub(const json_t *body, const struct refine_hub_model *hub, st
 
 /* Architecture: a preset, a config.json, or explicit fields - one source only. */
 static int decode_arch(const json_t *body, const struct models *models,
-                       const struct refine_hub_model *hub, struct refine *r,
-                       struct error_info *err)
+                       const struct refine_hub_model *hub, struct refine *r, struct error_info *err)
 {
     int rc;
     struct field_value v;
@@ -428,7 +424,10 @@ int refine_decode_hub(const json_t *body, const struct models *models,
     if ((rc = decode_arch(body, models, hub, &r, err)) < 0 ||
         (rc = decode_formats_engine(body, &r, err)) < 0 || (rc = decode_choice(body, &r, err)) < 0)
         return rc;
-    if (present(body, rows[RF_REVISION].name) && r.arch_source != ARCH_HUB)
+    struct field_value rev;
+    if ((rc = get(body, RF_REVISION, &rev, err)) < 0)
+        return rc;
+    if (rev.present && r.arch_source != ARCH_HUB)
         return error_set(err, 400, "conflicting_fields", "revision",
                          "revision applies to a Hugging Face repo id in model (org/name), not "
                          "to a preset or hf_config");

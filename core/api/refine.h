@@ -32,10 +32,10 @@ enum refine_arch_source { ARCH_NONE = 0, ARCH_PRESET, ARCH_HF_CONFIG, ARCH_EXPLI
  * tensor table. Borrowed for the duration of one call.
  */
 struct refine_hub_model {
-    const char *repo;              /* "org/name", as the request's "model" names it */
-    const char *revision;          /* as asked ("main" when none was) */
-    const char *source;            /* "hub@<commit>" */
-    const json_t *config;          /* config.json */
+    const char *repo;                 /* "org/name", as the request's "model" names it */
+    const char *revision;             /* as asked ("main" when none was) */
+    const char *source;               /* "hub@<commit>" */
+    const json_t *config;             /* config.json */
     const struct st_summary *tensors; /* NULL: no readable safetensors (counted from config) */
     unsigned shards;
     const char *note; /* why the tensor table is missing or differs; NULL or "" for none */
@@ -59,11 +59,11 @@ struct refine {
 
     /* Architecture. */
     enum refine_arch_source arch_source;
-    const char *model;       /* "model" as given */
-    const char *preset_name; /* canonical preset name when arch_source == ARCH_PRESET */
+    const char *model;                  /* "model" as given */
+    const char *preset_name;            /* canonical preset name when arch_source == ARCH_PRESET */
     const struct refine_hub_model *hub; /* arch_source == ARCH_HUB: the resolved repo */
-    struct arch arch;        /* complete for PRESET/HF_CONFIG; KV-relevant subset for EXPLICIT */
-    bool counted;            /* parameters come from the architecture (PRESET/HF_CONFIG) */
+    struct arch arch; /* complete for PRESET/HF_CONFIG; KV-relevant subset for EXPLICIT */
+    bool counted;     /* parameters come from the architecture (PRESET/HF_CONFIG) */
 
     /* Formats. */
     bool has_bits_per_weight;

@@ -12,12 +12,12 @@ static const struct {
     const char *name;
     unsigned bits;
 } dtypes[ST_DTYPE_COUNT] = {
-    [ST_BOOL] = {"BOOL", 8},     [ST_F4] = {"F4", 4},           [ST_F6_E2M3] = {"F6_E2M3", 6},
-    [ST_F6_E3M2] = {"F6_E3M2", 6}, [ST_U8] = {"U8", 8},         [ST_I8] = {"I8", 8},
+    [ST_BOOL] = {"BOOL", 8},       [ST_F4] = {"F4", 4},           [ST_F6_E2M3] = {"F6_E2M3", 6},
+    [ST_F6_E3M2] = {"F6_E3M2", 6}, [ST_U8] = {"U8", 8},           [ST_I8] = {"I8", 8},
     [ST_F8_E5M2] = {"F8_E5M2", 8}, [ST_F8_E4M3] = {"F8_E4M3", 8}, [ST_F8_E8M0] = {"F8_E8M0", 8},
-    [ST_I16] = {"I16", 16},      [ST_U16] = {"U16", 16},        [ST_F16] = {"F16", 16},
-    [ST_BF16] = {"BF16", 16},    [ST_I32] = {"I32", 32},        [ST_U32] = {"U32", 32},
-    [ST_F32] = {"F32", 32},      [ST_F64] = {"F64", 64},        [ST_I64] = {"I64", 64},
+    [ST_I16] = {"I16", 16},        [ST_U16] = {"U16", 16},        [ST_F16] = {"F16", 16},
+    [ST_BF16] = {"BF16", 16},      [ST_I32] = {"I32", 32},        [ST_U32] = {"U32", 32},
+    [ST_F32] = {"F32", 32},        [ST_F64] = {"F64", 64},        [ST_I64] = {"I64", 64},
     [ST_U64] = {"U64", 64},
 };
 
@@ -141,7 +141,7 @@ static long long layer_index(const char *name)
  */
 enum st_part st_classify(const char *name, long long num_layers)
 {
-    static const char *const vision[] = {"vision_tower", "vision_model",  "visual",
+    static const char *const vision[] = {"vision_tower",          "vision_model", "visual",
                                          "multi_modal_projector", "mm_projector", "audio_tower"};
     for (size_t i = 0; i < sizeof(vision) / sizeof(vision[0]); i++)
         if (has_segment(name, vision[i]))
@@ -153,7 +153,7 @@ enum st_part st_classify(const char *name, long long num_layers)
     if (has_segment(name, "lm_head") || has_segment(name, "embed_out") ||
         strcmp(name, "output.weight") == 0)
         return ST_PART_HEAD;
-    static const char *const embed[] = {"embed_tokens", "wte", "wpe", "word_embeddings",
+    static const char *const embed[] = {"embed_tokens",   "wte",       "wpe", "word_embeddings",
                                         "tok_embeddings", "embeddings"};
     for (size_t i = 0; i < sizeof(embed) / sizeof(embed[0]); i++)
         if (has_segment(name, embed[i]))

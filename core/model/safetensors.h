@@ -21,7 +21,7 @@
  * model.safetensors.index.json); the cap only stops a hostile header from counting forever. */
 #define ST_MAX_TENSORS 2000000u
 /* Shards listed by one index (DeepSeek-V3: 163) and the longest shard file name accepted. */
-#define ST_MAX_SHARDS    4096u
+#define ST_MAX_SHARDS     4096u
 #define ST_MAX_SHARD_NAME 200u
 
 /* Element types of the safetensors format (safetensors/src/tensor.rs `enum Dtype`). Names:

@@ -76,13 +76,12 @@ int fetchproto_read_request(const char *text, size_t len, json_t **doc, struct f
         return -1;
     }
     memset(req, 0, sizeof(*req));
-    if (json_unpack_ex(j, &jerr, JSON_STRICT,
-                       "{s:s, s:s, s:s, s:I, s:I, s:I, s?s, s?s, s?s, s?s, s?b, s?o}", "url",
-                       &req->url, "etag", &req->etag, "last_modified", &req->last_modified,
-                       "max_bytes", &max_bytes, "connect_timeout_s", &ct, "timeout_s", &to,
-                       "origin", &req->origin, "range", &req->range, "bearer", &req->bearer,
-                       "redirect_hosts", &req->redirect_hosts, "any_status", &any_status,
-                       "capture", &capture) < 0 ||
+    if (json_unpack_ex(
+            j, &jerr, JSON_STRICT, "{s:s, s:s, s:s, s:I, s:I, s:I, s?s, s?s, s?s, s?s, s?b, s?o}",
+            "url", &req->url, "etag", &req->etag, "last_modified", &req->last_modified, "max_bytes",
+            &max_bytes, "connect_timeout_s", &ct, "timeout_s", &to, "origin", &req->origin, "range",
+            &req->range, "bearer", &req->bearer, "redirect_hosts", &req->redirect_hosts,
+            "any_status", &any_status, "capture", &capture) < 0 ||
         max_bytes <= 0 || ct <= 0 || to <= 0 || read_capture(capture, req) < 0) {
         snprintf(errbuf, errlen, "bad request: %s",
                  jerr.text[0] ? jerr.text : "non-positive limit");
@@ -248,8 +247,7 @@ static void copy_captured(const json_t *h, struct fetch_response *out)
     const json_t *c = json_object_get(h, "captured");
     for (int i = 0; i < FETCH_MAX_CAPTURE && i < (int)json_array_size(c); i++) {
         const char *v = json_string_value(json_array_get(c, i));
-        if (v == NULL ||
-            fetchproto_header_bytes(v, out->captured[i], sizeof(out->captured[i])) < 0)
+        if (v == NULL || fetchproto_header_bytes(v, out->captured[i], sizeof(out->captured[i])) < 0)
             out->captured[i][0] = '\0';
     }
 }

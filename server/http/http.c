@@ -137,8 +137,8 @@ struct request {
     bool gzip_ok;   /* Accept-Encoding admits gzip */
     bool preflight; /* OPTIONS on a known route */
     char request_id[REQID_MAX + 1];
-    char origin[256]; /* the Origin header, "" when absent or too long to be one */
-    char etag[48];    /* the reply's ETag, "" for none */
+    char origin[256];  /* the Origin header, "" when absent or too long to be one */
+    char etag[48];     /* the reply's ETag, "" for none */
     int retry_after_s; /* sent as Retry-After when > 0 (a 503 from the Hub resolver) */
 };
 

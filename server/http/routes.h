@@ -25,7 +25,7 @@ struct route_ctx {
     bool too_many_params;         /* more than ROUTES_MAX_PARAMS were sent */
     const char *if_none_match;    /* the If-None-Match header, or NULL */
     struct bodycache *skus_cache; /* GET /skus bodies per (snapshot, date, provenance) */
-    int indent; /* the answer's indentation: 0 compact, 2 for ?pretty (or curl's default) */
+    int indent;      /* the answer's indentation: 0 compact, 2 for ?pretty (or curl's default) */
     struct hub *hub; /* resolves "model": "org/name" (POST /estimate); NULL = off */
 };
 

@@ -207,8 +207,8 @@ static int status_error(struct job *j, const struct fetch_response *r, struct er
                          j->repo, r->status, code[0] ? ", " : "", code);
     if (r->status == 429 || r->status >= 500)
         return error_set(err, 503, "hub_unavailable", "model",
-                         "the Hugging Face Hub answered HTTP %ld for %.96s; retry later",
-                         r->status, j->repo);
+                         "the Hugging Face Hub answered HTTP %ld for %.96s; retry later", r->status,
+                         j->repo);
     return error_set(err, 502, "hub_error", "model",
                      "the Hugging Face Hub answered HTTP %ld for %.96s's config.json", r->status,
                      j->repo);
@@ -244,8 +244,8 @@ static int fetch_configs(struct job *j, struct error_info *err)
     if (r.status != 200) {
         rc = status_error(j, &r, err);
     } else if ((j->m->config = object_of(&r)) == NULL) {
-        rc = error_set(err, 502, "hub_error", "model",
-                       "%.96s's config.json is not a JSON object", j->repo);
+        rc = error_set(err, 502, "hub_error", "model", "%.96s's config.json is not a JSON object",
+                       j->repo);
     } else {
         if (hex_ok(r.captured[0]))
             snprintf(j->m->commit, sizeof(j->m->commit), "%.64s", r.captured[0]);
@@ -278,11 +278,10 @@ static int shard_header(struct job *j, const char *file, long long layers, char 
     uint64_t len = 0;
     int rc = 0;
     if (r.status != 206 && r.status != 200) {
-        rc = error_set(err, 422, "invalid_checkpoint", NULL, "HTTP %ld for %.100s", r.status,
-                       file);
+        rc = error_set(err, 422, "invalid_checkpoint", NULL, "HTTP %ld for %.100s", r.status, file);
     } else if (r.len < 8) {
-        rc = error_set(err, 422, "invalid_checkpoint", NULL, "%.100s is shorter than 8 bytes",
-                       file);
+        rc =
+            error_set(err, 422, "invalid_checkpoint", NULL, "%.100s is shorter than 8 bytes", file);
     } else if ((rc = st_header_length((const unsigned char *)r.body, HUB_MAX_HEADER_BYTES, &len,
                                       err)) == 0 &&
                8 + len > r.len) {
@@ -321,8 +320,7 @@ static void no_tensors(struct job *j, const char *why)
 {
     j->m->has_tensors = false;
     memset(&j->m->tensors, 0, sizeof(j->m->tensors));
-    snprintf(j->m->note, sizeof(j->m->note),
-             "weights counted from config.json: %.240s", why);
+    snprintf(j->m->note, sizeof(j->m->note), "weights counted from config.json: %.240s", why);
 }
 
 /* The index (or the single model.safetensors) and every shard's header. 0, or -EINVAL with err
@@ -379,8 +377,8 @@ out:
 }
 
 /* Fetches repo@revision from the Hub into a new box (refs 1). 0 or -EINVAL with err. */
-static int resolve_fresh(struct hub *h, const char *repo, const char *revision,
-                         struct box **out, struct error_info *err)
+static int resolve_fresh(struct hub *h, const char *repo, const char *revision, struct box **out,
+                         struct error_info *err)
 {
     struct box *b = calloc(1, sizeof(*b));
     struct job j = {.h = h, .repo = repo, .deadline = mono_s() + h->timeout_s};
@@ -426,9 +424,9 @@ static json_t *model_to_json(const struct hub_model *m, time_t saved)
     json_t *t = m->has_tensors ? st_summary_to_json(&m->tensors) : json_null();
     return json_pack("{s:s, s:s, s:s, s:O, s:O?, s:o, s:I, s:I, s:s, s:I}", "repo", m->repo,
                      "revision", m->revision, "commit", m->commit, "config", m->config,
-                     "quant_config", m->quant_config, "tensors", t, "shards",
-                     (json_int_t)m->shards, "index_total", (json_int_t)m->index_total, "note",
-                     m->note, "saved_at", (json_int_t)saved);
+                     "quant_config", m->quant_config, "tensors", t, "shards", (json_int_t)m->shards,
+                     "index_total", (json_int_t)m->index_total, "note", m->note, "saved_at",
+                     (json_int_t)saved);
 }
 
 /* Reads key's cache file when it is a regular file (not followed through a symlink), fresh
@@ -460,14 +458,14 @@ static struct box *disk_load(struct hub *h, const char *repo, const char *revisi
     const char *r = NULL, *rv = NULL, *c = NULL, *note = NULL;
     json_t *cfg = NULL, *q = NULL, *t = NULL;
     json_int_t shards = 0, total = 0, saved = 0;
-    ok = x && j &&
-         json_unpack(j, "{s:s, s:s, s:s, s:o, s?o, s:o, s:I, s:I, s:s, s:I}", "repo", &r,
-                     "revision", &rv, "commit", &c, "config", &cfg, "quant_config", &q, "tensors",
-                     &t, "shards", &shards, "index_total", &total, "note", &note, "saved_at",
-                     &saved) == 0 &&
-         strcmp(r, repo) == 0 && strcmp(rv, revision) == 0 && json_is_object(cfg) &&
-         (double)(time(NULL) - saved) < h->ttl_s && shards >= 0 && total >= 0 &&
-         (json_is_null(t) || st_summary_from_json(t, &x->m.tensors) == 0);
+    ok =
+        x && j &&
+        json_unpack(j, "{s:s, s:s, s:s, s:o, s?o, s:o, s:I, s:I, s:s, s:I}", "repo", &r, "revision",
+                    &rv, "commit", &c, "config", &cfg, "quant_config", &q, "tensors", &t, "shards",
+                    &shards, "index_total", &total, "note", &note, "saved_at", &saved) == 0 &&
+        strcmp(r, repo) == 0 && strcmp(rv, revision) == 0 && json_is_object(cfg) &&
+        (double)(time(NULL) - saved) < h->ttl_s && shards >= 0 && total >= 0 &&
+        (json_is_null(t) || st_summary_from_json(t, &x->m.tensors) == 0);
     if (ok) {
         atomic_init(&x->refs, 1);
         snprintf(x->m.repo, sizeof(x->m.repo), "%s", r);
@@ -529,7 +527,8 @@ static struct entry *slot_for(struct hub *h, const char *key, bool *found)
             *found = true;
             return e;
         }
-        if (!e->pending && (oldest == NULL || !e->key[0] || (oldest->key[0] && e->born < oldest->born)))
+        if (!e->pending &&
+            (oldest == NULL || !e->key[0] || (oldest->key[0] && e->born < oldest->born)))
             oldest = e;
     }
     return oldest;
@@ -572,8 +571,8 @@ static void fill(struct hub *h, struct entry *e, const char *repo, const char *r
     pthread_cond_broadcast(&h->done);
 }
 
-int hub_resolve(struct hub *h, const char *repo, const char *revision,
-                const struct hub_model **out, struct error_info *err, int *retry_after_s)
+int hub_resolve(struct hub *h, const char *repo, const char *revision, const struct hub_model **out,
+                struct error_info *err, int *retry_after_s)
 {
     char key[HUB_MAX_REPO + HUB_MAX_REVISION + 2];
     *retry_after_s = 0;

@@ -32,13 +32,13 @@
 #define HUB_MAX_REVISION 128
 
 struct hub_config {
-    const char *endpoint;   /* "https://huggingface.co"; "" turns resolution off */
-    const char *cdn_hosts;  /* comma-separated hosts redirects may go to (the Hub's CDN) */
-    const char *token;      /* "" = none; copied; sent only to the endpoint's origin */
-    const char *cache_dir;  /* "" = memory only */
-    int cache_ttl_s;        /* how long a resolved repo is reused */
-    int timeout_s;          /* the whole cold resolution, every request included */
-    const char *helper;     /* vramfit-fetch's path; NULL = beside this executable */
+    const char *endpoint;      /* "https://huggingface.co"; "" turns resolution off */
+    const char *cdn_hosts;     /* comma-separated hosts redirects may go to (the Hub's CDN) */
+    const char *token;         /* "" = none; copied; sent only to the endpoint's origin */
+    const char *cache_dir;     /* "" = memory only */
+    int cache_ttl_s;           /* how long a resolved repo is reused */
+    int timeout_s;             /* the whole cold resolution, every request included */
+    const char *helper;        /* vramfit-fetch's path; NULL = beside this executable */
     const atomic_bool *cancel; /* shutdown: kills a fetch in progress; may be NULL */
 };
 
@@ -80,8 +80,8 @@ bool hub_enabled(const struct hub *h);
  * A repo without safetensors, or whose headers cannot be read, resolves with has_tensors false
  * and a note. Safe from many threads.
  */
-int hub_resolve(struct hub *h, const char *repo, const char *revision,
-                const struct hub_model **out, struct error_info *err, int *retry_after_s);
+int hub_resolve(struct hub *h, const char *repo, const char *revision, const struct hub_model **out,
+                struct error_info *err, int *retry_after_s);
 
 /* hub_release - drops a reference from hub_resolve. Accepts NULL. */
 void hub_release(const struct hub_model *m);

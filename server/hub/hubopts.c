@@ -18,8 +18,7 @@ static int read_token(const char *path, char *tok, size_t n, char *errbuf, size_
 {
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
-        snprintf(errbuf, errlen, "--hf-token-file: cannot open %.300s: %s", path,
-                 strerror(errno));
+        snprintf(errbuf, errlen, "--hf-token-file: cannot open %.300s: %s", path, strerror(errno));
         return -1;
     }
     ssize_t got = read(fd, tok, n - 1);

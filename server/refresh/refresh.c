@@ -251,14 +251,14 @@ static int fetch_prices(struct refresher *r, struct retail **out, char *err, siz
             snprintf(err, n, "price feed has more than %d pages; stopped", REFRESH_MAX_PAGES);
             goto out;
         }
-        struct fetch_request fr = {
-            .url = url,
-            .etag = conditional && page == 0 ? r->prices_etag : NULL,
-            .last_modified = conditional && page == 0 ? r->prices_lastmod : NULL,
-            .max_bytes = REFRESH_MAX_PAGE_BYTES,
-            .connect_timeout_s = CONNECT_TIMEOUT_S,
-            .timeout_s = r->timeout_s,
-            .origin = r->prices_url};
+        struct fetch_request fr = {.url = url,
+                                   .etag = conditional && page == 0 ? r->prices_etag : NULL,
+                                   .last_modified =
+                                       conditional && page == 0 ? r->prices_lastmod : NULL,
+                                   .max_bytes = REFRESH_MAX_PAGE_BYTES,
+                                   .connect_timeout_s = CONNECT_TIMEOUT_S,
+                                   .timeout_s = r->timeout_s,
+                                   .origin = r->prices_url};
         struct fetch_response resp;
         char ferr[700];
         if (fetch_get(r->fetcher, &fr, &resp, ferr, sizeof(ferr)) < 0) {

@@ -25,9 +25,17 @@ static void start(void)
     snprintf(cache_dir, sizeof(cache_dir), "/tmp/vramfit-hub-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(cache_dir));
     setenv("HF_TOKEN", FAKEHUB_TOKEN, 1); /* read at start, never on argv */
-    const char *const args[] = {"--today",        "2026-11-23", "--hf-endpoint", endpoint,
-                                "--hf-cdn-hosts", cdn,          "--hf-timeout",  "8",
-                                "--hf-cache-dir", cache_dir,    NULL};
+    const char *const args[] = {"--today",
+                                "2026-11-23",
+                                "--hf-endpoint",
+                                endpoint,
+                                "--hf-cdn-hosts",
+                                cdn,
+                                "--hf-timeout",
+                                "8",
+                                "--hf-cache-dir",
+                                cache_dir,
+                                NULL};
     ck_assert_int_eq(testsrv_start(&srv, args), 0);
     unsetenv("HF_TOKEN");
 }
@@ -79,16 +87,14 @@ START_TEST(gpt_oss_120b_is_resolved_with_exact_bytes_from_its_headers_via_the_cd
     const json_t *t = json_object_get(json_object_get(j, "checkpoint"), "tensors");
     uint64_t want = fakehub_expected_bytes("openai/gpt-oss-120b");
     ck_assert_uint_eq((uint64_t)json_integer_value(json_object_get(t, "bytes")), want);
-    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j, "checkpoint"),
-                                                        "shards")),
-                     2);
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(j, "checkpoint"), "shards")), 2);
     /* 36 layers x 19 tensors, the embeddings, the final norm and the head. */
     ck_assert_int_eq(json_integer_value(json_object_get(t, "tensors")), 36 * 19 + 3);
     const json_t *parts = json_object_get(t, "by_part");
     /* The head and the embeddings are each 201088 x 2880 in BF16. */
     ck_assert_int_eq(json_integer_value(json_object_get(parts, "head")), 201088LL * 2880 * 2);
-    ck_assert_int_eq(json_integer_value(json_object_get(parts, "embeddings")),
-                     201088LL * 2880 * 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(parts, "embeddings")), 201088LL * 2880 * 2);
     /* MXFP4 experts: U8 blocks and scales; nothing else is U8. */
     long long experts_u8 = 36LL * 128 * (5760 * 90 * 17 + 2880 * 90 * 17);
     ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(t, "by_dtype"), "U8")),
@@ -116,15 +122,14 @@ END_TEST
 START_TEST(qwen3_fp8_headers_over_the_probe_size_are_read_with_a_second_range)
 {
     long st;
-    json_t *j = post("{\"model\":\"Qwen/Qwen3-235B-A22B-FP8\",\"precision\":\"fp8\",\"ctx\":4096}", &st, NULL,
-                     0);
+    json_t *j = post("{\"model\":\"Qwen/Qwen3-235B-A22B-FP8\",\"precision\":\"fp8\",\"ctx\":4096}",
+                     &st, NULL, 0);
     ck_assert_msg(st == 200, "status %ld: %s", st, json_dumps(j, 0));
     const json_t *t = json_object_get(json_object_get(j, "checkpoint"), "tensors");
     ck_assert_uint_eq((uint64_t)json_integer_value(json_object_get(t, "bytes")),
                       fakehub_expected_bytes("Qwen/Qwen3-235B-A22B-FP8"));
-    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j, "checkpoint"),
-                                                        "shards")),
-                     6);
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(j, "checkpoint"), "shards")), 6);
     ck_assert(json_integer_value(json_object_get(json_object_get(t, "by_dtype"), "F8_E4M3")) > 0);
     json_decref(j);
 }
@@ -161,7 +166,8 @@ END_TEST
 START_TEST(a_missing_repo_is_a_422_unknown_model)
 {
     long st;
-    json_t *j = post("{\"model\":\"nobody/nothing\",\"precision\":\"bf16\",\"ctx\":4096}", &st, NULL, 0);
+    json_t *j =
+        post("{\"model\":\"nobody/nothing\",\"precision\":\"bf16\",\"ctx\":4096}", &st, NULL, 0);
     ck_assert_int_eq(st, 422);
     ck_assert_str_eq(error_code(j), "unknown_model");
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "error"), "field")),
@@ -176,7 +182,8 @@ START_TEST(a_slow_hub_is_a_503_with_retry_after_within_the_timeout)
     char ra[16];
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    json_t *j = post("{\"model\":\"acme/slow\",\"precision\":\"bf16\",\"ctx\":4096}", &st, ra, sizeof(ra));
+    json_t *j =
+        post("{\"model\":\"acme/slow\",\"precision\":\"bf16\",\"ctx\":4096}", &st, ra, sizeof(ra));
     clock_gettime(CLOCK_MONOTONIC, &t1);
     ck_assert_int_eq(st, 503);
     ck_assert_str_eq(error_code(j), "hub_unavailable");
@@ -217,14 +224,15 @@ START_TEST(a_malformed_repo_id_or_revision_is_a_400_naming_the_field)
     json_t *j = post("{\"model\":\"a/../b\",\"precision\":\"bf16\",\"ctx\":4096}", &st, NULL, 0);
     ck_assert_int_eq(st, 400);
     json_decref(j);
-    j = post("{\"model\":\"openai/gpt-oss-120b\",\"revision\":\"../x\",\"precision\":\"bf16\",\"ctx\":4096}",
+    j = post("{\"model\":\"openai/gpt-oss-120b\",\"revision\":\"../"
+             "x\",\"precision\":\"bf16\",\"ctx\":4096}",
              &st, NULL, 0);
     ck_assert_int_eq(st, 400);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "error"), "field")),
                      "revision");
     json_decref(j);
-    j = post("{\"model\":\"llama-3-8b\",\"revision\":\"main\",\"precision\":\"bf16\",\"ctx\":4096}", &st, NULL,
-             0);
+    j = post("{\"model\":\"llama-3-8b\",\"revision\":\"main\",\"precision\":\"bf16\",\"ctx\":4096}",
+             &st, NULL, 0);
     ck_assert_int_eq(st, 400);
     json_decref(j);
 }

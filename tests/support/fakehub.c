@@ -70,14 +70,18 @@ static void t(struct gen *g, const char *name, const char *dtype, unsigned bits,
     g->off += bytes;
 }
 
-#define S(...) (sizeof((uint64_t[]){__VA_ARGS__}) / sizeof(uint64_t)), (uint64_t[]){__VA_ARGS__}
+#define S(...)                                                                                     \
+    (sizeof((uint64_t[]){__VA_ARGS__}) / sizeof(uint64_t)), (uint64_t[])                           \
+    {                                                                                              \
+        __VA_ARGS__                                                                                \
+    }
 
 /* gpt-oss (E experts): hidden 2880, 64 query heads and 8 KV heads of 64, vocab 201088. */
 static void gptoss_layer(struct gen *g, int l, uint64_t e)
 {
     char n[160];
 #define L(suffix, dtype, bits, ...)                                                                \
-    snprintf(n, sizeof(n), "model.layers.%d.%s", l, suffix);                                     \
+    snprintf(n, sizeof(n), "model.layers.%d.%s", l, suffix);                                       \
     t(g, n, dtype, bits, S(__VA_ARGS__))
     L("input_layernorm.weight", "BF16", 16, 2880);
     L("post_attention_layernorm.weight", "BF16", 16, 2880);
@@ -233,7 +237,7 @@ static char *index_json(const char *repo)
 }
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *body,
-                            size_t len, const char *const *headers)
+                             size_t len, const char *const *headers)
 {
     struct MHD_Response *r =
         MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
@@ -306,8 +310,8 @@ static enum MHD_Result serve_file(struct fakehub *h, struct MHD_Connection *c, c
         return reply(c, 200, h->index[f], strlen(h->index[f]), commit);
     if (strcmp(repo, "acme/noweights") == 0 || strcmp(file, "hf_quant_config.json") == 0 ||
         strcmp(file, "model.safetensors.index.json") == 0)
-        return reply(c, 404, "Entry not found", 15, (const char *const[]){"X-Error-Code",
-                                                                         "EntryNotFound", NULL});
+        return reply(c, 404, "Entry not found", 15,
+                     (const char *const[]){"X-Error-Code", "EntryNotFound", NULL});
     int shard = 0, of = 0;
     if (strcmp(file, "model.safetensors") != 0 &&
         (sscanf(file, "model-%d-of-%d.safetensors", &shard, &of) != 2 || shard < 1 ||
@@ -346,11 +350,10 @@ static enum MHD_Result on_hub(void *cls, struct MHD_Connection *c, const char *u
     const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
     if (strcmp(repo, "acme/gated") == 0 &&
         (auth == NULL || strcmp(auth, "Bearer " FAKEHUB_TOKEN) != 0))
-        return reply(c, 401, "gated", 5,
-                    (const char *const[]){"X-Error-Code", "GatedRepo", NULL});
+        return reply(c, 401, "gated", 5, (const char *const[]){"X-Error-Code", "GatedRepo", NULL});
     if (family_of(repo) == FAM_NONE)
         return reply(c, 401, "Repository not found", 20,
-                    (const char *const[]){"X-Error-Code", "RepoNotFound", NULL});
+                     (const char *const[]){"X-Error-Code", "RepoNotFound", NULL});
     return serve_file(h, c, repo, file);
 }
 
@@ -368,8 +371,7 @@ static enum MHD_Result on_cdn(void *cls, struct MHD_Connection *c, const char *u
         atomic_fetch_add(&h->cdn_auth, 1);
     char org[64], name[96], repo[200];
     int shard = 0, of = 0;
-    if (sscanf(url, "/cdn/%63[^/]/%95[^/]/model-%d-of-%d.safetensors", org, name, &shard, &of) !=
-        4)
+    if (sscanf(url, "/cdn/%63[^/]/%95[^/]/model-%d-of-%d.safetensors", org, name, &shard, &of) != 4)
         return reply(c, 404, "no", 2, NULL);
     snprintf(repo, sizeof(repo), "%s/%s", org, name);
     enum family f = family_of(repo);
@@ -381,8 +383,8 @@ static enum MHD_Result on_cdn(void *cls, struct MHD_Connection *c, const char *u
 struct fakehub *fakehub_start(void)
 {
     struct fakehub *h = calloc(1, sizeof(*h));
-    static const char *const multi[] = {[FAM_GPTOSS120] = "openai/gpt-oss-120b",
-                                        [FAM_QWEN3FP8] = "Qwen/Qwen3-235B-A22B-FP8"};
+    static const char *const multi[] = {
+        [FAM_GPTOSS120] = "openai/gpt-oss-120b", [FAM_QWEN3FP8] = "Qwen/Qwen3-235B-A22B-FP8"};
     for (int f = FAM_GPTOSS120; f <= FAM_QWEN3FP8; f++) {
         if (multi[f] == NULL)
             continue;

@@ -54,28 +54,28 @@ START_TEST(tensor_names_are_classified_by_the_documented_patterns)
         long long layers;
         enum st_part part;
     } cases[] = {
-        {"model.layers.3.mlp.experts.17.down_proj.weight", 61, ST_PART_EXPERTS},       /* DeepSeek */
+        {"model.layers.3.mlp.experts.17.down_proj.weight", 61, ST_PART_EXPERTS}, /* DeepSeek */
         {"model.layers.3.mlp.experts.17.down_proj.weight_scale_inv", 61, ST_PART_EXPERTS},
-        {"model.layers.3.mlp.shared_experts.up_proj.weight", 61, ST_PART_SHARED},      /* DeepSeek */
-        {"model.layers.3.mlp.shared_expert.up_proj.weight", 24, ST_PART_SHARED},       /* Qwen2-MoE */
-        {"model.layers.0.block_sparse_moe.experts.7.w1.weight", 32, ST_PART_EXPERTS},  /* Mixtral */
-        {"model.layers.0.mlp.experts.gate_up_proj_blocks", 36, ST_PART_EXPERTS},       /* gpt-oss */
-        {"model.layers.61.embed_tokens.weight", 61, ST_PART_MTP},     /* DeepSeek-V3's MTP */
+        {"model.layers.3.mlp.shared_experts.up_proj.weight", 61, ST_PART_SHARED}, /* DeepSeek */
+        {"model.layers.3.mlp.shared_expert.up_proj.weight", 24, ST_PART_SHARED},  /* Qwen2-MoE */
+        {"model.layers.0.block_sparse_moe.experts.7.w1.weight", 32, ST_PART_EXPERTS}, /* Mixtral */
+        {"model.layers.0.mlp.experts.gate_up_proj_blocks", 36, ST_PART_EXPERTS},      /* gpt-oss */
+        {"model.layers.61.embed_tokens.weight", 61, ST_PART_MTP}, /* DeepSeek-V3's MTP */
         {"model.layers.61.shared_head.head.weight", 61, ST_PART_MTP},
         {"model.layers.61.self_attn.kv_a_proj_with_mqa.weight", 0, ST_PART_SHARED}, /* unknown */
-        {"mtp.layers.0.mlp.experts.3.gate_proj.weight", 48, ST_PART_MTP}, /* Qwen3-Next */
-        {"model.mtp_layers.0.input_layernorm.weight", 36, ST_PART_MTP},   /* MiMo */
+        {"mtp.layers.0.mlp.experts.3.gate_proj.weight", 48, ST_PART_MTP},           /* Qwen3-Next */
+        {"model.mtp_layers.0.input_layernorm.weight", 36, ST_PART_MTP},             /* MiMo */
         {"vision_tower.vision_model.encoder.layers.26.mlp.fc1.weight", 34, ST_PART_VISION},
-        {"visual.blocks.31.attn.qkv.weight", 28, ST_PART_VISION},        /* Qwen2.5-VL */
+        {"visual.blocks.31.attn.qkv.weight", 28, ST_PART_VISION}, /* Qwen2.5-VL */
         {"multi_modal_projector.linear_1.weight", 40, ST_PART_VISION},
         {"lm_head.weight", 32, ST_PART_HEAD},
-        {"output.weight", 32, ST_PART_HEAD},          /* Meta's original Llama layout */
+        {"output.weight", 32, ST_PART_HEAD}, /* Meta's original Llama layout */
         {"gpt_neox.embed_out.weight", 32, ST_PART_HEAD},
         {"model.embed_tokens.weight", 32, ST_PART_EMBEDDINGS},
         {"transformer.wte.weight", 12, ST_PART_EMBEDDINGS},
-        {"transformer.word_embeddings.weight", 60, ST_PART_EMBEDDINGS},  /* Falcon */
+        {"transformer.word_embeddings.weight", 60, ST_PART_EMBEDDINGS}, /* Falcon */
         {"model.layers.0.self_attn.q_proj.weight", 32, ST_PART_SHARED},
-        {"model.layers.0.mlp.gate.weight", 94, ST_PART_SHARED},          /* a router */
+        {"model.layers.0.mlp.gate.weight", 94, ST_PART_SHARED}, /* a router */
         {"model.norm.weight", 32, ST_PART_SHARED},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
