@@ -92,6 +92,30 @@ static const struct opt_def opts[] = {
      "seconds one upstream request may take in total", NULL, "SECONDS"},
     {"cache-file", "VRAMFIT_CACHE_FILE", OPT_STRING, 0, 0, OFF(cache_file), SZ(cache_file), "",
      "keep the last good merged catalog here; loaded at start when valid", NULL, "PATH"},
+    {"hf-endpoint", "HF_ENDPOINT", OPT_STRING, 0, 0, OFF(hf_endpoint), SZ(hf_endpoint),
+     "https://huggingface.co",
+     "Hugging Face Hub (or mirror) that resolves \"model\": \"org/name\" in POST /estimate; "
+     "empty = off",
+     NULL, "URL"},
+    /* The hosts huggingface.co's /resolve/ redirects large files to (observed 2025-2026: the
+     * LFS CDN and the Xet bridge). */
+    {"hf-cdn-hosts", "VRAMFIT_HF_CDN_HOSTS", OPT_STRING, 0, 0, OFF(hf_cdn_hosts), SZ(hf_cdn_hosts),
+     "cdn-lfs.huggingface.co,cdn-lfs.hf.co,cdn-lfs-us-1.hf.co,cdn-lfs-eu-1.hf.co,"
+     "cas-bridge.xethub.hf.co",
+     "comma-separated hosts (or host:port) the Hub may redirect file reads to; others are refused",
+     NULL, "LIST"},
+    {"hf-token-file", "VRAMFIT_HF_TOKEN_FILE", OPT_STRING, 0, 0, OFF(hf_token_file),
+     SZ(hf_token_file), "",
+     "file holding a Hugging Face token for gated repos (the HF_TOKEN environment variable "
+     "wins); the token is never logged",
+     NULL, "PATH"},
+    {"hf-cache-dir", "VRAMFIT_HF_CACHE_DIR", OPT_STRING, 0, 0, OFF(hf_cache_dir), SZ(hf_cache_dir),
+     "", "directory where resolved repos are kept across restarts; empty = memory only", NULL,
+     "PATH"},
+    {"hf-cache-ttl", "VRAMFIT_HF_CACHE_TTL", OPT_INT, 1, 31536000, OFF(hf_cache_ttl), 0, "86400",
+     "seconds a resolved repo (config and tensor table) is reused", NULL, "SECONDS"},
+    {"hf-timeout", "VRAMFIT_HF_TIMEOUT", OPT_INT, 1, 600, OFF(hf_timeout), 0, "20",
+     "seconds one cold resolution (every request to the Hub) may take in all", NULL, "SECONDS"},
     {"config", "VRAMFIT_CONFIG", OPT_STRING, 0, 0, OFF(config), SZ(config), "",
      "JSON object of option names to values, read before env and flags (flag > env > file > "
      "default)",
@@ -390,6 +414,12 @@ static int check_values(struct options *o, char *errbuf, size_t errlen)
         snprintf(errbuf, errlen,
                  "--prices-url: \"%.80s\" must start with http://, https:// or file://",
                  o->prices_url);
+        return -EINVAL;
+    }
+    if (o->hf_endpoint[0] && (strncmp(o->hf_endpoint, "http://", 7) != 0 &&
+                              strncmp(o->hf_endpoint, "https://", 8) != 0)) {
+        snprintf(errbuf, errlen, "--hf-endpoint: \"%.80s\" must start with http:// or https://",
+                 o->hf_endpoint);
         return -EINVAL;
     }
     if (normalize_regions(o->regions, errbuf, errlen) < 0)

@@ -28,6 +28,12 @@ struct options {
     int refresh_interval;    /* --refresh-interval, seconds between refreshes */
     int fetch_timeout;       /* --fetch-timeout, seconds per upstream request */
     char cache_file[512];    /* --cache-file, VRAMFIT_CACHE_FILE: "" = none */
+    char hf_endpoint[512];   /* --hf-endpoint, HF_ENDPOINT: the Hugging Face Hub; "" = off */
+    char hf_cdn_hosts[512];  /* --hf-cdn-hosts: hosts the Hub's redirects may go to */
+    char hf_token_file[512]; /* --hf-token-file: a file holding the Hub token (HF_TOKEN wins) */
+    char hf_cache_dir[512];  /* --hf-cache-dir: resolved repos kept on disk; "" = memory only */
+    int hf_cache_ttl;        /* --hf-cache-ttl, seconds a resolved repo is reused */
+    int hf_timeout;          /* --hf-timeout, seconds one cold resolution may take in all */
 };
 
 enum options_result {

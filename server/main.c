@@ -17,6 +17,7 @@
 #include "runtime/log.h"
 #include "runtime/metrics.h"
 #include "config/options.h"
+#include "hub/hubopts.h"
 #include "refresh/refresh.h"
 #include "runtime/store.h"
 
@@ -143,7 +144,27 @@ static int wait_for_stop(const sigset_t *sigs, struct refresher *refresher)
 
 /* Graceful shutdown after signal sig: stop accepting, let requests in flight finish within
  * grace seconds, then stop the server (srv is freed) and log what was cut. */
-static void shut_down(struct http_server *srv, int sig, int grace)
+/* Starts the refresher, which publishes the first snapshot (cache file or base) before the
+ * listener opens. cat's reference passes to it. 0, or -1 with errbuf set. */
+static int start_refresh(const struct options *opt, struct store *store, struct catalog *cat,
+                         struct refresher **out, char *errbuf, size_t errlen)
+{
+    struct refresh_config rc = {
+        .catalog_url = opt->catalog_url,
+        .prices_url = opt->no_prices ? "" : opt->prices_url,
+        .regions = opt->regions,
+        .interval_s = opt->refresh_interval,
+        .fetch_timeout_s = opt->fetch_timeout,
+        .cache_file = opt->cache_file,
+        .today = opt->today,
+    };
+    return refresh_start(&rc, store, cat, opt->catalog_file[0] ? "file" : "embedded",
+                         opt->catalog_file, out, errbuf, errlen);
+}
+
+/* Drains, quiesces and stops the server; a Hub fetch still running in a handler after the grace
+ * period is cancelled (hub_cancel) so the stop does not wait for it. */
+static void shut_down(struct http_server *srv, int sig, int grace, atomic_bool *hub_cancel)
 {
     log_lifecycle("draining",
                   json_pack("{s:s, s:i, s:I}", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM",
@@ -152,6 +173,7 @@ static void shut_down(struct http_server *srv, int sig, int grace)
     http_quiesce(srv);
     unsigned left = drain(srv, grace);
     unsigned idle = http_connections(srv);
+    atomic_store(hub_cancel, true);
     http_stop(srv);
     log_lifecycle("stopped", json_pack("{s:I, s:I}", "requests_cut", (json_int_t)left,
                                        "connections_closed", (json_int_t)idle));
@@ -165,6 +187,8 @@ int main(int argc, char **argv)
     struct http_server *srv = NULL;
     struct catalog *cat = NULL;
     struct refresher *refresher = NULL;
+    struct hub *hub = NULL;
+    static atomic_bool hub_cancel; /* set at shutdown: a Hub fetch in a handler stops at once */
     int exit_code = 1;
 
     int prc = options_parse(argc, argv, &opt, stdout, errbuf, sizeof(errbuf));
@@ -206,23 +230,17 @@ int main(int argc, char **argv)
     size_t nskus = catalog_count(cat);
     char source[600];
     snprintf(source, sizeof(source), "%s", catalog_source(cat));
-    struct refresh_config rc = {
-        .catalog_url = opt.catalog_url,
-        .prices_url = opt.no_prices ? "" : opt.prices_url,
-        .regions = opt.regions,
-        .interval_s = opt.refresh_interval,
-        .fetch_timeout_s = opt.fetch_timeout,
-        .cache_file = opt.cache_file,
-        .today = opt.today,
-    };
-    /* Publishes the first snapshot (cache file or base) before the listener opens. */
-    if (refresh_start(&rc, store, cat, opt.catalog_file[0] ? "file" : "embedded", opt.catalog_file,
-                      &refresher, errbuf, sizeof(errbuf)) < 0) {
+    if (start_refresh(&opt, store, cat, &refresher, errbuf, sizeof(errbuf)) < 0) {
         fprintf(stderr, "vramfit: %s\n", errbuf);
         goto out;
     }
     cat = NULL;
 
+    atomic_init(&hub_cancel, false);
+    if (hubopts_start(&opt, &hub_cancel, &hub, errbuf, sizeof(errbuf)) < 0) {
+        fprintf(stderr, "vramfit: %s\n", errbuf);
+        goto out;
+    }
     struct http_settings hs = {
         .bind = opt.bind,
         .port = opt.port,
@@ -233,6 +251,7 @@ int main(int argc, char **argv)
         .connection_timeout = opt.connection_timeout,
         .today = opt.today,
         .store = store,
+        .hub = hub,
     };
     if (http_start(&hs, &srv, errbuf, sizeof(errbuf)) < 0) {
         fprintf(stderr, "vramfit: %s\n", errbuf);
@@ -245,12 +264,13 @@ int main(int argc, char **argv)
                             opt.threads, "catalog", source, "skus", (json_int_t)nskus, "version",
                             VRAMFIT_VERSION, "startup_ms", (now_s() - t0) * 1e3));
 
-    shut_down(srv, wait_for_stop(&sigs, refresher), opt.shutdown_grace);
+    shut_down(srv, wait_for_stop(&sigs, refresher), opt.shutdown_grace, &hub_cancel);
     srv = NULL;
     exit_code = 0;
 out:
     http_stop(srv);
     refresh_stop(refresher);
+    hub_free(hub);
     store_free(store);
     return exit_code;
 }

@@ -25,8 +25,9 @@ declare -A allowed=(
     [server/fetch]="base runtime"
     [server/fetcher]="base fetch"
     [server/refresh]="base model memory azure choice api config runtime fetch"
-    [server/http]="base model memory azure choice api config runtime"
-    [server]="base model memory azure choice api config runtime fetch refresh http"
+    [server/hub]="base model config runtime fetch"
+    [server/http]="base model memory azure choice api config runtime hub"
+    [server]="base model memory azure choice api config runtime fetch refresh hub http"
 )
 # System headers only some folders may include.
 declare -A system_only=(

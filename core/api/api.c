@@ -169,9 +169,16 @@ static int training_write(const struct catalog *cat, const char *today,
 int api_estimate_write(const struct catalog *cat, const char *today, const json_t *body, int indent,
                        struct buf *out, struct error_info *err)
 {
+    return api_estimate_write_hub(cat, today, body, NULL, indent, out, err);
+}
+
+int api_estimate_write_hub(const struct catalog *cat, const char *today, const json_t *body,
+                           const struct refine_hub_model *hub, int indent, struct buf *out,
+                           struct error_info *err)
+{
     struct estimate_request req;
     struct jsonout w;
-    int rc = request_decode_estimate(body, &req, err);
+    int rc = request_decode_estimate_hub(body, hub, &req, err);
     if (rc < 0)
         return rc;
     jsonout_init(&w, out, indent);

@@ -31,6 +31,16 @@ int api_estimate_write(const struct catalog *cat, const char *today, const json_
                        struct buf *out, struct error_info *err);
 
 /*
+ * api_estimate_write_hub - api_estimate_write where "model" may name hub, a Hugging Face repo the
+ * server resolved beforehand (NULL: as api_estimate_write). Its weights come from the tensor
+ * table when there is one, else from its config; the answer says which ("source").
+ */
+struct refine_hub_model;
+int api_estimate_write_hub(const struct catalog *cat, const char *today, const json_t *body,
+                           const struct refine_hub_model *hub, int indent, struct buf *out,
+                           struct error_info *err);
+
+/*
  * api_error_json - {"error": {"code", "message", "field"?}} for err. New reference or NULL.
  */
 json_t *api_error_json(const struct error_info *err);

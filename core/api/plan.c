@@ -70,6 +70,39 @@ static int explicit_arch(struct plan *p, struct error_info *err)
     return arch_validate(a, "", err);
 }
 
+/*
+ * A resolved Hub repo: its tensor table's exact bytes replace parameters x bytes per parameter.
+ * What an engine loads is every tensor but the MTP layers (vLLM's DeepSeek-V3 loader skips them
+ * unless speculative decoding is on). The architecture still gives the active share: the shared
+ * bytes plus the routed experts' bytes in the proportion a token uses.
+ */
+static void hub_weights(struct plan *p)
+{
+    const struct refine_hub_model *hub = p->r->hub;
+    struct estimate_result *e = &p->res;
+    if (hub->note && hub->note[0])
+        assume(p, "%s", hub->note);
+    if (hub->tensors == NULL)
+        return;
+    const struct st_summary *t = hub->tensors;
+    double loaded = (double)st_loaded_bytes(t), experts = (double)t->part_bytes[ST_PART_EXPERTS];
+    double routed_share =
+        p->params.expert > 0 ? (p->params.active - p->params.shared) / p->params.expert : 1.0;
+    p->weight_bytes = loaded;
+    e->weights_footprint_gb = loaded / 1e9;
+    e->weights_active_gb = (loaded - experts + experts * routed_share) / 1e9;
+    e->weights_gb = e->weights_active_gb;
+    assume(p,
+           "weights from the checkpoint's safetensors headers (%s: %llu tensors in %u shard%s), "
+           "exact bytes per tensor; precision is not applied to them",
+           hub->source, (unsigned long long)t->tensors, hub->shards, hub->shards == 1 ? "" : "s");
+    if (t->part_bytes[ST_PART_MTP])
+        assume(p,
+               "%.2f GB of multi-token-prediction layers left out: vLLM loads them only for "
+               "speculative decoding",
+               (double)t->part_bytes[ST_PART_MTP] / 1e9);
+}
+
 static void weights(struct plan *p)
 {
     const struct estimate_request *q = p->req;
@@ -85,6 +118,8 @@ static void weights(struct plan *p)
         e->weights_gb = e->weights_active_gb;
         e->expert_fraction = p->params.expert / p->params.total;
         p->weight_bytes = p->params.total * bytes;
+        if (p->r->hub != NULL)
+            hub_weights(p);
         return;
     }
     estimate_seed(&q->in, &p->res);
@@ -461,6 +496,31 @@ static void write_choice(struct jsonout *w, const struct plan *p, const char *to
     }
 }
 
+/* Where a Hub repo's figures came from, and its tensor table when there is one. */
+static void write_hub(struct jsonout *w, const struct refine_hub_model *hub)
+{
+    jsonout_key(w, "model");
+    jsonout_string(w, hub->repo);
+    jsonout_key(w, "source");
+    jsonout_string(w, hub->tensors ? hub->source : "hf_config");
+    jsonout_key(w, "checkpoint");
+    jsonout_begin_object(w);
+    jsonout_key(w, "repo");
+    jsonout_string(w, hub->repo);
+    jsonout_key(w, "revision");
+    jsonout_string(w, hub->revision);
+    jsonout_key(w, "resolved");
+    jsonout_string(w, hub->source);
+    jsonout_key(w, "shards");
+    jsonout_integer(w, hub->shards);
+    jsonout_key(w, "tensors");
+    if (hub->tensors)
+        st_summary_write(w, hub->tensors);
+    else
+        jsonout_null(w);
+    jsonout_end_object(w);
+}
+
 /* The memory figures and the model as counted: the answer's first members. */
 static void write_memory(struct jsonout *w, const struct plan *p)
 {
@@ -486,6 +546,8 @@ static void write_memory(struct jsonout *w, const struct plan *p)
         jsonout_key(w, "model");
         jsonout_string(w, p->r->preset_name);
     }
+    if (p->r->hub != NULL)
+        write_hub(w, p->r->hub);
     if (p->r->counted) {
         jsonout_key(w, "params");
         params_write(w, &p->params);

@@ -34,8 +34,9 @@ enum refine_field {
     RF_REGION,
     RF_SOLVE,
     RF_SKU,
+    RF_REVISION,
 };
-#define RF_COUNT (RF_SKU + 1)
+#define RF_COUNT (RF_REVISION + 1)
 
 /* Names, types and bounds of every refine field: decoding and the unknown-field hint use it. */
 static const struct field_spec rows[RF_COUNT] = {
@@ -80,6 +81,8 @@ static const struct field_spec rows[RF_COUNT] = {
     [RF_REGION] = {.name = "region", .type = FIELD_STRING, .max = 64},
     [RF_SOLVE] = {.name = "solve", .type = FIELD_STRING, .max = 16},
     [RF_SKU] = {.name = "sku", .type = FIELD_STRING, .max = 128},
+    /* A Hub revision (branch, tag, commit); the server checks its characters (server/hub). */
+    [RF_REVISION] = {.name = "revision", .type = FIELD_STRING, .max = 128},
 };
 
 const struct field_table refine_field_table = {rows, RF_COUNT};
@@ -97,10 +100,8 @@ static const char *const solve_names[SOLVE_COUNT] = {
     [SOLVE_MAX_BATCH] = "max_batch",
 };
 static const char *const arch_source_names[ARCH_SOURCE_COUNT] = {
-    [ARCH_NONE] = "none",
-    [ARCH_PRESET] = "preset",
-    [ARCH_HF_CONFIG] = "hf_config",
-    [ARCH_EXPLICIT] = "explicit",
+    [ARCH_NONE] = "none",         [ARCH_PRESET] = "preset", [ARCH_HF_CONFIG] = "hf_config",
+    [ARCH_EXPLICIT] = "explicit", [ARCH_HUB] = "hub",
 };
 
 /* The switches make a new enum value fail the build here until its name row is added. */
@@ -122,6 +123,7 @@ const char *refine_arch_source_name(enum refine_arch_source s)
     case ARCH_PRESET:
     case ARCH_HF_CONFIG:
     case ARCH_EXPLICIT:
+    case ARCH_HUB:
         return arch_source_names[s];
     }
     return "?";
@@ -197,9 +199,23 @@ static int decode_explicit(const json_t *body, struct refine *r, struct error_in
     return 0;
 }
 
+/* A resolved Hub repo: its config.json decoded as hf_config would be (errors blame "model"). */
+static int decode_hub(const json_t *body, const struct refine_hub_model *hub, struct refine *r,
+                      struct error_info *err)
+{
+    int rc;
+    (void)body;
+    if ((rc = arch_from_hf_config(hub->config, "model", &r->arch, err)) < 0)
+        return rc;
+    r->hub = hub;
+    r->arch_source = ARCH_HUB;
+    r->counted = true;
+    return 0;
+}
+
 /* Architecture: a preset, a config.json, or explicit fields - one source only. */
-static int decode_arch(const json_t *body, const struct models *models, struct refine *r,
-                       struct error_info *err)
+static int decode_arch(const json_t *body, const struct models *models,
+                       const struct refine_hub_model *hub, struct refine *r, struct error_info *err)
 {
     int rc;
     struct field_value v;
@@ -226,6 +242,10 @@ static int decode_arch(const json_t *body, const struct models *models, struct r
             return rc;
         r->model = v.string;
         const struct model_preset *p = NULL;
+        /* A Hugging Face repo the server resolved on the Hub (it is no preset). */
+        if (hub != NULL && strcmp(hub->repo, r->model) == 0 &&
+            models_find(models, r->model) == NULL)
+            return decode_hub(body, hub, r, err);
         if ((rc = models_resolve(models, r->model, &p, err)) < 0)
             return rc; /* 422 unknown_model with its "did you mean" */
         r->arch = p->arch;
@@ -386,6 +406,13 @@ static int decode_choice(const json_t *body, struct refine *r, struct error_info
 int refine_decode(const json_t *body, const struct models *models, struct refine *out,
                   struct error_info *err)
 {
+    return refine_decode_hub(body, models, NULL, out, err);
+}
+
+int refine_decode_hub(const json_t *body, const struct models *models,
+                      const struct refine_hub_model *hub, struct refine *out,
+                      struct error_info *err)
+{
     struct refine r;
     memset(&r, 0, sizeof(r));
     int rc;
@@ -393,9 +420,16 @@ int refine_decode(const json_t *body, const struct models *models, struct refine
     for (size_t i = 0; i < RF_COUNT; i++)
         if (present(body, rows[i].name))
             r.any = true;
-    if ((rc = decode_arch(body, models, &r, err)) < 0 ||
+    if ((rc = decode_arch(body, models, hub, &r, err)) < 0 ||
         (rc = decode_formats_engine(body, &r, err)) < 0 || (rc = decode_choice(body, &r, err)) < 0)
         return rc;
+    struct field_value rev;
+    if ((rc = get(body, RF_REVISION, &rev, err)) < 0)
+        return rc;
+    if (rev.present && r.arch_source != ARCH_HUB)
+        return error_set(err, 400, "conflicting_fields", "revision",
+                         "revision applies to a Hugging Face repo id in model (org/name), not "
+                         "to a preset or hf_config");
     *out = r;
     return 0;
 }

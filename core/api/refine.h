@@ -7,6 +7,7 @@
 
 #include "model/arch.h"
 #include "model/models.h"
+#include "model/safetensors.h"
 #include "base/error.h"
 #include "base/fields.h"
 #include "choice/choice.h"
@@ -23,9 +24,24 @@
 enum refine_solve { SOLVE_NONE = 0, SOLVE_MAX_CTX, SOLVE_MAX_BATCH };
 #define SOLVE_COUNT (SOLVE_MAX_BATCH + 1)
 
-/* Where the architecture came from. Names: "none", "preset", "hf_config", "explicit". */
-enum refine_arch_source { ARCH_NONE = 0, ARCH_PRESET, ARCH_HF_CONFIG, ARCH_EXPLICIT };
-#define ARCH_SOURCE_COUNT (ARCH_EXPLICIT + 1)
+/* Where the architecture came from. Names: "none", "preset", "hf_config", "explicit", "hub". */
+enum refine_arch_source { ARCH_NONE = 0, ARCH_PRESET, ARCH_HF_CONFIG, ARCH_EXPLICIT, ARCH_HUB };
+#define ARCH_SOURCE_COUNT (ARCH_HUB + 1)
+
+/*
+ * A Hugging Face repo the server resolved before calling the api (server/hub fetches; core never
+ * does): its config.json and, when the checkpoint's safetensors headers could be read, their
+ * tensor table. Borrowed for the duration of one call.
+ */
+struct refine_hub_model {
+    const char *repo;                 /* "org/name", as the request's "model" names it */
+    const char *revision;             /* as asked ("main" when none was) */
+    const char *source;               /* "hub@<commit>" */
+    const json_t *config;             /* config.json */
+    const struct st_summary *tensors; /* NULL: no readable safetensors (counted from config) */
+    unsigned shards;
+    const char *note; /* why the tensor table is missing or differs; NULL or "" for none */
+};
 
 /* Names of the values above (static storage; "?" only for a value outside the enum). */
 const char *refine_solve_name(enum refine_solve s);
@@ -37,10 +53,11 @@ struct refine {
 
     /* Architecture. */
     enum refine_arch_source arch_source;
-    const char *model;                 /* "model" as given */
-    const char *preset_name;           /* canonical preset name when arch_source == ARCH_PRESET */
-    const struct model_preset *preset; /* that preset (borrowed from the registry), else NULL */
-    const char *hf_id;                 /* the preset's Hugging Face id (ARCH_PRESET), else NULL */
+    const char *model;                  /* "model" as given */
+    const char *preset_name;            /* canonical preset name when arch_source == ARCH_PRESET */
+    const struct model_preset *preset;  /* that preset (borrowed from the registry), else NULL */
+    const char *hf_id;                  /* the preset's Hugging Face id (ARCH_PRESET), else NULL */
+    const struct refine_hub_model *hub; /* arch_source == ARCH_HUB: the resolved repo */
     struct arch arch; /* complete for PRESET/HF_CONFIG; KV-relevant subset for EXPLICIT */
     bool counted;     /* parameters come from the architecture (PRESET/HF_CONFIG) */
 
@@ -85,6 +102,15 @@ extern const struct field_table refine_field_table;
 struct models;
 int refine_decode(const json_t *body, const struct models *models, struct refine *out,
                   struct error_info *err);
+
+/*
+ * refine_decode_hub - refine_decode, where a "model" that is no preset but equals hub->repo is
+ * that resolved repo (ARCH_HUB; its config decoded as hf_config is). hub may be NULL. "revision"
+ * is only accepted with such a model (400 otherwise). Same errors as refine_decode.
+ */
+int refine_decode_hub(const json_t *body, const struct models *models,
+                      const struct refine_hub_model *hub, struct refine *out,
+                      struct error_info *err);
 
 /*
  * refine_choice_prefs - the chooser's view of r: objective and filters (vendor, exclude_partial,

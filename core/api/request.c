@@ -193,6 +193,12 @@ static int decode_rest(const json_t *body, struct estimate_request *r, struct er
 int request_decode_estimate(const json_t *body, struct estimate_request *out,
                             struct error_info *err)
 {
+    return request_decode_estimate_hub(body, NULL, out, err);
+}
+
+int request_decode_estimate_hub(const json_t *body, const struct refine_hub_model *hub,
+                                struct estimate_request *out, struct error_info *err)
+{
     struct estimate_request r;
     memset(&r, 0, sizeof(r));
     int rc;
@@ -201,7 +207,7 @@ int request_decode_estimate(const json_t *body, struct estimate_request *out,
     struct field_table accepted[3];
     accepted_tables(accepted);
     if ((rc = fields_reject_unknown_tables(body, "", accepted, 3, err)) < 0 ||
-        (rc = refine_decode(body, models_builtin(), &r.refine, err)) < 0 ||
+        (rc = refine_decode_hub(body, models_builtin(), hub, &r.refine, err)) < 0 ||
         (rc = decode_size(body, &r, err)) < 0 || (rc = decode_shape(body, &r, err)) < 0 ||
         (rc = decode_precision(body, &r, err)) < 0 || (rc = decode_rest(body, &r, err)) < 0)
         return rc;

@@ -37,6 +37,11 @@ struct estimate_request {
 int request_decode_estimate(const json_t *body, struct estimate_request *out,
                             struct error_info *err);
 
+/* request_decode_estimate_hub - the same, with a resolved Hub repo for "model" (may be NULL;
+ * refine_decode_hub). */
+int request_decode_estimate_hub(const json_t *body, const struct refine_hub_model *hub,
+                                struct estimate_request *out, struct error_info *err);
+
 /* request_seed_field_table - the seed's fields with their types and bounds. */
 extern const struct field_table request_seed_field_table;
 

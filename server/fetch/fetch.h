@@ -7,6 +7,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Response headers one request may capture (fetch_request.capture). */
+#define FETCH_MAX_CAPTURE 2
+
 struct fetch_request {
     const char *url;
     const char *etag;          /* sent as If-None-Match; NULL or "" for none */
@@ -18,10 +21,22 @@ struct fetch_request {
      * or https target. The price feed's NextPageLink rule would mean little if a 3xx could leave.
      */
     const char *origin;
+    /* Added for the Hub resolver (server/hub); all optional, zero = the refresher's behaviour. */
+    const char *range; /* "0-7": sent as "Range: bytes=0-7" (a 206 counts as success) */
+    /* Sent as "Authorization: Bearer <token>" to the first URL's origin only, never to a redirect
+     * target elsewhere. It travels on the helper's stdin, never on argv, and is never logged. */
+    const char *bearer;
+    /* Comma-separated host names (or host:port) redirects may also go to, besides origin: the
+     * Hub's CDN. Only read when origin is set. */
+    const char *redirect_hosts;
+    bool any_status; /* answer every final HTTP status with its (capped) body instead of failing */
+    /* Response headers to copy into fetch_response.captured (the first value seen on any hop:
+     * the Hub puts X-Repo-Commit on its redirect, not on the CDN's answer). NULL = unused. */
+    const char *capture[FETCH_MAX_CAPTURE];
 };
 
 struct fetch_response {
-    long status; /* 200 (also for file://) or 304 */
+    long status; /* 200 (also for file://) or 304; 206 for a range; any with any_status */
     char *body;  /* 200: NUL-terminated, malloc'd (fetch_response_free) */
     size_t len;
     /* The response's ETag and Last-Modified, "" when none (or too long to keep whole). Each byte
@@ -30,6 +45,7 @@ struct fetch_response {
      * it is sent as a validator. */
     char etag[256];
     char last_modified[128];
+    char captured[FETCH_MAX_CAPTURE][128]; /* values of req->capture, "" when absent or too long */
 };
 
 struct fetcher;

@@ -2,10 +2,33 @@
 #include "fetch/fetchproto.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The Hub resolver's optional members (fetch.h), added only when set so that the refresher's
+ * request line is what it always was. 0, or -1 on allocation failure. */
+static int add_optional(json_t *j, const struct fetch_request *req)
+{
+    int rc = 0;
+    if (req->range && req->range[0])
+        rc |= json_object_set_new(j, "range", json_string(req->range));
+    if (req->bearer && req->bearer[0])
+        rc |= json_object_set_new(j, "bearer", json_string(req->bearer));
+    if (req->redirect_hosts && req->redirect_hosts[0])
+        rc |= json_object_set_new(j, "redirect_hosts", json_string(req->redirect_hosts));
+    if (req->any_status)
+        rc |= json_object_set_new(j, "any_status", json_true());
+    if (req->capture[0] != NULL) {
+        json_t *c = json_array();
+        for (int i = 0; c && i < FETCH_MAX_CAPTURE && req->capture[i]; i++)
+            rc |= json_array_append_new(c, json_string(req->capture[i]));
+        rc |= c ? json_object_set_new(j, "capture", c) : -1;
+    }
+    return rc ? -1 : 0;
+}
 
 char *fetchproto_request_line(const struct fetch_request *req)
 {
@@ -14,11 +37,26 @@ char *fetchproto_request_line(const struct fetch_request *req)
         "last_modified", req->last_modified ? req->last_modified : "", "max_bytes",
         (json_int_t)req->max_bytes, "connect_timeout_s", (json_int_t)req->connect_timeout_s,
         "timeout_s", (json_int_t)req->timeout_s, "origin", req->origin ? req->origin : "");
-    if (j == NULL)
+    if (j == NULL || add_optional(j, req) < 0) {
+        json_decref(j);
         return NULL;
+    }
     char *text = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     return text;
+}
+
+/* The capture list's names into req (borrowed from the request document). 0 or -1. */
+static int read_capture(const json_t *c, struct fetch_request *req)
+{
+    if (c == NULL)
+        return 0;
+    if (!json_is_array(c) || json_array_size(c) > FETCH_MAX_CAPTURE)
+        return -1;
+    for (size_t i = 0; i < json_array_size(c); i++)
+        if ((req->capture[i] = json_string_value(json_array_get(c, i))) == NULL)
+            return -1;
+    return 0;
 }
 
 int fetchproto_read_request(const char *text, size_t len, json_t **doc, struct fetch_request *req,
@@ -26,6 +64,8 @@ int fetchproto_read_request(const char *text, size_t len, json_t **doc, struct f
 {
     json_error_t jerr;
     json_int_t max_bytes = 0, ct = 0, to = 0;
+    int any_status = 0;
+    json_t *capture = NULL;
     if (len > FETCHPROTO_HEADER_MAX) {
         snprintf(errbuf, errlen, "request over %d bytes", FETCHPROTO_HEADER_MAX);
         return -1;
@@ -36,16 +76,19 @@ int fetchproto_read_request(const char *text, size_t len, json_t **doc, struct f
         return -1;
     }
     memset(req, 0, sizeof(*req));
-    if (json_unpack_ex(j, &jerr, JSON_STRICT, "{s:s, s:s, s:s, s:I, s:I, s:I, s?s}", "url",
-                       &req->url, "etag", &req->etag, "last_modified", &req->last_modified,
-                       "max_bytes", &max_bytes, "connect_timeout_s", &ct, "timeout_s", &to,
-                       "origin", &req->origin) < 0 ||
-        max_bytes <= 0 || ct <= 0 || to <= 0) {
+    if (json_unpack_ex(
+            j, &jerr, JSON_STRICT, "{s:s, s:s, s:s, s:I, s:I, s:I, s?s, s?s, s?s, s?s, s?b, s?o}",
+            "url", &req->url, "etag", &req->etag, "last_modified", &req->last_modified, "max_bytes",
+            &max_bytes, "connect_timeout_s", &ct, "timeout_s", &to, "origin", &req->origin, "range",
+            &req->range, "bearer", &req->bearer, "redirect_hosts", &req->redirect_hosts,
+            "any_status", &any_status, "capture", &capture) < 0 ||
+        max_bytes <= 0 || ct <= 0 || to <= 0 || read_capture(capture, req) < 0) {
         snprintf(errbuf, errlen, "bad request: %s",
                  jerr.text[0] ? jerr.text : "non-positive limit");
         json_decref(j);
         return -1;
     }
+    req->any_status = any_status != 0;
     req->max_bytes = (size_t)max_bytes;
     req->connect_timeout_s = (long)ct;
     req->timeout_s = (long)to;
@@ -130,6 +173,24 @@ static json_t *error_header(const char *error)
     return json_pack("{s:b, s:s}", "ok", 0, "error", ascii);
 }
 
+/* The captured headers (fetch.h) as "captured": [..] when any holds a value. 0 or -1. */
+static int add_captured(json_t *h, const struct fetch_response *resp)
+{
+    char text[2 * sizeof(resp->captured[0])];
+    bool any = false;
+    for (int i = 0; i < FETCH_MAX_CAPTURE; i++)
+        any = any || resp->captured[i][0];
+    if (!any)
+        return 0;
+    json_t *c = json_array();
+    int rc = c ? 0 : -1;
+    for (int i = 0; c && i < FETCH_MAX_CAPTURE; i++) {
+        fetchproto_header_text(resp->captured[i], text, sizeof(text));
+        rc |= json_array_append_new(c, json_string(text));
+    }
+    return rc | (c ? json_object_set_new(h, "captured", c) : -1);
+}
+
 int fetchproto_write_reply(int fd, int rc, const struct fetch_response *resp, const char *error)
 {
     /* Header bytes as ISO 8859-1 text (fetch.h): obs-text is not UTF-8 and json_pack refuses it. */
@@ -144,6 +205,10 @@ int fetchproto_write_reply(int fd, int rc, const struct fetch_response *resp, co
                         : error_header(error ? error : "failed");
     if (h == NULL)
         return -1;
+    if (rc == 0 && add_captured(h, resp) < 0) {
+        json_decref(h);
+        return -1;
+    }
     /* Upstream text (an error, an ETag) may hold anything: ensure_ascii keeps the line one line. */
     char *line = json_dumps(h, JSON_COMPACT | JSON_ENSURE_ASCII);
     json_decref(h);
@@ -166,6 +231,25 @@ static void copy_whole(char *dst, size_t n, const char *s)
         len = 0;
     memcpy(dst, s, len);
     dst[len] = '\0';
+}
+
+/* Which final statuses a reply may carry for req. */
+static bool status_ok(const struct fetch_request *req, json_int_t status)
+{
+    if (req->any_status)
+        return status >= 100 && status <= 599;
+    return status == 200 || status == 304 || (status == 206 && req->range && req->range[0]);
+}
+
+/* "captured" back into out (a value that is not header text is dropped). */
+static void copy_captured(const json_t *h, struct fetch_response *out)
+{
+    const json_t *c = json_object_get(h, "captured");
+    for (int i = 0; i < FETCH_MAX_CAPTURE && i < (int)json_array_size(c); i++) {
+        const char *v = json_string_value(json_array_get(c, i));
+        if (v == NULL || fetchproto_header_bytes(v, out->captured[i], sizeof(out->captured[i])) < 0)
+            out->captured[i][0] = '\0';
+    }
 }
 
 int fetchproto_parse_reply(const char *data, size_t len, const struct fetch_request *req,
@@ -196,7 +280,7 @@ int fetchproto_parse_reply(const char *data, size_t len, const struct fetch_requ
     size_t body_len = len - (size_t)(nl + 1 - data);
     if (json_unpack_ex(h, &jerr, 0, "{s:I, s:s, s:s, s:I}", "status", &status, "etag", &etag,
                        "last_modified", &lastmod, "length", &length) < 0 ||
-        (status != 200 && status != 304) || length < 0 || (size_t)length != body_len ||
+        !status_ok(req, status) || length < 0 || (size_t)length != body_len ||
         body_len > req->max_bytes) {
         snprintf(errbuf, errlen,
                  "the fetch helper's answer for %.300s is inconsistent (truncated?)", req->url);
@@ -206,7 +290,8 @@ int fetchproto_parse_reply(const char *data, size_t len, const struct fetch_requ
     out->status = (long)status;
     copy_whole(out->etag, sizeof(out->etag), etag);
     copy_whole(out->last_modified, sizeof(out->last_modified), lastmod);
-    if (status == 200) {
+    copy_captured(h, out);
+    if (status != 304) {
         out->body = malloc(body_len + 1);
         if (out->body == NULL) {
             snprintf(errbuf, errlen, "out of memory fetching %.300s", req->url);

@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,8 @@ static void setup(CURL *h, const struct fetch_request *req, const char *url, int
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
+    if (req->range && req->range[0])
+        curl_easy_setopt(h, CURLOPT_RANGE, req->range);
 }
 
 /* The validators' header bytes (fetch.h: they travel as ISO 8859-1 text) as request headers. */
@@ -114,6 +117,28 @@ static int validators(const struct fetch_request *req, char etag[256], char last
     }
     *hdrs = curl_slist_append(*hdrs, "Accept: application/json");
     return *hdrs == NULL ? -ENOMEM : 0;
+}
+
+/* base plus "Authorization: Bearer <token>" into *auth (NULL when there is no token). The line
+ * is wiped from this stack before returning; libcurl keeps its own copy. 0 or -ENOMEM. */
+static int with_bearer(const struct curl_slist *base, const char *bearer, struct curl_slist **auth)
+{
+    char line[4200];
+    *auth = NULL;
+    if (bearer == NULL || bearer[0] == '\0')
+        return 0;
+    if (strlen(bearer) > 4096 || strpbrk(bearer, "\r\n") != NULL)
+        return -EINVAL;
+    for (const struct curl_slist *l = base; l; l = l->next)
+        if ((*auth = curl_slist_append(*auth, l->data)) == NULL)
+            return -ENOMEM;
+    snprintf(line, sizeof(line), "Authorization: Bearer %s", bearer);
+    struct curl_slist *n = curl_slist_append(*auth, line);
+    memset(line, 0, sizeof(line));
+    if (n == NULL)
+        return -ENOMEM;
+    *auth = n;
+    return 0;
 }
 
 /* Scheme, host and port of url, as libcurl parses it (default ports filled in), into out[n]. */
@@ -143,6 +168,38 @@ static bool within_origin(const char *origin, const char *to)
     return origin_of(origin, a, sizeof(a)) && origin_of(to, b, sizeof(b)) && strcasecmp(a, b) == 0;
 }
 
+/* True when `to`'s host (or host:port) is one of the comma-separated names in hosts. */
+static bool host_listed(const char *hosts, const char *to)
+{
+    CURLU *u = curl_url();
+    char *host = NULL, *port = NULL, both[600];
+    bool ok = false;
+    if (hosts && hosts[0] && u && curl_url_set(u, CURLUPART_URL, to, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+        (size_t)snprintf(both, sizeof(both), "%s:%s", host, port) < sizeof(both)) {
+        for (const char *p = hosts; *p && !ok;) {
+            size_t n = strcspn(p, ",");
+            ok = (strlen(host) == n && strncasecmp(p, host, n) == 0) ||
+                 (strlen(both) == n && strncasecmp(p, both, n) == 0);
+            p += n + (p[n] == ',');
+        }
+    }
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return ok;
+}
+
+/* Copies each header of req->capture not captured yet from the last response into out. */
+static void capture_headers(CURL *h, const struct fetch_request *req,
+                            char captured[FETCH_MAX_CAPTURE][128])
+{
+    for (int i = 0; i < FETCH_MAX_CAPTURE && req->capture[i]; i++)
+        if (captured[i][0] == '\0')
+            copy_header(h, req->capture[i], captured[i], sizeof(captured[i]));
+}
+
 static bool is_redirect(long status)
 {
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
@@ -150,8 +207,9 @@ static bool is_redirect(long status)
 
 /* Runs the GET, following up to CURLGET_MAX_REDIRECTS redirects within req->origin. 0 with the
  * final *status, or -1 with errbuf. */
-static int perform(CURL *h, const struct fetch_request *req, struct curl_slist *hdrs,
-                   struct sink *s, long *status, char *errbuf, size_t errlen)
+static int perform(CURL *h, const struct fetch_request *req, const struct curl_slist *const hdrs[2],
+                   struct sink *s, long *status, struct fetch_response *out, char *errbuf,
+                   size_t errlen)
 {
     char url[CURLGET_MAX_URL], cerr[CURL_ERROR_SIZE];
     snprintf(url, sizeof(url), "%s", req->url);
@@ -159,10 +217,14 @@ static int perform(CURL *h, const struct fetch_request *req, struct curl_slist *
         cerr[0] = '\0';
         buf_free(&s->b);
         buf_init(&s->b, req->max_bytes);
-        setup(h, req, url, hop, hdrs, s, cerr);
+        /* The token goes to the first URL's origin only (hdrs[1]), never to a CDN or elsewhere. */
+        const struct curl_slist *use =
+            hdrs[1] && (hop == 0 || within_origin(req->url, url)) ? hdrs[1] : hdrs[0];
+        setup(h, req, url, hop, (struct curl_slist *)(uintptr_t)use, s, cerr);
         CURLcode cc = curl_easy_perform(h);
         *status = 0;
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+        capture_headers(h, req, out->captured);
         if (s->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
             snprintf(errbuf, errlen, "response from %.300s is larger than the %zu-byte limit",
                      req->url, req->max_bytes);
@@ -182,7 +244,9 @@ static int perform(CURL *h, const struct fetch_request *req, struct curl_slist *
                      CURLGET_MAX_REDIRECTS, req->url);
             return -1;
         }
-        if (strlen(to) >= sizeof(url) || !within_origin(req->origin, to)) {
+        if (strlen(to) >= sizeof(url) ||
+            !(within_origin(req->origin, to) ||
+              (req->origin && req->origin[0] && host_listed(req->redirect_hosts, to)))) {
             snprintf(errbuf, errlen,
                      "HTTP %ld from %.300s redirects to %.300s, outside the feed's origin (%.300s)",
                      *status, url, to, req->origin ? req->origin : "");
@@ -197,7 +261,7 @@ int curlget_get(struct curlget *f, const struct fetch_request *req, struct fetch
 {
     CURL *h = f->h;
     struct sink s;
-    struct curl_slist *hdrs = NULL;
+    struct curl_slist *hdrs = NULL, *auth = NULL;
     char etag[256], lastmod[128];
     long status = 0;
     int rc = -1;
@@ -205,11 +269,12 @@ int curlget_get(struct curlget *f, const struct fetch_request *req, struct fetch
     memset(out, 0, sizeof(*out));
     buf_init(&s.b, req->max_bytes);
     s.too_big = false;
-    if (validators(req, etag, lastmod, &hdrs) < 0) {
-        snprintf(errbuf, errlen, "out of memory fetching %.300s", req->url);
+    if (validators(req, etag, lastmod, &hdrs) < 0 || with_bearer(hdrs, req->bearer, &auth) < 0) {
+        snprintf(errbuf, errlen, "out of memory (or a malformed token) fetching %.300s", req->url);
         goto out;
     }
-    if (perform(h, req, hdrs, &s, &status, errbuf, errlen) < 0)
+    const struct curl_slist *const lists[2] = {hdrs, auth};
+    if (perform(h, req, lists, &s, &status, out, errbuf, errlen) < 0)
         goto out;
     if (status == 304) {
         out->status = 304;
@@ -218,11 +283,12 @@ int curlget_get(struct curlget *f, const struct fetch_request *req, struct fetch
         rc = 0;
         goto out;
     }
-    if (status != 0 && (status < 200 || status > 299)) {
+    if (status != 0 && (status < 200 || status > 299) && !req->any_status) {
         snprintf(errbuf, errlen, "HTTP %ld from %.300s", status, req->url);
         goto out;
     }
-    out->status = 200;
+    /* The refresher sees any 2xx as 200 (file:// has no status); a range or any_status, as is. */
+    out->status = status != 0 && (req->any_status || status == 206) ? status : 200;
     copy_header(h, "ETag", out->etag, sizeof(out->etag));
     copy_header(h, "Last-Modified", out->last_modified, sizeof(out->last_modified));
     out->body = buf_detach(&s.b, &out->len);
@@ -237,6 +303,7 @@ int curlget_get(struct curlget *f, const struct fetch_request *req, struct fetch
 out:
     buf_free(&s.b);
     curl_slist_free_all(hdrs);
+    curl_slist_free_all(auth);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
     return rc;
 }

@@ -108,6 +108,7 @@ struct http_server {
     struct bodycache *skus_cache;
     MHD_socket listen_fd; /* returned by quiesce; closed only after MHD_stop_daemon */
     struct store *store;
+    struct hub *hub;
     char today[CATALOG_DATE_SIZE];
     atomic_bool draining;
     atomic_uint in_flight;
@@ -137,8 +138,9 @@ struct request {
     bool gzip_ok;   /* Accept-Encoding admits gzip */
     bool preflight; /* OPTIONS on a known route */
     char request_id[REQID_MAX + 1];
-    char origin[256]; /* the Origin header, "" when absent or too long to be one */
-    char etag[48];    /* the reply's ETag, "" for none */
+    char origin[256];  /* the Origin header, "" when absent or too long to be one */
+    char etag[48];     /* the reply's ETag, "" for none */
+    int retry_after_s; /* sent as Retry-After when > 0 (a 503 from the Hub resolver) */
 };
 
 static int64_t now_ms(void)
@@ -283,6 +285,11 @@ static void common_headers(struct http_server *srv, struct request *req, struct 
     cors_add_headers(resp, req->origin[0] ? req->origin : NULL);
     if (allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+    if (req->retry_after_s > 0) {
+        char ra[16];
+        snprintf(ra, sizeof(ra), "%d", req->retry_after_s);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+    }
     if (req->close || atomic_load_explicit(&srv->draining, memory_order_relaxed))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 }
@@ -868,6 +875,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         .body_len = req->body.len,
         .path = req->path,
         .skus_cache = srv->skus_cache,
+        .hub = srv->hub,
         .indent = req->pretty ? 2 : 0,
     };
     struct route_reply out;
@@ -875,6 +883,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     req->route->handler(&ctx, &out);
     buf_free(&req->body);
     snprintf(req->etag, sizeof(req->etag), "%s", out.etag);
+    req->retry_after_s = out.retry_after_s;
     if (out.status == MHD_HTTP_NOT_MODIFIED && req->etag[0]) {
         json_decref(out.json);
         if (out.shared_release)
@@ -1078,6 +1087,7 @@ int http_start(const struct http_settings *s, struct http_server **out, char *er
         return -1;
     }
     srv->store = s->store;
+    srv->hub = s->hub;
     pthread_mutex_init(&srv->conns_lock, NULL);
     srv->request_deadline_ms = (int64_t)s->connection_timeout * 1000;
     srv->skus_cache = bodycache_new(); /* NULL: /skus is then encoded per request */

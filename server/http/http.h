@@ -16,9 +16,11 @@ struct http_settings {
     int connection_timeout;     /* seconds */
     const char *today;          /* fixed "YYYY-MM-DD", or NULL/"" for the current UTC date */
     struct store *store;        /* borrowed; must outlive the server */
+    struct hub *hub; /* borrowed; resolves Hugging Face repo ids in "model"; NULL = none */
 };
 
 struct http_server;
+struct hub;
 
 /*
  * http_start - binds and starts the thread-pool/poll daemon. On success returns 0 and *out

@@ -10,10 +10,13 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/refine.h"
 #include "config/embedded.h"
 #include "base/jsonout.h"
 #include "runtime/metrics.h"
 #include "config/presets.h"
+#include "hub/hub.h"
+#include "model/models.h"
 
 static void reply_error(struct route_reply *out, const struct error_info *err)
 {
@@ -26,19 +29,55 @@ static void free_text(void *text)
     free(text);
 }
 
+/*
+ * "model": "org/name" that is no preset is resolved on the Hub before the api runs (core never
+ * fetches). 0 with *m (NULL when there is nothing to resolve), or -EINVAL with err and
+ * *retry_after_s.
+ */
+static int resolve_model(const struct route_ctx *ctx, const json_t *body,
+                         const struct hub_model **m, struct error_info *err, int *retry_after_s)
+{
+    const char *model = json_string_value(json_object_get(body, "model"));
+    const json_t *rev = json_object_get(body, "revision");
+    *m = NULL;
+    if (model == NULL || strchr(model, '/') == NULL || !hub_enabled(ctx->hub) ||
+        models_find(models_builtin(), model) != NULL)
+        return 0; /* the api decides (a preset, or its own unknown-model error) */
+    if (rev != NULL && !json_is_string(rev))
+        return error_set(err, 400, "invalid_type", "revision",
+                         "revision must be a string (a branch, tag or commit)");
+    return hub_resolve(ctx->hub, model, json_string_value(rev), m, err, retry_after_s);
+}
+
 static void handle_estimate(const struct route_ctx *ctx, struct route_reply *out)
 {
     struct error_info err;
     json_t *body = NULL;
+    const struct hub_model *hm = NULL;
     error_clear(&err);
     if (api_parse_body(ctx->body, ctx->body_len, &body, &err) < 0) {
         reply_error(out, &err);
         return;
     }
+    if (resolve_model(ctx, body, &hm, &err, &out->retry_after_s) < 0) {
+        reply_error(out, &err);
+        json_decref(body);
+        return;
+    }
+    struct refine_hub_model rh = {0};
+    if (hm != NULL)
+        rh = (struct refine_hub_model){.repo = hm->repo,
+                                       .revision = hm->revision,
+                                       .source = hm->source,
+                                       .config = hm->config,
+                                       .tensors = hm->has_tensors ? &hm->tensors : NULL,
+                                       .shards = hm->shards,
+                                       .note = hm->note};
     struct catalog *cat = store_acquire(ctx->store);
     if (cat == NULL) {
         error_set(&err, 503, "not_ready", NULL, "no SKU catalog is loaded yet");
         reply_error(out, &err);
+        hub_release(hm);
         json_decref(body);
         return;
     }
@@ -47,7 +86,8 @@ static void handle_estimate(const struct route_ctx *ctx, struct route_reply *out
     struct buf text;
     buf_init(&text, JSONOUT_MAX);
     if (buf_reserve(&text, 4096) == 0 &&
-        api_estimate_write(cat, ctx->today, body, ctx->indent, &text, &err) == 0 &&
+        api_estimate_write_hub(cat, ctx->today, body, hm ? &rh : NULL, ctx->indent, &text, &err) ==
+            0 &&
         buf_append(&text, "\n", 1) == 0) {
         out->status = 200;
         out->shared = text.data;
@@ -62,6 +102,7 @@ static void handle_estimate(const struct route_ctx *ctx, struct route_reply *out
         buf_free(&text);
     }
     catalog_unref(cat);
+    hub_release(hm);
     json_decref(body);
 }
 

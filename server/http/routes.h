@@ -10,6 +10,8 @@
 #include "api/skusquery.h"
 #include "runtime/store.h"
 
+struct hub;
+
 /* What a handler sees: the request's body (already bounded) and the server's state. */
 struct route_ctx {
     struct store *store;
@@ -23,7 +25,8 @@ struct route_ctx {
     bool too_many_params;         /* more than ROUTES_MAX_PARAMS were sent */
     const char *if_none_match;    /* the If-None-Match header, or NULL */
     struct bodycache *skus_cache; /* GET /skus bodies per (snapshot, date, provenance) */
-    int indent; /* the answer's indentation: 0 compact, 2 for ?pretty (or curl's default) */
+    int indent;      /* the answer's indentation: 0 compact, 2 for ?pretty (or curl's default) */
+    struct hub *hub; /* resolves "model": "org/name" (POST /estimate); NULL = off */
 };
 
 /* Query parameters collected per request: the one cap, owned by the /skus query decoder. */
@@ -52,6 +55,7 @@ struct route_reply {
     void (*shared_release)(void *cls);
     void *shared_cls;
     bool shared_indented;
+    int retry_after_s; /* > 0: sent as Retry-After (the Hub was unreachable) */
 };
 
 typedef void (*route_handler)(const struct route_ctx *ctx, struct route_reply *out);

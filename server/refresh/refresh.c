@@ -252,13 +252,14 @@ static int fetch_prices(struct refresher *r, struct retail **out, char *err, siz
             snprintf(err, n, "price feed has more than %d pages; stopped", REFRESH_MAX_PAGES);
             goto out;
         }
-        struct fetch_request fr = {url,
-                                   conditional && page == 0 ? r->prices_etag : NULL,
-                                   conditional && page == 0 ? r->prices_lastmod : NULL,
-                                   REFRESH_MAX_PAGE_BYTES,
-                                   CONNECT_TIMEOUT_S,
-                                   r->timeout_s,
-                                   r->prices_url};
+        struct fetch_request fr = {.url = url,
+                                   .etag = conditional && page == 0 ? r->prices_etag : NULL,
+                                   .last_modified =
+                                       conditional && page == 0 ? r->prices_lastmod : NULL,
+                                   .max_bytes = REFRESH_MAX_PAGE_BYTES,
+                                   .connect_timeout_s = CONNECT_TIMEOUT_S,
+                                   .timeout_s = r->timeout_s,
+                                   .origin = r->prices_url};
         struct fetch_response resp;
         char ferr[700];
         if (fetch_get(r->fetcher, &fr, &resp, ferr, sizeof(ferr)) < 0) {
@@ -337,9 +338,13 @@ static int fetch_catalog(struct refresher *r, char *err, size_t n)
 {
     /* Validators are held only after a catalog was loaded from this URL. */
     bool conditional = r->cat_etag[0] || r->cat_lastmod[0];
-    struct fetch_request fr = {
-        r->catalog_url, r->cat_etag, r->cat_lastmod, REFRESH_MAX_CATALOG_BYTES, CONNECT_TIMEOUT_S,
-        r->timeout_s,   NULL};
+    struct fetch_request fr = {.url = r->catalog_url,
+                               .etag = r->cat_etag,
+                               .last_modified = r->cat_lastmod,
+                               .max_bytes = REFRESH_MAX_CATALOG_BYTES,
+                               .connect_timeout_s = CONNECT_TIMEOUT_S,
+                               .timeout_s = r->timeout_s,
+                               .origin = NULL};
     struct fetch_response resp;
     char ferr[700];
     if (fetch_get(r->fetcher, &fr, &resp, ferr, sizeof(ferr)) < 0) {

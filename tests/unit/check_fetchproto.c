@@ -8,8 +8,13 @@
 
 #include "fetch/fetchproto.h"
 
-static const struct fetch_request REQ = {
-    "https://example.test/c.json", "\"v1\"", "Mon, 23 Nov 2026 10:00:00 GMT", 100, 5, 30, NULL};
+static const struct fetch_request REQ = {.url = "https://example.test/c.json",
+                                         .etag = "\"v1\"",
+                                         .last_modified = "Mon, 23 Nov 2026 10:00:00 GMT",
+                                         .max_bytes = 100,
+                                         .connect_timeout_s = 5,
+                                         .timeout_s = 30,
+                                         .origin = NULL};
 
 /* What the helper writes for (rc, resp, error), read back through a pipe. */
 static char *helper_output(int rc, const struct fetch_response *resp, const char *error,
