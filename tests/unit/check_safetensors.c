@@ -26,7 +26,7 @@ START_TEST(gpt_oss_120b_headers_sum_to_its_exact_bytes_by_part_and_dtype)
 {
     struct st_summary s;
     memset(&s, 0, sizeof(s));
-    add_repo("openai/gpt-oss-120b", 2, 36, &s);
+    add_repo("hub-mirror/gpt-oss-120b", 2, 36, &s);
     /* Per layer (BF16): q 4096x2880+4096, k and v 512x2880+512, o 2880x4096+2880, sinks 64,
      * two norms of 2880, router 128x2880+128. Experts: MXFP4 blocks + scales in U8 and BF16
      * biases. Embeddings and head 201088x2880 BF16, the final norm 2880. */
@@ -40,7 +40,7 @@ START_TEST(gpt_oss_120b_headers_sum_to_its_exact_bytes_by_part_and_dtype)
     ck_assert_uint_eq(s.part_bytes[ST_PART_HEAD], vocab);
     ck_assert_uint_eq(s.part_bytes[ST_PART_MTP], 0);
     ck_assert_uint_eq(s.bytes, 36 * (experts + attn) + 2 * 2880 + 2 * vocab);
-    ck_assert_uint_eq(s.bytes, fakehub_expected_bytes("openai/gpt-oss-120b"));
+    ck_assert_uint_eq(s.bytes, fakehub_expected_bytes("hub-mirror/gpt-oss-120b"));
     ck_assert_uint_eq(s.dtype_bytes[ST_U8], 36ull * 128 * (5760 * 90 * 17 + 2880 * 90 * 17));
     ck_assert_uint_eq(s.dtype_bytes[ST_U8] + s.dtype_bytes[ST_BF16], s.bytes);
     ck_assert_uint_eq(s.tensors, 36 * 19 + 3);
@@ -161,7 +161,7 @@ START_TEST(a_summary_survives_its_json_round_trip)
 {
     struct st_summary s, back;
     memset(&s, 0, sizeof(s));
-    add_repo("openai/gpt-oss-120b", 2, 36, &s);
+    add_repo("hub-mirror/gpt-oss-120b", 2, 36, &s);
     json_t *j = st_summary_to_json(&s);
     ck_assert_int_eq(st_summary_from_json(j, &back), 0);
     ck_assert(memcmp(&s, &back, sizeof(s)) == 0);
