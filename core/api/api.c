@@ -190,6 +190,8 @@ int api_estimate_write_hub(const struct catalog *cat, const char *today, const j
     if ((rc = training_request_decode(body, req.precision, req.in.bytes, (long long)req.in.batch,
                                       (long long)req.in.ctx, force, &treq, err)) < 0)
         return rc;
+    if ((rc = refine_check_skus(&req.refine, cat, err)) < 0)
+        return rc;
     if (treq.refined)
         rc = training_write(cat, today, &req, &treq, &w, err);
     else if (req.refine.any) /* fields beyond the seed switch the refinements on */

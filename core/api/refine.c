@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/fields.h"
 #include "memory/vllm.h"
@@ -443,4 +445,39 @@ void refine_choice_prefs(const struct refine *r, struct choice_prefs *out)
     out->filter.skus = r->skus;
     out->filter.n_skus = r->n_skus;
     out->filter.region = r->region;
+}
+
+/* Whether cat has a size called name, ASCII case ignored. */
+static bool catalog_has(const struct catalog *cat, const char *name)
+{
+    for (size_t i = 0; i < catalog_count(cat); i++)
+        if (strcasecmp(catalog_at(cat, i)->sku, name) == 0)
+            return true;
+    return false;
+}
+
+int refine_check_skus(const struct refine *r, const struct catalog *cat, struct error_info *err)
+{
+    for (int i = 0; i < r->n_skus; i++) {
+        if (catalog_has(cat, r->skus[i]))
+            continue;
+        /* The hint's candidates: every size name of the snapshot (a bounded catalog). */
+        size_t n = catalog_count(cat);
+        const char **names = malloc((n + 1) * sizeof(*names));
+        if (names == NULL)
+            return -ENOMEM;
+        for (size_t k = 0; k < n; k++)
+            names[k] = catalog_at(cat, k)->sku;
+        names[n] = NULL;
+        const char *hint = fields_closest(r->skus[i], names);
+        char field[32];
+        snprintf(field, sizeof(field), "skus[%d]", i);
+        int rc = error_set(err, 422, "unknown_sku", field,
+                           "VM size \"%.64s\" is not in the catalog%s%.64s%s; GET /skus lists them",
+                           r->skus[i], hint ? " (did you mean \"" : "", hint ? hint : "",
+                           hint ? "\"?)" : "");
+        free(names);
+        return rc;
+    }
+    return 0;
 }

@@ -118,4 +118,11 @@ int refine_decode_hub(const json_t *body, const struct models *models,
  */
 void refine_choice_prefs(const struct refine *r, struct choice_prefs *out);
 
+/*
+ * refine_check_skus - every entry of r->skus names a size of cat (ASCII case ignored, as the
+ * filter matches): a typo is an error, never a silently smaller choice. Errors: -EINVAL with a
+ * 422 "unknown_sku" naming skus[i] and the closest size; -ENOMEM.
+ */
+int refine_check_skus(const struct refine *r, const struct catalog *cat, struct error_info *err);
+
 #endif

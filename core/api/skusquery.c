@@ -52,7 +52,7 @@ static const struct param_spec params_spec[] = {
      FIELD(min_vram_gb),
      .min = 0,
      .max = 1e6,
-     .rule = "a number of GB >= 0"},
+     .rule = "a number of GB from 0 to 1000000"},
     {.name = "include_retired",
      .kind = PARAM_BOOL,
      FIELD(include_retired),

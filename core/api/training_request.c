@@ -253,9 +253,13 @@ static int decode_targets(const json_t *body, const json_t *tobj, unsigned *mask
         return 0;
     const char *rule = "an array of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, "
                        "down_proj, or the groups attention, mlp, all-linear";
-    if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > 16)
+    if (!json_is_array(v) || json_array_size(v) == 0)
         return error_set(err, 400, "invalid_type", path, "%s must be a non-empty array (%s)", path,
                          rule);
+    if (json_array_size(v) > 16) /* 7 projections and 3 groups: more is a mistake, not a mask */
+        return error_set(err, 400, "invalid_value", path,
+                         "%s has %zu entries; at most 16 are accepted (%s)", path,
+                         json_array_size(v), rule);
     unsigned m = 0;
     size_t i;
     const json_t *e;

@@ -593,7 +593,9 @@ static bool parse_origin(const char *url, char *scheme, size_t ns, char *host, s
         scheme[i] = (char)tolower((unsigned char)url[i]);
     scheme[i] = '\0';
     const char *h = sep + 3;
-    size_t hl = strcspn(h, ":/?#");
+    /* An IPv6 literal ("[::1]") holds colons: the host runs to its closing bracket. */
+    const char *close = h[0] == '[' ? strchr(h, ']') : NULL;
+    size_t hl = close ? (size_t)(close - h) + 1 : strcspn(h, ":/?#");
     if (hl == 0 || hl >= nh || memchr(h, '@', strcspn(h, "/?#")) != NULL)
         return false;
     for (i = 0; i < hl; i++)

@@ -94,7 +94,8 @@ void hub_free(struct hub *h)
     if (h == NULL)
         return;
     for (int i = 0; i < HUB_CACHE_ENTRIES; i++)
-        hub_release(&h->entries[i].model->m);
+        if (h->entries[i].model != NULL) /* &NULL->m is undefined behaviour (UBSan) */
+            hub_release(&h->entries[i].model->m);
     pthread_cond_destroy(&h->done);
     pthread_mutex_destroy(&h->lock);
     memset(h->token, 0, sizeof(h->token));

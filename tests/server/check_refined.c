@@ -481,6 +481,29 @@ START_TEST(a_region_the_service_knows_nothing_about_is_422_listing_known_regions
 }
 END_TEST
 
+/* Issue 16: a typo in skus was 200 fits:false "39 sizes filtered out"; it names the entry now. */
+START_TEST(an_unknown_sku_in_the_allow_list_is_422_naming_it_with_a_hint)
+{
+    long st;
+    json_t *r = post("{\"model\":\"llama-3.1-8b\",\"ctx\":8192,\"precision\":\"bf16\","
+                     "\"skus\":[\"Standard_NC24ads_A100_v4\",\"Standard_ND96isr_H100_v6\"]}",
+                     &st);
+    ck_assert_int_eq(st, 422);
+    const json_t *e = json_object_get(r, "error");
+    ck_assert_str_eq(str(e, "code"), "unknown_sku");
+    ck_assert_str_eq(str(e, "field"), "skus[1]");
+    ck_assert_ptr_nonnull(strstr(str(e, "message"), "Standard_ND96isr_H100_v6"));
+    ck_assert_ptr_nonnull(strstr(str(e, "message"), "did you mean \"Standard_ND96isr_H100_v5\""));
+    json_decref(r);
+    /* Case is ignored, as the filter matches. */
+    r = post("{\"model\":\"llama-3.1-8b\",\"ctx\":8192,\"precision\":\"bf16\","
+             "\"skus\":[\"standard_nc24ads_a100_v4\"]}",
+             &st);
+    ck_assert_int_eq(st, 200);
+    json_decref(r);
+}
+END_TEST
+
 START_TEST(a_model_without_objective_gets_the_cheapest_deployment_with_its_argv)
 {
     long st;
@@ -638,6 +661,7 @@ Suite *refined_suite(void)
     tcase_add_test(tc, fewest_gpus_ranks_by_rented_gpus);
     tcase_add_test(tc, cheapest_ranks_priced_multi_node_before_unpriced_single_vms);
     tcase_add_test(tc, a_region_the_service_knows_nothing_about_is_422_listing_known_regions);
+    tcase_add_test(tc, an_unknown_sku_in_the_allow_list_is_422_naming_it_with_a_hint);
     tcase_add_test(tc, a_model_without_objective_gets_the_cheapest_deployment_with_its_argv);
     tcase_add_test(tc, sglang_engine_uses_its_default_mem_fraction_static_and_launch_args);
     tcase_add_test(tc, models_routes_list_and_show_presets);

@@ -167,6 +167,11 @@ START_TEST(strict_training_fields)
           "invalid_value", "training.lora_targets");
     fails("{" SEED7B ",\"training\":{\"method\":\"lora\",\"lora_targets\":[]}}", 400,
           "invalid_type", "training.lora_targets");
+    /* More than 16 entries: the message states that rule, not "non-empty" (issue 16). */
+    fails("{" SEED7B ",\"training\":{\"method\":\"lora\",\"lora_targets\":[\"mlp\",\"mlp\","
+          "\"mlp\",\"mlp\",\"mlp\",\"mlp\",\"mlp\",\"mlp\",\"mlp\",\"mlp\",\"mlp\",\"mlp\",\"mlp\","
+          "\"mlp\",\"mlp\",\"mlp\",\"mlp\"]}}",
+          400, "invalid_value", "training.lora_targets");
     fails("{" SEED7B ",\"training\":{\"tensor_parallel\":3}}", 422, "invalid_value",
           "training.tensor_parallel");
     fails("{" SEED7B ",\"tensor_parallel\":3}", 422, "invalid_value", "tensor_parallel");

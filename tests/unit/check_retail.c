@@ -332,6 +332,16 @@ START_TEST(next_links_must_stay_on_the_same_origin)
 }
 END_TEST
 
+/* Issue 16: an IPv6-literal feed URL refused every NextPageLink (the host ran to the first ':'). */
+START_TEST(an_ipv6_literal_feed_keeps_its_next_links)
+{
+    ck_assert(retail_same_origin("http://[::1]:8123/prices", "http://[::1]:8123/prices?$skip=100"));
+    ck_assert(retail_same_origin("http://[::1]/prices", "http://[::1]:80/x"));
+    ck_assert(!retail_same_origin("http://[::1]:8123/prices", "http://[::1]:8124/prices"));
+    ck_assert(!retail_same_origin("http://[::1]:8123/prices", "http://[::2]:8123/prices"));
+}
+END_TEST
+
 static Suite *retail_suite(void)
 {
     Suite *s = suite_create("retail");
@@ -349,6 +359,7 @@ static Suite *retail_suite(void)
     tcase_add_test(tc, catalog_price_fields_are_validated_strictly);
     tcase_add_test(tc, query_url_filters_vm_consumption_in_the_regions);
     tcase_add_test(tc, next_links_must_stay_on_the_same_origin);
+    tcase_add_test(tc, an_ipv6_literal_feed_keeps_its_next_links);
     suite_add_tcase(s, tc);
     return s;
 }

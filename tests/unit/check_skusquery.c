@@ -106,9 +106,13 @@ START_TEST(error_messages_per_kind_are_unchanged)
     static const struct {
         const char *name, *value, *message;
     } cases[] = {
-        {"min_vram_gb", "abc", "min_vram_gb must be a number of GB >= 0 (got \"abc\")"},
-        {"min_vram_gb", "-1", "min_vram_gb must be a number of GB >= 0 (got \"-1\")"},
-        {"min_vram_gb", "1e999", "min_vram_gb must be a number of GB >= 0 (got \"1e999\")"},
+        {"min_vram_gb", "abc",
+         "min_vram_gb must be a number of GB from 0 to 1000000 (got \"abc\")"},
+        {"min_vram_gb", "-1", "min_vram_gb must be a number of GB from 0 to 1000000 (got \"-1\")"},
+        {"min_vram_gb", "1e999",
+         "min_vram_gb must be a number of GB from 0 to 1000000 (got \"1e999\")"},
+        {"min_vram_gb", "1e308",
+         "min_vram_gb must be a number of GB from 0 to 1000000 (got \"1e308\")"},
         {"include_retired", "yes", "include_retired must be true or false (got \"yes\")"},
         {"include_retired", "", "query parameter include_retired needs a value"},
         {"region", "East US",
