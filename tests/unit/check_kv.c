@@ -232,21 +232,63 @@ START_TEST(nemotron_h_mamba2_state_is_fp32_and_replicates_groups_over_tp)
 }
 END_TEST
 
-START_TEST(mamba1_state_has_no_kv_and_jamba_keeps_kv_on_its_attention_layers)
+/*
+ * The real configs of the state-space families, read from tests/data/model-configs-stacks.json
+ * (each entry names where its text comes from).
+ */
+static struct arch stack_config(const char *name)
 {
-    struct arch m = decode("{\"model_type\":\"falcon_mamba\",\"num_hidden_layers\":64,"
-                           "\"hidden_size\":4096,\"vocab_size\":65024,\"intermediate_size\":8192,"
-                           "\"expand\":16,\"state_size\":16,\"conv_kernel\":4,"
-                           "\"time_step_rank\":256}");
-    /* mamba1_state_shape: (8192, 3) + (8192, 16), model dtype bf16 */
+    json_error_t je;
+    json_t *doc = json_load_file(TEST_DATA_DIR "/model-configs-stacks.json", 0, &je);
+    ck_assert_msg(doc != NULL, "model-configs-stacks.json: %s", je.text);
+    size_t i;
+    json_t *m;
+    const json_t *cfg = NULL;
+    json_array_foreach(json_object_get(doc, "models"), i, m)
+    {
+        if (strcmp(json_string_value(json_object_get(m, "name")), name) == 0)
+            cfg = json_object_get(m, "config");
+    }
+    ck_assert_msg(cfg != NULL, "%s missing from the stacks fixture", name);
+    struct arch a;
+    struct error_info err = {0};
+    ck_assert_msg(arch_from_hf_config(cfg, "hf_config", &a, &err) == 0, "%s: %s", name,
+                  err.message);
+    json_decref(doc);
+    return a;
+}
+
+START_TEST(falcon_mamba_7b_state_is_conv_plus_ssm_and_has_no_kv)
+{
+    struct arch m = stack_config("falcon-mamba-7b");
+    /* mamba1_state_shape: conv (intermediate_size 8192, conv_kernel 4 - 1) + ssm (8192,
+     * state_size 16), in the config's torch_dtype bfloat16 */
     ck_assert_rel(kv_state_layer_bytes(&m, 1), (8192 * 3 + 8192 * 16) * 2.0, 0);
+    ck_assert_int_eq(m.state_layers, 64);
     ck_assert_rel(kv_bytes_per_token(&m, 2, 1), 0, 0);
-    struct arch j = decode("{\"model_type\":\"jamba\",\"num_hidden_layers\":32,"
-                           "\"hidden_size\":4096,\"num_attention_heads\":32,"
-                           "\"num_key_value_heads\":8,\"intermediate_size\":14336,"
-                           "\"vocab_size\":65536,\"num_experts\":16,\"num_experts_per_tok\":2}");
-    ck_assert_int_eq(arch_attn_layers(&j), 4); /* i % 8 == 4 */
-    ck_assert_int_eq(arch_moe_layers(&j), 16); /* i % 2 == 1 */
+}
+END_TEST
+
+START_TEST(mamba_2_8b_state_is_conv_plus_ssm_and_has_no_kv)
+{
+    struct arch m = stack_config("mamba-2.8b-hf");
+    ck_assert_int_eq(m.state_layers, 64);
+    ck_assert_rel(kv_bytes_per_token(&m, 2, 1), 0, 0);
+    /* conv (5120, 3) + ssm (5120, 16) per layer. The config says torch_dtype float32, which vLLM
+     * serves in 16 bits by default (--dtype auto), so the state is 2 bytes an element, not 4. */
+    ck_assert_rel(kv_state_layer_bytes(&m, 1), (5120 * 3 + 5120 * 16) * 2.0, 0);
+}
+END_TEST
+
+START_TEST(jamba_1_5_mini_keeps_kv_on_its_attention_layers_only)
+{
+    struct arch j = stack_config("AI21-Jamba-1.5-Mini");
+    /* attn_layer_period 8, offset 4: layers 4, 12, 20, 28 */
+    ck_assert_int_eq(arch_attn_layers(&j), 4);
+    /* expert_layer_period 2, offset 1: the odd layers */
+    ck_assert_int_eq(arch_moe_layers(&j), 16);
+    ck_assert_int_eq(j.state_layers, 28);
+    /* 4 layers x (K + V) x 8 KV heads x (4096 / 32) x 2 bytes */
     ck_assert_rel(kv_bytes_per_token(&j, 2, 1), 4 * 2 * 8 * 128 * 2.0, 0);
 }
 END_TEST
@@ -280,7 +322,9 @@ Suite *kv_suite(void)
     tcase_add_test(tc, llama4_chunked_layers_stop_growing_at_the_chunk);
     tcase_add_test(tc, qwen3_next_gdn_state_matches_vllm_gated_delta_net_state_shape);
     tcase_add_test(tc, nemotron_h_mamba2_state_is_fp32_and_replicates_groups_over_tp);
-    tcase_add_test(tc, mamba1_state_has_no_kv_and_jamba_keeps_kv_on_its_attention_layers);
+    tcase_add_test(tc, falcon_mamba_7b_state_is_conv_plus_ssm_and_has_no_kv);
+    tcase_add_test(tc, mamba_2_8b_state_is_conv_plus_ssm_and_has_no_kv);
+    tcase_add_test(tc, jamba_1_5_mini_keeps_kv_on_its_attention_layers_only);
     tcase_add_test(tc, switch_cross_attention_kv_is_fixed_at_the_encoder_length);
     suite_add_tcase(s, tc);
     return s;

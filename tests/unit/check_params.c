@@ -601,6 +601,48 @@ START_TEST(nemotron_3_nano_moe_layers_come_from_the_pattern)
 }
 END_TEST
 
+/*
+ * Mamba-1 mixers by hand from the real configs (tests/data/model-configs-stacks.json), per layer:
+ * in_proj hidden x 2I, conv1d I x conv_kernel + bias I, x_proj I x (rank + 2 x state), dt_proj
+ * rank x I + bias I, A_log I x state, D I, out_proj I x hidden; one RMSNorm per layer + final.
+ */
+static const struct {
+    const char *name;
+    double hidden, inter, rank, state, layers, vocab, heads; /* heads: 1 tied, 2 untied */
+} mamba1[] = {
+    {"mamba-2.8b-hf", 2560, 5120, 160, 16, 64, 50280, 1}, /* tie_word_embeddings absent: true */
+    {"falcon-mamba-7b", 4096, 8192, 256, 16, 64, 65024, 2},
+};
+
+START_TEST(mamba1_configs_count_their_mixers_by_hand)
+{
+    struct arch a;
+    struct params p;
+    count_stack(mamba1[_i].name, &a, &p);
+    double h = mamba1[_i].hidden, in = mamba1[_i].inter, r = mamba1[_i].rank;
+    double st = mamba1[_i].state, l = mamba1[_i].layers;
+    double mixer =
+        h * 2 * in + in * 4 + in + in * (r + 2 * st) + r * in + in + in * st + in + in * h;
+    ck_assert_rel(p.state_mixers, l * mixer, 0);
+    ck_assert_rel(p.norms, (l + 1) * h, 0);
+    ck_assert_rel(p.attention, 0, 0);
+    ck_assert_rel(p.total, mamba1[_i].heads * mamba1[_i].vocab * h + l * mixer + (l + 1) * h, 0);
+}
+END_TEST
+
+START_TEST(jamba_1_5_mini_counts_52b_total_12b_active_within_1_percent)
+{
+    struct arch a;
+    struct params p;
+    count_stack("AI21-Jamba-1.5-Mini", &a, &p);
+    /* The model card: "12B active and 52B total parameters". */
+    ck_assert_msg(fabs(p.total / 1e9 - 52) / 52 < 0.01, "total %.5g", p.total / 1e9);
+    ck_assert_msg(fabs(p.active / 1e9 - 12) / 12 < 0.01, "active %.5g", p.active / 1e9);
+    /* 16 MoE layers x 16 experts x gated 4096 x 14336 x 3 */
+    ck_assert_rel(p.routed_experts, 16.0 * 16 * 3 * 4096 * 14336, 0);
+}
+END_TEST
+
 Suite *params_suite(void)
 {
     Suite *s = suite_create("params");
@@ -633,6 +675,9 @@ Suite *params_suite(void)
     tcase_add_test(st, qwen3_next_80b_counts_80b_total_3b_active_without_embeddings);
     tcase_add_test(st, nemotron_h_56b_counts_56b_from_its_pattern);
     tcase_add_test(st, nemotron_3_nano_moe_layers_come_from_the_pattern);
+    tcase_add_loop_test(st, mamba1_configs_count_their_mixers_by_hand, 0,
+                        (int)(sizeof(mamba1) / sizeof(mamba1[0])));
+    tcase_add_test(st, jamba_1_5_mini_counts_52b_total_12b_active_within_1_percent);
     suite_add_tcase(s, st);
     return s;
 }
