@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+static void add(struct deploy_argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Appends one argument (silently dropped past DEPLOY_MAX_ARGS: the table bounds what is added). */
 static void add(struct deploy_argv *a, const char *fmt, ...)
 {
     if (a->n >= DEPLOY_MAX_ARGS)
