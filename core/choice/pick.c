@@ -139,8 +139,15 @@ int pick_run(const struct pick_in *in, struct pick_result *out)
         .prefs = in->prefs,
         .multi_node_beside = in->prefs.objective != CHOICE_OBJECTIVE_SEED,
     };
+    /* The one-VM pass and the multi-node pass beside it decide each size once between them. */
+    struct choice_memo memo;
+    int rc = choice_memo_init(&memo, in->cat);
+    if (rc < 0)
+        return rc;
+    need.memo = &memo;
     struct choice_result ch;
-    int rc = choice_rank(in->cat, in->today, &need, &ch);
+    rc = choice_rank(in->cat, in->today, &need, &ch);
+    choice_memo_free(&memo);
     if (rc < 0)
         return rc;
     struct pick_result res = {
