@@ -231,7 +231,7 @@ static const bool stops[256] = {
     [0x0c] = true, [0x0d] = true, [0x0e] = true, [0x0f] = true, [0x10] = true, [0x11] = true,
     [0x12] = true, [0x13] = true, [0x14] = true, [0x15] = true, [0x16] = true, [0x17] = true,
     [0x18] = true, [0x19] = true, [0x1a] = true, [0x1b] = true, [0x1c] = true, [0x1d] = true,
-    [0x1e] = true, [0x1f] = true, ['"'] = true, ['\\'] = true,
+    [0x1e] = true, [0x1f] = true, ['"'] = true,  ['\\'] = true,
 };
 
 /* Length of s's leading run that needs no escape (for keys and texts: all of it). */

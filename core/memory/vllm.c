@@ -225,8 +225,10 @@ double vllm_activation_gib(const struct arch *a, bool *measured, const char **so
 
 double vllm_non_torch_gib(int tp)
 {
-    return activation[tp <= 1 ? ROW_NON_TORCH_TP1 : tp == 2 ? ROW_NON_TORCH_TP2 : ROW_NON_TORCH_TP4]
-        .gib;
+    enum fixed_row row = tp <= 1   ? ROW_NON_TORCH_TP1
+                         : tp == 2 ? ROW_NON_TORCH_TP2
+                                   : ROW_NON_TORCH_TP4;
+    return activation[row].gib;
 }
 
 double vllm_cuda_graph_gib(void)
