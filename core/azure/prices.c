@@ -222,6 +222,33 @@ static const struct {
 
 #define SNAPSHOT_ROWS (sizeof(snapshot) / sizeof(snapshot[0]))
 
+bool prices_snapshot_sorted(void)
+{
+    for (size_t i = 1; i < SNAPSHOT_ROWS; i++)
+        if (strcmp(snapshot[i - 1].sku, snapshot[i].sku) > 0)
+            return false;
+    return true;
+}
+
+/* The snapshot rows of sku, [*first, return): a binary search, since every ranking looks sizes up
+ * once per candidate and a linear scan of the whole table per lookup dominated the profile. The
+ * rows of one size are contiguous and keep their table order (the unit tests check the sort). */
+static size_t snapshot_rows(const char *sku, size_t *first)
+{
+    size_t lo = 0, hi = SNAPSHOT_ROWS;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(snapshot[mid].sku, sku) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *first = lo;
+    while (hi < SNAPSHOT_ROWS && strcmp(snapshot[hi].sku, sku) == 0)
+        hi++;
+    return hi;
+}
+
 static bool catalog_regions(const struct catalog_sku *s, const char *region, bool *listed)
 {
     const json_t *regions = s->json ? json_object_get(s->json, "regions") : NULL;
@@ -258,9 +285,8 @@ enum price_source prices_lookup(const struct catalog_sku *s, const char *region,
         return PRICE_CATALOG;
     }
     double any = 0;
-    for (size_t i = 0; i < SNAPSHOT_ROWS; i++) {
-        if (strcmp(snapshot[i].sku, s->sku) != 0)
-            continue;
+    size_t i, end = snapshot_rows(s->sku, &i);
+    for (; i < end; i++) {
         if (region ? strcasecmp(snapshot[i].region, region) == 0
                    : strcmp(snapshot[i].region, "eastus") == 0) {
             *usd = snapshot[i].usd;
@@ -295,12 +321,11 @@ bool prices_in_region(const struct catalog_sku *s, const char *region, bool *kno
         if (listed)
             return true;
     }
-    for (size_t i = 0; i < SNAPSHOT_ROWS; i++) {
-        if (strcmp(snapshot[i].sku, s->sku) == 0) {
-            *known = true;
-            if (strcasecmp(snapshot[i].region, region) == 0)
-                return true;
-        }
+    size_t i, end = snapshot_rows(s->sku, &i);
+    for (; i < end; i++) {
+        *known = true;
+        if (strcasecmp(snapshot[i].region, region) == 0)
+            return true;
     }
     return false;
 }

@@ -48,4 +48,8 @@ bool prices_region_known(const struct catalog *cat, const char *region);
  */
 void prices_known_regions(const struct catalog *cat, char *out, size_t size);
 
+/* prices_snapshot_sorted - true when the compiled-in snapshot is sorted by size name (byte order),
+ * as its binary search needs; for the unit tests. No errors. */
+bool prices_snapshot_sorted(void);
+
 #endif

@@ -55,21 +55,40 @@ void pick_fit_sku(const struct pick_in *in, const struct catalog_sku *s, int tp,
     c->headroom_gb = (c->fit.kv_pool - c->fit.kv_needed) / 1e9;
 }
 
+/*
+ * The fitting layouts the ranking computed, kept so the answer's view of each ranked candidate
+ * reuses them instead of running the engine fit again (it is the same pure function of the same
+ * size and layout). Bounded: when full, the rest are recomputed.
+ */
+struct fit_cache {
+    struct pick_candidate *fits;
+    size_t n, cap;
+};
+
+/* What the chooser hands back to fit: the request and the cache (filled from one thread). */
+struct pick_ctx {
+    const struct pick_in *in;
+    struct fit_cache *cache;
+};
+
 static bool power_of_two(int n)
 {
     return n > 0 && (n & (n - 1)) == 0;
 }
 
 /* The engine's layouts: a valid TP degree on one VM; the largest valid one on 2..layers VMs. */
-static bool fit_engine(const struct pick_in *in, const struct catalog_sku *s, int gpus, int nodes,
+static bool fit_engine(const struct pick_ctx *x, const struct catalog_sku *s, int gpus, int nodes,
                        struct choice_fit *out)
 {
+    const struct pick_in *in = x->in;
     if (nodes == 1 && (!power_of_two(gpus) || !vllm_tp_valid(in->arch, gpus)))
         return false;
     if (nodes > 1 && (gpus != pick_max_tp(in->arch, s->gpus_per_vm) || nodes > in->arch->layers))
         return false;
     struct pick_candidate c;
     pick_fit_sku(in, s, gpus, nodes, &c);
+    if (c.fit.fits && x->cache->n < x->cache->cap)
+        x->cache->fits[x->cache->n++] = c;
     out->ranks = gpus * nodes;
     out->gpu_fits = c.fit.fits;
     out->headroom_gb = c.headroom_gb;
@@ -93,27 +112,34 @@ static bool fit_seed(const struct pick_in *in, const struct catalog_sku *s, int 
 static bool fit(const void *ctx, const struct catalog_sku *s, int gpus, int nodes,
                 struct choice_fit *out)
 {
-    const struct pick_in *in = ctx;
+    const struct pick_ctx *x = ctx;
     if (nodes > 1 && s->gpus_per_vm < 2)
         return false;
-    switch (in->engine) {
+    switch (x->in->engine) {
     case ENGINE_NONE:
-        return fit_seed(in, s, gpus, nodes, out);
+        return fit_seed(x->in, s, gpus, nodes, out);
     case ENGINE_VLLM:
     case ENGINE_SGLANG:
         break;
     }
-    return fit_engine(in, s, gpus, nodes, out);
+    return fit_engine(x, s, gpus, nodes, out);
 }
 
 /* The answer's view of one ranked candidate (the engine fit recomputed for its layout). */
-static void candidate(const struct pick_in *in, const struct choice_candidate *k,
-                      struct pick_candidate *c)
+static void candidate(const struct pick_in *in, const struct fit_cache *cache,
+                      const struct choice_candidate *k, struct pick_candidate *c)
 {
+    size_t i = 0;
     switch (in->engine) {
     case ENGINE_VLLM:
     case ENGINE_SGLANG:
-        pick_fit_sku(in, k->sku, k->gpus, k->nodes, c);
+        while (i < cache->n && (cache->fits[i].sku != k->sku || cache->fits[i].gpus != k->gpus ||
+                                cache->fits[i].nodes != k->nodes))
+            i++;
+        if (i < cache->n)
+            *c = cache->fits[i];
+        else
+            pick_fit_sku(in, k->sku, k->gpus, k->nodes, c);
         break;
     case ENGINE_NONE:
         memset(c, 0, sizeof(*c));
@@ -132,18 +158,28 @@ static void candidate(const struct pick_in *in, const struct choice_candidate *k
 
 int pick_run(const struct pick_in *in, struct pick_result *out)
 {
+    /* One fitting layout per size and pass is the rule (more only when host RAM refuses one). */
+    size_t cap = 2 * catalog_count(in->cat);
+    struct fit_cache cache = {.fits = malloc((cap ? cap : 1) * sizeof(*cache.fits)), .cap = cap};
+    struct pick_ctx x = {in, &cache};
     struct choice_need need = {
         .fit = fit,
-        .ctx = in,
+        .ctx = &x,
         .caps = {.vllm = true, .format = in->format},
         .prefs = in->prefs,
         .multi_node_beside = in->prefs.objective != CHOICE_OBJECTIVE_SEED,
     };
-    struct choice_result ch;
-    int rc = choice_rank(in->cat, in->today, &need, &ch);
-    if (rc < 0)
-        return rc;
-    struct pick_result res = {
+    /* The one-VM pass and the multi-node pass beside it decide each size once between them. */
+    struct choice_memo memo = {0};
+    struct choice_result ch = {0};
+    struct pick_result res = {0};
+    int rc = -ENOMEM;
+    if (cache.fits == NULL || choice_memo_init(&memo, in->cat) < 0)
+        goto out;
+    need.memo = &memo;
+    if ((rc = choice_rank(in->cat, in->today, &need, &ch)) < 0)
+        goto out;
+    res = (struct pick_result){
         .list = calloc(ch.n ? ch.n : 1, sizeof(*res.list)),
         .n = ch.n,
         .multi_node = ch.multi_node,
@@ -153,15 +189,16 @@ int pick_run(const struct pick_in *in, struct pick_result *out)
         .unsupported = ch.unsupported,
         .considered = ch.considered,
     };
-    if (res.list == NULL) {
-        choice_result_free(&ch);
-        return -ENOMEM;
-    }
-    for (size_t i = 0; i < ch.n; i++)
-        candidate(in, &ch.list[i], &res.list[i]);
+    rc = res.list ? 0 : -ENOMEM;
+    for (size_t i = 0; rc == 0 && i < ch.n; i++)
+        candidate(in, &cache, &ch.list[i], &res.list[i]);
+    if (rc == 0)
+        *out = res;
+out:
     choice_result_free(&ch);
-    *out = res;
-    return 0;
+    choice_memo_free(&memo);
+    free(cache.fits);
+    return rc;
 }
 
 void pick_free(struct pick_result *r)

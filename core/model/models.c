@@ -159,6 +159,12 @@ const struct model_preset *models_find(const struct models *m, const char *name)
 {
     if (m == NULL || name == NULL)
         return NULL;
+    /* Canonical names first: most requests use one, and comparing it skips the aliases' JSON
+     * lookups. Names, ids and aliases are unique across the registry (models_load refuses a
+     * collision), so whichever pass matches, it is the only preset so called. */
+    for (size_t i = 0; i < m->n; i++)
+        if (strcasecmp(m->items[i].name, name) == 0)
+            return &m->items[i];
     for (size_t i = 0; i < m->n; i++)
         if (is_called(m, i, name))
             return &m->items[i];

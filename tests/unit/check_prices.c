@@ -74,6 +74,25 @@ START_TEST(snapshot_regions_and_unknown_sizes)
 }
 END_TEST
 
+/* The lookups binary-search the snapshot: it must stay sorted, and its ends must be reachable. */
+START_TEST(snapshot_is_sorted_and_its_first_and_last_sizes_are_found)
+{
+    ck_assert(prices_snapshot_sorted());
+    json_t *e = json_object();
+    struct catalog_sku first = sku_with("Standard_NC128ds_xl_RTXPRO6000BSE_v6", e);
+    struct catalog_sku last = sku_with("Standard_NV8as_v4", e);
+    double usd = 0;
+    ck_assert_int_eq(prices_lookup(&first, "CentralUS", &usd), PRICE_SNAPSHOT);
+    ck_assert_rel(usd, 6.38, 0);
+    ck_assert_int_eq(prices_lookup(&last, "westus3", &usd), PRICE_SNAPSHOT);
+    ck_assert_rel(usd, 0.466, 0);
+    bool known = false;
+    ck_assert(prices_in_region(&last, "northcentralus", &known) && known);
+    ck_assert(!prices_in_region(&last, "westus", &known) && known);
+    json_decref(e);
+}
+END_TEST
+
 Suite *prices_suite(void)
 {
     Suite *s = suite_create("prices");
@@ -82,6 +101,7 @@ Suite *prices_suite(void)
     tcase_add_test(tc, catalog_price_per_hour_wins_over_the_snapshot);
     tcase_add_test(tc, catalog_regions_decide_availability);
     tcase_add_test(tc, snapshot_regions_and_unknown_sizes);
+    tcase_add_test(tc, snapshot_is_sorted_and_its_first_and_last_sizes_are_found);
     suite_add_tcase(s, tc);
     return s;
 }
