@@ -1,9 +1,11 @@
 /* fields.c - typed, range-checked access to JSON request fields with errors that name the rule. */
 #include "base/fields.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 static const char *type_name(const json_t *v)
@@ -132,13 +134,12 @@ static int read_string(const json_t *v, const char *prefix, const char *key, siz
     return 0;
 }
 
-/* Levenshtein distance, capped: keys are short (< 64 bytes) so a row of 65 ints is enough. */
-static size_t edit_distance(const char *a, const char *b)
+size_t fields_edit_distance(const char *a, const char *b, bool fold_case)
 {
     size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return (size_t)-1;
-    size_t row[65];
+    if (la > FIELDS_DISTANCE_MAX || lb > FIELDS_DISTANCE_MAX)
+        return SIZE_MAX;
+    size_t row[FIELDS_DISTANCE_MAX + 1]; /* one row of the Levenshtein table */
     for (size_t j = 0; j <= lb; j++)
         row[j] = j;
     for (size_t i = 1; i <= la; i++) {
@@ -146,9 +147,14 @@ static size_t edit_distance(const char *a, const char *b)
         row[0] = i;
         for (size_t j = 1; j <= lb; j++) {
             size_t up = row[j];
-            size_t best = diag + (a[i - 1] == b[j - 1] ? 0 : 1);
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
+            int ca = (unsigned char)a[i - 1], cb = (unsigned char)b[j - 1];
+            if (fold_case) {
+                ca = tolower(ca);
+                cb = tolower(cb);
+            }
+            size_t best = diag + (ca != cb);
+            if (up + 1 < best)
+                best = up + 1;
             if (row[j - 1] + 1 < best)
                 best = row[j - 1] + 1;
             row[j] = best;
@@ -167,7 +173,7 @@ static const char *closest_in(const char *key, const char *const *const *lists)
     size_t best_d = limit + 1;
     for (size_t l = 0; lists[l] != NULL; l++) {
         for (size_t i = 0; lists[l][i] != NULL; i++) {
-            size_t d = edit_distance(key, lists[l][i]);
+            size_t d = fields_edit_distance(key, lists[l][i], false);
             if (d < best_d) {
                 best_d = d;
                 best = lists[l][i];

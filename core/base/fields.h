@@ -90,6 +90,15 @@ int fields_name_index(const char *const *names, size_t n, const char *s);
  */
 void fields_name_list(const char *const *names, size_t n, char *dst, size_t size);
 
+/*
+ * fields_edit_distance - the Levenshtein distance between a and b (ASCII case ignored when
+ * fold_case), for "did you mean" hints over field, model, family and size names. SIZE_MAX when
+ * either is longer than FIELDS_DISTANCE_MAX bytes: names are shorter, so a longer string is far
+ * from everything (and the table row stays on the stack). No errors.
+ */
+#define FIELDS_DISTANCE_MAX 128
+size_t fields_edit_distance(const char *a, const char *b, bool fold_case);
+
 /* fields_closest - the known key nearest to key within a small edit distance, or NULL. */
 const char *fields_closest(const char *key, const char *const *known);
 

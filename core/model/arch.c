@@ -2,6 +2,8 @@
  */
 #include "model/arch.h"
 
+#include "base/fields.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -529,28 +531,6 @@ static const struct family_row *resolve_family(const json_t *cfg)
     return by_arch;
 }
 
-/* Levenshtein distance, case-insensitive, over the first 63 bytes of each name. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strnlen(a, 63), lb = strnlen(b, 63);
-    size_t row[64];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t sub =
-                diag + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
-            size_t best = up + 1 < row[j - 1] + 1 ? up + 1 : row[j - 1] + 1;
-            row[j] = sub < best ? sub : best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 /* The supported model_type nearest to name (by its model_type or one of its architectures). */
 static const char *closest_family(const char *name)
 {
@@ -558,10 +538,10 @@ static const char *closest_family(const char *name)
     size_t best_d = (size_t)-1;
     for (size_t i = 0; i < N_FAMILIES; i++) {
         const struct family_row *f = &families[i];
-        size_t d = edit_distance(name, f->model_type);
+        size_t d = fields_edit_distance(name, f->model_type, true);
         for (size_t j = 0; j < sizeof(f->archs) / sizeof(f->archs[0]); j++)
-            if (f->archs[j] && edit_distance(name, f->archs[j]) < d)
-                d = edit_distance(name, f->archs[j]);
+            if (f->archs[j] && fields_edit_distance(name, f->archs[j], true) < d)
+                d = fields_edit_distance(name, f->archs[j], true);
         if (d < best_d) {
             best_d = d;
             best = f->model_type;

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/fields.h"
+
 struct models {
     json_t *doc;
     size_t n;
@@ -179,55 +181,24 @@ void models_params(const struct model_preset *p, const struct arch *a, struct pa
         params_count(a, out);
 }
 
-/*
- * Levenshtein distance ignoring ASCII case, capped: names longer than MODELS_NAME_MAX bytes count
- * as far from everything (preset names, aliases and ids are shorter; the request field is capped
- * at 128 bytes), so one row of MODELS_NAME_MAX + 1 ints on the stack is enough.
- */
-#define MODELS_NAME_MAX 128
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > MODELS_NAME_MAX || lb > MODELS_NAME_MAX)
-        return SIZE_MAX;
-    size_t row[MODELS_NAME_MAX + 1];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-            size_t best = diag + cost;
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 /* The distance from name to preset p: the closest of its name, hf_id and aliases. */
 static size_t distance_to(const struct model_preset *p, const char *name)
 {
-    size_t best = edit_distance(name, p->name);
+    size_t best = fields_edit_distance(name, p->name, true);
     if (p->hf_id) {
-        size_t d = edit_distance(name, p->hf_id);
+        size_t d = fields_edit_distance(name, p->hf_id, true);
         best = d < best ? d : best;
         /* "Llama-3.3-70B" against "meta-llama/Llama-3.3-70B-Instruct": the part after the org. */
         const char *slash = strchr(p->hf_id, '/');
-        if (slash && (d = edit_distance(name, slash + 1)) < best)
+        if (slash && (d = fields_edit_distance(name, slash + 1, true)) < best)
             best = d;
     }
     size_t j;
     const json_t *a;
     json_array_foreach(json_object_get(p->json, "aliases"), j, a)
     {
-        size_t d = json_is_string(a) ? edit_distance(name, json_string_value(a)) : SIZE_MAX;
+        size_t d =
+            json_is_string(a) ? fields_edit_distance(name, json_string_value(a), true) : SIZE_MAX;
         best = d < best ? d : best;
     }
     return best;

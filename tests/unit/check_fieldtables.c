@@ -4,10 +4,12 @@
 #include "support/check_util.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "api/refine.h"
+#include "base/fields.h"
 #include "api/request.h"
 #include "api/training_request.h"
 #include "config/presets.h"
@@ -129,6 +131,22 @@ START_TEST(unknown_fields_get_the_nearest_row_as_a_hint)
 }
 END_TEST
 
+/* The one edit distance behind every "did you mean" (fields, families, presets, VM sizes). */
+START_TEST(edit_distance_counts_edits_folds_case_on_request_and_caps_length)
+{
+    ck_assert_uint_eq(fields_edit_distance("kitten", "sitting", false), 3);
+    ck_assert_uint_eq(fields_edit_distance("", "ctx", false), 3);
+    ck_assert_uint_eq(fields_edit_distance("Vendor", "vendor", false), 1);
+    ck_assert_uint_eq(fields_edit_distance("Vendor", "vendor", true), 0);
+    char longer[FIELDS_DISTANCE_MAX + 2];
+    memset(longer, 'a', sizeof(longer) - 1);
+    longer[sizeof(longer) - 1] = '\0';
+    ck_assert_uint_eq(fields_edit_distance(longer, "a", true), SIZE_MAX);
+    longer[FIELDS_DISTANCE_MAX] = '\0'; /* exactly the cap: still measured */
+    ck_assert_uint_eq(fields_edit_distance(longer, "a", true), FIELDS_DISTANCE_MAX - 1);
+}
+END_TEST
+
 Suite *fieldtables_suite(void)
 {
     Suite *s = suite_create("fieldtables");
@@ -138,6 +156,7 @@ Suite *fieldtables_suite(void)
     tcase_add_test(tc, every_refine_row_is_decoded_by_its_type);
     tcase_add_test(tc, every_training_row_is_decoded_by_its_type_in_both_places);
     tcase_add_test(tc, unknown_fields_get_the_nearest_row_as_a_hint);
+    tcase_add_test(tc, edit_distance_counts_edits_folds_case_on_request_and_caps_length);
     suite_add_tcase(s, tc);
     return s;
 }
