@@ -297,8 +297,8 @@ static enum MHD_Result serve_file(struct fakehub *h, struct MHD_Connection *c, c
         static const char *const names[] = {[FAM_GPTOSS120] = "openai--gpt-oss-120b",
                                             [FAM_GPTOSS20] = "openai--gpt-oss-20b",
                                             [FAM_QWEN3FP8] = "Qwen--Qwen3-235B-A22B-FP8"};
-        if (strcmp(repo, "acme/slow") == 0)
-            nap(h, 12000);
+        if (strcmp(repo, "acme/slow") == 0) /* past the suite's --hf-timeout (fakehub.h) */
+            nap(h, fakehub_under_memcheck() ? 60000 : 12000);
         snprintf(path, sizeof(path), "%s/hub/%s.config.json", TEST_DATA_DIR, names[f]);
         size_t len = 0;
         char *cfg = testfile_read(path, &len);
@@ -441,4 +441,16 @@ unsigned fakehub_requests(struct fakehub *h)
 unsigned fakehub_cdn_auth_seen(struct fakehub *h)
 {
     return atomic_load(&h->cdn_auth);
+}
+
+bool fakehub_under_memcheck(void)
+{
+    return getenv("VALGRIND_REAL_BIN") != NULL; /* set by tools/valgrind-suite.sh */
+}
+
+int fakehub_hf_timeout_s(void)
+{
+    /* Under memcheck the fake Hub (in the test process) and the server run ~20x slower: a
+     * six-shard resolution took more than 8 s there. */
+    return fakehub_under_memcheck() ? 50 : 8;
 }

@@ -3,6 +3,7 @@
 #ifndef VRAMFIT_FAKEHUB_H
 #define VRAMFIT_FAKEHUB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,5 +42,12 @@ unsigned fakehub_cdn_auth_seen(struct fakehub *h);
 uint64_t fakehub_expected_bytes(const char *repo);
 /* The shard bytes of the repo as served (8-byte length + header), for unit tests; malloc'd. */
 char *fakehub_shard(const char *repo, int shard, size_t *len);
+
+/*
+ * fakehub_hf_timeout_s - the --hf-timeout the Hub suites run the server with: 8 s, or 50 s under
+ * memcheck (make valgrind). The slow repo naps past it either way (12 s, or 60 s).
+ */
+int fakehub_hf_timeout_s(void);
+bool fakehub_under_memcheck(void);
 
 #endif
