@@ -222,11 +222,15 @@ static const struct {
 
 #define SNAPSHOT_ROWS (sizeof(snapshot) / sizeof(snapshot[0]))
 
-bool prices_snapshot_sorted(void)
+bool prices_snapshot_well_formed(void)
 {
-    for (size_t i = 1; i < SNAPSHOT_ROWS; i++)
-        if (strcmp(snapshot[i - 1].sku, snapshot[i].sku) > 0)
+    for (size_t i = 0; i < SNAPSHOT_ROWS; i++) {
+        /* A price taken from the world names where it came from; an unknown one is absent. */
+        if (snapshot[i].source == NULL || snapshot[i].source[0] == '\0' || !(snapshot[i].usd > 0))
             return false;
+        if (i > 0 && strcmp(snapshot[i - 1].sku, snapshot[i].sku) > 0)
+            return false;
+    }
     return true;
 }
 

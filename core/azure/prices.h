@@ -48,8 +48,9 @@ bool prices_region_known(const struct catalog *cat, const char *region);
  */
 void prices_known_regions(const struct catalog *cat, char *out, size_t size);
 
-/* prices_snapshot_sorted - true when the compiled-in snapshot is sorted by size name (byte order),
- * as its binary search needs; for the unit tests. No errors. */
-bool prices_snapshot_sorted(void);
+/* prices_snapshot_well_formed - true when every compiled-in snapshot row has a positive price and
+ * its source, and the rows are sorted by size name (byte order) as the binary search needs; for
+ * the unit tests. No errors. */
+bool prices_snapshot_well_formed(void);
 
 #endif

@@ -183,6 +183,17 @@ START_TEST(every_constant_cites_a_source)
 }
 END_TEST
 
+/* Each format's kernel rule (the least compute capability, ROCm support) names its source. */
+START_TEST(every_format_rule_cites_a_source)
+{
+    for (int p = 0; p < PRECISION_COUNT; p++) {
+        const struct vllm_format_rule *r = vllm_format_rule((enum precision)p);
+        ck_assert_msg(r->source && strlen(r->source) > 20, "format %d has no source", p);
+        ck_assert_msg(r->min_cc >= 7.0, "format %d: vLLM needs compute capability 7.0+", p);
+    }
+}
+END_TEST
+
 Suite *vllm_suite(void)
 {
     Suite *s = suite_create("vllm");
@@ -195,6 +206,7 @@ Suite *vllm_suite(void)
     tcase_add_test(tc, usable_memory_is_measured_or_flagged);
     tcase_add_test(tc, non_torch_overhead_jumps_with_nccl);
     tcase_add_test(tc, every_constant_cites_a_source);
+    tcase_add_test(tc, every_format_rule_cites_a_source);
     suite_add_tcase(s, tc);
     return s;
 }
