@@ -80,7 +80,7 @@ static const char *dtype(enum precision f)
 
 static void formats(const struct deploy_in *in, struct deploy_argv *a)
 {
-    if (in->custom_format)
+    if (in->custom_format || in->checkpoint_format)
         return;
     if (dtype(in->format))
         add2(a, "--dtype", dtype(in->format));

@@ -11,14 +11,18 @@
 #define DEPLOY_MAX_ARG  160 /* a Hugging Face id is at most 96 characters; model names <= 128 */
 
 struct deploy_in {
-    enum engine engine;       /* ENGINE_NONE is served with vLLM (the default engine) */
-    const char *model;        /* Hugging Face id or a placeholder; cut at the first space */
-    int tp, pp;               /* tensor-parallel degree per VM, pipeline stages (= VMs) */
-    long long max_model_len;  /* ctx */
-    long long max_num_seqs;   /* batch */
-    double memory_fraction;   /* vLLM gpu_memory_utilization / SGLang mem_fraction_static */
-    enum precision format;    /* weight format (quantization flag) */
-    bool custom_format;       /* bits_per_weight given: no quantization flag */
+    enum engine engine;      /* ENGINE_NONE is served with vLLM (the default engine) */
+    const char *model;       /* Hugging Face id or a placeholder; cut at the first space */
+    int tp, pp;              /* tensor-parallel degree per VM, pipeline stages (= VMs) */
+    long long max_model_len; /* ctx */
+    long long max_num_seqs;  /* batch */
+    double memory_fraction;  /* vLLM gpu_memory_utilization / SGLang mem_fraction_static */
+    enum precision format;   /* weight format (quantization flag) */
+    bool custom_format;      /* bits_per_weight given: no quantization flag */
+    /* The checkpoint itself is stored in format (its config says so): vLLM and SGLang detect it
+     * from quantization_config / hf_quant_config.json and take the dtype from torch_dtype, so
+     * neither --quantization nor --dtype is written. */
+    bool checkpoint_format;
     const char *kv_precision; /* "fp8" etc., or NULL for the activation dtype */
 };
 

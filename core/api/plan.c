@@ -38,6 +38,13 @@ struct plan {
     struct pick_candidate solved;
     enum choice_objective objective; /* as given, else cheapest (the refined default) */
     enum precision format;           /* the weight format (fp16 for bits_per_weight) */
+    /* Weights counted tensor by tensor in a format (a counted architecture and a format vLLM
+     * can hold: the checkpoint's own, or a launch-time one); see weight_format. */
+    bool has_quant;
+    struct quant quant;
+    struct quant_weights qw;
+    const char *precision_source; /* "checkpoint", "request", "request_runtime" */
+    bool checkpoint_format;       /* vLLM reads the format from the checkpoint (no flags) */
 };
 
 #define assume(p, ...) notes_add(&(p)->notes, __VA_ARGS__)
@@ -103,6 +110,77 @@ static void hub_weights(struct plan *p)
                (double)t->part_bytes[ST_PART_MTP] / 1e9);
 }
 
+/*
+ * The format the weights are counted in. Without precision, the checkpoint's own (its config's
+ * quantization_config, hf_quant_config or torch_dtype). A precision equal to the checkpoint's
+ * format is that format; any other is a launch-time choice: fp8 is vLLM's online fp8 (the
+ * linears only), 16-bit and fp32 are dense; a format vLLM cannot make at launch (int4, nvfp4,
+ * ...) or a change away from a quantized checkpoint keeps parameters x bytes per parameter,
+ * with a note. False when the weights are counted the old way.
+ */
+static bool weight_format(struct plan *p)
+{
+    const struct quant *ck = &p->r->quant;
+    const struct estimate_request *q = p->req;
+    if (p->r->has_bits_per_weight)
+        return false;
+    if (q->precision_from_checkpoint || (ck->dtype_declared && ck->format == p->format &&
+                                         (ck->method != QUANT_NONE || p->format == PRECISION_BF16 ||
+                                          p->format == PRECISION_FP16))) {
+        p->quant = *ck;
+        p->precision_source = q->precision_from_checkpoint ? "checkpoint" : "request";
+        p->checkpoint_format = q->precision_from_checkpoint || ck->method != QUANT_NONE;
+        return true;
+    }
+    if (ck->method != QUANT_NONE) {
+        assume(p,
+               "the checkpoint is %s; precision %s counts every parameter at %g bytes (a copy "
+               "of the weights in %s; vLLM itself loads the checkpoint's own format)",
+               ck->desc, q->precision, q->in.bytes, q->precision);
+        return false;
+    }
+    if (quant_runtime(p->format, ck->dense, &p->quant) < 0) {
+        assume(p,
+               "precision %s counts every parameter at %g bytes: vLLM has no launch-time %s for "
+               "a 16-bit checkpoint, it needs a checkpoint quantized to %s",
+               q->precision, q->in.bytes, q->precision, q->precision);
+        return false;
+    }
+    p->precision_source = p->quant.layout == QL_DENSE ? "request" : "request_runtime";
+    if (p->quant.layout != QL_DENSE)
+        assume(p,
+               "precision %s is a launch-time choice (vLLM --quantization %s): every linear "
+               "layer but lm_head stored in %s with a per-tensor scale; embeddings and lm_head "
+               "stay %s",
+               q->precision, q->precision, q->precision, st_dtype_name(ck->dense));
+    return true;
+}
+
+/* Weights from the format: exact bytes per tensor, the active share from the architecture. */
+static void quant_weights_of(struct plan *p, struct estimate_result *e)
+{
+    struct quant_weights *w = &p->qw;
+    quant_weights(&p->arch, &p->params, &p->quant, w);
+    double bytes = (double)w->sum.bytes, experts = (double)w->sum.part_bytes[ST_PART_EXPERTS];
+    double routed_share =
+        p->params.expert > 0 ? (p->params.active - p->params.shared) / p->params.expert : 1.0;
+    e->weights_footprint_gb = bytes / 1e9;
+    e->weights_active_gb = (bytes - experts + experts * routed_share) / 1e9;
+    e->weights_gb = e->weights_active_gb;
+    p->weight_bytes = p->r->engine == ENGINE_VLLM ? (double)w->vllm_bytes : bytes;
+    if (p->quant.method != QUANT_NONE && !p->quant.runtime)
+        assume(p,
+               "weights in the checkpoint's format, %s (its quantization config): %.2f GB, "
+               "each tensor at its stored width%s",
+               p->quant.desc, bytes / 1e9,
+               w->excluded_params ? "; the ignore list keeps some linear layers 16-bit" : "");
+    if (p->r->engine == ENGINE_VLLM && w->vllm_bytes != w->sum.bytes)
+        assume(p,
+               "vLLM pads the mxfp4 experts' intermediate size to a multiple of 256 when it "
+               "allocates them: %.2f GB loaded for %.2f GB stored",
+               (double)w->vllm_bytes / 1e9, bytes / 1e9);
+}
+
 static void weights(struct plan *p)
 {
     const struct estimate_request *q = p->req;
@@ -118,6 +196,9 @@ static void weights(struct plan *p)
         e->weights_gb = e->weights_active_gb;
         e->expert_fraction = p->params.expert / p->params.total;
         p->weight_bytes = p->params.total * bytes;
+        p->has_quant = weight_format(p);
+        if (p->has_quant)
+            quant_weights_of(p, e);
         if (p->r->hub != NULL)
             hub_weights(p);
         return;
@@ -429,6 +510,7 @@ static void write_deploy(struct jsonout *w, const struct plan *p, const struct p
         .memory_fraction = r->engine == ENGINE_SGLANG ? sglang_fraction(p, c, &d) : r->util,
         .format = p->format,
         .custom_format = r->has_bits_per_weight,
+        .checkpoint_format = p->checkpoint_format,
         .kv_precision = r->has_kv_precision ? r->kv_precision : NULL,
     };
     struct deploy_argv a;
@@ -548,6 +630,10 @@ static void write_memory(struct jsonout *w, const struct plan *p)
     }
     if (p->r->hub != NULL)
         write_hub(w, p->r->hub);
+    if (p->has_quant && !(p->r->hub && p->r->hub->tensors)) {
+        jsonout_key(w, "weights");
+        quant_write(w, &p->quant, &p->qw, p->precision_source);
+    }
     if (p->r->counted) {
         jsonout_key(w, "params");
         params_write(w, &p->params);

@@ -37,8 +37,9 @@ enum refine_field {
     RF_SOLVE,
     RF_SKU,
     RF_REVISION,
+    RF_HF_QUANT_CONFIG,
 };
-#define RF_COUNT (RF_REVISION + 1)
+#define RF_COUNT (RF_HF_QUANT_CONFIG + 1)
 
 /* Names, types and bounds of every refine field: decoding and the unknown-field hint use it. */
 static const struct field_spec rows[RF_COUNT] = {
@@ -85,6 +86,8 @@ static const struct field_spec rows[RF_COUNT] = {
     [RF_SKU] = {.name = "sku", .type = FIELD_STRING, .max = 128},
     /* A Hub revision (branch, tag, commit); the server checks its characters (server/hub). */
     [RF_REVISION] = {.name = "revision", .type = FIELD_STRING, .max = 128},
+    /* The content of NVIDIA ModelOpt's hf_quant_config.json (quant_from_config, below). */
+    [RF_HF_QUANT_CONFIG] = {.name = "hf_quant_config", .type = FIELD_OTHER},
 };
 
 const struct field_table refine_field_table = {rows, RF_COUNT};
@@ -215,6 +218,44 @@ static int decode_hub(const json_t *body, const struct refine_hub_model *hub, st
     return 0;
 }
 
+/*
+ * The checkpoint's weight format, from the config the architecture came from (a preset's
+ * hf_config, the request's hf_config, a Hub repo's config.json) and the request's
+ * hf_quant_config (NVIDIA ModelOpt declares its format only in that file).
+ */
+static int decode_quant(const json_t *body, struct refine *r, struct error_info *err)
+{
+    const json_t *hfq = json_object_get(body, rows[RF_HF_QUANT_CONFIG].name);
+    const json_t *cfg = NULL;
+    const char *prefix = "hf_config";
+    switch (r->arch_source) {
+    case ARCH_PRESET:
+        cfg = json_object_get(r->preset->json, "hf_config");
+        prefix = "model";
+        break;
+    case ARCH_HF_CONFIG:
+        cfg = json_object_get(body, "hf_config");
+        break;
+    case ARCH_HUB:
+        cfg = r->hub->config;
+        prefix = "model";
+        break;
+    case ARCH_NONE:
+    case ARCH_EXPLICIT:
+        break;
+    }
+    if (hfq != NULL && !json_is_object(hfq))
+        return error_set(err, 400, "invalid_type", "hf_quant_config",
+                         "hf_quant_config must be the object of a hf_quant_config.json "
+                         "({\"quantization\": {\"quant_algo\": ...}})");
+    if (hfq != NULL && cfg == NULL)
+        return error_set(err, 400, "conflicting_fields", "hf_quant_config",
+                         "hf_quant_config describes a checkpoint: give it with model or hf_config");
+    if (cfg == NULL)
+        return 0;
+    return quant_from_config(cfg, hfq, prefix, &r->quant, err);
+}
+
 /* Architecture: a preset, a config.json, or explicit fields - one source only. */
 static int decode_arch(const json_t *body, const struct models *models,
                        const struct refine_hub_model *hub, struct refine *r, struct error_info *err)
@@ -274,7 +315,7 @@ static int decode_arch(const json_t *body, const struct models *models,
         return error_set(err, 400, "conflicting_fields", "sliding_window",
                          "sliding_window comes from the model; remove it");
     }
-    return 0;
+    return decode_quant(body, r, err);
 }
 
 /* Formats (bits_per_weight, kv_precision) and the engine (engine, gpu_memory_utilization). */

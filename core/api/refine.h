@@ -7,6 +7,7 @@
 
 #include "model/arch.h"
 #include "model/models.h"
+#include "model/quant.h"
 #include "model/safetensors.h"
 #include "base/error.h"
 #include "base/fields.h"
@@ -60,6 +61,9 @@ struct refine {
     const struct refine_hub_model *hub; /* arch_source == ARCH_HUB: the resolved repo */
     struct arch arch; /* complete for PRESET/HF_CONFIG; KV-relevant subset for EXPLICIT */
     bool counted;     /* parameters come from the architecture (PRESET/HF_CONFIG) */
+    /* The checkpoint's weight format (its config's quantization_config or torch_dtype, the
+     * request's hf_quant_config); method QUANT_NONE at bf16 when nothing says. */
+    struct quant quant;
 
     /* Formats. */
     bool has_bits_per_weight;

@@ -146,16 +146,33 @@ static int decode_precision(const json_t *body, struct estimate_request *r, stru
         snprintf(r->precision, sizeof(r->precision), "custom");
         return 0;
     }
+    if (!v.present && r->refine.counted && r->refine.quant.dtype_declared) {
+        /* The model states its format (torch_dtype, quantization_config, hf_quant_config). */
+        enum precision f = r->refine.quant.format;
+        r->in.bytes = precision_value_bytes(f);
+        snprintf(r->precision, sizeof(r->precision), "%s", precision_name(f));
+        r->precision_from_checkpoint = true;
+        return 0;
+    }
     if ((rc = require(v.present, "precision",
-                      "one of fp32, fp16, bf16, int8, int4 (or fp8, fp4, nvfp4, mxfp4, or "
-                      "bits_per_weight)",
+                      r->refine.counted
+                          ? "one of fp32, fp16, bf16, int8, int4 (or fp8, fp4, nvfp4, mxfp4, or "
+                            "bits_per_weight); this model's config states no dtype"
+                          : "one of fp32, fp16, bf16, int8, int4 (or fp8, fp4, nvfp4, mxfp4, or "
+                            "bits_per_weight)",
                       err)) < 0)
         return rc;
-    if (precision_bytes(v.string, &r->in.bytes) < 0)
+    /* The seed's requests keep the seed's exact names; refined ones accept the usual spellings. */
+    enum precision p;
+    if (precision_parse(v.string, !r->refine.any, &p) < 0) {
+        const char *hint = r->refine.any ? precision_closest(v.string) : NULL;
         return error_set(err, 400, "invalid_value", "precision",
-                         "precision \"%.16s\" is not known; use one of: %s", v.string,
+                         "precision \"%.16s\" is not known%s%s%s; use one of: %s", v.string,
+                         hint ? " (did you mean \"" : "", hint ? hint : "", hint ? "\"?)" : "",
                          precision_list());
-    snprintf(r->precision, sizeof(r->precision), "%s", v.string);
+    }
+    r->in.bytes = precision_value_bytes(p);
+    snprintf(r->precision, sizeof(r->precision), "%s", precision_name(p));
     return 0;
 }
 

@@ -2,7 +2,10 @@
 #include "model/precision.h"
 
 #include <errno.h>
+#include <strings.h>
 #include <string.h>
+
+#include "base/fields.h"
 
 struct precision_row {
     const char *name;
@@ -121,4 +124,49 @@ const char *precision_kv_list(void)
 const char *precision_list(void)
 {
     return "fp32, fp16, bf16, int8, int4, fp8, fp4, nvfp4, mxfp4";
+}
+
+/*
+ * Spellings beyond the API names: torch dtype names (config.json torch_dtype, vLLM --dtype),
+ * safetensors/torch fp8 names, and the W8A8/W4A16 scheme names of compressed-tensors.
+ */
+static const struct {
+    const char *spelling;
+    enum precision p;
+} aliases[] = {
+    {"float32", PRECISION_FP32},      {"float", PRECISION_FP32},   {"f32", PRECISION_FP32},
+    {"float16", PRECISION_FP16},      {"half", PRECISION_FP16},    {"f16", PRECISION_FP16},
+    {"bfloat16", PRECISION_BF16},     {"fp8_e4m3", PRECISION_FP8}, {"fp8-e4m3", PRECISION_FP8},
+    {"float8_e4m3fn", PRECISION_FP8}, {"f8_e4m3", PRECISION_FP8},  {"e4m3", PRECISION_FP8},
+    {"float8", PRECISION_FP8},        {"w8a8", PRECISION_INT8},    {"w4a16", PRECISION_INT4},
+};
+
+int precision_parse(const char *name, bool strict, enum precision *out)
+{
+    if (name == NULL)
+        return -ENOENT;
+    for (int i = 0; i < PRECISION_COUNT; i++)
+        if (strict ? strcmp(precisions[i].name, name) == 0
+                   : strcasecmp(precisions[i].name, name) == 0) {
+            *out = (enum precision)i;
+            return 0;
+        }
+    for (size_t i = 0; !strict && i < sizeof(aliases) / sizeof(aliases[0]); i++)
+        if (strcasecmp(aliases[i].spelling, name) == 0) {
+            *out = aliases[i].p;
+            return 0;
+        }
+    return -ENOENT;
+}
+
+const char *precision_closest(const char *name)
+{
+    const char *known[PRECISION_COUNT + sizeof(aliases) / sizeof(aliases[0]) + 1];
+    size_t n = 0;
+    for (int i = 0; i < PRECISION_COUNT; i++)
+        known[n++] = precisions[i].name;
+    for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+        known[n++] = aliases[i].spelling;
+    known[n] = NULL;
+    return name ? fields_closest(name, known) : NULL;
 }

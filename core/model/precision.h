@@ -2,6 +2,7 @@
 #ifndef VRAMFIT_PRECISION_H
 #define VRAMFIT_PRECISION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -52,6 +53,17 @@ int precision_bytes(const char *name, double *bytes);
  * "bf16", "fp8", "int8"). Returns 0 and sets *bytes, or -ENOENT.
  */
 int precision_kv_bytes(const char *name, double *bytes);
+
+/*
+ * precision_parse - the weight precision a name denotes. strict: only the API names, case-sensitive
+ * (the seed's rule). Otherwise also the spellings people type, ASCII case ignored: "bfloat16",
+ * "float16"/"half", "float32"/"float", "fp8_e4m3"/"float8_e4m3fn"/"e4m3"/"float8", "w8a8",
+ * "w4a16" (precision.c lists them). 0 and *out, or -ENOENT.
+ */
+int precision_parse(const char *name, bool strict, enum precision *out);
+
+/* precision_closest - the API name or spelling nearest to name (did-you-mean), or NULL. */
+const char *precision_closest(const char *name);
 
 /* precision_kv_list - the accepted kv_precision names (static storage). */
 const char *precision_kv_list(void);

@@ -320,7 +320,9 @@ static int decode_bnb(const json_t *qc, const char *prefix, struct quant *q, str
         return bad(err, prefix, "load_in_4bit", "or load_in_8bit must be true");
     q->layout = four ? QL_BNB_4BIT : QL_BNB_8BIT;
     q->bits = four ? 4 : 8;
-    q->format = four ? PRECISION_FP4 : PRECISION_INT8;
+    /* NF4/FP4 here are bitsandbytes' weight-only codes (dequantized per block), not FP4 tensor
+     * cores: the 4-bit weight-only GPU rule applies. */
+    q->format = four ? PRECISION_INT4 : PRECISION_INT8;
     q->double_quant = four && json_is_true(json_object_get(qc, "bnb_4bit_use_double_quant"));
     const char *t = json_string_value(json_object_get(qc, "bnb_4bit_quant_type"));
     snprintf(q->desc, sizeof(q->desc), "bitsandbytes %s%s", four ? (t ? t : "fp4") : "int8",

@@ -145,8 +145,13 @@ void quant_weights(const struct arch *a, const struct params *p, const struct qu
  */
 bool quant_matches(const json_t *ignore, const char *name);
 
-/* quant_write - {"format", "method", "layout", "source", "bytes", "by_part", "by_dtype",
- * "components": {name: {"params", "bytes", "bits_per_param"}}, ...} into w. */
-void quant_write(struct jsonout *w, const struct quant *q, const struct quant_weights *qw);
+/*
+ * quant_write - {"format", "precision_source", "method", "layout", "description", "dense_dtype",
+ * "bytes", "vllm_bytes" (when it differs), "excluded_params", "by_part", "by_dtype",
+ * "components": {name: {"params", "bytes", "bits_per_param"}}} into w. source says where the
+ * format came from ("checkpoint", "request", "request_runtime").
+ */
+void quant_write(struct jsonout *w, const struct quant *q, const struct quant_weights *qw,
+                 const char *source);
 
 #endif

@@ -349,11 +349,14 @@ void quant_weights(const struct arch *a, const struct params *p, const struct qu
     out->vllm_bytes = (uint64_t)((double)out->sum.bytes - k.mx_stored + k.pad_experts);
 }
 
-void quant_write(struct jsonout *w, const struct quant *q, const struct quant_weights *qw)
+void quant_write(struct jsonout *w, const struct quant *q, const struct quant_weights *qw,
+                 const char *source)
 {
     jsonout_begin_object(w);
     jsonout_key(w, "format");
     jsonout_string(w, precision_name(q->format));
+    jsonout_key(w, "precision_source");
+    jsonout_string(w, source);
     jsonout_key(w, "method");
     jsonout_string(w, quant_method_name(q->method));
     jsonout_key(w, "layout");

@@ -147,6 +147,100 @@ START_TEST(explicit_gqa_fields_fix_the_kv_cache_and_keep_it_16_bit_for_int4)
 }
 END_TEST
 
+/* True when the deploy argv holds arg. */
+static bool argv_has(const json_t *r, const char *arg)
+{
+    const json_t *a = json_object_get(json_object_get(r, "deploy"), "argv"), *v;
+    size_t i;
+    json_array_foreach(a, i, v) if (strcmp(json_string_value(v), arg) == 0) return true;
+    return false;
+}
+
+START_TEST(a_model_that_states_its_format_needs_no_precision)
+{
+    long st;
+    json_t *r = post("{\"model\":\"gpt-oss-120b\",\"ctx\":8192,\"engine\":\"vllm\"}", &st);
+    ck_assert_int_eq(st, 200);
+    const json_t *w = json_object_get(r, "weights");
+    ck_assert_str_eq(str(json_object_get(r, "input"), "precision"), "mxfp4");
+    ck_assert_str_eq(str(w, "precision_source"), "checkpoint");
+    ck_assert_str_eq(str(w, "method"), "mxfp4");
+    /* Experts at 4.25 bits, attention / embeddings / head at 16: 65.25 GB, not 116.8B x 0.53. */
+    ck_assert_rel(num(r, "weights_footprint_gb"), 65.248815744, 1e-12);
+    ck_assert_rel(
+        num(json_object_get(json_object_get(w, "components"), "attention"), "bits_per_param"), 16,
+        0);
+    /* vLLM detects the checkpoint's quantization: no --quantization, no --dtype. */
+    ck_assert(!argv_has(r, "--quantization"));
+    ck_assert(!argv_has(r, "--dtype"));
+    ck_assert(assumes(r, "cannot run mxfp4 weights"));
+    json_decref(r);
+    /* A config without torch_dtype or quantization (gpt2) still needs one. */
+    r = post("{\"model\":\"gpt2\",\"ctx\":512}", &st);
+    ck_assert_int_eq(st, 400);
+    ck_assert_str_eq(str(json_object_get(r, "error"), "field"), "precision");
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(precision_spellings_map_to_the_api_names_and_typos_get_a_hint)
+{
+    static const struct {
+        const char *given, *canonical;
+    } cases[] = {{"BF16", "bf16"},         {"bfloat16", "bf16"}, {"float16", "fp16"},
+                 {"FP8", "fp8"},           {"fp8_e4m3", "fp8"},  {"half", "fp16"},
+                 {"float8_e4m3fn", "fp8"}, {"MXFP4", "mxfp4"}};
+    long st;
+    char body[200];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(body, sizeof(body),
+                 "{\"model\":\"llama-3.1-8b\",\"ctx\":4096,\"precision\":\"%s\"}", cases[i].given);
+        json_t *r = post(body, &st);
+        ck_assert_msg(st == 200, "%s: %ld", cases[i].given, st);
+        ck_assert_str_eq(str(json_object_get(r, "input"), "precision"), cases[i].canonical);
+        json_decref(r);
+    }
+    json_t *r = post("{\"model\":\"llama-3.1-8b\",\"ctx\":4096,\"precision\":\"bf61\"}", &st);
+    ck_assert_int_eq(st, 400);
+    ck_assert(strstr(str(json_object_get(r, "error"), "message"), "did you mean \"bf16\"") != NULL);
+    json_decref(r);
+    /* The seed's requests keep the seed's exact names. */
+    r = post("{\"params_b\":7,\"layers\":32,\"hidden\":4096,\"ctx\":4096,\"precision\":\"BF16\"}",
+             &st);
+    ck_assert_int_eq(st, 400);
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(a_runtime_format_is_a_launch_flag_and_a_checkpoint_format_is_not)
+{
+    long st;
+    json_t *r = post("{\"model\":\"llama-3.3-70b\",\"ctx\":8192,\"precision\":\"fp8\"}", &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_str_eq(str(json_object_get(r, "weights"), "precision_source"), "request_runtime");
+    ck_assert(argv_has(r, "--quantization"));
+    ck_assert(assumes(r, "launch-time choice"));
+    json_decref(r);
+    /* NVIDIA's ModelOpt checkpoint declares FP8 only in hf_quant_config.json (sent here). */
+    r = post("{\"model\":\"llama-3.1-70b-instruct-fp8\",\"ctx\":8192,\"hf_quant_config\":"
+             "{\"producer\":{\"name\":\"modelopt\",\"version\":\"0.23.0\"},\"quantization\":"
+             "{\"quant_algo\":\"FP8\",\"kv_cache_quant_algo\":\"FP8\",\"exclude_modules\":"
+             "[\"lm_head\"]}}}",
+             &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_str_eq(str(json_object_get(r, "input"), "precision"), "fp8");
+    ck_assert_str_eq(str(json_object_get(r, "weights"), "method"), "modelopt");
+    ck_assert(!argv_has(r, "--quantization"));
+    json_decref(r);
+    r = post("{\"model\":\"llama-3.1-8b\",\"ctx\":4096,\"hf_quant_config\":{\"quantization\":"
+             "{\"quant_algo\":\"INT3\"}}}",
+             &st);
+    ck_assert_int_eq(st, 422);
+    ck_assert_str_eq(str(json_object_get(r, "error"), "field"), "hf_quant_config.quant_algo");
+    json_decref(r);
+}
+END_TEST
+
 START_TEST(kv_precision_fp8_halves_the_cache)
 {
     long st;
@@ -155,7 +249,12 @@ START_TEST(kv_precision_fp8_halves_the_cache)
                      &st);
     ck_assert_int_eq(st, 200);
     ck_assert_rel(num(r, "kv_bytes_per_token"), 65536, 0);
-    ck_assert_rel(num(r, "weights_footprint_gb"), 8.030261248, 1e-12);
+    /* precision fp8 on the bf16 checkpoint is vLLM's launch-time fp8: every linear at one byte
+     * plus one F32 scale (7 per layer), the embedding, lm_head (128256 x 4096 each) and the
+     * norms stay bf16. */
+    double linears = 8030261248.0 - 2 * 525336576.0 - 266240;
+    ck_assert_rel(num(r, "weights_footprint_gb"),
+                  (linears + 2 * 2 * 525336576.0 + 2 * 266240 + 32 * 7 * 4) / 1e9, 1e-12);
     json_decref(r);
 }
 END_TEST
@@ -668,6 +767,9 @@ Suite *refined_suite(void)
     tcase_add_test(tc, models_route_finds_presets_by_name_id_alias_and_case);
     tcase_add_test(tc, models_route_refuses_three_segments_and_hints_near_misses);
     tcase_add_test(tc, models_query_searches_names_ids_and_families_with_a_cap);
+    tcase_add_test(tc, a_model_that_states_its_format_needs_no_precision);
+    tcase_add_test(tc, precision_spellings_map_to_the_api_names_and_typos_get_a_hint);
+    tcase_add_test(tc, a_runtime_format_is_a_launch_flag_and_a_checkpoint_format_is_not);
     suite_add_tcase(s, tc);
     return s;
 }
