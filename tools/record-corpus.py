@@ -187,6 +187,23 @@ def inference_requests(presets, configs):
         add("hf_config %s engine vllm" % name,
             {"hf_config": configs[name], "ctx": 8192, "batch": 2, "precision": "bf16",
              "engine": "vllm"})
+    # The checkpoint's own format (no precision), spellings, launch-time formats (issue 12).
+    for m in ("gpt-oss-20b", "gpt-oss-120b", "qwen3-235b-a22b-fp8", "deepseek-v3", "kimi-k2",
+              "llama-3.1-8b", "mixtral-8x7b", "gemma-2-9b"):
+        add("checkpoint format %s" % m, {"model": m, "ctx": 8192})
+        add("checkpoint format %s engine vllm" % m, {"model": m, "ctx": 8192, "engine": "vllm"})
+    for spelling in ("BF16", "bfloat16", "float16", "FP8", "fp8_e4m3"):
+        add("precision spelling %s" % spelling,
+            {"model": "llama-3.1-8b", "ctx": 4096, "precision": spelling, "engine": "vllm"})
+    add("runtime fp8 llama-3.3-70b tp2",
+        {"model": "llama-3.3-70b", "ctx": 8192, "precision": "fp8", "engine": "vllm"})
+    add("hf_quant_config ModelOpt FP8",
+        {"model": "llama-3.1-70b-instruct-fp8", "ctx": 8192, "engine": "vllm",
+         "hf_quant_config": {"producer": {"name": "modelopt", "version": "0.23.0"},
+                             "quantization": {"quant_algo": "FP8", "kv_cache_quant_algo": "FP8",
+                                              "exclude_modules": ["lm_head"]}}})
+    add("hf_config gpt-oss-20b no precision", {"hf_config": configs["gpt-oss-20b"], "ctx": 8192,
+                                                "engine": "vllm"})
     # An architecture described field by field.
     add("explicit GQA", {"params_b": 8, "layers": 32, "hidden": 4096, "ctx": 8192,
                          "precision": "bf16", "attention_heads": 32, "kv_heads": 8})
@@ -320,7 +337,16 @@ def error_requests():
     errs = [
         ("unknown model", w(model="nope-13b")),
         ("model without ctx and precision", {"model": "llama-3-8b"}),
-        ("model without precision", {"model": "llama-3-8b", "ctx": 4096}),
+        ("model without precision (its config states no dtype)", {"model": "gpt2", "ctx": 1024}),
+        ("precision typo on a refined request", w(precision="bf61")),
+        ("seed request with a refined spelling",
+         {"params_b": 7, "layers": 32, "hidden": 4096, "ctx": 4096, "precision": "BF16"}),
+        ("hf_quant_config without a model", {"params_b": 7, "layers": 32, "hidden": 4096,
+                                             "ctx": 4096, "precision": "fp8",
+                                             "hf_quant_config": {"quantization":
+                                                                 {"quant_algo": "FP8"}}}),
+        ("hf_quant_config with an unknown quant_algo",
+         w(hf_quant_config={"quantization": {"quant_algo": "INT3"}})),
         ("model and hf_config", w(hf_config={"model_type": "llama"})),
         ("model and params_b", w(params_b=8)),
         ("model and kv_heads", w(kv_heads=8)),
