@@ -96,6 +96,10 @@ static void hub_weights(struct plan *p)
     double routed_share =
         p->params.expert > 0 ? (p->params.active - p->params.shared) / p->params.expert : 1.0;
     p->weight_bytes = loaded;
+    /* vLLM's allocation differs from the stored bytes as the config-only count says (mxfp4
+     * expert padding): the same growth applies to the tensor table's bytes. */
+    if (p->has_quant && p->r->engine == ENGINE_VLLM)
+        p->weight_bytes += (double)p->qw.vllm_bytes - (double)p->qw.sum.bytes;
     e->weights_footprint_gb = loaded / 1e9;
     e->weights_active_gb = (loaded - experts + experts * routed_share) / 1e9;
     e->weights_gb = e->weights_active_gb;

@@ -239,6 +239,8 @@ static int decode_quant(const json_t *body, struct refine *r, struct error_info 
     case ARCH_HUB:
         cfg = r->hub->config;
         prefix = "model";
+        if (hfq == NULL)
+            hfq = r->hub->quant_config;
         break;
     case ARCH_NONE:
     case ARCH_EXPLICIT:
@@ -288,7 +290,7 @@ static int decode_arch(const json_t *body, const struct models *models,
         /* A Hugging Face repo the server resolved on the Hub (it is no preset). */
         if (hub != NULL && strcmp(hub->repo, r->model) == 0 &&
             models_find(models, r->model) == NULL)
-            return decode_hub(body, hub, r, err);
+            return (rc = decode_hub(body, hub, r, err)) < 0 ? rc : decode_quant(body, r, err);
         if ((rc = models_resolve(models, r->model, &p, err)) < 0)
             return rc; /* 422 unknown_model with its "did you mean" */
         r->arch = p->arch;

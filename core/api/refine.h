@@ -39,6 +39,7 @@ struct refine_hub_model {
     const char *revision;             /* as asked ("main" when none was) */
     const char *source;               /* "hub@<commit>" */
     const json_t *config;             /* config.json */
+    const json_t *quant_config;       /* hf_quant_config.json (ModelOpt), or NULL */
     const struct st_summary *tensors; /* NULL: no readable safetensors (counted from config) */
     unsigned shards;
     const char *note; /* why the tensor table is missing or differs; NULL or "" for none */

@@ -74,6 +74,7 @@ static void handle_estimate(const struct route_ctx *ctx, struct route_reply *out
                                        .revision = hm->revision,
                                        .source = hm->source,
                                        .config = hm->config,
+                                       .quant_config = hm->quant_config,
                                        .tensors = hm->has_tensors ? &hm->tensors : NULL,
                                        .shards = hm->shards,
                                        .note = hm->note};

@@ -132,6 +132,31 @@ START_TEST(qwen3_fp8_headers_over_the_probe_size_are_read_with_a_second_range)
 }
 END_TEST
 
+/* Without precision the repo's config gives the format; the config-only count of the preset
+ * with the same config equals the tensor table to the byte. */
+START_TEST(a_hub_repo_needs_no_precision_and_its_config_alone_gives_the_same_bytes)
+{
+    long st;
+    json_t *j = post("{\"model\":\"hub-mirror/Qwen3-235B-A22B-FP8\",\"ctx\":4096,"
+                     "\"engine\":\"vllm\"}",
+                     &st, NULL, 0);
+    ck_assert_msg(st == 200, "status %ld: %s", st, json_dumps(j, 0));
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "input"), "precision")),
+                     "fp8");
+    const json_t *t = json_object_get(json_object_get(j, "checkpoint"), "tensors");
+    long long table = json_integer_value(json_object_get(t, "bytes"));
+    const json_t *argv = json_object_get(json_object_get(j, "deploy"), "argv"), *a;
+    size_t i;
+    json_array_foreach(argv, i, a) ck_assert_str_ne(json_string_value(a), "--quantization");
+    json_decref(j);
+    j = post("{\"model\":\"Qwen/Qwen3-235B-A22B-FP8\",\"ctx\":4096}", &st, NULL, 0);
+    ck_assert_int_eq(st, 200);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j, "weights"), "bytes")),
+                     table);
+    json_decref(j);
+}
+END_TEST
+
 START_TEST(a_gated_repo_is_read_with_the_token_and_is_a_403_without_one)
 {
     long st;
@@ -245,6 +270,7 @@ static Suite *hub_suite(void)
     tcase_add_test(tc, gpt_oss_120b_is_resolved_with_exact_bytes_from_its_headers_via_the_cdn);
     tcase_add_test(tc, a_second_request_is_served_from_the_cache_without_the_hub);
     tcase_add_test(tc, qwen3_fp8_headers_over_the_probe_size_are_read_with_a_second_range);
+    tcase_add_test(tc, a_hub_repo_needs_no_precision_and_its_config_alone_gives_the_same_bytes);
     tcase_add_test(tc, a_gated_repo_is_read_with_the_token_and_is_a_403_without_one);
     tcase_add_test(tc, a_missing_repo_is_a_422_unknown_model);
     tcase_add_test(tc, a_slow_hub_is_a_503_with_retry_after_within_the_timeout);
