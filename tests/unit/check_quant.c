@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "memory/vllm.h"
 #include "model/arch.h"
 #include "model/params.h"
 #include "model/quant.h"
@@ -244,7 +245,19 @@ static void tensor(struct hdr *h, const char *name, const char *dtype, unsigned 
 }
 
 /* How the test model's linears are written. */
-enum fmt { F_AWQ, F_MODELOPT_FP8, F_MODELOPT_NVFP4, F_FBGEMM };
+enum fmt {
+    F_AWQ,
+    F_MODELOPT_FP8,
+    F_MODELOPT_NVFP4,
+    F_FBGEMM,
+    F_GPTQ,
+    F_CT_W4A16,
+    F_CT_FP8_CHANNEL,
+    F_BNB_NF4_DQ,
+};
+
+/* bitsandbytes' per-linear quant_state JSON blob: its length is not in any config. */
+#define BNB_STATE_BYTES 300
 
 /* One linear module (out x in) in format f, named base; dense keeps it BF16/F16 (ignored). */
 static void hlinear(struct hdr *h, enum fmt f, const char *base, uint64_t out, uint64_t in,
@@ -280,6 +293,29 @@ static void hlinear(struct hdr *h, enum fmt f, const char *base, uint64_t out, u
     case F_FBGEMM: /* FbgemmFp8Linear: fp8 weight, F32 weight_scale [out, 1] */
         T("weight", "F8_E4M3", 8, out, in);
         T("weight_scale", "F32", 32, out, 1);
+        break;
+    case F_GPTQ: /* AutoGPTQ QuantLinear: qweight [in/8, out], qzeros, scales, g_idx */
+        T("qweight", "I32", 32, in / 8, out);
+        T("qzeros", "I32", 32, in / 128, out / 8);
+        T("scales", "F16", 16, in / 128, out);
+        T("g_idx", "I32", 32, in, 0);
+        break;
+    case F_CT_W4A16: /* compressed-tensors pack-quantized, symmetric group 128 */
+        T("weight_packed", "I32", 32, out, in / 8);
+        T("weight_scale", "BF16", 16, out, in / 128);
+        T("weight_shape", "I64", 64, 2, 0);
+        break;
+    case F_CT_FP8_CHANNEL: /* compressed-tensors float-quantized, channel strategy */
+        T("weight", "F8_E4M3", 8, out, in);
+        T("weight_scale", "BF16", 16, out, 1);
+        break;
+    case F_BNB_NF4_DQ: /* bitsandbytes Params4bit, nf4 with double quant */
+        T("weight", "U8", 8, out * in / 2, 1);
+        T("weight.absmax", "U8", 8, out * in / 64, 0);
+        T("weight.nested_absmax", "F32", 32, (out * in / 64 + 255) / 256, 0);
+        T("weight.nested_quant_map", "F32", 32, 256, 0);
+        T("weight.quant_map", "F32", 32, 16, 0);
+        T("weight.quant_state.bitsandbytes__nf4", "U8", 8, BNB_STATE_BYTES, 0);
         break;
     }
 #undef T
@@ -381,6 +417,175 @@ START_TEST(llama_family_formats_from_config_equal_their_headers_to_the_byte)
 }
 END_TEST
 
+/*
+ * The layouts no fixture config exercises, on Llama-3.1-8B's real architecture with the minimal
+ * quantization block each method reads; bitsandbytes' quant_state blobs are the one thing a
+ * config cannot know (7 linears x 32 layers of them, pinned).
+ */
+START_TEST(gptq_w4a16_fp8_channel_and_nf4_layouts_equal_their_headers)
+{
+    static const struct {
+        const char *block;
+        enum fmt f;
+        uint64_t unknowable;
+    } cases[] = {
+        {"{\"quant_method\":\"gptq\",\"bits\":4,\"group_size\":128,\"desc_act\":true}", F_GPTQ, 0},
+        {"{\"quant_method\":\"compressed-tensors\",\"format\":\"pack-quantized\","
+         "\"config_groups\":{\"group_0\":{\"targets\":[\"Linear\"],\"weights\":{\"num_bits\":4,"
+         "\"type\":\"int\",\"symmetric\":true,\"strategy\":\"group\",\"group_size\":128}}},"
+         "\"ignore\":[\"lm_head\"]}",
+         F_CT_W4A16, 0},
+        {"{\"quant_method\":\"compressed-tensors\",\"format\":\"float-quantized\","
+         "\"config_groups\":{\"group_0\":{\"targets\":[\"Linear\"],\"weights\":{\"num_bits\":8,"
+         "\"type\":\"float\",\"symmetric\":true,\"strategy\":\"channel\"},\"input_activations\":"
+         "{\"num_bits\":8,\"type\":\"float\",\"dynamic\":true,\"strategy\":\"token\"}}},"
+         "\"ignore\":[\"lm_head\"]}",
+         F_CT_FP8_CHANNEL, 0},
+        {"{\"quant_method\":\"bitsandbytes\",\"load_in_4bit\":true,\"bnb_4bit_quant_type\":"
+         "\"nf4\",\"bnb_4bit_use_double_quant\":true}",
+         F_BNB_NF4_DQ, 32 * 7 * BNB_STATE_BYTES},
+    };
+    const struct shape m = {32, 4096, 14336, 32, 8, 128, 128256, "BF16"};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *hfq, *cfg = fixture_config("model-configs.json", "Llama-3.1-8B", &hfq);
+        json_object_set_new(cfg, "quantization_config", json_loads(cases[i].block, 0, NULL));
+        struct arch a;
+        struct params p;
+        struct quant q;
+        struct quant_weights w;
+        struct st_summary s;
+        struct hdr h = {0};
+        decode(cfg, hfq, &a, &p, &q);
+        quant_weights(&a, &p, &q, &w);
+        llama_header(&h, &m, cases[i].f, q.ignore, false);
+        header_summary(&h, 32, &s);
+        ck_assert_msg(s.bytes == w.sum.bytes + cases[i].unknowable, "%s: header %llu, config %llu",
+                      quant_layout_name(q.layout), (unsigned long long)s.bytes,
+                      (unsigned long long)w.sum.bytes);
+        if (cases[i].unknowable == 0)
+            assert_same(&w, &s);
+        json_decref(cfg);
+    }
+}
+END_TEST
+
+/*
+ * NVIDIA's Qwen3-235B-A22B-NVFP4 as ModelOpt writes it: every attention and expert linear NVFP4
+ * (with k/v scales for its FP8 KV cache), the routers (mlp.gate, in exclude_modules), norms,
+ * embeddings and lm_head BF16. Shapes from its config.
+ */
+START_TEST(modelopt_nvfp4_moe_from_config_equals_its_headers_to_the_byte)
+{
+    json_t *hfq, *cfg = fixture_config("quant-configs.json",
+                                       "Qwen3-235B-A22B-NVFP4 (NVIDIA ModelOpt)", &hfq);
+    struct arch a;
+    struct params p;
+    struct quant q;
+    struct quant_weights w;
+    struct st_summary s;
+    struct hdr h = {0};
+    char n[256];
+    decode(cfg, hfq, &a, &p, &q);
+    ck_assert_int_eq(q.layout, QL_NVFP4);
+    ck_assert(q.kv_scales);
+    quant_weights(&a, &p, &q, &w);
+    uint64_t hd = (uint64_t)a.hidden, qd = (uint64_t)(a.heads * a.head_dim),
+             kv = (uint64_t)(a.kv_heads * a.head_dim), e = (uint64_t)a.n_routed_experts,
+             mi = (uint64_t)a.moe_intermediate, v = (uint64_t)a.vocab;
+    hput(&h, "{\"__metadata__\":{\"format\":\"pt\"}");
+    tensor(&h, "model.embed_tokens.weight", "BF16", 16, v, hd, 0);
+    for (uint64_t l = 0; l < (uint64_t)a.layers; l++) {
+        static const char *const attn[] = {"q_proj", "k_proj", "v_proj", "o_proj"};
+        uint64_t ao[] = {qd, kv, kv, hd}, ai[] = {hd, hd, hd, qd};
+        for (int i = 0; i < 4; i++) {
+            snprintf(n, sizeof(n), "model.layers.%llu.self_attn.%s", (unsigned long long)l,
+                     attn[i]);
+            hlinear(&h, F_MODELOPT_NVFP4, n, ao[i], ai[i], false, "BF16");
+        }
+        snprintf(n, sizeof(n), "model.layers.%llu.self_attn.k_proj.k_scale", (unsigned long long)l);
+        tensor(&h, n, "F32", 32, 1, 0, 0);
+        snprintf(n, sizeof(n), "model.layers.%llu.self_attn.v_proj.v_scale", (unsigned long long)l);
+        tensor(&h, n, "F32", 32, 1, 0, 0);
+        static const char *const norms[] = {"input_layernorm", "post_attention_layernorm",
+                                            "self_attn.q_norm", "self_attn.k_norm"};
+        for (int i = 0; i < 4; i++) {
+            snprintf(n, sizeof(n), "model.layers.%llu.%s.weight", (unsigned long long)l, norms[i]);
+            tensor(&h, n, "BF16", 16, i < 2 ? hd : (uint64_t)a.head_dim, 0, 0);
+        }
+        snprintf(n, sizeof(n), "model.layers.%llu.mlp.gate.weight", (unsigned long long)l);
+        tensor(&h, n, "BF16", 16, e, hd, 0);
+        for (uint64_t x = 0; x < e; x++) {
+            static const char *const mlp[] = {"gate_proj", "up_proj", "down_proj"};
+            uint64_t mo[] = {mi, mi, hd}, mn[] = {hd, hd, mi};
+            for (int i = 0; i < 3; i++) {
+                snprintf(n, sizeof(n), "model.layers.%llu.mlp.experts.%llu.%s",
+                         (unsigned long long)l, (unsigned long long)x, mlp[i]);
+                hlinear(&h, F_MODELOPT_NVFP4, n, mo[i], mn[i], false, "BF16");
+            }
+        }
+    }
+    tensor(&h, "model.norm.weight", "BF16", 16, hd, 0, 0);
+    tensor(&h, "lm_head.weight", "BF16", 16, v, hd, 0);
+    hput(&h, "}");
+    header_summary(&h, a.layers, &s);
+    assert_same(&w, &s);
+    /* Experts: 4 bits + an 8-bit scale per 16 values = 4.5 bits (+ two F32 per linear). */
+    ck_assert(w.bytes[QC_EXPERTS] * 8 / w.params[QC_EXPERTS] < 4.51);
+    json_decref(cfg);
+    json_decref(hfq);
+}
+END_TEST
+
+/* Each declared format lands on the vLLM kernel rule of its format (core/memory/vllm.c). */
+START_TEST(declared_formats_map_to_their_gpu_rules)
+{
+    static const struct {
+        const char *file, *entry;
+        enum precision format;
+        bool t4, a100;
+    } cases[] = {
+        {"hub/openai--gpt-oss-120b.config.json", NULL, PRECISION_MXFP4, false, true},
+        {"hub/Qwen--Qwen3-235B-A22B-FP8.config.json", NULL, PRECISION_FP8, false, true},
+        {"quant-configs.json", "zephyr-7B-alpha-AWQ", PRECISION_INT4, true, true},
+        {"quant-configs.json", "Llama-3.1-405B-FP8 (Meta, fbgemm_fp8)", PRECISION_FP8, false, true},
+        {"quant-configs.json", "Qwen3-235B-A22B-NVFP4 (NVIDIA ModelOpt)", PRECISION_NVFP4, false,
+         false},
+        {"model-configs.json", "Llama-3.1-8B", PRECISION_BF16, false, true},
+        {"model-configs.json", "Llama-2-7b", PRECISION_FP16, true, true},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *hfq, *cfg = fixture_config(cases[i].file, cases[i].entry, &hfq);
+        struct quant q;
+        ck_assert_int_eq(quant_from_config(cfg, hfq, "hf_config", &q, NULL), 0);
+        ck_assert_msg(q.format == cases[i].format, "%s: %s", cases[i].file,
+                      precision_name(q.format));
+        ck_assert(q.dtype_declared);
+        ck_assert(vllm_gpu_supported("NVIDIA Tesla T4 16GB", q.format, NULL) == cases[i].t4);
+        ck_assert(vllm_gpu_supported("NVIDIA A100 80GB PCIe", q.format, NULL) == cases[i].a100);
+        json_decref(cfg);
+        json_decref(hfq);
+    }
+}
+END_TEST
+
+START_TEST(every_quantized_fixture_names_its_sources)
+{
+    json_t *doc = load("quant-configs.json");
+    size_t i;
+    const json_t *m;
+    json_array_foreach(entries(doc), i, m)
+    {
+        const char *name = json_string_value(json_object_get(m, "name"));
+        bool inline_cfg = json_object_get(m, "config") != NULL;
+        const char *src = json_string_value(
+            json_object_get(m, inline_cfg ? "source" : "quantization_config_source"));
+        ck_assert_msg(src && strlen(src) > 20, "%s has no source", name);
+        ck_assert_msg(inline_cfg || json_is_object(json_object_get(m, "base")), "%s", name);
+    }
+    json_decref(doc);
+}
+END_TEST
+
 START_TEST(ignore_lists_match_as_vllm_and_compressed_tensors_read_them)
 {
     json_t *l = json_pack("[s,s,s,s]", "model.layers.*.self_attn", "lm_head", "re:.*mlp\\.gate$",
@@ -443,6 +648,10 @@ static Suite *quant_suite(void)
     tcase_add_test(tc, mxfp4_gpt_oss_from_config_equals_its_headers_to_the_byte);
     tcase_add_test(tc, fp8_block_qwen3_from_config_equals_its_headers_to_the_byte);
     tcase_add_test(tc, llama_family_formats_from_config_equal_their_headers_to_the_byte);
+    tcase_add_test(tc, gptq_w4a16_fp8_channel_and_nf4_layouts_equal_their_headers);
+    tcase_add_test(tc, modelopt_nvfp4_moe_from_config_equals_its_headers_to_the_byte);
+    tcase_add_test(tc, declared_formats_map_to_their_gpu_rules);
+    tcase_add_test(tc, every_quantized_fixture_names_its_sources);
     tcase_add_test(tc, ignore_lists_match_as_vllm_and_compressed_tensors_read_them);
     tcase_add_test(tc, unknown_quant_methods_and_bad_blocks_are_refused_naming_the_field);
     tcase_add_test(tc, a_config_without_quantization_takes_its_torch_dtype);
