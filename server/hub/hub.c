@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,10 +266,10 @@ static int fetch_configs(struct job *j, struct error_info *err)
     return 0;
 }
 
-/* One shard's header added to j->m->tensors. 0; -EINVAL with err for an unusable header (the
- * caller falls back to the config); GET_TIMEOUT/GET_FAILED with why for transport trouble. */
-static int shard_header(struct job *j, const char *file, long long layers, char *why, size_t n,
-                        struct error_info *err)
+/* One shard's header added to *acc. 0; -EINVAL with err for an unusable header (the caller
+ * falls back to the config); GET_TIMEOUT/GET_FAILED with why for transport trouble. */
+static int shard_header(struct job *j, const char *file, long long layers, struct st_summary *acc,
+                        char *why, size_t n, struct error_info *err)
 {
     struct fetch_response r, r2 = {0};
     char range[64];
@@ -295,10 +296,10 @@ static int shard_header(struct job *j, const char *file, long long layers, char 
                            "the header of %.100s is cut short (%llu bytes announced)", file,
                            (unsigned long long)len);
         } else {
-            rc = st_header_add(r2.body, r2.len, layers, &j->m->tensors, err);
+            rc = st_header_add(r2.body, r2.len, layers, acc, err);
         }
     } else if (rc == 0) {
-        rc = st_header_add(r.body + 8, (size_t)len, layers, &j->m->tensors, err);
+        rc = st_header_add(r.body + 8, (size_t)len, layers, acc, err);
     }
     if (rc == -EINVAL && err->message[0] == '\0')
         snprintf(err->message, sizeof(err->message), "unreadable header in %.100s", file);
@@ -322,6 +323,125 @@ static void no_tensors(struct job *j, const char *why)
     j->m->has_tensors = false;
     memset(&j->m->tensors, 0, sizeof(j->m->tensors));
     snprintf(j->m->note, sizeof(j->m->note), "weights counted from config.json: %.240s", why);
+}
+
+/*
+ * Shard headers read at once. Each reader runs its own vramfit-fetch process (a fetcher serves
+ * one thread); the bound keeps DeepSeek-V3's 163 shards from starting 163 helpers and holding
+ * 163 headers (up to HUB_MAX_HEADER_BYTES each) at a time.
+ */
+#define HUB_SHARD_READERS 4
+
+/* The shards of one checkpoint, taken in index order by the readers. */
+struct shard_run {
+    const struct st_index *ix;
+    long long layers;
+    atomic_size_t next;
+    atomic_bool stop; /* a shard failed: take no more */
+};
+
+/* One reader: its own job (a copy with its own fetcher), sum, and first failure. */
+struct shard_reader {
+    struct shard_run *run;
+    struct job j;
+    struct st_summary sum;
+    size_t fail_at; /* the lowest shard index that failed here, or SIZE_MAX */
+    int fail_rc;
+    char why[700];
+    struct error_info err;
+    pthread_t thread;
+};
+
+static void *shard_reader_main(void *arg)
+{
+    struct shard_reader *r = arg;
+    struct shard_run *run = r->run;
+    for (;;) {
+        if (atomic_load(&run->stop))
+            break;
+        size_t i = atomic_fetch_add(&run->next, 1);
+        if (i >= run->ix->nshards)
+            break;
+        char why[700];
+        struct error_info err;
+        error_clear(&err);
+        int rc =
+            shard_header(&r->j, run->ix->shards[i], run->layers, &r->sum, why, sizeof(why), &err);
+        if (rc != 0 && i < r->fail_at) {
+            r->fail_at = i;
+            r->fail_rc = rc;
+            snprintf(r->why, sizeof(r->why), "%s", why);
+            r->err = err;
+            atomic_store(&run->stop, true);
+        }
+    }
+    return NULL;
+}
+
+static void summary_add(struct st_summary *acc, const struct st_summary *s)
+{
+    acc->tensors += s->tensors;
+    acc->bytes += s->bytes;
+    for (int i = 0; i < ST_PART_COUNT; i++) {
+        acc->part_bytes[i] += s->part_bytes[i];
+        acc->part_elements[i] += s->part_elements[i];
+    }
+    for (int i = 0; i < ST_DTYPE_COUNT; i++)
+        acc->dtype_bytes[i] += s->dtype_bytes[i];
+}
+
+/*
+ * Every shard header of ix into j->m->tensors, HUB_SHARD_READERS at a time. A shard is taken only
+ * after every lower one was, and a reader finishes the shard it took, so the lowest failing
+ * shard - the one reported, as a sequential read would - is the same on every run. 0, or that
+ * shard's GET_TIMEOUT / GET_FAILED (why) or -EINVAL (err) and *at its index.
+ */
+static int read_shards(struct job *j, const struct st_index *ix, long long layers, char *why,
+                       size_t n, struct error_info *err, size_t *at)
+{
+    struct shard_run run = {.ix = ix, .layers = layers};
+    struct shard_reader *rd = calloc(HUB_SHARD_READERS, sizeof(*rd));
+    size_t nr = 0, want = ix->nshards < HUB_SHARD_READERS ? ix->nshards : HUB_SHARD_READERS;
+    if (rd == NULL)
+        return error_set(err, 500, "internal", NULL, "out of memory reading shard headers");
+    atomic_init(&run.next, 0);
+    atomic_init(&run.stop, false);
+    for (size_t k = 0; k < want; k++) {
+        rd[k] = (struct shard_reader){.run = &run, .j = *j, .fail_at = SIZE_MAX};
+        /* Reader 0 uses the job's own fetcher; the others their own (none: fewer readers). */
+        if (k > 0 &&
+            (rd[k].j.f = fetch_new(j->h->helper[0] ? j->h->helper : NULL, j->h->cancel)) == NULL)
+            break;
+        if (k > 0 && pthread_create(&rd[k].thread, NULL, shard_reader_main, &rd[k]) != 0) {
+            fetch_free(rd[k].j.f);
+            break;
+        }
+        nr = k + 1;
+    }
+    shard_reader_main(&rd[0]); /* the calling thread reads too */
+    size_t first = 0;
+    for (size_t k = 0; k < nr; k++) {
+        if (k > 0) {
+            pthread_join(rd[k].thread, NULL);
+            fetch_free(rd[k].j.f);
+        }
+        summary_add(&j->m->tensors, &rd[k].sum);
+        if (rd[k].fail_at < rd[first].fail_at)
+            first = k;
+    }
+    int rc = 0;
+    if (rd[first].fail_at != SIZE_MAX) {
+        rc = rd[first].fail_rc;
+        *at = rd[first].fail_at;
+        snprintf(why, n, "%s", rd[first].why);
+        *err = rd[first].err;
+    } else if (j->m->tensors.tensors >= ST_MAX_TENSORS) {
+        rc = error_set(err, 422, "invalid_checkpoint", NULL,
+                       "the checkpoint has more than %u tensors", ST_MAX_TENSORS);
+        *at = 0;
+    }
+    free(rd);
+    return rc;
 }
 
 /* The index (or the single model.safetensors) and every shard's header. 0, or -EINVAL with err
@@ -352,18 +472,17 @@ static int fetch_tensors(struct job *j, struct error_info *err)
     }
     j->m->index_total = ix.total_size;
     long long layers = num_layers(j->m->config);
-    for (size_t i = 0; i < ix.nshards; i++) {
-        rc = shard_header(j, ix.shards[i], layers, why, sizeof(why), &perr);
-        if (rc == GET_TIMEOUT || rc == GET_FAILED) {
-            rc = unavailable(j, err, rc == GET_TIMEOUT ? "out of time" : why);
-            goto out;
-        }
-        if (rc < 0) {
-            bool none = !indexed && i == 0 && strstr(perr.message, "HTTP 404") != NULL;
-            no_tensors(j, none ? "the repo has no safetensors checkpoint" : perr.message);
-            rc = 0;
-            goto out;
-        }
+    size_t at = 0;
+    rc = read_shards(j, &ix, layers, why, sizeof(why), &perr, &at);
+    if (rc == GET_TIMEOUT || rc == GET_FAILED) {
+        rc = unavailable(j, err, rc == GET_TIMEOUT ? "out of time" : why);
+        goto out;
+    }
+    if (rc < 0) {
+        bool none = !indexed && at == 0 && strstr(perr.message, "HTTP 404") != NULL;
+        no_tensors(j, none ? "the repo has no safetensors checkpoint" : perr.message);
+        rc = 0;
+        goto out;
     }
     j->m->has_tensors = true;
     j->m->shards = (unsigned)ix.nshards;

@@ -128,6 +128,9 @@ START_TEST(qwen3_fp8_headers_over_the_probe_size_are_read_with_a_second_range)
     ck_assert_int_eq(
         json_integer_value(json_object_get(json_object_get(j, "checkpoint"), "shards")), 6);
     ck_assert(json_integer_value(json_object_get(json_object_get(t, "by_dtype"), "F8_E4M3")) > 0);
+    /* The six shard headers are read in parallel, at most 4 at a time (HUB_SHARD_READERS). */
+    ck_assert_int_ge(fakehub_max_shard_reads(hub), 2);
+    ck_assert_int_le(fakehub_max_shard_reads(hub), 4);
     json_decref(j);
 }
 END_TEST

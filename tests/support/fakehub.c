@@ -1,5 +1,6 @@
 /* fakehub.c - a loopback Hugging Face Hub and CDN (libmicrohttpd) serving real configs and
  * safetensors headers built from real tensor names and shapes (tests/data/hub/README.md). */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include "support/fakehub.h"
 
 #include <microhttpd.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "support/testsrv.h"
@@ -23,6 +25,10 @@ struct fakehub {
     struct MHD_Daemon *hub, *cdn;
     int port, cdn_port;
     atomic_uint requests, cdn_auth;
+    /* Qwen3-FP8 shard reads in progress, the most seen at once, and whether two ever overlapped
+     * (the first read waits for a second one for up to 3 s so that overlap is observable). */
+    atomic_int inflight, max_inflight;
+    atomic_bool overlapped;
     atomic_bool stopping;
     /* Built once at start: the multi-shard repos' shards and indexes (FAM_GPTOSS120, _QWEN3FP8). */
     char *shard[4][24];
@@ -323,6 +329,21 @@ static enum MHD_Result serve_file(struct fakehub *h, struct MHD_Connection *c, c
         const char *hd[] = {"Location", loc, "X-Repo-Commit", FAKEHUB_COMMIT, NULL};
         return reply(c, 302, "", 0, hd);
     }
+    if (f == FAM_QWEN3FP8) {
+        int now = atomic_fetch_add(&h->inflight, 1) + 1, seen = atomic_load(&h->max_inflight);
+        while (now > seen && !atomic_compare_exchange_weak(&h->max_inflight, &seen, now))
+            ;
+        for (int waited = 0;
+             !atomic_load(&h->overlapped) && atomic_load(&h->inflight) < 2 &&
+             waited < (fakehub_under_memcheck() ? 10000 : 3000) && !atomic_load(&h->stopping);
+             waited += 25)
+            nap(h, 25);
+        if (atomic_load(&h->inflight) >= 2)
+            atomic_store(&h->overlapped, true);
+        enum MHD_Result r = send_range(c, h->shard[f][shard - 1], h->shard_len[f][shard - 1]);
+        atomic_fetch_sub(&h->inflight, 1);
+        return r;
+    }
     if (f != FAM_GPTOSS20)
         return send_range(c, h->shard[f][shard - 1], h->shard_len[f][shard - 1]);
     size_t len = 0;
@@ -382,7 +403,13 @@ static enum MHD_Result on_cdn(void *cls, struct MHD_Connection *c, const char *u
 
 struct fakehub *fakehub_start(void)
 {
-    struct fakehub *h = calloc(1, sizeof(*h));
+    /* Shared with the suites' forked test processes (Check's CK_FORK, the fake Hub started in
+     * an unchecked fixture): the counters they read are the ones the serving threads write. */
+    struct fakehub *h =
+        mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (h == MAP_FAILED)
+        return NULL;
+    memset(h, 0, sizeof(*h));
     static const char *const multi[] = {[FAM_GPTOSS120] = "hub-mirror/gpt-oss-120b",
                                         [FAM_QWEN3FP8] = "hub-mirror/Qwen3-235B-A22B-FP8"};
     for (int f = FAM_GPTOSS120; f <= FAM_QWEN3FP8; f++) {
@@ -420,7 +447,7 @@ void fakehub_stop(struct fakehub *h)
         for (int i = 0; i < 24; i++)
             free(h->shard[f][i]);
     }
-    free(h);
+    munmap(h, sizeof(*h));
 }
 
 void fakehub_endpoint(const struct fakehub *h, char *dst, size_t n)
@@ -436,6 +463,11 @@ void fakehub_cdn_host(const struct fakehub *h, char *dst, size_t n)
 unsigned fakehub_requests(struct fakehub *h)
 {
     return atomic_load(&h->requests);
+}
+
+int fakehub_max_shard_reads(struct fakehub *h)
+{
+    return atomic_load(&h->max_inflight);
 }
 
 unsigned fakehub_cdn_auth_seen(struct fakehub *h)

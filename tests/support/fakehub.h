@@ -36,6 +36,8 @@ void fakehub_endpoint(const struct fakehub *h, char *dst, size_t n);
 void fakehub_cdn_host(const struct fakehub *h, char *dst, size_t n);
 /* Requests the Hub (not the CDN) answered so far. */
 unsigned fakehub_requests(struct fakehub *h);
+/* The most Qwen3-235B-A22B-FP8 shard reads the fake Hub served at once (the resolver's bound). */
+int fakehub_max_shard_reads(struct fakehub *h);
 /* Requests that reached the CDN carrying an Authorization header (must stay 0). */
 unsigned fakehub_cdn_auth_seen(struct fakehub *h);
 /* The exact tensor bytes the repo's headers describe (what the resolver must report). */
