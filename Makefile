@@ -50,6 +50,7 @@ SERVER_SRC  := $(sort $(wildcard server/*.c server/*/*.c))
 SERVER_LIB_SRC := $(filter-out server/main.c server/fetcher/fetch_helper.c,$(SERVER_SRC))
 TESTSUP_SRC := $(sort $(wildcard tests/support/*.c))
 TEST_SRC    := $(sort $(wildcard tests/unit/check_*.c tests/server/check_*.c))
+FAKEHUB_SRC := tests/fakehub/fakehub-serve.c
 ALL_HDR     := $(sort $(wildcard core/*/*.h config/*.h server/*/*.h tests/support/*.h))
 
 CORE_OBJ    := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
@@ -80,7 +81,7 @@ EMBEDDED_DATA := $(wildcard config/*.json) openapi.yaml
 PORT ?= 8080
 SHELL := /bin/bash
 
-.PHONY: all deps run test unit-test seed-parity clean format format-check lint help tsan \
+.PHONY: all deps run fakehub test unit-test seed-parity clean format format-check lint help tsan \
         contract contract-deps openapi readme-options corpus-record models
 .DEFAULT_GOAL := all
 
@@ -99,6 +100,7 @@ help:
 	@echo "make corpus-record    re-record tests/data/answers-corpus.json (the answers check_corpus"
 	@echo "                      replays byte for byte) from $(BIN); only for a deliberate change"
 	@echo "                      to the answers, each such change listed in the commit"
+	@echo "make fakehub          the suites' fake Hugging Face Hub as a process (prints its endpoint)"
 	@echo "make clean   remove $(BUILD)/"
 	@echo "make fuzz | fuzz-replay | asan | valgrind | bench | bench-callgrind | soak   (see tools/harden.mk)"
 
@@ -171,6 +173,13 @@ $(BUILD)/tests/check_%: $(BUILD)/obj/tests/server/check_%.o $(TESTSUP_OBJ) $(SER
 
 run: deps $(BIN)
 	./$(BIN) --port $(PORT)
+
+# The suites' fake Hugging Face Hub as a process (README, "Models from the Hugging Face Hub"): it
+# prints the --hf-endpoint and --hf-cdn-hosts to give vramfit, and serves until interrupted.
+fakehub: $(BUILD)/fakehub-serve
+	./$(BUILD)/fakehub-serve
+$(BUILD)/fakehub-serve: $(BUILD)/obj/tests/fakehub/fakehub-serve.o $(TESTSUP_OBJ) $(SERVER_LIB) $(CONFIG_LIB) $(CORE_LIB)
+	$(CC) $(SAN) -o $@ $^ $(CHECK_LIBS) $(LIBS)
 
 # The seed's TypeScript (tests/seed/seed.ts, verbatim) run by the TypeScript compiler from npm
 # produces expected answers for thousands of drawn inputs; check_seed_parity compares against them.
@@ -255,10 +264,12 @@ tsan:
 	  VRAMFIT_BIN=$(abspath $(TSAN_BUILD)/vramfit) ./tests/run.sh $(TSAN_TESTS)
 
 format:
-	clang-format -i $(CORE_SRC) $(CONFIG_SRC) $(SERVER_SRC) $(ALL_HDR) $(TESTSUP_SRC) $(TEST_SRC)
+	clang-format -i $(CORE_SRC) $(CONFIG_SRC) $(SERVER_SRC) $(ALL_HDR) $(TESTSUP_SRC) $(TEST_SRC) \
+	  $(FAKEHUB_SRC)
 
 format-check:
-	clang-format --dry-run --Werror $(CORE_SRC) $(CONFIG_SRC) $(SERVER_SRC) $(ALL_HDR) $(TESTSUP_SRC) $(TEST_SRC)
+	clang-format --dry-run --Werror $(CORE_SRC) $(CONFIG_SRC) $(SERVER_SRC) $(ALL_HDR) $(TESTSUP_SRC) \
+	  $(TEST_SRC) $(FAKEHUB_SRC)
 
 # lint: cppcheck, then the 100-line cap on functions in core/, server/ and config/ (tools/funclen.sh).
 lint:

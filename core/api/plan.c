@@ -506,7 +506,9 @@ static void write_deploy(struct jsonout *w, const struct plan *p, const struct p
     struct sglang_defaults d;
     struct deploy_in in = {
         .engine = r->engine,
-        .model = r->hf_id,
+        .model = r->hf_id ? r->hf_id
+                 : r->hub ? r->hub->repo
+                          : NULL,
         .tp = c->tp,
         .pp = c->nodes,
         .max_model_len = (long long)p->req->in.ctx,

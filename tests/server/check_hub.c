@@ -151,6 +151,7 @@ START_TEST(a_hub_repo_needs_no_precision_and_its_config_alone_gives_the_same_byt
     const json_t *argv = json_object_get(json_object_get(j, "deploy"), "argv"), *a;
     size_t i;
     json_array_foreach(argv, i, a) ck_assert_str_ne(json_string_value(a), "--quantization");
+    ck_assert_str_eq(json_string_value(json_array_get(argv, 2)), "hub-mirror/Qwen3-235B-A22B-FP8");
     json_decref(j);
     j = post("{\"model\":\"Qwen/Qwen3-235B-A22B-FP8\",\"ctx\":4096}", &st, NULL, 0);
     ck_assert_int_eq(st, 200);
