@@ -126,7 +126,12 @@ static bool weight_format(struct plan *p)
 {
     const struct quant *ck = &p->r->quant;
     const struct estimate_request *q = p->req;
-    if (p->r->has_bits_per_weight)
+    if (ck->unknown[0])
+        assume(p,
+               "the checkpoint's quant_method \"%s\" is not one vramfit lays out tensor by "
+               "tensor: every parameter is counted at the requested precision",
+               ck->unknown);
+    if (p->r->has_bits_per_weight || ck->unknown[0])
         return false;
     if (q->precision_from_checkpoint || (ck->dtype_declared && ck->format == p->format &&
                                          (ck->method != QUANT_NONE || p->format == PRECISION_BF16 ||

@@ -370,9 +370,12 @@ static int decode_method(const json_t *qc, const char *prefix, struct quant *q,
         q->method = QUANT_COMPRESSED_TENSORS;
     switch (q->method) {
     case QUANT_NONE:
-        return bad(err, prefix, "quant_method",
-                   "is not one vramfit knows: fp8, fbgemm_fp8, compressed-tensors, awq, gptq, "
-                   "mxfp4, bitsandbytes, modelopt");
+        /* A real method vramfit does not lay out (gguf, hqq, quark, torchao, auto-round, ...):
+         * not bad input, but its bytes are unknown, so precision (or bits_per_weight) decides. */
+        if (m == NULL)
+            return bad(err, prefix, "quant_method", "must be a string naming the method");
+        snprintf(q->unknown, sizeof(q->unknown), "%.47s", m);
+        return 0;
     case QUANT_FP8:
         return decode_fp8(qc, prefix, q, err);
     case QUANT_FBGEMM_FP8: /* FBGEMMFp8Config: per-output-channel float32 weight_scale */
@@ -437,7 +440,7 @@ int quant_from_config(const json_t *cfg, const json_t *hf_quant, const char *fie
         int rc = decode_method(qc, prefix, &q, err);
         if (rc < 0)
             return rc;
-        q.dtype_declared = true;
+        q.dtype_declared = q.unknown[0] == '\0';
     }
     *out = q;
     return 0;

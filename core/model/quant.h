@@ -75,6 +75,9 @@ struct quant {
     bool runtime;                /* chosen at launch (vLLM --quantization), not by the checkpoint */
     const json_t *ignore;        /* module patterns kept 16-bit (array of strings) or NULL */
     char desc[64];               /* e.g. "fp8 block 128x128", "awq 4-bit group 128" */
+    /* A quant_method vramfit does not lay out ("gguf", "hqq", ...): method stays QUANT_NONE,
+     * dtype_declared false (precision decides), and the answer says so. "" otherwise. */
+    char unknown[48];
 };
 
 /* Names of the enums above (static storage; "?" for a value outside the enum). */
@@ -86,9 +89,10 @@ const char *quant_layout_name(enum quant_layout l);
  * (or text_config.quantization_config), else hf_quant (the content of NVIDIA ModelOpt's
  * hf_quant_config.json, {"quantization": {"quant_algo", "exclude_modules", ...}}; may be NULL).
  * Neither: method QUANT_NONE and the layout dense at torch_dtype/dtype (bf16 when absent,
- * dtype_declared false). field_prefix names the object in errors. Errors: -EINVAL with a 422
- * naming the field for an unknown quant_method or a malformed block (bits, group, block size,
- * ignore list). Nothing is allocated; *out borrows from cfg/hf_quant.
+ * dtype_declared false). A quant_method it does not lay out is not an error: q->unknown names
+ * it and dtype_declared is false. field_prefix names the object in errors. Errors: -EINVAL with
+ * a 422 naming the field for a malformed block (quant_method not a string; bits, group, block
+ * size or ignore list out of shape). Nothing is allocated; *out borrows from cfg/hf_quant.
  */
 int quant_from_config(const json_t *cfg, const json_t *hf_quant, const char *field_prefix,
                       struct quant *out, struct error_info *err);

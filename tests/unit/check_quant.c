@@ -604,7 +604,7 @@ END_TEST
 START_TEST(unknown_quant_methods_and_bad_blocks_are_refused_naming_the_field)
 {
     static const char *const bad[] = {
-        "{\"quantization_config\": {\"quant_method\": \"gguf\"}}",
+        "{\"quantization_config\": {\"quant_method\": 7}}",
         "{\"quantization_config\": {\"quant_method\": \"fp8\", \"weight_block_size\": [0, 128]}}",
         "{\"quantization_config\": {\"quant_method\": \"fp8\", \"modules_to_not_convert\": 3}}",
         "{\"quantization_config\": {\"quant_method\": \"gptq\", \"bits\": 99}}",
@@ -620,6 +620,20 @@ START_TEST(unknown_quant_methods_and_bad_blocks_are_refused_naming_the_field)
                       err.field);
         json_decref(cfg);
     }
+}
+END_TEST
+
+START_TEST(a_method_vramfit_does_not_lay_out_leaves_the_precision_to_the_request)
+{
+    json_t *cfg = json_loads("{\"torch_dtype\": \"bfloat16\", \"quantization_config\": "
+                             "{\"quant_method\": \"hqq\", \"nbits\": 4}}",
+                             0, NULL);
+    struct quant q;
+    ck_assert_int_eq(quant_from_config(cfg, NULL, "hf_config", &q, NULL), 0);
+    ck_assert_int_eq(q.method, QUANT_NONE);
+    ck_assert_str_eq(q.unknown, "hqq");
+    ck_assert(!q.dtype_declared);
+    json_decref(cfg);
 }
 END_TEST
 
@@ -655,6 +669,7 @@ static Suite *quant_suite(void)
     tcase_add_test(tc, ignore_lists_match_as_vllm_and_compressed_tensors_read_them);
     tcase_add_test(tc, unknown_quant_methods_and_bad_blocks_are_refused_naming_the_field);
     tcase_add_test(tc, a_config_without_quantization_takes_its_torch_dtype);
+    tcase_add_test(tc, a_method_vramfit_does_not_lay_out_leaves_the_precision_to_the_request);
     suite_add_tcase(s, tc);
     return s;
 }
