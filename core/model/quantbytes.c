@@ -131,6 +131,10 @@ struct walk {
     const struct quant *q;
     struct quant_weights *out;
     double lin_params[QC_COUNT]; /* weight elements of the linears enumerated per component */
+    /* The ignore list split for speed: plain names as a set (a name is ignored when one of its
+     * dot-prefixes or dot-suffixes is in it: quant_matches' plain rule), the globs and
+     * regular expressions as a list. NULL when there is no list (or no memory: slow path). */
+    json_t *plain, *other;
     double pad_experts; /* mxfp4: expert linears (and gate_up biases' growth) as vLLM pads them */
     double mx_stored;   /* mxfp4: the same linears as the checkpoint stores them */
 };
@@ -169,6 +173,59 @@ static void account(struct walk *k, enum quant_component c, const double *dt)
     }
 }
 
+/* Splits q->ignore into k->plain / k->other; on allocation failure leaves both NULL. */
+static void index_ignore(struct walk *k)
+{
+    size_t i;
+    const json_t *v;
+    if (k->q->ignore == NULL || (k->plain = json_object()) == NULL)
+        return;
+    if ((k->other = json_array()) == NULL) {
+        json_decref(k->plain);
+        k->plain = NULL;
+        return;
+    }
+    json_array_foreach(k->q->ignore, i, v)
+    {
+        const char *p = json_string_value(v);
+        if (p == NULL)
+            continue;
+        int rc = strncmp(p, "re:", 3) == 0 || strpbrk(p, "*?[")
+                     ? json_array_append_new(k->other, json_string(p))
+                     : json_object_set_new(k->plain, p, json_true());
+        if (rc < 0) {
+            json_decref(k->plain);
+            json_decref(k->other);
+            k->plain = k->other = NULL;
+            return;
+        }
+    }
+}
+
+/* quant_matches(q->ignore, name), through the index: a few set lookups instead of a pass over
+ * every pattern (Qwen3-235B-A22B-FP8 lists 283) for every linear. */
+static bool ignored_name(const struct walk *k, const char *name)
+{
+    if (k->plain == NULL)
+        return quant_matches(k->q->ignore, name);
+    char buf[256];
+    size_t n = strlen(name);
+    if (n >= sizeof(buf))
+        return quant_matches(k->q->ignore, name);
+    for (size_t i = 1; i <= n; i++) { /* dot-prefixes, the whole name included */
+        if (i < n && name[i] != '.')
+            continue;
+        memcpy(buf, name, i);
+        buf[i] = '\0';
+        if (json_object_get(k->plain, buf))
+            return true;
+    }
+    for (const char *d = strchr(name, '.'); d; d = strchr(d + 1, '.')) /* dot-suffixes */
+        if (json_object_get(k->plain, d + 1))
+            return true;
+    return json_array_size(k->other) > 0 && quant_matches(k->other, name);
+}
+
 /* count copies of linear name (out x in) of component c. */
 static void linear(struct walk *k, const char *name, double out, double in, double count,
                    enum quant_component c)
@@ -177,7 +234,7 @@ static void linear(struct walk *k, const char *name, double out, double in, doub
     double dt[ST_DTYPE_COUNT] = {0};
     bool eligible = q->layout != QL_DENSE && (!q->experts_only || c == QC_EXPERTS) &&
                     (c != QC_HEAD || q->head_quantized);
-    bool ignored = eligible && q->ignore && quant_matches(q->ignore, name);
+    bool ignored = eligible && q->ignore && ignored_name(k, name);
     enum quant_layout l = eligible && !ignored ? q->layout : QL_DENSE;
     double one = linear_bytes(q, l, out, in, dt);
     for (int d = 0; d < ST_DTYPE_COUNT; d++)
@@ -323,10 +380,13 @@ void quant_weights(const struct arch *a, const struct params *p, const struct qu
     memset(out, 0, sizeof(*out));
     k.q = q;
     k.out = out;
+    index_ignore(&k);
     for (int64_t i = 0; i < a->layers; i++)
         layer_linears(&k, a, i);
     if (!a->tied_embeddings && a->vocab > 0)
         linear(&k, "lm_head", (double)a->vocab, (double)a->hidden, 1, QC_HEAD);
+    json_decref(k.plain);
+    json_decref(k.other);
     component_params(p, out->params);
     /* Everything the linears do not cover (biases, norms, routers, sinks, embeddings, vision,
      * state mixers, encoder stacks) is stored at the checkpoint's dtype. */
