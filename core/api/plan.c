@@ -139,6 +139,10 @@ static bool weight_format(struct plan *p)
         p->quant = *ck;
         p->precision_source = q->precision_from_checkpoint ? "checkpoint" : "request";
         p->checkpoint_format = q->precision_from_checkpoint || ck->method != QUANT_NONE;
+        if (ck->downcast && q->precision_from_checkpoint)
+            assume(p, "the checkpoint is float32: vLLM's --dtype auto serves it in 16 bits "
+                      "(\"Downcasting torch.float32 to torch.float16\"); give precision fp32 "
+                      "to keep 4 bytes per parameter");
         return true;
     }
     if (ck->method != QUANT_NONE) {

@@ -441,6 +441,14 @@ int quant_from_config(const json_t *cfg, const json_t *hf_quant, const char *fie
         if (rc < 0)
             return rc;
         q.dtype_declared = q.unknown[0] == '\0';
+    } else if (q.dense == ST_F32) {
+        /* vLLM's --dtype auto serves a float32 checkpoint in 16 bits (its log: "Downcasting
+         * torch.float32 to torch.float16", or bfloat16; vllm config _get_and_verify_dtype):
+         * float16 here, which every GPU vLLM supports. */
+        q.dense = q.scale_dtype = ST_F16;
+        q.format = PRECISION_FP16;
+        q.downcast = true;
+        snprintf(q.desc, sizeof(q.desc), "fp16 (a float32 checkpoint, downcast)");
     }
     *out = q;
     return 0;

@@ -73,6 +73,7 @@ struct quant {
     bool kv_scales;              /* k_scale and v_scale (F32) per attention (ModelOpt kv FP8) */
     bool head_quantized;         /* the method may quantize lm_head when not ignored */
     bool runtime;                /* chosen at launch (vLLM --quantization), not by the checkpoint */
+    bool downcast;               /* a float32 checkpoint, served in 16 bits (vLLM --dtype auto) */
     const json_t *ignore;        /* module patterns kept 16-bit (array of strings) or NULL */
     char desc[64];               /* e.g. "fp8 block 128x128", "awq 4-bit group 128" */
     /* A quant_method vramfit does not lay out ("gguf", "hqq", ...): method stays QUANT_NONE,

@@ -639,7 +639,12 @@ END_TEST
 
 START_TEST(a_config_without_quantization_takes_its_torch_dtype)
 {
-    json_t *cfg = json_pack("{s:s}", "torch_dtype", "float16");
+    json_t *cfg = json_pack("{s:s}", "torch_dtype", "float32");
+    struct quant q32;
+    ck_assert_int_eq(quant_from_config(cfg, NULL, "hf_config", &q32, NULL), 0);
+    ck_assert_int_eq(q32.format, PRECISION_FP16); /* vLLM's --dtype auto downcast */
+    ck_assert(q32.downcast);
+    json_object_set_new(cfg, "torch_dtype", json_string("float16"));
     struct quant q;
     ck_assert_int_eq(quant_from_config(cfg, NULL, "hf_config", &q, NULL), 0);
     ck_assert_int_eq(q.method, QUANT_NONE);
