@@ -201,11 +201,21 @@ static int ignore_list(const json_t *qc, const char *key, const char *prefix, st
         return 0;
     if (!json_is_array(l) || json_array_size(l) > QUANT_MAX_IGNORE)
         return bad(err, prefix, key, "must be a list of module names (at most 4096)");
-    json_array_foreach(
-        l, i, v) if (!json_is_string(v) ||
-                     strlen(json_string_value(v)) >
-                         200) return bad(err, prefix, key,
-                                         "must hold module names (strings of at most 200 bytes)");
+    size_t patterns = 0;
+    json_array_foreach(l, i, v)
+    {
+        const char *p = json_string_value(v);
+        if (p == NULL || strlen(p) > 200)
+            return bad(err, prefix, key, "must hold module names (strings of at most 200 bytes)");
+        bool re = strncmp(p, "re:", 3) == 0;
+        patterns += re || strpbrk(p, "*?[") != NULL;
+        /* Back-references make matching exponential; no ignore list needs them. */
+        for (const char *b = strchr(p, '\\'); re && b; b = strchr(b + 1, '\\'))
+            if (b[1] >= '1' && b[1] <= '9')
+                return bad(err, prefix, key, "holds a re: pattern with a back-reference");
+    }
+    if (patterns > QUANT_MAX_PATTERNS)
+        return bad(err, prefix, key, "holds more than 64 glob or re: patterns");
     q->ignore = l;
     return 0;
 }

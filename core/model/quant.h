@@ -54,6 +54,9 @@ enum quant_layout {
 
 /* At most this many module patterns are kept from an ignore list (Qwen3-235B-A22B-FP8 has 283). */
 #define QUANT_MAX_IGNORE 4096
+/* Of them, at most this many globs or "re:" expressions (real lists have a handful): each is tried
+ * against every linear of the model, so a user's config must not bring thousands. */
+#define QUANT_MAX_PATTERNS 64
 
 /* A checkpoint's weight format. `ignore` is borrowed from the config it was read from. */
 struct quant {

@@ -1,5 +1,6 @@
 /* quantbytes.c - the exact bytes of an architecture's tensors in a quant format, per component. */
 #include <math.h>
+#include <regex.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -135,6 +136,8 @@ struct walk {
      * dot-prefixes or dot-suffixes is in it: quant_matches' plain rule), the globs and
      * regular expressions as a list. NULL when there is no list (or no memory: slow path). */
     json_t *plain, *other;
+    regex_t rx[QUANT_MAX_PATTERNS]; /* the re: patterns, compiled once (quant_matches' rule) */
+    int nrx;
     double pad_experts; /* mxfp4: expert linears (and gate_up biases' growth) as vLLM pads them */
     double mx_stored;   /* mxfp4: the same linears as the checkpoint stores them */
 };
@@ -190,9 +193,19 @@ static void index_ignore(struct walk *k)
         const char *p = json_string_value(v);
         if (p == NULL)
             continue;
-        int rc = strncmp(p, "re:", 3) == 0 || strpbrk(p, "*?[")
-                     ? json_array_append_new(k->other, json_string(p))
-                     : json_object_set_new(k->plain, p, json_true());
+        char anchored[512];
+        int rc = 0;
+        if (strncmp(p, "re:", 3) == 0) {
+            /* As Python's re.match reads it: anchored at the start only. A pattern that does not
+             * compile (or is too long) matches nothing, as in quant_matches. */
+            if (k->nrx < QUANT_MAX_PATTERNS &&
+                snprintf(anchored, sizeof(anchored), "^(%s)", p + 3) < (int)sizeof(anchored) &&
+                regcomp(&k->rx[k->nrx], anchored, REG_EXTENDED | REG_NOSUB) == 0)
+                k->nrx++;
+        } else {
+            rc = strpbrk(p, "*?[") ? json_array_append_new(k->other, json_string(p))
+                                   : json_object_set_new(k->plain, p, json_true());
+        }
         if (rc < 0) {
             json_decref(k->plain);
             json_decref(k->other);
@@ -222,6 +235,9 @@ static bool ignored_name(const struct walk *k, const char *name)
     }
     for (const char *d = strchr(name, '.'); d; d = strchr(d + 1, '.')) /* dot-suffixes */
         if (json_object_get(k->plain, d + 1))
+            return true;
+    for (int i = 0; i < k->nrx; i++)
+        if (regexec(&k->rx[i], name, 0, NULL, 0) == 0)
             return true;
     return json_array_size(k->other) > 0 && quant_matches(k->other, name);
 }
@@ -387,6 +403,8 @@ void quant_weights(const struct arch *a, const struct params *p, const struct qu
         linear(&k, "lm_head", (double)a->vocab, (double)a->hidden, 1, QC_HEAD);
     json_decref(k.plain);
     json_decref(k.other);
+    for (int i = 0; i < k.nrx; i++)
+        regfree(&k.rx[i]);
     component_params(p, out->params);
     /* Everything the linears do not cover (biases, norms, routers, sinks, embeddings, vision,
      * state mixers, encoder stacks) is stored at the checkpoint's dtype. */

@@ -8,6 +8,7 @@
 #include "base/jsonout.h"
 #include "model/kv.h"
 #include "model/params.h"
+#include "model/quant.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -56,6 +57,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         double kv = kv_bytes_per_token(&a, 2, 1);
         FUZZ_ASSERT(isfinite(kv) && kv >= 0);
         serializes(params_to_json(&p));
+        /* The checkpoint's format and its bytes (core/model/quant.c): a 422 or finite bytes. */
+        struct quant q;
+        error_clear(&err);
+        if (quant_from_config(cfg, NULL, "hf_config", &q, &err) == 0) {
+            struct quant_weights w;
+            quant_weights(&a, &p, &q, &w);
+            FUZZ_ASSERT(w.sum.bytes <= (uint64_t)1 << 62 && w.vllm_bytes <= (uint64_t)1 << 62);
+        } else {
+            FUZZ_ASSERT(err.status == 422 && err.message[0] != '\0');
+        }
     } else {
         FUZZ_ASSERT(err.status >= 400 && err.status < 500 && err.message[0] != '\0');
     }

@@ -609,6 +609,8 @@ START_TEST(unknown_quant_methods_and_bad_blocks_are_refused_naming_the_field)
         "{\"quantization_config\": {\"quant_method\": \"fp8\", \"modules_to_not_convert\": 3}}",
         "{\"quantization_config\": {\"quant_method\": \"gptq\", \"bits\": 99}}",
         "{\"quantization_config\": {\"quant_method\": \"bitsandbytes\"}}",
+        "{\"quantization_config\": {\"quant_method\": \"fp8\", \"ignored_layers\": "
+        "[\"re:(a*)\\\\1\"]}}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         json_t *cfg = json_loads(bad[i], 0, NULL);
@@ -633,6 +635,32 @@ START_TEST(a_method_vramfit_does_not_lay_out_leaves_the_precision_to_the_request
     ck_assert_int_eq(q.method, QUANT_NONE);
     ck_assert_str_eq(q.unknown, "hqq");
     ck_assert(!q.dtype_declared);
+    json_decref(cfg);
+}
+END_TEST
+
+/* re: patterns apply in the count as in quant_matches; more than 64 globs are refused. */
+START_TEST(regular_expressions_in_an_ignore_list_keep_their_linears_16_bit)
+{
+    json_t *hfq, *cfg = fixture_config("model-configs.json", "Llama-3.1-8B", &hfq);
+    json_object_set_new(cfg, "quantization_config",
+                        json_pack("{s:s, s:[s]}", "quant_method", "fp8", "ignored_layers",
+                                  "re:.*self_attn\\.(q|k)_proj$"));
+    struct arch a;
+    struct params p;
+    struct quant q;
+    struct quant_weights w;
+    decode(cfg, hfq, &a, &p, &q);
+    quant_weights(&a, &p, &q, &w);
+    /* q_proj 4096 x 4096 and k_proj 1024 x 4096 in each of the 32 layers. */
+    ck_assert_uint_eq(w.excluded_params, 32ull * (4096 * 4096 + 1024 * 4096));
+    json_t *many = json_array();
+    for (int i = 0; i < 65; i++)
+        json_array_append_new(many, json_sprintf("model.layers.%d.*", i));
+    json_object_set_new(json_object_get(cfg, "quantization_config"), "ignored_layers", many);
+    struct error_info err;
+    ck_assert_int_eq(quant_from_config(cfg, NULL, "hf_config", &q, &err), -EINVAL);
+    ck_assert_str_eq(err.field, "hf_config.quantization_config.ignored_layers");
     json_decref(cfg);
 }
 END_TEST
@@ -674,6 +702,7 @@ static Suite *quant_suite(void)
     tcase_add_test(tc, ignore_lists_match_as_vllm_and_compressed_tensors_read_them);
     tcase_add_test(tc, unknown_quant_methods_and_bad_blocks_are_refused_naming_the_field);
     tcase_add_test(tc, a_config_without_quantization_takes_its_torch_dtype);
+    tcase_add_test(tc, regular_expressions_in_an_ignore_list_keep_their_linears_16_bit);
     tcase_add_test(tc, a_method_vramfit_does_not_lay_out_leaves_the_precision_to_the_request);
     suite_add_tcase(s, tc);
     return s;
