@@ -3,11 +3,13 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "choice/choose.h"
 #include "memory/estimate.h"
 #include "model/params.h"
+#include "base/jsonfix.h"
 #include "base/jsonout.h"
 #include "api/plan.h"
 #include "azure/pricing.h"
@@ -22,6 +24,21 @@ int api_parse_body(const char *data, size_t len, json_t **out, struct error_info
         return error_set(err, 400, "malformed_json", "",
                          "the request body is empty; send a JSON object");
     json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (doc == NULL) {
+        /*
+         * A config.json pasted into hf_config may hold Python's Infinity / NaN (Nemotron-H's
+         * time_step_limit): read those as null there (no decoder reads them) and nowhere else,
+         * so a bare Infinity in any other field stays a malformed body.
+         */
+        char *fixed = NULL;
+        size_t fixed_len = 0;
+        int n = jsonfix_nonfinite(data, len, "hf_config", &fixed, &fixed_len);
+        if (n == -ENOMEM)
+            return -ENOMEM;
+        if (n > 0)
+            doc = json_loadb(fixed, fixed_len, JSON_REJECT_DUPLICATES, NULL);
+        free(fixed);
+    }
     if (doc == NULL)
         return error_set(err, 400, "malformed_json", "",
                          "the request body is not valid JSON: %s (line %d, column %d)", jerr.text,

@@ -13,8 +13,10 @@
 #define API_MAX_BODY (64 * 1024)
 
 /*
- * api_parse_body - parses a request body as JSON (duplicate keys refused). On success *out is a
- * new reference the caller owns. Errors: 400 "malformed_json" with line and column.
+ * api_parse_body - parses a request body as JSON (duplicate keys refused). Python's non-JSON
+ * Infinity / -Infinity / NaN inside the value of "hf_config" (a pasted config.json) read as null
+ * (base/jsonfix.h); anywhere else they make the body malformed. On success *out is a new
+ * reference the caller owns. Errors: 400 "malformed_json" with line and column, -ENOMEM.
  */
 int api_parse_body(const char *data, size_t len, json_t **out, struct error_info *err);
 

@@ -216,6 +216,17 @@ START_TEST(truncated_huge_and_absent_checkpoints_fall_back_to_the_config_with_a_
 }
 END_TEST
 
+/*
+ * nvidia/Nemotron-H-56B-Base-8K's config.json holds Python's bare Infinity (time_step_limit
+ * [0.0, Infinity]), which JSON refuses: it is read with that token as null and the repo answers
+ * from its config (the fake Hub serves no weights for it).
+ */
+START_TEST(a_config_json_with_python_infinity_is_read)
+{
+    config_only("hub-mirror/Nemotron-H-56B-Base-8K", "no safetensors");
+}
+END_TEST
+
 START_TEST(a_malformed_repo_id_or_revision_is_a_400_naming_the_field)
 {
     long st;
@@ -249,6 +260,7 @@ static Suite *hub_suite(void)
     tcase_add_test(tc, a_missing_repo_is_a_422_unknown_model);
     tcase_add_test(tc, a_slow_hub_is_a_503_with_retry_after_within_the_timeout);
     tcase_add_test(tc, truncated_huge_and_absent_checkpoints_fall_back_to_the_config_with_a_note);
+    tcase_add_test(tc, a_config_json_with_python_infinity_is_read);
     tcase_add_test(tc, a_malformed_repo_id_or_revision_is_a_400_naming_the_field);
     suite_add_tcase(s, tc);
     return s;
