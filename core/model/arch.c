@@ -31,6 +31,9 @@ enum family {
     FAM_NEMOTRON_H, /* nemotron_h: Mamba-2 / attention / MLP / MoE layers by pattern */
     FAM_MAMBA,      /* mamba, falcon_mamba: Mamba-1 only */
     FAM_JAMBA,      /* jamba: Mamba-1 + attention every k-th layer, MoE every k-th layer */
+    /* Dense and hybrid families (issue 11, dense block). */
+    FAM_NEMOTRON_NAS,   /* nemotron-nas (DeciLM): per-layer block_configs */
+    FAM_GRANITE_HYBRID, /* granitemoehybrid: Mamba-2 / attention by layer_types, MoE + shared */
 };
 
 /* Where a llama-like family reads its experts (the other families' decoders read their own). */
@@ -82,6 +85,9 @@ struct family_row {
     bool no_o_bias;   /* attention_bias biases q/k/v only, never o_proj (glm4_moe) */
     bool chunked;     /* llama4: attention_chunk_size on the RoPE layers */
     bool indexer;     /* deepseek_v32 lightning indexer */
+    /* Dense block of issue 11. */
+    bool parallel; /* one input norm; attention and MLP read it in parallel (cohere) */
+    bool use_bias; /* use_bias (default true) biases q/k/v/o and the MLP (starcoder2) */
 };
 
 /*
@@ -133,6 +139,61 @@ static const struct int_default pixtral_defaults[] = {
     {"num_channels", 3},
     {"image_size", 1024},
     {"patch_size", 16},
+    {NULL, 0},
+};
+
+/*
+ * Qwen3_5TextConfig / Qwen3_5VisionConfig (transformers models/qwen3_5/configuration_qwen3_5.py):
+ * the text model's and the vision tower's defaults.
+ */
+static const struct int_default qwen3_5_text_defaults[] = {
+    {"vocab_size", 248320},
+    {"hidden_size", 4096},
+    {"intermediate_size", 12288},
+    {"num_hidden_layers", 32},
+    {"num_attention_heads", 16},
+    {"num_key_value_heads", 4},
+    {"head_dim", 256},
+    {"linear_conv_kernel_dim", 4},
+    {"linear_key_head_dim", 128},
+    {"linear_value_head_dim", 128},
+    {"linear_num_key_heads", 16},
+    {"linear_num_value_heads", 32},
+    {"max_position_embeddings", 32768},
+    {NULL, 0},
+};
+/* Qwen3_5MoeTextConfig (models/qwen3_5_moe/configuration_qwen3_5_moe.py): every layer is MoE and
+ * the class has no intermediate_size (no dense MLP), hence the 0. */
+static const struct int_default qwen3_5_moe_text_defaults[] = {
+    {"vocab_size", 248320},
+    {"hidden_size", 2048},
+    {"intermediate_size", 0},
+    {"num_hidden_layers", 40},
+    {"num_attention_heads", 16},
+    {"num_key_value_heads", 2},
+    {"head_dim", 256},
+    {"linear_conv_kernel_dim", 4},
+    {"linear_key_head_dim", 128},
+    {"linear_value_head_dim", 128},
+    {"linear_num_key_heads", 16},
+    {"linear_num_value_heads", 32},
+    {"moe_intermediate_size", 512},
+    {"shared_expert_intermediate_size", 512},
+    {"num_experts_per_tok", 8},
+    {"num_experts", 256},
+    {"max_position_embeddings", 32768},
+    {NULL, 0},
+};
+static const struct int_default qwen3vl_defaults[] = {
+    {"depth", 27},
+    {"hidden_size", 1152},
+    {"intermediate_size", 4304},
+    {"in_channels", 3},
+    {"patch_size", 16},
+    {"spatial_merge_size", 2},
+    {"temporal_patch_size", 2},
+    {"out_hidden_size", 3584},
+    {"num_position_embeddings", 2304},
     {NULL, 0},
 };
 
@@ -360,6 +421,86 @@ static const struct family_row families[] = {
      .mlp = ARCH_MLP_GATED,
      .norm = ARCH_NORM_RMS,
      .norms_per_layer = 2},
+    /* Dense and hybrid families (issue 11, dense block). Sources: transformers' modeling_cohere,
+     * modeling_cohere2, modeling_starcoder2, modeling_exaone4, modeling_seed_oss,
+     * modeling_granitemoehybrid, modeling_qwen3_5 / modeling_qwen3_5_moe and their config
+     * classes; vLLM's nemotron_nas.py for DeciLM (remote code in the checkpoints). */
+    {.model_type = "cohere", /* Command-R: LayerNorm without bias, parallel block, tied */
+     .archs = {"CohereForCausalLM"},
+     .fam = FAM_LLAMA,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_LAYER_NOBIAS,
+     .norms_per_layer = 1,
+     .tied_default = true,
+     .parallel = true},
+    {.model_type = "cohere2", /* Command-R7B, Command-A: cohere + 3 local : 1 global layers */
+     .archs = {"Cohere2ForCausalLM"},
+     .fam = FAM_LLAMA,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_LAYER_NOBIAS,
+     .norms_per_layer = 1,
+     .tied_default = true,
+     .parallel = true,
+     .window = WINDOW_PATTERN},
+    {.model_type = "starcoder2", /* plain MLP, LayerNorm with bias, biases everywhere */
+     .archs = {"Starcoder2ForCausalLM"},
+     .fam = FAM_LLAMA,
+     .mlp = ARCH_MLP_PLAIN,
+     .norm = ARCH_NORM_LAYER,
+     .norms_per_layer = 2,
+     .tied_default = true,
+     .use_bias = true,
+     .window = WINDOW_ALL},
+    {.model_type = "exaone4", /* post-norms after attention and MLP, q/k RMSNorm, LLLG layers */
+     .archs = {"Exaone4ForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .qk_norm = true,
+     .window = WINDOW_PATTERN},
+    {.model_type = "seed_oss", /* attention_bias on q/k/v, attention_out_bias on o */
+     .archs = {"SeedOssForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2},
+    {.model_type = "nemotron-nas",
+     .archs = {"DeciLMForCausalLM"},
+     .fam = FAM_NEMOTRON_NAS,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_RMS,
+     .norms_per_layer = 2},
+    {.model_type = "granitemoehybrid",
+     .archs = {"GraniteMoeHybridForCausalLM"},
+     .fam = FAM_GRANITE_HYBRID,
+     .mlp = ARCH_MLP_GATED, /* fused input_linear = gate and up */
+     .norm = ARCH_NORM_RMS,
+     .norms_per_layer = 2},
+    {.model_type = "qwen3_5", /* nested: text_config qwen3_5_text, Qwen3-VL vision tower */
+     .archs = {"Qwen3_5ForConditionalGeneration"},
+     LLAMA_LIKE,
+     .text_type = "qwen3_5_text",
+     .vision = ARCH_VISION_QWEN3VL},
+    {.model_type = "qwen3_5_text", /* Gated DeltaNet + gated attention, dense MLP */
+     .archs = {"Qwen3_5ForCausalLM"},
+     .fam = FAM_QWEN3_NEXT,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_RMS,
+     .norms_per_layer = 2,
+     .qk_norm = true,
+     .defaults = qwen3_5_text_defaults},
+    {.model_type = "qwen3_5_moe",
+     .archs = {"Qwen3_5MoeForConditionalGeneration"},
+     LLAMA_LIKE,
+     .text_type = "qwen3_5_moe_text",
+     .vision = ARCH_VISION_QWEN3VL},
+    {.model_type = "qwen3_5_moe_text", /* qwen3_next's layout: experts + gated shared expert */
+     .archs = {"Qwen3_5MoeForCausalLM"},
+     .fam = FAM_QWEN3_NEXT,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_RMS,
+     .norms_per_layer = 2,
+     .qk_norm = true,
+     .moe = MOE_QWEN,
+     .shared_gate = true,
+     .defaults = qwen3_5_moe_text_defaults},
 };
 
 #undef LLAMA_LIKE
@@ -559,6 +700,19 @@ static void supported_list(char *dst, size_t n)
     }
 }
 
+/*
+ * Exaone4Config's string sliding_window_pattern: layer i is local when the pattern's character
+ * i % len is 'L'; the last layer is always global (the config class's docstring).
+ */
+static int64_t string_pattern_local_layers(const char *pat, int64_t layers)
+{
+    size_t len = strlen(pat);
+    int64_t n = 0;
+    for (int64_t i = 0; len > 0 && i + 1 < layers; i++)
+        n += pat[(size_t)i % len] == 'L';
+    return n;
+}
+
 /* Sliding window: which layers keep only the last `sliding_window` tokens. */
 static void decode_window(struct reader *r, const struct family_row *f, struct arch *a)
 {
@@ -590,6 +744,12 @@ static void decode_window(struct reader *r, const struct family_row *f, struct a
         a->windowed_layers = a->layers;
         return;
     case WINDOW_PATTERN: {
+        const json_t *pat = lookup(r->cfg, "sliding_window_pattern");
+        if (json_is_string(pat)) { /* exaone4 "LLLG" */
+            a->sliding_window = w;
+            a->windowed_layers = string_pattern_local_layers(json_string_value(pat), a->layers);
+            return;
+        }
         int64_t every = 0;
         if (!get_int(r, "sliding_window_pattern|_sliding_window_pattern", 1, ARCH_MAX_LAYERS,
                      &every))
@@ -690,7 +850,12 @@ static void decode_llama_like(struct reader *r, const struct family_row *f, stru
     bool attn_bias = get_bool(r, "attention_bias", false);
     a->qkv_bias = f->qkv_bias || attn_bias;
     a->o_bias = attn_bias && !f->no_o_bias;
+    /* SeedOssConfig: attention_out_bias is o_proj's own switch (no other config has the key). */
+    a->o_bias = get_bool(r, "attention_out_bias", a->o_bias);
     a->mlp_bias = get_bool(r, "mlp_bias", false);
+    if (f->use_bias) /* Starcoder2Config.use_bias: every Linear of the blocks (default true) */
+        a->qkv_bias = a->o_bias = a->mlp_bias = get_bool(r, "use_bias", true);
+    a->parallel_attn_mlp = f->parallel;
     if (f->qk_norm_opt)
         a->qk_norm = f->qk_norm && get_bool(r, "use_qk_norm", false);
     if (f->mtp)
@@ -875,7 +1040,11 @@ static int dtype_bytes(const char *name, int dflt)
 static void decode_state_dtypes(struct reader *r, struct arch *a, int ssm_default_bytes)
 {
     a->state_conv_bytes = 2;
-    a->state_ssm_bytes = dtype_bytes(get_string(r, "mamba_ssm_cache_dtype"), ssm_default_bytes);
+    /* Qwen3.5 names it mamba_ssm_dtype; vLLM's Qwen3_5ForConditionalGenerationConfig hook
+     * (vllm/model_executor/models/config.py) copies it into mamba_ssm_cache_dtype when "auto". */
+    const char *ssm = get_string(r, "mamba_ssm_cache_dtype");
+    a->state_ssm_bytes =
+        dtype_bytes(ssm ? ssm : get_string(r, "mamba_ssm_dtype"), ssm_default_bytes);
 }
 
 /* transformers SwitchTransformersConfig: step = layers // sparse layers, 0 = no sparse layer. */
@@ -953,11 +1122,18 @@ static int64_t qwen3_next_linear_layers(struct reader *r, int64_t layers)
     return n;
 }
 
-/* qwen3_next: the qwen3_moe body plus Gated DeltaNet layers (Qwen3NextGatedDeltaNet). */
+/*
+ * qwen3_next: the qwen3_moe body plus Gated DeltaNet layers (Qwen3NextGatedDeltaNet). qwen3_5's
+ * text models have the same layers (Qwen3_5GatedDeltaNet splits in_proj_qkvz/ba into qkv, z, b,
+ * a: the same weights), a dense MLP or qwen3_next's experts, and name their MTP block count
+ * mtp_num_hidden_layers (reported beside the total, as for DeepSeek).
+ */
 static void decode_qwen3_next(struct reader *r, const struct family_row *f, struct arch *a)
 {
     decode_llama_like(r, f, a);
-    a->attn_output_gate = true; /* Qwen3NextAttention: q_proj is heads * head_dim * 2 */
+    /* Qwen3NextAttention: q_proj is heads * head_dim * 2 (Qwen3.5: attn_output_gate, true). */
+    a->attn_output_gate = get_bool(r, "attn_output_gate", true);
+    get_int(r, "mtp_num_hidden_layers", 0, ARCH_MAX_LAYERS, &a->mtp_layers);
     a->state = ARCH_STATE_GDN;
     need_int(r, "linear_num_key_heads", 1, ARCH_MAX_HEADS, &a->ssm.k_heads);
     need_int(r, "linear_key_head_dim", 1, ARCH_MAX_DIM, &a->ssm.k_head_dim);
@@ -1104,6 +1280,204 @@ static void decode_jamba(struct reader *r, struct arch *a)
     }
 }
 
+/* ---- Dense and hybrid families (issue 11, dense block). ---- */
+
+/* A 422 naming one element of a per-layer list ("block_configs[3].attention.n_heads_in_group"). */
+static void bad_layer_field(struct reader *r, const char *list, size_t i, const char *key,
+                            const char *rule)
+{
+    if (r->rc == 0)
+        r->rc = error_set(r->err, 422, "invalid_field", "", "%s%s[%zu].%s %s", r->prefix, list, i,
+                          key, rule);
+    if (r->err)
+        snprintf(r->err->field, sizeof(r->err->field), "%s%s[%zu].%s", r->prefix, list, i, key);
+}
+
+/* DeciLM's width for ffn_mult (vLLM nemotron_nas.py _ffn_mult_to_intermediate_size): int(2 *
+ * ffn_mult * hidden / 3) rounded up to a multiple of 256. */
+static int64_t decilm_ffn_width(double mult, int64_t hidden)
+{
+    int64_t n = (int64_t)(2 * mult * (double)hidden / 3);
+    return n % 256 == 0 ? n : n + 256 - n % 256;
+}
+
+static bool block_flag(const json_t *o, const char *key)
+{
+    return json_is_true(json_object_get(o, key));
+}
+
+/* One attention block of block_configs: no-op, a Linear, or GQA with heads / n_heads_in_group. */
+static void nas_attention(struct reader *r, struct arch *a, const json_t *at, size_t i)
+{
+    if (!json_is_object(at)) {
+        bad_layer_field(r, "block_configs", i, "attention", "must be an object");
+        return;
+    }
+    if (block_flag(at, "no_op") || block_flag(at, "replace_with_linear")) {
+        a->mixerless_layers++;
+        if (block_flag(at, "replace_with_linear")) {
+            a->linear_layers++;
+            a->norm_vectors++;
+        }
+        return;
+    }
+    const json_t *g = json_object_get(at, "n_heads_in_group");
+    json_int_t n = json_is_integer(g) ? json_integer_value(g) : 0;
+    if (n < 1 || n > a->heads || a->heads % n != 0) {
+        bad_layer_field(r, "block_configs", i, "attention.n_heads_in_group",
+                        "must be an integer dividing num_attention_heads");
+        return;
+    }
+    int64_t kv = a->heads / n;
+    int k = 0;
+    while (k < a->kv_groups && a->kv_group[k].kv_heads != kv)
+        k++;
+    if (k == ARCH_MAX_KV_GROUPS) {
+        bad_layer_field(r, "block_configs", i, "attention.n_heads_in_group",
+                        "takes more distinct values than are supported (8)");
+        return;
+    }
+    if (k == a->kv_groups) {
+        a->kv_group[k].kv_heads = kv;
+        a->kv_groups++;
+    }
+    a->kv_group[k].layers++;
+    a->kv_heads = kv > a->kv_heads ? kv : a->kv_heads;
+    a->norm_vectors++; /* input_layernorm */
+}
+
+/* One FFN block of block_configs: no-op, a Linear, or a gated MLP of ffn_mult (or its width). */
+static void nas_ffn(struct reader *r, struct arch *a, const json_t *ffn, size_t i)
+{
+    if (!json_is_object(ffn)) {
+        bad_layer_field(r, "block_configs", i, "ffn", "must be an object");
+        return;
+    }
+    if (block_flag(ffn, "no_op") || block_flag(ffn, "replace_with_linear")) {
+        a->mlpless_layers++;
+        if (block_flag(ffn, "replace_with_linear")) {
+            a->linear_layers++;
+            a->norm_vectors++;
+        }
+        return;
+    }
+    const json_t *m = json_object_get(ffn, "ffn_mult");
+    const json_t *w = json_object_get(ffn, "intermediate_size");
+    int64_t width = json_is_number(m) && json_number_value(m) > 0 && json_number_value(m) <= 64
+                        ? decilm_ffn_width(json_number_value(m), a->hidden)
+                    : json_is_integer(w) ? (int64_t)json_integer_value(w)
+                                         : 0;
+    if (width < 1 || width > ARCH_MAX_DIM) {
+        bad_layer_field(r, "block_configs", i, "ffn.ffn_mult",
+                        "must be a number in (0, 64] (or give ffn.intermediate_size)");
+        return;
+    }
+    a->mlp_width_sum += width;
+    a->intermediate = width > a->intermediate ? width : a->intermediate;
+    a->norm_vectors++; /* post_attention_layernorm */
+}
+
+/*
+ * nemotron-nas (Llama-3.1-Nemotron-Ultra, Llama-3.3-Nemotron-Super: DeciLM): a Llama whose
+ * block_configs give every layer its own attention (no-op: no weights, no KV; or
+ * num_attention_heads / n_heads_in_group K/V heads) and FFN (no-op, or a gated MLP of
+ * ffn_mult). vLLM nemotron_nas.py DeciLMDecoderLayer builds exactly these.
+ */
+static void decode_nemotron_nas(struct reader *r, struct arch *a)
+{
+    need_int(r, "num_hidden_layers", 1, ARCH_MAX_LAYERS, &a->layers);
+    need_int(r, "hidden_size", 1, ARCH_MAX_DIM, &a->hidden);
+    need_int(r, "num_attention_heads", 1, ARCH_MAX_HEADS, &a->heads);
+    need_int(r, "vocab_size", 1, ARCH_MAX_VOCAB, &a->vocab);
+    a->qkv_bias = a->o_bias = get_bool(r, "attention_bias", false);
+    a->mlp_bias = get_bool(r, "mlp_bias", false);
+    const json_t *blocks = json_object_get(r->cfg, "block_configs");
+    if (!json_is_array(blocks)) {
+        note_missing(r, "block_configs");
+        return;
+    }
+    if (r->rc < 0 || r->missing[0])
+        return;
+    if ((int64_t)json_array_size(blocks) != a->layers) {
+        r->rc = error_set(r->err, 422, "invalid_field", "",
+                          "%sblock_configs must list num_hidden_layers (%lld) blocks, not %zu",
+                          r->prefix, (long long)a->layers, json_array_size(blocks));
+        if (r->err)
+            snprintf(r->err->field, sizeof(r->err->field), "%sblock_configs", r->prefix);
+        return;
+    }
+    size_t i;
+    const json_t *b;
+    json_array_foreach(blocks, i, b)
+    {
+        nas_attention(r, a, json_object_get(b, "attention"), i);
+        nas_ffn(r, a, json_object_get(b, "ffn"), i);
+        if (r->rc < 0)
+            return;
+    }
+    if (a->kv_groups == 0)
+        a->kv_heads = a->heads; /* every attention is a no-op: nothing is cached */
+}
+
+/*
+ * granitemoehybrid (Granite-4.0-H): layer_types "mamba" (Mamba-2 mixer) or "attention"; every
+ * layer has a shared MLP of shared_intermediate_size and, when num_local_experts > 0, routed
+ * experts of intermediate_size (GraniteMoeHybridDecoderLayer). Absent keys take
+ * GraniteMoeHybridConfig's defaults (transformers configuration_granitemoehybrid.py).
+ */
+static void decode_granite_hybrid(struct reader *r, struct arch *a)
+{
+    a->layers = 32;
+    a->hidden = 4096;
+    a->heads = 32;
+    a->vocab = 32000;
+    a->intermediate = 11008;
+    get_int(r, "num_hidden_layers", 1, ARCH_MAX_LAYERS, &a->layers);
+    get_int(r, "hidden_size", 1, ARCH_MAX_DIM, &a->hidden);
+    get_int(r, "num_attention_heads", 1, ARCH_MAX_HEADS, &a->heads);
+    get_int(r, "vocab_size", 1, ARCH_MAX_VOCAB, &a->vocab);
+    get_int(r, "intermediate_size", 1, ARCH_MAX_DIM, &a->intermediate);
+    a->qkv_bias = a->o_bias = get_bool(r, "attention_bias", false);
+    int64_t expand = 2, experts = 8, topk = 2, shared = 1024;
+    a->ssm.heads = 128;
+    a->ssm.groups = 1;
+    a->ssm.d_state = 256;
+    a->ssm.conv_kernel = 4;
+    get_int(r, "mamba_expand", 1, 64, &expand);
+    get_int(r, "mamba_n_heads", 1, ARCH_MAX_HEADS, &a->ssm.heads);
+    get_int(r, "mamba_n_groups", 1, ARCH_MAX_HEADS, &a->ssm.groups);
+    get_int(r, "mamba_d_state", 1, ARCH_MAX_DIM, &a->ssm.d_state);
+    get_int(r, "mamba_d_conv", 1, 64, &a->ssm.conv_kernel);
+    if (json_is_string(lookup(r->cfg, "mamba_d_head")) || /* "auto" */
+        !get_int(r, "mamba_d_head", 1, ARCH_MAX_DIM, &a->ssm.head_dim))
+        a->ssm.head_dim = expand * a->hidden / a->ssm.heads;
+    a->ssm.inner = a->ssm.heads * a->ssm.head_dim;
+    a->ssm.conv_bias = get_bool(r, "mamba_conv_bias", true);
+    a->ssm.proj_bias = get_bool(r, "mamba_proj_bias", false);
+    a->state = ARCH_STATE_MAMBA2;
+    const json_t *types = json_object_get(r->cfg, "layer_types");
+    size_t i;
+    const json_t *t;
+    a->state_layers = json_is_array(types) ? 0 : a->layers; /* layers_block_type: all mamba */
+    json_array_foreach(types, i, t)
+    {
+        a->state_layers += json_is_string(t) && strcmp(json_string_value(t), "mamba") == 0;
+    }
+    get_int(r, "num_local_experts", 0, ARCH_MAX_EXPERTS, &experts);
+    get_int(r, "num_experts_per_tok", 1, ARCH_MAX_EXPERTS, &topk);
+    get_int(r, "shared_intermediate_size", 1, ARCH_MAX_DIM, &shared);
+    if (experts > 0) {
+        a->n_routed_experts = experts;
+        a->experts_per_token = topk;
+        a->moe_intermediate = a->intermediate;
+        a->n_shared_experts = 1;
+        a->shared_intermediate = shared;
+    } else {
+        a->intermediate = shared; /* dense: the shared MLP is the layer's MLP */
+    }
+    decode_state_dtypes(r, a, 2);
+}
+
 /* Families whose decoder leaves kv_heads to the shared num_key_value_heads key (default: MHA). */
 static bool reads_num_key_value_heads(enum family f)
 {
@@ -1113,14 +1487,16 @@ static bool reads_num_key_value_heads(enum family f)
     case FAM_QWEN3_NEXT:
     case FAM_NEMOTRON_H:
     case FAM_JAMBA:
+    case FAM_GRANITE_HYBRID:
         return true;
-    case FAM_DEEPSEEK: /* MLA: kv_heads == heads */
-    case FAM_FALCON:   /* num_kv_heads / n_head_kv / multi_query */
-    case FAM_GPT2:     /* MHA */
-    case FAM_GPTJ:     /* MHA */
-    case FAM_DBRX:     /* attn_config.kv_n_heads */
-    case FAM_T5:       /* MHA: num_heads */
-    case FAM_MAMBA:    /* no attention */
+    case FAM_NEMOTRON_NAS: /* block_configs: heads / n_heads_in_group per layer */
+    case FAM_DEEPSEEK:     /* MLA: kv_heads == heads */
+    case FAM_FALCON:       /* num_kv_heads / n_head_kv / multi_query */
+    case FAM_GPT2:         /* MHA */
+    case FAM_GPTJ:         /* MHA */
+    case FAM_DBRX:         /* attn_config.kv_n_heads */
+    case FAM_T5:           /* MHA: num_heads */
+    case FAM_MAMBA:        /* no attention */
         return false;
     }
     return false;
@@ -1181,6 +1557,16 @@ static void decode_vision(const json_t *cfg, enum arch_vision kind, const char *
         get_int(&outer, "spatial_merge_size", 1, 64, &t->merge);
         t->projector_bias = get_bool(&outer, "multimodal_projector_bias", false);
         break;
+    case ARCH_VISION_QWEN3VL:
+        v.defaults = qwen3vl_defaults;
+        get_int(&v, "depth", 0, ARCH_MAX_LAYERS, &t->layers);
+        get_int(&v, "in_channels", 1, 64, &t->channels);
+        get_int(&v, "spatial_merge_size", 1, 64, &t->merge);
+        get_int(&v, "temporal_patch_size", 1, 64, &t->temporal_patch);
+        get_int(&v, "out_hidden_size", 1, ARCH_MAX_DIM, &t->out_hidden);
+        get_int(&v, "num_position_embeddings", 0, ARCH_MAX_POSITIONS, &t->positions);
+        t->deepstack = (int64_t)json_array_size(json_object_get(vc, "deepstack_visual_indexes"));
+        break;
     }
     t->kind = kind;
     get_int(&v, "hidden_size", 1, ARCH_MAX_DIM, &t->hidden);
@@ -1240,6 +1626,12 @@ static void decode_text(struct reader *r, const struct family_row *fam, struct a
         break;
     case FAM_JAMBA:
         decode_jamba(r, a);
+        break;
+    case FAM_NEMOTRON_NAS:
+        decode_nemotron_nas(r, a);
+        break;
+    case FAM_GRANITE_HYBRID:
+        decode_granite_hybrid(r, a);
         break;
     }
     if (r->rc < 0)
@@ -1388,6 +1780,7 @@ static const char *const vision_names[ARCH_VISION_COUNT] = {
     [ARCH_VISION_NONE] = "none",
     [ARCH_VISION_SIGLIP] = "siglip",
     [ARCH_VISION_PIXTRAL] = "pixtral",
+    [ARCH_VISION_QWEN3VL] = "qwen3_vl",
 };
 
 const char *arch_vision_name(enum arch_vision k)
@@ -1396,6 +1789,7 @@ const char *arch_vision_name(enum arch_vision k)
     case ARCH_VISION_NONE:
     case ARCH_VISION_SIGLIP:
     case ARCH_VISION_PIXTRAL:
+    case ARCH_VISION_QWEN3VL:
         return vision_names[k];
     }
     return "?";
@@ -1502,6 +1896,30 @@ static void write_newer_traits(struct jsonout *w, const struct arch *a)
         jsonout_integer(w, a->index_heads);
         jsonout_key(w, "head_dim");
         jsonout_integer(w, a->index_head_dim);
+        jsonout_end_object(w);
+    }
+    if (a->kv_groups > 0 || a->mlp_width_sum > 0) { /* nemotron-nas block_configs */
+        jsonout_key(w, "per_layer_blocks");
+        jsonout_begin_object(w);
+        jsonout_key(w, "attention_layers");
+        jsonout_integer(w, arch_attn_layers(a));
+        jsonout_key(w, "mlp_layers");
+        jsonout_integer(w, arch_mlp_layers(a));
+        jsonout_key(w, "linear_layers");
+        jsonout_integer(w, a->linear_layers);
+        jsonout_key(w, "kv_heads");
+        jsonout_begin_array(w);
+        for (int i = 0; i < a->kv_groups; i++) {
+            jsonout_begin_object(w);
+            jsonout_key(w, "kv_heads");
+            jsonout_integer(w, a->kv_group[i].kv_heads);
+            jsonout_key(w, "layers");
+            jsonout_integer(w, a->kv_group[i].layers);
+            jsonout_end_object(w);
+        }
+        jsonout_end_array(w);
+        jsonout_key(w, "mlp_width_sum");
+        jsonout_integer(w, a->mlp_width_sum);
         jsonout_end_object(w);
     }
     if (a->vision.kind != ARCH_VISION_NONE) {

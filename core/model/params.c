@@ -108,8 +108,42 @@ static double vision_params(const struct arch *a)
         double proj = h + m2 * h * h + h * th + th * th + (t->projector_bias ? 2 * th : 0);
         return patch + h + (double)t->layers * layer + proj;
     }
+    case ARCH_VISION_QWEN3VL: {
+        /* Qwen3VLVisionModel (transformers qwen3_vl, reused by qwen3_5): Conv3d patch embedding
+         * with bias over temporal_patch x patch x patch, a learned position table; blocks with
+         * 2 LayerNorms, fused qkv and proj with biases, an MLP fc1/fc2 with biases; the patch
+         * merger (LayerNorm over the tower width, fc1 merge^2*h square, fc2 to the text width,
+         * biases) and one deepstack merger per deepstack_visual_indexes entry (its LayerNorm
+         * over the merged width). */
+        double m = (double)(t->merge * t->merge) * h, out = (double)t->out_hidden;
+        double layer = 4 * h + 4 * h * h + 4 * h + 2 * h * i + i + h;
+        double merger = m * m + m + m * out + out;
+        return patch * (double)t->temporal_patch + h + (double)t->positions * h +
+               (double)t->layers * layer + 2 * h + merger + (double)t->deepstack * (2 * m + merger);
+    }
     }
     return 0;
+}
+
+/*
+ * Heterogeneous stacks (nemotron-nas): attention summed over the K/V head groups, dense MLPs over
+ * the sum of their widths (mlp_params is affine in the width), replacement Linear blocks.
+ */
+static double hetero_attention(const struct arch *a)
+{
+    struct arch g = *a;
+    double p = 0;
+    for (int i = 0; i < a->kv_groups; i++) {
+        g.kv_heads = a->kv_group[i].kv_heads;
+        p += (double)a->kv_group[i].layers * attention_params(&g);
+    }
+    return p + (double)a->linear_layers * (double)a->hidden * (double)a->hidden;
+}
+
+static double dense_sum(const struct arch *a, double dense_layers)
+{
+    double h = (double)a->hidden, m = arch_mlp_matrices(a), sum = (double)a->mlp_width_sum;
+    return m * h * sum + (a->mlp_bias ? (m - 1) * sum + dense_layers * h : 0);
 }
 
 /*
@@ -188,10 +222,10 @@ void params_count(const struct arch *a, struct params *out)
         p.lm_head += (double)a->vocab;
     p.vision = vision_params(a);
     double attn = attention_params(a);
-    p.attention = (double)arch_attn_layers(a) * attn;
+    p.attention = a->kv_groups > 0 ? hetero_attention(a) : (double)arch_attn_layers(a) * attn;
     p.state_mixers = (double)a->state_layers * state_mixer_params(a);
     double dense = mlp_params(a, (double)a->intermediate);
-    p.dense_mlp = dense_layers * dense;
+    p.dense_mlp = a->mlp_width_sum > 0 ? dense_sum(a, dense_layers) : dense_layers * dense;
 
     double expert = 0, shared = 0, router = 0;
     if (arch_is_moe(a)) {
@@ -209,7 +243,9 @@ void params_count(const struct arch *a, struct params *out)
     p.shared_experts = moe_layers * shared;
     p.routers = moe_layers * router;
     double layer_norms = a->norms_per_layer * norm_params(a, h);
-    p.norms = layers * layer_norms + norm_params(a, h);
+    p.norms =
+        (a->norm_vectors > 0 ? (double)a->norm_vectors * norm_params(a, h) : layers * layer_norms) +
+        norm_params(a, h);
     count_encoder(a, attn, dense, expert, &p);
     p.routers += (double)a->encoder_moe_layers * router;
 
