@@ -1464,7 +1464,7 @@ static void decode_granite_hybrid(struct reader *r, struct arch *a)
         a->state_layers += json_is_string(t) && strcmp(json_string_value(t), "mamba") == 0;
     }
     get_int(r, "num_local_experts", 0, ARCH_MAX_EXPERTS, &experts);
-    get_int(r, "num_experts_per_tok", 1, ARCH_MAX_EXPERTS, &topk);
+    get_int(r, "num_experts_per_tok", 0, ARCH_MAX_EXPERTS, &topk); /* 0 in dense configs */
     get_int(r, "shared_intermediate_size", 1, ARCH_MAX_DIM, &shared);
     if (experts > 0) {
         a->n_routed_experts = experts;

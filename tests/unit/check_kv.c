@@ -307,10 +307,12 @@ static struct arch dense_config(const char *name)
         {
             if (strcmp(json_string_value(json_object_get(m, "name")), name) != 0)
                 continue;
+            const json_t *cfg = json_object_get(m, "config");
+            if (!json_is_object(cfg)) /* a trimmed copy */
+                cfg = json_object_get(m, "partial_config");
             struct error_info err = {0};
-            ck_assert_msg(
-                arch_from_hf_config(json_object_get(m, "config"), "hf_config", &a, &err) == 0,
-                "%s: %s", name, err.message);
+            ck_assert_msg(arch_from_hf_config(cfg, "hf_config", &a, &err) == 0, "%s: %s", name,
+                          err.message);
             found = true;
         }
         json_decref(doc);
@@ -368,6 +370,25 @@ START_TEST(windowed_dense_families_stop_growing_at_the_window)
 }
 END_TEST
 
+START_TEST(granite_hybrid_state_is_mamba2_in_the_model_dtype)
+{
+    /* granite-4.0-h-350m: no state dtype in the config and no vLLM hook setting one
+     * (GraniteMoeHybridModelConfig only sets the CUDA-graph length): the model's 16 bits. */
+    struct arch a = dense_config("granite-4.0-h-350m (trimmed mlx-community copy)");
+    /* mamba2_state_shape: conv (3, 48 x 32 + 2 x 1 x 128 = 1792) + ssm (48, 32, 128), bf16 */
+    ck_assert_rel(kv_state_layer_bytes(&a, 1), 3 * 1792 * 2 + 48 * 32 * 128 * 2.0, 0);
+    /* tp 2: one group replicated to 2 -> conv (3, (1536 + 2 x 2 x 128) / 2 = 1024), (24, 32, 128)
+     */
+    ck_assert_rel(kv_state_layer_bytes(&a, 2), 3 * 1024 * 2 + 24 * 32 * 128 * 2.0, 0);
+    ck_assert_rel(kv_fixed_seq_bytes(&a, 2, 1, 1, 0), 28 * (3 * 1792 * 2 + 48 * 32 * 128 * 2.0), 0);
+    /* 4 attention layers x (K + V) x 4 KV heads x 64 x 2 bytes */
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 4 * 2 * 4 * 64 * 2.0, 0);
+    /* Seed-OSS-36B: 64 layers x 8 KV heads x 128 */
+    a = dense_config("Seed-OSS-36B-Instruct (trimmed mlx-community copy)");
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 64 * 2 * 8 * 128 * 2.0, 0);
+}
+END_TEST
+
 Suite *kv_suite(void)
 {
     Suite *s = suite_create("kv");
@@ -393,6 +414,7 @@ Suite *kv_suite(void)
     tcase_add_test(tc, qwen3_5_state_is_fp32_from_mamba_ssm_dtype);
     tcase_add_test(tc, nemotron_nas_caches_only_its_attention_blocks);
     tcase_add_test(tc, windowed_dense_families_stop_growing_at_the_window);
+    tcase_add_test(tc, granite_hybrid_state_is_mamba2_in_the_model_dtype);
     suite_add_tcase(s, tc);
     return s;
 }

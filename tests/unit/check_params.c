@@ -676,10 +676,12 @@ static void count_dense(const char *name, struct arch *a, struct params *p)
         {
             if (strcmp(json_string_value(json_object_get(m, "name")), name) != 0)
                 continue;
+            const json_t *cfg = json_object_get(m, "config");
+            if (!json_is_object(cfg)) /* a trimmed copy */
+                cfg = json_object_get(m, "partial_config");
             struct error_info err = {0};
-            ck_assert_msg(arch_from_hf_config(json_object_get(m, "config"), "hf_config", a, &err) ==
-                              0,
-                          "%s: %s", name, err.message);
+            ck_assert_msg(arch_from_hf_config(cfg, "hf_config", a, &err) == 0, "%s: %s", name,
+                          err.message);
             params_count(a, p);
             return;
         }
@@ -768,6 +770,41 @@ START_TEST(cohere_aya_23_8b_is_a_parallel_block_with_one_bias_free_layernorm)
     double h = 4096, layer = 2 * h * h + 2 * h * 1024 + 3 * h * 14336 + h;
     ck_assert_rel(p.total, 32 * layer + h + 256000 * h, 0);
     ck_assert_msg(fabs(p.total / 1e9 - 8) < 0.5, "total %.5g is not '8B'", p.total / 1e9);
+}
+END_TEST
+
+START_TEST(seed_oss_36b_biases_q_k_v_but_not_o)
+{
+    struct arch a;
+    struct params p;
+    count_dense("Seed-OSS-36B-Instruct (trimmed mlx-community copy)", &a, &p);
+    ck_assert(a.qkv_bias && !a.o_bias); /* attention_bias true, attention_out_bias false */
+    /* 64 layers: q 5120 -> 80 x 128, k/v -> 8 x 128 with biases, o without; gated MLP 27648;
+     * 2 RMSNorms; final norm; untied 155136 x 5120 embedding and head */
+    double h = 5120, q = 80 * 128, kv = 8 * 128;
+    double layer = h * q + q + 2 * (h * kv + kv) + q * h + 3 * h * 27648 + 2 * h;
+    ck_assert_rel(p.total, 64 * layer + h + 2 * 155136 * h, 0);
+    ck_assert_msg(fabs(p.total / 1e9 - 36) / 36 < 0.01, "total %.5g", p.total / 1e9);
+}
+END_TEST
+
+START_TEST(granite_4_h_350m_counts_its_mamba2_attention_and_shared_mlp_layers)
+{
+    struct arch a;
+    struct params p;
+    count_dense("granite-4.0-h-350m (trimmed mlx-community copy)", &a, &p);
+    ck_assert_int_eq(a.state_layers, 28); /* layer_types: attention at 10, 13, 17, 27 */
+    ck_assert_int_eq(arch_attn_layers(&a), 4);
+    ck_assert(!arch_is_moe(&a)); /* num_local_experts 0: the shared MLP is the layer's MLP */
+    /* Mamba-2 (BambaMixer): in_proj 768 -> (1536 + 1792 + 48), conv1d 1792 x 4 + bias, dt_bias,
+     * A_log, D (48 each), gated norm 1536, out_proj 1536 -> 768; attention q/o 768 x 768, k/v
+     * 768 x 256; gated shared MLP 2048 on all 32 layers; 2 norms per layer + final; tied 100352 */
+    double h = 768, in = 48 * 32, conv = in + 2 * 128;
+    double mixer = h * (in + conv + 48) + conv * 4 + conv + 3 * 48 + in + in * h;
+    double attn = 2 * h * h + 2 * h * 256, mlp = 3 * h * 2048;
+    ck_assert_rel(p.total, 28 * mixer + 4 * attn + 32 * mlp + 65 * h + 100352 * h, 0);
+    /* The name's "350M": 340.3M */
+    ck_assert_msg(fabs(p.total / 1e9 - 0.35) / 0.35 < 0.05, "total %.5g", p.total / 1e9);
 }
 END_TEST
 
@@ -865,6 +902,8 @@ Suite *params_suite(void)
     tcase_add_test(dn, exaone4_32b_counts_30_95b_without_embeddings);
     tcase_add_test(dn, starcoder2_7b_has_biases_layernorms_and_a_plain_mlp);
     tcase_add_test(dn, cohere_aya_23_8b_is_a_parallel_block_with_one_bias_free_layernorm);
+    tcase_add_test(dn, seed_oss_36b_biases_q_k_v_but_not_o);
+    tcase_add_test(dn, granite_4_h_350m_counts_its_mamba2_attention_and_shared_mlp_layers);
     tcase_add_loop_test(dn, qwen3_5_counts_its_named_sizes, 0,
                         (int)(sizeof(qwen3_5) / sizeof(qwen3_5[0])));
     tcase_add_test(dn, qwen3_5_vision_tower_by_hand);
