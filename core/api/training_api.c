@@ -389,9 +389,9 @@ static int check_parallel(const struct training_model *m, const struct training_
                      training_request_field_path(t, field, path, sizeof(path)), "%s", rule);
 }
 
-static void add_assumptions(struct notes *a, const struct estimate_request *seed,
-                            const struct training_request *t, const struct training_model *m,
-                            const struct training_result *r)
+/* Notes on the fields the request left to their defaults. */
+static void request_default_notes(struct notes *a, const struct estimate_request *seed,
+                                  const struct training_request *t)
 {
     const struct training_config *c = &t->cfg;
     if (t->forced)
@@ -404,6 +404,13 @@ static void add_assumptions(struct notes *a, const struct estimate_request *seed
     if (t->compute_defaulted_bf16)
         note(a, "precision %s is the frozen base's storage; activations and adapters in bf16",
              seed->precision);
+}
+
+/* Notes on the model states: the method's base and adapters, optimizer, bytes per parameter. */
+static void state_notes(struct notes *a, const struct training_request *t,
+                        const struct training_model *m, const struct training_result *r)
+{
+    const struct training_config *c = &t->cfg;
     if (c->method == TRAINING_QLORA)
         note(a,
              "QLoRA base: NF4 with double-quantised scales, 4.127 bits per weight in the "
@@ -430,6 +437,13 @@ static void add_assumptions(struct notes *a, const struct estimate_request *seed
          c->grad_bytes, c->master_weights ? ", fp32 master 4" : "");
     if (t->grad_defaulted)
         note(a, "grad_precision defaulted to %s", t->grad_precision);
+}
+
+/* Notes on the activations: recompute, the formula's settings, pipeline and context parallel. */
+static void activation_notes(struct notes *a, const struct training_request *t,
+                             const struct training_model *m, const struct training_result *r)
+{
+    const struct training_config *c = &t->cfg;
     if (t->recompute_defaulted)
         note(a, "activation_checkpointing defaulted to none");
     if (c->recompute == TRAINING_RECOMPUTE_SELECTIVE && c->flash_attention)
@@ -456,6 +470,14 @@ static void add_assumptions(struct notes *a, const struct estimate_request *seed
              "context parallel %d: %.0f tokens per GPU; model states shard over data_parallel x "
              "context_parallel",
              c->context_parallel, r->tokens_per_gpu);
+}
+
+/* Notes on what comes on top of states and activations: sharding buffers, the loss logits, the
+ * gathered ZeRO-3/FSDP weights, and how data_parallel was chosen. */
+static void sharding_notes(struct notes *a, const struct training_request *t,
+                           const struct training_result *r)
+{
+    const struct training_config *c = &t->cfg;
     if (r->buffers > 0 || r->step_buffer > 0)
         note(a, "DeepSpeed buffers as in parallelism.deepspeed (DeepSpeed's defaults where not "
                 "given: reduce_bucket_size 5e8, allgather_bucket_size 5e8, "
@@ -475,6 +497,11 @@ static void add_assumptions(struct notes *a, const struct estimate_request *seed
         note(a, "data_parallel chosen with the VM: %s",
              (c->fsdp || c->zero_stage >= 1) ? "the fewest ranks whose shards fit"
                                              : "1 (ZeRO stage 0 replicates the model states)");
+}
+
+/* Notes on the per-GPU overhead and which GPUs and VMs qualify. */
+static void platform_notes(struct notes *a, const struct training_config *c)
+{
     note(a, "overhead: CUDA context 0.5 GiB, NCCL 0.5 GiB when ranks > 1, 5%% allocator "
             "fragmentation (replaces the seed's 1.2x)");
     note(a, "%s",
@@ -484,6 +511,19 @@ static void add_assumptions(struct notes *a, const struct estimate_request *seed
              : "only whole GPUs (vGPU slices cannot run collective training)");
     note(a, "a VM fits when the per-GPU total_gb <= its vram_gb and host RAM (memory_gib) holds "
             "offloaded states x 1.5 (DeepSpeed's buffer factor)");
+}
+
+/* The answer's assumptions, in a fixed order: defaults taken, states, activations, sharding,
+ * platform. */
+static void add_assumptions(struct notes *a, const struct estimate_request *seed,
+                            const struct training_request *t, const struct training_model *m,
+                            const struct training_result *r)
+{
+    request_default_notes(a, seed, t);
+    state_notes(a, t, m, r);
+    activation_notes(a, t, m, r);
+    sharding_notes(a, t, r);
+    platform_notes(a, &t->cfg);
 }
 
 static void explicit_overrides(const struct refine *r, struct training_model *m,
