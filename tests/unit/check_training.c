@@ -925,9 +925,10 @@ static double pair_gb(const json_t *ev, const char *gb, const char *gib)
     return json_object_get(ev, gib) ? num_or(ev, gib, 0) * GIB : num_or(ev, gb, 0) * 1e9;
 }
 
-/* Published ZeRO-2/ZeRO-3 pairs on one model and machine: where ZeRO-3 measured lower, the gap is
- * the weight sharding vramfit predicts; pairs measured the other way are kept with their reason,
- * and their sign is pinned. */
+/* Published ZeRO-2/ZeRO-3 pairs on one model and machine: where ZeRO-3 measured lower, the gap lies
+ * between the weights vramfit's stage 3 shards away (all DeepSpeed ZeRO-2 holds beyond ZeRO-3) and
+ * the whole 16-bit copy (FSDP2's zero2 keeps it beside the shard); pairs measured the other way
+ * are kept with their reason, and their sign is pinned. */
 START_TEST(zero3_vs_zero2_ordering_evidence)
 {
     json_t *doc = calibration();
@@ -945,18 +946,20 @@ START_TEST(zero3_vs_zero2_ordering_evidence)
         const double z2 = pair_gb(ev, "zero2_gb", "zero2_gib");
         const double z3 = pair_gb(ev, "zero3_gb", "zero3_gib");
         ck_assert(z2 > 0 && z3 > 0);
-        const double saving = model_weight_sharding_saving(
-            num_or(ev, "params", 0), num_or(ev, "weight_bytes", 0), int_or(ev, "shard_ranks", 0));
-        ck_assert(saving > 0);
-        const double err = ((z2 - z3) - saving) / saving;
-        printf("ordering    %-44s ZeRO-2 %6.2f GB, ZeRO-3 %6.2f GB, gap %+6.2f GB, weight "
-               "sharding %5.2f GB (%s)\n",
-               name, z2 / 1e9, z3 / 1e9, (z2 - z3) / 1e9, saving / 1e9, verdict);
+        const double params = num_or(ev, "params", 0), bytes = num_or(ev, "weight_bytes", 0);
+        const double saving =
+            model_weight_sharding_saving(params, bytes, int_or(ev, "shard_ranks", 0));
+        const double copy = params * bytes;
+        ck_assert(saving > 0 && saving < copy);
+        printf("ordering    %-48s ZeRO-2 %6.2f GB, ZeRO-3 %6.2f GB, gap %+6.2f GB, weights "
+               "%5.2f..%5.2f GB (%s)\n",
+               name, z2 / 1e9, z3 / 1e9, (z2 - z3) / 1e9, saving / 1e9, copy / 1e9, verdict);
         if (strcmp(verdict, "agrees") == 0) {
             const double tol = num_or(ev, "tolerance", 0);
             ck_assert(tol > 0 && tol <= 0.10);
-            ck_assert_msg(fabs(err) <= tol, "%s: gap %.2f GB, weight sharding %.2f GB", name,
-                          (z2 - z3) / 1e9, saving / 1e9);
+            ck_assert_msg(z2 - z3 >= (1 - tol) * saving && z2 - z3 <= (1 + tol) * copy,
+                          "%s: gap %.2f GB outside %.2f..%.2f GB", name, (z2 - z3) / 1e9,
+                          saving / 1e9, copy / 1e9);
             agree++;
         } else {
             ck_assert_str_eq(verdict, "contradicts");
