@@ -144,7 +144,7 @@ static void write_config(struct jsonout *w, const struct training_config *c,
     key_bool(w, "flash_attention", c->flash_attention);
     key_bool(w, "chunked_loss", c->chunked_loss);
     key_integer(w, "data_parallel", dp);
-    key_integer(w, "zero_stage", c->fsdp ? 3 : c->zero_stage);
+    key_integer(w, "zero_stage", training_zero_stage(c));
     key_bool(w, "fsdp", c->fsdp);
     key_integer(w, "tensor_parallel", c->tensor_parallel);
     key_bool(w, "offload_optimizer", c->offload_optimizer);
@@ -210,7 +210,7 @@ static void write_sharding_settings(struct jsonout *w, const struct training_con
 static void write_parallelism(struct jsonout *w, const struct training_config *c,
                               const struct training_result *r, int dp)
 {
-    const int stage = c->fsdp ? 3 : c->zero_stage;
+    const int stage = training_zero_stage(c);
     jsonout_begin_object(w);
     key_integer(w, "data_parallel", dp);
     key_integer(w, "tensor_parallel", c->tensor_parallel);
@@ -333,7 +333,7 @@ static int suggest(struct suggestions *l, const struct suggest_base *b,
     s->best = s->ch.n ? &s->ch.list[0] : NULL;
     if (s->best && vram_used(s->best) < b->asked_vram) {
         s->change = change;
-        s->zero_stage = c->fsdp ? 3 : c->zero_stage;
+        s->zero_stage = training_zero_stage(c);
         l->n++;
     } else {
         training_choice_free(&s->ch);
@@ -344,7 +344,7 @@ static int suggest(struct suggestions *l, const struct suggest_base *b,
 static int suggestions(struct suggestions *l, const struct suggest_base *b,
                        const struct training_config *c, bool dp_auto)
 {
-    const int stage = c->fsdp ? 3 : c->zero_stage;
+    const int stage = training_zero_stage(c);
     /* Megatron's distributed optimizer is stage 1 only: ZeRO-3 would be another framework. */
     const bool zero3_ok = c->sharding != TRAINING_SHARD_MEGATRON;
     int rc = 0;
@@ -370,8 +370,7 @@ static int suggestions(struct suggestions *l, const struct suggest_base *b,
     if (rc == 0 && c->recompute != TRAINING_RECOMPUTE_FULL && (stage < 3 || !dp_auto) && zero3_ok) {
         struct training_config k = *c;
         k.recompute = TRAINING_RECOMPUTE_FULL;
-        if (!k.fsdp)
-            k.zero_stage = 3;
+        k.zero_stage = 3; /* with fsdp: FULL_SHARD */
         rc = suggest(l, b, &k, true, CHANGE_ALL_SHARDED);
     }
     return rc;
@@ -487,7 +486,11 @@ static void sharding_notes(struct notes *a, const struct training_request *t,
     note(a, "loss logits b x s x vocab: %s",
          c->chunked_loss ? "chunked (Liger-style fused cross-entropy)"
                          : "16-bit + fp32 upcast + fp32 log-softmax");
-    if ((c->fsdp ? 3 : c->zero_stage) >= 3)
+    if (c->fsdp && training_zero_stage(c) == 2)
+        note(a, "FSDP SHARD_GRAD_OP (FSDP2 reshard_after_forward=False): every unit stays "
+                "unsharded in the compute precision from its forward to its backward, beside its "
+                "shard, plus one block's unsharded gradient");
+    else if (training_zero_stage(c) >= 3)
         note(a, "%s",
              c->fsdp ? "FSDP: two decoder blocks gathered (current + prefetch) plus one "
                        "block's unsharded gradient"
