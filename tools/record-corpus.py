@@ -363,7 +363,7 @@ def error_requests():
         ("training method dpo", w(training={"method": "dpo"})),
         ("training full on int4", w(precision="int4", training={"method": "full"})),
         ("training lora_rank with full", w(training={"lora_rank": 8})),
-        ("training fsdp with zero 2", w(training={"fsdp": True, "zero_stage": 2})),
+        ("training fsdp with zero 1", w(training={"fsdp": True, "zero_stage": 1})),
         ("training offload_optimizer without zero", w(training={"offload_optimizer": True})),
         ("training offload_params with zero 2",
          w(training={"offload_params": True, "zero_stage": 2})),
