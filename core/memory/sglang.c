@@ -72,9 +72,11 @@ void sglang_fit(const struct vllm_fit_in *in, bool util_given, struct vllm_fit *
         mfs = d.mem_fraction_static;
     }
     f.budget = in->usable_gib * GIB * mfs;
-    f.weights = in->weight_bytes / ((double)tp * pp);
+    f.weights = in->weights_gpu > 0 ? in->weights_gpu : in->weight_bytes / ((double)tp * pp);
     f.non_torch = vllm_non_torch_gib(tp) * GIB;
-    f.kv_pool = f.budget - f.weights - f.non_torch;
+    /* The busiest EP rank's extra MoE workspace is allocated at run time, beyond the reserve. */
+    f.imbalance = in->imbalance_bytes;
+    f.kv_pool = f.budget - f.weights - f.non_torch - f.imbalance;
     vllm_fit_kv(in, &f);
     f.fits = f.kv_pool > 0 && f.kv_needed <= f.kv_pool;
     *out = f;
