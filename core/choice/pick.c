@@ -288,6 +288,8 @@ static void candidate(const struct pick_in *in, const struct fit_cache *cache,
         c->gpus = k->gpus;
         c->tp = k->gpus;
         c->nodes = k->nodes;
+        /* the seed rule's layout: every GPU used on each VM in TP, the VMs as pipeline stages */
+        c->layout = (struct shard_layout){k->gpus, k->nodes, 1, 1, false, 0};
         c->rented = k->rented;
         c->headroom_gb = k->headroom_gb;
         break;
