@@ -96,7 +96,10 @@ void pick_fit_sku(const struct pick_in *in, const struct catalog_sku *s, int tp,
 /*
  * The fitting layouts the ranking computed, kept so the answer's view of each ranked candidate
  * reuses them instead of running the engine fit again (it is the same pure function of the same
- * size and layout). Bounded: when full, the rest are recomputed.
+ * size and layout). Bounded: when full, the rest are recomputed. Keyed by (size, GPUs per VM,
+ * nodes): the cache lives for one pick_run, whose request fields (the layout the request fixed,
+ * router imbalance, batch, ctx, formats) are constant, and choose_layout keeps one layout per
+ * key, so the key names the whole fit.
  */
 struct fit_cache {
     struct pick_candidate *fits;
