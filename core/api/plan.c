@@ -323,7 +323,7 @@ static void engine_assumptions(struct plan *p, const struct pick_candidate *c)
         assume(p,
                "sglang: activations and CUDA graphs live in the reserved memory; CUDA context "
                "and NCCL (%.2f GiB per GPU, vLLM's measurement) come out of the static pool",
-               vllm_non_torch_gib(c ? c->tp : 1));
+               c ? c->fit.non_torch / GIB : vllm_non_torch_gib(1));
         break;
     }
     case ENGINE_VLLM: {
@@ -333,9 +333,11 @@ static void engine_assumptions(struct plan *p, const struct pick_candidate *c)
         assume(p, "vllm activation peak %.2f GiB (%s%s)", act, m ? "" : "model_type not measured; ",
                src);
         assume(p,
-               "vllm non-torch overhead %.2f GiB per GPU at tensor_parallel %d; CUDA graphs "
+               "vllm non-torch overhead %.2f GiB per GPU at tensor_parallel %d%s; CUDA graphs "
                "%.2f GiB must fit outside the utilization share",
-               vllm_non_torch_gib(c ? c->tp : 1), c ? c->tp : 1, vllm_cuda_graph_gib());
+               c ? c->fit.non_torch / GIB : vllm_non_torch_gib(1), c ? c->tp : 1,
+               c && c->layout.ep ? " (NCCL sized for the expert-parallel group)" : "",
+               vllm_cuda_graph_gib());
         break;
     }
     }

@@ -70,6 +70,8 @@ void pick_fit_layout(const struct pick_in *in, const struct catalog_sku *s,
         .weights_gpu = weights_gpu,
         .dp = lay.dp,
         .dcp = lay.dcp,
+        /* the EP group's all-to-all buffers are NCCL buffers like TP's: size them by its ranks */
+        .comm_ranks = lay.ep ? lay.tp * lay.dp : lay.tp,
         .imbalance_bytes = shard_moe_imbalance_bytes(in->arch, &lay, imbalance(in, &lay),
                                                      VLLM_PROFILE_TOKENS, act_bytes),
     };

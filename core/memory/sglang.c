@@ -73,7 +73,7 @@ void sglang_fit(const struct vllm_fit_in *in, bool util_given, struct vllm_fit *
     }
     f.budget = in->usable_gib * GIB * mfs;
     f.weights = in->weights_gpu > 0 ? in->weights_gpu : in->weight_bytes / ((double)tp * pp);
-    f.non_torch = vllm_non_torch_gib(tp) * GIB;
+    f.non_torch = vllm_non_torch_gib(in->comm_ranks > tp ? in->comm_ranks : tp) * GIB;
     /* The busiest EP rank's extra MoE workspace is allocated at run time, beyond the reserve. */
     f.imbalance = in->imbalance_bytes;
     f.kv_pool = f.budget - f.weights - f.non_torch - f.imbalance;

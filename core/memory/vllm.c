@@ -293,7 +293,7 @@ void vllm_fit(const struct vllm_fit_in *in, struct vllm_fit *out)
     f.weights = in->weights_gpu > 0 ? in->weights_gpu : in->weight_bytes / ((double)tp * pp);
     f.imbalance = in->imbalance_bytes;
     f.activation = vllm_activation_gib(a, &m, &src) * GIB + f.imbalance;
-    f.non_torch = vllm_non_torch_gib(tp) * GIB;
+    f.non_torch = vllm_non_torch_gib(in->comm_ranks > tp ? in->comm_ranks : tp) * GIB;
     f.cuda_graphs = vllm_cuda_graph_gib() * GIB;
     f.kv_pool = f.budget - f.weights - f.activation - f.non_torch;
     vllm_fit_kv(in, &f);

@@ -90,6 +90,7 @@ struct vllm_fit_in {
     int dp;                 /* data-parallel ranks, each caching its own ceil(batch / dp) */
     int dcp;                /* decode context parallel: each sequence's KV split dcp ways */
     double imbalance_bytes; /* busiest EP rank's extra MoE workspace (router imbalance) */
+    int comm_ranks; /* largest NCCL group a GPU joins (EP: dp x tp); 0 = tp (non-torch size) */
 };
 
 /* All sizes per GPU in bytes. */

@@ -142,6 +142,7 @@ static void fit8(const struct model_preset *p, double bytes, struct shard_layout
         .weights_gpu = w.params * bytes,
         .dp = l.dp,
         .dcp = l.dcp,
+        .comm_ranks = l.ep ? l.tp * l.dp : l.tp,
         .imbalance_bytes = shard_moe_imbalance_bytes(&p->arch, &l, SHARD_IMBALANCE_NO_EPLB,
                                                      VLLM_PROFILE_TOKENS, 2),
     };
