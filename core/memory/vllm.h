@@ -20,10 +20,10 @@
 
 /*
  * Tokens per step of vLLM's profiling run under `vllm serve` on a >= 70 GiB GPU, the run the
- * activation figures below were measured with: EngineArgs default max_num_batched_tokens for
- * UsageContext.OPENAI_API_SERVER (vllm/engine/arg_utils.py, _set_default_args: 8192 on
- * H100/H200-class GPUs, 2048 otherwise). The MoE workspace of that run is what router imbalance
- * adds to (memory/shard.h).
+ * activation figures below were measured with: EngineArgs.get_batch_defaults in
+ * vllm/engine/arg_utils.py, max_num_batched_tokens for UsageContext.OPENAI_API_SERVER: 8192 on
+ * GPUs of >= 70 GiB other than A100 (H100, H200, MI300X), 2048 otherwise. The MoE workspace of
+ * that run is what router imbalance adds to (memory/shard.h).
  */
 #define VLLM_PROFILE_TOKENS 8192.0
 

@@ -91,6 +91,8 @@ START_TEST(deepseek_r1_layouts_show_their_kv_capacity)
     ck_assert(json_is_true(json_object_get(p, "expert_parallel")));
     ck_assert_int_eq(num(json_object_get(p, "kv_cache"), "sequences_per_dp_rank"), 8);
     ck_assert_rel(num(p, "router_imbalance"), 2.564, 1e-12);
+    ck_assert(strstr(json_string_value(json_object_get(p, "router_imbalance_source")),
+                     "NVIDIA/TensorRT-LLM examples/wide_ep/ep_load_balancer/README.md") != NULL);
     ck_assert(json_array_size(json_object_get(p, "alternatives")) >= 4);
     ck_assert_int_eq(num(json_object_get(json_object_get(tp, "parallelism"), "kv_cache"),
                          "replicas_per_tp_group"),
