@@ -260,7 +260,9 @@ static void write_per_gpu(struct jsonout *w, const struct pick_candidate *c)
 static double sglang_fraction(const struct plan *p, const struct pick_candidate *c,
                               struct sglang_defaults *d)
 {
-    sglang_defaults(c ? c->usable_gib * 1024 : 80 * 1024, c ? c->tp : 1, c ? c->nodes : 1, d);
+    /* SGLang's tp_size: with DP attention (EP over DP ranks) every GPU of the engine */
+    int tp = c ? (c->layout.ep ? c->tp * c->layout.dp : c->tp) : 1;
+    sglang_defaults(c ? c->usable_gib * 1024 : 80 * 1024, tp, c ? c->layout.pp : 1, d);
     return p->r->util_given ? p->r->util : d->mem_fraction_static;
 }
 

@@ -68,7 +68,8 @@ void sglang_fit(const struct vllm_fit_in *in, bool util_given, struct vllm_fit *
     double mfs = in->util;
     if (!util_given) {
         struct sglang_defaults d;
-        sglang_defaults(in->usable_gib * 1024, tp, pp, &d);
+        /* with DP attention SGLang's --tp-size is the whole EP group (comm_ranks) */
+        sglang_defaults(in->usable_gib * 1024, in->comm_ranks > tp ? in->comm_ranks : tp, pp, &d);
         mfs = d.mem_fraction_static;
     }
     f.budget = in->usable_gib * GIB * mfs;

@@ -259,6 +259,37 @@ START_TEST(dense_tp_is_the_uniform_split_but_for_replicated_parts)
 }
 END_TEST
 
+/*
+ * Every preset: one GPU holds the whole model (the per-GPU parts add up to params_count's total);
+ * a TP group holds at least its 1/TP share and at most the whole; 2 PP stages split the layers.
+ */
+START_TEST(every_preset_adds_up_and_splits_sensibly)
+{
+    const struct models *m = presets_builtin();
+    for (size_t i = 0; i < models_count(m); i++) {
+        const struct model_preset *p = models_at(m, i);
+        struct shard_weights w;
+        struct shard_layout one = TP(1);
+        shard_weights(&p->arch, &p->params, &one, &w);
+        ck_assert_msg(fabs(w.fraction - 1) < 1e-9, "%s: %.12f at TP 1", p->name, w.fraction);
+        for (int tp = 2; tp <= 8; tp *= 2) {
+            struct shard_layout l = TP(tp);
+            shard_weights(&p->arch, &p->params, &l, &w);
+            ck_assert_msg(w.fraction >= 1.0 / tp - 1e-12 && w.fraction <= 1, "%s TP %d: %.6f",
+                          p->name, tp, w.fraction);
+        }
+        if (p->arch.layers >= 2) { /* the heavier of 2 stages: floor or ceil of layers / 2 */
+            struct shard_layout l = TPPP(1, 2);
+            shard_weights(&p->arch, &p->params, &l, &w);
+            ck_assert_msg(w.stage_layers == p->arch.layers / 2 ||
+                              w.stage_layers == (p->arch.layers + 1) / 2,
+                          "%s: %d of %lld", p->name, w.stage_layers, (long long)p->arch.layers);
+            ck_assert(w.fraction > 0.3 && w.fraction < 1);
+        }
+    }
+}
+END_TEST
+
 static Suite *shard_suite(void)
 {
     Suite *s = suite_create("shard");
@@ -271,6 +302,7 @@ static Suite *shard_suite(void)
     tcase_add_test(tc, router_imbalance_adds_workspace_not_weights);
     tcase_add_test(tc, layouts_vllm_refuses_are_refused_in_its_words);
     tcase_add_test(tc, dense_tp_is_the_uniform_split_but_for_replicated_parts);
+    tcase_add_test(tc, every_preset_adds_up_and_splits_sensibly);
     suite_add_tcase(s, tc);
     return s;
 }
