@@ -88,6 +88,38 @@ static void formats(const struct deploy_in *in, struct deploy_argv *a)
         add2(a, "--quantization", quantization(in->format));
 }
 
+/* The layout's degrees with 0 read as 1. */
+static int one(int d)
+{
+    return d < 1 ? 1 : d;
+}
+
+static void vllm_layout(const struct deploy_in *in, struct deploy_argv *a)
+{
+    if (one(in->dp) > 1) {
+        add(a, "--data-parallel-size");
+        add(a, "%d", in->dp);
+    }
+    if (in->ep)
+        add(a, "--enable-expert-parallel");
+    if (one(in->dcp) > 1) {
+        add(a, "--decode-context-parallel-size");
+        add(a, "%d", in->dcp);
+    }
+    if (in->ep && in->redundant > 0) {
+        add(a, "--enable-eplb");
+        add(a, "--eplb-config");
+        add(a, "{\"num_redundant_experts\":%d}", in->redundant);
+    }
+    int nodes = in->nodes > 0 ? in->nodes : in->pp;
+    if (nodes > 1) { /* several VMs: vLLM's multi-node runs on a Ray cluster */
+        if (one(in->pp) > 1)
+            add2(a, "--distributed-executor-backend", "ray");
+        else
+            add2(a, "--data-parallel-backend", "ray");
+    }
+}
+
 static void vllm(const struct deploy_in *in, struct deploy_argv *a)
 {
     add(a, "vllm");
@@ -106,8 +138,37 @@ static void vllm(const struct deploy_in *in, struct deploy_argv *a)
     add2(a, "--kv-cache-dtype",
          in->kv_precision && strcmp(in->kv_precision, "fp8") == 0 ? "fp8" : "auto");
     formats(in, a);
-    if (in->pp > 1) /* several VMs: vLLM's multi-node runs on a Ray cluster */
-        add2(a, "--distributed-executor-backend", "ray");
+    vllm_layout(in, a);
+}
+
+/*
+ * SGLang's layout flags. With DP attention (--enable-dp-attention) --tp-size is every GPU of the
+ * engine and --dp-size splits the attention into that many groups; without it --dp-size runs
+ * whole replicas of --tp-size GPUs each.
+ */
+static void sglang_layout(const struct deploy_in *in, struct deploy_argv *a)
+{
+    int tp = one(in->tp), dp = one(in->dp);
+    bool dp_attention = in->ep && dp > 1;
+    add(a, "--tp-size");
+    add(a, "%d", dp_attention ? tp * dp : tp);
+    add(a, "--pp-size");
+    add(a, "%d", one(in->pp));
+    if (dp > 1) {
+        add(a, "--dp-size");
+        add(a, "%d", dp);
+        if (dp_attention)
+            add(a, "--enable-dp-attention");
+    }
+    if (in->ep) {
+        add(a, "--ep-size");
+        add(a, "%d", tp * dp);
+    }
+    if (in->ep && in->redundant > 0) {
+        add(a, "--enable-eplb");
+        add(a, "--ep-num-redundant-experts");
+        add(a, "%d", in->redundant);
+    }
 }
 
 static void sglang(const struct deploy_in *in, struct deploy_argv *a)
@@ -117,10 +178,7 @@ static void sglang(const struct deploy_in *in, struct deploy_argv *a)
     add(a, "sglang.launch_server");
     add(a, "--model-path");
     add_model(a, in->model);
-    add(a, "--tp-size");
-    add(a, "%d", in->tp);
-    add(a, "--pp-size");
-    add(a, "%d", in->pp);
+    sglang_layout(in, a);
     add(a, "--context-length");
     add(a, "%lld", in->max_model_len);
     add(a, "--mem-fraction-static");
@@ -130,9 +188,10 @@ static void sglang(const struct deploy_in *in, struct deploy_argv *a)
     if (in->kv_precision && strcmp(in->kv_precision, "fp8") == 0)
         add2(a, "--kv-cache-dtype", "fp8_e4m3");
     formats(in, a);
-    if (in->pp > 1) {
+    int nodes = in->nodes > 0 ? in->nodes : in->pp;
+    if (nodes > 1) {
         add(a, "--nnodes");
-        add(a, "%d", in->pp);
+        add(a, "%d", nodes);
     }
 }
 

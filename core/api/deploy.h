@@ -7,13 +7,18 @@
 #include "memory/engine.h"
 #include "model/precision.h"
 
-#define DEPLOY_MAX_ARGS 32  /* the longest argv below has 24 words */
+#define DEPLOY_MAX_ARGS 40  /* the longest argv below has 31 words */
 #define DEPLOY_MAX_ARG  160 /* a Hugging Face id is at most 96 characters; model names <= 128 */
 
 struct deploy_in {
     enum engine engine;       /* ENGINE_NONE is served with vLLM (the default engine) */
     const char *model;        /* Hugging Face id or a placeholder; cut at the first space */
-    int tp, pp;               /* tensor-parallel degree per VM, pipeline stages (= VMs) */
+    int tp, pp;               /* tensor-parallel degree per VM, pipeline stages */
+    int nodes;                /* VMs (0 reads as pp) */
+    int dp;                   /* data-parallel ranks (0 or 1: none) */
+    bool ep;                  /* experts over EP = DP x TP ranks */
+    int dcp;                  /* decode context parallel (vLLM; 0 or 1: none) */
+    int redundant;            /* EPLB redundant experts (with ep) */
     long long max_model_len;  /* ctx */
     long long max_num_seqs;   /* batch */
     double memory_fraction;   /* vLLM gpu_memory_utilization / SGLang mem_fraction_static */
@@ -31,12 +36,17 @@ struct deploy_argv {
  * deploy_build - the argv that starts in->engine with this layout: `vllm serve MODEL
  * --tensor-parallel-size ... --pipeline-parallel-size ... --max-model-len ...
  * --gpu-memory-utilization ... --max-num-seqs ... --kv-cache-dtype ... [--dtype ...]
- * [--quantization ...] [--distributed-executor-backend ray]` for vLLM (names as in vLLM's
- * vllm/engine/arg_utils.py), `python -m sglang.launch_server --model-path MODEL --tp-size ...
- * --pp-size ... --context-length ... --mem-fraction-static ... --max-running-requests ...
- * [--kv-cache-dtype fp8_e4m3] [--dtype ...] [--quantization ...] [--nnodes N]` for SGLang (names
- * as in sglang python/sglang/srt/server_args.py). Fills *out. No errors (the bounds above hold
- * every argv built here; a longer model id is cut to DEPLOY_MAX_ARG - 1 bytes).
+ * [--quantization ...] [--data-parallel-size DP] [--enable-expert-parallel]
+ * [--decode-context-parallel-size DCP] [--enable-eplb --eplb-config {"num_redundant_experts":N}]
+ * [--distributed-executor-backend ray | --data-parallel-backend ray]` for vLLM (names as in vLLM's
+ * vllm/engine/arg_utils.py; its --num-redundant-experts was deprecated for --eplb-config and
+ * removed in v0.12), `python -m sglang.launch_server --model-path MODEL --tp-size ... --pp-size
+ * ... --context-length ... --mem-fraction-static ... --max-running-requests ...
+ * [--kv-cache-dtype fp8_e4m3] [--dtype ...] [--quantization ...] [--dp-size DP
+ * [--enable-dp-attention]] [--ep-size EP] [--enable-eplb --ep-num-redundant-experts N]
+ * [--nnodes N]` for SGLang (names as in sglang python/sglang/srt/server_args.py; with DP
+ * attention its --tp-size counts every GPU of the engine, DP x TP). Fills *out. No errors (the
+ * bounds above hold every argv built here; a longer model id is cut to DEPLOY_MAX_ARG - 1 bytes).
  */
 void deploy_build(const struct deploy_in *in, struct deploy_argv *out);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api/deploy.h"
+#include "api/layout.h"
 #include "api/notes.h"
 #include "azure/pricing.h"
 #include "base/jsonout.h"
@@ -16,6 +17,7 @@
 #include "choice/pick.h"
 #include "model/precision.h"
 #include "memory/sglang.h"
+#include "memory/shard.h"
 #include "memory/vllm.h"
 
 struct plan {
@@ -38,6 +40,7 @@ struct plan {
     struct pick_candidate solved;
     enum choice_objective objective; /* as given, else cheapest (the refined default) */
     enum precision format;           /* the weight format (fp16 for bits_per_weight) */
+    struct pick_in pin;              /* what the chooser was asked (the layout block refits) */
 };
 
 #define assume(p, ...) notes_add(&(p)->notes, __VA_ARGS__)
@@ -211,6 +214,12 @@ static void write_candidate(struct jsonout *w, const struct pick_candidate *c, c
     catalog_sku_write(w, c->sku, today);
     key_integer(w, "gpus", c->gpus);
     key_integer(w, "tensor_parallel", c->tp);
+    if (c->layout.dp > 1 || c->layout.ep || c->layout.dcp > 1) { /* beyond TP/PP only */
+        key_integer(w, "data_parallel", c->layout.dp);
+        jsonout_key(w, "expert_parallel");
+        jsonout_bool(w, c->layout.ep);
+        key_integer(w, "decode_context_parallel", c->layout.dcp);
+    }
     key_integer(w, "nodes", c->nodes);
     key_number(w, "headroom_gb", c->headroom_gb);
     /* c->price covers every node; price_per_hour is one VM's, cost_per_hour the deployment's. */
@@ -238,6 +247,8 @@ static void write_per_gpu(struct jsonout *w, const struct pick_candidate *c)
     key_number(w, "kv_pool_gb", f->kv_pool / 1e9);
     key_number(w, "kv_needed_gb", f->kv_needed / 1e9);
     key_count(w, "kv_tokens", f->kv_tokens);
+    if (f->imbalance > 0)
+        key_number(w, "router_imbalance_gb", f->imbalance / 1e9);
     jsonout_key(w, "usable_measured");
     jsonout_bool(w, c->usable_measured);
     jsonout_key(w, "usable_source");
@@ -249,8 +260,50 @@ static void write_per_gpu(struct jsonout *w, const struct pick_candidate *c)
 static double sglang_fraction(const struct plan *p, const struct pick_candidate *c,
                               struct sglang_defaults *d)
 {
-    sglang_defaults(c ? c->usable_gib * 1024 : 80 * 1024, c ? c->tp : 1, c ? c->nodes : 1, d);
+    /* SGLang's tp_size: with DP attention (EP over DP ranks) every GPU of the engine */
+    int tp = c ? (c->layout.ep ? c->tp * c->layout.dp : c->tp) : 1;
+    sglang_defaults(c ? c->usable_gib * 1024 : 80 * 1024, tp, c ? c->layout.pp : 1, d);
     return p->r->util_given ? p->r->util : d->mem_fraction_static;
+}
+
+/* What the layout of c assumed: sharding rules, DP's own sequences, router imbalance. */
+static void layout_assumptions(struct plan *p, const struct pick_candidate *c)
+{
+    const struct shard_layout *l = &c->layout;
+    if (p->r->counted)
+        assume(p,
+               "weights per GPU by vLLM's sharding: attention, dense and shared-expert weights "
+               "split by tensor parallel %d (MLA's q_a/kv_a down-projections, norms and routers "
+               "whole on every rank; K/V heads replicated when TP exceeds them), %s, embeddings "
+               "on the first and the LM head on the last of %d pipeline stage%s; the largest "
+               "stage counts",
+               l->tp,
+               l->ep ? "routed experts whole, split over EP = DP x TP ranks"
+                     : "each routed expert's matrices split TP ways",
+               l->pp, l->pp == 1 ? "" : "s");
+    if (l->dp > 1)
+        assume(p,
+               "data parallel %d: attention and dense weights replicated on every DP rank; each "
+               "rank caches only its own sequences (ceil(batch / %d) = %.0f)",
+               l->dp, l->dp, ceil(p->req->in.batch / l->dp));
+    if (l->ep)
+        assume(p,
+               "expert parallel over %d ranks: %.0f routed experts per MoE layer per GPU%s; the "
+               "busiest rank gets %.3g x the mean routed tokens (%s), %.2f GB of fused-MoE "
+               "workspace over vLLM's profiled peak (%.0f tokens per step)",
+               shard_ep_size(l), c->shard.experts_per_rank,
+               l->redundant > 0 ? " (with EPLB's redundant experts)" : "",
+               layout_imbalance(&p->pin, c),
+               p->r->router_imbalance > 0 ? "given"
+                                          : "DeepSeek-R1 EP32 measurement, NVIDIA/TensorRT-LLM "
+                                            "examples/wide_ep/ep_load_balancer/README.md",
+               c->fit.imbalance / 1e9, VLLM_PROFILE_TOKENS);
+    if (p->arch.attention == ARCH_ATTN_MLA && l->tp / l->dcp > 1)
+        assume(p,
+               "MLA: vLLM keeps the whole latent KV cache on every tensor-parallel rank (%dx the "
+               "same bytes over TP %d%s); data parallel attention or decode context parallel "
+               "avoid it",
+               l->tp / l->dcp, l->tp, l->dcp > 1 ? ", after decode context parallel" : "");
 }
 
 static void engine_assumptions(struct plan *p, const struct pick_candidate *c)
@@ -272,7 +325,7 @@ static void engine_assumptions(struct plan *p, const struct pick_candidate *c)
         assume(p,
                "sglang: activations and CUDA graphs live in the reserved memory; CUDA context "
                "and NCCL (%.2f GiB per GPU, vLLM's measurement) come out of the static pool",
-               vllm_non_torch_gib(c ? c->tp : 1));
+               c ? c->fit.non_torch / GIB : vllm_non_torch_gib(1));
         break;
     }
     case ENGINE_VLLM: {
@@ -282,20 +335,24 @@ static void engine_assumptions(struct plan *p, const struct pick_candidate *c)
         assume(p, "vllm activation peak %.2f GiB (%s%s)", act, m ? "" : "model_type not measured; ",
                src);
         assume(p,
-               "vllm non-torch overhead %.2f GiB per GPU at tensor_parallel %d; CUDA graphs "
+               "vllm non-torch overhead %.2f GiB per GPU at tensor_parallel %d%s; CUDA graphs "
                "%.2f GiB must fit outside the utilization share",
-               vllm_non_torch_gib(c ? c->tp : 1), c ? c->tp : 1, vllm_cuda_graph_gib());
+               c ? c->fit.non_torch / GIB : vllm_non_torch_gib(1), c ? c->tp : 1,
+               c && c->layout.ep ? " (NCCL sized for the expert-parallel group)" : "",
+               vllm_cuda_graph_gib());
         break;
     }
     }
     if (c && !c->usable_measured)
         assume(p, "usable memory of %s not measured: %.2f GiB assumed (97%% of nameplate)",
                c->sku->gpu_model, c->usable_gib);
-    if (c && c->nodes > 1)
+    if (c && c->nodes > 1 && c->layout.pp == c->nodes && c->layout.dp == 1)
         assume(p,
                "multi-node: tensor parallel %d inside each VM, pipeline parallel %d across VMs "
                "over InfiniBand (layers split evenly)",
                c->tp, c->nodes);
+    if (c)
+        layout_assumptions(p, c);
 }
 
 /* The inputs the answer used, defaults filled in (the seed-mode "input" echo, extended). */
@@ -342,7 +399,8 @@ static void write_input(struct jsonout *w, const struct plan *p)
     jsonout_end_object(w);
 }
 
-/* solve: the one size asked for, at the largest tensor parallelism it allows. */
+/* solve: the one size asked for, at the largest tensor parallelism it allows (or the layout the
+ * request fixed, on that one VM). */
 static int solve(struct plan *p, const struct pick_in *pin, struct error_info *err)
 {
     const struct catalog_sku *s = catalog_find(pin->cat, p->r->solve_sku);
@@ -350,12 +408,25 @@ static int solve(struct plan *p, const struct pick_in *pin, struct error_info *e
         return error_set(err, 422, "unknown_sku", "sku",
                          "VM size \"%.64s\" is not in the catalog; GET /skus lists them",
                          p->r->solve_sku);
-    int tp = pick_max_tp(&p->arch, s->gpus_per_vm);
-    pick_fit_sku(pin, s, tp, 1, &p->solved);
+    const struct pick_layout *q = &pin->layout;
+    int dp = q->dp ? q->dp : 1;
+    int tp =
+        q->tp ? q->tp : pick_max_tp(&p->arch, s->gpus_per_vm / dp > 0 ? s->gpus_per_vm / dp : 1);
+    struct shard_layout l = {tp, 1, dp, q->dcp ? q->dcp : 1, q->ep == PICK_EP_ON, q->redundant};
+    if (q->pp > 1 || shard_world(&l) > s->gpus_per_vm)
+        return error_set(err, 422, "invalid_layout",
+                         q->pp > 1 ? "pipeline_parallel" : "tensor_parallel",
+                         "solve works on one VM: the layout needs %d GPUs, %.64s has %d",
+                         shard_world(&l) * (q->pp > 1 ? q->pp : 1), s->sku, s->gpus_per_vm);
+    pick_fit_layout(pin, s, &l, 1, &p->solved);
     p->solve_sku = s;
     engine_assumptions(p, &p->solved);
-    assume(p, "solve uses every GPU of the VM that tensor parallelism allows (%d of %d)", tp,
-           s->gpus_per_vm);
+    if (p->r->layout_given)
+        assume(p, "solve uses the layout the request fixed (%d of %d GPUs)", shard_world(&l),
+               s->gpus_per_vm);
+    else
+        assume(p, "solve uses every GPU of the VM that tensor parallelism allows (%d of %d)", tp,
+               s->gpus_per_vm);
     return 0;
 }
 
@@ -375,6 +446,8 @@ static void write_solution(struct jsonout *w, const struct plan *p, const char *
     key_count(w, "max_batch", c->fit.max_batch);
     jsonout_key(w, "vm");
     catalog_sku_write(w, p->solve_sku, today);
+    jsonout_key(w, "parallelism");
+    layout_write(w, &p->pin, c);
     jsonout_end_object(w);
     key_integer(w, "tensor_parallel", c->tp);
     key_count(w, "max_ctx", c->fit.max_ctx);
@@ -423,13 +496,20 @@ static void write_deploy(struct jsonout *w, const struct plan *p, const struct p
         .engine = r->engine,
         .model = r->hf_id,
         .tp = c->tp,
-        .pp = c->nodes,
+        .pp = c->layout.pp,
+        .nodes = c->nodes,
         .max_model_len = (long long)p->req->in.ctx,
-        .max_num_seqs = (long long)p->req->in.batch,
+        /* vLLM's scheduler runs per DP rank: max_num_seqs is one rank's share of the batch */
+        .max_num_seqs = (long long)(c->layout.dp > 1 ? ceil(p->req->in.batch / c->layout.dp)
+                                                     : p->req->in.batch),
         .memory_fraction = r->engine == ENGINE_SGLANG ? sglang_fraction(p, c, &d) : r->util,
         .format = p->format,
         .custom_format = r->has_bits_per_weight,
         .kv_precision = r->has_kv_precision ? r->kv_precision : NULL,
+        .dp = c->layout.dp,
+        .ep = c->layout.ep,
+        .dcp = c->layout.dcp,
+        .redundant = c->layout.redundant,
     };
     struct deploy_argv a;
     deploy_build(&in, &a);
@@ -474,11 +554,14 @@ static void write_choice(struct jsonout *w, const struct plan *p, const char *to
         write_per_gpu(w, best);
         key_number(w, "max_concurrency", best->fit.max_concurrency);
         key_count(w, "max_ctx", best->fit.max_ctx);
+        key_count(w, "kv_capacity_tokens", best->fit.kv_capacity);
         /* What the chosen GPUs hold besides the pre-allocated pool. */
         const struct vllm_fit *f = &best->fit;
         double used =
-            (f->weights + f->activation + f->non_torch + f->kv_needed) * best->tp * best->nodes;
+            (f->weights + f->activation + f->non_torch + f->kv_needed) * shard_world(&best->layout);
         key_number(w, "engine_total_gb", used / 1e9);
+        jsonout_key(w, "parallelism");
+        layout_write(w, &p->pin, best);
     }
     if (best)
         write_deploy(w, p, best);
@@ -617,6 +700,46 @@ static enum precision format_of(const char *name)
     return PRECISION_FP16;
 }
 
+/*
+ * The layout fields the request gave, checked the way vLLM checks them (shard_check) once the
+ * architecture is complete; tensor parallelism stays inside one VM (NVLink), so a degree above
+ * every size's GPU count is refused rather than answered "nothing fits".
+ */
+static int check_layout(const struct plan *p, const struct catalog *cat, struct error_info *err)
+{
+    const struct refine *r = p->r;
+    struct shard_layout l = {
+        .tp = r->tensor_parallel,
+        .pp = r->pipeline_parallel,
+        .dp = r->data_parallel,
+        .dcp = r->decode_context_parallel,
+        .ep = r->expert_parallel,
+        .redundant = r->num_redundant_experts,
+    };
+    int rc = shard_check(&p->arch, &l, err);
+    if (rc < 0)
+        return rc;
+    int most = 1;
+    for (size_t i = 0; i < catalog_count(cat); i++)
+        if (catalog_at(cat, i)->gpus_per_vm > most)
+            most = catalog_at(cat, i)->gpus_per_vm;
+    if (r->tensor_parallel > most)
+        return error_set(err, 422, "invalid_layout", "tensor_parallel",
+                         "tensor parallel size %d exceeds the %d GPUs of the largest VM size: "
+                         "tensor parallelism stays inside one node (NVLink); use "
+                         "pipeline_parallel or data_parallel across nodes",
+                         r->tensor_parallel, most);
+    if (r->router_imbalance > 0 && !arch_is_moe(&p->arch))
+        return error_set(err, 422, "invalid_layout", "router_imbalance",
+                         "router_imbalance applies to MoE models (routed experts); this model has "
+                         "none");
+    if (r->decode_context_parallel > 1 && r->engine == ENGINE_SGLANG)
+        return error_set(err, 422, "invalid_layout", "decode_context_parallel",
+                         "decode_context_parallel is vLLM's --decode-context-parallel-size; "
+                         "SGLang has no such option: use \"engine\": \"vllm\"");
+    return 0;
+}
+
 /* A region with no prices and no region data: "nothing fits" would be a guess, so refuse it. */
 static int unknown_region(const struct catalog *cat, const char *region, struct error_info *err)
 {
@@ -660,6 +783,21 @@ int plan_estimate(const struct catalog *cat, const char *today, const struct est
     };
     refine_choice_prefs(p.r, &pin.prefs);
     pin.prefs.objective = p.objective;
+    pin.params = p.r->counted ? &p.params : NULL;
+    pin.layout = (struct pick_layout){
+        .tp = p.r->tensor_parallel,
+        .pp = p.r->pipeline_parallel,
+        .dp = p.r->data_parallel,
+        .dcp = p.r->decode_context_parallel,
+        .ep = !p.r->expert_parallel_given ? PICK_EP_ANY
+              : p.r->expert_parallel      ? PICK_EP_ON
+                                          : PICK_EP_OFF,
+        .redundant = p.r->num_redundant_experts,
+        .imbalance = p.r->router_imbalance,
+    };
+    p.pin = pin;
+    if (p.r->layout_given && (rc = check_layout(&p, cat, err)) < 0)
+        goto out;
     if (p.r->solve != SOLVE_NONE) {
         rc = solve(&p, &pin, err);
     } else {

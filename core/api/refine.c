@@ -37,8 +37,16 @@ enum refine_field {
     RF_SOLVE,
     RF_SKU,
     RF_REVISION,
+    /* Layout (vLLM's parallel sizes), decoded by decode_layout. */
+    RF_TENSOR_PARALLEL,
+    RF_PIPELINE_PARALLEL,
+    RF_DATA_PARALLEL,
+    RF_EXPERT_PARALLEL,
+    RF_DECODE_CONTEXT_PARALLEL,
+    RF_NUM_REDUNDANT_EXPERTS,
+    RF_ROUTER_IMBALANCE,
 };
-#define RF_COUNT (RF_REVISION + 1)
+#define RF_COUNT (RF_ROUTER_IMBALANCE + 1)
 
 /* Names, types and bounds of every refine field: decoding and the unknown-field hint use it. */
 static const struct field_spec rows[RF_COUNT] = {
@@ -85,6 +93,26 @@ static const struct field_spec rows[RF_COUNT] = {
     [RF_SKU] = {.name = "sku", .type = FIELD_STRING, .max = 128},
     /* A Hub revision (branch, tag, commit); the server checks its characters (server/hub). */
     [RF_REVISION] = {.name = "revision", .type = FIELD_STRING, .max = 128},
+    /* Layout: bounded by the largest deployment the chooser spans (64 VMs of 8 GPUs). */
+    [RF_TENSOR_PARALLEL] = {.name = "tensor_parallel", .type = FIELD_INT, .min = 1, .max = 64},
+    [RF_PIPELINE_PARALLEL] = {.name = "pipeline_parallel",
+                              .type = FIELD_INT,
+                              .min = 1,
+                              .max = CHOICE_MAX_NODES},
+    [RF_DATA_PARALLEL] = {.name = "data_parallel", .type = FIELD_INT, .min = 1, .max = 512},
+    [RF_EXPERT_PARALLEL] = {.name = "expert_parallel", .type = FIELD_BOOL},
+    [RF_DECODE_CONTEXT_PARALLEL] = {.name = "decode_context_parallel",
+                                    .type = FIELD_INT,
+                                    .min = 1,
+                                    .max = 64},
+    [RF_NUM_REDUNDANT_EXPERTS] = {.name = "num_redundant_experts",
+                                  .type = FIELD_INT,
+                                  .min = 0,
+                                  .max = ARCH_MAX_EXPERTS},
+    [RF_ROUTER_IMBALANCE] = {.name = "router_imbalance",
+                             .type = FIELD_NUMBER,
+                             .min = 1,
+                             .max = 512},
 };
 
 const struct field_table refine_field_table = {rows, RF_COUNT};
@@ -405,6 +433,64 @@ static int decode_choice(const json_t *body, struct refine *r, struct error_info
     return 0;
 }
 
+/*
+ * Layout: tensor_parallel, pipeline_parallel, data_parallel, expert_parallel,
+ * decode_context_parallel, num_redundant_experts, router_imbalance. They size per-GPU memory, so
+ * they need an engine (without one, the first three are the training model's fields of the same
+ * names, decoded by training_request.c); the rules that depend on the model are shard_check's
+ * (core/memory/shard.c), applied once the architecture is complete (core/api/plan.c).
+ */
+static int decode_layout(const json_t *body, struct refine *r, struct error_info *err)
+{
+    const struct {
+        enum refine_field f;
+        int *dst;
+    } ints[] = {
+        {RF_TENSOR_PARALLEL, &r->tensor_parallel},
+        {RF_PIPELINE_PARALLEL, &r->pipeline_parallel},
+        {RF_DATA_PARALLEL, &r->data_parallel},
+        {RF_DECODE_CONTEXT_PARALLEL, &r->decode_context_parallel},
+        {RF_NUM_REDUNDANT_EXPERTS, &r->num_redundant_experts},
+    };
+    int rc;
+    struct field_value v;
+    const char *first = NULL;
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+        /* Without an engine the names training shares are the training model's
+         * (training_request.c). */
+        if (r->engine == ENGINE_NONE &&
+            (ints[i].f == RF_TENSOR_PARALLEL || ints[i].f == RF_PIPELINE_PARALLEL ||
+             ints[i].f == RF_DATA_PARALLEL))
+            continue;
+        if ((rc = get(body, ints[i].f, &v, err)) < 0)
+            return rc;
+        if (v.present) {
+            *ints[i].dst = (int)v.integer;
+            first = first ? first : rows[ints[i].f].name;
+        }
+    }
+    if ((rc = get(body, RF_EXPERT_PARALLEL, &v, err)) < 0)
+        return rc;
+    r->expert_parallel_given = v.present;
+    r->expert_parallel = v.boolean;
+    first = first ? first : v.present ? rows[RF_EXPERT_PARALLEL].name : NULL;
+    if ((rc = get(body, RF_ROUTER_IMBALANCE, &v, err)) < 0)
+        return rc;
+    r->router_imbalance = v.present ? v.number : 0;
+    first = first ? first : v.present ? rows[RF_ROUTER_IMBALANCE].name : NULL;
+    r->layout_given = first != NULL;
+    if (first && r->engine == ENGINE_NONE)
+        return error_set(err, 400, "missing_field", "engine",
+                         "%s sizes per-GPU memory under a layout; add \"engine\": \"vllm\" (or "
+                         "\"sglang\")",
+                         first);
+    if (r->num_redundant_experts > 0 && !r->expert_parallel)
+        return error_set(err, 400, "invalid_value", "num_redundant_experts",
+                         "enable_expert_parallel must be True to use EPLB: num_redundant_experts "
+                         "needs \"expert_parallel\": true");
+    return 0;
+}
+
 int refine_decode(const json_t *body, const struct models *models, struct refine *out,
                   struct error_info *err)
 {
@@ -423,7 +509,8 @@ int refine_decode_hub(const json_t *body, const struct models *models,
         if (present(body, rows[i].name))
             r.any = true;
     if ((rc = decode_arch(body, models, hub, &r, err)) < 0 ||
-        (rc = decode_formats_engine(body, &r, err)) < 0 || (rc = decode_choice(body, &r, err)) < 0)
+        (rc = decode_formats_engine(body, &r, err)) < 0 ||
+        (rc = decode_choice(body, &r, err)) < 0 || (rc = decode_layout(body, &r, err)) < 0)
         return rc;
     struct field_value rev;
     if ((rc = get(body, RF_REVISION, &rev, err)) < 0)

@@ -84,6 +84,17 @@ struct refine {
     int n_skus;
     enum refine_solve solve;
     const char *solve_sku; /* "sku" (required with solve) */
+
+    /* Layout (vLLM's parallel sizes); 0 / not given = the chooser's (with an engine only). */
+    bool layout_given;           /* any layout field below was given */
+    int tensor_parallel;         /* --tensor-parallel-size */
+    int pipeline_parallel;       /* --pipeline-parallel-size */
+    int data_parallel;           /* --data-parallel-size */
+    int decode_context_parallel; /* --decode-context-parallel-size */
+    bool expert_parallel_given;
+    bool expert_parallel;      /* --enable-expert-parallel */
+    int num_redundant_experts; /* EPLB (--eplb-config num_redundant_experts) */
+    double router_imbalance;   /* busiest EP rank's max / mean routed load; 0 = the default */
 };
 
 /*

@@ -311,9 +311,15 @@ static int check_placement(const json_t *body, const json_t *tobj, bool *top_lev
         (rc = fields_reject_unknown_tables(tobj, "training.", &training_field_table, 1, err)) < 0)
         return rc;
     *top_level = false;
+    /* tensor/pipeline/data_parallel are also inference layout fields (api/refine.c): with an
+     * "engine" and no "training" they size a serving layout and do not make this a training run. */
+    bool serving = json_object_get(body, "engine") && json_object_get(body, "training") == NULL;
     for (size_t i = 0; i < TF_COUNT; i++) {
         const char *f = rows[i].name;
         if (json_object_get(body, f) == NULL)
+            continue;
+        if (serving &&
+            (i == TF_TENSOR_PARALLEL || i == TF_PIPELINE_PARALLEL || i == TF_DATA_PARALLEL))
             continue;
         if (tobj && json_object_get(tobj, f)) {
             char path[64];

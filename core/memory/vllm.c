@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "memory/shard.h"
 #include "model/kv.h"
 #include "model/precision.h"
 
@@ -255,22 +256,28 @@ void vllm_fit_kv(const struct vllm_fit_in *in, struct vllm_fit *f)
 {
     const struct arch *a = in->arch;
     int tp = in->tp < 1 ? 1 : in->tp, pp = in->pp < 1 ? 1 : in->pp;
+    int dp = in->dp < 1 ? 1 : in->dp, htp, dcp;
+    struct shard_layout l = {.tp = tp, .pp = pp, .dp = dp, .dcp = in->dcp};
+    shard_kv_split(&l, &htp, &dcp);
     /*
      * Hybrid models: vLLM gives every running sequence one MambaSpec page per state layer, so the
      * state scales with concurrency (max_num_seqs), not with context; encoder-decoder models hold
      * the cross-attention K/V of the encoder length the same way.
      */
     f->seq_fixed = kv_fixed_seq_bytes(a, in->kv_bytes, tp, pp, in->encoder_len);
-    double seq = kv_seq_bytes(a, in->kv_bytes, tp, pp, in->ctx) + f->seq_fixed;
-    double per_token = kv_seq_bytes(a, in->kv_bytes, tp, pp, 1);
-    f->kv_needed = in->batch * seq;
+    double seq = kv_seq_bytes(a, in->kv_bytes, htp, pp, in->ctx) / dcp + f->seq_fixed;
+    double per_token = kv_seq_bytes(a, in->kv_bytes, htp, pp, 1) / dcp;
+    double rank_batch = dp > 1 ? ceil(in->batch / dp) : in->batch; /* each DP rank's own */
+    f->kv_needed = rank_batch * seq;
     if (f->kv_pool > 0) {
         f->kv_tokens = per_token > 0 ? floor(f->kv_pool / per_token) : 0;
-        f->max_concurrency = seq > 0 ? f->kv_pool / seq : 0;
-        f->max_batch = floor(f->max_concurrency);
+        f->kv_capacity = f->kv_tokens * dp;
+        f->max_concurrency = seq > 0 ? dp * (f->kv_pool / seq) : 0;
+        f->max_batch = seq > 0 ? dp * floor(f->kv_pool / seq) : 0;
         double cap = a->max_context > 0 ? (double)a->max_context : 16777216.0;
-        f->max_ctx =
-            kv_max_ctx(a, in->kv_bytes, tp, pp, f->kv_pool / in->batch - f->seq_fixed, cap);
+        /* kv_max_ctx sizes an unsplit sequence: give it the pool of dcp ranks */
+        f->max_ctx = kv_max_ctx(a, in->kv_bytes, htp, pp,
+                                (f->kv_pool / rank_batch - f->seq_fixed) * dcp, cap);
     }
 }
 
@@ -283,9 +290,10 @@ void vllm_fit(const struct vllm_fit_in *in, struct vllm_fit *out)
     bool m;
     const char *src;
     f.budget = in->usable_gib * GIB * in->util;
-    f.weights = in->weight_bytes / ((double)tp * pp);
-    f.activation = vllm_activation_gib(a, &m, &src) * GIB;
-    f.non_torch = vllm_non_torch_gib(tp) * GIB;
+    f.weights = in->weights_gpu > 0 ? in->weights_gpu : in->weight_bytes / ((double)tp * pp);
+    f.imbalance = in->imbalance_bytes;
+    f.activation = vllm_activation_gib(a, &m, &src) * GIB + f.imbalance;
+    f.non_torch = vllm_non_torch_gib(in->comm_ranks > tp ? in->comm_ranks : tp) * GIB;
     f.cuda_graphs = vllm_cuda_graph_gib() * GIB;
     f.kv_pool = f.budget - f.weights - f.activation - f.non_torch;
     vllm_fit_kv(in, &f);

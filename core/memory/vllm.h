@@ -18,6 +18,15 @@
 #define VLLM_DEFAULT_UTILIZATION 0.90
 #define GIB                      (1024.0 * 1024.0 * 1024.0)
 
+/*
+ * Tokens per step of vLLM's profiling run under `vllm serve` on a >= 70 GiB GPU, the run the
+ * activation figures below were measured with: EngineArgs.get_batch_defaults in
+ * vllm/engine/arg_utils.py, max_num_batched_tokens for UsageContext.OPENAI_API_SERVER: 8192 on
+ * GPUs of >= 70 GiB other than A100 (H100, H200, MI300X), 2048 otherwise. The MoE workspace of
+ * that run is what router imbalance adds to (memory/shard.h).
+ */
+#define VLLM_PROFILE_TOKENS 8192.0
+
 /* A measured constant with where it was measured. */
 struct vllm_constant {
     const char *key;
@@ -76,6 +85,12 @@ struct vllm_fit_in {
     int tp, pp;  /* tensor-parallel and pipeline (= nodes) degrees, >= 1 */
     double usable_gib;
     double encoder_len; /* encoder-decoder: encoder tokens per sequence (cross-attention K/V) */
+    /* Layouts beyond TP x PP (memory/shard.h); zero reads as TP x PP with uniform weights. */
+    double weights_gpu;     /* the busiest GPU's weight bytes (shard_weights); 0: / (tp x pp) */
+    int dp;                 /* data-parallel ranks, each caching its own ceil(batch / dp) */
+    int dcp;                /* decode context parallel: each sequence's KV split dcp ways */
+    double imbalance_bytes; /* busiest EP rank's extra MoE workspace (router imbalance) */
+    int comm_ranks; /* largest NCCL group a GPU joins (EP: dp x tp); 0 = tp (non-torch size) */
 };
 
 /* All sizes per GPU in bytes. */
@@ -86,12 +101,14 @@ struct vllm_fit {
     double non_torch;
     double cuda_graphs;     /* must fit in usable x (1 - util), not taken from the pool */
     double kv_pool;         /* budget - weights - activation - non_torch (may be < 0) */
-    double kv_needed;       /* batch x one sequence of ctx tokens */
+    double imbalance;       /* of activation: the busiest EP rank's extra (router imbalance) */
+    double kv_needed;       /* ceil(batch / dp) sequences of ctx tokens (one DP rank's) */
     double seq_fixed;       /* per sequence whatever its length: state pages + cross-attn K/V */
-    double kv_tokens;       /* pool / bytes per token (full-attention layers) */
-    double max_concurrency; /* pool / one sequence of ctx tokens */
+    double kv_tokens;       /* pool / bytes per token (full-attention layers), one DP rank */
+    double kv_capacity;     /* kv_tokens x dp: tokens the whole deployment caches */
+    double max_concurrency; /* dp x pool / one sequence of ctx tokens */
     double max_ctx;         /* longest context for `batch` sequences */
-    double max_batch;       /* floor(max_concurrency) */
+    double max_batch;       /* dp x floor(pool / one sequence) */
     bool fits;
 };
 
@@ -99,8 +116,10 @@ struct vllm_fit {
 void vllm_fit(const struct vllm_fit_in *in, struct vllm_fit *out);
 
 /*
- * vllm_fit_kv - fills f's KV figures (kv_needed, kv_tokens, max_concurrency, max_batch, max_ctx)
- * from f->kv_pool, for any engine whose pool is a byte count per GPU. Never fails.
+ * vllm_fit_kv - fills f's KV figures (kv_needed, kv_tokens, kv_capacity, max_concurrency,
+ * max_batch, max_ctx) from f->kv_pool, for any engine whose pool is a byte count per GPU: the
+ * layout's dp ranks each cache ceil(batch / dp) sequences, dcp splits each sequence's KV by
+ * tokens over dcp of the tp ranks (shard_kv_split). Never fails.
  */
 void vllm_fit_kv(const struct vllm_fit_in *in, struct vllm_fit *f);
 

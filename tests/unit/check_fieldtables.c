@@ -21,20 +21,39 @@ static json_t *load(const char *json)
     return j;
 }
 
-/* Each table's names are distinct, and distinct across the tables POST /estimate merges. */
+/*
+ * The parallel sizes serving and training both have: the inference layout (with an engine) and
+ * the training model (without one) read the same names, as vLLM and the training frameworks call
+ * them. No other name may be in two rows.
+ */
+static bool shared_layout_name(const char *name)
+{
+    return strcmp(name, "tensor_parallel") == 0 || strcmp(name, "pipeline_parallel") == 0 ||
+           strcmp(name, "data_parallel") == 0;
+}
+
+/* Each table's names are distinct, and distinct across the tables POST /estimate merges (but the
+ * shared layout names, which have one type in both). */
 START_TEST(every_row_is_accepted_once)
 {
     const struct field_table t[] = {request_seed_field_table, refine_field_table,
                                     training_field_table};
+    int shared = 0;
     for (size_t a = 0; a < 3; a++) {
         for (size_t i = 0; i < t[a].n; i++) {
             const char *name = t[a].rows[i].name;
             ck_assert_msg(request_field_accepted(name), "%s refused as unknown", name);
             for (size_t b = 0; b <= a; b++)
-                for (size_t j = 0; j < (b == a ? i : t[b].n); j++)
-                    ck_assert_msg(strcmp(name, t[b].rows[j].name) != 0, "%s is in two rows", name);
+                for (size_t j = 0; j < (b == a ? i : t[b].n); j++) {
+                    if (strcmp(name, t[b].rows[j].name) != 0)
+                        continue;
+                    ck_assert_msg(b != a && shared_layout_name(name), "%s is in two rows", name);
+                    ck_assert_int_eq(t[a].rows[i].type, t[b].rows[j].type);
+                    shared++;
+                }
         }
     }
+    ck_assert_int_eq(shared, 3);
 }
 END_TEST
 
@@ -62,7 +81,10 @@ START_TEST(every_refine_row_is_decoded_by_its_type)
 {
     for (size_t i = 0; i < refine_field_table.n; i++) {
         const char *name = refine_field_table.rows[i].name;
-        json_t *body = json_object();
+        /* the shared layout names are the inference layout's only with an engine */
+        json_t *body = shared_layout_name(name)
+                           ? load("{\"model\": \"llama-3-8b\", \"engine\": \"vllm\"}")
+                           : json_object();
         json_object_set_new(body, name, json_array());
         struct refine r;
         struct error_info err;
