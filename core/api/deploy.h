@@ -7,7 +7,7 @@
 #include "memory/engine.h"
 #include "model/precision.h"
 
-#define DEPLOY_MAX_ARGS 32  /* the longest argv below has 24 words */
+#define DEPLOY_MAX_ARGS 32  /* the longest argv below has 27 words */
 #define DEPLOY_MAX_ARG  160 /* a Hugging Face id is at most 96 characters; model names <= 128 */
 
 struct deploy_in {
@@ -15,11 +15,15 @@ struct deploy_in {
     const char *model;        /* Hugging Face id or a placeholder; cut at the first space */
     int tp, pp;               /* tensor-parallel degree per VM, pipeline stages (= VMs) */
     long long max_model_len;  /* ctx */
-    long long max_num_seqs;   /* batch */
+    long long max_num_seqs;   /* the given max_num_seqs, else batch */
     double memory_fraction;   /* vLLM gpu_memory_utilization / SGLang mem_fraction_static */
     enum precision format;    /* weight format (quantization flag) */
     bool custom_format;       /* bits_per_weight given: no quantization flag */
     const char *kv_precision; /* "fp8" etc., or NULL for the activation dtype */
+
+    /* vLLM's knobs the request set: their flags appear only then. */
+    long long max_num_batched_tokens; /* --max-num-batched-tokens when > 0 */
+    bool enforce_eager;               /* --enforce-eager */
 };
 
 struct deploy_argv {
@@ -30,8 +34,9 @@ struct deploy_argv {
 /*
  * deploy_build - the argv that starts in->engine with this layout: `vllm serve MODEL
  * --tensor-parallel-size ... --pipeline-parallel-size ... --max-model-len ...
- * --gpu-memory-utilization ... --max-num-seqs ... --kv-cache-dtype ... [--dtype ...]
- * [--quantization ...] [--distributed-executor-backend ray]` for vLLM (names as in vLLM's
+ * --gpu-memory-utilization ... --max-num-seqs ... [--max-num-batched-tokens ...]
+ * [--enforce-eager] --kv-cache-dtype ... [--dtype ...] [--quantization ...]
+ * [--distributed-executor-backend ray]` for vLLM (names as in vLLM's
  * vllm/engine/arg_utils.py), `python -m sglang.launch_server --model-path MODEL --tp-size ...
  * --pp-size ... --context-length ... --mem-fraction-static ... --max-running-requests ...
  * [--kv-cache-dtype fp8_e4m3] [--dtype ...] [--quantization ...] [--nnodes N]` for SGLang (names

@@ -41,6 +41,8 @@ void pick_fit_sku(const struct pick_in *in, const struct catalog_sku *s, int tp,
         .pp = pp,
         .usable_gib = c->usable_gib,
         .encoder_len = in->encoder_len,
+        .gpu_model = s->gpu_model,
+        .knobs = in->knobs,
     };
     switch (in->engine) {
     case ENGINE_SGLANG:

@@ -27,6 +27,7 @@ struct pick_in {
     double ctx, batch;
     double encoder_len;    /* encoder-decoder: cross-attention K/V length per sequence */
     enum precision format; /* weight format: the GPU needs vLLM kernels for it (every objective) */
+    const struct vllm_knobs *knobs; /* vLLM's version and scheduler knobs; NULL: the defaults */
 };
 
 struct pick_candidate {
