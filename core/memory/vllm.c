@@ -383,6 +383,10 @@ void vllm_fit_kv(const struct vllm_fit_in *in, struct vllm_fit *f)
         f->kv_tokens = per_token > 0 ? floor(f->kv_pool / per_token) : 0;
         f->max_concurrency = seq > 0 ? f->kv_pool / seq : 0;
         f->max_batch = floor(f->max_concurrency);
+        /* vLLM runs at most max_num_seqs sequences at once, whatever the pool holds. */
+        if (in->knobs && in->knobs->max_num_seqs > 0 &&
+            f->max_batch > (double)in->knobs->max_num_seqs)
+            f->max_batch = (double)in->knobs->max_num_seqs;
         double cap = a->max_context > 0 ? (double)a->max_context : 16777216.0;
         f->max_ctx =
             kv_max_ctx(a, in->kv_bytes, tp, pp, f->kv_pool / in->batch - f->seq_fixed, cap);

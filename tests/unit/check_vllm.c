@@ -329,6 +329,13 @@ START_TEST(knobs_move_the_budget_the_way_vllm_does)
     k.max_num_batched_tokens = 32;
     fit_llama(&k, h100, 79.19, 16, &few);
     ck_assert(!few.fits);
+    /* the largest batch is at most max_num_seqs when it is given, whatever the pool holds */
+    struct vllm_fit one;
+    fit_llama(NULL, h100, 79.19, 1, &one);
+    ck_assert(one.max_batch > 16); /* the pool holds dozens of 8192-token sequences */
+    k = (struct vllm_knobs){.version = VLLM_0_19, .max_num_seqs = 16};
+    fit_llama(&k, h100, 79.19, 1, &few);
+    ck_assert_rel(few.max_batch, 16, 0);
 }
 END_TEST
 
