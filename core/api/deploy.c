@@ -135,6 +135,14 @@ static void vllm(const struct deploy_in *in, struct deploy_argv *a)
     add(a, "%.2f", in->memory_fraction);
     add(a, "--max-num-seqs");
     add(a, "%lld", in->max_num_seqs);
+    /* SchedulerConfig's --max-num-batched-tokens and ModelConfig's --enforce-eager (a store-true
+     * style BooleanOptionalAction) in vllm/engine/arg_utils.py, only when the request set them. */
+    if (in->max_num_batched_tokens > 0) {
+        add(a, "--max-num-batched-tokens");
+        add(a, "%lld", in->max_num_batched_tokens);
+    }
+    if (in->enforce_eager)
+        add(a, "--enforce-eager");
     add2(a, "--kv-cache-dtype",
          in->kv_precision && strcmp(in->kv_precision, "fp8") == 0 ? "fp8" : "auto");
     formats(in, a);

@@ -7,7 +7,7 @@
 #include "memory/engine.h"
 #include "model/precision.h"
 
-#define DEPLOY_MAX_ARGS 40  /* the longest argv below has 31 words */
+#define DEPLOY_MAX_ARGS 40  /* the longest argv below has 34 words */
 #define DEPLOY_MAX_ARG  160 /* a Hugging Face id is at most 96 characters; model names <= 128 */
 
 struct deploy_in {
@@ -20,11 +20,15 @@ struct deploy_in {
     int dcp;                  /* decode context parallel (vLLM; 0 or 1: none) */
     int redundant;            /* EPLB redundant experts (with ep) */
     long long max_model_len;  /* ctx */
-    long long max_num_seqs;   /* batch */
+    long long max_num_seqs;   /* the given max_num_seqs, else batch */
     double memory_fraction;   /* vLLM gpu_memory_utilization / SGLang mem_fraction_static */
     enum precision format;    /* weight format (quantization flag) */
     bool custom_format;       /* bits_per_weight given: no quantization flag */
     const char *kv_precision; /* "fp8" etc., or NULL for the activation dtype */
+
+    /* vLLM's knobs the request set: their flags appear only then. */
+    long long max_num_batched_tokens; /* --max-num-batched-tokens when > 0 */
+    bool enforce_eager;               /* --enforce-eager */
 };
 
 struct deploy_argv {
@@ -35,7 +39,8 @@ struct deploy_argv {
 /*
  * deploy_build - the argv that starts in->engine with this layout: `vllm serve MODEL
  * --tensor-parallel-size ... --pipeline-parallel-size ... --max-model-len ...
- * --gpu-memory-utilization ... --max-num-seqs ... --kv-cache-dtype ... [--dtype ...]
+ * --gpu-memory-utilization ... --max-num-seqs ... [--max-num-batched-tokens ...]
+ * [--enforce-eager] --kv-cache-dtype ... [--dtype ...]
  * [--quantization ...] [--data-parallel-size DP] [--enable-expert-parallel]
  * [--decode-context-parallel-size DCP] [--enable-eplb --eplb-config {"num_redundant_experts":N}]
  * [--distributed-executor-backend ray | --data-parallel-backend ray]` for vLLM (names as in vLLM's

@@ -249,6 +249,12 @@ static void write_per_gpu(struct jsonout *w, const struct pick_candidate *c)
     key_count(w, "kv_tokens", f->kv_tokens);
     if (f->imbalance > 0)
         key_number(w, "router_imbalance_gb", f->imbalance / 1e9);
+    if (f->max_num_batched_tokens > 0) { /* vLLM: the scheduler it runs with on this GPU */
+        key_count(w, "max_num_seqs", f->max_num_seqs);
+        key_count(w, "max_num_batched_tokens", f->max_num_batched_tokens);
+    }
+    if (f->state_reserved > 0)
+        key_number(w, "state_reserved_gb", f->state_reserved / 1e9);
     jsonout_key(w, "usable_measured");
     jsonout_bool(w, c->usable_measured);
     jsonout_key(w, "usable_source");
@@ -306,10 +312,49 @@ static void layout_assumptions(struct plan *p, const struct pick_candidate *c)
                l->tp / l->dcp, l->tp, l->dcp > 1 ? ", after decode context parallel" : "");
 }
 
-static void engine_assumptions(struct plan *p, const struct pick_candidate *c)
+/* vLLM's version, scheduler and the budget terms they set, for the chosen layout c (or none). */
+static void vllm_assumptions(struct plan *p, const struct pick_candidate *c)
 {
     bool m;
     const char *src;
+    const struct vllm_knobs *k = &p->r->vllm;
+    const struct vllm_version_row *v = vllm_version_row(k->version);
+    double act = vllm_activation_gib(&p->arch, &m, &src);
+    assume(p, "engine vllm %s%s: gpu_memory_utilization %.2f%s", vllm_version_name(k->version),
+           p->r->vllm_version_given ? "" : " (the newest measured release)", p->r->util,
+           p->r->util_given ? "" : " (vLLM's default)");
+    if (c && c->has_fit)
+        assume(p,
+               "vllm scheduler: max_num_seqs %.0f%s, max_num_batched_tokens %.0f%s; the profile "
+               "run's activation peak scales with the batched tokens",
+               c->fit.max_num_seqs, k->max_num_seqs ? "" : " (the batch, as the argv sets it)",
+               c->fit.max_num_batched_tokens,
+               k->max_num_batched_tokens ? "" : " (vLLM's default for this GPU and ctx)");
+    assume(p, "vllm activation peak %.2f GiB at %.0f batched tokens on v0.19 (%s%s)", act,
+           VLLM_ACTIVATION_REF_TOKENS, m ? "" : "model_type not measured; ", src);
+    if (k->version != VLLM_0_19)
+        assume(p, "vllm %s: activation x %.2f of v0.19's (%s)", vllm_version_name(k->version),
+               v->activation_scale, v->activation_source);
+    assume(p, "vllm non-torch overhead %.2f GiB per GPU at tensor_parallel %d%s (%s)",
+           c ? c->fit.non_torch / GIB : vllm_non_torch_gib_at(k->version, 1), c ? c->tp : 1,
+           c && c->layout.ep ? ", NCCL sized for the expert-parallel group" : "",
+           v->non_torch_source);
+    if (k->enforce_eager)
+        assume(p, "enforce_eager: no CUDA graphs are captured (no graph pool)");
+    else
+        assume(p,
+               "CUDA graphs %.2f GiB at the 512-sequence capture, scaled to min(2 x max_num_seqs, "
+               "512); they must fit outside the utilization share (%s)",
+               v->cuda_graphs, v->graphs_source);
+    if (c && c->fit.state_reserved > 0 && k->max_num_seqs > 0)
+        assume(p,
+               "hybrid state: vLLM keeps a state page for each of max_num_seqs %.0f sequences "
+               "(%.2f GB per GPU); lower max_num_seqs to free it",
+               c->fit.max_num_seqs, c->fit.state_reserved / 1e9);
+}
+
+static void engine_assumptions(struct plan *p, const struct pick_candidate *c)
+{
     switch (p->r->engine) {
     case ENGINE_NONE:
         return;
@@ -328,20 +373,9 @@ static void engine_assumptions(struct plan *p, const struct pick_candidate *c)
                c ? c->fit.non_torch / GIB : vllm_non_torch_gib(1));
         break;
     }
-    case ENGINE_VLLM: {
-        double act = vllm_activation_gib(&p->arch, &m, &src);
-        assume(p, "engine vllm: gpu_memory_utilization %.2f%s", p->r->util,
-               p->r->util_given ? "" : " (vLLM's default)");
-        assume(p, "vllm activation peak %.2f GiB (%s%s)", act, m ? "" : "model_type not measured; ",
-               src);
-        assume(p,
-               "vllm non-torch overhead %.2f GiB per GPU at tensor_parallel %d%s; CUDA graphs "
-               "%.2f GiB must fit outside the utilization share",
-               c ? c->fit.non_torch / GIB : vllm_non_torch_gib(1), c ? c->tp : 1,
-               c && c->layout.ep ? " (NCCL sized for the expert-parallel group)" : "",
-               vllm_cuda_graph_gib());
+    case ENGINE_VLLM:
+        vllm_assumptions(p, c);
         break;
-    }
     }
     if (c && !c->usable_measured)
         assume(p, "usable memory of %s not measured: %.2f GiB assumed (97%% of nameplate)",
@@ -382,11 +416,21 @@ static void write_input(struct jsonout *w, const struct plan *p)
     switch (p->r->engine) {
     case ENGINE_NONE:
         break;
-    case ENGINE_VLLM:
+    case ENGINE_VLLM: {
+        const struct pick_candidate *c = p->solve_sku ? &p->solved : p->best;
         jsonout_key(w, "engine");
         jsonout_string(w, engine_name(p->r->engine));
         key_number(w, "gpu_memory_utilization", p->r->util);
+        jsonout_key(w, "vllm_version");
+        jsonout_string(w, vllm_version_name(p->r->vllm.version));
+        if (c && c->has_fit) { /* the chosen layout's: vLLM's defaults depend on its GPU */
+            key_count(w, "max_num_seqs", c->fit.max_num_seqs);
+            key_count(w, "max_num_batched_tokens", c->fit.max_num_batched_tokens);
+        }
+        jsonout_key(w, "enforce_eager");
+        jsonout_bool(w, p->r->vllm.enforce_eager);
         break;
+    }
     case ENGINE_SGLANG: {
         struct sglang_defaults d;
         jsonout_key(w, "engine");
@@ -500,8 +544,12 @@ static void write_deploy(struct jsonout *w, const struct plan *p, const struct p
         .nodes = c->nodes,
         .max_model_len = (long long)p->req->in.ctx,
         /* vLLM's scheduler runs per DP rank: max_num_seqs is one rank's share of the batch */
-        .max_num_seqs = (long long)(c->layout.dp > 1 ? ceil(p->req->in.batch / c->layout.dp)
-                                                     : p->req->in.batch),
+        .max_num_seqs = r->vllm.max_num_seqs
+                            ? r->vllm.max_num_seqs
+                            : (long long)(c->layout.dp > 1 ? ceil(p->req->in.batch / c->layout.dp)
+                                                           : p->req->in.batch),
+        .max_num_batched_tokens = r->vllm.max_num_batched_tokens,
+        .enforce_eager = r->vllm.enforce_eager,
         .memory_fraction = r->engine == ENGINE_SGLANG ? sglang_fraction(p, c, &d) : r->util,
         .format = p->format,
         .custom_format = r->has_bits_per_weight,
@@ -629,6 +677,11 @@ static void write_memory(struct jsonout *w, const struct plan *p)
         jsonout_key(w, "model");
         jsonout_string(w, p->r->preset_name);
     }
+    if (p->r->counted && p->arch.max_context > 0) { /* the longest ctx vLLM serves, and why */
+        key_integer(w, "max_context", (long long)p->arch.max_context);
+        jsonout_key(w, "max_context_rule");
+        jsonout_string(w, p->arch.max_context_rule);
+    }
     if (p->r->hub != NULL)
         write_hub(w, p->r->hub);
     if (p->r->counted) {
@@ -665,6 +718,61 @@ static int write_answer(struct jsonout *w, const struct plan *p, const char *tod
     return rc == 0 ? 0 : -ENOMEM;
 }
 
+/*
+ * A ctx longer than the model serves is refused the way vLLM's ModelConfig refuses
+ * --max-model-len (vllm/config/model.py _get_and_verify_max_len, same wording), for a model
+ * known from a preset, config or Hub repo; explicit fields carry no length, training no engine.
+ */
+static int context_within_model(struct plan *p, struct error_info *err)
+{
+    const struct estimate_request *req = p->req;
+    if (!p->r->counted || req->in.training || p->arch.max_context <= 0 ||
+        req->in.ctx <= (double)p->arch.max_context)
+        return 0;
+    return error_set(err, 422, "context_too_long", req->ctx_from_alias ? "ctx_len" : "ctx",
+                     "User-specified max_model_len (%.0f) is greater than the derived "
+                     "max_model_len (%s in model's config.json): %s serves at most %lld tokens "
+                     "per sequence; lower ctx to %lld or less",
+                     req->in.ctx, p->arch.max_context_rule,
+                     p->r->preset_name ? p->r->preset_name : "the model",
+                     (long long)p->arch.max_context, (long long)p->arch.max_context);
+}
+
+/*
+ * vLLM's knobs against ctx and batch: SchedulerConfig.verify_max_model_len's refusals
+ * (vllm/config/scheduler.py, its wording), with max_num_seqs the given one or the batch (the
+ * argv's); and a batch the given max_num_seqs could not run at once.
+ */
+static int knobs_within_request(const struct plan *p, struct error_info *err)
+{
+    const struct vllm_knobs *k = &p->r->vllm;
+    double ctx = p->req->in.ctx, batch = p->req->in.batch;
+    double seqs = k->max_num_seqs ? (double)k->max_num_seqs : batch;
+    if (p->r->engine != ENGINE_VLLM)
+        return 0;
+    if (k->max_num_seqs && (double)k->max_num_seqs < batch)
+        return error_set(err, 400, "conflicting_fields", "max_num_seqs",
+                         "max_num_seqs (%lld) is below batch (%.0f): vLLM runs at most "
+                         "max_num_seqs sequences at once; raise max_num_seqs or lower batch",
+                         k->max_num_seqs, batch);
+    if (k->max_num_batched_tokens == 0)
+        return 0;
+    double tokens = (double)k->max_num_batched_tokens;
+    if (tokens < ctx && p->arch.encoder_layers > 0) /* no chunked prefill for encoder-decoders */
+        return error_set(err, 400, "invalid_value", "max_num_batched_tokens",
+                         "max_num_batched_tokens (%lld) is smaller than max_model_len (%.0f). "
+                         "This effectively limits the maximum sequence length to "
+                         "max_num_batched_tokens and makes vLLM reject longer sequences. Please "
+                         "increase max_num_batched_tokens or decrease max_model_len.",
+                         k->max_num_batched_tokens, ctx);
+    if (tokens < seqs)
+        return error_set(err, 400, "invalid_value", "max_num_batched_tokens",
+                         "max_num_batched_tokens (%lld) must be greater than or equal to "
+                         "max_num_seqs (%.0f).",
+                         k->max_num_batched_tokens, seqs);
+    return 0;
+}
+
 /* Everything before the VM choice: the architecture, weights, KV cache and their notes. */
 static int size_model(struct plan *p, struct error_info *err)
 {
@@ -683,12 +791,9 @@ static int size_model(struct plan *p, struct error_info *err)
         assume(p, "weights at %.3g bits per weight for every tensor", p->r->bits_per_weight);
     weights(p);
     kv(p);
-    if (p->has_arch && p->arch.max_context > 0 && req->in.ctx > (double)p->arch.max_context)
-        assume(p,
-               "ctx %.0f is beyond the model's max_position_embeddings %lld: vLLM refuses it "
-               "unless RoPE scaling is configured",
-               req->in.ctx, (long long)p->arch.max_context);
-    return 0;
+    if ((rc = context_within_model(p, err)) < 0)
+        return rc;
+    return knobs_within_request(p, err);
 }
 
 /* The weight format named by the request (bits_per_weight's "custom" and unknown names: fp16). */
@@ -780,6 +885,7 @@ int plan_estimate(const struct catalog *cat, const char *today, const struct est
         .batch = req->in.batch,
         .encoder_len = p.encoder_len,
         .format = p.format,
+        .knobs = p.r->engine == ENGINE_VLLM ? &p.r->vllm : NULL,
     };
     refine_choice_prefs(p.r, &pin.prefs);
     pin.prefs.objective = p.objective;

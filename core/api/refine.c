@@ -29,6 +29,11 @@ enum refine_field {
     RF_BITS_PER_WEIGHT,
     RF_ENGINE,
     RF_GPU_MEMORY_UTILIZATION,
+    /* vLLM's knobs */
+    RF_VLLM_VERSION,
+    RF_MAX_NUM_SEQS,
+    RF_MAX_NUM_BATCHED_TOKENS,
+    RF_ENFORCE_EAGER,
     RF_OBJECTIVE,
     RF_VENDOR,
     RF_EXCLUDE_PARTIAL,
@@ -47,6 +52,14 @@ enum refine_field {
     RF_ROUTER_IMBALANCE,
 };
 #define RF_COUNT (RF_ROUTER_IMBALANCE + 1)
+
+/* What people type for these fields (vLLM's and SGLang's flag names); see struct field_spec. */
+static const char *const kv_precision_aliases[] = {"kv_cache_dtype", NULL};
+static const char *const util_aliases[] = {"mem_fraction_static", NULL};
+
+/* The largest knob values taken: far beyond any GPU, small enough to stay exact in a double. */
+#define REFINE_MAX_NUM_SEQS           (1LL << 20)
+#define REFINE_MAX_NUM_BATCHED_TOKENS (1LL << 26)
 
 /* Names, types and bounds of every refine field: decoding and the unknown-field hint use it. */
 static const struct field_spec rows[RF_COUNT] = {
@@ -72,7 +85,10 @@ static const struct field_spec rows[RF_COUNT] = {
                             .min = 1,
                             .max = ARCH_MAX_LAYERS},
     [RF_VOCAB_SIZE] = {.name = "vocab_size", .type = FIELD_INT, .min = 1, .max = ARCH_MAX_VOCAB},
-    [RF_KV_PRECISION] = {.name = "kv_precision", .type = FIELD_STRING, .max = 16},
+    [RF_KV_PRECISION] = {.name = "kv_precision",
+                         .type = FIELD_STRING,
+                         .max = 16,
+                         .aliases = kv_precision_aliases},
     [RF_ENCODER_LEN] = {.name = "encoder_len",
                         .type = FIELD_INT,
                         .min = 1,
@@ -83,7 +99,19 @@ static const struct field_spec rows[RF_COUNT] = {
                                    .type = FIELD_NUMBER,
                                    .min = 0,
                                    .max = 1,
-                                   .min_exclusive = true},
+                                   .min_exclusive = true,
+                                   .aliases = util_aliases},
+    /* vLLM's knobs (EngineArgs / SchedulerConfig; ge=1 as vLLM's pydantic fields) */
+    [RF_VLLM_VERSION] = {.name = "vllm_version", .type = FIELD_STRING, .max = 16},
+    [RF_MAX_NUM_SEQS] = {.name = "max_num_seqs",
+                         .type = FIELD_INT,
+                         .min = 1,
+                         .max = REFINE_MAX_NUM_SEQS},
+    [RF_MAX_NUM_BATCHED_TOKENS] = {.name = "max_num_batched_tokens",
+                                   .type = FIELD_INT,
+                                   .min = 1,
+                                   .max = REFINE_MAX_NUM_BATCHED_TOKENS},
+    [RF_ENFORCE_EAGER] = {.name = "enforce_eager", .type = FIELD_BOOL},
     [RF_OBJECTIVE] = {.name = "objective", .type = FIELD_STRING, .max = 32},
     [RF_VENDOR] = {.name = "vendor", .type = FIELD_STRING, .max = 32},
     [RF_EXCLUDE_PARTIAL] = {.name = "exclude_partial", .type = FIELD_BOOL},
@@ -356,6 +384,62 @@ static int decode_formats_engine(const json_t *body, struct refine *r, struct er
     return 0;
 }
 
+/*
+ * vLLM's knobs: vllm_version (one of the measured releases), max_num_seqs,
+ * max_num_batched_tokens, enforce_eager. They size vLLM's budget, so they need engine "vllm";
+ * their checks against ctx and batch are plan.c's (those are decoded after).
+ */
+static int decode_vllm_knobs(const json_t *body, struct refine *r, struct error_info *err)
+{
+    int rc;
+    struct field_value v;
+    r->vllm.version = VLLM_VERSION_DEFAULT;
+    bool any = false;
+    if ((rc = get(body, RF_VLLM_VERSION, &v, err)) < 0)
+        return rc;
+    if (v.present) {
+        any = r->vllm_version_given = true;
+        if (vllm_version_parse(v.string, &r->vllm.version) < 0) {
+            char list[120];
+            fields_name_list(vllm_version_names, VLLM_VERSION_COUNT, list, sizeof(list));
+            return error_set(err, 400, "invalid_value", "vllm_version",
+                             "vllm_version \"%.16s\" is not a measured vLLM release; use one of: "
+                             "%s (a patch release such as 0.19.1 counts as its minor)",
+                             v.string, list);
+        }
+    }
+    const struct {
+        enum refine_field f;
+        long long *dst;
+    } ints[] = {{RF_MAX_NUM_SEQS, &r->vllm.max_num_seqs},
+                {RF_MAX_NUM_BATCHED_TOKENS, &r->vllm.max_num_batched_tokens}};
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+        if ((rc = get(body, ints[i].f, &v, err)) < 0)
+            return rc;
+        if (v.present) {
+            *ints[i].dst = (long long)v.integer;
+            any = true;
+        }
+    }
+    if ((rc = get(body, RF_ENFORCE_EAGER, &v, err)) < 0)
+        return rc;
+    if (v.present) {
+        r->vllm.enforce_eager = v.boolean;
+        any = true;
+    }
+    if (!any || r->engine == ENGINE_VLLM)
+        return 0;
+    const char *f = r->vllm_version_given                ? "vllm_version"
+                    : r->vllm.max_num_seqs > 0           ? "max_num_seqs"
+                    : r->vllm.max_num_batched_tokens > 0 ? "max_num_batched_tokens"
+                                                         : "enforce_eager";
+    if (r->engine == ENGINE_NONE)
+        return error_set(err, 400, "missing_field", "engine",
+                         "%s is a vLLM setting; add \"engine\": \"vllm\"", f);
+    return error_set(err, 400, "conflicting_fields", f, "%s is a vLLM setting; engine is \"%s\"", f,
+                     engine_name(r->engine));
+}
+
 /* skus: an array of 1..REFINE_MAX_SKUS VM size names. */
 static int decode_skus(const json_t *body, struct refine *r, struct error_info *err)
 {
@@ -510,7 +594,8 @@ int refine_decode_hub(const json_t *body, const struct models *models,
             r.any = true;
     if ((rc = decode_arch(body, models, hub, &r, err)) < 0 ||
         (rc = decode_formats_engine(body, &r, err)) < 0 ||
-        (rc = decode_choice(body, &r, err)) < 0 || (rc = decode_layout(body, &r, err)) < 0)
+        (rc = decode_vllm_knobs(body, &r, err)) < 0 || (rc = decode_choice(body, &r, err)) < 0 ||
+        (rc = decode_layout(body, &r, err)) < 0)
         return rc;
     struct field_value rev;
     if ((rc = get(body, RF_REVISION, &rev, err)) < 0)

@@ -12,6 +12,7 @@
 #include "base/fields.h"
 #include "choice/choice.h"
 #include "memory/engine.h"
+#include "memory/vllm.h"
 
 #define REFINE_MAX_SKUS 64
 
@@ -73,6 +74,10 @@ struct refine {
     enum engine engine; /* ENGINE_NONE when not given (memory/engine.h) */
     double util;        /* gpu_memory_utilization (SGLang: mem_fraction_static) */
     bool util_given;
+    /* vLLM's knobs: vllm_version (default the newest), max_num_seqs, max_num_batched_tokens,
+     * enforce_eager; 0 / false when not given (memory/vllm.h resolves vLLM's defaults). */
+    struct vllm_knobs vllm;
+    bool vllm_version_given;
 
     /* Choice. */
     enum choice_objective objective;

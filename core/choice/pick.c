@@ -74,6 +74,8 @@ void pick_fit_layout(const struct pick_in *in, const struct catalog_sku *s,
         .comm_ranks = lay.ep ? lay.tp * lay.dp : lay.tp,
         .imbalance_bytes = shard_moe_imbalance_bytes(in->arch, &lay, imbalance(in, &lay),
                                                      VLLM_PROFILE_TOKENS, act_bytes),
+        .gpu_model = s->gpu_model,
+        .knobs = in->knobs,
     };
     switch (in->engine) {
     case ENGINE_SGLANG:

@@ -47,6 +47,7 @@ struct pick_in {
     const struct params
         *params;               /* counted parameters: exact sharding (NULL: weights / (tp x pp)) */
     struct pick_layout layout; /* what the request fixed */
+    const struct vllm_knobs *knobs; /* vLLM's version and scheduler knobs; NULL: the defaults */
 };
 
 struct pick_candidate {

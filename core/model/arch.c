@@ -1506,7 +1506,7 @@ static bool reads_num_key_value_heads(enum family f)
 static int refuse_unsupported(const json_t *cfg, const char *field_prefix, const char *pfx,
                               struct error_info *err)
 {
-    char list[800];
+    char list[sizeof(err->message)]; /* never the cut: the message is (tests pin it whole) */
     supported_list(list, sizeof(list));
     const json_t *mt = json_object_get(cfg, "model_type");
     const json_t *arch0 = json_array_get(json_object_get(cfg, "architectures"), 0);
@@ -1658,6 +1658,96 @@ static const struct family_row *text_row(const struct family_row *outer, const j
     return f;
 }
 
+/* A positive finite JSON number, or NAN. */
+static double positive(const json_t *v)
+{
+    double d = json_is_integer(v) ? (double)json_integer_value(v)
+               : json_is_real(v)  ? json_real_value(v)
+                                  : NAN;
+    return isfinite(d) && d > 0 ? d : NAN;
+}
+
+/* RoPE scaling of one rope_scaling / rope_parameters entry, vLLM's way (see arch.h). */
+static void rope_scale(const json_t *rp, double *len, double *factor, const char **type)
+{
+    const json_t *t = json_object_get(rp, "rope_type");
+    if (!json_is_string(t))
+        t = json_object_get(rp, "type");
+    if (!json_is_string(t))
+        return;
+    const char *name = json_string_value(t);
+    if (strcmp(name, "su") == 0 || strcmp(name, "longrope") == 0 || strcmp(name, "llama3") == 0)
+        return;
+    double f = positive(json_object_get(rp, "factor"));
+    if (!isnan(f)) {
+        *factor = f;
+        *type = name;
+    }
+    double orig = positive(json_object_get(rp, "original_max_position_embeddings"));
+    if (strcmp(name, "yarn") == 0 && !isnan(orig))
+        *len = orig;
+}
+
+/*
+ * vLLM's derived max_model_len (vllm/config/model.py _get_and_verify_max_len, read at vLLM
+ * v0.11-v0.19): the least of these keys of the (text) config, then the RoPE scaling. Keeps the
+ * reader's max_context (a config-class default) when the config has none of them.
+ */
+static void derive_max_context(const json_t *text, const char *outer_type, struct arch *a)
+{
+    static const char *const keys[] = {"max_position_embeddings",
+                                       "n_positions",
+                                       "max_seq_len",
+                                       "seq_length",
+                                       "model_max_length",
+                                       "max_sequence_length",
+                                       "max_seq_length",
+                                       "seq_len",
+                                       NULL};
+    double len = INFINITY;
+    const char *key = NULL;
+    for (size_t i = 0; keys[i]; i++) {
+        double v = positive(json_object_get(text, keys[i]));
+        if (!isnan(v) && v < len) {
+            len = v;
+            key = keys[i];
+        }
+    }
+    if (key == NULL) {
+        if (a->max_context <= 0)
+            return;
+        len = (double)a->max_context;
+        key = "max_position_embeddings";
+    }
+    double base = len, factor = 1;
+    const char *type = NULL;
+    const json_t *rope = json_object_get(text, "rope_scaling");
+    if (!json_is_object(rope))
+        rope = json_object_get(text, "rope_parameters");
+    if (json_is_object(rope) && strstr(outer_type, "gemma3") == NULL) {
+        if (json_object_get(rope, "rope_type") || json_object_get(rope, "type")) {
+            rope_scale(rope, &base, &factor, &type);
+        } else { /* transformers v5: one entry per layer type */
+            const char *k;
+            const json_t *rp;
+            json_object_foreach(fields_mutable(rope), k, rp) if (json_is_object(rp))
+                rope_scale(rp, &base, &factor, &type);
+        }
+    }
+    double derived = floor(base * factor);
+    if (derived > (double)ARCH_MAX_POSITIONS)
+        derived = (double)ARCH_MAX_POSITIONS;
+    a->max_context = (int64_t)derived;
+    if (type && base != len)
+        snprintf(a->max_context_rule, sizeof(a->max_context_rule),
+                 "original_max_position_embeddings=%.0f x %s factor %g", base, type, factor);
+    else if (type)
+        snprintf(a->max_context_rule, sizeof(a->max_context_rule), "%s=%.0f x %s factor %g", key,
+                 base, type, factor);
+    else
+        snprintf(a->max_context_rule, sizeof(a->max_context_rule), "%s=%.0f", key, base);
+}
+
 int arch_from_hf_config(const json_t *cfg, const char *field_prefix, struct arch *out,
                         struct error_info *err)
 {
@@ -1711,6 +1801,7 @@ int arch_from_hf_config(const json_t *cfg, const char *field_prefix, struct arch
     }
     get_int(&r, "max_position_embeddings|n_positions|max_seq_len", 1, ARCH_MAX_POSITIONS,
             &a.max_context);
+    derive_max_context(text, outer->model_type, &a);
     decode_window(&r, fam, &a);
     decode_vision(cfg, outer->vision, pfx, &a, err, &r.rc);
     if (r.rc < 0)

@@ -160,8 +160,14 @@ struct arch {
     /* Extra blocks stored in the checkpoint but not run per token by default (DeepSeek-V3 MTP). */
     int64_t mtp_layers;
 
-    /* Longest context the model was configured for (max_position_embeddings); 0 = unknown. */
+    /*
+     * Longest context vLLM serves: its derived max_model_len (_get_and_verify_max_len in
+     * vllm/config/model.py): the least of the length keys the config has, times the RoPE scaling
+     * factor (yarn: of original_max_position_embeddings; not for su/longrope/llama3, nor gemma3
+     * whose length is already scaled). 0 = unknown. max_context_rule says how, in vLLM's terms.
+     */
     int64_t max_context;
+    char max_context_rule[112];
 
     /* Decoder families of issue 11 (llama4, deepseek_v32, qwen3_moe lists, olmoe, gptj, ...). */
     int64_t

@@ -331,7 +331,7 @@ static void no_tensors(struct job *j, const char *why)
 {
     j->m->has_tensors = false;
     memset(&j->m->tensors, 0, sizeof(j->m->tensors));
-    snprintf(j->m->note, sizeof(j->m->note), "weights counted from config.json: %.240s", why);
+    snprintf(j->m->note, sizeof(j->m->note), "weights counted from config.json: %s", why);
 }
 
 /* The index (or the single model.safetensors) and every shard's header. 0, or -EINVAL with err

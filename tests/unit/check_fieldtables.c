@@ -153,6 +153,58 @@ START_TEST(unknown_fields_get_the_nearest_row_as_a_hint)
 }
 END_TEST
 
+/* What people type that edit distance cannot map gets the field it means. */
+START_TEST(common_wrong_names_get_the_field_they_mean)
+{
+    static const struct {
+        const char *name, *field;
+    } cases[] = {
+        {"context", "ctx"},
+        {"context_length", "ctx"},
+        {"max_model_len", "ctx"},
+        {"concurrency", "batch"},
+        {"users", "batch"},
+        {"kv_cache_dtype", "kv_precision"},
+        {"mem_fraction_static", "gpu_memory_utilization"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char body[128], want[160];
+        snprintf(body, sizeof(body), "{\"%s\": 1}", cases[i].name);
+        snprintf(want, sizeof(want), "%s is not a known field (did you mean \"%s\"?)",
+                 cases[i].name, cases[i].field);
+        json_t *b = load(body);
+        struct estimate_request r;
+        struct error_info err;
+        error_clear(&err);
+        ck_assert_int_eq(request_decode_estimate(b, &r, &err), -EINVAL);
+        ck_assert_int_eq(err.status, 400);
+        ck_assert_str_eq(err.code, "unknown_field");
+        ck_assert_str_eq(err.field, cases[i].name);
+        ck_assert_str_eq(err.message, want);
+        json_decref(b);
+    }
+}
+END_TEST
+
+/* An alias is never an accepted name and never names two fields (it would be ambiguous). */
+START_TEST(aliases_are_unambiguous_and_never_accepted)
+{
+    const struct field_table t[] = {request_seed_field_table, refine_field_table,
+                                    training_field_table};
+    int n = 0;
+    for (size_t a = 0; a < 3; a++)
+        for (size_t i = 0; i < t[a].n; i++)
+            for (const char *const *al = t[a].rows[i].aliases; al && *al; al++, n++) {
+                ck_assert_msg(!request_field_accepted(*al), "alias %s is accepted", *al);
+                for (size_t b = 0; b < 3; b++)
+                    for (size_t j = 0; j < t[b].n; j++)
+                        for (const char *const *o = t[b].rows[j].aliases; o && *o; o++)
+                            ck_assert_msg(o == al || strcmp(*o, *al) != 0, "alias %s twice", *al);
+            }
+    ck_assert_int_ge(n, 9);
+}
+END_TEST
+
 /* The one edit distance behind every "did you mean" (fields, families, presets, VM sizes). */
 START_TEST(edit_distance_counts_edits_folds_case_on_request_and_caps_length)
 {
@@ -178,6 +230,8 @@ Suite *fieldtables_suite(void)
     tcase_add_test(tc, every_refine_row_is_decoded_by_its_type);
     tcase_add_test(tc, every_training_row_is_decoded_by_its_type_in_both_places);
     tcase_add_test(tc, unknown_fields_get_the_nearest_row_as_a_hint);
+    tcase_add_test(tc, common_wrong_names_get_the_field_they_mean);
+    tcase_add_test(tc, aliases_are_unambiguous_and_never_accepted);
     tcase_add_test(tc, edit_distance_counts_edits_folds_case_on_request_and_caps_length);
     suite_add_tcase(s, tc);
     return s;
