@@ -38,7 +38,7 @@ double kv_layer_bytes_per_token(const struct arch *a, double kv_bytes, int tp)
 
 double kv_bytes_per_token(const struct arch *a, double kv_bytes, int tp)
 {
-    return (double)arch_attn_layers(a) * kv_layer_bytes_per_token(a, kv_bytes, tp);
+    return (double)arch_kv_layers(a) * kv_layer_bytes_per_token(a, kv_bytes, tp);
 }
 
 /* vllm.distributed.divide: the dims vLLM shards over TP ranks (they divide exactly). */
@@ -78,6 +78,8 @@ double kv_state_layer_bytes(const struct arch *a, int tp)
         return shard(conv, tp) * km1 * cb +
                shard(a->ssm.heads, tp) * (double)a->ssm.head_dim * (double)a->ssm.k_head_dim * sb;
     }
+    case ARCH_STATE_LIGHTNING: /* linear_attention_state_shape: (heads / tp, head_dim, head_dim) */
+        return shard(a->ssm.heads, tp) * (double)a->ssm.head_dim * (double)a->ssm.head_dim * sb;
     }
     return 0;
 }
@@ -101,7 +103,7 @@ double kv_seq_bytes(const struct arch *a, double kv_bytes, int tp, int pp, doubl
     double per = kv_layer_bytes_per_token(a, kv_bytes, tp);
     double windowed = (double)a->windowed_layers;
     double chunked = (double)a->chunked_layers;
-    double full = (double)arch_attn_layers(a) - windowed - chunked;
+    double full = (double)arch_kv_layers(a) - windowed - chunked;
     double wtok =
         a->sliding_window > 0 && ctx > (double)a->sliding_window ? (double)a->sliding_window : ctx;
     /* A chunked layer (llama4) attends within its chunk: at most attention_chunk tokens. */
