@@ -149,6 +149,57 @@ static const struct int_default pixtral_defaults[] = {
     {NULL, 0},
 };
 
+/*
+ * MoE families (issue 11, moe block). PhimoeConfig.__init__ (transformers
+ * models/phimoe/configuration_phimoe.py; Phi-3.5-MoE-instruct's shape) and
+ * Ernie4_5_MoeConfig.__init__ (models/ernie4_5_moe/configuration_ernie4_5_moe.py: "the
+ * ERNIE-4.5-21B-A3B style configuration"); the decoders hold the remaining defaults
+ * (moe_num_shared_experts 2, moe_layer_start_index 1, moe_layer_end_index -1, moe_layer_interval
+ * 1).
+ */
+/*
+ * OlmoeConfig.__init__ (models/olmoe/configuration_olmoe.py) and ArcticConfig.__init__ (Snowflake's
+ * configuration_arctic.py as vLLM transformers_utils/configs/arctic.py copies it); neither is the
+ * released model's shape (OLMoE-1B-7B's experts are 1024 wide, Arctic has 35 layers of 128).
+ */
+static const struct int_default olmoe_defaults[] = {
+    {"vocab_size", 50304},     {"hidden_size", 2048},       {"intermediate_size", 2048},
+    {"num_hidden_layers", 16}, {"num_attention_heads", 16}, {"max_position_embeddings", 4096},
+    {"num_experts", 64},       {"num_experts_per_tok", 8},  {NULL, 0},
+};
+static const struct int_default arctic_defaults[] = {
+    {"vocab_size", 32000},        {"hidden_size", 4096},
+    {"intermediate_size", 14336}, {"num_hidden_layers", 32},
+    {"num_attention_heads", 32},  {"max_position_embeddings", 4096},
+    {"num_local_experts", 8},     {"num_experts_per_tok", 1},
+    {"moe_layer_frequency", 2},   {NULL, 0},
+};
+static const struct int_default phimoe_defaults[] = {
+    {"vocab_size", 32064},
+    {"hidden_size", 4096},
+    {"intermediate_size", 6400},
+    {"num_hidden_layers", 32},
+    {"num_attention_heads", 32},
+    {"num_key_value_heads", 8},
+    {"num_local_experts", 16},
+    {"num_experts_per_tok", 2},
+    {"max_position_embeddings", 131072},
+    {NULL, 0},
+};
+static const struct int_default ernie4_5_moe_defaults[] = {
+    {"vocab_size", 103424},
+    {"hidden_size", 2560},
+    {"intermediate_size", 12288},
+    {"num_hidden_layers", 28},
+    {"num_attention_heads", 20},
+    {"num_key_value_heads", 4},
+    {"moe_num_experts", 64},
+    {"moe_k", 6},
+    {"moe_intermediate_size", 1536},
+    {"max_position_embeddings", 131072},
+    {NULL, 0},
+};
+
 /* The common shapes; a row adds what differs (norms per block: 2 pre-norms, 4 sandwich). */
 #define LLAMA_LIKE .fam = FAM_LLAMA, .mlp = ARCH_MLP_GATED, .norm = ARCH_NORM_RMS
 #define FALCON_LIKE                                                                                \
@@ -330,7 +381,8 @@ static const struct family_row families[] = {
      LLAMA_LIKE,
      .norms_per_layer = 2,
      .moe = MOE_MIXTRAL,
-     .qk_norm_full = true},
+     .qk_norm_full = true,
+     .defaults = olmoe_defaults},
     {.model_type = "phimoe", /* LayerNorm with bias; attention_bias on q/k/v/o; lm_head_bias */
      .archs = {"PhiMoEForCausalLM", "PhimoeForCausalLM"},
      .fam = FAM_LLAMA,
@@ -339,12 +391,14 @@ static const struct family_row families[] = {
      .norms_per_layer = 2,
      .moe = MOE_MIXTRAL,
      .window = WINDOW_ALL,
-     .lm_head_bias_opt = true},
+     .lm_head_bias_opt = true,
+     .defaults = phimoe_defaults},
     {.model_type = "arctic",
      .archs = {"ArcticForCausalLM"},
      LLAMA_LIKE,
      .norms_per_layer = 2, /* + residual_layernorm with use_residual (decoder) */
-     .moe = MOE_ARCTIC},
+     .moe = MOE_ARCTIC,
+     .defaults = arctic_defaults},
     {.model_type = "hunyuan", /* Hunyuan-A13B's remote code (the same class as hunyuan_v1_moe) */
      .archs = {"HunYuanMoEV1ForCausalLM"},
      LLAMA_LIKE,
@@ -381,7 +435,8 @@ static const struct family_row families[] = {
      .norms_per_layer = 2,
      .tied_default = true,
      .moe = MOE_ERNIE,
-     .mtp = true},
+     .mtp = true,
+     .defaults = ernie4_5_moe_defaults},
     /* Encoder-decoder and hybrid-state families (issue 11, arch2 block). Sources: transformers'
      * modeling_t5 / modeling_switch_transformers / modeling_qwen3_next / modeling_nemotron_h /
      * modeling_mamba / modeling_falcon_mamba / modeling_jamba and their config-class defaults. */
@@ -1748,6 +1803,15 @@ static void write_newer_traits(struct jsonout *w, const struct arch *a)
         jsonout_integer(w, a->attention_chunk);
         jsonout_key(w, "chunked_layers");
         jsonout_integer(w, a->chunked_layers);
+        jsonout_end_object(w);
+    }
+    if (a->kv_share > 1) {
+        jsonout_key(w, "cross_layer_attention");
+        jsonout_begin_object(w);
+        jsonout_key(w, "share_factor");
+        jsonout_integer(w, a->kv_share);
+        jsonout_key(w, "kv_layers");
+        jsonout_integer(w, arch_kv_layers(a));
         jsonout_end_object(w);
     }
     if (a->index_heads > 0) {

@@ -305,9 +305,11 @@ static inline int arch_mlp_matrices(const struct arch *a)
  * deepseek_v3, deepseek_v32, kimi_k2, glm4_moe, llama4 (+llama4_text), mistral3, granitemoe, gptj,
  * falcon (and RefinedWeb/RefinedWebModel), gpt2, dbrx, gpt_oss; encoder-decoder t5 and
  * switch_transformers (`layers` are the decoder blocks, encoder_layers the encoder); hybrid-state
- * qwen3_next, nemotron_h, mamba, falcon_mamba and jamba (see state). Nested multimodal configs
- * (llama4, gemma3, mistral3) are read from text_config, their vision tower from vision_config.
- * Absent keys take the config class's defaults where transformers has them (gemma3, llama4).
+ * qwen3_next, nemotron_h, mamba, falcon_mamba and jamba (see state); MoE olmoe, phimoe, arctic,
+ * hunyuan (+hunyuan_v1_moe), minimax_m1 (lightning-attention state), minimax_m2, ernie4_5_moe.
+ * Nested multimodal configs (llama4, gemma3, mistral3) are read from text_config, their vision
+ * tower from vision_config. Absent keys take the config class's defaults where transformers has
+ * them (gemma3, llama4, olmoe, phimoe, arctic, ernie4_5_moe).
  * field_prefix names the object in errors ("hf_config"). Errors: -EINVAL, err status 422 naming
  * the unsupported model_type/architecture (with the closest supported family, the supported list
  * and the fields of an explicit description) or the missing/invalid fields (all missing ones

@@ -116,6 +116,11 @@ START_TEST(minimax_m1_keeps_kv_on_10_layers_and_lightning_state_on_70)
     ck_assert_rel(kv_bytes_per_token(&a, 2, 8), 10 * 2 * 1 * 128 * 2.0, 0);
     /* the state does not grow with the context: only the 10 softmax layers do */
     ck_assert_rel(kv_seq_bytes(&a, 2, 1, 1, 1000), 40960.0 * 1000, 0);
+    json_t *j = arch_to_json(&a);
+    const json_t *st = json_object_get(j, "state");
+    ck_assert_str_eq(json_string_value(json_object_get(st, "kind")), "lightning");
+    ck_assert_int_eq(json_integer_value(json_object_get(st, "attention_layers")), 10);
+    json_decref(j);
 }
 END_TEST
 
@@ -200,6 +205,14 @@ START_TEST(hunyuan_cla_halves_the_kv_cache_and_the_kv_projections)
     params_count(&plain, &pp);
     params_count(&cla, &pc);
     ck_assert_rel(pp.attention - pc.attention, 16 * 2 * 4096 * 1024.0, 0);
+    json_t *j = arch_to_json(&cla);
+    const json_t *x = json_object_get(j, "cross_layer_attention");
+    ck_assert_int_eq(json_integer_value(json_object_get(x, "share_factor")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(x, "kv_layers")), 16);
+    json_decref(j);
+    j = arch_to_json(&plain);
+    ck_assert_ptr_null(json_object_get(j, "cross_layer_attention"));
+    json_decref(j);
 }
 END_TEST
 
@@ -244,6 +257,128 @@ START_TEST(hunyuan_v1_moe_spelling_decodes_the_same)
 }
 END_TEST
 
+/*
+ * OLMoE, Phi-3.5-MoE, Arctic and ERNIE-4.5: no verbatim config.json of a released checkpoint was
+ * found in the reference data (so no preset). Their rules are checked on the configuration
+ * classes' own defaults, which transformers fills in for absent keys: {"model_type": "phimoe"} is
+ * PhimoeConfig() (Phi-3.5-MoE-instruct's shape), {"model_type": "ernie4_5_moe"} is
+ * Ernie4_5_MoeConfig() ("the ERNIE-4.5-21B-A3B style configuration"); OlmoeConfig() and
+ * ArcticConfig() are generic shapes and are only counted by hand.
+ */
+static struct arch defaults_of(const char *model_type, const char *extra)
+{
+    char text[256];
+    snprintf(text, sizeof(text), "{\"model_type\": \"%s\"%s}", model_type, extra);
+    json_error_t je;
+    json_t *cfg = json_loads(text, 0, &je);
+    ck_assert_msg(cfg != NULL, "%s", je.text);
+    struct arch a = decode_config(cfg);
+    json_decref(cfg);
+    return a;
+}
+
+/*
+ * OlmoeConfig(): 16 layers of MHA 16 x 128 (vLLM olmoe.py: Attention with 16 KV heads: 16 x 2 x 16
+ * x 128 x 2 = 131,072 bytes per token), q_norm and k_norm RMSNorms over the whole 2048-wide
+ * projections (OlmoeAttention), 64 experts of 3 x 2048 x 2048, top 8, untied head.
+ */
+START_TEST(olmoe_norms_the_whole_q_and_k_projections)
+{
+    struct arch a = defaults_of("olmoe", "");
+    ck_assert(a.qk_norm_full && !a.qk_norm);
+    ck_assert_int_eq(a.kv_heads, 16);
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 131072.0, 0);
+    struct params p;
+    params_count(&a, &p);
+    double h = 2048;
+    ck_assert_rel(p.attention, 16 * (4 * h * h + 2 * h), 0);
+    ck_assert_rel(p.routed_experts, 16 * 64 * 3 * h * h, 0);
+    ck_assert_rel(p.total,
+                  2 * 50304 * h + 16 * (4 * h * h + 2 * h) + 16 * 64 * 3 * h * h + 16 * h * 64 +
+                      (16 * 2 + 1) * h,
+                  0);
+}
+END_TEST
+
+/*
+ * PhimoeConfig() (Phi-3.5-MoE-instruct: "16x3.8B parameters with 6.6B active parameters when
+ * using 2 experts", model card): LayerNorms with weight and bias, 16 experts of 3 x 4096 x 6400,
+ * GQA 32 / 8 x 128 (vLLM phimoe.py: 32 x 2 x 8 x 128 x 2 = 131,072 bytes per token).
+ */
+START_TEST(phimoe_counts_layernorm_biases_and_its_lm_head_bias)
+{
+    struct arch a = defaults_of("phimoe", "");
+    struct params p;
+    params_count(&a, &p);
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 131072.0, 0);
+    ck_assert_rel(p.norms, (32 * 2 + 1) * 2 * 4096.0, 0);
+    /* embedding and head 2 x 32064 x 4096, attention 32 x (2 x 4096^2 + 2 x 4096 x 1024), experts
+     * 32 x 16 x 3 x 4096 x 6400, routers 32 x 4096 x 16, LayerNorms 65 x 2 x 4096 */
+    ck_assert_rel(p.total,
+                  2 * 32064 * 4096.0 + 32 * (2 * 4096 * 4096.0 + 2 * 4096 * 1024.0) +
+                      32 * 16 * 3 * 4096 * 6400.0 + 32 * 4096 * 16.0 + 65 * 2 * 4096.0,
+                  0);
+    ck_assert_msg(fabs(p.active / 1e9 - 6.6) <= 0.05 * 6.6, "active %.4f", p.active / 1e9);
+    struct arch b = defaults_of("phimoe", ", \"lm_head_bias\": true, \"attention_bias\": true");
+    struct params q;
+    params_count(&b, &q);
+    ck_assert_rel(q.lm_head - p.lm_head, 32064, 0);
+    ck_assert_rel(q.attention - p.attention, 32 * (4096 + 2 * 1024 + 4096.0), 0);
+}
+END_TEST
+
+/*
+ * ArcticConfig(): MoE on layers (i + 1) % moe_layer_frequency 2 == 0 (vLLM arctic.py), dense MLPs
+ * of intermediate_size 14336 elsewhere. use_residual (Snowflake Arctic's config sets it) adds the
+ * dense residual MLP beside the experts: ArcticMLP(is_residual_mlp=True) is hidden x hidden wide,
+ * with its residual_layernorm, on every MoE layer.
+ */
+START_TEST(arctic_adds_a_hidden_wide_residual_mlp_beside_the_experts)
+{
+    struct arch a = defaults_of("arctic", "");
+    ck_assert_int_eq(arch_moe_layers(&a), 16);
+    ck_assert(!arch_layer_is_moe(&a, 0) && arch_layer_is_moe(&a, 1));
+    struct params p;
+    params_count(&a, &p);
+    ck_assert_rel(p.dense_mlp, 16 * 3 * 4096 * 14336.0, 0);
+    ck_assert_rel(p.shared_experts, 0, 0);
+    struct arch r = defaults_of("arctic", ", \"use_residual\": true");
+    struct params q;
+    params_count(&r, &q);
+    ck_assert_int_eq(r.norms_per_layer, 3);
+    ck_assert_rel(q.shared_experts, 16 * 3 * 4096 * 4096.0, 0);
+    ck_assert_rel(q.active - p.active, q.shared_experts + 32 * 4096.0, 0); /* + the norms */
+}
+END_TEST
+
+/*
+ * Ernie4_5_MoeConfig() = ERNIE-4.5-21B-A3B: layer 0 dense (moe_layer_start_index 1), 27 MoE layers
+ * of 64 experts of 1536 top 6 plus a shared MLP of 1536 x 2, router e_score_correction_bias (vLLM
+ * ernie45_moe.py), tied 103,424 x 2560 embedding. The card's "21B total, 3B activated"
+ * (transformers docs: "21B total, 3B active") is a size name; active counts without the embedding.
+ * KV (vLLM): 28 x 2 x 4 KV heads x 128 x 2 = 57,344 bytes per token.
+ */
+START_TEST(ernie_defaults_are_the_21b_a3b_and_count_21b_3b)
+{
+    struct arch a = defaults_of("ernie4_5_moe", "");
+    ck_assert_int_eq(arch_moe_layers(&a), 27);
+    ck_assert(!arch_layer_is_moe(&a, 0) && arch_layer_is_moe(&a, 27));
+    ck_assert_int_eq(a.n_shared_experts, 2);
+    ck_assert(a.tied_embeddings && a.router_score_bias);
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 57344.0, 0);
+    struct params p;
+    params_count(&a, &p);
+    ck_assert_msg(fabs(p.total / 1e9 - 21) <= 0.05 * 21, "total %.4f", p.total / 1e9);
+    ck_assert_msg(fabs(p.active_excl_embedding / 1e9 - 3) <= 0.05 * 3, "active %.4f",
+                  p.active_excl_embedding / 1e9);
+    /* moe_layer_interval 2 and an end index: MoE where (i + 1) % 2 == 0 and 1 <= i <= 9 */
+    struct arch b = defaults_of("ernie4_5_moe", ", \"moe_layer_interval\": 2, "
+                                                "\"moe_layer_end_index\": 9");
+    ck_assert_int_eq(arch_moe_layers(&b), 5); /* layers 1, 3, 5, 7, 9 */
+    ck_assert(arch_layer_is_moe(&b, 9) && !arch_layer_is_moe(&b, 11));
+}
+END_TEST
+
 Suite *moe_suite(void)
 {
     Suite *s = suite_create("moe");
@@ -258,6 +393,10 @@ Suite *moe_suite(void)
     tcase_add_test(tc, hunyuan_per_layer_lists_must_agree);
     tcase_add_test(tc, minimax_attn_type_list_must_cover_every_layer);
     tcase_add_test(tc, hunyuan_v1_moe_spelling_decodes_the_same);
+    tcase_add_test(tc, olmoe_norms_the_whole_q_and_k_projections);
+    tcase_add_test(tc, phimoe_counts_layernorm_biases_and_its_lm_head_bias);
+    tcase_add_test(tc, arctic_adds_a_hidden_wide_residual_mlp_beside_the_experts);
+    tcase_add_test(tc, ernie_defaults_are_the_21b_a3b_and_count_21b_3b);
     suite_add_tcase(s, tc);
     return s;
 }
