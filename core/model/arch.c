@@ -1111,8 +1111,9 @@ static void decode_gpt_oss(struct reader *r, struct arch *a)
  * 1 softmax GQA attention, 0 lightning attention (MiniMaxText01LinearAttention: qkv_proj hidden ->
  * 3 x heads x head_dim, output_gate hidden -> heads x head_dim, an RMSNorm of that width, out_proj
  * back; no bias), which keeps a heads x head_dim x head_dim state per sequence and no KV cache.
- * M2's num_mtp_modules are not reported: its released checkpoints ship no MTP weights and vLLM
- * skips layers past num_hidden_layers.
+ * M2's num_mtp_modules are not reported: vLLM's minimax_m2.py skips any weight of a layer past
+ * num_hidden_layers (get_spec_layer_idx_from_weight_name), and the card's 230B is the 62 layers
+ * alone (228.7B counted), which leaves no room for three more MoE layers of 3.7B each.
  */
 static void decode_minimax(struct reader *r, const struct family_row *f, struct arch *a)
 {

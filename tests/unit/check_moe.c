@@ -153,7 +153,7 @@ START_TEST(minimax_m2_norms_the_whole_q_and_k_projections)
     struct arch a = real_arch(PRESETS_F, "MiniMax-M2.5");
     ck_assert(a.qk_norm_full && !a.qk_norm);
     ck_assert(a.router_score_bias);
-    ck_assert_int_eq(a.mtp_layers, 0); /* num_mtp_modules: no MTP weights are released */
+    ck_assert_int_eq(a.mtp_layers, 0); /* num_mtp_modules: not loaded by vLLM, not in the 230B */
     ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 253952.0, 0);
     struct params p;
     params_count(&a, &p);
