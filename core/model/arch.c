@@ -871,8 +871,11 @@ static void decode_arctic_moe(struct reader *r, struct arch *a)
  * HunYuan MoE (vLLM hunyuan_v1.py HunYuanSparseMoeBlock; Hunyuan-A13B remote code): num_experts
  * routed experts of moe_intermediate_size, top moe_topk, and with use_mixed_mlp_moe one shared MLP
  * of intermediate_size x num_shared_expert; a router Linear(hidden, num_experts) without bias.
- * Cross-layer attention (use_cla): layer i % cla_share_factor != 0 reuses the K/V of the layer
- * before it (HunYuanCrossAttention: q_proj and o_proj only, no K/V cache of its own).
+ * Cross-layer attention (use_cla): layer i % cla_share_factor != 0 reuses the K/V the layer
+ * before it computed (vLLM HunYuanCrossAttention: q_proj and o_proj only; the K/V it attends to
+ * are the previous layer's), so only every cla_share_factor-th layer stores K/V per token - the
+ * CLA saving Hunyuan-Large was built for. vLLM registers the sharing layers as cross-attention;
+ * whatever cache it reserves for them beside that is not modelled.
  */
 static void decode_hunyuan_moe(struct reader *r, struct arch *a)
 {

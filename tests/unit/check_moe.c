@@ -187,8 +187,9 @@ END_TEST
 /*
  * Cross-layer attention (use_cla, Hunyuan-Large's cla_share_factor 2). No Hunyuan-Large config
  * was found, so A13B's real config with use_cla switched on shows the rule: vLLM hunyuan_v1.py
- * makes layer i % cla_share_factor != 0 a HunYuanCrossAttention (q_proj and o_proj only) that reads
- * the K/V of the layer before it, so 16 of the 32 layers cache K/V and have k/v projections.
+ * makes layer i % cla_share_factor != 0 a HunYuanCrossAttention (q_proj and o_proj only) that
+ * attends to the K/V the layer before it computed, so 16 of the 32 layers project K/V and only
+ * their K/V is stored per token.
  */
 START_TEST(hunyuan_cla_halves_the_kv_cache_and_the_kv_projections)
 {
