@@ -891,6 +891,8 @@ static void decode_hunyuan_moe(struct reader *r, struct arch *a)
         a->n_shared_experts = n > 0 ? 1 : 0;
         a->shared_intermediate = a->intermediate * n;
     }
+    /* HunYuanConfig: "First moe_layer_num_skipped layers do not use MoE" (a dense MLP instead) */
+    get_int(r, "moe_layer_num_skipped", 0, ARCH_MAX_LAYERS, &a->first_k_dense);
     if (get_bool(r, "use_cla", false)) {
         a->kv_share = 1;
         get_int(r, "cla_share_factor", 1, ARCH_MAX_LAYERS, &a->kv_share);

@@ -217,6 +217,23 @@ START_TEST(hunyuan_cla_halves_the_kv_cache_and_the_kv_projections)
 }
 END_TEST
 
+/* HunYuanConfig: "First moe_layer_num_skipped layers do not use MoE" (A13B: 0). */
+START_TEST(hunyuan_skipped_layers_get_a_dense_mlp)
+{
+    json_t *cfg = real_config(MOE_FILE, "Hunyuan-A13B-Instruct");
+    struct arch a = decode_config(cfg);
+    ck_assert_int_eq(arch_moe_layers(&a), 32);
+    json_object_set_new(cfg, "moe_layer_num_skipped", json_integer(2));
+    struct arch b = decode_config(cfg);
+    json_decref(cfg);
+    ck_assert_int_eq(arch_moe_layers(&b), 30);
+    ck_assert(!arch_layer_is_moe(&b, 1) && arch_layer_is_moe(&b, 2));
+    struct params p;
+    params_count(&b, &p);
+    ck_assert_rel(p.dense_mlp, 2 * 3 * 4096 * 3072.0, 0);
+}
+END_TEST
+
 START_TEST(hunyuan_per_layer_lists_must_agree)
 {
     json_t *cfg = real_config(MOE_FILE, "Hunyuan-A13B-Instruct");
@@ -391,6 +408,7 @@ Suite *moe_suite(void)
     tcase_add_test(tc, minimax_m2_norms_the_whole_q_and_k_projections);
     tcase_add_test(tc, hunyuan_a13b_reads_per_layer_lists_and_its_shared_mlp);
     tcase_add_test(tc, hunyuan_cla_halves_the_kv_cache_and_the_kv_projections);
+    tcase_add_test(tc, hunyuan_skipped_layers_get_a_dense_mlp);
     tcase_add_test(tc, hunyuan_per_layer_lists_must_agree);
     tcase_add_test(tc, minimax_attn_type_list_must_cover_every_layer);
     tcase_add_test(tc, hunyuan_v1_moe_spelling_decodes_the_same);
