@@ -7,6 +7,7 @@ Inputs (all in the tree; no network):
   tests/data/model-configs-2026.json  27 more (shared/data), each with source and official sizes
   tests/data/preset-configs.json      configs found in public repositories (repo, path, commit)
   tests/data/model-configs-dense.json the dense and hybrid families of issue 11 (same format)
+  tests/data/model-configs-moe.json   the MoE families' configs (issue 11, moe block), with sources
   core/model/arch.c                   its family table says which model_types decode today
   tests/data/model-configs-stacks.json  the Switch Transformers configs (switch_presets below)
 

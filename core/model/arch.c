@@ -25,6 +25,8 @@ enum family {
     FAM_DBRX,
     FAM_GPT_OSS,
     FAM_GPTJ, /* gptj: parallel block, one LayerNorm, rotary, biased MLP and LM head */
+    /* MoE families (issue 11, moe block). */
+    FAM_MINIMAX, /* minimax_m1, minimax_m2: Mixtral-style experts; M1 lightning-attention layers */
     /* Encoder-decoder and hybrid-state families (issue 11, arch2 block). */
     FAM_T5,         /* t5, switch_transformers: encoder + decoder with cross-attention */
     FAM_QWEN3_NEXT, /* qwen3_next: Gated DeltaNet layers + gated attention every k-th layer */
@@ -45,6 +47,13 @@ enum moe_layout {
                     every interleave_moe_layer_step-th layer; dense layers intermediate_size_mlp */
     MOE_GLM,     /* DeepSeek's keys on a GQA model: n_routed_experts, n_shared_experts,
                     first_k_dense_replace, e_score_correction_bias (glm4_moe) */
+    /* MoE families (issue 11, moe block). */
+    MOE_ARCTIC,  /* num_local_experts of intermediate_size every moe_layer_frequency-th layer, plus
+                    (use_residual) a dense residual MLP of hidden_size beside them */
+    MOE_HUNYUAN, /* num_experts, moe_topk, moe_intermediate_size, num_shared_expert (int or per
+                    layer list), shared MLP of intermediate_size x num_shared_expert; use_cla */
+    MOE_ERNIE,   /* moe_num_experts, moe_k, moe_intermediate_size, moe_num_shared_experts,
+                    moe_layer_start_index / end_index / interval, moe_use_aux_free */
 };
 
 /* Which layers a config's sliding_window covers when the config has no layer_types list. */
@@ -88,6 +97,10 @@ struct family_row {
     /* Dense block of issue 11. */
     bool parallel; /* one input norm; attention and MLP read it in parallel (cohere) */
     bool use_bias; /* use_bias (default true) biases q/k/v/o and the MLP (starcoder2) */
+    /* MoE families (issue 11, moe block). */
+    bool qk_norm_full;     /* q/k norms over the whole projection (olmoe; minimax_m2 with the
+                              qk_norm_opt switch use_qk_norm) */
+    bool lm_head_bias_opt; /* lm_head_bias (default false) gives the LM head a bias (phimoe) */
 };
 
 /*
@@ -194,6 +207,57 @@ static const struct int_default qwen3vl_defaults[] = {
     {"temporal_patch_size", 2},
     {"out_hidden_size", 3584},
     {"num_position_embeddings", 2304},
+    {NULL, 0},
+};
+
+/*
+ * MoE families (issue 11, moe block). PhimoeConfig.__init__ (transformers
+ * models/phimoe/configuration_phimoe.py; Phi-3.5-MoE-instruct's shape) and
+ * Ernie4_5_MoeConfig.__init__ (models/ernie4_5_moe/configuration_ernie4_5_moe.py: "the
+ * ERNIE-4.5-21B-A3B style configuration"); the decoders hold the remaining defaults
+ * (moe_num_shared_experts 2, moe_layer_start_index 1, moe_layer_end_index -1, moe_layer_interval
+ * 1).
+ */
+/*
+ * OlmoeConfig.__init__ (models/olmoe/configuration_olmoe.py) and ArcticConfig.__init__ (Snowflake's
+ * configuration_arctic.py as vLLM transformers_utils/configs/arctic.py copies it); neither is the
+ * released model's shape (OLMoE-1B-7B's experts are 1024 wide, Arctic has 35 layers of 128).
+ */
+static const struct int_default olmoe_defaults[] = {
+    {"vocab_size", 50304},     {"hidden_size", 2048},       {"intermediate_size", 2048},
+    {"num_hidden_layers", 16}, {"num_attention_heads", 16}, {"max_position_embeddings", 4096},
+    {"num_experts", 64},       {"num_experts_per_tok", 8},  {NULL, 0},
+};
+static const struct int_default arctic_defaults[] = {
+    {"vocab_size", 32000},        {"hidden_size", 4096},
+    {"intermediate_size", 14336}, {"num_hidden_layers", 32},
+    {"num_attention_heads", 32},  {"max_position_embeddings", 4096},
+    {"num_local_experts", 8},     {"num_experts_per_tok", 1},
+    {"moe_layer_frequency", 2},   {NULL, 0},
+};
+static const struct int_default phimoe_defaults[] = {
+    {"vocab_size", 32064},
+    {"hidden_size", 4096},
+    {"intermediate_size", 6400},
+    {"num_hidden_layers", 32},
+    {"num_attention_heads", 32},
+    {"num_key_value_heads", 8},
+    {"num_local_experts", 16},
+    {"num_experts_per_tok", 2},
+    {"max_position_embeddings", 131072},
+    {NULL, 0},
+};
+static const struct int_default ernie4_5_moe_defaults[] = {
+    {"vocab_size", 103424},
+    {"hidden_size", 2560},
+    {"intermediate_size", 12288},
+    {"num_hidden_layers", 28},
+    {"num_attention_heads", 20},
+    {"num_key_value_heads", 4},
+    {"moe_num_experts", 64},
+    {"moe_k", 6},
+    {"moe_intermediate_size", 1536},
+    {"max_position_embeddings", 131072},
     {NULL, 0},
 };
 
@@ -369,6 +433,71 @@ static const struct family_row families[] = {
      .mlp = ARCH_MLP_PLAIN,
      .norm = ARCH_NORM_LAYER,
      .norms_per_layer = 1},
+    /* MoE families (issue 11, moe block). Sources: transformers' modeling_olmoe / modeling_phimoe
+     * / modeling_hunyuan_v1_moe / modeling_ernie4_5_moe, the remote code of arctic and minimax,
+     * and vLLM's olmoe.py / phimoe.py / arctic.py / hunyuan_v1.py / minimax_text_01.py /
+     * minimax_m2.py / ernie45_moe.py. */
+    {.model_type = "olmoe", /* q_norm over heads x head_dim, k_norm over kv_heads x head_dim */
+     .archs = {"OlmoeForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .moe = MOE_MIXTRAL,
+     .qk_norm_full = true,
+     .defaults = olmoe_defaults},
+    {.model_type = "phimoe", /* LayerNorm with bias; attention_bias on q/k/v/o; lm_head_bias */
+     .archs = {"PhiMoEForCausalLM", "PhimoeForCausalLM"},
+     .fam = FAM_LLAMA,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_LAYER,
+     .norms_per_layer = 2,
+     .moe = MOE_MIXTRAL,
+     .window = WINDOW_ALL,
+     .lm_head_bias_opt = true,
+     .defaults = phimoe_defaults},
+    {.model_type = "arctic",
+     .archs = {"ArcticForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2, /* + residual_layernorm with use_residual (decoder) */
+     .moe = MOE_ARCTIC,
+     .defaults = arctic_defaults},
+    {.model_type = "hunyuan", /* Hunyuan-A13B's remote code (the same class as hunyuan_v1_moe) */
+     .archs = {"HunYuanMoEV1ForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .qk_norm = true, /* query_layernorm / key_layernorm per head, with use_qk_norm */
+     .qk_norm_opt = true,
+     .moe = MOE_HUNYUAN},
+    {.model_type = "hunyuan_v1_moe",
+     .archs = {"HunYuanMoEV1ForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .qk_norm = true, /* query_layernorm / key_layernorm per head, with use_qk_norm */
+     .qk_norm_opt = true,
+     .moe = MOE_HUNYUAN},
+    {.model_type = "minimax_m1",
+     .archs = {"MiniMaxM1ForCausalLM", "MiniMaxText01ForCausalLM"},
+     .fam = FAM_MINIMAX,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_RMS,
+     .norms_per_layer = 2,
+     .moe = MOE_MIXTRAL},
+    {.model_type = "minimax_m2",
+     .archs = {"MiniMaxM2ForCausalLM"},
+     .fam = FAM_MINIMAX,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_RMS,
+     .norms_per_layer = 2,
+     .moe = MOE_MIXTRAL,
+     .qk_norm_opt = true,
+     .qk_norm_full = true},
+    {.model_type = "ernie4_5_moe",
+     .archs = {"Ernie4_5_MoeForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .tied_default = true,
+     .moe = MOE_ERNIE,
+     .mtp = true,
+     .defaults = ernie4_5_moe_defaults},
     /* Encoder-decoder and hybrid-state families (issue 11, arch2 block). Sources: transformers'
      * modeling_t5 / modeling_switch_transformers / modeling_qwen3_next / modeling_nemotron_h /
      * modeling_mamba / modeling_falcon_mamba / modeling_jamba and their config-class defaults. */
@@ -840,6 +969,129 @@ static void decode_glm_moe(struct reader *r, struct arch *a)
     a->router_score_bias = true; /* Glm4MoeTopkRouter.e_score_correction_bias */
 }
 
+/* ---- MoE families (issue 11, moe block). ---- */
+
+/*
+ * An integer, or a list of one integer per layer whose entries are all equal (hunyuan's moe_topk,
+ * moe_intermediate_size, num_shared_expert). Per-layer sizes that differ are not modelled: 422.
+ */
+static bool get_uniform_int(struct reader *r, const char *key, long long min, long long max,
+                            int64_t *out)
+{
+    const json_t *v = lookup(r->cfg, key);
+    if (!json_is_array(v))
+        return get_int(r, key, min, max, out);
+    size_t i;
+    const json_t *e;
+    int64_t first = -1;
+    json_array_foreach(v, i, e)
+    {
+        json_int_t x = json_is_integer(e) ? json_integer_value(e) : -1;
+        if (x < min || x > max || (first >= 0 && x != first)) {
+            if (r->rc == 0)
+                r->rc = error_set(r->err, 422, "invalid_field", "",
+                                  "%s%s must be an integer in [%lld, %lld] or a list of one per "
+                                  "layer, all equal (per-layer sizes are not modelled)",
+                                  r->prefix, key, min, max);
+            if (r->err)
+                snprintf(r->err->field, sizeof(r->err->field), "%s%s", r->prefix, key);
+            return false;
+        }
+        first = x;
+    }
+    if (first < 0)
+        return false;
+    *out = first;
+    return true;
+}
+
+/*
+ * ArcticConfig (Snowflake's configuration_arctic.py, copied into vLLM transformers_utils/configs):
+ * num_local_experts of intermediate_size, MoE when (i + 1) % moe_layer_frequency == 0 (default 2);
+ * with use_residual a dense residual MLP of hidden_size x hidden_size runs beside the experts
+ * (vLLM arctic.py ArcticMLP(is_residual_mlp=True): ffn_dim = hidden_size) behind its own
+ * residual_layernorm. Counted as one always-on shared expert of width hidden_size.
+ */
+static void decode_arctic_moe(struct reader *r, struct arch *a)
+{
+    need_int(r, "num_local_experts", 1, ARCH_MAX_EXPERTS, &a->n_routed_experts);
+    a->moe_intermediate = a->intermediate;
+    int64_t freq = 2;
+    get_int(r, "moe_layer_frequency", 1, ARCH_MAX_LAYERS, &freq);
+    a->first_k_dense = freq - 1;
+    a->moe_layer_freq = freq;
+    if (get_bool(r, "use_residual", false)) {
+        a->n_shared_experts = 1;
+        a->shared_intermediate = a->hidden;
+        a->norms_per_layer = 3; /* + residual_layernorm (on the MoE layers; freq 1 in Arctic) */
+    }
+}
+
+/*
+ * HunYuan MoE (vLLM hunyuan_v1.py HunYuanSparseMoeBlock; Hunyuan-A13B remote code): num_experts
+ * routed experts of moe_intermediate_size, top moe_topk, and with use_mixed_mlp_moe one shared MLP
+ * of intermediate_size x num_shared_expert; a router Linear(hidden, num_experts) without bias.
+ * Cross-layer attention (use_cla): layer i % cla_share_factor != 0 reuses the K/V the layer
+ * before it computed (vLLM HunYuanCrossAttention: q_proj and o_proj only; the K/V it attends to
+ * are the previous layer's), so only every cla_share_factor-th layer stores K/V per token - the
+ * CLA saving Hunyuan-Large was built for. vLLM registers the sharing layers as cross-attention;
+ * whatever cache it reserves for them beside that is not modelled.
+ */
+static void decode_hunyuan_moe(struct reader *r, struct arch *a)
+{
+    get_int(r, "head_dim|attention_head_dim", 1, ARCH_MAX_DIM, &a->head_dim);
+    need_int(r, "num_experts", 1, ARCH_MAX_EXPERTS, &a->n_routed_experts);
+    if (!get_uniform_int(r, "moe_topk", 1, ARCH_MAX_EXPERTS, &a->experts_per_token) && r->rc == 0)
+        note_missing(r, "moe_topk");
+    a->moe_intermediate = a->intermediate;
+    get_uniform_int(r, "moe_intermediate_size", 1, ARCH_MAX_DIM, &a->moe_intermediate);
+    if (get_bool(r, "use_mixed_mlp_moe", false)) {
+        int64_t n = 1;
+        get_uniform_int(r, "num_shared_expert", 0, ARCH_MAX_EXPERTS, &n);
+        a->n_shared_experts = n > 0 ? 1 : 0;
+        a->shared_intermediate = a->intermediate * n;
+    }
+    /* HunYuanConfig: "First moe_layer_num_skipped layers do not use MoE" (a dense MLP instead) */
+    get_int(r, "moe_layer_num_skipped", 0, ARCH_MAX_LAYERS, &a->first_k_dense);
+    if (get_bool(r, "use_cla", false)) {
+        a->kv_share = 1;
+        get_int(r, "cla_share_factor", 1, ARCH_MAX_LAYERS, &a->kv_share);
+    }
+}
+
+/*
+ * Ernie4_5_MoeConfig (transformers configuration_ernie4_5_moe.py) as vLLM's ernie45_moe.py builds
+ * it: layer i has experts when (i + 1) % moe_layer_interval == 0 and moe_layer_start_index <= i <=
+ * moe_layer_end_index (defaults 1, -1 = the last layer, 1), a dense MLP of intermediate_size
+ * otherwise; moe_num_experts of moe_intermediate_size, top moe_k, one shared MLP of
+ * moe_intermediate_size x moe_num_shared_experts, the router's e_score_correction_bias; use_bias
+ * biases q/k/v (never o_proj) and the MLPs. num_nextn_predict_layers MTP blocks (the row's mtp).
+ */
+static void decode_ernie_moe(struct reader *r, struct arch *a)
+{
+    need_int(r, "moe_num_experts", 1, ARCH_MAX_EXPERTS, &a->n_routed_experts);
+    need_int(r, "moe_k", 1, ARCH_MAX_EXPERTS, &a->experts_per_token);
+    need_int(r, "moe_intermediate_size", 1, ARCH_MAX_DIM, &a->moe_intermediate);
+    int64_t shared = 2; /* Ernie4_5_MoeConfig default */
+    get_int(r, "moe_num_shared_experts", 0, ARCH_MAX_EXPERTS, &shared);
+    a->n_shared_experts = shared;
+    a->shared_intermediate = a->moe_intermediate;
+    a->router_score_bias = true;
+    int64_t start = 1, end = -1, step = 1;
+    get_int(r, "moe_layer_start_index", 0, ARCH_MAX_LAYERS, &start);
+    get_int(r, "moe_layer_end_index", -1, ARCH_MAX_LAYERS, &end);
+    get_int(r, "moe_layer_interval", 1, ARCH_MAX_LAYERS, &step);
+    if (end < 0)
+        end = a->layers - 1;
+    for (int64_t i = 0; i < a->layers && i < ARCH_MAX_LAYERS; i++)
+        if (!((i + 1) % step == 0 && i >= start && i <= end))
+            a->dense_mask[i / 64] |= (uint64_t)1 << (i % 64);
+    bool bias = get_bool(r, "use_bias", false);
+    a->qkv_bias = bias;
+    a->o_bias = false;
+    a->mlp_bias = bias;
+}
+
 static void decode_llama_like(struct reader *r, const struct family_row *f, struct arch *a)
 {
     need_int(r, "num_hidden_layers", 1, ARCH_MAX_LAYERS, &a->layers);
@@ -858,6 +1110,8 @@ static void decode_llama_like(struct reader *r, const struct family_row *f, stru
     a->parallel_attn_mlp = f->parallel;
     if (f->qk_norm_opt)
         a->qk_norm = f->qk_norm && get_bool(r, "use_qk_norm", false);
+    a->qk_norm_full = f->qk_norm_full && (!f->qk_norm_opt || get_bool(r, "use_qk_norm", false));
+    a->lm_head_bias = f->lm_head_bias_opt && get_bool(r, "lm_head_bias", false);
     if (f->mtp)
         get_int(r, "num_nextn_predict_layers", 0, ARCH_MAX_LAYERS, &a->mtp_layers);
     switch (f->moe) {
@@ -884,6 +1138,15 @@ static void decode_llama_like(struct reader *r, const struct family_row *f, stru
     case MOE_GLM:
         decode_glm_moe(r, a);
         break;
+    case MOE_ARCTIC:
+        decode_arctic_moe(r, a);
+        break;
+    case MOE_HUNYUAN: /* moe_topk, not num_experts_per_tok */
+        decode_hunyuan_moe(r, a);
+        return;
+    case MOE_ERNIE: /* moe_k */
+        decode_ernie_moe(r, a);
+        return;
     }
     need_int(r, "num_experts_per_tok", 1, ARCH_MAX_EXPERTS, &a->experts_per_token);
     if (f->shared_gate) {
@@ -1009,6 +1272,55 @@ static void decode_gpt_oss(struct reader *r, struct arch *a)
     a->attn_sinks = true;
     a->router_bias = true;
     a->mlp_bias = true;
+}
+
+/*
+ * minimax_m1 / minimax_m2 (vLLM minimax_text_01.py, minimax_m2.py): Mixtral-style experts
+ * (num_local_experts of intermediate_size, top num_experts_per_tok), a router without bias and,
+ * with use_routing_bias (M2), an e_score_correction_bias. attn_type_list gives each layer's mixer:
+ * 1 softmax GQA attention, 0 lightning attention (MiniMaxText01LinearAttention: qkv_proj hidden ->
+ * 3 x heads x head_dim, output_gate hidden -> heads x head_dim, an RMSNorm of that width, out_proj
+ * back; no bias), which keeps a heads x head_dim x head_dim state per sequence and no KV cache.
+ * M2's num_mtp_modules are not reported: vLLM's minimax_m2.py skips any weight of a layer past
+ * num_hidden_layers (get_spec_layer_idx_from_weight_name), and the card's 230B is the 62 layers
+ * alone (228.7B counted), which leaves no room for three more MoE layers of 3.7B each.
+ */
+static void decode_minimax(struct reader *r, const struct family_row *f, struct arch *a)
+{
+    decode_llama_like(r, f, a);
+    a->router_score_bias = get_bool(r, "use_routing_bias", false);
+    int64_t shared = 0;
+    if (get_int(r, "shared_intermediate_size", 0, ARCH_MAX_DIM, &shared) && shared > 0) {
+        a->n_shared_experts = 1;
+        a->shared_intermediate = shared;
+    }
+    const json_t *types = json_object_get(r->cfg, "attn_type_list");
+    size_t i;
+    const json_t *t;
+    json_array_foreach(types, i, t)
+    {
+        a->state_layers += json_is_integer(t) && json_integer_value(t) == 0;
+    }
+    if (a->state_layers == 0)
+        return;
+    if (a->state_layers > a->layers || (int64_t)json_array_size(types) != a->layers) {
+        if (r->rc == 0)
+            r->rc = error_set(r->err, 422, "invalid_field", "",
+                              "%sattn_type_list must hold one entry per layer (num_hidden_layers)",
+                              r->prefix);
+        if (r->err)
+            snprintf(r->err->field, sizeof(r->err->field), "%sattn_type_list", r->prefix);
+        return;
+    }
+    a->state = ARCH_STATE_LIGHTNING;
+    if (!get_int(r, "head_dim", 1, ARCH_MAX_DIM, &a->head_dim) && a->heads > 0)
+        a->head_dim = a->hidden / a->heads;
+    a->ssm.heads = a->heads;
+    a->ssm.head_dim = a->head_dim;
+    a->ssm.inner = a->heads * a->head_dim;
+    /* vLLM MambaStateDtypeCalculator.linear_attention_state_dtype: the model dtype (16 bits). */
+    a->state_conv_bytes = 0;
+    a->state_ssm_bytes = 2;
 }
 
 /* ---- Encoder-decoder and hybrid-state families (issue 11, arch2 block). ---- */
@@ -1488,6 +1800,7 @@ static bool reads_num_key_value_heads(enum family f)
     case FAM_NEMOTRON_H:
     case FAM_JAMBA:
     case FAM_GRANITE_HYBRID:
+    case FAM_MINIMAX:
         return true;
     case FAM_NEMOTRON_NAS: /* block_configs: heads / n_heads_in_group per layer */
     case FAM_DEEPSEEK:     /* MLA: kv_heads == heads */
@@ -1632,6 +1945,9 @@ static void decode_text(struct reader *r, const struct family_row *fam, struct a
         break;
     case FAM_GRANITE_HYBRID:
         decode_granite_hybrid(r, a);
+        break;
+    case FAM_MINIMAX:
+        decode_minimax(r, fam, a);
         break;
     }
     if (r->rc < 0)
@@ -1851,10 +2167,9 @@ static const char *const attention_names[ARCH_ATTN_COUNT] = {
     [ARCH_ATTN_MLA] = "mla",
 };
 static const char *const state_names[ARCH_STATE_COUNT] = {
-    [ARCH_STATE_NONE] = "none",
-    [ARCH_STATE_MAMBA1] = "mamba1",
-    [ARCH_STATE_MAMBA2] = "mamba2",
-    [ARCH_STATE_GDN] = "gated_deltanet",
+    [ARCH_STATE_NONE] = "none",           [ARCH_STATE_MAMBA1] = "mamba1",
+    [ARCH_STATE_MAMBA2] = "mamba2",       [ARCH_STATE_GDN] = "gated_deltanet",
+    [ARCH_STATE_LIGHTNING] = "lightning",
 };
 static const char *const mlp_names[ARCH_MLP_COUNT] = {
     [ARCH_MLP_GATED] = "gated",
@@ -1903,6 +2218,7 @@ const char *arch_state_name(enum arch_state k)
     case ARCH_STATE_MAMBA1:
     case ARCH_STATE_MAMBA2:
     case ARCH_STATE_GDN:
+    case ARCH_STATE_LIGHTNING:
         return state_names[k];
     }
     return "?";
@@ -1978,6 +2294,15 @@ static void write_newer_traits(struct jsonout *w, const struct arch *a)
         jsonout_integer(w, a->attention_chunk);
         jsonout_key(w, "chunked_layers");
         jsonout_integer(w, a->chunked_layers);
+        jsonout_end_object(w);
+    }
+    if (a->kv_share > 1) {
+        jsonout_key(w, "cross_layer_attention");
+        jsonout_begin_object(w);
+        jsonout_key(w, "share_factor");
+        jsonout_integer(w, a->kv_share);
+        jsonout_key(w, "kv_layers");
+        jsonout_integer(w, arch_kv_layers(a));
         jsonout_end_object(w);
     }
     if (a->index_heads > 0) {

@@ -81,14 +81,18 @@ const char *arch_vision_name(enum arch_vision k); /* "none", "siglip", "pixtral"
  * shaped by vllm/model_executor/layers/mamba/mamba_utils.py MambaStateShapeCalculator.
  */
 enum arch_state {
-    ARCH_STATE_NONE = 0,   /* plain transformer: every mixer is attention */
-    ARCH_STATE_MAMBA1 = 1, /* Mamba-1 selective SSM (mamba, falcon_mamba, jamba) */
-    ARCH_STATE_MAMBA2 = 2, /* Mamba-2 SSD (nemotron_h, granitemoehybrid) */
-    ARCH_STATE_GDN = 3,    /* Gated DeltaNet linear attention (qwen3_next, qwen3_5) */
+    ARCH_STATE_NONE = 0,      /* plain transformer: every mixer is attention */
+    ARCH_STATE_MAMBA1 = 1,    /* Mamba-1 selective SSM (mamba, falcon_mamba, jamba) */
+    ARCH_STATE_MAMBA2 = 2,    /* Mamba-2 SSD (nemotron_h, granitemoehybrid) */
+    ARCH_STATE_GDN = 3,       /* Gated DeltaNet linear attention (qwen3_next, qwen3_5) */
+    ARCH_STATE_LIGHTNING = 4, /* lightning (linear) attention: heads x head_dim^2 (minimax_m1) */
 };
-#define ARCH_STATE_COUNT (ARCH_STATE_GDN + 1)
+#define ARCH_STATE_COUNT (ARCH_STATE_LIGHTNING + 1)
 
-/* arch_state_name - "none", "mamba1", "mamba2", "gated_deltanet" (static; "?" outside the enum). */
+/*
+ * arch_state_name - "none", "mamba1", "mamba2", "gated_deltanet", "lightning" (static; "?" outside
+ * the enum).
+ */
 const char *arch_state_name(enum arch_state k);
 
 /* Hard caps on decoded values (a config comes from a user; the math must not overflow). */
@@ -235,12 +239,27 @@ struct arch {
     int64_t mlp_width_sum;
     int64_t linear_layers;
     int64_t norm_vectors;
+    /* MoE families of issue 11 (moe block: olmoe, phimoe, arctic, hunyuan, minimax, ernie). */
+    bool qk_norm_full; /* q/k RMSNorm over the whole projection: heads x head_dim and kv_heads x
+                          head_dim weights (olmoe, minimax_m2), instead of qk_norm's per head */
+    int64_t kv_share;  /* cross-layer attention (hunyuan use_cla): only layers i % kv_share == 0
+                          project and cache K/V, the others reuse them; 0 or 1 = none */
 };
 
 /* arch_attn_layers - decoder layers with (self-)attention, i.e. with a per-token KV cache. */
 static inline int64_t arch_attn_layers(const struct arch *a)
 {
     return a->layers - a->state_layers - a->mixerless_layers;
+}
+
+/*
+ * arch_kv_layers - attention layers that project and cache their own K/V: all of them, or with
+ * cross-layer attention (kv_share = f > 1) layers 0, f, 2f, ... of the attention layers.
+ */
+static inline int64_t arch_kv_layers(const struct arch *a)
+{
+    int64_t n = arch_attn_layers(a);
+    return a->kv_share > 1 ? (n + a->kv_share - 1) / a->kv_share : n;
 }
 
 /* arch_mlp_layers - decoder layers with a dense MLP or MoE block. */
@@ -315,13 +334,15 @@ static inline int arch_mlp_matrices(const struct arch *a)
  * exaone4, seed_oss, nemotron-nas (per-layer block_configs); encoder-decoder t5 and
  * switch_transformers (`layers` are the decoder blocks, encoder_layers the encoder); hybrid-state
  * qwen3_next, qwen3_5, qwen3_5_moe, nemotron_h, granitemoehybrid, mamba, falcon_mamba and jamba
- * (see state). Nested multimodal configs (llama4, gemma3, mistral3, qwen3_5, qwen3_5_moe) are read
- * from text_config, their vision tower from vision_config.
- * Absent keys take the config class's defaults where transformers has them (gemma3, llama4).
- * field_prefix names the object in errors ("hf_config"). Errors: -EINVAL, err status 422 naming
- * the unsupported model_type/architecture (with the closest supported family, the supported list
- * and the fields of an explicit description) or the missing/invalid fields (all missing ones
- * listed). *out is filled only on success; nothing is allocated.
+ * (see state); MoE olmoe, phimoe, arctic, hunyuan (+hunyuan_v1_moe), minimax_m1
+ * (lightning-attention state), minimax_m2, ernie4_5_moe. Nested multimodal configs (llama4, gemma3,
+ * mistral3, qwen3_5, qwen3_5_moe) are read from text_config, their vision tower from vision_config.
+ * Absent keys take the config class's defaults where transformers has them (gemma3, llama4, olmoe,
+ * phimoe, arctic, ernie4_5_moe). field_prefix names the object in errors ("hf_config"). Errors:
+ * -EINVAL, err status 422 naming the unsupported model_type/architecture (with the closest
+ * supported family, the supported list and the fields of an explicit description) or the
+ * missing/invalid fields (all missing ones listed). *out is filled only on success; nothing is
+ * allocated.
  */
 int arch_from_hf_config(const json_t *cfg, const char *field_prefix, struct arch *out,
                         struct error_info *err);

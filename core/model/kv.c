@@ -38,8 +38,8 @@ double kv_layer_bytes_per_token(const struct arch *a, double kv_bytes, int tp)
 
 double kv_bytes_per_token(const struct arch *a, double kv_bytes, int tp)
 {
-    if (a->kv_groups == 0)
-        return (double)arch_attn_layers(a) * kv_layer_bytes_per_token(a, kv_bytes, tp);
+    if (a->kv_groups == 0) /* with cross-layer attention only the K/V-owning layers cache */
+        return (double)arch_kv_layers(a) * kv_layer_bytes_per_token(a, kv_bytes, tp);
     /* nemotron-nas: each attention layer has its own K/V heads (vLLM builds one Attention per
      * layer with num_attention_heads // n_heads_in_group heads, split over TP like any GQA). */
     struct arch g = *a;
@@ -88,6 +88,8 @@ double kv_state_layer_bytes(const struct arch *a, int tp)
         return shard(conv, tp) * km1 * cb +
                shard(a->ssm.heads, tp) * (double)a->ssm.head_dim * (double)a->ssm.k_head_dim * sb;
     }
+    case ARCH_STATE_LIGHTNING: /* linear_attention_state_shape: (heads / tp, head_dim, head_dim) */
+        return shard(a->ssm.heads, tp) * (double)a->ssm.head_dim * (double)a->ssm.head_dim * sb;
     }
     return 0;
 }
@@ -108,8 +110,8 @@ double kv_seq_bytes(const struct arch *a, double kv_bytes, int tp, int pp, doubl
 {
     if (pp < 1)
         pp = 1;
-    double attn = (double)arch_attn_layers(a);
-    /* Per attention layer on average: the same as kv_layer_bytes_per_token unless the layers'
+    double attn = (double)arch_kv_layers(a); /* cross-layer attention: the owning layers only */
+    /* Per caching layer on average: the same as kv_layer_bytes_per_token unless the layers'
      * K/V heads differ (nemotron-nas, which has no windows). */
     double per = attn > 0 ? kv_bytes_per_token(a, kv_bytes, tp) / attn : 0;
     double windowed = (double)a->windowed_layers;

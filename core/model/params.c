@@ -54,6 +54,15 @@ static double indexer_params(const struct arch *a)
     return (double)a->q_lora_rank * ih * id + h * id + 2 * id + h * ih;
 }
 
+/* The k and v projections (and their biases) of one GQA layer. */
+static double kv_proj_params(const struct arch *a)
+{
+    double hd = (double)a->head_dim, kv = (double)a->kv_heads;
+    double vd = a->v_head_dim > 0 ? (double)a->v_head_dim : hd;
+    double p = (double)a->hidden * kv * (hd + vd);
+    return a->qkv_bias ? p + kv * (hd + vd) : p;
+}
+
 static double attention_params(const struct arch *a)
 {
     switch (a->attention) {
@@ -72,6 +81,8 @@ static double attention_params(const struct arch *a)
         p += h;
     if (a->qk_norm)
         p += 2 * hd;
+    if (a->qk_norm_full) /* olmoe, minimax_m2: one norm over the whole q and k projections */
+        p += (nh + kv) * hd;
     if (a->attn_sinks)
         p += nh;
     if (a->attn_output_gate) /* qwen3_next: q_proj also yields a per-head-dim gate */
@@ -186,6 +197,9 @@ static double state_mixer_params(const struct arch *a)
         p += 2 * nv + (double)a->ssm.head_dim;         /* dt_bias, A_log, gated RMSNorm */
         return p + in * h;                             /* out_proj */
     }
+    case ARCH_STATE_LIGHTNING: /* MiniMaxText01LinearAttention: qkv_proj, output_gate, norm,
+                                  out_proj (the per-head decay slopes are computed, not stored) */
+        return h * 3 * in + h * in + in + in * h;
     }
     return 0;
 }
@@ -223,6 +237,8 @@ void params_count(const struct arch *a, struct params *out)
     p.vision = vision_params(a);
     double attn = attention_params(a);
     p.attention = a->kv_groups > 0 ? hetero_attention(a) : (double)arch_attn_layers(a) * attn;
+    if (a->kv_share > 1) /* cross-layer attention: the sharing layers have no k/v projections */
+        p.attention -= (double)(arch_attn_layers(a) - arch_kv_layers(a)) * kv_proj_params(a);
     p.state_mixers = (double)a->state_layers * state_mixer_params(a);
     double dense = mlp_params(a, (double)a->intermediate);
     p.dense_mlp = a->mlp_width_sum > 0 ? dense_sum(a, dense_layers) : dense_layers * dense;
