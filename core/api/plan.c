@@ -8,6 +8,7 @@
 
 #include "api/deploy.h"
 #include "api/notes.h"
+#include "api/offloadout.h"
 #include "azure/pricing.h"
 #include "base/jsonout.h"
 #include "memory/estimate.h"
@@ -38,6 +39,7 @@ struct plan {
     struct pick_candidate solved;
     enum choice_objective objective; /* as given, else cheapest (the refined default) */
     enum precision format;           /* the weight format (fp16 for bits_per_weight) */
+    struct offload_in offload;       /* r->offload != OFFLOAD_NONE: experts in host RAM */
 };
 
 #define assume(p, ...) notes_add(&(p)->notes, __VA_ARGS__)
@@ -202,7 +204,8 @@ static void key_price(struct jsonout *w, const char *key, double usd)
         jsonout_null(w);
 }
 
-static void write_candidate(struct jsonout *w, const struct pick_candidate *c, const char *today)
+static void write_candidate(struct jsonout *w, const struct pick_candidate *c, const char *today,
+                            bool offload)
 {
     jsonout_begin_object(w);
     jsonout_key(w, "sku");
@@ -221,6 +224,14 @@ static void write_candidate(struct jsonout *w, const struct pick_candidate *c, c
     if (c->has_fit) {
         key_number(w, "kv_pool_gb", c->fit.kv_pool / 1e9);
         key_number(w, "max_concurrency", c->fit.max_concurrency);
+    }
+    if (offload) { /* experts in host RAM asked for: say which layouts use it */
+        jsonout_key(w, "offloaded");
+        jsonout_bool(w, c->offloaded);
+        if (c->offloaded) {
+            key_number(w, "per_gpu_gb", c->off.gpu_per_gpu / 1e9);
+            key_number(w, "host_gb", c->off.host_total / 1e9);
+        }
     }
     jsonout_end_object(w);
 }
@@ -411,6 +422,8 @@ static int choose(struct plan *p, const struct pick_in *pin)
         assume(p, "nothing fits one VM: candidates span several VMs of an InfiniBand size "
                   "(nodes > 1)");
     engine_assumptions(p, p->best);
+    if (r->offload != OFFLOAD_NONE)
+        offloadout_notes(&p->notes, r, p->best);
     return 0;
 }
 
@@ -452,7 +465,7 @@ static void write_choice(struct jsonout *w, const struct plan *p, const char *to
     jsonout_key(w, "candidates");
     jsonout_begin_array(w);
     for (size_t i = 0; i < p->picks.n; i++)
-        write_candidate(w, &p->picks.list[i], today);
+        write_candidate(w, &p->picks.list[i], today, p->r->offload != OFFLOAD_NONE);
     jsonout_end_array(w);
     jsonout_key(w, "objective");
     jsonout_string(w, choice_objective_name(p->objective));
@@ -480,8 +493,12 @@ static void write_choice(struct jsonout *w, const struct plan *p, const char *to
             (f->weights + f->activation + f->non_torch + f->kv_needed) * best->tp * best->nodes;
         key_number(w, "engine_total_gb", used / 1e9);
     }
-    if (best)
+    if (best && best->offloaded)
+        offloadout_deploy(w, p->r, best, (long long)p->req->in.ctx, (long long)p->req->in.batch);
+    else if (best)
         write_deploy(w, p, best);
+    if (p->r->offload != OFFLOAD_NONE)
+        offloadout_write(w, p->r, best);
     if (best == NULL) {
         char reason[300];
         snprintf(reason, sizeof(reason), "no VM size fits%s (%zu sizes filtered out of %zu); %s",
@@ -658,6 +675,10 @@ int plan_estimate(const struct catalog *cat, const char *today, const struct est
         .encoder_len = p.encoder_len,
         .format = p.format,
     };
+    if (p.r->offload != OFFLOAD_NONE) {
+        offloadout_input(p.r, &p.arch, &p.params, req->in.bytes, p.res.kv_gb * 1e9, &p.offload);
+        pin.offload = &p.offload;
+    }
     refine_choice_prefs(p.r, &pin.prefs);
     pin.prefs.objective = p.objective;
     if (p.r->solve != SOLVE_NONE) {

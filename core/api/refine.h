@@ -12,6 +12,7 @@
 #include "base/fields.h"
 #include "choice/choice.h"
 #include "memory/engine.h"
+#include "memory/offload.h"
 
 #define REFINE_MAX_SKUS 64
 
@@ -68,6 +69,13 @@ struct refine {
     const char *kv_precision;
     double kv_bytes;
     double encoder_len; /* encoder-decoder: encoder tokens per sequence; 0 = not given */
+    const char *gguf;   /* "gguf": a llama.cpp quantization (sets bits_per_weight), else NULL */
+
+    /* Experts in host RAM (memory/offload.h); OFFLOAD_NONE when not asked. */
+    enum offload_mode offload;
+    int64_t offload_layers;   /* cpu_experts: MoE layers whose experts go to host RAM; 0 = all */
+    int64_t resident_experts; /* on_demand: experts per MoE layer kept on the GPU */
+    double expert_hit_rate;   /* on_demand: < 0 when not given (defaults to resident / E) */
 
     /* Engine. */
     enum engine engine; /* ENGINE_NONE when not given (memory/engine.h) */

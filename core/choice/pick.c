@@ -95,6 +95,40 @@ static bool fit_engine(const struct pick_ctx *x, const struct catalog_sku *s, in
     return true;
 }
 
+bool pick_offload_layout(const struct pick_in *in, const struct catalog_sku *s, int gpus,
+                         struct offload_plan *out)
+{
+    if (in->offload == NULL)
+        return false;
+    struct offload_in oi = *in->offload;
+    if (oi.mode == OFFLOAD_AUTO) {
+        if (ceil(in->total_gb / s->vram_gb) <= s->gpus_per_vm)
+            return false; /* the all-GPU layout fits this size: no reason to offload */
+        oi.mode = OFFLOAD_CPU_EXPERTS;
+    }
+    oi.gpus = gpus;
+    struct error_info err;
+    return offload_plan(&oi, out, &err) == 0;
+}
+
+/* Experts in host RAM on one VM: the GPU share split over gpus, the host share on the VM. */
+static bool fit_offload(const struct pick_in *in, const struct catalog_sku *s, int gpus,
+                        struct choice_fit *out)
+{
+    struct offload_plan o;
+    bool measured;
+    const char *src;
+    if (!pick_offload_layout(in, s, gpus, &o))
+        return false;
+    double usable =
+        vllm_usable_gib(s->gpu_model, s->vram_gb, s->partial, &measured, &src) * 1073741824.0;
+    out->ranks = gpus;
+    out->gpu_fits = o.gpu_per_gpu <= usable;
+    out->host_bytes = o.host_total;
+    out->headroom_gb = (usable - o.gpu_per_gpu) * gpus / 1e9;
+    return true;
+}
+
 /* The seed rule: total_gb over whole GPUs of one VM, else over every GPU of the fewest VMs. */
 static bool fit_seed(const struct pick_in *in, const struct catalog_sku *s, int gpus, int nodes,
                      struct choice_fit *out)
@@ -117,6 +151,11 @@ static bool fit(const void *ctx, const struct catalog_sku *s, int gpus, int node
         return false;
     switch (x->in->engine) {
     case ENGINE_NONE:
+        if (x->in->offload != NULL && x->in->offload->mode != OFFLOAD_AUTO)
+            return nodes == 1 && fit_offload(x->in, s, gpus, out);
+        if (x->in->offload != NULL && nodes == 1 &&
+            ceil(x->in->total_gb / s->vram_gb) > s->gpus_per_vm)
+            return fit_offload(x->in, s, gpus, out);
         return fit_seed(x->in, s, gpus, nodes, out);
     case ENGINE_VLLM:
     case ENGINE_SGLANG:
@@ -149,6 +188,8 @@ static void candidate(const struct pick_in *in, const struct fit_cache *cache,
         c->nodes = k->nodes;
         c->rented = k->rented;
         c->headroom_gb = k->headroom_gb;
+        if (k->nodes == 1)
+            c->offloaded = pick_offload_layout(in, k->sku, k->gpus, &c->off);
         break;
     }
     c->price = k->price;

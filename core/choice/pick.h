@@ -10,6 +10,7 @@
 #include "azure/prices.h"
 #include "choice/choice.h"
 #include "memory/engine.h"
+#include "memory/offload.h"
 #include "memory/vllm.h"
 
 struct pick_in {
@@ -27,6 +28,10 @@ struct pick_in {
     double ctx, batch;
     double encoder_len;    /* encoder-decoder: cross-attention K/V length per sequence */
     enum precision format; /* weight format: the GPU needs vLLM kernels for it (every objective) */
+    /* Experts in host RAM (ENGINE_NONE only); NULL for none. offload->mode OFFLOAD_AUTO: a size
+     * that holds total_gb on its GPUs keeps the all-GPU layout, any other one is tried with
+     * every MoE layer's experts in host RAM (cpu_experts). gpus in it is set per layout. */
+    const struct offload_in *offload;
 };
 
 struct pick_candidate {
@@ -43,7 +48,9 @@ struct pick_candidate {
     double usable_gib;
     bool usable_measured;
     const char *usable_source;
-    size_t order; /* position in catalog order (stable tie-break) */
+    size_t order;            /* position in catalog order (stable tie-break) */
+    bool offloaded;          /* experts in host RAM: off holds the layout */
+    struct offload_plan off; /* when offloaded */
 };
 
 struct pick_result {
@@ -78,6 +85,14 @@ void pick_fit_sku(const struct pick_in *in, const struct catalog_sku *s, int tp,
 
 /* pick_max_tp - the largest valid tensor-parallel degree <= gpus (>= 1). */
 int pick_max_tp(const struct arch *a, int gpus);
+
+/*
+ * pick_offload_layout - whether size s with gpus GPUs (one VM) takes an offloaded layout of
+ * in->offload, and that layout's plan in *out. False when in->offload is NULL, for "auto" on a
+ * size whose GPUs hold total_gb, or when the plan cannot be made. No errors.
+ */
+bool pick_offload_layout(const struct pick_in *in, const struct catalog_sku *s, int gpus,
+                         struct offload_plan *out);
 
 /* pick_free - frees r's list. */
 void pick_free(struct pick_result *r);
