@@ -165,7 +165,7 @@ START_TEST(measured_runs_are_reproduced_within_10_percent)
     ck_assert_msg(doc != NULL, "offload-measured.json: %s", je.text);
     const json_t *rows = json_object_get(doc, "rows");
     ck_assert_int_ge(json_array_size(rows), 4);
-    size_t i, host_ok = 0;
+    size_t i, host_ok = 0, gpu_ok = 0;
     const json_t *row;
     json_array_foreach(rows, i, row)
     {
@@ -188,16 +188,30 @@ START_TEST(measured_runs_are_reproduced_within_10_percent)
                           "%s: host %.1f GiB vs measured %.1f", name, host_gib, want);
             host_ok++;
         }
+        if (json_is_true(json_object_get(row, "gpu_weights_reproduced"))) {
+            double want = json_number_value(json_object_get(row, "measured_gpu_weights_gib"));
+            double got = o.gpu_weights / 1073741824.0;
+            ck_assert_msg(got > 0.9 * want && got < 1.1 * want,
+                          "%s: GPU weights %.2f GiB vs measured %.2f", name, got, want);
+            /* K of every cached token: half of kv_bytes_per_token at bf16. */
+            double k = kv_seq_bytes(&m.arch, 2, 1, 1, 1) / 2 *
+                       json_number_value(json_object_get(row, "measured_kv_tokens"));
+            ck_assert_rel(k / 1073741824.0,
+                          json_number_value(json_object_get(row, "measured_k_gib")), 0.01);
+            gpu_ok++;
+        }
         if (json_is_true(json_object_get(row, "gpu_reproduced"))) {
             double want = json_number_value(json_object_get(row, "measured_gpu_gb"));
             ck_assert_msg(gpu_gb > 0.9 * want && gpu_gb < 1.1 * want,
                           "%s: GPU %.1f GB vs measured %.1f", name, gpu_gb, want);
+            gpu_ok++;
         } else {
             ck_assert_msg(json_string_length(json_object_get(row, "why_not")) > 10,
                           "%s: a row not reproduced says why", name);
         }
     }
     ck_assert_uint_ge(host_ok, 3);
+    ck_assert_uint_ge(gpu_ok, 1);
     json_decref(doc);
 }
 END_TEST
