@@ -167,11 +167,15 @@ void deploy_build_llamacpp(const struct deploy_offload_in *in, struct deploy_arg
     struct deploy_argv *a = out;
     memset(a, 0, sizeof(*a));
     add(a, "llama-server");
-    add(a, "-hf");
-    const char *m = in->model ? in->model : "<hf-model-id>";
+    add(a, "-m");
+    /* A GGUF file of the model at that quantization (llama.cpp's convert_hf_to_gguf.py and
+     * llama-quantize make one from the Hugging Face checkpoint; published GGUF repositories use
+     * the same MODEL-QUANT.gguf names). The id's last segment up to its first space. */
+    const char *m = in->model ? in->model : "model";
+    const char *slash = strrchr(m, '/');
+    m = slash ? slash + 1 : m;
     size_t len = strcspn(m, " ");
-    /* llama.cpp loads a GGUF repository (-hf repo:quant); the id names the model it converts. */
-    add(a, "%.*s-GGUF:%s", (int)(len < 96 ? len : 96), m, in->gguf ? in->gguf : "Q4_K_M");
+    add(a, "%.*s-%s.gguf", (int)(len < 96 ? len : 96), m, in->gguf ? in->gguf : "F16");
     add2(a, "--n-gpu-layers", "999");
     if (in->cpu_layers >= in->moe_layers) {
         add(a, "--cpu-moe");

@@ -45,14 +45,14 @@ struct deploy_offload_in {
     const char *model;    /* Hugging Face id or a placeholder (a GGUF of it is what is loaded) */
     const char *gguf;     /* the GGUF quantization ("Q4_K_M"), or NULL */
     int gpus;             /* GPUs of the VM used (llama.cpp splits layers over them) */
-    long long cpu_layers; /* MoE layers whose experts stay in host RAM */
-    long long moe_layers; /* all MoE layers: equal means --cpu-moe */
+    long long cpu_layers; /* --n-cpu-moe N: blocks 0..N-1 keep their experts in host RAM */
+    long long moe_layers; /* all MoE layers: cpu_layers equal to it means --cpu-moe */
     long long ctx, batch;
     int threads; /* CPU threads for the experts: the VM's vCPUs */
 };
 
 /*
- * deploy_build_llamacpp - `llama-server -hf MODEL-GGUF:QUANT --n-gpu-layers 999 --cpu-moe` (or
+ * deploy_build_llamacpp - `llama-server -m NAME-QUANT.gguf --n-gpu-layers 999 --cpu-moe` (or
  * `--n-cpu-moe N`) `--ctx-size ... --parallel ... --threads ... [--split-mode layer
  * --tensor-split 1,1...]` (flags as llama.cpp's common/arg.cpp names them; --cpu-moe and
  * --n-cpu-moe from ggml-org/llama.cpp PR #15077). Fills *out. No errors.

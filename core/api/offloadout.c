@@ -22,6 +22,40 @@ void offloadout_input(const struct refine *r, const struct arch *arch, const str
     out->gpus = 1;
 }
 
+int offloadout_check(const struct offload_in *in, struct error_info *err)
+{
+    struct offload_in oi = *in;
+    struct offload_plan o;
+    if (oi.mode == OFFLOAD_AUTO)
+        oi.mode = OFFLOAD_CPU_EXPERTS;
+    return offload_plan(&oi, &o, err);
+}
+
+/* The GGUF a llama.cpp deployment loads for a request that named none. */
+static const char *gguf_of(const char *precision)
+{
+    static const struct {
+        const char *precision, *gguf;
+    } map[] = {{"fp16", "F16"}, {"bf16", "BF16"}, {"int8", "Q8_0"}, {"int4", "Q4_0"}};
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (strcmp(map[i].precision, precision) == 0)
+            return map[i].gguf;
+    return "F16";
+}
+
+/*
+ * llama.cpp's --n-cpu-moe N covers blocks 0..N-1 (common/arg.cpp overrides blk.<i>.ffn_*_exps
+ * for i < N): the block count that holds the first host_layers MoE layers (DeepSeek's three
+ * dense blocks come first).
+ */
+static long long cpu_moe_blocks(const struct arch *a, int64_t host_layers)
+{
+    int64_t seen = 0, b = 0;
+    while (seen < host_layers && b < a->layers)
+        seen += arch_layer_is_moe(a, b++);
+    return (long long)b;
+}
+
 static void key_num(struct jsonout *w, const char *key, double v)
 {
     jsonout_key(w, key);
@@ -156,14 +190,15 @@ void offloadout_write(struct jsonout *w, const struct refine *r, const struct pi
 }
 
 void offloadout_deploy(struct jsonout *w, const struct refine *r, const struct pick_candidate *c,
-                       long long ctx, long long batch)
+                       const char *precision, long long ctx, long long batch)
 {
     const struct offload_plan *o = &c->off;
     struct deploy_offload_in in = {
         .model = r->hf_id ? r->hf_id : r->model,
-        .gguf = r->gguf,
+        .gguf = r->gguf ? r->gguf : gguf_of(precision),
         .gpus = c->gpus,
-        .cpu_layers = o->host_layers,
+        .cpu_layers = o->host_layers == o->moe_layers ? o->moe_layers
+                                                      : cpu_moe_blocks(&r->arch, o->host_layers),
         .moe_layers = o->moe_layers,
         .ctx = ctx,
         .batch = batch,

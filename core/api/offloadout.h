@@ -17,6 +17,13 @@ void offloadout_input(const struct refine *r, const struct arch *arch, const str
                       double bytes_per_param, double kv_bytes, struct offload_in *out);
 
 /*
+ * offloadout_check - the layout in asks for is possible for this model (auto checked as
+ * cpu_experts): the 422s of offload_plan (offload_layers above the MoE layers, a resident count
+ * outside 1..E-1) before any size is ranked, so a bad layout is an error, not "nothing fits".
+ */
+int offloadout_check(const struct offload_in *in, struct error_info *err);
+
+/*
  * offloadout_write - writes "offload": {...} for the chosen candidate c (NULL: nothing fits):
  * mode, whether the layout is offloaded ("slower": true then), the experts' placement, GPU and
  * host memory against the VM's, and the tokens/s bound with its link, bandwidth and sources.
@@ -24,9 +31,11 @@ void offloadout_input(const struct refine *r, const struct arch *arch, const str
 void offloadout_write(struct jsonout *w, const struct refine *r, const struct pick_candidate *c);
 
 /* offloadout_deploy - "deploy": {...} for an offloaded c: llama.cpp, with ktransformers beside it
- * (every layer's experts on the CPU); on_demand has no mainstream engine (argv null). */
+ * (every layer's experts on the CPU); on_demand has no mainstream engine (argv null). The GGUF
+ * named is r->gguf, else the one nearest the request's precision (fp16 F16, bf16 BF16, int8
+ * Q8_0, int4 Q4_0; others F16). */
 void offloadout_deploy(struct jsonout *w, const struct refine *r, const struct pick_candidate *c,
-                       long long ctx, long long batch);
+                       const char *precision, long long ctx, long long batch);
 
 /* offloadout_notes - the assumptions the offloaded answer rests on (reserve, buffers, bound). */
 void offloadout_notes(struct notes *n, const struct refine *r, const struct pick_candidate *c);

@@ -494,7 +494,8 @@ static void write_choice(struct jsonout *w, const struct plan *p, const char *to
         key_number(w, "engine_total_gb", used / 1e9);
     }
     if (best && best->offloaded)
-        offloadout_deploy(w, p->r, best, (long long)p->req->in.ctx, (long long)p->req->in.batch);
+        offloadout_deploy(w, p->r, best, p->req->precision, (long long)p->req->in.ctx,
+                          (long long)p->req->in.batch);
     else if (best)
         write_deploy(w, p, best);
     if (p->r->offload != OFFLOAD_NONE)
@@ -678,6 +679,8 @@ int plan_estimate(const struct catalog *cat, const char *today, const struct est
     if (p.r->offload != OFFLOAD_NONE) {
         offloadout_input(p.r, &p.arch, &p.params, req->in.bytes, p.res.kv_gb * 1e9, &p.offload);
         pin.offload = &p.offload;
+        if ((rc = offloadout_check(&p.offload, err)) < 0)
+            goto out;
     }
     refine_choice_prefs(p.r, &pin.prefs);
     pin.prefs.objective = p.objective;
