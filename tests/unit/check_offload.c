@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "azure/catalog.h"
+#include "config/embedded.h"
 #include "config/presets.h"
 #include "memory/offload.h"
 #include "model/gguf.h"
@@ -216,6 +218,34 @@ START_TEST(measured_runs_are_reproduced_within_10_percent)
 }
 END_TEST
 
+/* Every size of the compiled-in catalog has its host links, each with the sources that give it;
+ * a link field without link_source is refused. */
+START_TEST(catalog_links_are_present_and_sourced)
+{
+    size_t len;
+    const char *data = embedded_catalog(&len);
+    struct catalog *cat = NULL;
+    struct error_info err;
+    ck_assert_int_eq(catalog_load(data, len, "embedded", &cat, &err), 0);
+    for (size_t i = 0; i < catalog_count(cat); i++) {
+        const struct catalog_sku *s = catalog_at(cat, i);
+        ck_assert_msg(s->pcie_gbps > 0 && s->host_memory_gbs > 0, "%s has no links", s->sku);
+        ck_assert_msg(s->link_source && strstr(s->link_source, "datasheet") &&
+                          strstr(s->link_source, "GB/s"),
+                      "%s: links without sources", s->sku);
+        if (s->pcie_gen > 0) /* x16 per direction: 15.75 GB/s per generation step from gen 3 */
+            ck_assert_rel(s->pcie_gbps, 15.75 * (1 << (s->pcie_gen - 3)), 1e-12);
+    }
+    catalog_unref(cat);
+    const char *bad = "{\"schema\":\"vramfit.catalog/v1\",\"skus\":[{\"sku\":\"X\","
+                      "\"vendor\":\"NVIDIA\",\"series\":\"s\",\"gpu_model\":\"g\","
+                      "\"gpus_per_vm\":1,\"vram_gb\":80,\"vcpus\":8,\"memory_gib\":64,"
+                      "\"partial\":false,\"docs_url\":\"u\",\"pcie_gbps\":31.5}]}";
+    ck_assert_int_eq(catalog_load(bad, strlen(bad), "t", &cat, &err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "link_source"));
+}
+END_TEST
+
 START_TEST(mode_names_round_trip)
 {
     for (int i = 0; i < OFFLOAD_MODE_COUNT; i++)
@@ -234,6 +264,7 @@ Suite *offload_suite(void)
     tcase_add_test(tc, refuses_dense_models_and_bad_layouts);
     tcase_add_test(tc, gguf_rows_are_sourced_and_listed);
     tcase_add_test(tc, measured_runs_are_reproduced_within_10_percent);
+    tcase_add_test(tc, catalog_links_are_present_and_sourced);
     tcase_add_test(tc, mode_names_round_trip);
     suite_add_tcase(s, tc);
     return s;
