@@ -15,6 +15,7 @@
 #include "model/kv.h"
 #include "model/params.h"
 #include "choice/pick.h"
+#include "model/gguf.h"
 #include "model/precision.h"
 #include "memory/sglang.h"
 #include "memory/vllm.h"
@@ -614,7 +615,10 @@ static int size_model(struct plan *p, struct error_info *err)
         return rc;
     if (req->batch_defaulted)
         assume(p, "batch defaulted to 1");
-    if (p->r->has_bits_per_weight)
+    if (p->r->gguf)
+        assume(p, "weights as GGUF %s: %.2f bits per weight for every tensor (%s)", p->r->gguf,
+               p->r->bits_per_weight, gguf_find(p->r->gguf)->source);
+    else if (p->r->has_bits_per_weight)
         assume(p, "weights at %.3g bits per weight for every tensor", p->r->bits_per_weight);
     weights(p);
     kv(p);
@@ -687,7 +691,8 @@ int plan_estimate(const struct catalog *cat, const char *today, const struct est
     if (p.r->solve != SOLVE_NONE) {
         rc = solve(&p, &pin, err);
     } else {
-        if (p.r->engine == ENGINE_NONE)
+        if (p.r->engine == ENGINE_NONE &&
+            (p.r->offload == OFFLOAD_NONE || p.r->offload == OFFLOAD_AUTO))
             assume(&p, "1.2x headroom on weights + KV cache + optimizer state (the seed's "
                        "rule); add \"engine\": \"vllm\" for a per-GPU fit");
         if (req->in.training)

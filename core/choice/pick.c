@@ -197,6 +197,12 @@ static void candidate(const struct pick_in *in, const struct fit_cache *cache,
     c->order = k->order;
 }
 
+/* offload cpu_experts or on_demand (auto also ranks all-GPU layouts, served by vLLM). */
+static bool offload_explicit(const struct pick_in *in)
+{
+    return in->offload != NULL && in->offload->mode != OFFLOAD_AUTO;
+}
+
 int pick_run(const struct pick_in *in, struct pick_result *out)
 {
     /* One fitting layout per size and pass is the rule (more only when host RAM refuses one). */
@@ -206,7 +212,9 @@ int pick_run(const struct pick_in *in, struct pick_result *out)
     struct choice_need need = {
         .fit = fit,
         .ctx = &x,
-        .caps = {.vllm = true, .format = in->format},
+        /* An explicitly offloaded layout is served by llama.cpp (CUDA, ROCm, Vulkan), not vLLM:
+         * vLLM's GPU and format table does not apply to it. */
+        .caps = {.vllm = !offload_explicit(in), .format = in->format},
         .prefs = in->prefs,
         .multi_node_beside = in->prefs.objective != CHOICE_OBJECTIVE_SEED,
     };
