@@ -40,7 +40,7 @@ static const char *gguf_of(const char *precision)
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
         if (strcmp(map[i].precision, precision) == 0)
             return map[i].gguf;
-    return "F16";
+    return strcmp(precision, "custom") == 0 ? "QUANT" : "F16";
 }
 
 /*

@@ -246,6 +246,39 @@ START_TEST(catalog_links_are_present_and_sourced)
 }
 END_TEST
 
+/* GGUF file sizes llama.cpp printed for MoE models, against params x the table's bits. */
+START_TEST(gguf_file_sizes_of_moe_models_within_10_percent_or_explained)
+{
+    json_error_t je;
+    json_t *doc = json_load_file(TEST_DATA_DIR "/offload-measured.json", 0, &je);
+    ck_assert_msg(doc != NULL, "%s", je.text);
+    size_t i, ok = 0;
+    const json_t *row;
+    json_array_foreach(json_object_get(doc, "gguf_files"), i, row)
+    {
+        struct model m;
+        load_model(json_string_value(json_object_get(row, "model")), &m);
+        const struct gguf_type *t = gguf_find(json_string_value(json_object_get(row, "gguf")));
+        ck_assert_ptr_nonnull(t);
+        ck_assert(json_string_length(json_object_get(row, "source")) > 30);
+        double gib = m.params.total * t->bits / 8 / 1073741824.0;
+        double want = json_number_value(json_object_get(row, "file_gib"));
+        bool close = gib > 0.9 * want && gib < 1.1 * want;
+        if (json_is_true(json_object_get(row, "reproduced"))) {
+            ck_assert_msg(close, "%s %s: %.2f GiB vs %.2f", t->name,
+                          json_string_value(json_object_get(row, "model")), gib, want);
+            ok++;
+        } else {
+            /* A row kept as a known miss must still miss (else mark it reproduced) and say why. */
+            ck_assert(!close);
+            ck_assert(json_string_length(json_object_get(row, "why_not")) > 10);
+        }
+    }
+    ck_assert_uint_ge(ok, 1);
+    json_decref(doc);
+}
+END_TEST
+
 START_TEST(mode_names_round_trip)
 {
     for (int i = 0; i < OFFLOAD_MODE_COUNT; i++)
@@ -265,6 +298,7 @@ Suite *offload_suite(void)
     tcase_add_test(tc, gguf_rows_are_sourced_and_listed);
     tcase_add_test(tc, measured_runs_are_reproduced_within_10_percent);
     tcase_add_test(tc, catalog_links_are_present_and_sourced);
+    tcase_add_test(tc, gguf_file_sizes_of_moe_models_within_10_percent_or_explained);
     tcase_add_test(tc, mode_names_round_trip);
     suite_add_tcase(s, tc);
     return s;
