@@ -11,7 +11,8 @@
  *     QUANT_OPTIONS: a size in GiB for Llama-3-8B's 8.03e9 weights, or a stated bpw).
  * The file averages are Llama-3-8B's, whose Q6_K output matrix and embeddings are a larger share
  * than in a MoE file of expert tensors: Q3_K_M is 4.00 bits here but 3.53 in Qwen3-235B-A22B's file
- * (tests/data/offload-measured.json, gguf_files); Q4_K_M's 4.90 is within 1% of MoE files.
+ * (tests/data/offload-measured.json, gguf_files). Q4_K_M's 4.90 is near other files' (Qwen3-32B:
+ * 'file size = 18.81 GiB (4.93 BPW)', ollama/ollama issue #14774).
  * A file type's name wins where both exist ("Q2_K", "Q6_K", "Q8_0", "Q4_0" are also file types;
  * for those the file average, which includes the few higher-precision tensors, is used).
  */
