@@ -74,6 +74,12 @@ static double link_gbs(const struct refine *r, const struct catalog_sku *s, cons
     return s->host_memory_gbs;
 }
 
+double offloadout_bound(const struct refine *r, const struct pick_candidate *c)
+{
+    const char *link;
+    return c->offloaded ? offload_tokens_bound(&c->off, link_gbs(r, c->sku, &link)) : 0;
+}
+
 static void write_memory(struct jsonout *w, const struct pick_candidate *c)
 {
     const struct offload_plan *o = &c->off;

@@ -37,6 +37,9 @@ void offloadout_write(struct jsonout *w, const struct refine *r, const struct pi
 void offloadout_deploy(struct jsonout *w, const struct refine *r, const struct pick_candidate *c,
                        const char *precision, long long ctx, long long batch);
 
+/* offloadout_bound - the tokens/s bound of an offloaded candidate c (0: none known). */
+double offloadout_bound(const struct refine *r, const struct pick_candidate *c);
+
 /* offloadout_notes - the assumptions the offloaded answer rests on (reserve, buffers, bound). */
 void offloadout_notes(struct notes *n, const struct refine *r, const struct pick_candidate *c);
 

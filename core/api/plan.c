@@ -206,7 +206,7 @@ static void key_price(struct jsonout *w, const char *key, double usd)
 }
 
 static void write_candidate(struct jsonout *w, const struct pick_candidate *c, const char *today,
-                            bool offload)
+                            const struct refine *offload)
 {
     jsonout_begin_object(w);
     jsonout_key(w, "sku");
@@ -232,6 +232,12 @@ static void write_candidate(struct jsonout *w, const struct pick_candidate *c, c
         if (c->offloaded) {
             key_number(w, "per_gpu_gb", c->off.gpu_per_gpu / 1e9);
             key_number(w, "host_gb", c->off.host_total / 1e9);
+            double bound = offloadout_bound(offload, c);
+            jsonout_key(w, "tokens_per_s_bound");
+            if (bound > 0)
+                jsonout_number(w, bound);
+            else
+                jsonout_null(w);
         }
     }
     jsonout_end_object(w);
@@ -466,7 +472,7 @@ static void write_choice(struct jsonout *w, const struct plan *p, const char *to
     jsonout_key(w, "candidates");
     jsonout_begin_array(w);
     for (size_t i = 0; i < p->picks.n; i++)
-        write_candidate(w, &p->picks.list[i], today, p->r->offload != OFFLOAD_NONE);
+        write_candidate(w, &p->picks.list[i], today, p->r->offload != OFFLOAD_NONE ? p->r : NULL);
     jsonout_end_array(w);
     jsonout_key(w, "objective");
     jsonout_string(w, choice_objective_name(p->objective));
