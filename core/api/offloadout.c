@@ -13,7 +13,7 @@ void offloadout_input(const struct refine *r, const struct arch *arch, const str
     out->mode = r->offload;
     out->arch = arch;
     out->params = params;
-    out->expert_bits = bytes_per_param * 8;
+    out->expert_bits = r->gguf_expert_bits > 0 ? r->gguf_expert_bits : bytes_per_param * 8;
     out->other_bits = bytes_per_param * 8;
     out->cpu_layers = r->offload_layers;
     out->resident = r->resident_experts;

@@ -118,9 +118,15 @@ static void weights(struct plan *p)
         e->params_active_b = p->params.active / 1e9;
         e->weights_footprint_gb = p->params.total * bytes / 1e9;
         e->weights_active_gb = p->params.active * bytes / 1e9;
+        p->weight_bytes = p->params.total * bytes;
+        if (p->r->gguf_expert_bits > 0) { /* a GGUF file type storing the experts apart */
+            double eb = p->r->gguf_expert_bits / 8, shared = p->params.total - p->params.expert;
+            p->weight_bytes = shared * bytes + p->params.expert * eb;
+            e->weights_footprint_gb = p->weight_bytes / 1e9;
+            e->weights_active_gb = (shared * bytes + (p->params.active - shared) * eb) / 1e9;
+        }
         e->weights_gb = e->weights_active_gb;
         e->expert_fraction = p->params.expert / p->params.total;
-        p->weight_bytes = p->params.total * bytes;
         if (p->r->hub != NULL)
             hub_weights(p);
         return;

@@ -314,6 +314,7 @@ static int decode_gguf(const json_t *body, struct refine *r, struct error_info *
         return error_set(err, 400, "invalid_value", "gguf",
                          "gguf \"%.16s\" is not known; use one of: %s", v.string, gguf_list());
     r->gguf = t->name;
+    r->gguf_expert_bits = t->expert_bits;
     r->has_bits_per_weight = true;
     r->bits_per_weight = t->bits;
     return 0;

@@ -70,6 +70,7 @@ struct refine {
     double kv_bytes;
     double encoder_len; /* encoder-decoder: encoder tokens per sequence; 0 = not given */
     const char *gguf;   /* "gguf": a llama.cpp quantization (sets bits_per_weight), else NULL */
+    double gguf_expert_bits; /* its routed experts' bits when they differ (MXFP4_MOE), else 0 */
 
     /* Experts in host RAM (memory/offload.h); OFFLOAD_NONE when not asked. */
     enum offload_mode offload;

@@ -41,6 +41,13 @@ static const struct gguf_type rows[] = {
     {.name = "Q5_K", .bits = 176.0 * 8 / 256, .source = GGML_COMMON " (block_q5_K: 176 B / 256)"},
     {.name = "Q3_K", .bits = 110.0 * 8 / 256, .source = GGML_COMMON " (block_q3_K: 110 B / 256)"},
     {.name = "MXFP4", .bits = 17.0 * 8 / 32, .source = GGML_COMMON " (block_mxfp4: 17 B / 32)"},
+    /* llama-quantize's MXFP4_MOE (gpt-oss): routed experts MXFP4, the other matrices Q8_0. */
+    {.name = "MXFP4_MOE",
+     .bits = 34.0 * 8 / 32,
+     .expert_bits = 17.0 * 8 / 32,
+     .source =
+         "ggml-org/llama.cpp issue #15253 log ('file type = MXFP4 MoE': 108 mxfp4 expert "
+         "tensors, 146 q8_0); " GGML_COMMON " (block_q8_0: 34 B / 32, block_mxfp4: 17 B / 32)"},
 };
 #define NROWS ((int)(sizeof(rows) / sizeof(rows[0])))
 
@@ -57,7 +64,7 @@ const char *gguf_list(void)
     /* A literal, so concurrent requests never build it; check_offload pins it to the table. */
     return "Q2_K, Q3_K_S, Q3_K_M, Q3_K_L, Q4_0, Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K, Q8_0, "
            "IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_M, IQ3_XXS, IQ3_M, IQ4_XS, F16, BF16, Q4_K, Q5_K, "
-           "Q3_K, MXFP4";
+           "Q3_K, MXFP4, MXFP4_MOE";
 }
 
 int gguf_count(void)

@@ -18,7 +18,9 @@
  */
 struct gguf_type {
     const char *name;   /* as llama.cpp spells it: "Q4_K_M" */
-    double bits;        /* bits per weight */
+    double bits;        /* bits per weight (of every tensor but the routed experts when
+                           expert_bits is set) */
+    double expert_bits; /* the routed experts' bits when a file type stores them apart, else 0 */
     const char *source; /* where bits comes from */
 };
 

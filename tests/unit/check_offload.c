@@ -261,7 +261,10 @@ START_TEST(gguf_file_sizes_of_moe_models_within_10_percent_or_explained)
         const struct gguf_type *t = gguf_find(json_string_value(json_object_get(row, "gguf")));
         ck_assert_ptr_nonnull(t);
         ck_assert(json_string_length(json_object_get(row, "source")) > 30);
-        double gib = m.params.total * t->bits / 8 / 1073741824.0;
+        double eb = t->expert_bits > 0 ? t->expert_bits : t->bits;
+        double gib =
+            ((m.params.total - m.params.routed_experts) * t->bits + m.params.routed_experts * eb) /
+            8 / 1073741824.0;
         double want = json_number_value(json_object_get(row, "file_gib"));
         bool close = gib > 0.9 * want && gib < 1.1 * want;
         if (json_is_true(json_object_get(row, "reproduced"))) {
