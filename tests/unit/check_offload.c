@@ -28,15 +28,16 @@ static void load_model(const char *name, struct model *m)
     models_params(p, &m->arch, &m->params);
 }
 
-static int plan(const struct model *m, enum offload_mode mode, double bits, int64_t resident,
-                double ctx, struct offload_plan *o)
+static int plan_bits(const struct model *m, enum offload_mode mode, double bits, double expert_bits,
+                     int64_t resident, int64_t cpu_layers, double ctx, struct offload_plan *o)
 {
     struct offload_in in = {
         .mode = mode,
         .arch = &m->arch,
         .params = &m->params,
-        .expert_bits = bits,
+        .expert_bits = expert_bits,
         .other_bits = bits,
+        .cpu_layers = cpu_layers,
         .resident = resident,
         .hit_rate = -1,
         .kv_bytes = kv_seq_bytes(&m->arch, 2, 1, 1, ctx),
@@ -44,6 +45,12 @@ static int plan(const struct model *m, enum offload_mode mode, double bits, int6
     };
     struct error_info err;
     return offload_plan(&in, o, &err);
+}
+
+static int plan(const struct model *m, enum offload_mode mode, double bits, int64_t resident,
+                double ctx, struct offload_plan *o)
+{
+    return plan_bits(m, mode, bits, bits, resident, 0, ctx, o);
 }
 
 /*
@@ -174,14 +181,20 @@ START_TEST(measured_runs_are_reproduced_within_10_percent)
         const char *name = json_string_value(json_object_get(row, "name"));
         const char *src = json_string_value(json_object_get(row, "source"));
         ck_assert_msg(src && strlen(src) > 30, "row %zu has no source", i);
-        const char *gguf = json_string_value(json_object_get(row, "gguf"));
-        double bits = gguf ? gguf_find(gguf)->bits
-                           : json_number_value(json_object_get(row, "bits_per_weight"));
+        const struct gguf_type *t = gguf_find(json_string_value(json_object_get(row, "gguf")));
+        double bits = t ? t->bits : json_number_value(json_object_get(row, "bits_per_weight"));
+        double ebits = t && t->expert_bits > 0 ? t->expert_bits : bits;
         struct model m;
         struct offload_plan o;
         load_model(json_string_value(json_object_get(row, "model")), &m);
         double ctx = json_number_value(json_object_get(row, "ctx"));
-        ck_assert_int_eq(plan(&m, OFFLOAD_CPU_EXPERTS, bits, 0, ctx, &o), 0);
+        int64_t layers = json_integer_value(json_object_get(row, "offload_layers"));
+        ck_assert_int_eq(plan_bits(&m, OFFLOAD_CPU_EXPERTS, bits, ebits, 0, layers, ctx, &o), 0);
+        if (json_is_true(json_object_get(row, "host_experts_reproduced"))) {
+            double want = json_number_value(json_object_get(row, "measured_host_experts_gb"));
+            ck_assert_msg(o.host_experts / 1e9 > 0.9 * want && o.host_experts / 1e9 < 1.1 * want,
+                          "%s: host experts %.1f GB vs %.1f", name, o.host_experts / 1e9, want);
+        }
         double host_gib = o.host_total / 1073741824.0;
         double gpu_gb = o.gpu_total / 1e9;
         if (json_is_true(json_object_get(row, "host_reproduced"))) {
@@ -213,7 +226,7 @@ START_TEST(measured_runs_are_reproduced_within_10_percent)
         }
     }
     ck_assert_uint_ge(host_ok, 3);
-    ck_assert_uint_ge(gpu_ok, 1);
+    ck_assert_uint_ge(gpu_ok, 2);
     json_decref(doc);
 }
 END_TEST
