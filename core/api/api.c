@@ -209,6 +209,9 @@ int api_estimate_write_hub(const struct catalog *cat, const char *today, const j
         return rc;
     if ((rc = refine_check_skus(&req.refine, cat, err)) < 0)
         return rc;
+    if (req.refine.offload != OFFLOAD_NONE && req.in.training)
+        return error_set(err, 400, "conflicting_fields", "offload",
+                         "offload sizes inference with experts in host RAM; drop it for training");
     if (treq.refined)
         rc = training_write(cat, today, &req, &treq, &w, err);
     else if (req.refine.any) /* fields beyond the seed switch the refinements on */

@@ -228,3 +228,54 @@ void deploy_build(const struct deploy_in *in, struct deploy_argv *out)
         break;
     }
 }
+
+void deploy_build_llamacpp(const struct deploy_offload_in *in, struct deploy_argv *out)
+{
+    struct deploy_argv *a = out;
+    memset(a, 0, sizeof(*a));
+    add(a, "llama-server");
+    add(a, "-m");
+    /* A GGUF file of the model at that quantization (llama.cpp's convert_hf_to_gguf.py and
+     * llama-quantize make one from the Hugging Face checkpoint; published GGUF repositories use
+     * the same MODEL-QUANT.gguf names). The id's last segment up to its first space. */
+    const char *m = in->model ? in->model : "model";
+    const char *slash = strrchr(m, '/');
+    m = slash ? slash + 1 : m;
+    size_t len = strcspn(m, " ");
+    add(a, "%.*s-%s.gguf", (int)(len < 96 ? len : 96), m, in->gguf ? in->gguf : "F16");
+    add2(a, "--n-gpu-layers", "999");
+    if (in->cpu_layers >= in->moe_layers) {
+        add(a, "--cpu-moe");
+    } else {
+        add(a, "--n-cpu-moe");
+        add(a, "%lld", in->cpu_layers);
+    }
+    add(a, "--ctx-size");
+    add(a, "%lld", in->ctx);
+    add(a, "--parallel");
+    add(a, "%lld", in->batch);
+    add(a, "--threads");
+    add(a, "%d", in->threads);
+    if (in->gpus > 1) {
+        add2(a, "--split-mode", "layer");
+        add(a, "--tensor-split");
+        char split[DEPLOY_MAX_ARG] = "1";
+        for (int i = 1; i < in->gpus && strlen(split) + 3 < sizeof(split); i++)
+            strcat(split, ",1");
+        add(a, "%s", split);
+    }
+}
+
+void deploy_build_ktransformers(const struct deploy_offload_in *in, struct deploy_argv *out)
+{
+    struct deploy_argv *a = out;
+    memset(a, 0, sizeof(*a));
+    add(a, "python");
+    add2(a, "-m", "ktransformers.local_chat");
+    add(a, "--model_path");
+    add_model(a, in->model);
+    add2(a, "--gguf_path", "<dir of the GGUF files>");
+    add(a, "--cpu_infer");
+    add(a, "%d", in->threads);
+    add2(a, "--max_new_tokens", "1000");
+}

@@ -55,6 +55,32 @@ struct deploy_argv {
  */
 void deploy_build(const struct deploy_in *in, struct deploy_argv *out);
 
+/* An offloaded layout (experts in host RAM), served by llama.cpp or ktransformers. */
+struct deploy_offload_in {
+    const char *model;    /* Hugging Face id or a placeholder (a GGUF of it is what is loaded) */
+    const char *gguf;     /* the GGUF quantization ("Q4_K_M"), or NULL */
+    int gpus;             /* GPUs of the VM used (llama.cpp splits layers over them) */
+    long long cpu_layers; /* --n-cpu-moe N: blocks 0..N-1 keep their experts in host RAM */
+    long long moe_layers; /* all MoE layers: cpu_layers equal to it means --cpu-moe */
+    long long ctx, batch;
+    int threads; /* CPU threads for the experts: the VM's vCPUs */
+};
+
+/*
+ * deploy_build_llamacpp - `llama-server -m NAME-QUANT.gguf --n-gpu-layers 999 --cpu-moe` (or
+ * `--n-cpu-moe N`) `--ctx-size ... --parallel ... --threads ... [--split-mode layer
+ * --tensor-split 1,1...]` (flags as llama.cpp's common/arg.cpp names them; --cpu-moe and
+ * --n-cpu-moe from ggml-org/llama.cpp PR #15077). Fills *out. No errors.
+ */
+void deploy_build_llamacpp(const struct deploy_offload_in *in, struct deploy_argv *out);
+
+/*
+ * deploy_build_ktransformers - `python -m ktransformers.local_chat --model_path MODEL
+ * --gguf_path <dir> --cpu_infer THREADS --max_new_tokens 1000` (kvcache-ai/ktransformers
+ * doc/en/DeepseekR1_V3_tutorial.md): every MoE layer's experts on the CPU. Fills *out.
+ */
+void deploy_build_ktransformers(const struct deploy_offload_in *in, struct deploy_argv *out);
+
 /* deploy_engine_name - the engine the argv starts ("vllm" for ENGINE_NONE). */
 const char *deploy_engine_name(enum engine e);
 

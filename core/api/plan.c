@@ -9,12 +9,14 @@
 #include "api/deploy.h"
 #include "api/layout.h"
 #include "api/notes.h"
+#include "api/offloadout.h"
 #include "azure/pricing.h"
 #include "base/jsonout.h"
 #include "memory/estimate.h"
 #include "model/kv.h"
 #include "model/params.h"
 #include "choice/pick.h"
+#include "model/gguf.h"
 #include "model/precision.h"
 #include "memory/sglang.h"
 #include "memory/shard.h"
@@ -41,6 +43,7 @@ struct plan {
     enum choice_objective objective; /* as given, else cheapest (the refined default) */
     enum precision format;           /* the weight format (fp16 for bits_per_weight) */
     struct pick_in pin;              /* what the chooser was asked (the layout block refits) */
+    struct offload_in offload;       /* r->offload != OFFLOAD_NONE: experts in host RAM */
 };
 
 #define assume(p, ...) notes_add(&(p)->notes, __VA_ARGS__)
@@ -118,9 +121,15 @@ static void weights(struct plan *p)
         e->params_active_b = p->params.active / 1e9;
         e->weights_footprint_gb = p->params.total * bytes / 1e9;
         e->weights_active_gb = p->params.active * bytes / 1e9;
+        p->weight_bytes = p->params.total * bytes;
+        if (p->r->gguf_expert_bits > 0) { /* a GGUF file type storing the experts apart */
+            double eb = p->r->gguf_expert_bits / 8, shared = p->params.total - p->params.expert;
+            p->weight_bytes = shared * bytes + p->params.expert * eb;
+            e->weights_footprint_gb = p->weight_bytes / 1e9;
+            e->weights_active_gb = (shared * bytes + (p->params.active - shared) * eb) / 1e9;
+        }
         e->weights_gb = e->weights_active_gb;
         e->expert_fraction = p->params.expert / p->params.total;
-        p->weight_bytes = p->params.total * bytes;
         if (p->r->hub != NULL)
             hub_weights(p);
         return;
@@ -205,7 +214,8 @@ static void key_price(struct jsonout *w, const char *key, double usd)
         jsonout_null(w);
 }
 
-static void write_candidate(struct jsonout *w, const struct pick_candidate *c, const char *today)
+static void write_candidate(struct jsonout *w, const struct pick_candidate *c, const char *today,
+                            const struct refine *offload)
 {
     jsonout_begin_object(w);
     jsonout_key(w, "sku");
@@ -230,6 +240,20 @@ static void write_candidate(struct jsonout *w, const struct pick_candidate *c, c
     if (c->has_fit) {
         key_number(w, "kv_pool_gb", c->fit.kv_pool / 1e9);
         key_number(w, "max_concurrency", c->fit.max_concurrency);
+    }
+    if (offload) { /* experts in host RAM asked for: say which layouts use it */
+        jsonout_key(w, "offloaded");
+        jsonout_bool(w, c->offloaded);
+        if (c->offloaded) {
+            key_number(w, "per_gpu_gb", c->off.gpu_per_gpu / 1e9);
+            key_number(w, "host_gb", c->off.host_total / 1e9);
+            double bound = offloadout_bound(offload, c);
+            jsonout_key(w, "tokens_per_s_bound");
+            if (bound > 0)
+                jsonout_number(w, bound);
+            else
+                jsonout_null(w);
+        }
     }
     jsonout_end_object(w);
 }
@@ -528,6 +552,8 @@ static int choose(struct plan *p, const struct pick_in *pin)
         assume(p, "nothing fits one VM: candidates span several VMs of an InfiniBand size "
                   "(nodes > 1)");
     engine_assumptions(p, p->best);
+    if (r->offload != OFFLOAD_NONE)
+        offloadout_notes(&p->notes, r, p->best);
     return 0;
 }
 
@@ -580,7 +606,7 @@ static void write_choice(struct jsonout *w, const struct plan *p, const char *to
     jsonout_key(w, "candidates");
     jsonout_begin_array(w);
     for (size_t i = 0; i < p->picks.n; i++)
-        write_candidate(w, &p->picks.list[i], today);
+        write_candidate(w, &p->picks.list[i], today, p->r->offload != OFFLOAD_NONE ? p->r : NULL);
     jsonout_end_array(w);
     jsonout_key(w, "objective");
     jsonout_string(w, choice_objective_name(p->objective));
@@ -611,8 +637,13 @@ static void write_choice(struct jsonout *w, const struct plan *p, const char *to
         jsonout_key(w, "parallelism");
         layout_write(w, &p->pin, best);
     }
-    if (best)
+    if (best && best->offloaded)
+        offloadout_deploy(w, p->r, best, p->req->precision, (long long)p->req->in.ctx,
+                          (long long)p->req->in.batch);
+    else if (best)
         write_deploy(w, p, best);
+    if (p->r->offload != OFFLOAD_NONE)
+        offloadout_write(w, p->r, best);
     if (best == NULL) {
         char reason[300];
         snprintf(reason, sizeof(reason), "no VM size fits%s (%zu sizes filtered out of %zu); %s",
@@ -787,7 +818,10 @@ static int size_model(struct plan *p, struct error_info *err)
         return rc;
     if (req->batch_defaulted)
         assume(p, "batch defaulted to 1");
-    if (p->r->has_bits_per_weight)
+    if (p->r->gguf)
+        assume(p, "weights as GGUF %s: %.2f bits per weight for every tensor (%s)", p->r->gguf,
+               p->r->bits_per_weight, gguf_find(p->r->gguf)->source);
+    else if (p->r->has_bits_per_weight)
         assume(p, "weights at %.3g bits per weight for every tensor", p->r->bits_per_weight);
     weights(p);
     kv(p);
@@ -887,6 +921,12 @@ int plan_estimate(const struct catalog *cat, const char *today, const struct est
         .format = p.format,
         .knobs = p.r->engine == ENGINE_VLLM ? &p.r->vllm : NULL,
     };
+    if (p.r->offload != OFFLOAD_NONE) {
+        offloadout_input(p.r, &p.arch, &p.params, req->in.bytes, p.res.kv_gb * 1e9, &p.offload);
+        pin.offload = &p.offload;
+        if ((rc = offloadout_check(&p.offload, err)) < 0)
+            goto out;
+    }
     refine_choice_prefs(p.r, &pin.prefs);
     pin.prefs.objective = p.objective;
     pin.params = p.r->counted ? &p.params : NULL;
@@ -907,7 +947,8 @@ int plan_estimate(const struct catalog *cat, const char *today, const struct est
     if (p.r->solve != SOLVE_NONE) {
         rc = solve(&p, &pin, err);
     } else {
-        if (p.r->engine == ENGINE_NONE)
+        if (p.r->engine == ENGINE_NONE &&
+            (p.r->offload == OFFLOAD_NONE || p.r->offload == OFFLOAD_AUTO))
             assume(&p, "1.2x headroom on weights + KV cache + optimizer state (the seed's "
                        "rule); add \"engine\": \"vllm\" for a per-GPU fit");
         if (req->in.training)

@@ -10,6 +10,7 @@
 #include "base/fields.h"
 #include "memory/vllm.h"
 #include "model/models.h"
+#include "model/gguf.h"
 #include "model/precision.h"
 
 /* The fields this module decodes, in decoding order; RF_* index the table. */
@@ -50,8 +51,13 @@ enum refine_field {
     RF_DECODE_CONTEXT_PARALLEL,
     RF_NUM_REDUNDANT_EXPERTS,
     RF_ROUTER_IMBALANCE,
+    RF_GGUF,
+    RF_OFFLOAD,
+    RF_OFFLOAD_LAYERS,
+    RF_RESIDENT_EXPERTS,
+    RF_EXPERT_HIT_RATE,
 };
-#define RF_COUNT (RF_ROUTER_IMBALANCE + 1)
+#define RF_COUNT (RF_EXPERT_HIT_RATE + 1)
 
 /* What people type for these fields (vLLM's and SGLang's flag names); see struct field_spec. */
 static const char *const kv_precision_aliases[] = {"kv_cache_dtype", NULL};
@@ -141,6 +147,19 @@ static const struct field_spec rows[RF_COUNT] = {
                              .type = FIELD_NUMBER,
                              .min = 1,
                              .max = 512},
+    /* A llama.cpp GGUF quantization ("Q4_K_M"): its bits per weight (model/gguf.h). */
+    [RF_GGUF] = {.name = "gguf", .type = FIELD_STRING, .max = 16},
+    /* Experts in host RAM (memory/offload.h). */
+    [RF_OFFLOAD] = {.name = "offload", .type = FIELD_STRING, .max = 16},
+    [RF_OFFLOAD_LAYERS] = {.name = "offload_layers",
+                           .type = FIELD_INT,
+                           .min = 1,
+                           .max = ARCH_MAX_LAYERS},
+    [RF_RESIDENT_EXPERTS] = {.name = "resident_experts_per_layer",
+                             .type = FIELD_INT,
+                             .min = 1,
+                             .max = 1 << 20},
+    [RF_EXPERT_HIT_RATE] = {.name = "expert_hit_rate", .type = FIELD_NUMBER, .min = 0, .max = 1},
 };
 
 const struct field_table refine_field_table = {rows, RF_COUNT};
@@ -333,6 +352,30 @@ static int decode_arch(const json_t *body, const struct models *models,
     return 0;
 }
 
+/* gguf: a llama.cpp quantization name, read as the bits per weight of every tensor. */
+static int decode_gguf(const json_t *body, struct refine *r, struct error_info *err)
+{
+    struct field_value v;
+    int rc = get(body, RF_GGUF, &v, err);
+    if (rc < 0 || !v.present)
+        return rc;
+    if (r->has_bits_per_weight)
+        return error_set(err, 400, "conflicting_fields", "gguf",
+                         "gguf sets the bits per weight; give gguf or bits_per_weight, not both");
+    if (present(body, "precision"))
+        return error_set(err, 400, "conflicting_fields", "gguf",
+                         "gguf is the weight format; give gguf or precision, not both");
+    const struct gguf_type *t = gguf_find(v.string);
+    if (t == NULL)
+        return error_set(err, 400, "invalid_value", "gguf",
+                         "gguf \"%.16s\" is not known; use one of: %s", v.string, gguf_list());
+    r->gguf = t->name;
+    r->gguf_expert_bits = t->expert_bits;
+    r->has_bits_per_weight = true;
+    r->bits_per_weight = t->bits;
+    return 0;
+}
+
 /* Formats (bits_per_weight, kv_precision) and the engine (engine, gpu_memory_utilization). */
 static int decode_formats_engine(const json_t *body, struct refine *r, struct error_info *err)
 {
@@ -342,6 +385,8 @@ static int decode_formats_engine(const json_t *body, struct refine *r, struct er
         return rc;
     r->has_bits_per_weight = v.present;
     r->bits_per_weight = v.number;
+    if ((rc = decode_gguf(body, r, err)) < 0)
+        return rc;
     if ((rc = get(body, RF_KV_PRECISION, &v, err)) < 0)
         return rc;
     r->has_kv_precision = v.present;
@@ -575,6 +620,82 @@ static int decode_layout(const json_t *body, struct refine *r, struct error_info
     return 0;
 }
 
+/* The fields that only mean something with one offload mode: refused elsewhere. */
+static int offload_companions(const json_t *body, const struct refine *r, struct error_info *err)
+{
+    bool layers_ok = r->offload == OFFLOAD_CPU_EXPERTS || r->offload == OFFLOAD_AUTO;
+    bool demand = r->offload == OFFLOAD_ON_DEMAND;
+    if (present(body, rows[RF_OFFLOAD_LAYERS].name) && !layers_ok)
+        return error_set(err, 400, "conflicting_fields", "offload_layers",
+                         "offload_layers (llama.cpp --n-cpu-moe) applies to offload "
+                         "\"cpu_experts\" or \"auto\"");
+    if (present(body, rows[RF_RESIDENT_EXPERTS].name) && !demand)
+        return error_set(err, 400, "conflicting_fields", "resident_experts_per_layer",
+                         "resident_experts_per_layer applies to offload \"on_demand\"");
+    if (present(body, rows[RF_EXPERT_HIT_RATE].name) && !demand)
+        return error_set(err, 400, "conflicting_fields", "expert_hit_rate",
+                         "expert_hit_rate applies to offload \"on_demand\"");
+    if (demand && r->resident_experts == 0)
+        return error_set(err, 400, "missing_field", "resident_experts_per_layer",
+                         "offload \"on_demand\" needs resident_experts_per_layer (experts of each "
+                         "MoE layer kept on the GPU)");
+    return 0;
+}
+
+/* What an offloaded layout cannot be combined with, and the model it needs. */
+static int offload_rules(const struct refine *r, struct error_info *err)
+{
+    if (!r->counted)
+        return error_set(err, 422, "missing_field", "model",
+                         "offload places each MoE layer's routed experts and needs the "
+                         "architecture: give model or hf_config");
+    if (!arch_is_moe(&r->arch))
+        return error_set(err, 422, "invalid_field", "offload",
+                         "offload moves routed experts to host RAM; %s is dense",
+                         r->model ? r->model : "this model");
+    if (r->engine != ENGINE_NONE)
+        return error_set(err, 400, "conflicting_fields", "engine",
+                         "offloaded layouts are sized the way llama.cpp and ktransformers run "
+                         "them; drop engine (vLLM's --cpu-offload-gb streams whole layers and is "
+                         "not modelled)");
+    if (r->solve != SOLVE_NONE)
+        return error_set(err, 400, "conflicting_fields", "solve",
+                         "solve works on the engine's per-GPU budget; drop it with offload");
+    return 0;
+}
+
+/* offload and its companions (after the architecture, the engine and the choice). */
+static int decode_offload(const json_t *body, struct refine *r, struct error_info *err)
+{
+    int rc;
+    struct field_value v;
+    r->expert_hit_rate = -1;
+    if ((rc = get(body, RF_OFFLOAD, &v, err)) < 0)
+        return rc;
+    if (v.present) {
+        int idx;
+        if ((rc = one_of("offload", v.string, offload_mode_names, OFFLOAD_MODE_COUNT, &idx, err)) <
+            0)
+            return rc;
+        r->offload = (enum offload_mode)idx;
+    }
+    if ((rc = get(body, RF_OFFLOAD_LAYERS, &v, err)) < 0)
+        return rc;
+    r->offload_layers = v.present ? v.integer : 0;
+    if ((rc = get(body, RF_RESIDENT_EXPERTS, &v, err)) < 0)
+        return rc;
+    r->resident_experts = v.present ? v.integer : 0;
+    if ((rc = get(body, RF_EXPERT_HIT_RATE, &v, err)) < 0)
+        return rc;
+    if (v.present)
+        r->expert_hit_rate = v.number;
+    if ((rc = offload_companions(body, r, err)) < 0)
+        return rc;
+    if (r->offload == OFFLOAD_NONE)
+        return 0;
+    return offload_rules(r, err);
+}
+
 int refine_decode(const json_t *body, const struct models *models, struct refine *out,
                   struct error_info *err)
 {
@@ -595,7 +716,7 @@ int refine_decode_hub(const json_t *body, const struct models *models,
     if ((rc = decode_arch(body, models, hub, &r, err)) < 0 ||
         (rc = decode_formats_engine(body, &r, err)) < 0 ||
         (rc = decode_vllm_knobs(body, &r, err)) < 0 || (rc = decode_choice(body, &r, err)) < 0 ||
-        (rc = decode_layout(body, &r, err)) < 0)
+        (rc = decode_layout(body, &r, err)) < 0 || (rc = decode_offload(body, &r, err)) < 0)
         return rc;
     struct field_value rev;
     if ((rc = get(body, RF_REVISION, &rev, err)) < 0)

@@ -13,6 +13,7 @@
 #include "choice/choice.h"
 #include "memory/engine.h"
 #include "memory/vllm.h"
+#include "memory/offload.h"
 
 #define REFINE_MAX_SKUS 64
 
@@ -69,6 +70,14 @@ struct refine {
     const char *kv_precision;
     double kv_bytes;
     double encoder_len; /* encoder-decoder: encoder tokens per sequence; 0 = not given */
+    const char *gguf;   /* "gguf": a llama.cpp quantization (sets bits_per_weight), else NULL */
+    double gguf_expert_bits; /* its routed experts' bits when they differ (MXFP4_MOE), else 0 */
+
+    /* Experts in host RAM (memory/offload.h); OFFLOAD_NONE when not asked. */
+    enum offload_mode offload;
+    int64_t offload_layers;   /* cpu_experts: MoE layers whose experts go to host RAM; 0 = all */
+    int64_t resident_experts; /* on_demand: experts per MoE layer kept on the GPU */
+    double expert_hit_rate;   /* on_demand: < 0 when not given (defaults to resident / E) */
 
     /* Engine. */
     enum engine engine; /* ENGINE_NONE when not given (memory/engine.h) */

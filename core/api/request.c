@@ -163,7 +163,9 @@ static int decode_precision(const json_t *body, struct estimate_request *r, stru
                          "give precision or bits_per_weight, not both");
     if (r->refine.has_bits_per_weight) {
         r->in.bytes = r->refine.bits_per_weight / 8;
-        snprintf(r->precision, sizeof(r->precision), "custom");
+        /* A GGUF name fits (the longest, "MXFP4_MOE", is 9 characters). */
+        snprintf(r->precision, sizeof(r->precision), "%s",
+                 r->refine.gguf ? r->refine.gguf : "custom");
         return 0;
     }
     if ((rc = require(v.present, "precision",

@@ -19,9 +19,10 @@
 
 struct estimate_request {
     struct estimate_input in; /* numbers ready for estimate_seed() */
-    char precision[8];        /* the accepted precision name ("custom" for bits_per_weight) */
-    bool batch_defaulted;     /* batch was absent and set to 1 */
-    bool ctx_from_alias;      /* ctx came as ctx_len */
+    char
+        precision[16]; /* the accepted precision name ("custom" for bits_per_weight, a gguf name) */
+    bool batch_defaulted; /* batch was absent and set to 1 */
+    bool ctx_from_alias;  /* ctx came as ctx_len */
     bool
         expert_fraction_ignored; /* moe_expert_fraction given for a dense model (seed ignores it) */
     struct refine refine;        /* fields beyond the seed; refine.any is false for seed requests */

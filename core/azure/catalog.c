@@ -27,10 +27,11 @@ static int build_api_texts(struct catalog_sku *skus, size_t n);
 
 /* Keys an entry may carry. Anything else is refused so a typo ("vram_gb_per_gpu") is caught. */
 static const char *const entry_keys[] = {
-    "sku",          "vendor",     "series",        "gpu_model",    "gpus_per_vm", "vram_gb",
-    "vcpus",        "memory_gib", "partial",       "gpu_fraction", "retires_on",  "docs_url",
-    "interconnect", "infiniband", "cpu_arch",      "source",       "note",        "price_per_hour",
-    "price_region", "regions",    "region_prices",
+    "sku",           "vendor",   "series",         "gpu_model",       "gpus_per_vm",
+    "vram_gb",       "vcpus",    "memory_gib",     "partial",         "gpu_fraction",
+    "retires_on",    "docs_url", "interconnect",   "infiniband",      "cpu_arch",
+    "source",        "note",     "price_per_hour", "price_region",    "regions",
+    "region_prices", "pcie_gen", "pcie_gbps",      "host_memory_gbs", "link_source",
 };
 static const char *const doc_keys[] = {"schema", "description", "skus", "prices"};
 static const char *const prices_keys[] = {
@@ -257,6 +258,35 @@ out:
     return rc;
 }
 
+/* The optional link fields: each absent or null, or a positive number (the generation 1..7). */
+static int parse_links(const struct entry_ctx *c, const json_t *e, struct catalog_sku *s)
+{
+    static const struct {
+        const char *key;
+        double max;
+    } nums[] = {{"pcie_gen", 7}, {"pcie_gbps", 1e4}, {"host_memory_gbs", 1e5}};
+    double vals[3] = {0, 0, 0};
+    int rc;
+    for (size_t i = 0; i < 3; i++) {
+        const json_t *v = json_object_get(e, nums[i].key);
+        if (v == NULL || json_is_null(v))
+            continue;
+        if (!json_is_number(v) || !(json_number_value(v) > 0) || json_number_value(v) > nums[i].max)
+            return entry_error(c, nums[i].key, "must be a positive number (or null)");
+        vals[i] = json_number_value(v);
+    }
+    if (vals[0] != (int)vals[0])
+        return entry_error(c, "pcie_gen", "must be an integer generation (3, 4, 5, ...)");
+    if ((rc = get_string(c, e, "link_source", false, &s->link_source)) < 0)
+        return rc;
+    if ((vals[0] > 0 || vals[1] > 0 || vals[2] > 0) && s->link_source == NULL)
+        return entry_error(c, "link_source", "is required with pcie_gen/pcie_gbps/host_memory_gbs");
+    s->pcie_gen = (int)vals[0];
+    s->pcie_gbps = vals[1];
+    s->host_memory_gbs = vals[2];
+    return 0;
+}
+
 static int parse_entry(const json_t *e, size_t index, struct catalog_sku *s, struct error_info *err)
 {
     struct entry_ctx c = {index, NULL, err};
@@ -323,6 +353,8 @@ static int parse_entry(const json_t *e, size_t index, struct catalog_sku *s, str
     if (ib != NULL && !json_is_boolean(ib))
         return entry_error(&c, "infiniband", "must be true or false");
     s->infiniband = json_is_true(ib);
+    if ((rc = parse_links(&c, e, s)) < 0)
+        return rc;
     s->json = e;
     return parse_entry_prices(&c, e, s);
 }

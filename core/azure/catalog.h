@@ -37,6 +37,17 @@ struct catalog_sku {
     bool partial;
     double gpu_fraction; /* 1 for whole GPUs */
     bool infiniband;
+    /*
+     * Links the experts of an offloaded MoE cross (optional; 0 / NULL when the catalog does not
+     * say): the PCIe generation between one GPU and the host, its bandwidth per direction in GB/s
+     * (x16 lanes), and the peak bandwidth of the host memory the VM's processors read (GB/s);
+     * link_source cites both. Not written into the size's API object (the seed's answer keeps its
+     * bytes); the offload answer reports them.
+     */
+    int pcie_gen;
+    double pcie_gbps;
+    double host_memory_gbs;
+    const char *link_source;
     const json_t *json; /* the entry as it was loaded (borrowed) */
 
     /*

@@ -243,6 +243,40 @@ static bool fit_engine(const struct pick_ctx *x, const struct catalog_sku *s, in
     return true;
 }
 
+bool pick_offload_layout(const struct pick_in *in, const struct catalog_sku *s, int gpus,
+                         struct offload_plan *out)
+{
+    if (in->offload == NULL)
+        return false;
+    struct offload_in oi = *in->offload;
+    if (oi.mode == OFFLOAD_AUTO) {
+        if (ceil(in->total_gb / s->vram_gb) <= s->gpus_per_vm)
+            return false; /* the all-GPU layout fits this size: no reason to offload */
+        oi.mode = OFFLOAD_CPU_EXPERTS;
+    }
+    oi.gpus = gpus;
+    struct error_info err;
+    return offload_plan(&oi, out, &err) == 0;
+}
+
+/* Experts in host RAM on one VM: the GPU share split over gpus, the host share on the VM. */
+static bool fit_offload(const struct pick_in *in, const struct catalog_sku *s, int gpus,
+                        struct choice_fit *out)
+{
+    struct offload_plan o;
+    bool measured;
+    const char *src;
+    if (!pick_offload_layout(in, s, gpus, &o))
+        return false;
+    double usable =
+        vllm_usable_gib(s->gpu_model, s->vram_gb, s->partial, &measured, &src) * 1073741824.0;
+    out->ranks = gpus;
+    out->gpu_fits = o.gpu_per_gpu <= usable;
+    out->host_bytes = o.host_total;
+    out->headroom_gb = (usable - o.gpu_per_gpu) * gpus / 1e9;
+    return true;
+}
+
 /* The seed rule: total_gb over whole GPUs of one VM, else over every GPU of the fewest VMs. */
 static bool fit_seed(const struct pick_in *in, const struct catalog_sku *s, int gpus, int nodes,
                      struct choice_fit *out)
@@ -265,6 +299,11 @@ static bool fit(const void *ctx, const struct catalog_sku *s, int gpus, int node
         return false;
     switch (x->in->engine) {
     case ENGINE_NONE:
+        if (x->in->offload != NULL && x->in->offload->mode != OFFLOAD_AUTO)
+            return nodes == 1 && fit_offload(x->in, s, gpus, out);
+        if (x->in->offload != NULL && nodes == 1 &&
+            ceil(x->in->total_gb / s->vram_gb) > s->gpus_per_vm)
+            return fit_offload(x->in, s, gpus, out);
         return fit_seed(x->in, s, gpus, nodes, out);
     case ENGINE_VLLM:
     case ENGINE_SGLANG:
@@ -299,11 +338,19 @@ static void candidate(const struct pick_in *in, const struct fit_cache *cache,
         c->layout = (struct shard_layout){k->gpus, k->nodes, 1, 1, false, 0};
         c->rented = k->rented;
         c->headroom_gb = k->headroom_gb;
+        if (k->nodes == 1)
+            c->offloaded = pick_offload_layout(in, k->sku, k->gpus, &c->off);
         break;
     }
     c->price = k->price;
     c->price_source = k->price_source;
     c->order = k->order;
+}
+
+/* offload cpu_experts or on_demand (auto also ranks all-GPU layouts, served by vLLM). */
+static bool offload_explicit(const struct pick_in *in)
+{
+    return in->offload != NULL && in->offload->mode != OFFLOAD_AUTO;
 }
 
 int pick_run(const struct pick_in *in, struct pick_result *out)
@@ -315,7 +362,9 @@ int pick_run(const struct pick_in *in, struct pick_result *out)
     struct choice_need need = {
         .fit = fit,
         .ctx = &x,
-        .caps = {.vllm = true, .format = in->format},
+        /* An explicitly offloaded layout is served by llama.cpp (CUDA, ROCm, Vulkan), not vLLM:
+         * vLLM's GPU and format table does not apply to it. */
+        .caps = {.vllm = !offload_explicit(in), .format = in->format},
         .prefs = in->prefs,
         .multi_node_beside = in->prefs.objective != CHOICE_OBJECTIVE_SEED,
     };

@@ -11,6 +11,7 @@
 #include "choice/choice.h"
 #include "memory/engine.h"
 #include "memory/shard.h"
+#include "memory/offload.h"
 #include "memory/vllm.h"
 #include "model/params.h"
 
@@ -48,6 +49,10 @@ struct pick_in {
         *params;               /* counted parameters: exact sharding (NULL: weights / (tp x pp)) */
     struct pick_layout layout; /* what the request fixed */
     const struct vllm_knobs *knobs; /* vLLM's version and scheduler knobs; NULL: the defaults */
+    /* Experts in host RAM (ENGINE_NONE only); NULL for none. offload->mode OFFLOAD_AUTO: a size
+     * that holds total_gb on its GPUs keeps the all-GPU layout, any other one is tried with
+     * every MoE layer's experts in host RAM (cpu_experts). gpus in it is set per layout. */
+    const struct offload_in *offload;
 };
 
 struct pick_candidate {
@@ -66,7 +71,9 @@ struct pick_candidate {
     double usable_gib;
     bool usable_measured;
     const char *usable_source;
-    size_t order; /* position in catalog order (stable tie-break) */
+    size_t order;            /* position in catalog order (stable tie-break) */
+    bool offloaded;          /* experts in host RAM: off holds the layout */
+    struct offload_plan off; /* when offloaded */
 };
 
 struct pick_result {
@@ -116,6 +123,14 @@ int pick_layouts(const struct pick_in *in, const struct catalog_sku *s, int gpus
 
 /* pick_max_tp - the largest valid tensor-parallel degree <= gpus (>= 1). */
 int pick_max_tp(const struct arch *a, int gpus);
+
+/*
+ * pick_offload_layout - whether size s with gpus GPUs (one VM) takes an offloaded layout of
+ * in->offload, and that layout's plan in *out. False when in->offload is NULL, for "auto" on a
+ * size whose GPUs hold total_gb, or when the plan cannot be made. No errors.
+ */
+bool pick_offload_layout(const struct pick_in *in, const struct catalog_sku *s, int gpus,
+                         struct offload_plan *out);
 
 /* pick_free - frees r's list. */
 void pick_free(struct pick_result *r);
