@@ -21,7 +21,8 @@
 #include "model/models.h"
 
 /* The answer buffer reserved before an estimate is written: 32 KiB with its NUL, so the refined
- * answers (23.5 KB compact, 31.9 KB with ?pretty) are never copied by a realloc. */
+ * answers (23.5 KB compact, 31.9 KB with ?pretty when candidates carried their VM objects; 9-10
+ * KB and 13 KB since they are compact) are never copied by a realloc. */
 #define ESTIMATE_TEXT_RESERVE (32768 - 1)
 
 static void reply_error(struct route_reply *out, const struct error_info *err)
