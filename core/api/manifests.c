@@ -76,12 +76,16 @@ int manifests_shell_join(const char *const *argv, int n, char *out, size_t size)
     out[0] = '\0';
     for (int i = 0; i < n; i++) {
         const char *a = argv[i];
-        /* Worst case for this word: a space, quotes, and 4 bytes ('\'') per byte. */
-        if (len + 3 + 4 * strlen(a) + 1 > size)
+        bool plain = plain_word(a);
+        /* This word's bytes: a separator, then the word, or it quoted with '\'' per quote. */
+        size_t need = (i > 0) + strlen(a) + (plain ? 0 : 2);
+        for (const char *q = a; !plain && *q; q++)
+            need += *q == '\'' ? 3 : 0;
+        if (len + need + 1 > size)
             return -ENOSPC;
         if (i > 0)
             out[len++] = ' ';
-        if (plain_word(a)) {
+        if (plain) {
             memcpy(out + len, a, strlen(a));
             len += strlen(a);
         } else {
