@@ -512,7 +512,23 @@ class Recorder:
             h["User-Agent"] = "curl/8.0"
             u = self.send(group, name, "curl pretty=0", method, path + sep + "pretty=0", h, body)
             self.same_as(u, compact, "compact")
+        if not every and status == 200 and i % 6 == 3:
+            s = self.send(group, name, "summary", method, path + sep + "view=summary", hdrs, body)
+            self.check_summary(compact, s)
         return status
+
+    def check_summary(self, compact, summary):
+        """?view=summary is a projection: every member it shares with the full answer is equal."""
+        full = json.loads(self.exchanges[compact]["response"])
+        got = json.loads(self.exchanges[summary]["response"])
+        own = {"kind", "view", "sku", "gpu_model", "gpus_per_vm", "deploy", "alternatives",
+               "per_gpu", "solution"}
+        for k, v in got.items():
+            if k not in own and full.get(k) != v:
+                self.notes.append("%s: summary %s differs from the full answer" % (
+                    self.exchanges[compact]["name"], k))
+        if got.get("kind", "seed") != full.get("kind", "seed"):
+            self.notes.append("%s: summary kind differs" % self.exchanges[compact]["name"])
 
     def check_pretty(self, compact, pretty):
         a = self.exchanges[compact]

@@ -8,6 +8,7 @@
 
 #include "api/deploy.h"
 #include "api/layout.h"
+#include "api/manifests.h"
 #include "api/notes.h"
 #include "api/offloadout.h"
 #include "azure/pricing.h"
@@ -44,6 +45,7 @@ struct plan {
     enum precision format;           /* the weight format (fp16 for bits_per_weight) */
     struct pick_in pin;              /* what the chooser was asked (the layout block refits) */
     struct offload_in offload;       /* r->offload != OFFLOAD_NONE: experts in host RAM */
+    double alone_gb; /* when nothing fits: what one GPU would need to hold it all (tp 1) */
 };
 
 #define assume(p, ...) notes_add(&(p)->notes, __VA_ARGS__)
@@ -214,16 +216,43 @@ static void key_price(struct jsonout *w, const char *key, double usd)
         jsonout_null(w);
 }
 
-static void write_candidate(struct jsonout *w, const struct pick_candidate *c, const char *today,
-                            const struct refine *offload)
+/*
+ * What must fit on each GPU of layout c, the refined answer's one total: with an engine, the
+ * weights' share, the activation peak, the runtime's overhead and the KV cache of batch x ctx
+ * (what must fit in per_gpu.budget_gb; CUDA graphs fit outside it); without one, the seed's
+ * 1.2x total spread over the GPUs the layout uses.
+ */
+static double per_gpu_total_gb(const struct plan *p, const struct pick_candidate *c)
 {
+    if (c->offloaded) /* the GPU share only: the experts in host RAM are the host's */
+        return c->off.gpu_per_gpu / 1e9;
+    if (c->has_fit) {
+        const struct vllm_fit *f = &c->fit;
+        return (f->weights + f->activation + f->non_torch + f->kv_needed) / 1e9;
+    }
+    return p->res.total_gb / ((double)c->gpus * c->nodes);
+}
+
+/* Where c's price is quoted (the request's region, the catalog's, or the snapshot row's). */
+static const char *price_region(const struct plan *p, const struct pick_candidate *c)
+{
+    double usd = 0;
+    const char *where = NULL;
+    if (c->price_source == PRICE_NONE)
+        return NULL;
+    prices_lookup_at(c->sku, p->r->region, &usd, &where);
+    return where;
+}
+
+/* One ranked layout by its size's name and its numbers (the size's specs are in GET /skus). */
+static void write_candidate(struct jsonout *w, const struct plan *p, const struct pick_candidate *c)
+{
+    double total = per_gpu_total_gb(p, c);
     jsonout_begin_object(w);
     jsonout_key(w, "sku");
     jsonout_string(w, c->sku->sku);
-    jsonout_key(w, "vm");
-    catalog_sku_write(w, c->sku, today);
+    key_integer(w, "gpus_per_vm", c->sku->gpus_per_vm);
     key_integer(w, "gpus", c->gpus);
-    key_integer(w, "tensor_parallel", c->tp);
     if (c->layout.dp > 1 || c->layout.ep || c->layout.dcp > 1) { /* beyond TP/PP only */
         key_integer(w, "data_parallel", c->layout.dp);
         jsonout_key(w, "expert_parallel");
@@ -231,23 +260,26 @@ static void write_candidate(struct jsonout *w, const struct pick_candidate *c, c
         key_integer(w, "decode_context_parallel", c->layout.dcp);
     }
     key_integer(w, "nodes", c->nodes);
-    key_number(w, "headroom_gb", c->headroom_gb);
+    key_integer(w, "tensor_parallel", c->tp);
+    key_integer(w, "pipeline_parallel", c->layout.pp);
+    key_number(w, "per_gpu_total_gb", total);
+    /* engine: KV pool left per GPU after batch x ctx; else VRAM per GPU left over. */
+    key_number(w, "headroom_gb", c->has_fit ? c->headroom_gb : c->sku->vram_gb - total);
     /* c->price covers every node; price_per_hour is one VM's, cost_per_hour the deployment's. */
     key_price(w, "price_per_hour", c->price / c->nodes);
     key_price(w, "cost_per_hour", c->price);
     jsonout_key(w, "price_source");
     jsonout_string(w, prices_source_name(c->price_source));
-    if (c->has_fit) {
-        key_number(w, "kv_pool_gb", c->fit.kv_pool / 1e9);
+    if (c->has_fit)
         key_number(w, "max_concurrency", c->fit.max_concurrency);
-    }
-    if (offload) { /* experts in host RAM asked for: say which layouts use it */
+    if (p->r->offload !=
+        OFFLOAD_NONE) { /* experts in host RAM asked for: say which layouts use it */
         jsonout_key(w, "offloaded");
         jsonout_bool(w, c->offloaded);
         if (c->offloaded) {
             key_number(w, "per_gpu_gb", c->off.gpu_per_gpu / 1e9);
             key_number(w, "host_gb", c->off.host_total / 1e9);
-            double bound = offloadout_bound(offload, c);
+            double bound = offloadout_bound(p->r, c);
             jsonout_key(w, "tokens_per_s_bound");
             if (bound > 0)
                 jsonout_number(w, bound);
@@ -518,6 +550,7 @@ static void write_solution(struct jsonout *w, const struct plan *p, const char *
     layout_write(w, &p->pin, c);
     jsonout_end_object(w);
     key_integer(w, "tensor_parallel", c->tp);
+    key_number(w, "per_gpu_total_gb", per_gpu_total_gb(p, c));
     key_count(w, "max_ctx", c->fit.max_ctx);
     key_number(w, "max_concurrency", c->fit.max_concurrency);
     jsonout_key(w, "per_gpu");
@@ -535,6 +568,14 @@ static int choose(struct plan *p, const struct pick_in *pin)
     p->best = k->n ? &k->list[0] : NULL;
     if (p->best && p->best->price_source == PRICE_SNAPSHOT)
         assume(p, "prices: " PRICES_SNAPSHOT_LABEL "%s", r->region ? "" : ", eastus");
+    double other = 0;
+    const char *other_src = NULL;
+    if (p->best && p->best->price_source == PRICE_SNAPSHOT &&
+        prices_disputed(p->best->sku->sku, price_region(p, p->best), &other, &other_src))
+        assume(p,
+               "the snapshot's %.3f USD/h for %s may be stale: %s quotes %.3f USD/h; the ranking "
+               "uses the snapshot's",
+               p->best->price / p->best->nodes, p->best->sku->sku, other_src, other);
     if (k->unpriced && p->objective != CHOICE_OBJECTIVE_SEED)
         assume(p,
                "%zu fitting VM sizes have no known price (price_source \"none\", "
@@ -564,7 +605,9 @@ static void write_deploy(struct jsonout *w, const struct plan *p, const struct p
     struct sglang_defaults d;
     struct deploy_in in = {
         .engine = r->engine,
-        .model = r->hf_id,
+        .model = r->hf_id ? r->hf_id
+                 : r->hub ? r->hub->repo
+                          : NULL, /* a Hub repo is its id */
         .tp = c->tp,
         .pp = c->layout.pp,
         .nodes = c->nodes,
@@ -596,44 +639,51 @@ static void write_deploy(struct jsonout *w, const struct plan *p, const struct p
     for (int i = 0; i < a.n; i++)
         jsonout_string(w, a.arg[i]);
     jsonout_end_array(w);
+    struct manifests_in m = {
+        .engine = r->engine,
+        .argv = &a,
+        .model = in.model,
+        .instance_type = c->sku->sku,
+        .amd = strcmp(c->sku->vendor, "AMD") == 0,
+        .gpus = c->gpus, /* every GPU the layout uses on a VM (TP, or DP x TP with EP) */
+        .nodes = c->nodes,
+    };
+    manifests_write(w, &m);
     jsonout_end_object(w);
 }
 
-/* The chosen deployment: candidates, the best one's size, counts and prices, engine fit. */
+/* The chosen deployment: the best one's size, counts, total, price, engine fit and launch, then
+ * every ranked candidate in short. */
 static void write_choice(struct jsonout *w, const struct plan *p, const char *today)
 {
     const struct pick_candidate *best = p->best;
-    jsonout_key(w, "candidates");
-    jsonout_begin_array(w);
-    for (size_t i = 0; i < p->picks.n; i++)
-        write_candidate(w, &p->picks.list[i], today, p->r->offload != OFFLOAD_NONE ? p->r : NULL);
-    jsonout_end_array(w);
     jsonout_key(w, "objective");
     jsonout_string(w, choice_objective_name(p->objective));
     jsonout_key(w, "fits");
     jsonout_bool(w, best != NULL);
     jsonout_key(w, "sku");
-    if (best)
-        catalog_sku_write(w, best->sku, today);
+    if (best) /* specs only: the price used is the answer's own price_per_hour below */
+        catalog_sku_write_specs(w, best->sku, today);
     else
         jsonout_null(w);
     key_integer(w, "gpus", best ? best->gpus : 0);
     key_integer(w, "nodes", best ? best->nodes : 0);
     key_integer(w, "tensor_parallel", best ? best->tp : 0);
+    key_integer(w, "pipeline_parallel", best ? best->layout.pp : 0);
+    key_number(w, "per_gpu_total_gb", best ? per_gpu_total_gb(p, best) : p->alone_gb);
     /* pick's price already covers every node: cost_per_hour is the whole deployment's. */
     key_price(w, "price_per_hour", best ? best->price / best->nodes : 0);
     key_price(w, "cost_per_hour", best ? best->price : 0);
+    jsonout_key(w, "price_source");
+    jsonout_string(w, prices_source_name(best ? best->price_source : PRICE_NONE));
+    jsonout_key(w, "price_region");
+    jsonout_string(w, best ? price_region(p, best) : NULL);
     if (p->r->engine != ENGINE_NONE && best) {
         jsonout_key(w, "per_gpu");
         write_per_gpu(w, best);
         key_number(w, "max_concurrency", best->fit.max_concurrency);
         key_count(w, "max_ctx", best->fit.max_ctx);
         key_count(w, "kv_capacity_tokens", best->fit.kv_capacity);
-        /* What the chosen GPUs hold besides the pre-allocated pool. */
-        const struct vllm_fit *f = &best->fit;
-        double used =
-            (f->weights + f->activation + f->non_torch + f->kv_needed) * shard_world(&best->layout);
-        key_number(w, "engine_total_gb", used / 1e9);
         jsonout_key(w, "parallelism");
         layout_write(w, &p->pin, best);
     }
@@ -656,6 +706,11 @@ static void write_choice(struct jsonout *w, const struct plan *p, const char *to
         jsonout_key(w, "reason");
         jsonout_string(w, reason);
     }
+    jsonout_key(w, "candidates");
+    jsonout_begin_array(w);
+    for (size_t i = 0; i < p->picks.n; i++)
+        write_candidate(w, p, &p->picks.list[i]);
+    jsonout_end_array(w);
 }
 
 /* Where a Hub repo's figures came from, and its tensor table when there is one. */
@@ -687,14 +742,13 @@ static void write_hub(struct jsonout *w, const struct refine_hub_model *hub)
 static void write_memory(struct jsonout *w, const struct plan *p)
 {
     const struct estimate_result *e = &p->res;
-    key_number(w, "weights_gb", e->weights_gb);
-    key_number(w, "kv_gb", e->kv_gb);
-    key_number(w, "total_gb", e->total_gb);
+    /* Whole-model figures; the one total is per_gpu_total_gb (the seed's totals are the seed
+     * path's only). */
     key_number(w, "weights_active_gb", e->weights_active_gb);
     key_number(w, "weights_footprint_gb", e->weights_footprint_gb);
-    key_number(w, "total_active_gb", e->total_active_gb);
-    key_number(w, "total_footprint_gb", e->total_footprint_gb);
-    key_number(w, "optimizer_gb", e->optimizer_gb);
+    key_number(w, "kv_gb", e->kv_gb);
+    if (p->req->in.training)
+        key_number(w, "optimizer_gb", e->optimizer_gb);
     key_number(w, "params_active_b", e->params_active_b);
     jsonout_key(w, "moe");
     jsonout_bool(w, e->is_moe);
@@ -720,7 +774,12 @@ static void write_memory(struct jsonout *w, const struct plan *p)
         params_write(w, &p->params);
         key_number(w, "params_b", p->params.total / 1e9);
         if (arch_is_moe(&p->arch)) {
-            key_number(w, "moe_active_ratio", p->params.active / p->params.total);
+            /* As the request's field means it: the share of the expert parameters one token
+             * uses (top-k / routed experts as counted), so the two echo each other. */
+            key_number(w, "moe_active_ratio",
+                       p->params.expert > 0
+                           ? (p->params.active - p->params.shared) / p->params.expert
+                           : 0);
             key_number(w, "moe_expert_fraction", p->params.expert / p->params.total);
         }
     }
@@ -733,6 +792,8 @@ static void write_memory(struct jsonout *w, const struct plan *p)
 static int write_answer(struct jsonout *w, const struct plan *p, const char *today)
 {
     jsonout_begin_object(w);
+    jsonout_key(w, "kind");
+    jsonout_string(w, "refined");
     write_memory(w, p);
     if (p->solve_sku)
         write_solution(w, p, today);
@@ -879,6 +940,36 @@ static int check_layout(const struct plan *p, const struct catalog *cat, struct 
     return 0;
 }
 
+/* What one GPU would need to hold the whole model (tensor_parallel 1, one VM): the total a
+ * no-fit answer states, since there is no layout to divide it over. */
+static double alone_gb(const struct plan *p, const struct pick_in *pin)
+{
+    struct vllm_fit_in fi = {
+        .arch = pin->arch,
+        .weight_bytes = pin->weight_bytes,
+        .kv_bytes = pin->kv_bytes,
+        .ctx = pin->ctx,
+        .batch = pin->batch,
+        .util = pin->util,
+        .tp = 1,
+        .pp = 1,
+        .encoder_len = pin->encoder_len,
+        .knobs = pin->knobs,
+    };
+    struct vllm_fit f;
+    switch (pin->engine) {
+    case ENGINE_NONE:
+        return p->res.total_gb;
+    case ENGINE_SGLANG:
+        sglang_fit(&fi, pin->util_given, &f);
+        break;
+    case ENGINE_VLLM:
+        vllm_fit(&fi, &f);
+        break;
+    }
+    return (f.weights + f.activation + f.non_torch + f.kv_needed) / 1e9;
+}
+
 /* A region with no prices and no region data: "nothing fits" would be a guess, so refuse it. */
 static int unknown_region(const struct catalog *cat, const char *region, struct error_info *err)
 {
@@ -954,6 +1045,8 @@ int plan_estimate(const struct catalog *cat, const char *today, const struct est
         if (req->in.training)
             assume(&p, "training: optimizer state = 2.5 x footprint weights (the seed's rule)");
         rc = choose(&p, &pin);
+        if (rc == 0 && p.best == NULL)
+            p.alone_gb = alone_gb(&p, &pin);
     }
     if (rc == 0)
         rc = write_answer(w, &p, today);

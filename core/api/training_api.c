@@ -562,8 +562,7 @@ static int refuse_serving_fields(const struct refine *r, struct error_info *err)
                      field);
 }
 
-static void write_candidate(struct jsonout *w, const struct training_candidate *c,
-                            const char *today)
+static void write_candidate(struct jsonout *w, const struct training_candidate *c)
 {
     jsonout_begin_object(w);
     key_string(w, "sku", c->sku->sku);
@@ -572,8 +571,7 @@ static void write_candidate(struct jsonout *w, const struct training_candidate *
     key_integer(w, "data_parallel", c->data_parallel);
     key_number(w, "per_gpu_total_gb", r3(c->res.total / GB));
     key_number(w, "headroom_gb", r3(c->sku->vram_gb - c->res.total / GB));
-    jsonout_key(w, "vm");
-    catalog_sku_write(w, c->sku, today);
+    key_integer(w, "gpus_per_vm", c->sku->gpus_per_vm); /* the size's specs: GET /skus */
     /* c->price covers every node; price_per_hour is one VM's, cost_per_hour the job's. */
     key_price(w, "price_per_hour", c->price_source, c->price / c->nodes);
     key_price(w, "cost_per_hour", c->price_source, c->price);
@@ -629,6 +627,19 @@ static void write_host(struct jsonout *w, const struct tanswer *t)
     jsonout_end_object(w);
 }
 
+/* Where the chosen size's price came from and the region it is quoted for. */
+static void write_price_source(struct jsonout *w, const struct tanswer *t)
+{
+    enum price_source src = t->best ? t->best->price_source : PRICE_NONE;
+    double usd = 0;
+    const char *where = NULL;
+    if (src != PRICE_NONE)
+        prices_lookup_at(t->best->sku, t->rf->region, &usd, &where);
+    key_string(w, "price_source", prices_source_name(src));
+    jsonout_key(w, "price_region");
+    jsonout_string(w, where);
+}
+
 /* The answer's sizing members: configuration, per-GPU breakdown and the chosen deployment. */
 static void write_sizing(struct jsonout *w, const struct tanswer *t, const char *today)
 {
@@ -644,8 +655,8 @@ static void write_sizing(struct jsonout *w, const struct tanswer *t, const char 
     jsonout_key(w, "per_gpu");
     write_per_gpu(w, t->res);
     jsonout_key(w, "sku");
-    if (best)
-        catalog_sku_write(w, best->sku, today);
+    if (best) /* specs only: the price used is the answer's own price_per_hour below */
+        catalog_sku_write_specs(w, best->sku, today);
     else
         jsonout_null(w);
     key_integer(w, "gpus", t->gpus);
@@ -660,6 +671,7 @@ static void write_sizing(struct jsonout *w, const struct tanswer *t, const char 
     key_price(w, "price_per_hour", best ? best->price_source : PRICE_NONE,
               best ? best->price / best->nodes : 0);
     key_price(w, "cost_per_hour", best ? best->price_source : PRICE_NONE, best ? best->price : 0);
+    write_price_source(w, t);
     if (cfg->offload_optimizer || cfg->offload_params)
         write_host(w, t);
     if (t->rf->preset_name)
@@ -672,7 +684,7 @@ static void write_answer(struct jsonout *w, const struct tanswer *t, const char 
     jsonout_key(w, "candidates");
     jsonout_begin_array(w);
     for (size_t i = 0; i < t->ch.n && i < 10; i++)
-        write_candidate(w, &t->ch.list[i], today);
+        write_candidate(w, &t->ch.list[i]);
     jsonout_end_array(w);
     if (t->best == NULL) {
         const struct training_config *cfg = &t->treq->cfg;

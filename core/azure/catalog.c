@@ -664,7 +664,8 @@ enum field_kind {
 };
 
 /* The one list of an entry's API fields, in output order: the text (catalog_sku_write) and the
- * tree (catalog_sku_json) are both made from it. */
+ * tree (catalog_sku_json) are both made from it. The price members come last, from
+ * price_per_hour on (catalog_sku_write_specs stops there). */
 static const struct {
     const char *key;
     enum field_kind kind;
@@ -722,10 +723,13 @@ static bool field_bool(const struct catalog_sku *s, size_t i)
     return v;
 }
 
-static void write_fields(struct jsonout *w, const struct catalog_sku *s, bool retired)
+/* The fields of s (with prices: all of them; without: those before price_per_hour). */
+static void write_fields(struct jsonout *w, const struct catalog_sku *s, bool retired, bool prices)
 {
     jsonout_begin_object(w);
     for (size_t i = 0; i < NAPI_FIELDS; i++) {
+        if (!prices && api_fields[i].kind == FK_PRICE)
+            break;
         jsonout_key(w, api_fields[i].key);
         switch (api_fields[i].kind) {
         case FK_STRING:
@@ -778,7 +782,12 @@ void catalog_sku_write(struct jsonout *w, const struct catalog_sku *s, const cha
     else if (w->indent == CATALOG_PRETTY_INDENT && s->api_pretty[r] != NULL)
         jsonout_raw(w, s->api_pretty[r], s->api_pretty_len[r]);
     else
-        write_fields(w, s, r == 1);
+        write_fields(w, s, r == 1, true);
+}
+
+void catalog_sku_write_specs(struct jsonout *w, const struct catalog_sku *s, const char *today)
+{
+    write_fields(w, s, catalog_sku_retired(s, today), false);
 }
 
 static json_t *field_value(const struct catalog_sku *s, size_t i, bool retired)
@@ -841,7 +850,7 @@ static const char *api_text_of(const struct catalog_sku *s, bool retired, int in
     struct jsonout w;
     buf_init(&b, JSONOUT_MAX);
     jsonout_init(&w, &b, indent);
-    write_fields(&w, s, retired);
+    write_fields(&w, s, retired, true);
     if (jsonout_status(&w) != 0) {
         buf_free(&b);
         return NULL;

@@ -148,6 +148,13 @@ json_t *catalog_sku_json(const struct catalog_sku *s, const char *today);
  */
 void catalog_sku_write(struct jsonout *w, const struct catalog_sku *s, const char *today);
 
+/*
+ * catalog_sku_write_specs - that object without its price members (price_per_hour, price_region,
+ * regions, region_prices), field by field: for answers that state the price they used beside it,
+ * so the size never shows a second, different price. Errors stick in w.
+ */
+void catalog_sku_write_specs(struct jsonout *w, const struct catalog_sku *s, const char *today);
+
 /* catalog_sku_in_region - true when s is offered (priced) in region (lower case). */
 bool catalog_sku_in_region(const struct catalog_sku *s, const char *region);
 

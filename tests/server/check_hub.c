@@ -128,6 +128,13 @@ START_TEST(qwen3_fp8_headers_over_the_probe_size_are_read_with_a_second_range)
     ck_assert_int_eq(
         json_integer_value(json_object_get(json_object_get(j, "checkpoint"), "shards")), 6);
     ck_assert(json_integer_value(json_object_get(json_object_get(t, "by_dtype"), "F8_E4M3")) > 0);
+    /* the launch command and its manifest serve the repo asked for, by its id */
+    const json_t *d = json_object_get(j, "deploy");
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(d, "argv"), 2)),
+                     "hub-mirror/Qwen3-235B-A22B-FP8");
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(json_object_get(d, "kaito"), "metadata"), "name")),
+                     "qwen3-235b-a22b-fp8");
     json_decref(j);
 }
 END_TEST

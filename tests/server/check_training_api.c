@@ -345,7 +345,7 @@ END_TEST
 /* GPUs rented by a candidate: gpus_per_vm x nodes (what fewest_gpus counts). */
 static double rented(const json_t *c)
 {
-    return num(json_object_get(c, "vm"), "gpus_per_vm") * num(c, "nodes");
+    return num(c, "gpus_per_vm") * num(c, "nodes");
 }
 
 START_TEST(fewest_gpus_objective_prefers_fewer_rented_gpus)
