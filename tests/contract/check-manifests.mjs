@@ -121,7 +121,11 @@ for (const f of files) {
     for (const p of manifestProblems(d[k], `${rec.path} (${f}) deploy.${k}`)) fail(p);
   }
   // The layout and the manifest agree: one VM a Workspace, several a LeaderWorkerSet of nodes pods.
-  if (body.nodes === 1 && !d.kaito) fail(`${f}: one VM but no deploy.kaito`);
+  // An offloaded layout is started by llama.cpp from a GGUF file (deploy.engine "llama.cpp", or
+  // "none" for on_demand): no serving image to template, so no manifest.
+  const served = d.engine === 'vllm' || d.engine === 'sglang';
+  if (served && body.nodes === 1 && !d.kaito) fail(`${f}: one VM but no deploy.kaito`);
+  if (!served && (d.kaito || d.leaderworkerset)) fail(`${f}: an offloaded llama.cpp layout carries a manifest`);
   if (body.nodes > 1 && d.leaderworkerset?.spec?.leaderWorkerTemplate?.size !== body.nodes)
     fail(`${f}: ${body.nodes} VMs but no LeaderWorkerSet of that size`);
   if (d.kaito && d.kaito.resource?.instanceType !== body.sku?.sku) fail(`${f}: kaito instanceType is not the chosen size`);
