@@ -40,9 +40,9 @@ def decodable_model_types():
 
 
 def entries(rel):
-    """name -> entry of one config file (a list, or an object with "configs")."""
+    """name -> entry of one config file (a list, or an object with "configs" or "models")."""
     doc = load(rel)
-    items = doc["configs"] if isinstance(doc, dict) else doc
+    items = (doc.get("configs") or doc.get("models")) if isinstance(doc, dict) else doc
     return {e["name"]: e for e in items}
 
 
