@@ -93,7 +93,7 @@ help:
 	@echo "make run     deps + build + start the server on port $(PORT)"
 	@echo "make test    deps + build + every test suite"
 	@echo "make tsan    ThreadSanitizer run of the refresh/hammer and shutdown tests (clang)"
-	@echo "make contract         OpenAPI lint + recorded responses vs openapi.yaml, deploy/, Dockerfile, browser"
+	@echo "make contract         OpenAPI lint + recorded responses vs openapi.yaml, answer manifests vs CRDs, deploy/, Dockerfile, browser"
 	@echo "make openapi          regenerate config/openapi.json from openapi.yaml"
 	@echo "make models           regenerate config/models.json (the presets) from tools/presets.json"
 	@echo "make readme-options   regenerate README.md's configuration table from the option table"
@@ -211,12 +211,14 @@ $(CONTRACT_NODE): tests/contract/package.json tests/contract/package-lock.json
 	cd tests/contract && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# OpenAPI lint, every recorded response against the spec, manifests and Dockerfile, and a
-# cross-origin call from a real (headless Chromium) browser.
+# OpenAPI lint, every recorded response against the spec, the answers' KAITO/LWS manifests
+# against their vendored CRD schemas, manifests and Dockerfile, and a cross-origin call from a real
+# (headless Chromium) browser.
 contract: contract-deps $(BIN)
 	@cd tests/contract && npx --no-install redocly lint ../../openapi.yaml --config redocly.yaml \
 	  --format=summary 2>&1 | grep -vE '^ *[║╔╚]|^npm warn|^$$' ; exit $${PIPESTATUS[0]}
 	@node tests/contract/validate.mjs $(CONTRACT_DIR)
+	@node tests/contract/check-manifests.mjs $(CONTRACT_DIR)
 	@node tests/contract/selftest.mjs
 	@node tests/contract/check-deploy.mjs $(abspath $(BIN))
 	@node tests/contract/browser.mjs $(abspath $(BIN))

@@ -6,6 +6,8 @@ Inputs (all in the tree; no network):
   tests/data/model-configs.json       the team's 23 verbatim configs with official counts
   tests/data/model-configs-2026.json  27 more (shared/data), each with source and official sizes
   tests/data/preset-configs.json      configs found in public repositories (repo, path, commit)
+  tests/data/model-configs-dense.json the dense and hybrid families of issue 11 (same format)
+  tests/data/model-configs-moe.json   the MoE families' configs (issue 11, moe block), with sources
   core/model/arch.c                   its family table says which model_types decode today
   tests/data/model-configs-stacks.json  the Switch Transformers configs (switch_presets below)
 
@@ -38,9 +40,9 @@ def decodable_model_types():
 
 
 def entries(rel):
-    """name -> entry of one config file (a list, or an object with "configs")."""
+    """name -> entry of one config file (a list, or an object with "configs" or "models")."""
     doc = load(rel)
-    items = doc["configs"] if isinstance(doc, dict) else doc
+    items = (doc.get("configs") or doc.get("models")) if isinstance(doc, dict) else doc
     return {e["name"]: e for e in items}
 
 

@@ -118,11 +118,20 @@ def load_model_configs():
         return {c["name"]: c["config"] for c in json.load(f)}
 
 
-def inference_requests(presets, configs):
-    """(group, name, body) for the refined inference answers."""
+def inference_requests(presets, configs, limits):
+    """(group, name, body) for the refined inference answers. limits: each preset's max_context
+    (a longer ctx is a 422 the error group records once; the shapes below stay within it)."""
     out = []
 
     def add(name, body):
+        m = body.get("model")
+        key = "ctx" if "ctx" in body else "ctx_len"
+        if m in limits and limits[m] and body.get(key, 0) > limits[m]:
+            name = name.replace("ctx %d" % body[key], "ctx %d" % limits[m])
+            if "ctx %d" % limits[m] not in name:
+                name += " (ctx %d, the model's max_context)" % limits[m]
+            body = dict(body)
+            body[key] = limits[m]
         out.append(("inference", name, dump(body)))
 
     # Every preset x the base shapes.
@@ -176,6 +185,14 @@ def inference_requests(presets, configs):
                  "solve": solve, "sku": sku})
     add("solve none", {"model": "llama-3-8b", "engine": "vllm", "precision": "bf16", "ctx": 4096,
                        "solve": "none"})
+    # vLLM's knobs: version, scheduler, eager (the budget, the echo and the argv move).
+    add("vllm knobs: llama-3.1-8b 0.16 max_num_seqs 64 max_num_batched_tokens 4096 eager",
+        {"model": "llama-3.1-8b", "engine": "vllm", "precision": "bf16", "ctx": 8192, "batch": 8,
+         "vllm_version": "0.16", "max_num_seqs": 64, "max_num_batched_tokens": 4096,
+         "enforce_eager": True})
+    add("vllm knobs: qwen3-next-80b-a3b max_num_seqs 512 (hybrid state)",
+        {"model": "qwen3-next-80b-a3b", "engine": "vllm", "precision": "bf16", "ctx": 8192,
+         "max_num_seqs": 512})
     # Aliases resolve to the preset.
     add("alias meta-llama/Meta-Llama-3-8B",
         {"model": "meta-llama/Meta-Llama-3-8B", "ctx": 4096, "precision": "bf16"})
@@ -389,7 +406,7 @@ def error_requests():
         ("training method dpo", w(training={"method": "dpo"})),
         ("training full on int4", w(precision="int4", training={"method": "full"})),
         ("training lora_rank with full", w(training={"lora_rank": 8})),
-        ("training fsdp with zero 2", w(training={"fsdp": True, "zero_stage": 2})),
+        ("training fsdp with zero 1", w(training={"fsdp": True, "zero_stage": 1})),
         ("training offload_optimizer without zero", w(training={"offload_optimizer": True})),
         ("training offload_params with zero 2",
          w(training={"offload_params": True, "zero_stage": 2})),
@@ -409,6 +426,14 @@ def error_requests():
         ("training tensor_parallel not dividing heads", w(training={"tensor_parallel": 3})),
         ("training not an object or boolean", w(training="yes")),
         ("engine with a training object", w(engine="vllm", training={"tensor_parallel": 2})),
+        ("ctx beyond the model's max_context", w(model="llama-2-7b", ctx=32768)),
+        ("context for ctx", {"model": "llama-3-8b", "context": 4096, "precision": "bf16"}),
+        ("concurrency for batch", w(concurrency=8)),
+        ("vllm_version 0.20", w(engine="vllm", vllm_version="0.20")),
+        ("max_num_seqs without engine", w(max_num_seqs=8)),
+        ("max_num_seqs below batch", w(engine="vllm", batch=8, max_num_seqs=4)),
+        ("max_num_batched_tokens below max_num_seqs",
+         w(engine="vllm", batch=8, max_num_batched_tokens=4)),
     ]
     out = [("error", "error: " + name, dump(body)) for name, body in errs]
     out.append(("error", "error: malformed JSON", '{"model":"llama-3-8b","ctx":4096,'))
@@ -513,7 +538,23 @@ class Recorder:
             h["User-Agent"] = "curl/8.0"
             u = self.send(group, name, "curl pretty=0", method, path + sep + "pretty=0", h, body)
             self.same_as(u, compact, "compact")
+        if not every and status == 200 and i % 6 == 3:
+            s = self.send(group, name, "summary", method, path + sep + "view=summary", hdrs, body)
+            self.check_summary(compact, s)
         return status
+
+    def check_summary(self, compact, summary):
+        """?view=summary is a projection: every member it shares with the full answer is equal."""
+        full = json.loads(self.exchanges[compact]["response"])
+        got = json.loads(self.exchanges[summary]["response"])
+        own = {"kind", "view", "sku", "gpu_model", "gpus_per_vm", "deploy", "alternatives",
+               "per_gpu", "solution"}
+        for k, v in got.items():
+            if k not in own and full.get(k) != v:
+                self.notes.append("%s: summary %s differs from the full answer" % (
+                    self.exchanges[compact]["name"], k))
+        if got.get("kind", "seed") != full.get("kind", "seed"):
+            self.notes.append("%s: summary kind differs" % self.exchanges[compact]["name"])
 
     def check_pretty(self, compact, pretty):
         a = self.exchanges[compact]
@@ -544,9 +585,15 @@ def main():
         if status != 200:
             fail("GET /models answered %d" % status)
         presets = [m["name"] for m in json.loads(raw)["models"]]
+        limits = {}
+        for m in presets:
+            status, _, raw = srv.request("GET", "/models/" + m, {}, None)
+            if status != 200:
+                fail("GET /models/%s answered %d" % (m, status))
+            limits[m] = json.loads(raw).get("architecture", {}).get("max_context", 0)
         configs = load_model_configs()
         rec = Recorder(srv)
-        reqs = inference_requests(presets, configs)
+        reqs = inference_requests(presets, configs, limits)
         reqs += training_requests(configs)
         reqs += error_requests()
         i = 0

@@ -3,15 +3,18 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "choice/choose.h"
 #include "memory/estimate.h"
 #include "model/params.h"
+#include "base/jsonfix.h"
 #include "base/jsonout.h"
 #include "api/plan.h"
 #include "azure/pricing.h"
 #include "api/request.h"
+#include "api/summary.h"
 #include "api/training_api.h"
 #include "api/training_request.h"
 
@@ -22,6 +25,21 @@ int api_parse_body(const char *data, size_t len, json_t **out, struct error_info
         return error_set(err, 400, "malformed_json", "",
                          "the request body is empty; send a JSON object");
     json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (doc == NULL) {
+        /*
+         * A config.json pasted into hf_config may hold Python's Infinity / NaN (Nemotron-H's
+         * time_step_limit): read those as null there (no decoder reads them) and nowhere else,
+         * so a bare Infinity in any other field stays a malformed body.
+         */
+        char *fixed = NULL;
+        size_t fixed_len = 0;
+        int n = jsonfix_nonfinite(data, len, "hf_config", &fixed, &fixed_len);
+        if (n == -ENOMEM)
+            return -ENOMEM;
+        if (n > 0)
+            doc = json_loadb(fixed, fixed_len, JSON_REJECT_DUPLICATES, NULL);
+        free(fixed);
+    }
     if (doc == NULL)
         return error_set(err, 400, "malformed_json", "",
                          "the request body is not valid JSON: %s (line %d, column %d)", jerr.text,
@@ -150,6 +168,8 @@ static int training_write(const struct catalog *cat, const char *today,
                           struct jsonout *w, struct error_info *err)
 {
     jsonout_begin_object(w);
+    jsonout_key(w, "kind");
+    jsonout_string(w, "training");
     int rc = training_api_estimate(cat, today, req, treq, w, err);
     if (rc < 0)
         return rc;
@@ -192,6 +212,9 @@ int api_estimate_write_hub(const struct catalog *cat, const char *today, const j
         return rc;
     if ((rc = refine_check_skus(&req.refine, cat, err)) < 0)
         return rc;
+    if (req.refine.offload != OFFLOAD_NONE && req.in.training)
+        return error_set(err, 400, "conflicting_fields", "offload",
+                         "offload sizes inference with experts in host RAM; drop it for training");
     if (treq.refined)
         rc = training_write(cat, today, &req, &treq, &w, err);
     else if (req.refine.any) /* fields beyond the seed switch the refinements on */
@@ -201,6 +224,36 @@ int api_estimate_write_hub(const struct catalog *cat, const char *today, const j
     if (rc == 0 && out->data == NULL)
         rc = -ENOMEM;
     return rc;
+}
+
+int api_estimate_write_view(const struct catalog *cat, const char *today, const json_t *body,
+                            const struct refine_hub_model *hub, enum api_view view, int indent,
+                            struct buf *out, struct error_info *err)
+{
+    switch (view) {
+    case API_VIEW_FULL:
+        return api_estimate_write_hub(cat, today, body, hub, indent, out, err);
+    case API_VIEW_SUMMARY:
+        break;
+    }
+    /* The summary is a projection of the full answer, so the two can never disagree. */
+    struct buf full;
+    buf_init(&full, JSONOUT_MAX);
+    /* A compact refined answer is 9-10 KB: one allocation instead of a few reallocs. */
+    int rc = buf_reserve(&full, 16384 - 1) == 0 ? 0 : -ENOMEM;
+    if (rc == 0)
+        rc = api_estimate_write_hub(cat, today, body, hub, 0, &full, err);
+    json_t *answer = rc == 0 ? json_loadb(full.data, full.len, 0, NULL) : NULL;
+    buf_free(&full);
+    if (rc < 0)
+        return rc;
+    if (answer == NULL)
+        return -ENOMEM;
+    struct jsonout w;
+    jsonout_init(&w, out, indent);
+    summary_write(answer, &w);
+    json_decref(answer);
+    return jsonout_status(&w) == 0 && out->data != NULL ? 0 : -ENOMEM;
 }
 
 json_t *api_error_json(const struct error_info *err)

@@ -8,13 +8,16 @@
 #include "base/buf.h"
 #include "azure/catalog.h"
 #include "base/error.h"
+#include "api/summary.h"
 
 /* Largest request body accepted (POST /estimate); larger is 413. */
 #define API_MAX_BODY (64 * 1024)
 
 /*
- * api_parse_body - parses a request body as JSON (duplicate keys refused). On success *out is a
- * new reference the caller owns. Errors: 400 "malformed_json" with line and column.
+ * api_parse_body - parses a request body as JSON (duplicate keys refused). Python's non-JSON
+ * Infinity / -Infinity / NaN inside the value of "hf_config" (a pasted config.json) read as null
+ * (base/jsonfix.h); anywhere else they make the body malformed. On success *out is a new
+ * reference the caller owns. Errors: 400 "malformed_json" with line and column, -ENOMEM.
  */
 int api_parse_body(const char *data, size_t len, json_t **out, struct error_info *err);
 
@@ -39,6 +42,15 @@ struct refine_hub_model;
 int api_estimate_write_hub(const struct catalog *cat, const char *today, const json_t *body,
                            const struct refine_hub_model *hub, int indent, struct buf *out,
                            struct error_info *err);
+
+/*
+ * api_estimate_write_view - api_estimate_write_hub in a view: API_VIEW_FULL is that answer,
+ * API_VIEW_SUMMARY its summary (summary_write over the full answer, computed compact first).
+ * Errors as api_estimate_write_hub.
+ */
+int api_estimate_write_view(const struct catalog *cat, const char *today, const json_t *body,
+                            const struct refine_hub_model *hub, enum api_view view, int indent,
+                            struct buf *out, struct error_info *err);
 
 /*
  * api_error_json - {"error": {"code", "message", "field"?}} for err. New reference or NULL.

@@ -88,6 +88,38 @@ static void formats(const struct deploy_in *in, struct deploy_argv *a)
         add2(a, "--quantization", quantization(in->format));
 }
 
+/* The layout's degrees with 0 read as 1. */
+static int one(int d)
+{
+    return d < 1 ? 1 : d;
+}
+
+static void vllm_layout(const struct deploy_in *in, struct deploy_argv *a)
+{
+    if (one(in->dp) > 1) {
+        add(a, "--data-parallel-size");
+        add(a, "%d", in->dp);
+    }
+    if (in->ep)
+        add(a, "--enable-expert-parallel");
+    if (one(in->dcp) > 1) {
+        add(a, "--decode-context-parallel-size");
+        add(a, "%d", in->dcp);
+    }
+    if (in->ep && in->redundant > 0) {
+        add(a, "--enable-eplb");
+        add(a, "--eplb-config");
+        add(a, "{\"num_redundant_experts\":%d}", in->redundant);
+    }
+    int nodes = in->nodes > 0 ? in->nodes : in->pp;
+    if (nodes > 1) { /* several VMs: vLLM's multi-node runs on a Ray cluster */
+        if (one(in->pp) > 1)
+            add2(a, "--distributed-executor-backend", "ray");
+        else
+            add2(a, "--data-parallel-backend", "ray");
+    }
+}
+
 static void vllm(const struct deploy_in *in, struct deploy_argv *a)
 {
     add(a, "vllm");
@@ -103,11 +135,48 @@ static void vllm(const struct deploy_in *in, struct deploy_argv *a)
     add(a, "%.2f", in->memory_fraction);
     add(a, "--max-num-seqs");
     add(a, "%lld", in->max_num_seqs);
+    /* SchedulerConfig's --max-num-batched-tokens and ModelConfig's --enforce-eager (a store-true
+     * style BooleanOptionalAction) in vllm/engine/arg_utils.py, only when the request set them. */
+    if (in->max_num_batched_tokens > 0) {
+        add(a, "--max-num-batched-tokens");
+        add(a, "%lld", in->max_num_batched_tokens);
+    }
+    if (in->enforce_eager)
+        add(a, "--enforce-eager");
     add2(a, "--kv-cache-dtype",
          in->kv_precision && strcmp(in->kv_precision, "fp8") == 0 ? "fp8" : "auto");
     formats(in, a);
-    if (in->pp > 1) /* several VMs: vLLM's multi-node runs on a Ray cluster */
-        add2(a, "--distributed-executor-backend", "ray");
+    vllm_layout(in, a);
+}
+
+/*
+ * SGLang's layout flags. With DP attention (--enable-dp-attention) --tp-size is every GPU of the
+ * engine and --dp-size splits the attention into that many groups; without it --dp-size runs
+ * whole replicas of --tp-size GPUs each.
+ */
+static void sglang_layout(const struct deploy_in *in, struct deploy_argv *a)
+{
+    int tp = one(in->tp), dp = one(in->dp);
+    bool dp_attention = in->ep && dp > 1;
+    add(a, "--tp-size");
+    add(a, "%d", dp_attention ? tp * dp : tp);
+    add(a, "--pp-size");
+    add(a, "%d", one(in->pp));
+    if (dp > 1) {
+        add(a, "--dp-size");
+        add(a, "%d", dp);
+        if (dp_attention)
+            add(a, "--enable-dp-attention");
+    }
+    if (in->ep) {
+        add(a, "--ep-size");
+        add(a, "%d", tp * dp);
+    }
+    if (in->ep && in->redundant > 0) {
+        add(a, "--enable-eplb");
+        add(a, "--ep-num-redundant-experts");
+        add(a, "%d", in->redundant);
+    }
 }
 
 static void sglang(const struct deploy_in *in, struct deploy_argv *a)
@@ -117,10 +186,7 @@ static void sglang(const struct deploy_in *in, struct deploy_argv *a)
     add(a, "sglang.launch_server");
     add(a, "--model-path");
     add_model(a, in->model);
-    add(a, "--tp-size");
-    add(a, "%d", in->tp);
-    add(a, "--pp-size");
-    add(a, "%d", in->pp);
+    sglang_layout(in, a);
     add(a, "--context-length");
     add(a, "%lld", in->max_model_len);
     add(a, "--mem-fraction-static");
@@ -130,9 +196,10 @@ static void sglang(const struct deploy_in *in, struct deploy_argv *a)
     if (in->kv_precision && strcmp(in->kv_precision, "fp8") == 0)
         add2(a, "--kv-cache-dtype", "fp8_e4m3");
     formats(in, a);
-    if (in->pp > 1) {
+    int nodes = in->nodes > 0 ? in->nodes : in->pp;
+    if (nodes > 1) {
         add(a, "--nnodes");
-        add(a, "%d", in->pp);
+        add(a, "%d", nodes);
     }
 }
 
@@ -160,4 +227,55 @@ void deploy_build(const struct deploy_in *in, struct deploy_argv *out)
         sglang(in, out);
         break;
     }
+}
+
+void deploy_build_llamacpp(const struct deploy_offload_in *in, struct deploy_argv *out)
+{
+    struct deploy_argv *a = out;
+    memset(a, 0, sizeof(*a));
+    add(a, "llama-server");
+    add(a, "-m");
+    /* A GGUF file of the model at that quantization (llama.cpp's convert_hf_to_gguf.py and
+     * llama-quantize make one from the Hugging Face checkpoint; published GGUF repositories use
+     * the same MODEL-QUANT.gguf names). The id's last segment up to its first space. */
+    const char *m = in->model ? in->model : "model";
+    const char *slash = strrchr(m, '/');
+    m = slash ? slash + 1 : m;
+    size_t len = strcspn(m, " ");
+    add(a, "%.*s-%s.gguf", (int)(len < 96 ? len : 96), m, in->gguf ? in->gguf : "F16");
+    add2(a, "--n-gpu-layers", "999");
+    if (in->cpu_layers >= in->moe_layers) {
+        add(a, "--cpu-moe");
+    } else {
+        add(a, "--n-cpu-moe");
+        add(a, "%lld", in->cpu_layers);
+    }
+    add(a, "--ctx-size");
+    add(a, "%lld", in->ctx);
+    add(a, "--parallel");
+    add(a, "%lld", in->batch);
+    add(a, "--threads");
+    add(a, "%d", in->threads);
+    if (in->gpus > 1) {
+        add2(a, "--split-mode", "layer");
+        add(a, "--tensor-split");
+        char split[DEPLOY_MAX_ARG] = "1";
+        for (int i = 1; i < in->gpus && strlen(split) + 3 < sizeof(split); i++)
+            strcat(split, ",1");
+        add(a, "%s", split);
+    }
+}
+
+void deploy_build_ktransformers(const struct deploy_offload_in *in, struct deploy_argv *out)
+{
+    struct deploy_argv *a = out;
+    memset(a, 0, sizeof(*a));
+    add(a, "python");
+    add2(a, "-m", "ktransformers.local_chat");
+    add(a, "--model_path");
+    add_model(a, in->model);
+    add2(a, "--gguf_path", "<dir of the GGUF files>");
+    add(a, "--cpu_infer");
+    add(a, "%d", in->threads);
+    add2(a, "--max_new_tokens", "1000");
 }

@@ -10,6 +10,7 @@
 #include "base/fields.h"
 #include "memory/vllm.h"
 #include "model/models.h"
+#include "model/gguf.h"
 #include "model/precision.h"
 
 /* The fields this module decodes, in decoding order; RF_* index the table. */
@@ -29,6 +30,11 @@ enum refine_field {
     RF_BITS_PER_WEIGHT,
     RF_ENGINE,
     RF_GPU_MEMORY_UTILIZATION,
+    /* vLLM's knobs */
+    RF_VLLM_VERSION,
+    RF_MAX_NUM_SEQS,
+    RF_MAX_NUM_BATCHED_TOKENS,
+    RF_ENFORCE_EAGER,
     RF_OBJECTIVE,
     RF_VENDOR,
     RF_EXCLUDE_PARTIAL,
@@ -37,9 +43,30 @@ enum refine_field {
     RF_SOLVE,
     RF_SKU,
     RF_REVISION,
+    /* Layout (vLLM's parallel sizes), decoded by decode_layout. */
+    RF_TENSOR_PARALLEL,
+    RF_PIPELINE_PARALLEL,
+    RF_DATA_PARALLEL,
+    RF_EXPERT_PARALLEL,
+    RF_DECODE_CONTEXT_PARALLEL,
+    RF_NUM_REDUNDANT_EXPERTS,
+    RF_ROUTER_IMBALANCE,
+    RF_GGUF,
+    RF_OFFLOAD,
+    RF_OFFLOAD_LAYERS,
+    RF_RESIDENT_EXPERTS,
+    RF_EXPERT_HIT_RATE,
     RF_HF_QUANT_CONFIG,
 };
 #define RF_COUNT (RF_HF_QUANT_CONFIG + 1)
+
+/* What people type for these fields (vLLM's and SGLang's flag names); see struct field_spec. */
+static const char *const kv_precision_aliases[] = {"kv_cache_dtype", NULL};
+static const char *const util_aliases[] = {"mem_fraction_static", NULL};
+
+/* The largest knob values taken: far beyond any GPU, small enough to stay exact in a double. */
+#define REFINE_MAX_NUM_SEQS           (1LL << 20)
+#define REFINE_MAX_NUM_BATCHED_TOKENS (1LL << 26)
 
 /* Names, types and bounds of every refine field: decoding and the unknown-field hint use it. */
 static const struct field_spec rows[RF_COUNT] = {
@@ -65,7 +92,10 @@ static const struct field_spec rows[RF_COUNT] = {
                             .min = 1,
                             .max = ARCH_MAX_LAYERS},
     [RF_VOCAB_SIZE] = {.name = "vocab_size", .type = FIELD_INT, .min = 1, .max = ARCH_MAX_VOCAB},
-    [RF_KV_PRECISION] = {.name = "kv_precision", .type = FIELD_STRING, .max = 16},
+    [RF_KV_PRECISION] = {.name = "kv_precision",
+                         .type = FIELD_STRING,
+                         .max = 16,
+                         .aliases = kv_precision_aliases},
     [RF_ENCODER_LEN] = {.name = "encoder_len",
                         .type = FIELD_INT,
                         .min = 1,
@@ -76,7 +106,19 @@ static const struct field_spec rows[RF_COUNT] = {
                                    .type = FIELD_NUMBER,
                                    .min = 0,
                                    .max = 1,
-                                   .min_exclusive = true},
+                                   .min_exclusive = true,
+                                   .aliases = util_aliases},
+    /* vLLM's knobs (EngineArgs / SchedulerConfig; ge=1 as vLLM's pydantic fields) */
+    [RF_VLLM_VERSION] = {.name = "vllm_version", .type = FIELD_STRING, .max = 16},
+    [RF_MAX_NUM_SEQS] = {.name = "max_num_seqs",
+                         .type = FIELD_INT,
+                         .min = 1,
+                         .max = REFINE_MAX_NUM_SEQS},
+    [RF_MAX_NUM_BATCHED_TOKENS] = {.name = "max_num_batched_tokens",
+                                   .type = FIELD_INT,
+                                   .min = 1,
+                                   .max = REFINE_MAX_NUM_BATCHED_TOKENS},
+    [RF_ENFORCE_EAGER] = {.name = "enforce_eager", .type = FIELD_BOOL},
     [RF_OBJECTIVE] = {.name = "objective", .type = FIELD_STRING, .max = 32},
     [RF_VENDOR] = {.name = "vendor", .type = FIELD_STRING, .max = 32},
     [RF_EXCLUDE_PARTIAL] = {.name = "exclude_partial", .type = FIELD_BOOL},
@@ -88,6 +130,39 @@ static const struct field_spec rows[RF_COUNT] = {
     [RF_REVISION] = {.name = "revision", .type = FIELD_STRING, .max = 128},
     /* The content of NVIDIA ModelOpt's hf_quant_config.json (quant_from_config, below). */
     [RF_HF_QUANT_CONFIG] = {.name = "hf_quant_config", .type = FIELD_OTHER},
+    /* Layout: bounded by the largest deployment the chooser spans (64 VMs of 8 GPUs). */
+    [RF_TENSOR_PARALLEL] = {.name = "tensor_parallel", .type = FIELD_INT, .min = 1, .max = 64},
+    [RF_PIPELINE_PARALLEL] = {.name = "pipeline_parallel",
+                              .type = FIELD_INT,
+                              .min = 1,
+                              .max = CHOICE_MAX_NODES},
+    [RF_DATA_PARALLEL] = {.name = "data_parallel", .type = FIELD_INT, .min = 1, .max = 512},
+    [RF_EXPERT_PARALLEL] = {.name = "expert_parallel", .type = FIELD_BOOL},
+    [RF_DECODE_CONTEXT_PARALLEL] = {.name = "decode_context_parallel",
+                                    .type = FIELD_INT,
+                                    .min = 1,
+                                    .max = 64},
+    [RF_NUM_REDUNDANT_EXPERTS] = {.name = "num_redundant_experts",
+                                  .type = FIELD_INT,
+                                  .min = 0,
+                                  .max = ARCH_MAX_EXPERTS},
+    [RF_ROUTER_IMBALANCE] = {.name = "router_imbalance",
+                             .type = FIELD_NUMBER,
+                             .min = 1,
+                             .max = 512},
+    /* A llama.cpp GGUF quantization ("Q4_K_M"): its bits per weight (model/gguf.h). */
+    [RF_GGUF] = {.name = "gguf", .type = FIELD_STRING, .max = 16},
+    /* Experts in host RAM (memory/offload.h). */
+    [RF_OFFLOAD] = {.name = "offload", .type = FIELD_STRING, .max = 16},
+    [RF_OFFLOAD_LAYERS] = {.name = "offload_layers",
+                           .type = FIELD_INT,
+                           .min = 1,
+                           .max = ARCH_MAX_LAYERS},
+    [RF_RESIDENT_EXPERTS] = {.name = "resident_experts_per_layer",
+                             .type = FIELD_INT,
+                             .min = 1,
+                             .max = 1 << 20},
+    [RF_EXPERT_HIT_RATE] = {.name = "expert_hit_rate", .type = FIELD_NUMBER, .min = 0, .max = 1},
 };
 
 const struct field_table refine_field_table = {rows, RF_COUNT};
@@ -320,6 +395,30 @@ static int decode_arch(const json_t *body, const struct models *models,
     return decode_quant(body, r, err);
 }
 
+/* gguf: a llama.cpp quantization name, read as the bits per weight of every tensor. */
+static int decode_gguf(const json_t *body, struct refine *r, struct error_info *err)
+{
+    struct field_value v;
+    int rc = get(body, RF_GGUF, &v, err);
+    if (rc < 0 || !v.present)
+        return rc;
+    if (r->has_bits_per_weight)
+        return error_set(err, 400, "conflicting_fields", "gguf",
+                         "gguf sets the bits per weight; give gguf or bits_per_weight, not both");
+    if (present(body, "precision"))
+        return error_set(err, 400, "conflicting_fields", "gguf",
+                         "gguf is the weight format; give gguf or precision, not both");
+    const struct gguf_type *t = gguf_find(v.string);
+    if (t == NULL)
+        return error_set(err, 400, "invalid_value", "gguf",
+                         "gguf \"%.16s\" is not known; use one of: %s", v.string, gguf_list());
+    r->gguf = t->name;
+    r->gguf_expert_bits = t->expert_bits;
+    r->has_bits_per_weight = true;
+    r->bits_per_weight = t->bits;
+    return 0;
+}
+
 /* Formats (bits_per_weight, kv_precision) and the engine (engine, gpu_memory_utilization). */
 static int decode_formats_engine(const json_t *body, struct refine *r, struct error_info *err)
 {
@@ -329,6 +428,8 @@ static int decode_formats_engine(const json_t *body, struct refine *r, struct er
         return rc;
     r->has_bits_per_weight = v.present;
     r->bits_per_weight = v.number;
+    if ((rc = decode_gguf(body, r, err)) < 0)
+        return rc;
     if ((rc = get(body, RF_KV_PRECISION, &v, err)) < 0)
         return rc;
     r->has_kv_precision = v.present;
@@ -369,6 +470,62 @@ static int decode_formats_engine(const json_t *body, struct refine *r, struct er
                          "give model, hf_config, or attention_heads + kv_heads (+ head_dim)",
                          engine_name(r->engine));
     return 0;
+}
+
+/*
+ * vLLM's knobs: vllm_version (one of the measured releases), max_num_seqs,
+ * max_num_batched_tokens, enforce_eager. They size vLLM's budget, so they need engine "vllm";
+ * their checks against ctx and batch are plan.c's (those are decoded after).
+ */
+static int decode_vllm_knobs(const json_t *body, struct refine *r, struct error_info *err)
+{
+    int rc;
+    struct field_value v;
+    r->vllm.version = VLLM_VERSION_DEFAULT;
+    bool any = false;
+    if ((rc = get(body, RF_VLLM_VERSION, &v, err)) < 0)
+        return rc;
+    if (v.present) {
+        any = r->vllm_version_given = true;
+        if (vllm_version_parse(v.string, &r->vllm.version) < 0) {
+            char list[120];
+            fields_name_list(vllm_version_names, VLLM_VERSION_COUNT, list, sizeof(list));
+            return error_set(err, 400, "invalid_value", "vllm_version",
+                             "vllm_version \"%.16s\" is not a measured vLLM release; use one of: "
+                             "%s (a patch release such as 0.19.1 counts as its minor)",
+                             v.string, list);
+        }
+    }
+    const struct {
+        enum refine_field f;
+        long long *dst;
+    } ints[] = {{RF_MAX_NUM_SEQS, &r->vllm.max_num_seqs},
+                {RF_MAX_NUM_BATCHED_TOKENS, &r->vllm.max_num_batched_tokens}};
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+        if ((rc = get(body, ints[i].f, &v, err)) < 0)
+            return rc;
+        if (v.present) {
+            *ints[i].dst = (long long)v.integer;
+            any = true;
+        }
+    }
+    if ((rc = get(body, RF_ENFORCE_EAGER, &v, err)) < 0)
+        return rc;
+    if (v.present) {
+        r->vllm.enforce_eager = v.boolean;
+        any = true;
+    }
+    if (!any || r->engine == ENGINE_VLLM)
+        return 0;
+    const char *f = r->vllm_version_given                ? "vllm_version"
+                    : r->vllm.max_num_seqs > 0           ? "max_num_seqs"
+                    : r->vllm.max_num_batched_tokens > 0 ? "max_num_batched_tokens"
+                                                         : "enforce_eager";
+    if (r->engine == ENGINE_NONE)
+        return error_set(err, 400, "missing_field", "engine",
+                         "%s is a vLLM setting; add \"engine\": \"vllm\"", f);
+    return error_set(err, 400, "conflicting_fields", f, "%s is a vLLM setting; engine is \"%s\"", f,
+                     engine_name(r->engine));
 }
 
 /* skus: an array of 1..REFINE_MAX_SKUS VM size names. */
@@ -448,6 +605,140 @@ static int decode_choice(const json_t *body, struct refine *r, struct error_info
     return 0;
 }
 
+/*
+ * Layout: tensor_parallel, pipeline_parallel, data_parallel, expert_parallel,
+ * decode_context_parallel, num_redundant_experts, router_imbalance. They size per-GPU memory, so
+ * they need an engine (without one, the first three are the training model's fields of the same
+ * names, decoded by training_request.c); the rules that depend on the model are shard_check's
+ * (core/memory/shard.c), applied once the architecture is complete (core/api/plan.c).
+ */
+static int decode_layout(const json_t *body, struct refine *r, struct error_info *err)
+{
+    const struct {
+        enum refine_field f;
+        int *dst;
+    } ints[] = {
+        {RF_TENSOR_PARALLEL, &r->tensor_parallel},
+        {RF_PIPELINE_PARALLEL, &r->pipeline_parallel},
+        {RF_DATA_PARALLEL, &r->data_parallel},
+        {RF_DECODE_CONTEXT_PARALLEL, &r->decode_context_parallel},
+        {RF_NUM_REDUNDANT_EXPERTS, &r->num_redundant_experts},
+    };
+    int rc;
+    struct field_value v;
+    const char *first = NULL;
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+        /* Without an engine the names training shares are the training model's
+         * (training_request.c). */
+        if (r->engine == ENGINE_NONE &&
+            (ints[i].f == RF_TENSOR_PARALLEL || ints[i].f == RF_PIPELINE_PARALLEL ||
+             ints[i].f == RF_DATA_PARALLEL))
+            continue;
+        if ((rc = get(body, ints[i].f, &v, err)) < 0)
+            return rc;
+        if (v.present) {
+            *ints[i].dst = (int)v.integer;
+            first = first ? first : rows[ints[i].f].name;
+        }
+    }
+    if ((rc = get(body, RF_EXPERT_PARALLEL, &v, err)) < 0)
+        return rc;
+    r->expert_parallel_given = v.present;
+    r->expert_parallel = v.boolean;
+    first = first ? first : v.present ? rows[RF_EXPERT_PARALLEL].name : NULL;
+    if ((rc = get(body, RF_ROUTER_IMBALANCE, &v, err)) < 0)
+        return rc;
+    r->router_imbalance = v.present ? v.number : 0;
+    first = first ? first : v.present ? rows[RF_ROUTER_IMBALANCE].name : NULL;
+    r->layout_given = first != NULL;
+    if (first && r->engine == ENGINE_NONE)
+        return error_set(err, 400, "missing_field", "engine",
+                         "%s sizes per-GPU memory under a layout; add \"engine\": \"vllm\" (or "
+                         "\"sglang\")",
+                         first);
+    if (r->num_redundant_experts > 0 && !r->expert_parallel)
+        return error_set(err, 400, "invalid_value", "num_redundant_experts",
+                         "enable_expert_parallel must be True to use EPLB: num_redundant_experts "
+                         "needs \"expert_parallel\": true");
+    return 0;
+}
+
+/* The fields that only mean something with one offload mode: refused elsewhere. */
+static int offload_companions(const json_t *body, const struct refine *r, struct error_info *err)
+{
+    bool layers_ok = r->offload == OFFLOAD_CPU_EXPERTS || r->offload == OFFLOAD_AUTO;
+    bool demand = r->offload == OFFLOAD_ON_DEMAND;
+    if (present(body, rows[RF_OFFLOAD_LAYERS].name) && !layers_ok)
+        return error_set(err, 400, "conflicting_fields", "offload_layers",
+                         "offload_layers (llama.cpp --n-cpu-moe) applies to offload "
+                         "\"cpu_experts\" or \"auto\"");
+    if (present(body, rows[RF_RESIDENT_EXPERTS].name) && !demand)
+        return error_set(err, 400, "conflicting_fields", "resident_experts_per_layer",
+                         "resident_experts_per_layer applies to offload \"on_demand\"");
+    if (present(body, rows[RF_EXPERT_HIT_RATE].name) && !demand)
+        return error_set(err, 400, "conflicting_fields", "expert_hit_rate",
+                         "expert_hit_rate applies to offload \"on_demand\"");
+    if (demand && r->resident_experts == 0)
+        return error_set(err, 400, "missing_field", "resident_experts_per_layer",
+                         "offload \"on_demand\" needs resident_experts_per_layer (experts of each "
+                         "MoE layer kept on the GPU)");
+    return 0;
+}
+
+/* What an offloaded layout cannot be combined with, and the model it needs. */
+static int offload_rules(const struct refine *r, struct error_info *err)
+{
+    if (!r->counted)
+        return error_set(err, 422, "missing_field", "model",
+                         "offload places each MoE layer's routed experts and needs the "
+                         "architecture: give model or hf_config");
+    if (!arch_is_moe(&r->arch))
+        return error_set(err, 422, "invalid_field", "offload",
+                         "offload moves routed experts to host RAM; %s is dense",
+                         r->model ? r->model : "this model");
+    if (r->engine != ENGINE_NONE)
+        return error_set(err, 400, "conflicting_fields", "engine",
+                         "offloaded layouts are sized the way llama.cpp and ktransformers run "
+                         "them; drop engine (vLLM's --cpu-offload-gb streams whole layers and is "
+                         "not modelled)");
+    if (r->solve != SOLVE_NONE)
+        return error_set(err, 400, "conflicting_fields", "solve",
+                         "solve works on the engine's per-GPU budget; drop it with offload");
+    return 0;
+}
+
+/* offload and its companions (after the architecture, the engine and the choice). */
+static int decode_offload(const json_t *body, struct refine *r, struct error_info *err)
+{
+    int rc;
+    struct field_value v;
+    r->expert_hit_rate = -1;
+    if ((rc = get(body, RF_OFFLOAD, &v, err)) < 0)
+        return rc;
+    if (v.present) {
+        int idx;
+        if ((rc = one_of("offload", v.string, offload_mode_names, OFFLOAD_MODE_COUNT, &idx, err)) <
+            0)
+            return rc;
+        r->offload = (enum offload_mode)idx;
+    }
+    if ((rc = get(body, RF_OFFLOAD_LAYERS, &v, err)) < 0)
+        return rc;
+    r->offload_layers = v.present ? v.integer : 0;
+    if ((rc = get(body, RF_RESIDENT_EXPERTS, &v, err)) < 0)
+        return rc;
+    r->resident_experts = v.present ? v.integer : 0;
+    if ((rc = get(body, RF_EXPERT_HIT_RATE, &v, err)) < 0)
+        return rc;
+    if (v.present)
+        r->expert_hit_rate = v.number;
+    if ((rc = offload_companions(body, r, err)) < 0)
+        return rc;
+    if (r->offload == OFFLOAD_NONE)
+        return 0;
+    return offload_rules(r, err);
+}
+
 int refine_decode(const json_t *body, const struct models *models, struct refine *out,
                   struct error_info *err)
 {
@@ -466,7 +757,9 @@ int refine_decode_hub(const json_t *body, const struct models *models,
         if (present(body, rows[i].name))
             r.any = true;
     if ((rc = decode_arch(body, models, hub, &r, err)) < 0 ||
-        (rc = decode_formats_engine(body, &r, err)) < 0 || (rc = decode_choice(body, &r, err)) < 0)
+        (rc = decode_formats_engine(body, &r, err)) < 0 ||
+        (rc = decode_vllm_knobs(body, &r, err)) < 0 || (rc = decode_choice(body, &r, err)) < 0 ||
+        (rc = decode_layout(body, &r, err)) < 0 || (rc = decode_offload(body, &r, err)) < 0)
         return rc;
     struct field_value rev;
     if ((rc = get(body, RF_REVISION, &rev, err)) < 0)

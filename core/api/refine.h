@@ -13,6 +13,8 @@
 #include "base/fields.h"
 #include "choice/choice.h"
 #include "memory/engine.h"
+#include "memory/vllm.h"
+#include "memory/offload.h"
 
 #define REFINE_MAX_SKUS 64
 
@@ -73,11 +75,23 @@ struct refine {
     const char *kv_precision;
     double kv_bytes;
     double encoder_len; /* encoder-decoder: encoder tokens per sequence; 0 = not given */
+    const char *gguf;   /* "gguf": a llama.cpp quantization (sets bits_per_weight), else NULL */
+    double gguf_expert_bits; /* its routed experts' bits when they differ (MXFP4_MOE), else 0 */
+
+    /* Experts in host RAM (memory/offload.h); OFFLOAD_NONE when not asked. */
+    enum offload_mode offload;
+    int64_t offload_layers;   /* cpu_experts: MoE layers whose experts go to host RAM; 0 = all */
+    int64_t resident_experts; /* on_demand: experts per MoE layer kept on the GPU */
+    double expert_hit_rate;   /* on_demand: < 0 when not given (defaults to resident / E) */
 
     /* Engine. */
     enum engine engine; /* ENGINE_NONE when not given (memory/engine.h) */
     double util;        /* gpu_memory_utilization (SGLang: mem_fraction_static) */
     bool util_given;
+    /* vLLM's knobs: vllm_version (default the newest), max_num_seqs, max_num_batched_tokens,
+     * enforce_eager; 0 / false when not given (memory/vllm.h resolves vLLM's defaults). */
+    struct vllm_knobs vllm;
+    bool vllm_version_given;
 
     /* Choice. */
     enum choice_objective objective;
@@ -89,6 +103,17 @@ struct refine {
     int n_skus;
     enum refine_solve solve;
     const char *solve_sku; /* "sku" (required with solve) */
+
+    /* Layout (vLLM's parallel sizes); 0 / not given = the chooser's (with an engine only). */
+    bool layout_given;           /* any layout field below was given */
+    int tensor_parallel;         /* --tensor-parallel-size */
+    int pipeline_parallel;       /* --pipeline-parallel-size */
+    int data_parallel;           /* --data-parallel-size */
+    int decode_context_parallel; /* --decode-context-parallel-size */
+    bool expert_parallel_given;
+    bool expert_parallel;      /* --enable-expert-parallel */
+    int num_redundant_experts; /* EPLB (--eplb-config num_redundant_experts) */
+    double router_imbalance;   /* busiest EP rank's max / mean routed load; 0 = the default */
 };
 
 /*

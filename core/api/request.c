@@ -28,6 +28,18 @@ enum seed_field {
 };
 #define SF_COUNT (SF_MOE_EXPERT_FRACTION + 1)
 
+/*
+ * What people type for ctx and batch (vLLM's and other tools' names for the same quantity): each
+ * gets a "did you mean", never a silently ignored field. A word that could mean another field is
+ * not here: seq_len and its spellings are also training's sequence length (training.seq_len),
+ * batch_size also training's micro_batch; tokens and requests could mean either.
+ */
+static const char *const ctx_aliases[] = {
+    "context",     "context_length", "context_len", "context_window",
+    "max_context", "max_model_len",  NULL};
+static const char *const batch_aliases[] = {
+    "concurrency", "concurrent_users", "concurrent_requests", "users", "num_users", NULL};
+
 /* Names, types and bounds of the seed's fields (README "Limits"). */
 static const struct field_spec seed_rows[SF_COUNT] = {
     [SF_PARAMS_B] = {.name = "params_b",
@@ -37,9 +49,17 @@ static const struct field_spec seed_rows[SF_COUNT] = {
                      .min_exclusive = true},
     [SF_LAYERS] = {.name = "layers", .type = FIELD_INT, .min = 1, .max = REQUEST_MAX_LAYERS},
     [SF_HIDDEN] = {.name = "hidden", .type = FIELD_INT, .min = 1, .max = REQUEST_MAX_HIDDEN},
-    [SF_CTX] = {.name = "ctx", .type = FIELD_INT, .min = 1, .max = REQUEST_MAX_CTX},
+    [SF_CTX] = {.name = "ctx",
+                .type = FIELD_INT,
+                .min = 1,
+                .max = REQUEST_MAX_CTX,
+                .aliases = ctx_aliases},
     [SF_CTX_LEN] = {.name = "ctx_len", .type = FIELD_INT, .min = 1, .max = REQUEST_MAX_CTX},
-    [SF_BATCH] = {.name = "batch", .type = FIELD_INT, .min = 1, .max = REQUEST_MAX_BATCH},
+    [SF_BATCH] = {.name = "batch",
+                  .type = FIELD_INT,
+                  .min = 1,
+                  .max = REQUEST_MAX_BATCH,
+                  .aliases = batch_aliases},
     [SF_PRECISION] = {.name = "precision", .type = FIELD_STRING, .max = 16},
     /* true/false (the seed's model) or an object (the refined one, training_request.c) */
     [SF_TRAINING] = {.name = "training", .type = FIELD_BOOL},
@@ -143,7 +163,9 @@ static int decode_precision(const json_t *body, struct estimate_request *r, stru
                          "give precision or bits_per_weight, not both");
     if (r->refine.has_bits_per_weight) {
         r->in.bytes = r->refine.bits_per_weight / 8;
-        snprintf(r->precision, sizeof(r->precision), "custom");
+        /* A GGUF name fits (the longest, "MXFP4_MOE", is 9 characters). */
+        snprintf(r->precision, sizeof(r->precision), "%s",
+                 r->refine.gguf ? r->refine.gguf : "custom");
         return 0;
     }
     if (!v.present && r->refine.counted && r->refine.quant.dtype_declared) {

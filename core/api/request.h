@@ -18,8 +18,9 @@
 #define REQUEST_MAX_BATCH    1048576
 
 struct estimate_request {
-    struct estimate_input in;       /* numbers ready for estimate_seed() */
-    char precision[8];              /* the accepted precision name ("custom" for bits_per_weight) */
+    struct estimate_input in; /* numbers ready for estimate_seed() */
+    char
+        precision[16]; /* the accepted precision name ("custom" for bits_per_weight, a gguf name) */
     bool batch_defaulted;           /* batch was absent and set to 1 */
     bool precision_from_checkpoint; /* precision was absent: the model's config stated it */
     bool ctx_from_alias;            /* ctx came as ctx_len */

@@ -144,7 +144,7 @@ static void write_config(struct jsonout *w, const struct training_config *c,
     key_bool(w, "flash_attention", c->flash_attention);
     key_bool(w, "chunked_loss", c->chunked_loss);
     key_integer(w, "data_parallel", dp);
-    key_integer(w, "zero_stage", c->fsdp ? 3 : c->zero_stage);
+    key_integer(w, "zero_stage", training_zero_stage(c));
     key_bool(w, "fsdp", c->fsdp);
     key_integer(w, "tensor_parallel", c->tensor_parallel);
     key_bool(w, "offload_optimizer", c->offload_optimizer);
@@ -210,7 +210,7 @@ static void write_sharding_settings(struct jsonout *w, const struct training_con
 static void write_parallelism(struct jsonout *w, const struct training_config *c,
                               const struct training_result *r, int dp)
 {
-    const int stage = c->fsdp ? 3 : c->zero_stage;
+    const int stage = training_zero_stage(c);
     jsonout_begin_object(w);
     key_integer(w, "data_parallel", dp);
     key_integer(w, "tensor_parallel", c->tensor_parallel);
@@ -333,7 +333,7 @@ static int suggest(struct suggestions *l, const struct suggest_base *b,
     s->best = s->ch.n ? &s->ch.list[0] : NULL;
     if (s->best && vram_used(s->best) < b->asked_vram) {
         s->change = change;
-        s->zero_stage = c->fsdp ? 3 : c->zero_stage;
+        s->zero_stage = training_zero_stage(c);
         l->n++;
     } else {
         training_choice_free(&s->ch);
@@ -344,7 +344,7 @@ static int suggest(struct suggestions *l, const struct suggest_base *b,
 static int suggestions(struct suggestions *l, const struct suggest_base *b,
                        const struct training_config *c, bool dp_auto)
 {
-    const int stage = c->fsdp ? 3 : c->zero_stage;
+    const int stage = training_zero_stage(c);
     /* Megatron's distributed optimizer is stage 1 only: ZeRO-3 would be another framework. */
     const bool zero3_ok = c->sharding != TRAINING_SHARD_MEGATRON;
     int rc = 0;
@@ -370,8 +370,7 @@ static int suggestions(struct suggestions *l, const struct suggest_base *b,
     if (rc == 0 && c->recompute != TRAINING_RECOMPUTE_FULL && (stage < 3 || !dp_auto) && zero3_ok) {
         struct training_config k = *c;
         k.recompute = TRAINING_RECOMPUTE_FULL;
-        if (!k.fsdp)
-            k.zero_stage = 3;
+        k.zero_stage = 3; /* with fsdp: FULL_SHARD */
         rc = suggest(l, b, &k, true, CHANGE_ALL_SHARDED);
     }
     return rc;
@@ -389,9 +388,9 @@ static int check_parallel(const struct training_model *m, const struct training_
                      training_request_field_path(t, field, path, sizeof(path)), "%s", rule);
 }
 
-static void add_assumptions(struct notes *a, const struct estimate_request *seed,
-                            const struct training_request *t, const struct training_model *m,
-                            const struct training_result *r)
+/* Notes on the fields the request left to their defaults. */
+static void request_default_notes(struct notes *a, const struct estimate_request *seed,
+                                  const struct training_request *t)
 {
     const struct training_config *c = &t->cfg;
     if (t->forced)
@@ -404,6 +403,13 @@ static void add_assumptions(struct notes *a, const struct estimate_request *seed
     if (t->compute_defaulted_bf16)
         note(a, "precision %s is the frozen base's storage; activations and adapters in bf16",
              seed->precision);
+}
+
+/* Notes on the model states: the method's base and adapters, optimizer, bytes per parameter. */
+static void state_notes(struct notes *a, const struct training_request *t,
+                        const struct training_model *m, const struct training_result *r)
+{
+    const struct training_config *c = &t->cfg;
     if (c->method == TRAINING_QLORA)
         note(a,
              "QLoRA base: NF4 with double-quantised scales, 4.127 bits per weight in the "
@@ -430,6 +436,13 @@ static void add_assumptions(struct notes *a, const struct estimate_request *seed
          c->grad_bytes, c->master_weights ? ", fp32 master 4" : "");
     if (t->grad_defaulted)
         note(a, "grad_precision defaulted to %s", t->grad_precision);
+}
+
+/* Notes on the activations: recompute, the formula's settings, pipeline and context parallel. */
+static void activation_notes(struct notes *a, const struct training_request *t,
+                             const struct training_model *m, const struct training_result *r)
+{
+    const struct training_config *c = &t->cfg;
     if (t->recompute_defaulted)
         note(a, "activation_checkpointing defaulted to none");
     if (c->recompute == TRAINING_RECOMPUTE_SELECTIVE && c->flash_attention)
@@ -456,6 +469,14 @@ static void add_assumptions(struct notes *a, const struct estimate_request *seed
              "context parallel %d: %.0f tokens per GPU; model states shard over data_parallel x "
              "context_parallel",
              c->context_parallel, r->tokens_per_gpu);
+}
+
+/* Notes on what comes on top of states and activations: sharding buffers, the loss logits, the
+ * gathered ZeRO-3/FSDP weights, and how data_parallel was chosen. */
+static void sharding_notes(struct notes *a, const struct training_request *t,
+                           const struct training_result *r)
+{
+    const struct training_config *c = &t->cfg;
     if (r->buffers > 0 || r->step_buffer > 0)
         note(a, "DeepSpeed buffers as in parallelism.deepspeed (DeepSpeed's defaults where not "
                 "given: reduce_bucket_size 5e8, allgather_bucket_size 5e8, "
@@ -465,7 +486,11 @@ static void add_assumptions(struct notes *a, const struct estimate_request *seed
     note(a, "loss logits b x s x vocab: %s",
          c->chunked_loss ? "chunked (Liger-style fused cross-entropy)"
                          : "16-bit + fp32 upcast + fp32 log-softmax");
-    if ((c->fsdp ? 3 : c->zero_stage) >= 3)
+    if (c->fsdp && training_zero_stage(c) == 2)
+        note(a, "FSDP SHARD_GRAD_OP (FSDP2 reshard_after_forward=False): every unit stays "
+                "unsharded in the compute precision from its forward to its backward, beside its "
+                "shard, plus one block's unsharded gradient");
+    else if (training_zero_stage(c) >= 3)
         note(a, "%s",
              c->fsdp ? "FSDP: two decoder blocks gathered (current + prefetch) plus one "
                        "block's unsharded gradient"
@@ -475,6 +500,11 @@ static void add_assumptions(struct notes *a, const struct estimate_request *seed
         note(a, "data_parallel chosen with the VM: %s",
              (c->fsdp || c->zero_stage >= 1) ? "the fewest ranks whose shards fit"
                                              : "1 (ZeRO stage 0 replicates the model states)");
+}
+
+/* Notes on the per-GPU overhead and which GPUs and VMs qualify. */
+static void platform_notes(struct notes *a, const struct training_config *c)
+{
     note(a, "overhead: CUDA context 0.5 GiB, NCCL 0.5 GiB when ranks > 1, 5%% allocator "
             "fragmentation (replaces the seed's 1.2x)");
     note(a, "%s",
@@ -484,6 +514,19 @@ static void add_assumptions(struct notes *a, const struct estimate_request *seed
              : "only whole GPUs (vGPU slices cannot run collective training)");
     note(a, "a VM fits when the per-GPU total_gb <= its vram_gb and host RAM (memory_gib) holds "
             "offloaded states x 1.5 (DeepSpeed's buffer factor)");
+}
+
+/* The answer's assumptions, in a fixed order: defaults taken, states, activations, sharding,
+ * platform. */
+static void add_assumptions(struct notes *a, const struct estimate_request *seed,
+                            const struct training_request *t, const struct training_model *m,
+                            const struct training_result *r)
+{
+    request_default_notes(a, seed, t);
+    state_notes(a, t, m, r);
+    activation_notes(a, t, m, r);
+    sharding_notes(a, t, r);
+    platform_notes(a, &t->cfg);
 }
 
 static void explicit_overrides(const struct refine *r, struct training_model *m,
@@ -519,8 +562,7 @@ static int refuse_serving_fields(const struct refine *r, struct error_info *err)
                      field);
 }
 
-static void write_candidate(struct jsonout *w, const struct training_candidate *c,
-                            const char *today)
+static void write_candidate(struct jsonout *w, const struct training_candidate *c)
 {
     jsonout_begin_object(w);
     key_string(w, "sku", c->sku->sku);
@@ -529,8 +571,7 @@ static void write_candidate(struct jsonout *w, const struct training_candidate *
     key_integer(w, "data_parallel", c->data_parallel);
     key_number(w, "per_gpu_total_gb", r3(c->res.total / GB));
     key_number(w, "headroom_gb", r3(c->sku->vram_gb - c->res.total / GB));
-    jsonout_key(w, "vm");
-    catalog_sku_write(w, c->sku, today);
+    key_integer(w, "gpus_per_vm", c->sku->gpus_per_vm); /* the size's specs: GET /skus */
     /* c->price covers every node; price_per_hour is one VM's, cost_per_hour the job's. */
     key_price(w, "price_per_hour", c->price_source, c->price / c->nodes);
     key_price(w, "cost_per_hour", c->price_source, c->price);
@@ -586,6 +627,19 @@ static void write_host(struct jsonout *w, const struct tanswer *t)
     jsonout_end_object(w);
 }
 
+/* Where the chosen size's price came from and the region it is quoted for. */
+static void write_price_source(struct jsonout *w, const struct tanswer *t)
+{
+    enum price_source src = t->best ? t->best->price_source : PRICE_NONE;
+    double usd = 0;
+    const char *where = NULL;
+    if (src != PRICE_NONE)
+        prices_lookup_at(t->best->sku, t->rf->region, &usd, &where);
+    key_string(w, "price_source", prices_source_name(src));
+    jsonout_key(w, "price_region");
+    jsonout_string(w, where);
+}
+
 /* The answer's sizing members: configuration, per-GPU breakdown and the chosen deployment. */
 static void write_sizing(struct jsonout *w, const struct tanswer *t, const char *today)
 {
@@ -601,8 +655,8 @@ static void write_sizing(struct jsonout *w, const struct tanswer *t, const char 
     jsonout_key(w, "per_gpu");
     write_per_gpu(w, t->res);
     jsonout_key(w, "sku");
-    if (best)
-        catalog_sku_write(w, best->sku, today);
+    if (best) /* specs only: the price used is the answer's own price_per_hour below */
+        catalog_sku_write_specs(w, best->sku, today);
     else
         jsonout_null(w);
     key_integer(w, "gpus", t->gpus);
@@ -617,6 +671,7 @@ static void write_sizing(struct jsonout *w, const struct tanswer *t, const char 
     key_price(w, "price_per_hour", best ? best->price_source : PRICE_NONE,
               best ? best->price / best->nodes : 0);
     key_price(w, "cost_per_hour", best ? best->price_source : PRICE_NONE, best ? best->price : 0);
+    write_price_source(w, t);
     if (cfg->offload_optimizer || cfg->offload_params)
         write_host(w, t);
     if (t->rf->preset_name)
@@ -629,7 +684,7 @@ static void write_answer(struct jsonout *w, const struct tanswer *t, const char 
     jsonout_key(w, "candidates");
     jsonout_begin_array(w);
     for (size_t i = 0; i < t->ch.n && i < 10; i++)
-        write_candidate(w, &t->ch.list[i], today);
+        write_candidate(w, &t->ch.list[i]);
     jsonout_end_array(w);
     if (t->best == NULL) {
         const struct training_config *cfg = &t->treq->cfg;

@@ -311,9 +311,15 @@ static int check_placement(const json_t *body, const json_t *tobj, bool *top_lev
         (rc = fields_reject_unknown_tables(tobj, "training.", &training_field_table, 1, err)) < 0)
         return rc;
     *top_level = false;
+    /* tensor/pipeline/data_parallel are also inference layout fields (api/refine.c): with an
+     * "engine" and no "training" they size a serving layout and do not make this a training run. */
+    bool serving = json_object_get(body, "engine") && json_object_get(body, "training") == NULL;
     for (size_t i = 0; i < TF_COUNT; i++) {
         const char *f = rows[i].name;
         if (json_object_get(body, f) == NULL)
+            continue;
+        if (serving &&
+            (i == TF_TENSOR_PARALLEL || i == TF_PIPELINE_PARALLEL || i == TF_DATA_PARALLEL))
             continue;
         if (tobj && json_object_get(tobj, f)) {
             char path[64];
@@ -438,11 +444,11 @@ static int decode_parallel(const json_t *body, const json_t *tobj, bool *has_zer
         r->cfg.zero_stage = (int)v;
     if ((rc = bool_field(body, tobj, TF_FSDP, &r->cfg.fsdp, fsdp_given, err)) < 0)
         return rc;
-    if (r->cfg.fsdp && *has_zero && r->cfg.zero_stage != 3)
+    if (r->cfg.fsdp && *has_zero && r->cfg.zero_stage != 3 && r->cfg.zero_stage != 2)
         return conflict(err, "fsdp",
-                        "fsdp: true is FULL_SHARD, i.e. ZeRO stage 3; drop zero_stage or set it "
-                        "to 3");
-    if (r->cfg.fsdp)
+                        "fsdp: true is FULL_SHARD (ZeRO stage 3) or, with zero_stage 2, "
+                        "SHARD_GRAD_OP; drop zero_stage or set it to 2 or 3");
+    if (r->cfg.fsdp && !*has_zero)
         r->cfg.zero_stage = 3;
     if ((rc = int_field(body, tobj, TF_TENSOR_PARALLEL, &v, &has, err)) < 0)
         return rc;
@@ -465,8 +471,8 @@ static int decode_offload(const json_t *body, const json_t *tobj, struct trainin
                         "partitioned optimizer states to the host)");
     if (r->cfg.offload_params && r->cfg.zero_stage < 3)
         return conflict(err, "offload_params",
-                        "offload_params needs zero_stage 3 or fsdp (only partitioned parameters "
-                        "can live on the host)");
+                        "offload_params needs zero_stage 3 or fsdp FULL_SHARD (only partitioned "
+                        "parameters can live on the host)");
     return 0;
 }
 
@@ -513,8 +519,9 @@ static int decode_layout(const json_t *body, const json_t *tobj, struct training
     return 0;
 }
 
-/* sharding against fsdp and zero_stage: FSDP FULL_SHARD is stage 3, Megatron's distributed
- * optimizer (--use-distributed-optimizer) shards the optimizer states only: stage 1. */
+/* sharding against fsdp and zero_stage: FSDP is FULL_SHARD (stage 3) or SHARD_GRAD_OP (zero_stage
+ * 2); Megatron's distributed optimizer (--use-distributed-optimizer) shards the optimizer states
+ * only: stage 1. */
 static int decode_sharding(const json_t *body, const json_t *tobj, bool zero_given, bool fsdp_given,
                            struct training_request *r, struct error_info *err)
 {
@@ -534,12 +541,13 @@ static int decode_sharding(const json_t *body, const json_t *tobj, bool zero_giv
         return conflict(err, "sharding", "sharding and fsdp disagree; give one of them");
     switch (c->sharding) {
     case TRAINING_SHARD_FSDP:
-        if (zero_given && c->zero_stage != 3)
+        if (zero_given && c->zero_stage != 3 && c->zero_stage != 2)
             return conflict(err, "sharding",
-                            "sharding fsdp is FULL_SHARD, i.e. ZeRO stage 3; drop zero_stage or "
-                            "set it to 3");
+                            "sharding fsdp is FULL_SHARD (ZeRO stage 3) or, with zero_stage 2, "
+                            "SHARD_GRAD_OP; drop zero_stage or set it to 2 or 3");
         c->fsdp = true;
-        c->zero_stage = 3;
+        if (!zero_given)
+            c->zero_stage = 3;
         break;
     case TRAINING_SHARD_MEGATRON:
         if (zero_given && c->zero_stage != 1)

@@ -27,10 +27,11 @@ static int build_api_texts(struct catalog_sku *skus, size_t n);
 
 /* Keys an entry may carry. Anything else is refused so a typo ("vram_gb_per_gpu") is caught. */
 static const char *const entry_keys[] = {
-    "sku",          "vendor",     "series",        "gpu_model",    "gpus_per_vm", "vram_gb",
-    "vcpus",        "memory_gib", "partial",       "gpu_fraction", "retires_on",  "docs_url",
-    "interconnect", "infiniband", "cpu_arch",      "source",       "note",        "price_per_hour",
-    "price_region", "regions",    "region_prices",
+    "sku",           "vendor",   "series",         "gpu_model",       "gpus_per_vm",
+    "vram_gb",       "vcpus",    "memory_gib",     "partial",         "gpu_fraction",
+    "retires_on",    "docs_url", "interconnect",   "infiniband",      "cpu_arch",
+    "source",        "note",     "price_per_hour", "price_region",    "regions",
+    "region_prices", "pcie_gen", "pcie_gbps",      "host_memory_gbs", "link_source",
 };
 static const char *const doc_keys[] = {"schema", "description", "skus", "prices"};
 static const char *const prices_keys[] = {
@@ -257,6 +258,35 @@ out:
     return rc;
 }
 
+/* The optional link fields: each absent or null, or a positive number (the generation 1..7). */
+static int parse_links(const struct entry_ctx *c, const json_t *e, struct catalog_sku *s)
+{
+    static const struct {
+        const char *key;
+        double max;
+    } nums[] = {{"pcie_gen", 7}, {"pcie_gbps", 1e4}, {"host_memory_gbs", 1e5}};
+    double vals[3] = {0, 0, 0};
+    int rc;
+    for (size_t i = 0; i < 3; i++) {
+        const json_t *v = json_object_get(e, nums[i].key);
+        if (v == NULL || json_is_null(v))
+            continue;
+        if (!json_is_number(v) || !(json_number_value(v) > 0) || json_number_value(v) > nums[i].max)
+            return entry_error(c, nums[i].key, "must be a positive number (or null)");
+        vals[i] = json_number_value(v);
+    }
+    if (vals[0] != (int)vals[0])
+        return entry_error(c, "pcie_gen", "must be an integer generation (3, 4, 5, ...)");
+    if ((rc = get_string(c, e, "link_source", false, &s->link_source)) < 0)
+        return rc;
+    if ((vals[0] > 0 || vals[1] > 0 || vals[2] > 0) && s->link_source == NULL)
+        return entry_error(c, "link_source", "is required with pcie_gen/pcie_gbps/host_memory_gbs");
+    s->pcie_gen = (int)vals[0];
+    s->pcie_gbps = vals[1];
+    s->host_memory_gbs = vals[2];
+    return 0;
+}
+
 static int parse_entry(const json_t *e, size_t index, struct catalog_sku *s, struct error_info *err)
 {
     struct entry_ctx c = {index, NULL, err};
@@ -323,6 +353,8 @@ static int parse_entry(const json_t *e, size_t index, struct catalog_sku *s, str
     if (ib != NULL && !json_is_boolean(ib))
         return entry_error(&c, "infiniband", "must be true or false");
     s->infiniband = json_is_true(ib);
+    if ((rc = parse_links(&c, e, s)) < 0)
+        return rc;
     s->json = e;
     return parse_entry_prices(&c, e, s);
 }
@@ -632,7 +664,8 @@ enum field_kind {
 };
 
 /* The one list of an entry's API fields, in output order: the text (catalog_sku_write) and the
- * tree (catalog_sku_json) are both made from it. */
+ * tree (catalog_sku_json) are both made from it. The price members come last, from
+ * price_per_hour on (catalog_sku_write_specs stops there). */
 static const struct {
     const char *key;
     enum field_kind kind;
@@ -690,10 +723,13 @@ static bool field_bool(const struct catalog_sku *s, size_t i)
     return v;
 }
 
-static void write_fields(struct jsonout *w, const struct catalog_sku *s, bool retired)
+/* The fields of s (with prices: all of them; without: those before price_per_hour). */
+static void write_fields(struct jsonout *w, const struct catalog_sku *s, bool retired, bool prices)
 {
     jsonout_begin_object(w);
     for (size_t i = 0; i < NAPI_FIELDS; i++) {
+        if (!prices && api_fields[i].kind == FK_PRICE)
+            break;
         jsonout_key(w, api_fields[i].key);
         switch (api_fields[i].kind) {
         case FK_STRING:
@@ -746,7 +782,12 @@ void catalog_sku_write(struct jsonout *w, const struct catalog_sku *s, const cha
     else if (w->indent == CATALOG_PRETTY_INDENT && s->api_pretty[r] != NULL)
         jsonout_raw(w, s->api_pretty[r], s->api_pretty_len[r]);
     else
-        write_fields(w, s, r == 1);
+        write_fields(w, s, r == 1, true);
+}
+
+void catalog_sku_write_specs(struct jsonout *w, const struct catalog_sku *s, const char *today)
+{
+    write_fields(w, s, catalog_sku_retired(s, today), false);
 }
 
 static json_t *field_value(const struct catalog_sku *s, size_t i, bool retired)
@@ -809,7 +850,7 @@ static const char *api_text_of(const struct catalog_sku *s, bool retired, int in
     struct jsonout w;
     buf_init(&b, JSONOUT_MAX);
     jsonout_init(&w, &b, indent);
-    write_fields(&w, s, retired);
+    write_fields(&w, s, retired, true);
     if (jsonout_status(&w) != 0) {
         buf_free(&b);
         return NULL;

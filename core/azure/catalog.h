@@ -37,6 +37,17 @@ struct catalog_sku {
     bool partial;
     double gpu_fraction; /* 1 for whole GPUs */
     bool infiniband;
+    /*
+     * Links the experts of an offloaded MoE cross (optional; 0 / NULL when the catalog does not
+     * say): the PCIe generation between one GPU and the host, its bandwidth per direction in GB/s
+     * (x16 lanes), and the peak bandwidth of the host memory the VM's processors read (GB/s);
+     * link_source cites both. Not written into the size's API object (the seed's answer keeps its
+     * bytes); the offload answer reports them.
+     */
+    int pcie_gen;
+    double pcie_gbps;
+    double host_memory_gbs;
+    const char *link_source;
     const json_t *json; /* the entry as it was loaded (borrowed) */
 
     /*
@@ -136,6 +147,13 @@ json_t *catalog_sku_json(const struct catalog_sku *s, const char *today);
  * when w is compact or indented by CATALOG_PRETTY_INDENT, else field by field. Errors stick in w.
  */
 void catalog_sku_write(struct jsonout *w, const struct catalog_sku *s, const char *today);
+
+/*
+ * catalog_sku_write_specs - that object without its price members (price_per_hour, price_region,
+ * regions, region_prices), field by field: for answers that state the price they used beside it,
+ * so the size never shows a second, different price. Errors stick in w.
+ */
+void catalog_sku_write_specs(struct jsonout *w, const struct catalog_sku *s, const char *today);
 
 /* catalog_sku_in_region - true when s is offered (priced) in region (lower case). */
 bool catalog_sku_in_region(const struct catalog_sku *s, const char *region);

@@ -25,6 +25,10 @@ static const struct {
     double usd;
     const char *source;
 } snapshot[] = {
+    /* Reviewed: the dataset's rows for this size read linux_per_hour 6.38 (windows 12.268, 1-year
+     * savings plan 5.3592, effective 2026-10-01), i.e. a retail price record; its "status
+     * undocumented" and null accelerator count are about the dataset's own spec columns, not the
+     * price. Microsoft documents the size (1 GPU; preview) - see the catalog entry's source. */
     {"Standard_NC128ds_xl_RTXPRO6000BSE_v6", "centralus", 6.38, SRC_HF},
     {"Standard_NC128ds_xl_RTXPRO6000BSE_v6", "eastus", 6.38, SRC_HF},
     {"Standard_NC12s_v3", "centralus", 6.916, SRC_V6},
@@ -222,6 +226,53 @@ static const struct {
 
 #define SNAPSHOT_ROWS (sizeof(snapshot) / sizeof(snapshot[0]))
 
+/*
+ * Snapshot prices a newer, dated source contradicts (../shared/data/azure-gpu-prices-NOTES.md,
+ * "Possibly stale prices"). The multi-GPU NC sizes are priced per GPU like their one-GPU sizes in
+ * SkyPilot v6 (undated), while datareceipts (2026-11-09; its one-GPU NC and ND H100 prices agree
+ * with SkyPilot's) quotes about 30 % more. Neither can be checked offline, and datareceipts gives
+ * eastus only, so the snapshot keeps SkyPilot's price (one vintage for every region) and an answer
+ * that uses one of these says so, with the other figure and its source. Nothing is averaged.
+ */
+#define SRC_DR "datareceipts/data-receipts 109-gpu-pricing/hyperscalers.json (retrieved 2026-11-09)"
+static const struct {
+    const char *sku;
+    const char *region;
+    double usd;
+    const char *source;
+} disputed[] = {
+    {"Standard_NC48ads_A100_v4", "eastus", 9.554, SRC_DR},
+    {"Standard_NC80adis_H100_v5", "eastus", 17.64, SRC_DR},
+    {"Standard_NC96ads_A100_v4", "eastus", 19.108, SRC_DR},
+};
+
+bool prices_disputed(const char *sku, const char *region, double *other_usd, const char **source)
+{
+    for (size_t i = 0; sku && region && i < sizeof(disputed) / sizeof(disputed[0]); i++)
+        if (strcmp(disputed[i].sku, sku) == 0 && strcasecmp(disputed[i].region, region) == 0) {
+            *other_usd = disputed[i].usd;
+            *source = disputed[i].source;
+            return true;
+        }
+    return false;
+}
+
+bool prices_disputed_well_formed(void)
+{
+    for (size_t i = 0; i < sizeof(disputed) / sizeof(disputed[0]); i++) {
+        size_t k, end = 0, first = 0;
+        for (k = 0; k < SNAPSHOT_ROWS && end == 0; k++)
+            if (strcmp(snapshot[k].sku, disputed[i].sku) == 0 &&
+                strcmp(snapshot[k].region, disputed[i].region) == 0)
+                end = k + 1, first = k;
+        /* A dispute names a snapshot row, a different positive price and its source. */
+        if (end == 0 || !(disputed[i].usd > 0) || disputed[i].usd == snapshot[first].usd ||
+            disputed[i].source == NULL || disputed[i].source[0] == '\0')
+            return false;
+    }
+    return true;
+}
+
 bool prices_snapshot_well_formed(void)
 {
     for (size_t i = 0; i < SNAPSHOT_ROWS; i++) {
@@ -269,8 +320,11 @@ static bool catalog_regions(const struct catalog_sku *s, const char *region, boo
     return true;
 }
 
-enum price_source prices_lookup(const struct catalog_sku *s, const char *region, double *usd)
+enum price_source prices_lookup_at(const struct catalog_sku *s, const char *region, double *usd,
+                                   const char **where)
 {
+    const char *at = region;
+    enum price_source src = PRICE_NONE;
     /* Live prices merged by the refresher: per-region prices when a region is asked for. */
     if (region != NULL && s->nregions > 0) {
         char lower[CATALOG_MAX_REGION_LEN + 1];
@@ -278,32 +332,50 @@ enum price_source prices_lookup(const struct catalog_sku *s, const char *region,
         for (; i < CATALOG_MAX_REGION_LEN && region[i]; i++)
             lower[i] = (char)tolower((unsigned char)region[i]);
         lower[i] = '\0';
-        if (catalog_sku_price_in(s, lower, usd))
-            return PRICE_CATALOG;
+        if (catalog_sku_price_in(s, lower, usd)) {
+            src = PRICE_CATALOG;
+            goto out;
+        }
     }
     const json_t *p = s->json ? json_object_get(s->json, "price_per_hour") : NULL;
     bool listed = true;
     if (json_is_number(p) && json_number_value(p) > 0 &&
         (region == NULL || !catalog_regions(s, region, &listed) || listed)) {
         *usd = json_number_value(p);
-        return PRICE_CATALOG;
+        at = region ? region : s->price_region;
+        src = PRICE_CATALOG;
+        goto out;
     }
     double any = 0;
+    const char *any_at = NULL;
     size_t i, end = snapshot_rows(s->sku, &i);
     for (; i < end; i++) {
         if (region ? strcasecmp(snapshot[i].region, region) == 0
                    : strcmp(snapshot[i].region, "eastus") == 0) {
             *usd = snapshot[i].usd;
-            return PRICE_SNAPSHOT;
+            at = snapshot[i].region;
+            src = PRICE_SNAPSHOT;
+            goto out;
         }
-        if (any == 0)
+        if (any == 0) {
             any = snapshot[i].usd;
+            any_at = snapshot[i].region;
+        }
     }
     if (region == NULL && any > 0) {
         *usd = any;
-        return PRICE_SNAPSHOT;
+        at = any_at;
+        src = PRICE_SNAPSHOT;
     }
-    return PRICE_NONE;
+out:
+    if (where != NULL)
+        *where = src == PRICE_NONE ? NULL : at;
+    return src;
+}
+
+enum price_source prices_lookup(const struct catalog_sku *s, const char *region, double *usd)
+{
+    return prices_lookup_at(s, region, usd, NULL);
 }
 
 bool prices_in_region(const struct catalog_sku *s, const char *region, bool *known)

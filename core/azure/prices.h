@@ -28,6 +28,14 @@ const char *prices_source_name(enum price_source s);
 enum price_source prices_lookup(const struct catalog_sku *s, const char *region, double *usd);
 
 /*
+ * prices_lookup_at - prices_lookup, and *where (if not NULL) gets the region the price is quoted
+ * for: region as given, the catalog's price_region for its own price without one (may be NULL),
+ * or the snapshot row's region; NULL with PRICE_NONE. Borrowed from s, region or the snapshot.
+ */
+enum price_source prices_lookup_at(const struct catalog_sku *s, const char *region, double *usd,
+                                   const char **where);
+
+/*
  * prices_in_region - true when s is offered in region: listed in the entry's "regions", or priced
  * there in the snapshot. *known is false when neither source says anything about s.
  */
@@ -47,6 +55,17 @@ bool prices_region_known(const struct catalog *cat, const char *region);
  * full). No errors.
  */
 void prices_known_regions(const struct catalog *cat, char *out, size_t size);
+
+/*
+ * prices_disputed - true when the snapshot's price of sku in region is contradicted by a newer
+ * dated source: *other_usd gets that source's price and *source names it (static). The snapshot's
+ * price is still the one used; answers say so. No errors.
+ */
+bool prices_disputed(const char *sku, const char *region, double *other_usd, const char **source);
+
+/* prices_disputed_well_formed - every dispute names a snapshot row, another positive price and a
+ * source; for the unit tests. */
+bool prices_disputed_well_formed(void);
 
 /* prices_snapshot_well_formed - true when every compiled-in snapshot row has a positive price and
  * its source, and the rows are sorted by size name (byte order) as the binary search needs; for

@@ -297,9 +297,35 @@ bool fields_table_has(const struct field_table *tables, size_t n, const char *na
     return false;
 }
 
+/* The row of tables whose aliases list key, or NULL. */
+static const struct field_spec *alias_row(const struct field_table *tables, size_t n,
+                                          const char *key)
+{
+    for (size_t t = 0; t < n; t++)
+        for (size_t i = 0; i < tables[t].n; i++)
+            for (const char *const *a = tables[t].rows[i].aliases; a && *a; a++)
+                if (strcmp(*a, key) == 0)
+                    return &tables[t].rows[i];
+    return NULL;
+}
+
 int fields_reject_unknown_tables(const json_t *obj, const char *prefix,
                                  const struct field_table *tables, size_t n, struct error_info *err)
 {
+    const char *key;
+    const json_t *val;
+    json_object_foreach(fields_mutable(obj), key, val)
+    {
+        (void)val;
+        const struct field_spec *row;
+        if (fields_table_has(tables, n, key) || (row = alias_row(tables, n, key)) == NULL)
+            continue;
+        char path[128];
+        snprintf(path, sizeof(path), "%s%.100s", prefix ? prefix : "", key);
+        return error_set(err, 400, "unknown_field", path,
+                         "%s is not a known field (did you mean \"%s%s\"?)", path,
+                         prefix ? prefix : "", row->name);
+    }
     const char *names[FIELDS_MAX_NAMES + 1];
     size_t k = 0;
     for (size_t t = 0; t < n; t++) {

@@ -40,6 +40,12 @@ struct field_spec {
     enum field_type type;
     double min, max;
     bool min_exclusive;
+    /*
+     * Names people type for this field that edit distance cannot map ("context" is 4 edits from
+     * "ctx"): NULL-terminated, or NULL. Never accepted; an unknown key equal to one gets "did you
+     * mean <name>". Only unambiguous ones: a word that could mean two fields is no alias.
+     */
+    const char *const *aliases;
 };
 
 struct field_table {
@@ -67,9 +73,9 @@ int fields_read(const json_t *obj, const char *prefix, const struct field_spec *
 
 /*
  * fields_table_has - true when name is a row of one of tables[0..n). fields_reject_unknown_tables
- * - fails on the first key of obj that is no row of the tables, with a "did you mean" hint when a
- * row is close (edit distance): 400 "unknown_field" naming prefix+key (at most FIELDS_MAX_NAMES
- * rows in all; more is a 500 "internal", a programming error).
+ * - fails on the first key of obj that is no row of the tables, with a "did you mean" hint when the
+ * key is a row's alias or a row is close (edit distance): 400 "unknown_field" naming prefix+key
+ * (at most FIELDS_MAX_NAMES rows in all; more is a 500 "internal", a programming error).
  */
 #define FIELDS_MAX_NAMES 128
 bool fields_table_has(const struct field_table *tables, size_t n, const char *name);

@@ -10,7 +10,25 @@
 #include "azure/prices.h"
 #include "choice/choice.h"
 #include "memory/engine.h"
+#include "memory/shard.h"
+#include "memory/offload.h"
 #include "memory/vllm.h"
+#include "model/params.h"
+
+/*
+ * The layout the request fixed (each 0 / PICK_EP_ANY = the chooser's to pick). Defaults of the
+ * search: tensor parallel inside one VM (a power of two vllm_tp_valid allows), pipeline stages
+ * across VMs, and, for MoE models only when that TP/PP layout does not fit the GPUs, expert
+ * parallel + data parallel layouts (EP = DP x TP) on the same GPUs.
+ */
+enum pick_ep { PICK_EP_ANY = 0, PICK_EP_OFF, PICK_EP_ON };
+struct pick_layout {
+    int tp, pp, dp, dcp;
+    enum pick_ep ep;
+    int redundant;    /* EPLB redundant experts (with ep) */
+    double imbalance; /* router max / mean load on the busiest EP rank (> 0) */
+    double tokens;    /* tokens per step of the profiling run (the MoE workspace it held) */
+};
 
 struct pick_in {
     const struct catalog *cat;
@@ -27,12 +45,22 @@ struct pick_in {
     double ctx, batch;
     double encoder_len;    /* encoder-decoder: cross-attention K/V length per sequence */
     enum precision format; /* weight format: the GPU needs vLLM kernels for it (every objective) */
+    const struct params
+        *params;               /* counted parameters: exact sharding (NULL: weights / (tp x pp)) */
+    struct pick_layout layout; /* what the request fixed */
+    const struct vllm_knobs *knobs; /* vLLM's version and scheduler knobs; NULL: the defaults */
+    /* Experts in host RAM (ENGINE_NONE only); NULL for none. offload->mode OFFLOAD_AUTO: a size
+     * that holds total_gb on its GPUs keeps the all-GPU layout, any other one is tried with
+     * every MoE layer's experts in host RAM (cpu_experts). gpus in it is set per layout. */
+    const struct offload_in *offload;
 };
 
 struct pick_candidate {
     const struct catalog_sku *sku; /* borrowed from the catalog */
     int gpus;                      /* GPUs used per VM */
-    int tp;                        /* tensor-parallel degree (== gpus with an engine) */
+    int tp;                        /* tensor-parallel degree (== layout.tp) */
+    struct shard_layout layout;    /* engine: the layout (tp, pp = nodes or 1, dp, ep, dcp) */
+    struct shard_weights shard;    /* engine with counted parameters: the busiest GPU's share */
     int rented;                    /* GPUs rented: gpus_per_vm x nodes */
     int nodes;                     /* VMs (pipeline stages over InfiniBand when > 1) */
     double price;                  /* USD/hour for all nodes; 0 when unknown */
@@ -43,7 +71,9 @@ struct pick_candidate {
     double usable_gib;
     bool usable_measured;
     const char *usable_source;
-    size_t order; /* position in catalog order (stable tie-break) */
+    size_t order;            /* position in catalog order (stable tie-break) */
+    bool offloaded;          /* experts in host RAM: off holds the layout */
+    struct offload_plan off; /* when offloaded */
 };
 
 struct pick_result {
@@ -76,8 +106,31 @@ int pick_run(const struct pick_in *in, struct pick_result *out);
 void pick_fit_sku(const struct pick_in *in, const struct catalog_sku *s, int tp, int pp,
                   struct pick_candidate *c);
 
+/*
+ * pick_fit_layout - the engine fit of one size under layout l spread over nodes VMs (l's GPUs
+ * divided evenly between them). Fills *c. No errors.
+ */
+void pick_fit_layout(const struct pick_in *in, const struct catalog_sku *s,
+                     const struct shard_layout *l, int nodes, struct pick_candidate *c);
+
+/*
+ * pick_layouts - the layouts the chooser weighs for gpus GPUs on each of nodes VMs of s, in the
+ * order they are preferred (today's TP/PP layout first), filtered by in->layout. At most cap are
+ * written to out; returns how many.
+ */
+int pick_layouts(const struct pick_in *in, const struct catalog_sku *s, int gpus, int nodes,
+                 struct shard_layout *out, int cap);
+
 /* pick_max_tp - the largest valid tensor-parallel degree <= gpus (>= 1). */
 int pick_max_tp(const struct arch *a, int gpus);
+
+/*
+ * pick_offload_layout - whether size s with gpus GPUs (one VM) takes an offloaded layout of
+ * in->offload, and that layout's plan in *out. False when in->offload is NULL, for "auto" on a
+ * size whose GPUs hold total_gb, or when the plan cannot be made. No errors.
+ */
+bool pick_offload_layout(const struct pick_in *in, const struct catalog_sku *s, int gpus,
+                         struct offload_plan *out);
 
 /* pick_free - frees r's list. */
 void pick_free(struct pick_result *r);

@@ -111,7 +111,7 @@ int training_choose(const struct catalog *cat, const char *today, const struct c
     memset(out, 0, sizeof(*out));
     struct estimate_memo estimates;
     estimates.n = 0;
-    const int stage = c->fsdp ? 3 : c->zero_stage;
+    const int stage = training_zero_stage(c);
     const struct job j = {
         .m = m,
         .c = c,

@@ -112,7 +112,9 @@ struct training_config {
     bool chunked_loss; /* fused/chunked cross-entropy: the full b x s x V logits never exist */
     int data_parallel; /* ranks the ZeRO/FSDP partition is spread over */
     int zero_stage;    /* 0..3 */
-    bool fsdp;         /* FSDP FULL_SHARD (stage 3 with whole-block gathering) */
+    /* FSDP, one unit per transformer block: FULL_SHARD (stage 3) unless zero_stage is 2, which is
+     * SHARD_GRAD_OP / FSDP2 reshard_after_forward=False (training_zero_stage) */
+    bool fsdp;
     int tensor_parallel;
     bool offload_optimizer;
     bool offload_params;
@@ -211,6 +213,10 @@ void training_config_default(struct training_config *c);
  */
 int training_config_check(const struct training_model *m, const struct training_config *c,
                           const char **field, char *rule, size_t rule_len);
+
+/* training_zero_stage - the ZeRO stage a layout amounts to: zero_stage, except that fsdp is stage 3
+ * (FULL_SHARD) unless zero_stage is 2 (SHARD_GRAD_OP). No errors. */
+int training_zero_stage(const struct training_config *c);
 
 /* training_model_parallel - GPUs per data-parallel replica: tensor x pipeline x context. */
 int training_model_parallel(const struct training_config *c);

@@ -1,9 +1,12 @@
 /* vllm.c - vLLM's memory budget per GPU, with every constant taken from a published measurement. */
 #include "memory/vllm.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "memory/shard.h"
 #include "model/kv.h"
 #include "model/precision.h"
 
@@ -223,17 +226,130 @@ double vllm_activation_gib(const struct arch *a, bool *measured, const char **so
     return c->gib;
 }
 
+/*
+ * The releases. 0.19 is the report's table above; the others are the Qwen3-14B version sweep of
+ * the same team (H100-80GB, TP1, max_model_len 8192, utilization 0.95, `vllm serve`) and the
+ * earlier runs it matches. A figure a release was not measured for is its nearest measured
+ * neighbour's, and its source says so.
+ */
+#define SWEEP "jgchn/llm-d-planner accuracy/results/version-sweep/run_matrix.md (commit a95e9f62)"
+#define EMPIRICAL                                                                                  \
+    "llm-d/llm-d-benchmark config_explorer/empirical-vllm-memory-results.md (H100, the runs the "  \
+    "v0.16 sweep matches: Qwen3 5.56-5.64 GiB activation)"
+#define OLD_ACTIVATION                                                                             \
+    SWEEP                                                                                          \
+    " (Qwen3-14B activation 5.64 GiB at v0.15.0 and v0.16.0, 2.21 at v0.19: x2.55; " EMPIRICAL     \
+    " has the same ratio for Llama-3.1-8B 4.76/1.89 and gpt-oss-20b 7.38/2.87)"
+#define OLD_NON_TORCH                                                                              \
+    SWEEP " (non-torch 0.13 GiB at TP1); " EMPIRICAL " (0.55 GiB at TP2, Llama-3.3-70B-FP8; no "   \
+          "TP4 run: the TP2 figure)"
+#define OLD_GRAPHS                                                                                 \
+    EMPIRICAL " (CUDA graph pool 0.10, 0.39 and 1.03 GiB where positive: mean 0.51; the "          \
+              "negative readings are memory freed during capture, not a pool)"
+#define NEW_ACTIVATION                                                                             \
+    SWEEP " (Qwen3-14B activation 2.23 GiB at v0.17.0 and v0.18.0 vs 2.21 at v0.19)"
+#define NEW_GRAPHS REPORT " (0.51-1.85 GiB, mean 1.04; not measured at v0.17/v0.18: v0.19's)"
+
+const char *const vllm_version_names[VLLM_VERSION_COUNT] = {
+    [VLLM_0_15] = "0.15", [VLLM_0_16] = "0.16", [VLLM_0_17] = "0.17",
+    [VLLM_0_18] = "0.18", [VLLM_0_19] = "0.19",
+};
+
+static const struct vllm_version_row versions[VLLM_VERSION_COUNT] = {
+    [VLLM_0_15] = {2.55, 0.13, 0.55, 0.55, 0.51, OLD_ACTIVATION, OLD_NON_TORCH, OLD_GRAPHS},
+    [VLLM_0_16] = {2.55, 0.13, 0.55, 0.55, 0.51, OLD_ACTIVATION, OLD_NON_TORCH, OLD_GRAPHS},
+    [VLLM_0_17] = {1.01, 0.13, 0.55, 0.55, 1.04, NEW_ACTIVATION,
+                   SWEEP " (non-torch 0.13 GiB at TP1, as v0.16; no TP>=2 run at v0.17: "
+                         "v0.16's 0.55 GiB)",
+                   NEW_GRAPHS},
+    [VLLM_0_18] = {1.01, 0.25, 2.08, 2.17, 1.04, NEW_ACTIVATION,
+                   SWEEP " (non-torch 0.25 GiB at TP1, risen as at v0.19; no TP>=2 run at v0.18: "
+                         "v0.19's 2.08/2.17 GiB)",
+                   NEW_GRAPHS},
+    [VLLM_0_19] = {1.0, 0.27, 2.08, 2.17, 1.04, REPORT " (the activation table above)",
+                   REPORT " (non-torch 0.27 / 2.08 / 2.17 GiB at TP 1 / 2 / 4)",
+                   REPORT " (CUDA graph pool 0.51-1.85 GiB, mean 1.04)"},
+};
+
+const char *vllm_version_name(enum vllm_version v)
+{
+    switch (v) {
+    case VLLM_0_15:
+    case VLLM_0_16:
+    case VLLM_0_17:
+    case VLLM_0_18:
+    case VLLM_0_19:
+        return vllm_version_names[v];
+    }
+    return "?";
+}
+
+const struct vllm_version_row *vllm_version_row(enum vllm_version v)
+{
+    switch (v) {
+    case VLLM_0_15:
+    case VLLM_0_16:
+    case VLLM_0_17:
+    case VLLM_0_18:
+    case VLLM_0_19:
+        return &versions[v];
+    }
+    return &versions[VLLM_VERSION_DEFAULT];
+}
+
+int vllm_version_parse(const char *s, enum vllm_version *out)
+{
+    if (s == NULL)
+        return -ENOENT;
+    for (int i = 0; i < VLLM_VERSION_COUNT; i++) {
+        size_t n = strlen(vllm_version_names[i]);
+        if (strncmp(s, vllm_version_names[i], n) != 0)
+            continue;
+        const char *rest = s + n;
+        if (*rest == '.' && rest[1] != '\0' && strspn(rest + 1, "0123456789") == strlen(rest + 1))
+            rest += strlen(rest);
+        if (*rest == '\0') {
+            *out = (enum vllm_version)i;
+            return 0;
+        }
+    }
+    return -ENOENT;
+}
+
+double vllm_non_torch_gib_at(enum vllm_version v, int tp)
+{
+    const struct vllm_version_row *r = vllm_version_row(v);
+    return tp <= 1 ? r->non_torch_tp1 : tp == 2 ? r->non_torch_tp2 : r->non_torch_tp4;
+}
+
 double vllm_non_torch_gib(int tp)
 {
-    enum fixed_row row = tp <= 1   ? ROW_NON_TORCH_TP1
-                         : tp == 2 ? ROW_NON_TORCH_TP2
-                                   : ROW_NON_TORCH_TP4;
-    return activation[row].gib;
+    return vllm_non_torch_gib_at(VLLM_VERSION_DEFAULT, tp);
 }
 
 double vllm_cuda_graph_gib(void)
 {
-    return activation[ROW_CUDA_GRAPHS].gib;
+    return vllm_version_row(VLLM_VERSION_DEFAULT)->cuda_graphs;
+}
+
+void vllm_scheduler(const struct vllm_knobs *k, const char *gpu_model, double gpu_gib, double ctx,
+                    double batch, bool chunked_prefill, double *seqs, double *tokens)
+{
+    double s = k && k->max_num_seqs > 0 ? (double)k->max_num_seqs : batch;
+    double t;
+    if (k && k->max_num_batched_tokens > 0) {
+        t = (double)k->max_num_batched_tokens;
+    } else {
+        /* get_batch_defaults: "For GPUs like H100 and MI300x" (>= 70 GiB), not A100 (PR #17885) */
+        bool big = gpu_gib >= 70 && (gpu_model == NULL || strstr(gpu_model, "A100") == NULL);
+        t = big ? 8192 : 2048;
+        if (!chunked_prefill && ctx > t)
+            t = ctx;
+        if (s * ctx < t)
+            t = s * ctx;
+    }
+    *seqs = s < 1 ? 1 : s;
+    *tokens = t < 1 ? 1 : t;
 }
 
 bool vllm_tp_valid(const struct arch *a, int tp)
@@ -255,22 +371,32 @@ void vllm_fit_kv(const struct vllm_fit_in *in, struct vllm_fit *f)
 {
     const struct arch *a = in->arch;
     int tp = in->tp < 1 ? 1 : in->tp, pp = in->pp < 1 ? 1 : in->pp;
+    int dp = in->dp < 1 ? 1 : in->dp, htp, dcp;
+    struct shard_layout l = {.tp = tp, .pp = pp, .dp = dp, .dcp = in->dcp};
+    shard_kv_split(&l, &htp, &dcp);
     /*
      * Hybrid models: vLLM gives every running sequence one MambaSpec page per state layer, so the
      * state scales with concurrency (max_num_seqs), not with context; encoder-decoder models hold
      * the cross-attention K/V of the encoder length the same way.
      */
     f->seq_fixed = kv_fixed_seq_bytes(a, in->kv_bytes, tp, pp, in->encoder_len);
-    double seq = kv_seq_bytes(a, in->kv_bytes, tp, pp, in->ctx) + f->seq_fixed;
-    double per_token = kv_seq_bytes(a, in->kv_bytes, tp, pp, 1);
-    f->kv_needed = in->batch * seq;
+    double seq = kv_seq_bytes(a, in->kv_bytes, htp, pp, in->ctx) / dcp + f->seq_fixed;
+    double per_token = kv_seq_bytes(a, in->kv_bytes, htp, pp, 1) / dcp;
+    double rank_batch = dp > 1 ? ceil(in->batch / dp) : in->batch; /* each DP rank's own */
+    f->kv_needed = rank_batch * seq;
     if (f->kv_pool > 0) {
         f->kv_tokens = per_token > 0 ? floor(f->kv_pool / per_token) : 0;
-        f->max_concurrency = seq > 0 ? f->kv_pool / seq : 0;
-        f->max_batch = floor(f->max_concurrency);
+        f->kv_capacity = f->kv_tokens * dp;
+        f->max_concurrency = seq > 0 ? dp * (f->kv_pool / seq) : 0;
+        f->max_batch = seq > 0 ? dp * floor(f->kv_pool / seq) : 0;
+        /* vLLM runs at most max_num_seqs sequences at once per DP rank, whatever the pool holds. */
+        if (in->knobs && in->knobs->max_num_seqs > 0 &&
+            f->max_batch > dp * (double)in->knobs->max_num_seqs)
+            f->max_batch = dp * (double)in->knobs->max_num_seqs;
         double cap = a->max_context > 0 ? (double)a->max_context : 16777216.0;
-        f->max_ctx =
-            kv_max_ctx(a, in->kv_bytes, tp, pp, f->kv_pool / in->batch - f->seq_fixed, cap);
+        /* kv_max_ctx sizes an unsplit sequence: give it the pool of dcp ranks */
+        f->max_ctx = kv_max_ctx(a, in->kv_bytes, htp, pp,
+                                (f->kv_pool / rank_batch - f->seq_fixed) * dcp, cap);
     }
 }
 
@@ -282,14 +408,41 @@ void vllm_fit(const struct vllm_fit_in *in, struct vllm_fit *out)
     int tp = in->tp < 1 ? 1 : in->tp, pp = in->pp < 1 ? 1 : in->pp;
     bool m;
     const char *src;
+    const struct vllm_knobs dflt = {.version = VLLM_VERSION_DEFAULT};
+    const struct vllm_knobs *k = in->knobs ? in->knobs : &dflt;
+    const struct vllm_version_row *v = vllm_version_row(k->version);
+    /* Encoder-decoder models run without chunked prefill (SchedulerConfig.__post_init__). Each DP
+     * rank runs its own scheduler over its own share of the batch. */
+    double rank_batch = in->dp > 1 ? ceil(in->batch / in->dp) : in->batch;
+    vllm_scheduler(k, in->gpu_model, in->usable_gib, in->ctx, rank_batch, a->encoder_layers == 0,
+                   &f.max_num_seqs, &f.max_num_batched_tokens);
     f.budget = in->usable_gib * GIB * in->util;
-    f.weights = in->weight_bytes / ((double)tp * pp);
-    f.activation = vllm_activation_gib(a, &m, &src) * GIB;
-    f.non_torch = vllm_non_torch_gib(tp) * GIB;
-    f.cuda_graphs = vllm_cuda_graph_gib() * GIB;
+    f.weights = in->weights_gpu > 0 ? in->weights_gpu : in->weight_bytes / ((double)tp * pp);
+    f.imbalance = in->imbalance_bytes;
+    /* The profile run is one dummy batch of max_num_batched_tokens: the peak scales with it. */
+    f.activation = vllm_activation_gib(a, &m, &src) * v->activation_scale *
+                       (f.max_num_batched_tokens / VLLM_ACTIVATION_REF_TOKENS) * GIB +
+                   f.imbalance;
+    f.non_torch =
+        vllm_non_torch_gib_at(k->version, in->comm_ranks > tp ? in->comm_ranks : tp) * GIB;
+    /*
+     * CUDA graphs: captured for batches up to min(2 x max_num_seqs, 512, max_num_batched_tokens)
+     * (vllm/config/vllm.py _set_cudagraph_sizes), largest first so the smaller ones reuse its
+     * pool: the pool scales with the largest. enforce_eager captures none.
+     */
+    double capture =
+        fmin(fmin(2 * f.max_num_seqs, VLLM_GRAPHS_REF_CAPTURE), f.max_num_batched_tokens);
+    f.cuda_graphs =
+        k->enforce_eager ? 0 : v->cuda_graphs * (capture / VLLM_GRAPHS_REF_CAPTURE) * GIB;
     f.kv_pool = f.budget - f.weights - f.activation - f.non_torch;
     vllm_fit_kv(in, &f);
+    /* Hybrids: a state page for every sequence vLLM may run (max_num_seqs), whatever the batch. */
+    f.state_reserved = f.max_num_seqs * kv_fixed_seq_bytes(a, in->kv_bytes, tp, pp, 0);
     bool graphs_fit = in->usable_gib * GIB * (1 - in->util) >= f.cuda_graphs;
-    f.fits = f.kv_pool > 0 && f.kv_needed <= f.kv_pool && graphs_fit;
+    /* vLLM refuses to start when its (default) batched tokens are fewer than max_num_seqs
+     * (SchedulerConfig.verify_max_model_len). */
+    bool scheduler_ok = f.max_num_batched_tokens >= f.max_num_seqs;
+    f.fits = f.kv_pool > 0 && f.kv_needed <= f.kv_pool && f.state_reserved <= f.kv_pool &&
+             graphs_fit && scheduler_ok;
     *out = f;
 }

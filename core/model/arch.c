@@ -25,12 +25,17 @@ enum family {
     FAM_DBRX,
     FAM_GPT_OSS,
     FAM_GPTJ, /* gptj: parallel block, one LayerNorm, rotary, biased MLP and LM head */
+    /* MoE families (issue 11, moe block). */
+    FAM_MINIMAX, /* minimax_m1, minimax_m2: Mixtral-style experts; M1 lightning-attention layers */
     /* Encoder-decoder and hybrid-state families (issue 11, arch2 block). */
     FAM_T5,         /* t5, switch_transformers: encoder + decoder with cross-attention */
     FAM_QWEN3_NEXT, /* qwen3_next: Gated DeltaNet layers + gated attention every k-th layer */
     FAM_NEMOTRON_H, /* nemotron_h: Mamba-2 / attention / MLP / MoE layers by pattern */
     FAM_MAMBA,      /* mamba, falcon_mamba: Mamba-1 only */
     FAM_JAMBA,      /* jamba: Mamba-1 + attention every k-th layer, MoE every k-th layer */
+    /* Dense and hybrid families (issue 11, dense block). */
+    FAM_NEMOTRON_NAS,   /* nemotron-nas (DeciLM): per-layer block_configs */
+    FAM_GRANITE_HYBRID, /* granitemoehybrid: Mamba-2 / attention by layer_types, MoE + shared */
 };
 
 /* Where a llama-like family reads its experts (the other families' decoders read their own). */
@@ -42,6 +47,13 @@ enum moe_layout {
                     every interleave_moe_layer_step-th layer; dense layers intermediate_size_mlp */
     MOE_GLM,     /* DeepSeek's keys on a GQA model: n_routed_experts, n_shared_experts,
                     first_k_dense_replace, e_score_correction_bias (glm4_moe) */
+    /* MoE families (issue 11, moe block). */
+    MOE_ARCTIC,  /* num_local_experts of intermediate_size every moe_layer_frequency-th layer, plus
+                    (use_residual) a dense residual MLP of hidden_size beside them */
+    MOE_HUNYUAN, /* num_experts, moe_topk, moe_intermediate_size, num_shared_expert (int or per
+                    layer list), shared MLP of intermediate_size x num_shared_expert; use_cla */
+    MOE_ERNIE,   /* moe_num_experts, moe_k, moe_intermediate_size, moe_num_shared_experts,
+                    moe_layer_start_index / end_index / interval, moe_use_aux_free */
 };
 
 /* Which layers a config's sliding_window covers when the config has no layer_types list. */
@@ -82,6 +94,13 @@ struct family_row {
     bool no_o_bias;   /* attention_bias biases q/k/v only, never o_proj (glm4_moe) */
     bool chunked;     /* llama4: attention_chunk_size on the RoPE layers */
     bool indexer;     /* deepseek_v32 lightning indexer */
+    /* Dense block of issue 11. */
+    bool parallel; /* one input norm; attention and MLP read it in parallel (cohere) */
+    bool use_bias; /* use_bias (default true) biases q/k/v/o and the MLP (starcoder2) */
+    /* MoE families (issue 11, moe block). */
+    bool qk_norm_full;     /* q/k norms over the whole projection (olmoe; minimax_m2 with the
+                              qk_norm_opt switch use_qk_norm) */
+    bool lm_head_bias_opt; /* lm_head_bias (default false) gives the LM head a bias (phimoe) */
 };
 
 /*
@@ -133,6 +152,112 @@ static const struct int_default pixtral_defaults[] = {
     {"num_channels", 3},
     {"image_size", 1024},
     {"patch_size", 16},
+    {NULL, 0},
+};
+
+/*
+ * Qwen3_5TextConfig / Qwen3_5VisionConfig (transformers models/qwen3_5/configuration_qwen3_5.py):
+ * the text model's and the vision tower's defaults.
+ */
+static const struct int_default qwen3_5_text_defaults[] = {
+    {"vocab_size", 248320},
+    {"hidden_size", 4096},
+    {"intermediate_size", 12288},
+    {"num_hidden_layers", 32},
+    {"num_attention_heads", 16},
+    {"num_key_value_heads", 4},
+    {"head_dim", 256},
+    {"linear_conv_kernel_dim", 4},
+    {"linear_key_head_dim", 128},
+    {"linear_value_head_dim", 128},
+    {"linear_num_key_heads", 16},
+    {"linear_num_value_heads", 32},
+    {"max_position_embeddings", 32768},
+    {NULL, 0},
+};
+/* Qwen3_5MoeTextConfig (models/qwen3_5_moe/configuration_qwen3_5_moe.py): every layer is MoE and
+ * the class has no intermediate_size (no dense MLP), hence the 0. */
+static const struct int_default qwen3_5_moe_text_defaults[] = {
+    {"vocab_size", 248320},
+    {"hidden_size", 2048},
+    {"intermediate_size", 0},
+    {"num_hidden_layers", 40},
+    {"num_attention_heads", 16},
+    {"num_key_value_heads", 2},
+    {"head_dim", 256},
+    {"linear_conv_kernel_dim", 4},
+    {"linear_key_head_dim", 128},
+    {"linear_value_head_dim", 128},
+    {"linear_num_key_heads", 16},
+    {"linear_num_value_heads", 32},
+    {"moe_intermediate_size", 512},
+    {"shared_expert_intermediate_size", 512},
+    {"num_experts_per_tok", 8},
+    {"num_experts", 256},
+    {"max_position_embeddings", 32768},
+    {NULL, 0},
+};
+static const struct int_default qwen3vl_defaults[] = {
+    {"depth", 27},
+    {"hidden_size", 1152},
+    {"intermediate_size", 4304},
+    {"in_channels", 3},
+    {"patch_size", 16},
+    {"spatial_merge_size", 2},
+    {"temporal_patch_size", 2},
+    {"out_hidden_size", 3584},
+    {"num_position_embeddings", 2304},
+    {NULL, 0},
+};
+
+/*
+ * MoE families (issue 11, moe block). PhimoeConfig.__init__ (transformers
+ * models/phimoe/configuration_phimoe.py; Phi-3.5-MoE-instruct's shape) and
+ * Ernie4_5_MoeConfig.__init__ (models/ernie4_5_moe/configuration_ernie4_5_moe.py: "the
+ * ERNIE-4.5-21B-A3B style configuration"); the decoders hold the remaining defaults
+ * (moe_num_shared_experts 2, moe_layer_start_index 1, moe_layer_end_index -1, moe_layer_interval
+ * 1).
+ */
+/*
+ * OlmoeConfig.__init__ (models/olmoe/configuration_olmoe.py) and ArcticConfig.__init__ (Snowflake's
+ * configuration_arctic.py as vLLM transformers_utils/configs/arctic.py copies it); neither is the
+ * released model's shape (OLMoE-1B-7B's experts are 1024 wide, Arctic has 35 layers of 128).
+ */
+static const struct int_default olmoe_defaults[] = {
+    {"vocab_size", 50304},     {"hidden_size", 2048},       {"intermediate_size", 2048},
+    {"num_hidden_layers", 16}, {"num_attention_heads", 16}, {"max_position_embeddings", 4096},
+    {"num_experts", 64},       {"num_experts_per_tok", 8},  {NULL, 0},
+};
+static const struct int_default arctic_defaults[] = {
+    {"vocab_size", 32000},        {"hidden_size", 4096},
+    {"intermediate_size", 14336}, {"num_hidden_layers", 32},
+    {"num_attention_heads", 32},  {"max_position_embeddings", 4096},
+    {"num_local_experts", 8},     {"num_experts_per_tok", 1},
+    {"moe_layer_frequency", 2},   {NULL, 0},
+};
+static const struct int_default phimoe_defaults[] = {
+    {"vocab_size", 32064},
+    {"hidden_size", 4096},
+    {"intermediate_size", 6400},
+    {"num_hidden_layers", 32},
+    {"num_attention_heads", 32},
+    {"num_key_value_heads", 8},
+    {"num_local_experts", 16},
+    {"num_experts_per_tok", 2},
+    {"max_position_embeddings", 131072},
+    {NULL, 0},
+};
+static const struct int_default ernie4_5_moe_defaults[] = {
+    {"vocab_size", 103424},
+    {"hidden_size", 2560},
+    {"intermediate_size", 12288},
+    {"num_hidden_layers", 28},
+    {"num_attention_heads", 20},
+    {"num_key_value_heads", 4},
+    {"moe_num_experts", 64},
+    {"moe_k", 6},
+    {"moe_intermediate_size", 1536},
+    {"max_position_embeddings", 131072},
     {NULL, 0},
 };
 
@@ -308,6 +433,71 @@ static const struct family_row families[] = {
      .mlp = ARCH_MLP_PLAIN,
      .norm = ARCH_NORM_LAYER,
      .norms_per_layer = 1},
+    /* MoE families (issue 11, moe block). Sources: transformers' modeling_olmoe / modeling_phimoe
+     * / modeling_hunyuan_v1_moe / modeling_ernie4_5_moe, the remote code of arctic and minimax,
+     * and vLLM's olmoe.py / phimoe.py / arctic.py / hunyuan_v1.py / minimax_text_01.py /
+     * minimax_m2.py / ernie45_moe.py. */
+    {.model_type = "olmoe", /* q_norm over heads x head_dim, k_norm over kv_heads x head_dim */
+     .archs = {"OlmoeForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .moe = MOE_MIXTRAL,
+     .qk_norm_full = true,
+     .defaults = olmoe_defaults},
+    {.model_type = "phimoe", /* LayerNorm with bias; attention_bias on q/k/v/o; lm_head_bias */
+     .archs = {"PhiMoEForCausalLM", "PhimoeForCausalLM"},
+     .fam = FAM_LLAMA,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_LAYER,
+     .norms_per_layer = 2,
+     .moe = MOE_MIXTRAL,
+     .window = WINDOW_ALL,
+     .lm_head_bias_opt = true,
+     .defaults = phimoe_defaults},
+    {.model_type = "arctic",
+     .archs = {"ArcticForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2, /* + residual_layernorm with use_residual (decoder) */
+     .moe = MOE_ARCTIC,
+     .defaults = arctic_defaults},
+    {.model_type = "hunyuan", /* Hunyuan-A13B's remote code (the same class as hunyuan_v1_moe) */
+     .archs = {"HunYuanMoEV1ForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .qk_norm = true, /* query_layernorm / key_layernorm per head, with use_qk_norm */
+     .qk_norm_opt = true,
+     .moe = MOE_HUNYUAN},
+    {.model_type = "hunyuan_v1_moe",
+     .archs = {"HunYuanMoEV1ForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .qk_norm = true, /* query_layernorm / key_layernorm per head, with use_qk_norm */
+     .qk_norm_opt = true,
+     .moe = MOE_HUNYUAN},
+    {.model_type = "minimax_m1",
+     .archs = {"MiniMaxM1ForCausalLM", "MiniMaxText01ForCausalLM"},
+     .fam = FAM_MINIMAX,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_RMS,
+     .norms_per_layer = 2,
+     .moe = MOE_MIXTRAL},
+    {.model_type = "minimax_m2",
+     .archs = {"MiniMaxM2ForCausalLM"},
+     .fam = FAM_MINIMAX,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_RMS,
+     .norms_per_layer = 2,
+     .moe = MOE_MIXTRAL,
+     .qk_norm_opt = true,
+     .qk_norm_full = true},
+    {.model_type = "ernie4_5_moe",
+     .archs = {"Ernie4_5_MoeForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .tied_default = true,
+     .moe = MOE_ERNIE,
+     .mtp = true,
+     .defaults = ernie4_5_moe_defaults},
     /* Encoder-decoder and hybrid-state families (issue 11, arch2 block). Sources: transformers'
      * modeling_t5 / modeling_switch_transformers / modeling_qwen3_next / modeling_nemotron_h /
      * modeling_mamba / modeling_falcon_mamba / modeling_jamba and their config-class defaults. */
@@ -360,6 +550,86 @@ static const struct family_row families[] = {
      .mlp = ARCH_MLP_GATED,
      .norm = ARCH_NORM_RMS,
      .norms_per_layer = 2},
+    /* Dense and hybrid families (issue 11, dense block). Sources: transformers' modeling_cohere,
+     * modeling_cohere2, modeling_starcoder2, modeling_exaone4, modeling_seed_oss,
+     * modeling_granitemoehybrid, modeling_qwen3_5 / modeling_qwen3_5_moe and their config
+     * classes; vLLM's nemotron_nas.py for DeciLM (remote code in the checkpoints). */
+    {.model_type = "cohere", /* Command-R: LayerNorm without bias, parallel block, tied */
+     .archs = {"CohereForCausalLM"},
+     .fam = FAM_LLAMA,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_LAYER_NOBIAS,
+     .norms_per_layer = 1,
+     .tied_default = true,
+     .parallel = true},
+    {.model_type = "cohere2", /* Command-R7B, Command-A: cohere + 3 local : 1 global layers */
+     .archs = {"Cohere2ForCausalLM"},
+     .fam = FAM_LLAMA,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_LAYER_NOBIAS,
+     .norms_per_layer = 1,
+     .tied_default = true,
+     .parallel = true,
+     .window = WINDOW_PATTERN},
+    {.model_type = "starcoder2", /* plain MLP, LayerNorm with bias, biases everywhere */
+     .archs = {"Starcoder2ForCausalLM"},
+     .fam = FAM_LLAMA,
+     .mlp = ARCH_MLP_PLAIN,
+     .norm = ARCH_NORM_LAYER,
+     .norms_per_layer = 2,
+     .tied_default = true,
+     .use_bias = true,
+     .window = WINDOW_ALL},
+    {.model_type = "exaone4", /* post-norms after attention and MLP, q/k RMSNorm, LLLG layers */
+     .archs = {"Exaone4ForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2,
+     .qk_norm = true,
+     .window = WINDOW_PATTERN},
+    {.model_type = "seed_oss", /* attention_bias on q/k/v, attention_out_bias on o */
+     .archs = {"SeedOssForCausalLM"},
+     LLAMA_LIKE,
+     .norms_per_layer = 2},
+    {.model_type = "nemotron-nas",
+     .archs = {"DeciLMForCausalLM"},
+     .fam = FAM_NEMOTRON_NAS,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_RMS,
+     .norms_per_layer = 2},
+    {.model_type = "granitemoehybrid",
+     .archs = {"GraniteMoeHybridForCausalLM"},
+     .fam = FAM_GRANITE_HYBRID,
+     .mlp = ARCH_MLP_GATED, /* fused input_linear = gate and up */
+     .norm = ARCH_NORM_RMS,
+     .norms_per_layer = 2},
+    {.model_type = "qwen3_5", /* nested: text_config qwen3_5_text, Qwen3-VL vision tower */
+     .archs = {"Qwen3_5ForConditionalGeneration"},
+     LLAMA_LIKE,
+     .text_type = "qwen3_5_text",
+     .vision = ARCH_VISION_QWEN3VL},
+    {.model_type = "qwen3_5_text", /* Gated DeltaNet + gated attention, dense MLP */
+     .archs = {"Qwen3_5ForCausalLM"},
+     .fam = FAM_QWEN3_NEXT,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_RMS,
+     .norms_per_layer = 2,
+     .qk_norm = true,
+     .defaults = qwen3_5_text_defaults},
+    {.model_type = "qwen3_5_moe",
+     .archs = {"Qwen3_5MoeForConditionalGeneration"},
+     LLAMA_LIKE,
+     .text_type = "qwen3_5_moe_text",
+     .vision = ARCH_VISION_QWEN3VL},
+    {.model_type = "qwen3_5_moe_text", /* qwen3_next's layout: experts + gated shared expert */
+     .archs = {"Qwen3_5MoeForCausalLM"},
+     .fam = FAM_QWEN3_NEXT,
+     .mlp = ARCH_MLP_GATED,
+     .norm = ARCH_NORM_RMS,
+     .norms_per_layer = 2,
+     .qk_norm = true,
+     .moe = MOE_QWEN,
+     .shared_gate = true,
+     .defaults = qwen3_5_moe_text_defaults},
 };
 
 #undef LLAMA_LIKE
@@ -559,6 +829,19 @@ static void supported_list(char *dst, size_t n)
     }
 }
 
+/*
+ * Exaone4Config's string sliding_window_pattern: layer i is local when the pattern's character
+ * i % len is 'L'; the last layer is always global (the config class's docstring).
+ */
+static int64_t string_pattern_local_layers(const char *pat, int64_t layers)
+{
+    size_t len = strlen(pat);
+    int64_t n = 0;
+    for (int64_t i = 0; len > 0 && i + 1 < layers; i++)
+        n += pat[(size_t)i % len] == 'L';
+    return n;
+}
+
 /* Sliding window: which layers keep only the last `sliding_window` tokens. */
 static void decode_window(struct reader *r, const struct family_row *f, struct arch *a)
 {
@@ -590,6 +873,12 @@ static void decode_window(struct reader *r, const struct family_row *f, struct a
         a->windowed_layers = a->layers;
         return;
     case WINDOW_PATTERN: {
+        const json_t *pat = lookup(r->cfg, "sliding_window_pattern");
+        if (json_is_string(pat)) { /* exaone4 "LLLG" */
+            a->sliding_window = w;
+            a->windowed_layers = string_pattern_local_layers(json_string_value(pat), a->layers);
+            return;
+        }
         int64_t every = 0;
         if (!get_int(r, "sliding_window_pattern|_sliding_window_pattern", 1, ARCH_MAX_LAYERS,
                      &every))
@@ -680,6 +969,129 @@ static void decode_glm_moe(struct reader *r, struct arch *a)
     a->router_score_bias = true; /* Glm4MoeTopkRouter.e_score_correction_bias */
 }
 
+/* ---- MoE families (issue 11, moe block). ---- */
+
+/*
+ * An integer, or a list of one integer per layer whose entries are all equal (hunyuan's moe_topk,
+ * moe_intermediate_size, num_shared_expert). Per-layer sizes that differ are not modelled: 422.
+ */
+static bool get_uniform_int(struct reader *r, const char *key, long long min, long long max,
+                            int64_t *out)
+{
+    const json_t *v = lookup(r->cfg, key);
+    if (!json_is_array(v))
+        return get_int(r, key, min, max, out);
+    size_t i;
+    const json_t *e;
+    int64_t first = -1;
+    json_array_foreach(v, i, e)
+    {
+        json_int_t x = json_is_integer(e) ? json_integer_value(e) : -1;
+        if (x < min || x > max || (first >= 0 && x != first)) {
+            if (r->rc == 0)
+                r->rc = error_set(r->err, 422, "invalid_field", "",
+                                  "%s%s must be an integer in [%lld, %lld] or a list of one per "
+                                  "layer, all equal (per-layer sizes are not modelled)",
+                                  r->prefix, key, min, max);
+            if (r->err)
+                snprintf(r->err->field, sizeof(r->err->field), "%s%s", r->prefix, key);
+            return false;
+        }
+        first = x;
+    }
+    if (first < 0)
+        return false;
+    *out = first;
+    return true;
+}
+
+/*
+ * ArcticConfig (Snowflake's configuration_arctic.py, copied into vLLM transformers_utils/configs):
+ * num_local_experts of intermediate_size, MoE when (i + 1) % moe_layer_frequency == 0 (default 2);
+ * with use_residual a dense residual MLP of hidden_size x hidden_size runs beside the experts
+ * (vLLM arctic.py ArcticMLP(is_residual_mlp=True): ffn_dim = hidden_size) behind its own
+ * residual_layernorm. Counted as one always-on shared expert of width hidden_size.
+ */
+static void decode_arctic_moe(struct reader *r, struct arch *a)
+{
+    need_int(r, "num_local_experts", 1, ARCH_MAX_EXPERTS, &a->n_routed_experts);
+    a->moe_intermediate = a->intermediate;
+    int64_t freq = 2;
+    get_int(r, "moe_layer_frequency", 1, ARCH_MAX_LAYERS, &freq);
+    a->first_k_dense = freq - 1;
+    a->moe_layer_freq = freq;
+    if (get_bool(r, "use_residual", false)) {
+        a->n_shared_experts = 1;
+        a->shared_intermediate = a->hidden;
+        a->norms_per_layer = 3; /* + residual_layernorm (on the MoE layers; freq 1 in Arctic) */
+    }
+}
+
+/*
+ * HunYuan MoE (vLLM hunyuan_v1.py HunYuanSparseMoeBlock; Hunyuan-A13B remote code): num_experts
+ * routed experts of moe_intermediate_size, top moe_topk, and with use_mixed_mlp_moe one shared MLP
+ * of intermediate_size x num_shared_expert; a router Linear(hidden, num_experts) without bias.
+ * Cross-layer attention (use_cla): layer i % cla_share_factor != 0 reuses the K/V the layer
+ * before it computed (vLLM HunYuanCrossAttention: q_proj and o_proj only; the K/V it attends to
+ * are the previous layer's), so only every cla_share_factor-th layer stores K/V per token - the
+ * CLA saving Hunyuan-Large was built for. vLLM registers the sharing layers as cross-attention;
+ * whatever cache it reserves for them beside that is not modelled.
+ */
+static void decode_hunyuan_moe(struct reader *r, struct arch *a)
+{
+    get_int(r, "head_dim|attention_head_dim", 1, ARCH_MAX_DIM, &a->head_dim);
+    need_int(r, "num_experts", 1, ARCH_MAX_EXPERTS, &a->n_routed_experts);
+    if (!get_uniform_int(r, "moe_topk", 1, ARCH_MAX_EXPERTS, &a->experts_per_token) && r->rc == 0)
+        note_missing(r, "moe_topk");
+    a->moe_intermediate = a->intermediate;
+    get_uniform_int(r, "moe_intermediate_size", 1, ARCH_MAX_DIM, &a->moe_intermediate);
+    if (get_bool(r, "use_mixed_mlp_moe", false)) {
+        int64_t n = 1;
+        get_uniform_int(r, "num_shared_expert", 0, ARCH_MAX_EXPERTS, &n);
+        a->n_shared_experts = n > 0 ? 1 : 0;
+        a->shared_intermediate = a->intermediate * n;
+    }
+    /* HunYuanConfig: "First moe_layer_num_skipped layers do not use MoE" (a dense MLP instead) */
+    get_int(r, "moe_layer_num_skipped", 0, ARCH_MAX_LAYERS, &a->first_k_dense);
+    if (get_bool(r, "use_cla", false)) {
+        a->kv_share = 1;
+        get_int(r, "cla_share_factor", 1, ARCH_MAX_LAYERS, &a->kv_share);
+    }
+}
+
+/*
+ * Ernie4_5_MoeConfig (transformers configuration_ernie4_5_moe.py) as vLLM's ernie45_moe.py builds
+ * it: layer i has experts when (i + 1) % moe_layer_interval == 0 and moe_layer_start_index <= i <=
+ * moe_layer_end_index (defaults 1, -1 = the last layer, 1), a dense MLP of intermediate_size
+ * otherwise; moe_num_experts of moe_intermediate_size, top moe_k, one shared MLP of
+ * moe_intermediate_size x moe_num_shared_experts, the router's e_score_correction_bias; use_bias
+ * biases q/k/v (never o_proj) and the MLPs. num_nextn_predict_layers MTP blocks (the row's mtp).
+ */
+static void decode_ernie_moe(struct reader *r, struct arch *a)
+{
+    need_int(r, "moe_num_experts", 1, ARCH_MAX_EXPERTS, &a->n_routed_experts);
+    need_int(r, "moe_k", 1, ARCH_MAX_EXPERTS, &a->experts_per_token);
+    need_int(r, "moe_intermediate_size", 1, ARCH_MAX_DIM, &a->moe_intermediate);
+    int64_t shared = 2; /* Ernie4_5_MoeConfig default */
+    get_int(r, "moe_num_shared_experts", 0, ARCH_MAX_EXPERTS, &shared);
+    a->n_shared_experts = shared;
+    a->shared_intermediate = a->moe_intermediate;
+    a->router_score_bias = true;
+    int64_t start = 1, end = -1, step = 1;
+    get_int(r, "moe_layer_start_index", 0, ARCH_MAX_LAYERS, &start);
+    get_int(r, "moe_layer_end_index", -1, ARCH_MAX_LAYERS, &end);
+    get_int(r, "moe_layer_interval", 1, ARCH_MAX_LAYERS, &step);
+    if (end < 0)
+        end = a->layers - 1;
+    for (int64_t i = 0; i < a->layers && i < ARCH_MAX_LAYERS; i++)
+        if (!((i + 1) % step == 0 && i >= start && i <= end))
+            a->dense_mask[i / 64] |= (uint64_t)1 << (i % 64);
+    bool bias = get_bool(r, "use_bias", false);
+    a->qkv_bias = bias;
+    a->o_bias = false;
+    a->mlp_bias = bias;
+}
+
 static void decode_llama_like(struct reader *r, const struct family_row *f, struct arch *a)
 {
     need_int(r, "num_hidden_layers", 1, ARCH_MAX_LAYERS, &a->layers);
@@ -690,9 +1102,16 @@ static void decode_llama_like(struct reader *r, const struct family_row *f, stru
     bool attn_bias = get_bool(r, "attention_bias", false);
     a->qkv_bias = f->qkv_bias || attn_bias;
     a->o_bias = attn_bias && !f->no_o_bias;
+    /* SeedOssConfig: attention_out_bias is o_proj's own switch (no other config has the key). */
+    a->o_bias = get_bool(r, "attention_out_bias", a->o_bias);
     a->mlp_bias = get_bool(r, "mlp_bias", false);
+    if (f->use_bias) /* Starcoder2Config.use_bias: every Linear of the blocks (default true) */
+        a->qkv_bias = a->o_bias = a->mlp_bias = get_bool(r, "use_bias", true);
+    a->parallel_attn_mlp = f->parallel;
     if (f->qk_norm_opt)
         a->qk_norm = f->qk_norm && get_bool(r, "use_qk_norm", false);
+    a->qk_norm_full = f->qk_norm_full && (!f->qk_norm_opt || get_bool(r, "use_qk_norm", false));
+    a->lm_head_bias = f->lm_head_bias_opt && get_bool(r, "lm_head_bias", false);
     if (f->mtp)
         get_int(r, "num_nextn_predict_layers", 0, ARCH_MAX_LAYERS, &a->mtp_layers);
     switch (f->moe) {
@@ -719,6 +1138,15 @@ static void decode_llama_like(struct reader *r, const struct family_row *f, stru
     case MOE_GLM:
         decode_glm_moe(r, a);
         break;
+    case MOE_ARCTIC:
+        decode_arctic_moe(r, a);
+        break;
+    case MOE_HUNYUAN: /* moe_topk, not num_experts_per_tok */
+        decode_hunyuan_moe(r, a);
+        return;
+    case MOE_ERNIE: /* moe_k */
+        decode_ernie_moe(r, a);
+        return;
     }
     need_int(r, "num_experts_per_tok", 1, ARCH_MAX_EXPERTS, &a->experts_per_token);
     if (f->shared_gate) {
@@ -846,6 +1274,55 @@ static void decode_gpt_oss(struct reader *r, struct arch *a)
     a->mlp_bias = true;
 }
 
+/*
+ * minimax_m1 / minimax_m2 (vLLM minimax_text_01.py, minimax_m2.py): Mixtral-style experts
+ * (num_local_experts of intermediate_size, top num_experts_per_tok), a router without bias and,
+ * with use_routing_bias (M2), an e_score_correction_bias. attn_type_list gives each layer's mixer:
+ * 1 softmax GQA attention, 0 lightning attention (MiniMaxText01LinearAttention: qkv_proj hidden ->
+ * 3 x heads x head_dim, output_gate hidden -> heads x head_dim, an RMSNorm of that width, out_proj
+ * back; no bias), which keeps a heads x head_dim x head_dim state per sequence and no KV cache.
+ * M2's num_mtp_modules are not reported: vLLM's minimax_m2.py skips any weight of a layer past
+ * num_hidden_layers (get_spec_layer_idx_from_weight_name), and the card's 230B is the 62 layers
+ * alone (228.7B counted), which leaves no room for three more MoE layers of 3.7B each.
+ */
+static void decode_minimax(struct reader *r, const struct family_row *f, struct arch *a)
+{
+    decode_llama_like(r, f, a);
+    a->router_score_bias = get_bool(r, "use_routing_bias", false);
+    int64_t shared = 0;
+    if (get_int(r, "shared_intermediate_size", 0, ARCH_MAX_DIM, &shared) && shared > 0) {
+        a->n_shared_experts = 1;
+        a->shared_intermediate = shared;
+    }
+    const json_t *types = json_object_get(r->cfg, "attn_type_list");
+    size_t i;
+    const json_t *t;
+    json_array_foreach(types, i, t)
+    {
+        a->state_layers += json_is_integer(t) && json_integer_value(t) == 0;
+    }
+    if (a->state_layers == 0)
+        return;
+    if (a->state_layers > a->layers || (int64_t)json_array_size(types) != a->layers) {
+        if (r->rc == 0)
+            r->rc = error_set(r->err, 422, "invalid_field", "",
+                              "%sattn_type_list must hold one entry per layer (num_hidden_layers)",
+                              r->prefix);
+        if (r->err)
+            snprintf(r->err->field, sizeof(r->err->field), "%sattn_type_list", r->prefix);
+        return;
+    }
+    a->state = ARCH_STATE_LIGHTNING;
+    if (!get_int(r, "head_dim", 1, ARCH_MAX_DIM, &a->head_dim) && a->heads > 0)
+        a->head_dim = a->hidden / a->heads;
+    a->ssm.heads = a->heads;
+    a->ssm.head_dim = a->head_dim;
+    a->ssm.inner = a->heads * a->head_dim;
+    /* vLLM MambaStateDtypeCalculator.linear_attention_state_dtype: the model dtype (16 bits). */
+    a->state_conv_bytes = 0;
+    a->state_ssm_bytes = 2;
+}
+
 /* ---- Encoder-decoder and hybrid-state families (issue 11, arch2 block). ---- */
 
 static const char *get_string(struct reader *r, const char *key)
@@ -875,7 +1352,11 @@ static int dtype_bytes(const char *name, int dflt)
 static void decode_state_dtypes(struct reader *r, struct arch *a, int ssm_default_bytes)
 {
     a->state_conv_bytes = 2;
-    a->state_ssm_bytes = dtype_bytes(get_string(r, "mamba_ssm_cache_dtype"), ssm_default_bytes);
+    /* Qwen3.5 names it mamba_ssm_dtype; vLLM's Qwen3_5ForConditionalGenerationConfig hook
+     * (vllm/model_executor/models/config.py) copies it into mamba_ssm_cache_dtype when "auto". */
+    const char *ssm = get_string(r, "mamba_ssm_cache_dtype");
+    a->state_ssm_bytes =
+        dtype_bytes(ssm ? ssm : get_string(r, "mamba_ssm_dtype"), ssm_default_bytes);
 }
 
 /* transformers SwitchTransformersConfig: step = layers // sparse layers, 0 = no sparse layer. */
@@ -953,11 +1434,18 @@ static int64_t qwen3_next_linear_layers(struct reader *r, int64_t layers)
     return n;
 }
 
-/* qwen3_next: the qwen3_moe body plus Gated DeltaNet layers (Qwen3NextGatedDeltaNet). */
+/*
+ * qwen3_next: the qwen3_moe body plus Gated DeltaNet layers (Qwen3NextGatedDeltaNet). qwen3_5's
+ * text models have the same layers (Qwen3_5GatedDeltaNet splits in_proj_qkvz/ba into qkv, z, b,
+ * a: the same weights), a dense MLP or qwen3_next's experts, and name their MTP block count
+ * mtp_num_hidden_layers (reported beside the total, as for DeepSeek).
+ */
 static void decode_qwen3_next(struct reader *r, const struct family_row *f, struct arch *a)
 {
     decode_llama_like(r, f, a);
-    a->attn_output_gate = true; /* Qwen3NextAttention: q_proj is heads * head_dim * 2 */
+    /* Qwen3NextAttention: q_proj is heads * head_dim * 2 (Qwen3.5: attn_output_gate, true). */
+    a->attn_output_gate = get_bool(r, "attn_output_gate", true);
+    get_int(r, "mtp_num_hidden_layers", 0, ARCH_MAX_LAYERS, &a->mtp_layers);
     a->state = ARCH_STATE_GDN;
     need_int(r, "linear_num_key_heads", 1, ARCH_MAX_HEADS, &a->ssm.k_heads);
     need_int(r, "linear_key_head_dim", 1, ARCH_MAX_DIM, &a->ssm.k_head_dim);
@@ -1104,6 +1592,204 @@ static void decode_jamba(struct reader *r, struct arch *a)
     }
 }
 
+/* ---- Dense and hybrid families (issue 11, dense block). ---- */
+
+/* A 422 naming one element of a per-layer list ("block_configs[3].attention.n_heads_in_group"). */
+static void bad_layer_field(struct reader *r, const char *list, size_t i, const char *key,
+                            const char *rule)
+{
+    if (r->rc == 0)
+        r->rc = error_set(r->err, 422, "invalid_field", "", "%s%s[%zu].%s %s", r->prefix, list, i,
+                          key, rule);
+    if (r->err)
+        snprintf(r->err->field, sizeof(r->err->field), "%s%s[%zu].%s", r->prefix, list, i, key);
+}
+
+/* DeciLM's width for ffn_mult (vLLM nemotron_nas.py _ffn_mult_to_intermediate_size): int(2 *
+ * ffn_mult * hidden / 3) rounded up to a multiple of 256. */
+static int64_t decilm_ffn_width(double mult, int64_t hidden)
+{
+    int64_t n = (int64_t)(2 * mult * (double)hidden / 3);
+    return n % 256 == 0 ? n : n + 256 - n % 256;
+}
+
+static bool block_flag(const json_t *o, const char *key)
+{
+    return json_is_true(json_object_get(o, key));
+}
+
+/* One attention block of block_configs: no-op, a Linear, or GQA with heads / n_heads_in_group. */
+static void nas_attention(struct reader *r, struct arch *a, const json_t *at, size_t i)
+{
+    if (!json_is_object(at)) {
+        bad_layer_field(r, "block_configs", i, "attention", "must be an object");
+        return;
+    }
+    if (block_flag(at, "no_op") || block_flag(at, "replace_with_linear")) {
+        a->mixerless_layers++;
+        if (block_flag(at, "replace_with_linear")) {
+            a->linear_layers++;
+            a->norm_vectors++;
+        }
+        return;
+    }
+    const json_t *g = json_object_get(at, "n_heads_in_group");
+    json_int_t n = json_is_integer(g) ? json_integer_value(g) : 0;
+    if (n < 1 || n > a->heads || a->heads % n != 0) {
+        bad_layer_field(r, "block_configs", i, "attention.n_heads_in_group",
+                        "must be an integer dividing num_attention_heads");
+        return;
+    }
+    int64_t kv = a->heads / n;
+    int k = 0;
+    while (k < a->kv_groups && a->kv_group[k].kv_heads != kv)
+        k++;
+    if (k == ARCH_MAX_KV_GROUPS) {
+        bad_layer_field(r, "block_configs", i, "attention.n_heads_in_group",
+                        "takes more distinct values than are supported (8)");
+        return;
+    }
+    if (k == a->kv_groups) {
+        a->kv_group[k].kv_heads = kv;
+        a->kv_groups++;
+    }
+    a->kv_group[k].layers++;
+    a->kv_heads = kv > a->kv_heads ? kv : a->kv_heads;
+    a->norm_vectors++; /* input_layernorm */
+}
+
+/* One FFN block of block_configs: no-op, a Linear, or a gated MLP of ffn_mult (or its width). */
+static void nas_ffn(struct reader *r, struct arch *a, const json_t *ffn, size_t i)
+{
+    if (!json_is_object(ffn)) {
+        bad_layer_field(r, "block_configs", i, "ffn", "must be an object");
+        return;
+    }
+    if (block_flag(ffn, "no_op") || block_flag(ffn, "replace_with_linear")) {
+        a->mlpless_layers++;
+        if (block_flag(ffn, "replace_with_linear")) {
+            a->linear_layers++;
+            a->norm_vectors++;
+        }
+        return;
+    }
+    const json_t *m = json_object_get(ffn, "ffn_mult");
+    const json_t *w = json_object_get(ffn, "intermediate_size");
+    int64_t width = json_is_number(m) && json_number_value(m) > 0 && json_number_value(m) <= 64
+                        ? decilm_ffn_width(json_number_value(m), a->hidden)
+                    : json_is_integer(w) ? (int64_t)json_integer_value(w)
+                                         : 0;
+    if (width < 1 || width > ARCH_MAX_DIM) {
+        bad_layer_field(r, "block_configs", i, "ffn.ffn_mult",
+                        "must be a number in (0, 64] (or give ffn.intermediate_size)");
+        return;
+    }
+    a->mlp_width_sum += width;
+    a->intermediate = width > a->intermediate ? width : a->intermediate;
+    a->norm_vectors++; /* post_attention_layernorm */
+}
+
+/*
+ * nemotron-nas (Llama-3.1-Nemotron-Ultra, Llama-3.3-Nemotron-Super: DeciLM): a Llama whose
+ * block_configs give every layer its own attention (no-op: no weights, no KV; or
+ * num_attention_heads / n_heads_in_group K/V heads) and FFN (no-op, or a gated MLP of
+ * ffn_mult). vLLM nemotron_nas.py DeciLMDecoderLayer builds exactly these.
+ */
+static void decode_nemotron_nas(struct reader *r, struct arch *a)
+{
+    need_int(r, "num_hidden_layers", 1, ARCH_MAX_LAYERS, &a->layers);
+    need_int(r, "hidden_size", 1, ARCH_MAX_DIM, &a->hidden);
+    need_int(r, "num_attention_heads", 1, ARCH_MAX_HEADS, &a->heads);
+    need_int(r, "vocab_size", 1, ARCH_MAX_VOCAB, &a->vocab);
+    a->qkv_bias = a->o_bias = get_bool(r, "attention_bias", false);
+    a->mlp_bias = get_bool(r, "mlp_bias", false);
+    const json_t *blocks = json_object_get(r->cfg, "block_configs");
+    if (!json_is_array(blocks)) {
+        note_missing(r, "block_configs");
+        return;
+    }
+    if (r->rc < 0 || r->missing[0])
+        return;
+    if ((int64_t)json_array_size(blocks) != a->layers) {
+        r->rc = error_set(r->err, 422, "invalid_field", "",
+                          "%sblock_configs must list num_hidden_layers (%lld) blocks, not %zu",
+                          r->prefix, (long long)a->layers, json_array_size(blocks));
+        if (r->err)
+            snprintf(r->err->field, sizeof(r->err->field), "%sblock_configs", r->prefix);
+        return;
+    }
+    size_t i;
+    const json_t *b;
+    json_array_foreach(blocks, i, b)
+    {
+        nas_attention(r, a, json_object_get(b, "attention"), i);
+        nas_ffn(r, a, json_object_get(b, "ffn"), i);
+        if (r->rc < 0)
+            return;
+    }
+    if (a->kv_groups == 0)
+        a->kv_heads = a->heads; /* every attention is a no-op: nothing is cached */
+}
+
+/*
+ * granitemoehybrid (Granite-4.0-H): layer_types "mamba" (Mamba-2 mixer) or "attention"; every
+ * layer has a shared MLP of shared_intermediate_size and, when num_local_experts > 0, routed
+ * experts of intermediate_size (GraniteMoeHybridDecoderLayer). Absent keys take
+ * GraniteMoeHybridConfig's defaults (transformers configuration_granitemoehybrid.py).
+ */
+static void decode_granite_hybrid(struct reader *r, struct arch *a)
+{
+    a->layers = 32;
+    a->hidden = 4096;
+    a->heads = 32;
+    a->vocab = 32000;
+    a->intermediate = 11008;
+    get_int(r, "num_hidden_layers", 1, ARCH_MAX_LAYERS, &a->layers);
+    get_int(r, "hidden_size", 1, ARCH_MAX_DIM, &a->hidden);
+    get_int(r, "num_attention_heads", 1, ARCH_MAX_HEADS, &a->heads);
+    get_int(r, "vocab_size", 1, ARCH_MAX_VOCAB, &a->vocab);
+    get_int(r, "intermediate_size", 1, ARCH_MAX_DIM, &a->intermediate);
+    a->qkv_bias = a->o_bias = get_bool(r, "attention_bias", false);
+    int64_t expand = 2, experts = 8, topk = 2, shared = 1024;
+    a->ssm.heads = 128;
+    a->ssm.groups = 1;
+    a->ssm.d_state = 256;
+    a->ssm.conv_kernel = 4;
+    get_int(r, "mamba_expand", 1, 64, &expand);
+    get_int(r, "mamba_n_heads", 1, ARCH_MAX_HEADS, &a->ssm.heads);
+    get_int(r, "mamba_n_groups", 1, ARCH_MAX_HEADS, &a->ssm.groups);
+    get_int(r, "mamba_d_state", 1, ARCH_MAX_DIM, &a->ssm.d_state);
+    get_int(r, "mamba_d_conv", 1, 64, &a->ssm.conv_kernel);
+    if (json_is_string(lookup(r->cfg, "mamba_d_head")) || /* "auto" */
+        !get_int(r, "mamba_d_head", 1, ARCH_MAX_DIM, &a->ssm.head_dim))
+        a->ssm.head_dim = expand * a->hidden / a->ssm.heads;
+    a->ssm.inner = a->ssm.heads * a->ssm.head_dim;
+    a->ssm.conv_bias = get_bool(r, "mamba_conv_bias", true);
+    a->ssm.proj_bias = get_bool(r, "mamba_proj_bias", false);
+    a->state = ARCH_STATE_MAMBA2;
+    const json_t *types = json_object_get(r->cfg, "layer_types");
+    size_t i;
+    const json_t *t;
+    a->state_layers = json_is_array(types) ? 0 : a->layers; /* layers_block_type: all mamba */
+    json_array_foreach(types, i, t)
+    {
+        a->state_layers += json_is_string(t) && strcmp(json_string_value(t), "mamba") == 0;
+    }
+    get_int(r, "num_local_experts", 0, ARCH_MAX_EXPERTS, &experts);
+    get_int(r, "num_experts_per_tok", 0, ARCH_MAX_EXPERTS, &topk); /* 0 in dense configs */
+    get_int(r, "shared_intermediate_size", 1, ARCH_MAX_DIM, &shared);
+    if (experts > 0) {
+        a->n_routed_experts = experts;
+        a->experts_per_token = topk;
+        a->moe_intermediate = a->intermediate;
+        a->n_shared_experts = 1;
+        a->shared_intermediate = shared;
+    } else {
+        a->intermediate = shared; /* dense: the shared MLP is the layer's MLP */
+    }
+    decode_state_dtypes(r, a, 2);
+}
+
 /* Families whose decoder leaves kv_heads to the shared num_key_value_heads key (default: MHA). */
 static bool reads_num_key_value_heads(enum family f)
 {
@@ -1113,14 +1799,17 @@ static bool reads_num_key_value_heads(enum family f)
     case FAM_QWEN3_NEXT:
     case FAM_NEMOTRON_H:
     case FAM_JAMBA:
+    case FAM_GRANITE_HYBRID:
+    case FAM_MINIMAX:
         return true;
-    case FAM_DEEPSEEK: /* MLA: kv_heads == heads */
-    case FAM_FALCON:   /* num_kv_heads / n_head_kv / multi_query */
-    case FAM_GPT2:     /* MHA */
-    case FAM_GPTJ:     /* MHA */
-    case FAM_DBRX:     /* attn_config.kv_n_heads */
-    case FAM_T5:       /* MHA: num_heads */
-    case FAM_MAMBA:    /* no attention */
+    case FAM_NEMOTRON_NAS: /* block_configs: heads / n_heads_in_group per layer */
+    case FAM_DEEPSEEK:     /* MLA: kv_heads == heads */
+    case FAM_FALCON:       /* num_kv_heads / n_head_kv / multi_query */
+    case FAM_GPT2:         /* MHA */
+    case FAM_GPTJ:         /* MHA */
+    case FAM_DBRX:         /* attn_config.kv_n_heads */
+    case FAM_T5:           /* MHA: num_heads */
+    case FAM_MAMBA:        /* no attention */
         return false;
     }
     return false;
@@ -1130,7 +1819,7 @@ static bool reads_num_key_value_heads(enum family f)
 static int refuse_unsupported(const json_t *cfg, const char *field_prefix, const char *pfx,
                               struct error_info *err)
 {
-    char list[800];
+    char list[sizeof(err->message)]; /* never the cut: the message is (tests pin it whole) */
     supported_list(list, sizeof(list));
     const json_t *mt = json_object_get(cfg, "model_type");
     const json_t *arch0 = json_array_get(json_object_get(cfg, "architectures"), 0);
@@ -1180,6 +1869,16 @@ static void decode_vision(const json_t *cfg, enum arch_vision kind, const char *
         t->merge = 2; /* Mistral3Config.spatial_merge_size default */
         get_int(&outer, "spatial_merge_size", 1, 64, &t->merge);
         t->projector_bias = get_bool(&outer, "multimodal_projector_bias", false);
+        break;
+    case ARCH_VISION_QWEN3VL:
+        v.defaults = qwen3vl_defaults;
+        get_int(&v, "depth", 0, ARCH_MAX_LAYERS, &t->layers);
+        get_int(&v, "in_channels", 1, 64, &t->channels);
+        get_int(&v, "spatial_merge_size", 1, 64, &t->merge);
+        get_int(&v, "temporal_patch_size", 1, 64, &t->temporal_patch);
+        get_int(&v, "out_hidden_size", 1, ARCH_MAX_DIM, &t->out_hidden);
+        get_int(&v, "num_position_embeddings", 0, ARCH_MAX_POSITIONS, &t->positions);
+        t->deepstack = (int64_t)json_array_size(json_object_get(vc, "deepstack_visual_indexes"));
         break;
     }
     t->kind = kind;
@@ -1241,6 +1940,15 @@ static void decode_text(struct reader *r, const struct family_row *fam, struct a
     case FAM_JAMBA:
         decode_jamba(r, a);
         break;
+    case FAM_NEMOTRON_NAS:
+        decode_nemotron_nas(r, a);
+        break;
+    case FAM_GRANITE_HYBRID:
+        decode_granite_hybrid(r, a);
+        break;
+    case FAM_MINIMAX:
+        decode_minimax(r, fam, a);
+        break;
     }
     if (r->rc < 0)
         return;
@@ -1264,6 +1972,96 @@ static const struct family_row *text_row(const struct family_row *outer, const j
     if (f == NULL || f->text_type != NULL)
         f = find_family(outer->text_type);
     return f;
+}
+
+/* A positive finite JSON number, or NAN. */
+static double positive(const json_t *v)
+{
+    double d = json_is_integer(v) ? (double)json_integer_value(v)
+               : json_is_real(v)  ? json_real_value(v)
+                                  : NAN;
+    return isfinite(d) && d > 0 ? d : NAN;
+}
+
+/* RoPE scaling of one rope_scaling / rope_parameters entry, vLLM's way (see arch.h). */
+static void rope_scale(const json_t *rp, double *len, double *factor, const char **type)
+{
+    const json_t *t = json_object_get(rp, "rope_type");
+    if (!json_is_string(t))
+        t = json_object_get(rp, "type");
+    if (!json_is_string(t))
+        return;
+    const char *name = json_string_value(t);
+    if (strcmp(name, "su") == 0 || strcmp(name, "longrope") == 0 || strcmp(name, "llama3") == 0)
+        return;
+    double f = positive(json_object_get(rp, "factor"));
+    if (!isnan(f)) {
+        *factor = f;
+        *type = name;
+    }
+    double orig = positive(json_object_get(rp, "original_max_position_embeddings"));
+    if (strcmp(name, "yarn") == 0 && !isnan(orig))
+        *len = orig;
+}
+
+/*
+ * vLLM's derived max_model_len (vllm/config/model.py _get_and_verify_max_len, read at vLLM
+ * v0.11-v0.19): the least of these keys of the (text) config, then the RoPE scaling. Keeps the
+ * reader's max_context (a config-class default) when the config has none of them.
+ */
+static void derive_max_context(const json_t *text, const char *outer_type, struct arch *a)
+{
+    static const char *const keys[] = {"max_position_embeddings",
+                                       "n_positions",
+                                       "max_seq_len",
+                                       "seq_length",
+                                       "model_max_length",
+                                       "max_sequence_length",
+                                       "max_seq_length",
+                                       "seq_len",
+                                       NULL};
+    double len = INFINITY;
+    const char *key = NULL;
+    for (size_t i = 0; keys[i]; i++) {
+        double v = positive(json_object_get(text, keys[i]));
+        if (!isnan(v) && v < len) {
+            len = v;
+            key = keys[i];
+        }
+    }
+    if (key == NULL) {
+        if (a->max_context <= 0)
+            return;
+        len = (double)a->max_context;
+        key = "max_position_embeddings";
+    }
+    double base = len, factor = 1;
+    const char *type = NULL;
+    const json_t *rope = json_object_get(text, "rope_scaling");
+    if (!json_is_object(rope))
+        rope = json_object_get(text, "rope_parameters");
+    if (json_is_object(rope) && strstr(outer_type, "gemma3") == NULL) {
+        if (json_object_get(rope, "rope_type") || json_object_get(rope, "type")) {
+            rope_scale(rope, &base, &factor, &type);
+        } else { /* transformers v5: one entry per layer type */
+            const char *k;
+            const json_t *rp;
+            json_object_foreach(fields_mutable(rope), k, rp) if (json_is_object(rp))
+                rope_scale(rp, &base, &factor, &type);
+        }
+    }
+    double derived = floor(base * factor);
+    if (derived > (double)ARCH_MAX_POSITIONS)
+        derived = (double)ARCH_MAX_POSITIONS;
+    a->max_context = (int64_t)derived;
+    if (type && base != len)
+        snprintf(a->max_context_rule, sizeof(a->max_context_rule),
+                 "original_max_position_embeddings=%.0f x %s factor %g", base, type, factor);
+    else if (type)
+        snprintf(a->max_context_rule, sizeof(a->max_context_rule), "%s=%.0f x %s factor %g", key,
+                 base, type, factor);
+    else
+        snprintf(a->max_context_rule, sizeof(a->max_context_rule), "%s=%.0f", key, base);
 }
 
 int arch_from_hf_config(const json_t *cfg, const char *field_prefix, struct arch *out,
@@ -1319,6 +2117,7 @@ int arch_from_hf_config(const json_t *cfg, const char *field_prefix, struct arch
     }
     get_int(&r, "max_position_embeddings|n_positions|max_seq_len", 1, ARCH_MAX_POSITIONS,
             &a.max_context);
+    derive_max_context(text, outer->model_type, &a);
     decode_window(&r, fam, &a);
     decode_vision(cfg, outer->vision, pfx, &a, err, &r.rc);
     if (r.rc < 0)
@@ -1368,10 +2167,9 @@ static const char *const attention_names[ARCH_ATTN_COUNT] = {
     [ARCH_ATTN_MLA] = "mla",
 };
 static const char *const state_names[ARCH_STATE_COUNT] = {
-    [ARCH_STATE_NONE] = "none",
-    [ARCH_STATE_MAMBA1] = "mamba1",
-    [ARCH_STATE_MAMBA2] = "mamba2",
-    [ARCH_STATE_GDN] = "gated_deltanet",
+    [ARCH_STATE_NONE] = "none",           [ARCH_STATE_MAMBA1] = "mamba1",
+    [ARCH_STATE_MAMBA2] = "mamba2",       [ARCH_STATE_GDN] = "gated_deltanet",
+    [ARCH_STATE_LIGHTNING] = "lightning",
 };
 static const char *const mlp_names[ARCH_MLP_COUNT] = {
     [ARCH_MLP_GATED] = "gated",
@@ -1388,6 +2186,7 @@ static const char *const vision_names[ARCH_VISION_COUNT] = {
     [ARCH_VISION_NONE] = "none",
     [ARCH_VISION_SIGLIP] = "siglip",
     [ARCH_VISION_PIXTRAL] = "pixtral",
+    [ARCH_VISION_QWEN3VL] = "qwen3_vl",
 };
 
 const char *arch_vision_name(enum arch_vision k)
@@ -1396,6 +2195,7 @@ const char *arch_vision_name(enum arch_vision k)
     case ARCH_VISION_NONE:
     case ARCH_VISION_SIGLIP:
     case ARCH_VISION_PIXTRAL:
+    case ARCH_VISION_QWEN3VL:
         return vision_names[k];
     }
     return "?";
@@ -1418,6 +2218,7 @@ const char *arch_state_name(enum arch_state k)
     case ARCH_STATE_MAMBA1:
     case ARCH_STATE_MAMBA2:
     case ARCH_STATE_GDN:
+    case ARCH_STATE_LIGHTNING:
         return state_names[k];
     }
     return "?";
@@ -1495,6 +2296,15 @@ static void write_newer_traits(struct jsonout *w, const struct arch *a)
         jsonout_integer(w, a->chunked_layers);
         jsonout_end_object(w);
     }
+    if (a->kv_share > 1) {
+        jsonout_key(w, "cross_layer_attention");
+        jsonout_begin_object(w);
+        jsonout_key(w, "share_factor");
+        jsonout_integer(w, a->kv_share);
+        jsonout_key(w, "kv_layers");
+        jsonout_integer(w, arch_kv_layers(a));
+        jsonout_end_object(w);
+    }
     if (a->index_heads > 0) {
         jsonout_key(w, "indexer");
         jsonout_begin_object(w);
@@ -1502,6 +2312,30 @@ static void write_newer_traits(struct jsonout *w, const struct arch *a)
         jsonout_integer(w, a->index_heads);
         jsonout_key(w, "head_dim");
         jsonout_integer(w, a->index_head_dim);
+        jsonout_end_object(w);
+    }
+    if (a->kv_groups > 0 || a->mlp_width_sum > 0) { /* nemotron-nas block_configs */
+        jsonout_key(w, "per_layer_blocks");
+        jsonout_begin_object(w);
+        jsonout_key(w, "attention_layers");
+        jsonout_integer(w, arch_attn_layers(a));
+        jsonout_key(w, "mlp_layers");
+        jsonout_integer(w, arch_mlp_layers(a));
+        jsonout_key(w, "linear_layers");
+        jsonout_integer(w, a->linear_layers);
+        jsonout_key(w, "kv_heads");
+        jsonout_begin_array(w);
+        for (int i = 0; i < a->kv_groups; i++) {
+            jsonout_begin_object(w);
+            jsonout_key(w, "kv_heads");
+            jsonout_integer(w, a->kv_group[i].kv_heads);
+            jsonout_key(w, "layers");
+            jsonout_integer(w, a->kv_group[i].layers);
+            jsonout_end_object(w);
+        }
+        jsonout_end_array(w);
+        jsonout_key(w, "mlp_width_sum");
+        jsonout_integer(w, a->mlp_width_sum);
         jsonout_end_object(w);
     }
     if (a->vision.kind != ARCH_VISION_NONE) {

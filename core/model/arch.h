@@ -50,8 +50,9 @@ enum arch_vision {
     ARCH_VISION_NONE = 0,
     ARCH_VISION_SIGLIP = 1,  /* SigLIP ViT + Gemma3 projector (gemma3) */
     ARCH_VISION_PIXTRAL = 2, /* Pixtral ViT + patch merger and 2-layer projector (mistral3) */
+    ARCH_VISION_QWEN3VL = 3, /* Qwen3-VL ViT + patch mergers (qwen3_5, qwen3_5_moe) */
 };
-#define ARCH_VISION_COUNT (ARCH_VISION_PIXTRAL + 1)
+#define ARCH_VISION_COUNT (ARCH_VISION_QWEN3VL + 1)
 
 /* A vision tower's shape (vision_config, with the config class's defaults). */
 struct arch_vision_tower {
@@ -59,6 +60,9 @@ struct arch_vision_tower {
     int64_t layers, hidden, intermediate, patch, image, channels;
     int64_t merge;       /* Pixtral: spatial_merge_size (patch merger of merge^2 patches) */
     bool projector_bias; /* mistral3 multimodal_projector_bias */
+    /* Qwen3-VL: temporal_patch_size, num_position_embeddings, out_hidden_size, and how many
+     * deepstack mergers (deepstack_visual_indexes) sit beside the final merger. */
+    int64_t temporal_patch, positions, out_hidden, deepstack;
 };
 
 /*
@@ -68,7 +72,7 @@ struct arch_vision_tower {
 const char *arch_attention_name(enum arch_attention k);
 const char *arch_mlp_name(enum arch_mlp k);
 const char *arch_norm_name(enum arch_norm k);
-const char *arch_vision_name(enum arch_vision k); /* "none", "siglip", "pixtral" */
+const char *arch_vision_name(enum arch_vision k); /* "none", "siglip", "pixtral", "qwen3_vl" */
 
 /*
  * Per-sequence state kinds (issue 11, hybrids): token mixers that keep a fixed-size recurrent state
@@ -77,14 +81,18 @@ const char *arch_vision_name(enum arch_vision k); /* "none", "siglip", "pixtral"
  * shaped by vllm/model_executor/layers/mamba/mamba_utils.py MambaStateShapeCalculator.
  */
 enum arch_state {
-    ARCH_STATE_NONE = 0,   /* plain transformer: every mixer is attention */
-    ARCH_STATE_MAMBA1 = 1, /* Mamba-1 selective SSM (mamba, falcon_mamba, jamba) */
-    ARCH_STATE_MAMBA2 = 2, /* Mamba-2 SSD (nemotron_h, granitemoehybrid) */
-    ARCH_STATE_GDN = 3,    /* Gated DeltaNet linear attention (qwen3_next, qwen3_5) */
+    ARCH_STATE_NONE = 0,      /* plain transformer: every mixer is attention */
+    ARCH_STATE_MAMBA1 = 1,    /* Mamba-1 selective SSM (mamba, falcon_mamba, jamba) */
+    ARCH_STATE_MAMBA2 = 2,    /* Mamba-2 SSD (nemotron_h, granitemoehybrid) */
+    ARCH_STATE_GDN = 3,       /* Gated DeltaNet linear attention (qwen3_next, qwen3_5) */
+    ARCH_STATE_LIGHTNING = 4, /* lightning (linear) attention: heads x head_dim^2 (minimax_m1) */
 };
-#define ARCH_STATE_COUNT (ARCH_STATE_GDN + 1)
+#define ARCH_STATE_COUNT (ARCH_STATE_LIGHTNING + 1)
 
-/* arch_state_name - "none", "mamba1", "mamba2", "gated_deltanet" (static; "?" outside the enum). */
+/*
+ * arch_state_name - "none", "mamba1", "mamba2", "gated_deltanet", "lightning" (static; "?" outside
+ * the enum).
+ */
 const char *arch_state_name(enum arch_state k);
 
 /* Hard caps on decoded values (a config comes from a user; the math must not overflow). */
@@ -94,6 +102,7 @@ const char *arch_state_name(enum arch_state k);
 #define ARCH_MAX_VOCAB     (1LL << 24) /* 16 Mi tokens */
 #define ARCH_MAX_EXPERTS   65536
 #define ARCH_MAX_POSITIONS (1LL << 26)
+#define ARCH_MAX_KV_GROUPS 8 /* distinct per-layer K/V head counts (nemotron-nas) */
 
 struct arch {
     char model_type[32]; /* HF model_type as given ("llama", "deepseek_v3", ...) or "custom" */
@@ -155,8 +164,14 @@ struct arch {
     /* Extra blocks stored in the checkpoint but not run per token by default (DeepSeek-V3 MTP). */
     int64_t mtp_layers;
 
-    /* Longest context the model was configured for (max_position_embeddings); 0 = unknown. */
+    /*
+     * Longest context vLLM serves: its derived max_model_len (_get_and_verify_max_len in
+     * vllm/config/model.py): the least of the length keys the config has, times the RoPE scaling
+     * factor (yarn: of original_max_position_embeddings; not for su/longrope/llama3, nor gemma3
+     * whose length is already scaled). 0 = unknown. max_context_rule says how, in vLLM's terms.
+     */
     int64_t max_context;
+    char max_context_rule[112];
 
     /* Decoder families of issue 11 (llama4, deepseek_v32, qwen3_moe lists, olmoe, gptj, ...). */
     int64_t
@@ -207,12 +222,44 @@ struct arch {
     } ssm;
     int state_conv_bytes; /* bytes per conv-state element (model dtype: mamba_cache_dtype auto) */
     int state_ssm_bytes;  /* bytes per SSM/recurrent element (mamba_ssm_cache_dtype or dtype) */
+
+    /*
+     * Heterogeneous stacks (nemotron-nas, DeciLM block_configs): each layer has its own K/V head
+     * count and MLP width. kv_groups > 0 splits the attention layers into kv_group[i].layers
+     * layers of kv_group[i].kv_heads K/V heads (kv_heads then holds the largest, for the TP
+     * rule); mlp_width_sum > 0 is the sum of the dense MLP layers' widths (intermediate then holds
+     * the largest); linear_layers are attention or MLP blocks replaced by one bias-free
+     * hidden x hidden Linear; norm_vectors > 0 is the number of per-layer norm vectors (a block
+     * without attention or without MLP has no norm for it) instead of layers * norms_per_layer.
+     */
+    int kv_groups;
+    struct {
+        int64_t kv_heads, layers;
+    } kv_group[ARCH_MAX_KV_GROUPS];
+    int64_t mlp_width_sum;
+    int64_t linear_layers;
+    int64_t norm_vectors;
+    /* MoE families of issue 11 (moe block: olmoe, phimoe, arctic, hunyuan, minimax, ernie). */
+    bool qk_norm_full; /* q/k RMSNorm over the whole projection: heads x head_dim and kv_heads x
+                          head_dim weights (olmoe, minimax_m2), instead of qk_norm's per head */
+    int64_t kv_share;  /* cross-layer attention (hunyuan use_cla): only layers i % kv_share == 0
+                          project and cache K/V, the others reuse them; 0 or 1 = none */
 };
 
 /* arch_attn_layers - decoder layers with (self-)attention, i.e. with a per-token KV cache. */
 static inline int64_t arch_attn_layers(const struct arch *a)
 {
     return a->layers - a->state_layers - a->mixerless_layers;
+}
+
+/*
+ * arch_kv_layers - attention layers that project and cache their own K/V: all of them, or with
+ * cross-layer attention (kv_share = f > 1) layers 0, f, 2f, ... of the attention layers.
+ */
+static inline int64_t arch_kv_layers(const struct arch *a)
+{
+    int64_t n = arch_attn_layers(a);
+    return a->kv_share > 1 ? (n + a->kv_share - 1) / a->kv_share : n;
 }
 
 /* arch_mlp_layers - decoder layers with a dense MLP or MoE block. */
@@ -283,15 +330,19 @@ static inline int arch_mlp_matrices(const struct arch *a)
  * the fallback when architectures is absent or unknown). Supported: llama, mistral, mixtral, phi3,
  * qwen2, qwen2_moe, qwen3, qwen3_moe, gemma, gemma2, gemma3 (+gemma3_text), grok-1, deepseek_v2,
  * deepseek_v3, deepseek_v32, kimi_k2, glm4_moe, llama4 (+llama4_text), mistral3, granitemoe, gptj,
- * falcon (and RefinedWeb/RefinedWebModel), gpt2, dbrx, gpt_oss; encoder-decoder t5 and
+ * falcon (and RefinedWeb/RefinedWebModel), gpt2, dbrx, gpt_oss, cohere, cohere2, starcoder2,
+ * exaone4, seed_oss, nemotron-nas (per-layer block_configs); encoder-decoder t5 and
  * switch_transformers (`layers` are the decoder blocks, encoder_layers the encoder); hybrid-state
- * qwen3_next, nemotron_h, mamba, falcon_mamba and jamba (see state). Nested multimodal configs
- * (llama4, gemma3, mistral3) are read from text_config, their vision tower from vision_config.
- * Absent keys take the config class's defaults where transformers has them (gemma3, llama4).
- * field_prefix names the object in errors ("hf_config"). Errors: -EINVAL, err status 422 naming
- * the unsupported model_type/architecture (with the closest supported family, the supported list
- * and the fields of an explicit description) or the missing/invalid fields (all missing ones
- * listed). *out is filled only on success; nothing is allocated.
+ * qwen3_next, qwen3_5, qwen3_5_moe, nemotron_h, granitemoehybrid, mamba, falcon_mamba and jamba
+ * (see state); MoE olmoe, phimoe, arctic, hunyuan (+hunyuan_v1_moe), minimax_m1
+ * (lightning-attention state), minimax_m2, ernie4_5_moe. Nested multimodal configs (llama4, gemma3,
+ * mistral3, qwen3_5, qwen3_5_moe) are read from text_config, their vision tower from vision_config.
+ * Absent keys take the config class's defaults where transformers has them (gemma3, llama4, olmoe,
+ * phimoe, arctic, ernie4_5_moe). field_prefix names the object in errors ("hf_config"). Errors:
+ * -EINVAL, err status 422 naming the unsupported model_type/architecture (with the closest
+ * supported family, the supported list and the fields of an explicit description) or the
+ * missing/invalid fields (all missing ones listed). *out is filled only on success; nothing is
+ * allocated.
  */
 int arch_from_hf_config(const json_t *cfg, const char *field_prefix, struct arch *out,
                         struct error_info *err);

@@ -38,7 +38,17 @@ double kv_layer_bytes_per_token(const struct arch *a, double kv_bytes, int tp)
 
 double kv_bytes_per_token(const struct arch *a, double kv_bytes, int tp)
 {
-    return (double)arch_attn_layers(a) * kv_layer_bytes_per_token(a, kv_bytes, tp);
+    if (a->kv_groups == 0) /* with cross-layer attention only the K/V-owning layers cache */
+        return (double)arch_kv_layers(a) * kv_layer_bytes_per_token(a, kv_bytes, tp);
+    /* nemotron-nas: each attention layer has its own K/V heads (vLLM builds one Attention per
+     * layer with num_attention_heads // n_heads_in_group heads, split over TP like any GQA). */
+    struct arch g = *a;
+    double sum = 0;
+    for (int i = 0; i < a->kv_groups; i++) {
+        g.kv_heads = a->kv_group[i].kv_heads;
+        sum += (double)a->kv_group[i].layers * kv_layer_bytes_per_token(&g, kv_bytes, tp);
+    }
+    return sum;
 }
 
 /* vllm.distributed.divide: the dims vLLM shards over TP ranks (they divide exactly). */
@@ -78,6 +88,8 @@ double kv_state_layer_bytes(const struct arch *a, int tp)
         return shard(conv, tp) * km1 * cb +
                shard(a->ssm.heads, tp) * (double)a->ssm.head_dim * (double)a->ssm.k_head_dim * sb;
     }
+    case ARCH_STATE_LIGHTNING: /* linear_attention_state_shape: (heads / tp, head_dim, head_dim) */
+        return shard(a->ssm.heads, tp) * (double)a->ssm.head_dim * (double)a->ssm.head_dim * sb;
     }
     return 0;
 }
@@ -98,10 +110,13 @@ double kv_seq_bytes(const struct arch *a, double kv_bytes, int tp, int pp, doubl
 {
     if (pp < 1)
         pp = 1;
-    double per = kv_layer_bytes_per_token(a, kv_bytes, tp);
+    double attn = (double)arch_kv_layers(a); /* cross-layer attention: the owning layers only */
+    /* Per caching layer on average: the same as kv_layer_bytes_per_token unless the layers'
+     * K/V heads differ (nemotron-nas, which has no windows). */
+    double per = attn > 0 ? kv_bytes_per_token(a, kv_bytes, tp) / attn : 0;
     double windowed = (double)a->windowed_layers;
     double chunked = (double)a->chunked_layers;
-    double full = (double)arch_attn_layers(a) - windowed - chunked;
+    double full = attn - windowed - chunked;
     double wtok =
         a->sliding_window > 0 && ctx > (double)a->sliding_window ? (double)a->sliding_window : ctx;
     /* A chunked layer (llama4) attends within its chunk: at most attention_chunk tokens. */

@@ -16,7 +16,7 @@ double kv_layer_bytes_per_token(const struct arch *a, double kv_bytes, int tp);
 /*
  * kv_bytes_per_token - bytes per token over all attention layers on one GPU (tp = 1: the whole
  * model), ignoring windows: the figure people quote (Llama-3-8B bf16: 131072). State layers add
- * none (see kv_fixed_seq_bytes).
+ * none (see kv_fixed_seq_bytes); with cross-layer attention only arch_kv_layers() cache.
  */
 double kv_bytes_per_token(const struct arch *a, double kv_bytes, int tp);
 

@@ -54,6 +54,15 @@ static double indexer_params(const struct arch *a)
     return (double)a->q_lora_rank * ih * id + h * id + 2 * id + h * ih;
 }
 
+/* The k and v projections (and their biases) of one GQA layer. */
+static double kv_proj_params(const struct arch *a)
+{
+    double hd = (double)a->head_dim, kv = (double)a->kv_heads;
+    double vd = a->v_head_dim > 0 ? (double)a->v_head_dim : hd;
+    double p = (double)a->hidden * kv * (hd + vd);
+    return a->qkv_bias ? p + kv * (hd + vd) : p;
+}
+
 static double attention_params(const struct arch *a)
 {
     switch (a->attention) {
@@ -72,6 +81,8 @@ static double attention_params(const struct arch *a)
         p += h;
     if (a->qk_norm)
         p += 2 * hd;
+    if (a->qk_norm_full) /* olmoe, minimax_m2: one norm over the whole q and k projections */
+        p += (nh + kv) * hd;
     if (a->attn_sinks)
         p += nh;
     if (a->attn_output_gate) /* qwen3_next: q_proj also yields a per-head-dim gate */
@@ -108,8 +119,42 @@ static double vision_params(const struct arch *a)
         double proj = h + m2 * h * h + h * th + th * th + (t->projector_bias ? 2 * th : 0);
         return patch + h + (double)t->layers * layer + proj;
     }
+    case ARCH_VISION_QWEN3VL: {
+        /* Qwen3VLVisionModel (transformers qwen3_vl, reused by qwen3_5): Conv3d patch embedding
+         * with bias over temporal_patch x patch x patch, a learned position table; blocks with
+         * 2 LayerNorms, fused qkv and proj with biases, an MLP fc1/fc2 with biases; the patch
+         * merger (LayerNorm over the tower width, fc1 merge^2*h square, fc2 to the text width,
+         * biases) and one deepstack merger per deepstack_visual_indexes entry (its LayerNorm
+         * over the merged width). */
+        double m = (double)(t->merge * t->merge) * h, out = (double)t->out_hidden;
+        double layer = 4 * h + 4 * h * h + 4 * h + 2 * h * i + i + h;
+        double merger = m * m + m + m * out + out;
+        return patch * (double)t->temporal_patch + h + (double)t->positions * h +
+               (double)t->layers * layer + 2 * h + merger + (double)t->deepstack * (2 * m + merger);
+    }
     }
     return 0;
+}
+
+/*
+ * Heterogeneous stacks (nemotron-nas): attention summed over the K/V head groups, dense MLPs over
+ * the sum of their widths (mlp_params is affine in the width), replacement Linear blocks.
+ */
+static double hetero_attention(const struct arch *a)
+{
+    struct arch g = *a;
+    double p = 0;
+    for (int i = 0; i < a->kv_groups; i++) {
+        g.kv_heads = a->kv_group[i].kv_heads;
+        p += (double)a->kv_group[i].layers * attention_params(&g);
+    }
+    return p + (double)a->linear_layers * (double)a->hidden * (double)a->hidden;
+}
+
+static double dense_sum(const struct arch *a, double dense_layers)
+{
+    double h = (double)a->hidden, m = arch_mlp_matrices(a), sum = (double)a->mlp_width_sum;
+    return m * h * sum + (a->mlp_bias ? (m - 1) * sum + dense_layers * h : 0);
 }
 
 /*
@@ -152,6 +197,9 @@ static double state_mixer_params(const struct arch *a)
         p += 2 * nv + (double)a->ssm.head_dim;         /* dt_bias, A_log, gated RMSNorm */
         return p + in * h;                             /* out_proj */
     }
+    case ARCH_STATE_LIGHTNING: /* MiniMaxText01LinearAttention: qkv_proj, output_gate, norm,
+                                  out_proj (the per-head decay slopes are computed, not stored) */
+        return h * 3 * in + h * in + in + in * h;
     }
     return 0;
 }
@@ -188,10 +236,12 @@ void params_count(const struct arch *a, struct params *out)
         p.lm_head += (double)a->vocab;
     p.vision = vision_params(a);
     double attn = attention_params(a);
-    p.attention = (double)arch_attn_layers(a) * attn;
+    p.attention = a->kv_groups > 0 ? hetero_attention(a) : (double)arch_attn_layers(a) * attn;
+    if (a->kv_share > 1) /* cross-layer attention: the sharing layers have no k/v projections */
+        p.attention -= (double)(arch_attn_layers(a) - arch_kv_layers(a)) * kv_proj_params(a);
     p.state_mixers = (double)a->state_layers * state_mixer_params(a);
     double dense = mlp_params(a, (double)a->intermediate);
-    p.dense_mlp = dense_layers * dense;
+    p.dense_mlp = a->mlp_width_sum > 0 ? dense_sum(a, dense_layers) : dense_layers * dense;
 
     double expert = 0, shared = 0, router = 0;
     if (arch_is_moe(a)) {
@@ -209,7 +259,9 @@ void params_count(const struct arch *a, struct params *out)
     p.shared_experts = moe_layers * shared;
     p.routers = moe_layers * router;
     double layer_norms = a->norms_per_layer * norm_params(a, h);
-    p.norms = layers * layer_norms + norm_params(a, h);
+    p.norms =
+        (a->norm_vectors > 0 ? (double)a->norm_vectors * norm_params(a, h) : layers * layer_norms) +
+        norm_params(a, h);
     count_encoder(a, attn, dense, expert, &p);
     p.routers += (double)a->encoder_moe_layers * router;
 

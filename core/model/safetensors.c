@@ -124,7 +124,9 @@ static long long layer_index(const char *name)
  *   Mllama, Idefics), "visual" (Qwen2-VL, Qwen2.5-VL), "multi_modal_projector" (LLaVA, Gemma 3,
  *   Llama 4), "mm_projector" (LLaVA-1.5), "audio_tower" (Qwen2-Audio). First, because encoders
  *   have their own "layers.N" beyond the decoder's count.
- * - mtp: a segment "mtp" (Qwen3-Next "mtp.layers.0"), "mtp_layers" (MiMo), or a decoder layer
+ * - mtp: a segment "mtp" (Qwen3-Next "mtp.layers.0"), "mtp_layers" (MiMo), "mtp_block",
+ *   "mtp_emb_norm", "mtp_hidden_norm", "mtp_linear_proj" (ERNIE-4.5 "model.mtp_block.0", which
+ *   mlx-lm's ernie4_5_moe.py and llama.cpp's converter drop), or a decoder layer
  *   index >= num_hidden_layers (DeepSeek-V3 "model.layers.61", GLM-4.5 "model.layers.92"; their
  *   MTP layers hold their own embed_tokens and shared_head copies, hence before head/embeddings).
  * - head: a segment "lm_head" (most), "embed_out" (GPT-NeoX, Pythia), or "output.weight"
@@ -147,8 +149,12 @@ enum st_part st_classify(const char *name, long long num_layers)
         if (has_segment(name, vision[i]))
             return ST_PART_VISION;
     long long layer = layer_index(name);
-    if (has_segment(name, "mtp") || has_segment(name, "mtp_layers") ||
-        (num_layers > 0 && layer >= num_layers))
+    static const char *const mtp[] = {"mtp",          "mtp_layers",      "mtp_block",
+                                      "mtp_emb_norm", "mtp_hidden_norm", "mtp_linear_proj"};
+    for (size_t i = 0; i < sizeof(mtp) / sizeof(mtp[0]); i++)
+        if (has_segment(name, mtp[i]))
+            return ST_PART_MTP;
+    if (num_layers > 0 && layer >= num_layers)
         return ST_PART_MTP;
     if (has_segment(name, "lm_head") || has_segment(name, "embed_out") ||
         strcmp(name, "output.weight") == 0)

@@ -1,6 +1,7 @@
 /* routes.c - the handlers behind each route: they turn a request into core calls and JSON. */
 #include "http/routes.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <inttypes.h>
 #include <stdint.h>
@@ -11,6 +12,7 @@
 
 #include "api/api.h"
 #include "api/refine.h"
+#include "base/fields.h"
 #include "config/embedded.h"
 #include "base/jsonout.h"
 #include "runtime/metrics.h"
@@ -19,7 +21,8 @@
 #include "model/models.h"
 
 /* The answer buffer reserved before an estimate is written: 32 KiB with its NUL, so the refined
- * answers (23.5 KB compact, 31.9 KB with ?pretty) are never copied by a realloc. */
+ * answers (23.5 KB compact, 31.9 KB with ?pretty when candidates carried their VM objects; 9-10
+ * KB and 13 KB since they are compact) are never copied by a realloc. */
 #define ESTIMATE_TEXT_RESERVE (32768 - 1)
 
 static void reply_error(struct route_reply *out, const struct error_info *err)
@@ -53,13 +56,45 @@ static int resolve_model(const struct route_ctx *ctx, const json_t *body,
     return hub_resolve(ctx->hub, model, json_string_value(rev), m, err, retry_after_s);
 }
 
+/* POST /estimate's query: view (full or summary), once; any other name is refused with the
+ * nearest one, as an unknown body field is. */
+static int estimate_query(const struct route_ctx *ctx, enum api_view *view, struct error_info *err)
+{
+    static const char *const known[] = {"view", NULL};
+    bool seen = false;
+    *view = API_VIEW_FULL;
+    if (ctx->too_many_params)
+        return error_set(err, 400, "invalid_parameter", "",
+                         "/estimate accepts one query "
+                         "parameter, view (and pretty)");
+    for (size_t i = 0; i < ctx->nparams; i++) {
+        const char *name = ctx->params[i].name ? ctx->params[i].name : "";
+        const char *near = fields_closest(name, known);
+        if (strcmp(name, "view") != 0)
+            return error_set(err, 400, "unknown_parameter", name,
+                             "unknown query parameter \"%.64s\"%s%s%s; /estimate accepts view "
+                             "(full, summary) and pretty",
+                             name, near ? " (did you mean \"" : "", near ? near : "",
+                             near ? "\"?)" : "");
+        if (seen)
+            return error_set(err, 400, "duplicate_parameter", name,
+                             "query parameter view is given more than once");
+        seen = true;
+        if (api_view_parse(ctx->params[i].value, view, err) < 0)
+            return -EINVAL;
+    }
+    return 0;
+}
+
 static void handle_estimate(const struct route_ctx *ctx, struct route_reply *out)
 {
     struct error_info err;
     json_t *body = NULL;
     const struct hub_model *hm = NULL;
+    enum api_view view;
     error_clear(&err);
-    if (api_parse_body(ctx->body, ctx->body_len, &body, &err) < 0) {
+    if (estimate_query(ctx, &view, &err) < 0 ||
+        api_parse_body(ctx->body, ctx->body_len, &body, &err) < 0) {
         reply_error(out, &err);
         return;
     }
@@ -92,8 +127,8 @@ static void handle_estimate(const struct route_ctx *ctx, struct route_reply *out
     buf_init(&text, JSONOUT_MAX);
     /* Growing from 4 KiB copied a refined answer twice: 24k instructions a request. */
     if (buf_reserve(&text, ESTIMATE_TEXT_RESERVE) == 0 &&
-        api_estimate_write_hub(cat, ctx->today, body, hm ? &rh : NULL, ctx->indent, &text, &err) ==
-            0 &&
+        api_estimate_write_view(cat, ctx->today, body, hm ? &rh : NULL, view, ctx->indent, &text,
+                                &err) == 0 &&
         buf_append(&text, "\n", 1) == 0) {
         out->status = 200;
         out->shared = text.data;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/jsonfix.h"
 #include "fetch/fetch.h"
 #include "runtime/log.h"
 
@@ -216,10 +217,19 @@ static int status_error(struct job *j, const struct fetch_response *r, struct er
                      j->repo);
 }
 
-/* A JSON object from body, or NULL. */
+/*
+ * A JSON object from body, or NULL. transformers saves float('inf') as Python's bare Infinity
+ * (nvidia/Nemotron-H-56B-Base-8K's time_step_limit), which JSON refuses: such a file is read with
+ * those tokens as null (base/jsonfix.h; the decoders never read them).
+ */
 static json_t *object_of(const struct fetch_response *r)
 {
     json_t *j = json_loadb(r->body ? r->body : "", r->len, JSON_REJECT_DUPLICATES, NULL);
+    char *fixed = NULL;
+    size_t fixed_len = 0;
+    if (j == NULL && r->body && jsonfix_nonfinite(r->body, r->len, NULL, &fixed, &fixed_len) > 0)
+        j = json_loadb(fixed, fixed_len, JSON_REJECT_DUPLICATES, NULL);
+    free(fixed);
     if (j != NULL && !json_is_object(j)) {
         json_decref(j);
         return NULL;
@@ -322,7 +332,7 @@ static void no_tensors(struct job *j, const char *why)
 {
     j->m->has_tensors = false;
     memset(&j->m->tensors, 0, sizeof(j->m->tensors));
-    snprintf(j->m->note, sizeof(j->m->note), "weights counted from config.json: %.240s", why);
+    snprintf(j->m->note, sizeof(j->m->note), "weights counted from config.json: %s", why);
 }
 
 /*

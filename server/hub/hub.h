@@ -54,8 +54,9 @@ struct hub_model {
     struct st_summary tensors;
     unsigned shards;
     unsigned long long index_total; /* metadata.total_size, 0 when absent */
-    char note[320];                 /* why the tensor table is missing or differs; "" if none */
-    bool from_disk;                 /* read back from the cache directory */
+    /* Why the tensor table is missing or differs; "" if none. Holds a whole error message. */
+    char note[sizeof(((struct error_info *)0)->message) + 64];
+    bool from_disk; /* read back from the cache directory */
 };
 
 struct hub;

@@ -41,9 +41,12 @@ walk(spec.components?.schemas, '#/components/schemas');
 walk(spec.paths, '#/paths');
 
 // 3. Schemas go to Ajv with their $refs pointed at one document holding components.schemas.
-const ajv = new Ajv2020({ strict: true, allErrors: true });
+// discriminator: Ajv checks `kind` picks the branch whose const it is (EstimateAnswer).
+const ajv = new Ajv2020({ strict: true, allErrors: true, discriminator: true });
 addFormats(ajv);
 ajv.addVocabulary(['x-unit']);
+// Ajv derives a discriminator's mapping from each branch's const and refuses an explicit one,
+// so the mapping is checked against the consts here and then left out.
 const rewrite = (node) => {
   if (Array.isArray(node)) return node.map(rewrite);
   if (node === null || typeof node !== 'object') return node;
@@ -51,7 +54,14 @@ const rewrite = (node) => {
   for (const [k, v] of Object.entries(node)) {
     if (k === '$ref' && typeof v === 'string' && v.startsWith('#/components/schemas/'))
       out[k] = 'spec#/$defs/' + v.slice('#/components/schemas/'.length);
-    else out[k] = rewrite(v);
+    else if (k === 'discriminator' && v?.mapping) {
+      for (const [value, ref] of Object.entries(v.mapping)) {
+        const branch = spec.components.schemas[ref.replace('#/components/schemas/', '')];
+        if (branch?.properties?.[v.propertyName]?.const !== value || !(node.oneOf ?? []).some((b) => b.$ref === ref))
+          fail(`discriminator ${v.propertyName}: mapping ${value} -> ${ref} is not a oneOf branch whose ${v.propertyName} is const ${value}`);
+      }
+      out[k] = { propertyName: v.propertyName };
+    } else out[k] = rewrite(v);
   }
   return out;
 };

@@ -85,6 +85,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(out != NULL && json_is_object(out)); /* shapes vary: estimate, solve, training */
         json_decref(out);
         buf_free(&text);
+        if (d != 0)
+            continue;
+        /* ?view=summary of the same answer: it succeeds whenever the full answer does. */
+        buf_init(&text, JSONOUT_MAX);
+        FUZZ_ASSERT(api_estimate_write_view(cat, days[d], body, NULL, API_VIEW_SUMMARY, 0, &text,
+                                            &err) == 0);
+        out = json_loadb(text.data, text.len, 0, &jerr);
+        FUZZ_ASSERT(out != NULL && json_is_string(json_object_get(out, "kind")) &&
+                    json_is_string(json_object_get(out, "view")));
+        json_decref(out);
+        buf_free(&text);
     }
     json_decref(body);
     return 0;

@@ -128,6 +128,13 @@ START_TEST(qwen3_fp8_headers_over_the_probe_size_are_read_with_a_second_range)
     ck_assert_int_eq(
         json_integer_value(json_object_get(json_object_get(j, "checkpoint"), "shards")), 6);
     ck_assert(json_integer_value(json_object_get(json_object_get(t, "by_dtype"), "F8_E4M3")) > 0);
+    /* the launch command and its manifest serve the repo asked for, by its id */
+    const json_t *d = json_object_get(j, "deploy");
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(d, "argv"), 2)),
+                     "hub-mirror/Qwen3-235B-A22B-FP8");
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(json_object_get(d, "kaito"), "metadata"), "name")),
+                     "qwen3-235b-a22b-fp8");
     /* The six shard headers are read in parallel, at most 4 at a time (HUB_SHARD_READERS). */
     ck_assert_int_ge(fakehub_max_shard_reads(hub), 2);
     ck_assert_int_le(fakehub_max_shard_reads(hub), 4);
@@ -245,6 +252,17 @@ START_TEST(truncated_huge_and_absent_checkpoints_fall_back_to_the_config_with_a_
 }
 END_TEST
 
+/*
+ * nvidia/Nemotron-H-56B-Base-8K's config.json holds Python's bare Infinity (time_step_limit
+ * [0.0, Infinity]), which JSON refuses: it is read with that token as null and the repo answers
+ * from its config (the fake Hub serves no weights for it).
+ */
+START_TEST(a_config_json_with_python_infinity_is_read)
+{
+    config_only("hub-mirror/Nemotron-H-56B-Base-8K", "no safetensors");
+}
+END_TEST
+
 START_TEST(a_malformed_repo_id_or_revision_is_a_400_naming_the_field)
 {
     long st;
@@ -279,6 +297,7 @@ static Suite *hub_suite(void)
     tcase_add_test(tc, a_missing_repo_is_a_422_unknown_model);
     tcase_add_test(tc, a_slow_hub_is_a_503_with_retry_after_within_the_timeout);
     tcase_add_test(tc, truncated_huge_and_absent_checkpoints_fall_back_to_the_config_with_a_note);
+    tcase_add_test(tc, a_config_json_with_python_infinity_is_read);
     tcase_add_test(tc, a_malformed_repo_id_or_revision_is_a_400_naming_the_field);
     suite_add_tcase(s, tc);
     return s;

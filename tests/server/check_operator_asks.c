@@ -67,6 +67,9 @@ static const char *const vllm_flags[] = {
     NULL,
 };
 
+/* The flags among them that take no value (ModelConfig.enforce_eager: a boolean action). */
+static const char *const vllm_switches[] = {"--enforce-eager", NULL};
+
 /* Values vLLM's choices accept for the flags that have choices (same file). */
 static const char *const kv_dtypes[] = {"auto", "fp8", "fp8_e5m2", "fp8_e4m3", NULL};
 static const char *const dtypes[] = {"auto",  "half",    "float16", "bfloat16",
@@ -131,6 +134,11 @@ static const struct ask asks[] = {
     {"{\"model\":\"deepseek-v3\",\"ctx\":131072,\"batch\":4,\"precision\":\"fp8\","
      "\"engine\":\"vllm\",\"kv_precision\":\"fp8\"}",
      PRECISION_FP8},
+    /* vLLM's knobs as an operator sets them: room for 64 sequences, 16K-token steps, no graphs */
+    {"{\"model\":\"llama-3.1-70b\",\"ctx\":16384,\"batch\":32,\"precision\":\"fp8\","
+     "\"engine\":\"vllm\",\"max_num_seqs\":64,\"max_num_batched_tokens\":16384,"
+     "\"enforce_eager\":true}",
+     PRECISION_FP8},
 };
 
 /* The answer's chosen layout is a deployment vLLM would start. */
@@ -156,9 +164,14 @@ static void argv_uses_vllm_names(const json_t *r, const char *body)
     int tp = 0;
     for (size_t i = 3; i < json_array_size(argv); i += 2) {
         const char *flag = json_string_value(json_array_get(argv, i));
-        const char *value = json_string_value(json_array_get(argv, i + 1));
         ck_assert_msg(listed(vllm_flags, flag), "%s: %s is not a vLLM argument", body, flag);
+        if (listed(vllm_switches, flag)) {
+            i--; /* no value follows */
+            continue;
+        }
+        const char *value = json_string_value(json_array_get(argv, i + 1));
         ck_assert_msg(value != NULL, "%s: %s has no value", body, flag);
+        ck_assert_msg(strncmp(value, "--", 2) != 0, "%s: %s has no value", body, flag);
         if (strcmp(flag, "--kv-cache-dtype") == 0)
             ck_assert_msg(listed(kv_dtypes, value), "%s: kv dtype %s", body, value);
         if (strcmp(flag, "--dtype") == 0)

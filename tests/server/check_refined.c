@@ -93,13 +93,31 @@ START_TEST(mixtral_bf16_32k_cheapest_is_two_a100_80gb)
     ck_assert_rel(num(r, "kv_bytes_per_token"), 131072, 0);
     ck_assert_rel(num(json_object_get(r, "params"), "total_b"), 46.702792704, 1e-12);
     const json_t *g = json_object_get(r, "per_gpu");
-    ck_assert_rel(num(g, "weights_gb"), 46.702792704, 1e-12); /* half of 93.4 GB */
+    /* half of 93.4 GB, plus half again of what vLLM keeps whole on both ranks: the norms
+     * (32 x 2 x 4096 + 4096) and the routers (32 x 8 x 4096), (266,240 + 1,048,576) / 2 x 2 B */
+    ck_assert_rel(num(g, "weights_gb"), 46.702792704 + 1314816 / 1e9, 1e-12);
     ck_assert_rel(num(g, "kv_needed_gb"), 32768.0 * 65536 / 1e9, 1e-12);
     ck_assert(num(g, "kv_pool_gb") > 20 && num(g, "kv_pool_gb") < 30);
     ck_assert(num(r, "max_concurrency") > 10);
     ck_assert_rel(num(r, "max_ctx"), 32768, 0); /* capped by max_position_embeddings */
     ck_assert(assumes(r, "kv_precision defaulted to 16-bit"));
     ck_assert(assumes(r, "SkyPilot"));
+    /* One price, named with its source and region: the size's object carries none of its own. */
+    ck_assert_str_eq(str(r, "kind"), "refined");
+    ck_assert_str_eq(str(r, "price_source"), "snapshot");
+    ck_assert_str_eq(str(r, "price_region"), "eastus");
+    ck_assert(json_object_get(json_object_get(r, "sku"), "price_per_hour") == NULL);
+    /* The one total: what must fit per GPU, inside the budget; no seed totals beside it. */
+    ck_assert_rel(num(r, "per_gpu_total_gb"),
+                  num(g, "weights_gb") + num(g, "activation_gb") + num(g, "overhead_gb") +
+                      num(g, "kv_needed_gb"),
+                  1e-12);
+    ck_assert(num(r, "per_gpu_total_gb") <= num(g, "budget_gb"));
+    ck_assert(json_object_get(r, "total_gb") == NULL);
+    ck_assert(json_object_get(r, "total_footprint_gb") == NULL);
+    ck_assert(json_object_get(r, "weights_gb") == NULL);
+    /* moe_active_ratio means what the request's field means: 2 of 8 experts */
+    ck_assert_rel(num(r, "moe_active_ratio"), 0.25, 1e-12);
     ck_assert(json_array_size(json_object_get(r, "candidates")) >= 5);
     /* the ranking is by price */
     const json_t *c = json_object_get(r, "candidates");
@@ -124,6 +142,7 @@ START_TEST(seed_only_request_gets_no_refinement_fields)
     ck_assert_int_eq(st, 200);
     ck_assert(json_object_get(r, "candidates") == NULL);
     ck_assert(json_object_get(r, "kv_bytes_per_token") == NULL);
+    ck_assert(json_object_get(r, "kind") == NULL); /* the seed's bytes are the contract */
     /* the seed's KV: 2 x 32 x 32768 x 4096 x 2 */
     ck_assert_rel(num(r, "kv_gb"), 17.179869184, 1e-12);
     ck_assert_rel(num(r, "total_gb"), 1.2 * (93.4 + 17.179869184), 1e-12);
@@ -138,7 +157,7 @@ START_TEST(explicit_gqa_fields_fix_the_kv_cache_and_keep_it_16_bit_for_int4)
                      "\"precision\":\"int4\",\"attention_heads\":32,\"kv_heads\":8}",
                      &st);
     ck_assert_int_eq(st, 200);
-    ck_assert_rel(num(r, "weights_gb"), 4, 1e-12);
+    ck_assert_rel(num(r, "weights_active_gb"), 4, 1e-12);
     ck_assert_rel(num(r, "kv_bytes_per_token"), 131072, 0);
     ck_assert_rel(num(r, "kv_gb"), 131072.0 * 8192 / 1e9, 1e-12);
     ck_assert(assumes(r, "head_dim defaulted"));
@@ -431,15 +450,24 @@ START_TEST(without_an_engine_nodes_split_total_gb_over_infiniband_vms)
                      "\"precision\":\"fp16\",\"objective\":\"fewest_gpus\"}",
                      &st);
     ck_assert_int_eq(st, 200);
-    double total = num(r, "total_gb");
+    /* the seed's 1.2 x (weights + KV): 1.2 x (6000 + 2 x 120 x 4096 x 16384 x 2 / 1e9) */
+    double total = 1.2 * (6000 + 2.0 * 120 * 4096 * 16384 * 2 / 1e9);
     int nodes = (int)num(r, "nodes"), gpus = (int)num(r, "gpus");
     const json_t *sku = json_object_get(r, "sku");
     ck_assert(json_is_true(json_object_get(sku, "infiniband")));
     ck_assert_int_gt(nodes, 1);
+    ck_assert_rel(num(r, "per_gpu_total_gb"), total / (nodes * gpus), 1e-12);
     /* the fewest nodes that hold total_gb, and one node fewer would not */
     double per_node = gpus * num(sku, "vram_gb");
     ck_assert(nodes * per_node >= total);
     ck_assert((nodes - 1) * per_node < total);
+    /* several VMs: a LeaderWorkerSet of one group of nodes pods, no KAITO Workspace */
+    const json_t *lws = json_object_get(json_object_get(r, "deploy"), "leaderworkerset");
+    ck_assert_str_eq(str(lws, "kind"), "LeaderWorkerSet");
+    ck_assert_int_eq(
+        (int)num(json_object_get(json_object_get(lws, "spec"), "leaderWorkerTemplate"), "size"),
+        nodes);
+    ck_assert(json_object_get(json_object_get(r, "deploy"), "kaito") == NULL);
     ck_assert(assumes(r, "nothing fits one VM"));
     json_decref(r);
 }
@@ -455,8 +483,11 @@ START_TEST(solve_max_ctx_for_a_given_sku)
     ck_assert_int_eq(st, 200);
     const json_t *s = json_object_get(r, "solution");
     ck_assert_int_eq((int)num(s, "tensor_parallel"), 1);
-    /* pool = 79.35 GiB x 0.9 - 14.96 GiB weights - 1.97 - 0.27 = 54.22 GiB; /16 / 131072 B */
-    double pool = 79.35 * 0.9 * 1073741824.0 - 8030261248.0 * 2 - (1.97 + 0.27) * 1073741824.0;
+    /* pool = 79.35 GiB x 0.9 - 14.96 GiB weights - 1.97 x 2048/8192 - 0.27 = 55.70 GiB; /16 /
+     * 131072 B. An A100 runs vLLM's default 2048 batched tokens (arg_utils.py get_batch_defaults),
+     * a quarter of the 8192 the activation was measured at. */
+    double pool =
+        79.35 * 0.9 * 1073741824.0 - 8030261248.0 * 2 - (1.97 * 2048 / 8192 + 0.27) * 1073741824.0;
     ck_assert_rel(num(s, "max_ctx"), floor(pool / 16 / 131072), 1e-9);
     ck_assert(num(s, "max_ctx") <= 131072); /* Llama-3.1 max_position_embeddings */
     json_decref(r);
@@ -477,8 +508,17 @@ START_TEST(filters_restrict_the_candidates)
     ck_assert_int_eq(st, 200);
     const json_t *c = json_object_get(r, "candidates");
     ck_assert(json_array_size(c) > 0);
-    for (size_t i = 0; i < json_array_size(c); i++)
-        ck_assert_str_eq(str(json_object_get(json_array_get(c, i), "vm"), "vendor"), "AMD");
+    /* candidates name their size; its vendor is in GET /skus */
+    json_t *amd = get("/skus?vendor=AMD", &st);
+    ck_assert_int_eq(st, 200);
+    for (size_t i = 0; i < json_array_size(c); i++) {
+        const char *name = str(json_array_get(c, i), "sku");
+        bool found = false;
+        for (size_t k = 0; k < json_array_size(json_object_get(amd, "skus")); k++)
+            found |= strcmp(str(json_array_get(json_object_get(amd, "skus"), k), "sku"), name) == 0;
+        ck_assert_msg(found, "%s is not an AMD size", name);
+    }
+    json_decref(amd);
     json_decref(r);
     r = post("{\"model\":\"llama-3.1-8b\",\"ctx\":8192,\"precision\":\"bf16\","
              "\"skus\":[\"Standard_NC40ads_H100_v5\"]}",
@@ -499,7 +539,8 @@ START_TEST(explicit_seed_objective_matches_the_seed_answer)
     snprintf(b, sizeof(b), "%s,\"objective\":\"seed\"}", seed);
     json_t *ra = post(a, &st), *rb = post(b, &st);
     ck_assert_int_eq(st, 200);
-    ck_assert_rel(num(rb, "total_gb"), num(ra, "total_gb"), 0);
+    /* the refined answer's one total is per GPU: the seed's total over the GPUs chosen */
+    ck_assert_rel(num(rb, "per_gpu_total_gb") * num(rb, "gpus"), num(ra, "total_gb"), 1e-12);
     ck_assert_int_eq((int)num(rb, "gpus"), (int)num(ra, "gpus"));
     ck_assert_str_eq(str(json_object_get(rb, "sku"), "sku"),
                      str(json_object_get(ra, "sku"), "sku"));
@@ -527,7 +568,7 @@ START_TEST(fewest_gpus_ranks_by_rented_gpus)
     int prev = 0;
     for (size_t i = 0; i < json_array_size(c); i++) {
         const json_t *e = json_array_get(c, i);
-        int n = (int)num(json_object_get(e, "vm"), "gpus_per_vm") * (int)num(e, "nodes");
+        int n = (int)num(e, "gpus_per_vm") * (int)num(e, "nodes");
         ck_assert_int_ge(n, prev);
         prev = n;
     }
@@ -701,6 +742,115 @@ START_TEST(models_route_refuses_three_segments_and_hints_near_misses)
 }
 END_TEST
 
+/* POSTs body to path (with its query) and returns the parsed reply, as post does. */
+static json_t *post_to(const char *path, const char *body, long *status)
+{
+    struct http_result r;
+    ck_assert_int_eq(
+        testhttp(srv.port, "POST", path, "application/json", body, strlen(body), NULL, &r), 0);
+    *status = r.status;
+    json_t *j = json_loads(r.body, 0, NULL);
+    ck_assert_msg(j != NULL, "reply is not JSON: %s", r.body);
+    http_result_free(&r);
+    return j;
+}
+
+/* The members the summary copies must equal the full answer's (the summary is a projection). */
+static void same(const json_t *summary, const json_t *full, const char *key)
+{
+    ck_assert_msg(json_equal(json_object_get(summary, key), json_object_get(full, key)),
+                  "summary %s differs from the full answer's", key);
+}
+
+START_TEST(summary_view_is_the_full_answer_cut_to_the_choice)
+{
+    long st;
+    const char *ask = "{\"model\":\"mixtral-8x7b\",\"ctx\":32768,\"batch\":8,"
+                      "\"precision\":\"bf16\",\"engine\":\"vllm\"}";
+    json_t *full = post(ask, &st);
+    ck_assert_int_eq(st, 200);
+    json_t *sum = post_to("/estimate?view=summary", ask, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_str_eq(str(sum, "kind"), "refined");
+    ck_assert_str_eq(str(sum, "view"), "summary");
+    ck_assert_str_eq(str(sum, "sku"), str(json_object_get(full, "sku"), "sku"));
+    const char *const keys[] = {"fits",
+                                "gpus",
+                                "nodes",
+                                "tensor_parallel",
+                                "per_gpu_total_gb",
+                                "max_concurrency",
+                                "price_per_hour",
+                                "cost_per_hour",
+                                "price_source",
+                                "price_region",
+                                NULL};
+    for (size_t i = 0; keys[i]; i++)
+        same(sum, full, keys[i]);
+    ck_assert(json_equal(json_object_get(json_object_get(sum, "per_gpu"), "kv_pool_gb"),
+                         json_object_get(json_object_get(full, "per_gpu"), "kv_pool_gb")));
+    /* the launch command is the argv, and the runners-up are candidates 2..4 */
+    const json_t *d = json_object_get(sum, "deploy");
+    ck_assert(strncmp(str(d, "command"), "vllm serve mistralai/Mixtral-8x7B-v0.1 ", 39) == 0);
+    ck_assert_str_eq(str(d, "manifest"), "kaito");
+    const json_t *alt = json_object_get(sum, "alternatives");
+    ck_assert_int_eq(json_array_size(alt), 3);
+    ck_assert_str_eq(str(json_array_get(alt, 0), "sku"),
+                     str(json_array_get(json_object_get(full, "candidates"), 1), "sku"));
+    /* a few dozen members, not the full answer's hundreds */
+    ck_assert(json_object_get(sum, "architecture") == NULL);
+    ck_assert(json_object_get(sum, "candidates") == NULL);
+    json_decref(full);
+    json_decref(sum);
+    /* the seed's answer and the training answer have summaries too */
+    sum = post_to("/estimate?view=summary",
+                  "{\"params_b\":7,\"layers\":32,\"hidden\":4096,\"ctx\":4096,"
+                  "\"precision\":\"fp16\"}",
+                  &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_str_eq(str(sum, "kind"), "seed");
+    ck_assert(num(sum, "total_gb") > 0);
+    json_decref(sum);
+    sum = post_to("/estimate?view=summary&view=full",
+                  "{\"params_b\":7,\"layers\":32,\"hidden\":4096,\"ctx\":4096,"
+                  "\"precision\":\"fp16\"}",
+                  &st);
+    ck_assert_int_eq(st, 400);
+    json_decref(sum);
+    sum = post_to("/estimate?view=summary",
+                  "{\"model\":\"llama-3.1-8b\",\"ctx\":2048,\"precision\":\"bf16\","
+                  "\"training\":{\"method\":\"lora\"}}",
+                  &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_str_eq(str(sum, "kind"), "training");
+    json_decref(sum);
+}
+END_TEST
+
+START_TEST(an_unknown_view_or_query_parameter_is_400_naming_it)
+{
+    long st;
+    const char *ask = "{\"model\":\"llama-3.1-8b\",\"ctx\":8192,\"precision\":\"bf16\"}";
+    json_t *r = post_to("/estimate?view=short", ask, &st);
+    ck_assert_int_eq(st, 400);
+    const json_t *e = json_object_get(r, "error");
+    ck_assert_str_eq(str(e, "code"), "invalid_parameter");
+    ck_assert_str_eq(str(e, "field"), "view");
+    ck_assert(strstr(str(e, "message"), "full, summary") != NULL);
+    json_decref(r);
+    r = post_to("/estimate?veiw=summary", ask, &st);
+    ck_assert_int_eq(st, 400);
+    e = json_object_get(r, "error");
+    ck_assert_str_eq(str(e, "code"), "unknown_parameter");
+    ck_assert(strstr(str(e, "message"), "did you mean \"view\"") != NULL);
+    json_decref(r);
+    r = post_to("/estimate?view=full", ask, &st); /* the default, by name */
+    ck_assert_int_eq(st, 200);
+    ck_assert_str_eq(str(r, "kind"), "refined");
+    json_decref(r);
+}
+END_TEST
+
 START_TEST(models_query_searches_names_ids_and_families_with_a_cap)
 {
     long st;
@@ -742,6 +892,8 @@ Suite *refined_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_unchecked_fixture(tc, start, stop);
     tcase_add_test(tc, mixtral_bf16_32k_cheapest_is_two_a100_80gb);
+    tcase_add_test(tc, summary_view_is_the_full_answer_cut_to_the_choice);
+    tcase_add_test(tc, an_unknown_view_or_query_parameter_is_400_naming_it);
     tcase_add_test(tc, seed_only_request_gets_no_refinement_fields);
     tcase_add_test(tc, explicit_gqa_fields_fix_the_kv_cache_and_keep_it_16_bit_for_int4);
     tcase_add_test(tc, kv_precision_fp8_halves_the_cache);

@@ -161,8 +161,10 @@ START_TEST(strict_training_fields)
           "training.zero_stage");
     fails("{" SEED7B ",\"training\":{\"micro_batch\":0}}", 400, "out_of_range",
           "training.micro_batch");
-    fails("{" SEED7B ",\"training\":{\"fsdp\":true,\"zero_stage\":2}}", 400, "conflicting_fields",
+    fails("{" SEED7B ",\"training\":{\"fsdp\":true,\"zero_stage\":1}}", 400, "conflicting_fields",
           "fsdp");
+    fails("{" SEED7B ",\"training\":{\"sharding\":\"fsdp\",\"zero_stage\":1}}", 400,
+          "conflicting_fields", "sharding");
     fails("{" SEED7B ",\"training\":{\"method\":\"lora\",\"lora_targets\":[\"lm_head\"]}}", 400,
           "invalid_value", "training.lora_targets");
     fails("{" SEED7B ",\"training\":{\"method\":\"lora\",\"lora_targets\":[]}}", 400,
@@ -343,7 +345,7 @@ END_TEST
 /* GPUs rented by a candidate: gpus_per_vm x nodes (what fewest_gpus counts). */
 static double rented(const json_t *c)
 {
-    return num(json_object_get(c, "vm"), "gpus_per_vm") * num(c, "nodes");
+    return num(c, "gpus_per_vm") * num(c, "nodes");
 }
 
 START_TEST(fewest_gpus_objective_prefers_fewer_rented_gpus)
@@ -523,6 +525,16 @@ START_TEST(fsdp_and_megatron_sharding_are_stated)
     ck_assert(num(nl, "per_gpu.details.gathered_weights_gb") >
               4 * num(f, "per_gpu.details.gathered_weights_gb"));
 
+    /* zero_stage 2 with fsdp is SHARD_GRAD_OP: the whole model stays gathered through backward */
+    json_t *g = ok("{" SEED7B ",\"training\":{\"fsdp\":true,\"zero_stage\":2,"
+                   "\"data_parallel\":8}}");
+    ck_assert_int_eq(json_integer_value(par(g, "zero_stage")), 2);
+    ck_assert_str_eq(json_string_value(par(g, "sharding")), "fsdp");
+    ck_assert(num(g, "per_gpu.details.gathered_weights_gb") >
+              4 * num(f, "per_gpu.details.gathered_weights_gb"));
+    ck_assert(num(g, "per_gpu.total_gb") > num(f, "per_gpu.total_gb"));
+    ck_assert(has_assumption(g, "SHARD_GRAD_OP"));
+
     json_t *m = ok("{" SEED7B ",\"training\":{\"pipeline_parallel\":4,"
                    "\"pp_schedule\":\"interleaved\",\"sharding\":\"megatron\","
                    "\"data_parallel\":2}}");
@@ -533,6 +545,7 @@ START_TEST(fsdp_and_megatron_sharding_are_stated)
     ck_assert_ptr_null(json_object_get(json_object_get(m, "per_gpu"), "buffers_gb"));
     json_decref(f);
     json_decref(nl);
+    json_decref(g);
     json_decref(m);
 }
 END_TEST

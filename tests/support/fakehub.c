@@ -157,7 +157,8 @@ static void qwen3_layer(struct gen *g, int l)
     }
 }
 
-enum family { FAM_NONE, FAM_GPTOSS120, FAM_GPTOSS20, FAM_QWEN3FP8 };
+/* FAM_NEMOTRONH: config.json only (its text holds Python's bare Infinity), no weights. */
+enum family { FAM_NONE, FAM_GPTOSS120, FAM_GPTOSS20, FAM_QWEN3FP8, FAM_NEMOTRONH };
 
 static enum family family_of(const char *repo)
 {
@@ -165,6 +166,8 @@ static enum family family_of(const char *repo)
         return FAM_GPTOSS120;
     if (strcmp(repo, "hub-mirror/Qwen3-235B-A22B-FP8") == 0)
         return FAM_QWEN3FP8;
+    if (strcmp(repo, "hub-mirror/Nemotron-H-56B-Base-8K") == 0)
+        return FAM_NEMOTRONH;
     if (strncmp(repo, "acme/", 5) == 0)
         return FAM_GPTOSS20;
     return FAM_NONE;
@@ -309,7 +312,8 @@ static enum MHD_Result serve_file(struct fakehub *h, struct MHD_Connection *c, c
     if (strcmp(file, "config.json") == 0) {
         static const char *const names[] = {[FAM_GPTOSS120] = "openai--gpt-oss-120b",
                                             [FAM_GPTOSS20] = "openai--gpt-oss-20b",
-                                            [FAM_QWEN3FP8] = "Qwen--Qwen3-235B-A22B-FP8"};
+                                            [FAM_QWEN3FP8] = "Qwen--Qwen3-235B-A22B-FP8",
+                                            [FAM_NEMOTRONH] = "nvidia--Nemotron-H-56B-Base-8K"};
         if (strcmp(repo, "acme/slow") == 0) /* past the suite's --hf-timeout (fakehub.h) */
             nap(h, fakehub_under_memcheck() ? 60000 : 12000);
         snprintf(path, sizeof(path), "%s/hub/%s.config.json", TEST_DATA_DIR, names[f]);
@@ -321,7 +325,8 @@ static enum MHD_Result serve_file(struct fakehub *h, struct MHD_Connection *c, c
     }
     if (strcmp(file, "model.safetensors.index.json") == 0 && nshards(f) > 1)
         return reply(c, 200, h->index[f], strlen(h->index[f]), commit);
-    if (strcmp(repo, "acme/noweights") == 0 || strcmp(file, "hf_quant_config.json") == 0 ||
+    if (strcmp(repo, "acme/noweights") == 0 || f == FAM_NEMOTRONH ||
+        strcmp(file, "hf_quant_config.json") == 0 ||
         strcmp(file, "model.safetensors.index.json") == 0)
         return reply(c, 404, "Entry not found", 15,
                      (const char *const[]){"X-Error-Code", "EntryNotFound", NULL});

@@ -2,6 +2,7 @@
 #include "support/check_util.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "model/arch.h"
@@ -46,6 +47,76 @@ START_TEST(unsupported_names_the_closest_family_and_the_explicit_fields)
     ck_assert_int_eq(decode("{\"architectures\": [\"Llama5ForCausalLM\"]}", &a, &err), -EINVAL);
     ck_assert_str_eq(err.field, "hf_config.architectures");
     ck_assert(strstr(err.message, "Llama5ForCausalLM") && strstr(err.message, "\"llama\""));
+}
+END_TEST
+
+/*
+ * The longest real hint: a model_type at the 60 characters the message quotes, whose closest
+ * family is the longest family name, with the whole supported list. It once ended mid-word at
+ * 320 bytes; now it must end with its last sentence, well inside the record.
+ */
+START_TEST(the_longest_unsupported_hint_arrives_whole)
+{
+    struct arch a;
+    struct error_info err;
+    char body[256];
+    snprintf(body, sizeof(body), "{\"model_type\": \"granitemoehybrid%s\"}",
+             "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"); /* 16 + 44 = 60 characters */
+    ck_assert_int_eq(decode(body, &a, &err), -EINVAL);
+    ck_assert_str_eq(err.code, "unsupported_model_type");
+    size_t n = strlen(err.message);
+    const char *tail = "windowed_layers)";
+    ck_assert_msg(n >= strlen(tail) && strcmp(err.message + n - strlen(tail), tail) == 0,
+                  "the hint was cut: ...%s", err.message + (n > 60 ? n - 60 : 0));
+    /* Room left for growth: a cut would leave n at sizeof - 1. */
+    ck_assert_uint_lt(n, sizeof(err.message) - 1);
+}
+END_TEST
+
+/* vLLM's derived max_model_len (vllm/config/model.py _get_and_verify_max_len) on real presets. */
+START_TEST(max_context_is_vllms_derived_max_model_len)
+{
+    const struct models *m = presets_builtin();
+    ck_assert(m != NULL);
+    /* yarn: original_max_position_embeddings 4096 x factor 40 */
+    const struct model_preset *p = models_find(m, "deepseek-v3");
+    ck_assert_int_eq(p->arch.max_context, 163840);
+    ck_assert_str_eq(p->arch.max_context_rule,
+                     "original_max_position_embeddings=4096 x yarn factor 40");
+    /* yarn 4096 x 32 */
+    ck_assert_int_eq(models_find(m, "gpt-oss-20b")->arch.max_context, 131072);
+    /* llama3 RoPE is not scaled again: max_position_embeddings as written */
+    p = models_find(m, "llama-3.1-8b");
+    ck_assert_int_eq(p->arch.max_context, 131072);
+    ck_assert_str_eq(p->arch.max_context_rule, "max_position_embeddings=131072");
+    /* longrope (phi-3.5) neither */
+    ck_assert_int_eq(models_find(m, "phi-3.5-mini-instruct")->arch.max_context, 131072);
+}
+END_TEST
+
+/* The rules on their own: the least length key, a dynamic factor, gemma3's length kept. */
+START_TEST(max_context_takes_the_least_key_and_the_rope_factor)
+{
+    struct arch a;
+    struct error_info err;
+    const char *base = "\"model_type\": \"llama\", \"num_hidden_layers\": 2, \"hidden_size\": 64,"
+                       " \"num_attention_heads\": 4, \"intermediate_size\": 128,"
+                       " \"vocab_size\": 100";
+    char cfg[512];
+    snprintf(cfg, sizeof(cfg),
+             "{%s, \"max_position_embeddings\": 32768, \"seq_length\": 8192,"
+             " \"rope_scaling\": {\"type\": \"dynamic\", \"factor\": 2.0}}",
+             base);
+    ck_assert_int_eq(decode(cfg, &a, &err), 0);
+    ck_assert_int_eq(a.max_context, 16384);
+    ck_assert_str_eq(a.max_context_rule, "seq_length=8192 x dynamic factor 2");
+    /* transformers v5 rope_parameters by layer type */
+    snprintf(cfg, sizeof(cfg),
+             "{%s, \"max_position_embeddings\": 4096, \"rope_parameters\": {\"full_attention\":"
+             " {\"rope_type\": \"linear\", \"factor\": 4.0}}}",
+             base);
+    ck_assert_int_eq(decode(cfg, &a, &err), 0);
+    ck_assert_int_eq(a.max_context, 16384);
 }
 END_TEST
 
@@ -252,6 +323,9 @@ Suite *arch_suite(void)
     tcase_add_test(tc, unknown_model_type_is_422_and_lists_the_supported_ones);
     tcase_add_test(tc, missing_fields_are_all_named);
     tcase_add_test(tc, unsupported_names_the_closest_family_and_the_explicit_fields);
+    tcase_add_test(tc, the_longest_unsupported_hint_arrives_whole);
+    tcase_add_test(tc, max_context_is_vllms_derived_max_model_len);
+    tcase_add_test(tc, max_context_takes_the_least_key_and_the_rope_factor);
     tcase_add_test(tc, architectures_dispatch_without_model_type);
     tcase_add_test(tc, a_nested_config_without_text_config_is_refused);
     tcase_add_test(tc, missing_model_type_is_422);

@@ -21,20 +21,39 @@ static json_t *load(const char *json)
     return j;
 }
 
-/* Each table's names are distinct, and distinct across the tables POST /estimate merges. */
+/*
+ * The parallel sizes serving and training both have: the inference layout (with an engine) and
+ * the training model (without one) read the same names, as vLLM and the training frameworks call
+ * them. No other name may be in two rows.
+ */
+static bool shared_layout_name(const char *name)
+{
+    return strcmp(name, "tensor_parallel") == 0 || strcmp(name, "pipeline_parallel") == 0 ||
+           strcmp(name, "data_parallel") == 0;
+}
+
+/* Each table's names are distinct, and distinct across the tables POST /estimate merges (but the
+ * shared layout names, which have one type in both). */
 START_TEST(every_row_is_accepted_once)
 {
     const struct field_table t[] = {request_seed_field_table, refine_field_table,
                                     training_field_table};
+    int shared = 0;
     for (size_t a = 0; a < 3; a++) {
         for (size_t i = 0; i < t[a].n; i++) {
             const char *name = t[a].rows[i].name;
             ck_assert_msg(request_field_accepted(name), "%s refused as unknown", name);
             for (size_t b = 0; b <= a; b++)
-                for (size_t j = 0; j < (b == a ? i : t[b].n); j++)
-                    ck_assert_msg(strcmp(name, t[b].rows[j].name) != 0, "%s is in two rows", name);
+                for (size_t j = 0; j < (b == a ? i : t[b].n); j++) {
+                    if (strcmp(name, t[b].rows[j].name) != 0)
+                        continue;
+                    ck_assert_msg(b != a && shared_layout_name(name), "%s is in two rows", name);
+                    ck_assert_int_eq(t[a].rows[i].type, t[b].rows[j].type);
+                    shared++;
+                }
         }
     }
+    ck_assert_int_eq(shared, 3);
 }
 END_TEST
 
@@ -62,7 +81,10 @@ START_TEST(every_refine_row_is_decoded_by_its_type)
 {
     for (size_t i = 0; i < refine_field_table.n; i++) {
         const char *name = refine_field_table.rows[i].name;
-        json_t *body = json_object();
+        /* the shared layout names are the inference layout's only with an engine */
+        json_t *body = shared_layout_name(name)
+                           ? load("{\"model\": \"llama-3-8b\", \"engine\": \"vllm\"}")
+                           : json_object();
         json_object_set_new(body, name, json_array());
         struct refine r;
         struct error_info err;
@@ -131,6 +153,58 @@ START_TEST(unknown_fields_get_the_nearest_row_as_a_hint)
 }
 END_TEST
 
+/* What people type that edit distance cannot map gets the field it means. */
+START_TEST(common_wrong_names_get_the_field_they_mean)
+{
+    static const struct {
+        const char *name, *field;
+    } cases[] = {
+        {"context", "ctx"},
+        {"context_length", "ctx"},
+        {"max_model_len", "ctx"},
+        {"concurrency", "batch"},
+        {"users", "batch"},
+        {"kv_cache_dtype", "kv_precision"},
+        {"mem_fraction_static", "gpu_memory_utilization"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char body[128], want[160];
+        snprintf(body, sizeof(body), "{\"%s\": 1}", cases[i].name);
+        snprintf(want, sizeof(want), "%s is not a known field (did you mean \"%s\"?)",
+                 cases[i].name, cases[i].field);
+        json_t *b = load(body);
+        struct estimate_request r;
+        struct error_info err;
+        error_clear(&err);
+        ck_assert_int_eq(request_decode_estimate(b, &r, &err), -EINVAL);
+        ck_assert_int_eq(err.status, 400);
+        ck_assert_str_eq(err.code, "unknown_field");
+        ck_assert_str_eq(err.field, cases[i].name);
+        ck_assert_str_eq(err.message, want);
+        json_decref(b);
+    }
+}
+END_TEST
+
+/* An alias is never an accepted name and never names two fields (it would be ambiguous). */
+START_TEST(aliases_are_unambiguous_and_never_accepted)
+{
+    const struct field_table t[] = {request_seed_field_table, refine_field_table,
+                                    training_field_table};
+    int n = 0;
+    for (size_t a = 0; a < 3; a++)
+        for (size_t i = 0; i < t[a].n; i++)
+            for (const char *const *al = t[a].rows[i].aliases; al && *al; al++, n++) {
+                ck_assert_msg(!request_field_accepted(*al), "alias %s is accepted", *al);
+                for (size_t b = 0; b < 3; b++)
+                    for (size_t j = 0; j < t[b].n; j++)
+                        for (const char *const *o = t[b].rows[j].aliases; o && *o; o++)
+                            ck_assert_msg(o == al || strcmp(*o, *al) != 0, "alias %s twice", *al);
+            }
+    ck_assert_int_ge(n, 9);
+}
+END_TEST
+
 /* The one edit distance behind every "did you mean" (fields, families, presets, VM sizes). */
 START_TEST(edit_distance_counts_edits_folds_case_on_request_and_caps_length)
 {
@@ -156,6 +230,8 @@ Suite *fieldtables_suite(void)
     tcase_add_test(tc, every_refine_row_is_decoded_by_its_type);
     tcase_add_test(tc, every_training_row_is_decoded_by_its_type_in_both_places);
     tcase_add_test(tc, unknown_fields_get_the_nearest_row_as_a_hint);
+    tcase_add_test(tc, common_wrong_names_get_the_field_they_mean);
+    tcase_add_test(tc, aliases_are_unambiguous_and_never_accepted);
     tcase_add_test(tc, edit_distance_counts_edits_folds_case_on_request_and_caps_length);
     suite_add_tcase(s, tc);
     return s;

@@ -176,63 +176,6 @@ START_TEST(max_ctx_is_the_longest_that_fits)
 END_TEST
 
 /*
- * Per-sequence state against vLLM's arithmetic (mamba_utils.py MambaStateShapeCalculator, commit
- * 02d710837549; MambaSpec.page_size_bytes = sum(prod(shape) * dtype size)).
- */
-static struct arch decode(const char *text)
-{
-    json_error_t je;
-    json_t *cfg = json_loads(text, 0, &je);
-    ck_assert_msg(cfg != NULL, "%s", je.text);
-    struct arch a;
-    struct error_info err = {0};
-    ck_assert_msg(arch_from_hf_config(cfg, "hf_config", &a, &err) == 0, "%s", err.message);
-    json_decref(cfg);
-    return a;
-}
-
-START_TEST(qwen3_next_gdn_state_matches_vllm_gated_delta_net_state_shape)
-{
-    /* The Qwen3-Next-80B keys that size the state (tests/data/model-configs-stacks.json). */
-    struct arch a = decode(
-        "{\"model_type\":\"qwen3_next\",\"num_hidden_layers\":48,\"hidden_size\":2048,"
-        "\"num_attention_heads\":16,\"num_key_value_heads\":2,\"head_dim\":256,"
-        "\"intermediate_size\":5120,\"vocab_size\":151936,\"num_experts\":512,"
-        "\"num_experts_per_tok\":10,\"moe_intermediate_size\":512,"
-        "\"shared_expert_intermediate_size\":512,\"full_attention_interval\":4,"
-        "\"linear_num_key_heads\":16,\"linear_key_head_dim\":128,\"linear_num_value_heads\":32,"
-        "\"linear_value_head_dim\":128,\"linear_conv_kernel_dim\":4,\"torch_dtype\":\"bfloat16\"}");
-    /* conv (3, 128*16*2 + 128*32) bf16 + temporal (32, 128, 128) bf16 = 49152 + 1048576 */
-    ck_assert_rel(kv_state_layer_bytes(&a, 1), 1097728.0, 0);
-    /* tp 4: (3, 8192/4) + (8, 128, 128) */
-    ck_assert_rel(kv_state_layer_bytes(&a, 4), 3 * 2048 * 2 + 8 * 128 * 128 * 2.0, 0);
-    /* 36 state layers per sequence; KV only on the 12 attention layers (2 heads x 256) */
-    ck_assert_rel(kv_fixed_seq_bytes(&a, 2, 1, 1, 0), 36 * 1097728.0, 0);
-    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 12 * 2 * 2 * 256 * 2.0, 0);
-}
-END_TEST
-
-START_TEST(nemotron_h_mamba2_state_is_fp32_and_replicates_groups_over_tp)
-{
-    /* NVIDIA-Nemotron-3-Nano-30B-A3B: mamba_ssm_cache_dtype float32 in its config. */
-    struct arch a = decode(
-        "{\"model_type\":\"nemotron_h\",\"hidden_size\":2688,\"num_attention_heads\":32,"
-        "\"num_key_value_heads\":2,\"head_dim\":128,\"intermediate_size\":1856,"
-        "\"vocab_size\":131072,\"hybrid_override_pattern\":\"MEM*EME\",\"mamba_num_heads\":64,"
-        "\"mamba_head_dim\":64,\"ssm_state_size\":128,\"n_groups\":8,\"conv_kernel\":4,"
-        "\"n_routed_experts\":128,\"num_experts_per_tok\":6,\"moe_intermediate_size\":1856,"
-        "\"moe_shared_expert_intermediate_size\":3712,\"n_shared_experts\":1,"
-        "\"mamba_ssm_cache_dtype\":\"float32\",\"torch_dtype\":\"bfloat16\"}");
-    /* conv (3, 4096 + 2*8*128) bf16 + ssm (64, 64, 128) fp32 */
-    ck_assert_rel(kv_state_layer_bytes(&a, 1), 3 * 6144 * 2 + 64 * 64 * 128 * 4.0, 0);
-    /* tp 16 > n_groups 8: groups padded to 16, then split: (3, (4096 + 2*16*128)/16) */
-    ck_assert_rel(kv_state_layer_bytes(&a, 16), 3 * 512 * 2 + 4 * 64 * 128 * 4.0, 0);
-    ck_assert_int_eq(a.state_layers, 3);
-    ck_assert_int_eq(arch_attn_layers(&a), 1);
-}
-END_TEST
-
-/*
  * The real configs of the state-space families, read from tests/data/model-configs-stacks.json
  * (each entry names where its text comes from).
  */
@@ -257,6 +200,42 @@ static struct arch stack_config(const char *name)
     json_decref(doc);
     return a;
 }
+
+/*
+ * Per-sequence state against vLLM's arithmetic (vllm/model_executor/layers/mamba/mamba_utils.py
+ * MambaStateShapeCalculator, commit 02d710837549; vllm/v1/kv_cache_interface.py
+ * MambaSpec.page_size_bytes = sum(prod(shape) * dtype size)), on the real configs.
+ */
+START_TEST(qwen3_next_gdn_state_matches_vllm_gated_delta_net_state_shape)
+{
+    struct arch a = stack_config("Qwen3-Next-80B-A3B-Thinking");
+    /* gated_delta_net_state_shape: conv (conv_kernel - 1 = 3, 128*16*2 + 128*32 = 8192) bf16 +
+     * temporal (32 value heads, 128, 128) bf16 (no mamba_ssm_cache_dtype: the model dtype) */
+    ck_assert_rel(kv_state_layer_bytes(&a, 1), 3 * 8192 * 2 + 32 * 128 * 128 * 2.0, 0);
+    /* tp 4: (3, 8192/4) + (8, 128, 128) */
+    ck_assert_rel(kv_state_layer_bytes(&a, 4), 3 * 2048 * 2 + 8 * 128 * 128 * 2.0, 0);
+    /* full_attention_interval 4: 36 state layers per sequence; KV only on the 12 attention layers
+     * (FullAttentionSpec: K and V x 2 KV heads x head_dim 256 x 2 bytes per token per layer) */
+    ck_assert_rel(kv_fixed_seq_bytes(&a, 2, 1, 1, 0), 36 * 1097728.0, 0);
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 12 * 2 * 2 * 256 * 2.0, 0);
+}
+END_TEST
+
+START_TEST(nemotron_h_mamba2_state_is_fp32_and_replicates_groups_over_tp)
+{
+    /* NVIDIA-Nemotron-3-Nano-30B-A3B: mamba_ssm_cache_dtype float32 in its config. */
+    struct arch a = stack_config("NVIDIA-Nemotron-3-Nano-30B-A3B-BF16");
+    /* mamba2_state_shape: conv (3, 64 heads x 64 + 2 x 8 groups x 128 = 6144) bf16 + ssm (64, 64,
+     * 128) fp32 */
+    ck_assert_rel(kv_state_layer_bytes(&a, 1), 3 * 6144 * 2 + 64 * 64 * 128 * 4.0, 0);
+    /* tp 16 > n_groups 8: groups padded to 16, then split: (3, (4096 + 2*16*128)/16) */
+    ck_assert_rel(kv_state_layer_bytes(&a, 16), 3 * 512 * 2 + 4 * 64 * 128 * 4.0, 0);
+    ck_assert_int_eq(a.state_layers, 23);      /* 'M' letters of hybrid_override_pattern */
+    ck_assert_int_eq(arch_attn_layers(&a), 6); /* '*' letters */
+    /* 6 attention layers x (K + V) x 2 KV heads x 128 x 2 bytes */
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 6 * 2 * 2 * 128 * 2.0, 0);
+}
+END_TEST
 
 START_TEST(falcon_mamba_7b_state_is_conv_plus_ssm_and_has_no_kv)
 {
@@ -304,6 +283,112 @@ START_TEST(switch_cross_attention_kv_is_fixed_at_the_encoder_length)
 }
 END_TEST
 
+/*
+ * The dense and hybrid families of issue 11 on their real configs
+ * (tests/data/model-configs-dense.json; Qwen3.5 in tests/data/preset-configs.json). Attention
+ * layers as vLLM's FullAttentionSpec / SlidingWindowSpec page them (vllm/v1/kv_cache_interface.py:
+ * page_size_bytes = 2 (K and V) x block_size x num_kv_heads x head_size x dtype size, per layer;
+ * heads split over TP), state layers as MambaSpec (above).
+ */
+static struct arch dense_config(const char *name)
+{
+    static const char *const files[] = {TEST_DATA_DIR "/model-configs-dense.json",
+                                        TEST_DATA_DIR "/preset-configs.json"};
+    struct arch a;
+    memset(&a, 0, sizeof(a));
+    bool found = false;
+    for (int f = 0; f < 2 && !found; f++) {
+        json_error_t je;
+        json_t *doc = json_load_file(files[f], 0, &je);
+        ck_assert_msg(doc != NULL, "%s: %s", files[f], je.text);
+        size_t i;
+        json_t *m;
+        json_array_foreach(json_object_get(doc, "configs"), i, m)
+        {
+            if (strcmp(json_string_value(json_object_get(m, "name")), name) != 0)
+                continue;
+            const json_t *cfg = json_object_get(m, "config");
+            if (!json_is_object(cfg)) /* a trimmed copy */
+                cfg = json_object_get(m, "partial_config");
+            struct error_info err = {0};
+            ck_assert_msg(arch_from_hf_config(cfg, "hf_config", &a, &err) == 0, "%s: %s", name,
+                          err.message);
+            found = true;
+        }
+        json_decref(doc);
+    }
+    ck_assert_msg(found, "%s missing", name);
+    return a;
+}
+
+START_TEST(qwen3_5_state_is_fp32_from_mamba_ssm_dtype)
+{
+    /* vLLM's Qwen3_5ForConditionalGenerationConfig hook (vllm/model_executor/models/config.py)
+     * sets mamba_ssm_cache_dtype from the text config's mamba_ssm_dtype "float32". */
+    struct arch a = dense_config("Qwen3.5-27B");
+    ck_assert_int_eq(a.state_ssm_bytes, 4);
+    /* conv (3, 128 x 16 x 2 + 128 x 48 = 10240) bf16 + temporal (48, 128, 128) fp32 */
+    ck_assert_rel(kv_state_layer_bytes(&a, 1), 3 * 10240 * 2 + 48 * 128 * 128 * 4.0, 0);
+    /* tp 8: (3, 1280) + (6, 128, 128) */
+    ck_assert_rel(kv_state_layer_bytes(&a, 8), 3 * 1280 * 2 + 6 * 128 * 128 * 4.0, 0);
+    ck_assert_int_eq(a.state_layers, 48);
+    /* 16 full-attention layers x (K + V) x 4 KV heads x 256 x 2 bytes */
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 16 * 2 * 4 * 256 * 2.0, 0);
+    a = dense_config("Qwen3.5-397B-A17B");
+    /* conv (3, 4096 + 64 x 128 = 12288) bf16 + temporal (64, 128, 128) fp32, 45 of 60 layers */
+    ck_assert_rel(kv_fixed_seq_bytes(&a, 2, 1, 1, 0), 45 * (3 * 12288 * 2 + 64 * 128 * 128 * 4.0),
+                  0);
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 15 * 2 * 2 * 256 * 2.0, 0);
+}
+END_TEST
+
+START_TEST(nemotron_nas_caches_only_its_attention_blocks)
+{
+    struct arch a = dense_config("Llama-3_3-Nemotron-Super-49B-v1");
+    /* 49 of 80 blocks have attention, each 64 / n_heads_in_group 8 = 8 KV heads of 128 */
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 49 * 2 * 8 * 128 * 2.0, 0);
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 8), 49 * 2 * 1 * 128 * 2.0, 0);
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 16), 49 * 2 * 1 * 128 * 2.0, 0); /* replicated */
+    ck_assert_rel(kv_seq_bytes(&a, 2, 1, 1, 1000), 49 * 2 * 8 * 128 * 2.0 * 1000, 1e-15);
+}
+END_TEST
+
+START_TEST(windowed_dense_families_stop_growing_at_the_window)
+{
+    /* EXAONE-4.0-32B: 64 layers x 8 KV heads x 128, sliding_window_pattern 4: 48 local (4096) */
+    struct arch a = dense_config("EXAONE-4.0-32B");
+    double per = 2 * 8 * 128 * 2.0;
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 64 * per, 0);
+    ck_assert_rel(kv_seq_bytes(&a, 2, 1, 1, 32768), per * (16 * 32768.0 + 48 * 4096.0), 1e-15);
+    /* StarCoder2-7B: every one of 32 layers windowed at 4096, 4 KV heads x 128 */
+    a = dense_config("starcoder2-7b");
+    ck_assert_int_eq(a.windowed_layers, 32);
+    ck_assert_rel(kv_seq_bytes(&a, 2, 1, 1, 16384), 32 * 2 * 4 * 128 * 2.0 * 4096, 1e-15);
+    /* Aya-23-8B (cohere): 32 layers x 8 KV heads x 128, no window */
+    a = dense_config("aya-23-8B");
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 32 * 2 * 8 * 128 * 2.0, 0);
+}
+END_TEST
+
+START_TEST(granite_hybrid_state_is_mamba2_in_the_model_dtype)
+{
+    /* granite-4.0-h-350m: no state dtype in the config and no vLLM hook setting one
+     * (GraniteMoeHybridModelConfig only sets the CUDA-graph length): the model's 16 bits. */
+    struct arch a = dense_config("granite-4.0-h-350m (trimmed mlx-community copy)");
+    /* mamba2_state_shape: conv (3, 48 x 32 + 2 x 1 x 128 = 1792) + ssm (48, 32, 128), bf16 */
+    ck_assert_rel(kv_state_layer_bytes(&a, 1), 3 * 1792 * 2 + 48 * 32 * 128 * 2.0, 0);
+    /* tp 2: one group replicated to 2 -> conv (3, (1536 + 2 x 2 x 128) / 2 = 1024), (24, 32, 128)
+     */
+    ck_assert_rel(kv_state_layer_bytes(&a, 2), 3 * 1024 * 2 + 24 * 32 * 128 * 2.0, 0);
+    ck_assert_rel(kv_fixed_seq_bytes(&a, 2, 1, 1, 0), 28 * (3 * 1792 * 2 + 48 * 32 * 128 * 2.0), 0);
+    /* 4 attention layers x (K + V) x 4 KV heads x 64 x 2 bytes */
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 4 * 2 * 4 * 64 * 2.0, 0);
+    /* Seed-OSS-36B: 64 layers x 8 KV heads x 128 */
+    a = dense_config("Seed-OSS-36B-Instruct (trimmed mlx-community copy)");
+    ck_assert_rel(kv_bytes_per_token(&a, 2, 1), 64 * 2 * 8 * 128 * 2.0, 0);
+}
+END_TEST
+
 Suite *kv_suite(void)
 {
     Suite *s = suite_create("kv");
@@ -326,6 +411,10 @@ Suite *kv_suite(void)
     tcase_add_test(tc, mamba_2_8b_state_is_conv_plus_ssm_and_has_no_kv);
     tcase_add_test(tc, jamba_1_5_mini_keeps_kv_on_its_attention_layers_only);
     tcase_add_test(tc, switch_cross_attention_kv_is_fixed_at_the_encoder_length);
+    tcase_add_test(tc, qwen3_5_state_is_fp32_from_mamba_ssm_dtype);
+    tcase_add_test(tc, nemotron_nas_caches_only_its_attention_blocks);
+    tcase_add_test(tc, windowed_dense_families_stop_growing_at_the_window);
+    tcase_add_test(tc, granite_hybrid_state_is_mamba2_in_the_model_dtype);
     suite_add_tcase(s, tc);
     return s;
 }

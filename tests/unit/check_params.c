@@ -643,6 +643,223 @@ START_TEST(jamba_1_5_mini_counts_52b_total_12b_active_within_1_percent)
 }
 END_TEST
 
+/*
+ * ---- Dense and hybrid families of issue 11 (dense block): real configs of
+ * tests/data/model-configs-dense.json and the Qwen3.5 ones of tests/data/preset-configs.json, each
+ * with its source and the model card's figure. ----
+ */
+static json_t *dense_docs[2];
+
+static void load_dense(void)
+{
+    static const char *const files[] = {TEST_DATA_DIR "/model-configs-dense.json",
+                                        TEST_DATA_DIR "/preset-configs.json"};
+    for (int i = 0; i < 2; i++) {
+        json_error_t je;
+        dense_docs[i] = json_load_file(files[i], 0, &je);
+        ck_assert_msg(dense_docs[i] != NULL, "%s: %s", files[i], je.text);
+    }
+}
+
+static void unload_dense(void)
+{
+    json_decref(dense_docs[0]);
+    json_decref(dense_docs[1]);
+}
+
+static void count_dense(const char *name, struct arch *a, struct params *p)
+{
+    for (int d = 0; d < 2; d++) {
+        size_t i;
+        json_t *m;
+        json_array_foreach(json_object_get(dense_docs[d], "configs"), i, m)
+        {
+            if (strcmp(json_string_value(json_object_get(m, "name")), name) != 0)
+                continue;
+            const json_t *cfg = json_object_get(m, "config");
+            if (!json_is_object(cfg)) /* a trimmed copy */
+                cfg = json_object_get(m, "partial_config");
+            struct error_info err = {0};
+            ck_assert_msg(arch_from_hf_config(cfg, "hf_config", a, &err) == 0, "%s: %s", name,
+                          err.message);
+            params_count(a, p);
+            return;
+        }
+    }
+    ck_abort_msg("%s is in neither dense fixture", name);
+}
+
+/* DeciLM's FFN width (vLLM nemotron_nas.py): int(2 * mult * hidden / 3) up to a multiple of 256. */
+static double decilm_width(double mult, double hidden)
+{
+    double n = floor(2 * mult * hidden / 3);
+    return ceil(n / 256) * 256;
+}
+
+START_TEST(nemotron_nas_super_49b_counts_its_block_configs)
+{
+    struct arch a;
+    struct params p;
+    count_dense("Llama-3_3-Nemotron-Super-49B-v1", &a, &p);
+    /* block_configs: 49 attention blocks with n_heads_in_group 8 (64 / 8 = 8 K/V heads), 31
+     * no-op attentions; 80 FFNs: ffn_mult 5.25 x 49, 1.3125 x 10, 1.0 x 8, 2.625 x 6, 0.5 x 6,
+     * 3.28125 x 1. */
+    ck_assert_int_eq(a.layers, 80);
+    ck_assert_int_eq(arch_attn_layers(&a), 49);
+    ck_assert_int_eq(arch_mlp_layers(&a), 80);
+    ck_assert_int_eq(a.kv_groups, 1);
+    ck_assert_int_eq(a.kv_group[0].kv_heads, 8);
+    double h = 8192, widths = 49 * decilm_width(5.25, h) + 10 * decilm_width(1.3125, h) +
+                              8 * decilm_width(1.0, h) + 6 * decilm_width(2.625, h) +
+                              6 * decilm_width(0.5, h) + decilm_width(3.28125, h);
+    ck_assert_rel((double)a.mlp_width_sum, widths, 0);
+    /* untied 128256 x 8192 embedding and head; q/o 8192 x 8192 and k/v 8192 x 1024 per attention
+     * block; gated MLPs; one RMSNorm per present block plus the final one */
+    double total =
+        2 * 128256 * h + 49 * (2 * h * h + 2 * h * 1024) + 3 * h * widths + (49 + 80) * h + h;
+    ck_assert_rel(p.total, total, 0);
+    /* The card's "49B" is the NAS target's name; the blocks hold 49.87B (1.8% above it). */
+    ck_assert_msg(fabs(p.total / 1e9 - 49) / 49 < 0.02, "total %.5g", p.total / 1e9);
+}
+END_TEST
+
+START_TEST(exaone4_32b_counts_30_95b_without_embeddings)
+{
+    struct arch a;
+    struct params p;
+    count_dense("EXAONE-4.0-32B", &a, &p);
+    /* Model card: "Number of Parameters (without embeddings): 30.95B" (embedding and head). */
+    double non_emb = (p.total - p.embedding - p.lm_head) / 1e9;
+    ck_assert_msg(fabs(non_emb - 30.95) / 30.95 < 0.01, "non-embedding %.5g", non_emb);
+    /* 64 layers: q/k/v/o (40 x 128 and 8 x 128 heads), q/k RMSNorms of 128, a gated MLP of 27392,
+     * two post-norms; final norm; untied 102400 x 5120 embedding and head */
+    double h = 5120, layer = 2 * h * 5120 + 2 * h * 1024 + 2 * 128 + 3 * h * 27392 + 2 * h;
+    ck_assert_rel(p.total, 64 * layer + h + 2 * 102400 * h, 0);
+    ck_assert_int_eq(a.windowed_layers, 48); /* sliding_window_pattern 4: every 4th is global */
+}
+END_TEST
+
+START_TEST(starcoder2_7b_has_biases_layernorms_and_a_plain_mlp)
+{
+    struct arch a;
+    struct params p;
+    count_dense("starcoder2-7b", &a, &p);
+    ck_assert_int_eq(a.mlp, ARCH_MLP_PLAIN);
+    ck_assert_int_eq(a.norm, ARCH_NORM_LAYER);
+    ck_assert(a.qkv_bias && a.o_bias && a.mlp_bias);
+    ck_assert(a.tied_embeddings); /* absent key: Starcoder2Config's default true */
+    /* 32 layers of q/o 4608^2, k/v 4608 x 512 (4 heads x 128), all with biases; c_fc/c_proj
+     * 4608 x 18432 with biases; 2 LayerNorms (weight and bias); final LayerNorm; tied 49152
+     * vocabulary */
+    double h = 4608, i = 18432;
+    double layer = 2 * h * h + 2 * h * 512 + (2 * h + 2 * 512) + 2 * h * i + i + h + 4 * h;
+    ck_assert_rel(p.total, 32 * layer + 2 * h + 49152 * h, 0);
+    ck_assert_msg(fabs(p.total / 1e9 - 7) < 0.5, "total %.5g is not '7B'", p.total / 1e9);
+}
+END_TEST
+
+START_TEST(cohere_aya_23_8b_is_a_parallel_block_with_one_bias_free_layernorm)
+{
+    struct arch a;
+    struct params p;
+    count_dense("aya-23-8B", &a, &p);
+    ck_assert(a.parallel_attn_mlp);
+    ck_assert_int_eq(a.norm, ARCH_NORM_LAYER_NOBIAS);
+    ck_assert_int_eq(a.norms_per_layer, 1);
+    ck_assert(a.tied_embeddings); /* absent key: CohereConfig's default true */
+    double h = 4096, layer = 2 * h * h + 2 * h * 1024 + 3 * h * 14336 + h;
+    ck_assert_rel(p.total, 32 * layer + h + 256000 * h, 0);
+    ck_assert_msg(fabs(p.total / 1e9 - 8) < 0.5, "total %.5g is not '8B'", p.total / 1e9);
+}
+END_TEST
+
+START_TEST(seed_oss_36b_biases_q_k_v_but_not_o)
+{
+    struct arch a;
+    struct params p;
+    count_dense("Seed-OSS-36B-Instruct (trimmed mlx-community copy)", &a, &p);
+    ck_assert(a.qkv_bias && !a.o_bias); /* attention_bias true, attention_out_bias false */
+    /* 64 layers: q 5120 -> 80 x 128, k/v -> 8 x 128 with biases, o without; gated MLP 27648;
+     * 2 RMSNorms; final norm; untied 155136 x 5120 embedding and head */
+    double h = 5120, q = 80 * 128, kv = 8 * 128;
+    double layer = h * q + q + 2 * (h * kv + kv) + q * h + 3 * h * 27648 + 2 * h;
+    ck_assert_rel(p.total, 64 * layer + h + 2 * 155136 * h, 0);
+    ck_assert_msg(fabs(p.total / 1e9 - 36) / 36 < 0.01, "total %.5g", p.total / 1e9);
+}
+END_TEST
+
+START_TEST(granite_4_h_350m_counts_its_mamba2_attention_and_shared_mlp_layers)
+{
+    struct arch a;
+    struct params p;
+    count_dense("granite-4.0-h-350m (trimmed mlx-community copy)", &a, &p);
+    ck_assert_int_eq(a.state_layers, 28); /* layer_types: attention at 10, 13, 17, 27 */
+    ck_assert_int_eq(arch_attn_layers(&a), 4);
+    ck_assert(!arch_is_moe(&a)); /* num_local_experts 0: the shared MLP is the layer's MLP */
+    /* Mamba-2 (BambaMixer): in_proj 768 -> (1536 + 1792 + 48), conv1d 1792 x 4 + bias, dt_bias,
+     * A_log, D (48 each), gated norm 1536, out_proj 1536 -> 768; attention q/o 768 x 768, k/v
+     * 768 x 256; gated shared MLP 2048 on all 32 layers; 2 norms per layer + final; tied 100352 */
+    double h = 768, in = 48 * 32, conv = in + 2 * 128;
+    double mixer = h * (in + conv + 48) + conv * 4 + conv + 3 * 48 + in + in * h;
+    double attn = 2 * h * h + 2 * h * 256, mlp = 3 * h * 2048;
+    ck_assert_rel(p.total, 28 * mixer + 4 * attn + 32 * mlp + 65 * h + 100352 * h, 0);
+    /* The name's "350M": 340.3M */
+    ck_assert_msg(fabs(p.total / 1e9 - 0.35) / 0.35 < 0.05, "total %.5g", p.total / 1e9);
+}
+END_TEST
+
+/*
+ * Qwen3.5: the names' totals and activated counts. The text model is within 1% of the named total
+ * (the vision tower adds 0.45B: 27.36B for "27B"); "A3B"/"A10B"/"A17B" are the text model's active
+ * parameters with embedding and head, rounded to the unit (3.45, 9.77, 17.35).
+ */
+static const struct {
+    const char *name;
+    double total, active;
+} qwen3_5[] = {
+    {"Qwen3.5-27B", 27, 0},
+    {"Qwen3.5-35B-A3B", 35, 3},
+    {"Qwen3.5-122B-A10B", 122, 10},
+    {"Qwen3.5-397B-A17B", 397, 17},
+};
+
+START_TEST(qwen3_5_counts_its_named_sizes)
+{
+    struct arch a;
+    struct params p;
+    count_dense(qwen3_5[_i].name, &a, &p);
+    double text = (p.total - p.vision) / 1e9, want = qwen3_5[_i].total;
+    ck_assert_msg(fabs(text - want) / want < 0.01, "%s: text %.5g", qwen3_5[_i].name, text);
+    ck_assert_msg(fabs(p.total / 1e9 - want) / want < 0.015, "%s: %.5g", qwen3_5[_i].name,
+                  p.total / 1e9);
+    ck_assert_int_eq(a.vision.kind, ARCH_VISION_QWEN3VL);
+    ck_assert_int_eq(a.state, ARCH_STATE_GDN);
+    ck_assert_int_eq(a.state_layers, a.layers * 3 / 4); /* layer_types: 3 linear, 1 full */
+    ck_assert(p.mtp > 0);                               /* mtp_num_hidden_layers 1: not in total */
+    if (qwen3_5[_i].active > 0) {
+        double act = (p.active - p.vision) / 1e9;
+        ck_assert_msg(fabs(act - qwen3_5[_i].active) < 0.5, "%s: active %.4g", qwen3_5[_i].name,
+                      act);
+    }
+}
+END_TEST
+
+START_TEST(qwen3_5_vision_tower_by_hand)
+{
+    struct arch a;
+    struct params p;
+    count_dense("Qwen3.5-27B", &a, &p);
+    /* Conv3d 3 x 2 x 16 x 16 -> 1152 with bias; 2304 x 1152 positions; 27 blocks of 2 LayerNorms,
+     * qkv + proj with biases, fc1/fc2 1152 <-> 4304 with biases; merger: LayerNorm(1152),
+     * 4608 x 4608 and 4608 -> 5120 with biases */
+    double h = 1152, i = 4304, m = 4 * h, out = 5120;
+    double block = 4 * h + 4 * h * h + 4 * h + 2 * h * i + i + h;
+    double want =
+        3 * 2 * 16 * 16 * h + h + 2304 * h + 27 * block + 2 * h + m * m + m + m * out + out;
+    ck_assert_rel(p.vision, want, 0);
+}
+END_TEST
+
 Suite *params_suite(void)
 {
     Suite *s = suite_create("params");
@@ -679,6 +896,18 @@ Suite *params_suite(void)
                         (int)(sizeof(mamba1) / sizeof(mamba1[0])));
     tcase_add_test(st, jamba_1_5_mini_counts_52b_total_12b_active_within_1_percent);
     suite_add_tcase(s, st);
+    TCase *dn = tcase_create("dense_block");
+    tcase_add_unchecked_fixture(dn, load_dense, unload_dense);
+    tcase_add_test(dn, nemotron_nas_super_49b_counts_its_block_configs);
+    tcase_add_test(dn, exaone4_32b_counts_30_95b_without_embeddings);
+    tcase_add_test(dn, starcoder2_7b_has_biases_layernorms_and_a_plain_mlp);
+    tcase_add_test(dn, cohere_aya_23_8b_is_a_parallel_block_with_one_bias_free_layernorm);
+    tcase_add_test(dn, seed_oss_36b_biases_q_k_v_but_not_o);
+    tcase_add_test(dn, granite_4_h_350m_counts_its_mamba2_attention_and_shared_mlp_layers);
+    tcase_add_loop_test(dn, qwen3_5_counts_its_named_sizes, 0,
+                        (int)(sizeof(qwen3_5) / sizeof(qwen3_5[0])));
+    tcase_add_test(dn, qwen3_5_vision_tower_by_hand);
+    suite_add_tcase(s, dn);
     return s;
 }
 

@@ -15,6 +15,20 @@ static struct catalog_sku sku_with(const char *name, json_t *entry)
     return s;
 }
 
+START_TEST(disputed_snapshot_prices_name_the_other_price_and_its_source)
+{
+    double usd = 0;
+    const char *src = NULL;
+    ck_assert(prices_disputed_well_formed());
+    ck_assert(prices_disputed("Standard_NC48ads_A100_v4", "EastUS", &usd, &src));
+    ck_assert(usd == 9.554);
+    ck_assert(strstr(src, "2026-11-09") != NULL);
+    /* other regions and the one-GPU size, which both sources price alike, are not disputed */
+    ck_assert(!prices_disputed("Standard_NC48ads_A100_v4", "westus2", &usd, &src));
+    ck_assert(!prices_disputed("Standard_NC24ads_A100_v4", "eastus", &usd, &src));
+}
+END_TEST
+
 START_TEST(snapshot_price_is_the_fallback_and_prefers_eastus)
 {
     json_t *e = json_object();
@@ -98,6 +112,7 @@ Suite *prices_suite(void)
     Suite *s = suite_create("prices");
     TCase *tc = tcase_create("lookup");
     tcase_add_test(tc, snapshot_price_is_the_fallback_and_prefers_eastus);
+    tcase_add_test(tc, disputed_snapshot_prices_name_the_other_price_and_its_source);
     tcase_add_test(tc, catalog_price_per_hour_wins_over_the_snapshot);
     tcase_add_test(tc, catalog_regions_decide_availability);
     tcase_add_test(tc, snapshot_regions_and_unknown_sizes);

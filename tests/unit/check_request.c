@@ -2,9 +2,11 @@
  * errors. */
 #include "support/check_util.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
+#include "model/arch.h"
 #include "api/request.h"
 
 #define OK_BASE "\"params_b\":7,\"layers\":32,\"hidden\":4096,\"ctx\":4096,\"precision\":\"fp16\""
@@ -160,6 +162,46 @@ START_TEST(upper_bounds_are_inclusive)
 }
 END_TEST
 
+/*
+ * A real config.json pasted as hf_config: nvidia/Nemotron-H-56B-Base-8K's holds Python's bare
+ * Infinity (time_step_limit), which JSON refuses. In hf_config it reads as null and the config
+ * decodes; the same token in a request field is still a malformed body.
+ */
+START_TEST(a_pasted_config_with_infinity_is_read_inside_hf_config_only)
+{
+    json_error_t je;
+    json_t *doc = json_load_file(TEST_DATA_DIR "/model-configs-stacks.json", 0, &je);
+    ck_assert_msg(doc != NULL, "%s", je.text);
+    const char *cfg = NULL;
+    size_t i;
+    json_t *m;
+    json_array_foreach(json_object_get(doc, "models"), i, m)
+    {
+        if (strcmp(json_string_value(json_object_get(m, "name")), "Nemotron-H-56B-Base-8K") == 0)
+            cfg = json_string_value(json_object_get(m, "config_text"));
+    }
+    ck_assert(cfg != NULL && strstr(cfg, "Infinity") != NULL);
+    char text[4096];
+    snprintf(text, sizeof(text), "{\"ctx\":4096,\"precision\":\"bf16\",\"hf_config\":%s}", cfg);
+    struct error_info err;
+    error_clear(&err);
+    json_t *body = NULL;
+    ck_assert_msg(api_parse_body(text, strlen(text), &body, &err) == 0, "%s", err.message);
+    const json_t *hf = json_object_get(body, "hf_config");
+    ck_assert(json_is_null(json_array_get(json_object_get(hf, "time_step_limit"), 1)));
+    struct arch a;
+    ck_assert_msg(arch_from_hf_config(hf, "hf_config", &a, &err) == 0, "%s", err.message);
+    ck_assert_int_eq(a.layers, 118);
+    json_decref(body);
+
+    snprintf(text, sizeof(text), "{\"ctx\":Infinity,\"precision\":\"bf16\",\"hf_config\":%s}", cfg);
+    ck_assert_int_lt(api_parse_body(text, strlen(text), &body, &err), 0);
+    ck_assert_int_eq(err.status, 400);
+    ck_assert_str_eq(err.code, "malformed_json");
+    json_decref(doc);
+}
+END_TEST
+
 static Suite *request_suite(void)
 {
     Suite *s = suite_create("request");
@@ -172,6 +214,7 @@ static Suite *request_suite(void)
     tcase_add_test(tc, integral_reals_are_accepted_in_integer_fields);
     tcase_add_test(tc, expert_fraction_without_ratio_is_kept_but_marked_ignored);
     tcase_add_test(tc, upper_bounds_are_inclusive);
+    tcase_add_test(tc, a_pasted_config_with_infinity_is_read_inside_hf_config_only);
     suite_add_tcase(s, tc);
     return s;
 }

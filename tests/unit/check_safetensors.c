@@ -65,6 +65,10 @@ START_TEST(tensor_names_are_classified_by_the_documented_patterns)
         {"model.layers.61.self_attn.kv_a_proj_with_mqa.weight", 0, ST_PART_SHARED}, /* unknown */
         {"mtp.layers.0.mlp.experts.3.gate_proj.weight", 48, ST_PART_MTP},           /* Qwen3-Next */
         {"model.mtp_layers.0.input_layernorm.weight", 36, ST_PART_MTP},             /* MiMo */
+        {"model.mtp_block.0.mlp.experts.5.up_proj.weight", 28, ST_PART_MTP},        /* ERNIE-4.5 */
+        {"model.mtp_linear_proj.0.weight", 28, ST_PART_MTP},
+        {"model.mtp_emb_norm.0.weight", 28, ST_PART_MTP},
+        {"model.mtp_hidden_norm.0.weight", 28, ST_PART_MTP},
         {"vision_tower.vision_model.encoder.layers.26.mlp.fc1.weight", 34, ST_PART_VISION},
         {"visual.blocks.31.attn.qkv.weight", 28, ST_PART_VISION}, /* Qwen2.5-VL */
         {"multi_modal_projector.linear_1.weight", 40, ST_PART_VISION},

@@ -1,6 +1,8 @@
 /* check_vllm.c - the vLLM per-GPU budget against measured runs pinned in tests/data. */
 #include "support/check_util.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "model/kv.h"
@@ -194,6 +196,177 @@ START_TEST(every_format_rule_cites_a_source)
 }
 END_TEST
 
+/* The version table reproduces the release sweep of one model (tests/data/vllm-measured.json). */
+START_TEST(version_table_reproduces_the_release_sweep)
+{
+    json_error_t je;
+    json_t *doc = json_load_file(TEST_DATA_DIR "/vllm-measured.json", 0, &je);
+    ck_assert_msg(doc != NULL, "%s", je.text);
+    const json_t *sweep = json_object_get(doc, "version_sweep");
+    struct arch a;
+    memset(&a, 0, sizeof(a));
+    snprintf(a.model_type, sizeof(a.model_type), "%s",
+             json_string_value(json_object_get(sweep, "model_type")));
+    bool m;
+    const char *src;
+    double base = vllm_activation_gib(&a, &m, &src);
+    ck_assert(m);
+    size_t i;
+    const json_t *run;
+    int seen = 0;
+    json_array_foreach(json_object_get(sweep, "runs"), i, run)
+    {
+        enum vllm_version v;
+        ck_assert_int_eq(vllm_version_parse(json_string_value(json_object_get(run, "vllm")), &v),
+                         0);
+        const struct vllm_version_row *r = vllm_version_row(v);
+        ck_assert_rel(base * r->activation_scale, num(run, "activation_gib"), 0.01);
+        ck_assert_rel(vllm_non_torch_gib_at(v, 1), num(run, "non_torch_gib"), 1e-9);
+        seen++;
+    }
+    ck_assert_int_eq(seen, VLLM_VERSION_COUNT); /* every release of the table was measured */
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(every_version_row_cites_its_sources)
+{
+    for (int v = 0; v < VLLM_VERSION_COUNT; v++) {
+        const struct vllm_version_row *r = vllm_version_row((enum vllm_version)v);
+        ck_assert(r->activation_source && strlen(r->activation_source) > 40);
+        ck_assert(r->non_torch_source && strlen(r->non_torch_source) > 40);
+        ck_assert(r->graphs_source && strlen(r->graphs_source) > 40);
+        ck_assert(r->activation_scale > 0 && r->cuda_graphs > 0 && r->non_torch_tp1 > 0);
+    }
+    /* the newest is the default and the table its activation constants were measured on */
+    ck_assert_int_eq(VLLM_VERSION_DEFAULT, VLLM_VERSION_COUNT - 1);
+    ck_assert_rel(vllm_version_row(VLLM_VERSION_DEFAULT)->activation_scale, 1.0, 0);
+}
+END_TEST
+
+START_TEST(version_names_parse_with_a_patch_and_nothing_else)
+{
+    enum vllm_version v;
+    ck_assert_int_eq(vllm_version_parse("0.19", &v), 0);
+    ck_assert_int_eq(v, VLLM_0_19);
+    ck_assert_int_eq(vllm_version_parse("0.16.2", &v), 0);
+    ck_assert_int_eq(v, VLLM_0_16);
+    const char *bad[] = {"0.2", "0.190", "0.19.", "0.19.x", "v0.19", "0.19.1.2", "", "0.14"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(vllm_version_parse(bad[i], &v) == -ENOENT, "%s parsed", bad[i]);
+    ck_assert_str_eq(vllm_version_name(VLLM_0_17), "0.17");
+}
+END_TEST
+
+/* vLLM's defaults (arg_utils.py get_batch_defaults, `vllm serve`): 8192 / 2048 tokens. */
+START_TEST(scheduler_defaults_follow_the_gpu_and_the_context)
+{
+    double seqs, tokens;
+    vllm_scheduler(NULL, "NVIDIA H100 80GB (NVLink 4.0; SXM)", 79.19, 8192, 16, true, &seqs,
+                   &tokens);
+    ck_assert_rel(seqs, 16, 0);
+    ck_assert_rel(tokens, 8192, 0);
+    vllm_scheduler(NULL, "NVIDIA A100 80GB PCIe", 79.35, 8192, 16, true, &seqs, &tokens);
+    ck_assert_rel(tokens, 2048, 0); /* an A100 is excluded by name (vLLM PR #17885) */
+    vllm_scheduler(NULL, "NVIDIA H100 80GB", 79.19, 1024, 2, true, &seqs, &tokens);
+    ck_assert_rel(tokens, 2048, 0); /* at most max_num_seqs x max_model_len */
+    vllm_scheduler(NULL, "NVIDIA A10 24GB", 22.3, 16384, 4, false, &seqs, &tokens);
+    ck_assert_rel(tokens, 16384, 0); /* without chunked prefill: raised to max_model_len */
+    struct vllm_knobs k = {
+        .version = VLLM_0_19, .max_num_seqs = 64, .max_num_batched_tokens = 4096};
+    vllm_scheduler(&k, "NVIDIA H100 80GB", 79.19, 8192, 16, true, &seqs, &tokens);
+    ck_assert_rel(seqs, 64, 0);
+    ck_assert_rel(tokens, 4096, 0);
+}
+END_TEST
+
+static void fit_llama(const struct vllm_knobs *k, const char *gpu, double usable, double batch,
+                      struct vllm_fit *f)
+{
+    const struct model_preset *p = models_find(presets_builtin(), "llama-3.1-8b");
+    ck_assert(p != NULL);
+    struct vllm_fit_in in = {.arch = &p->arch,
+                             .weight_bytes = 16.06e9,
+                             .kv_bytes = 2,
+                             .ctx = 8192,
+                             .batch = batch,
+                             .util = 0.9,
+                             .tp = 1,
+                             .pp = 1,
+                             .usable_gib = usable,
+                             .gpu_model = gpu,
+                             .knobs = k};
+    vllm_fit(&in, f);
+}
+
+START_TEST(knobs_move_the_budget_the_way_vllm_does)
+{
+    const char *h100 = "NVIDIA H100 80GB (NVLink 4.0; SXM)";
+    struct vllm_fit dflt, half, eager, old, few;
+    fit_llama(NULL, h100, 79.19, 256, &dflt);
+    ck_assert_rel(dflt.activation, 1.97 * GIB, 1e-9);  /* measured at 8192 tokens on H100 */
+    ck_assert_rel(dflt.cuda_graphs, 1.04 * GIB, 1e-9); /* 256 sequences: the 512 capture */
+    ck_assert_rel(dflt.max_num_seqs, 256, 0);
+    struct vllm_knobs k = {.version = VLLM_0_19, .max_num_batched_tokens = 4096};
+    fit_llama(&k, h100, 79.19, 256, &half);
+    ck_assert_rel(half.activation, dflt.activation / 2, 1e-12);
+    ck_assert_rel(half.kv_pool - dflt.kv_pool, dflt.activation / 2, 1e-9);
+    k = (struct vllm_knobs){.version = VLLM_0_19, .enforce_eager = true};
+    fit_llama(&k, h100, 79.19, 256, &eager);
+    ck_assert_rel(eager.cuda_graphs, 0, 0);
+    k = (struct vllm_knobs){.version = VLLM_0_16};
+    fit_llama(&k, h100, 79.19, 256, &old);
+    ck_assert_rel(old.activation, 1.97 * 2.55 * GIB, 1e-9);
+    ck_assert_rel(old.non_torch, 0.13 * GIB, 1e-9);
+    ck_assert_rel(old.cuda_graphs, 0.51 * GIB, 1e-9);
+    /* 4 sequences capture graphs up to 8: 8/512 of the pool */
+    fit_llama(NULL, h100, 79.19, 4, &few);
+    ck_assert_rel(few.cuda_graphs, 1.04 * GIB * 8 / 512, 1e-9);
+    /* fewer batched tokens than sequences: vLLM does not start */
+    k = (struct vllm_knobs){.version = VLLM_0_19, .max_num_seqs = 64, .max_num_batched_tokens = 64};
+    fit_llama(&k, h100, 79.19, 16, &few);
+    ck_assert(few.fits);
+    k.max_num_batched_tokens = 32;
+    fit_llama(&k, h100, 79.19, 16, &few);
+    ck_assert(!few.fits);
+    /* the largest batch is at most max_num_seqs when it is given, whatever the pool holds */
+    struct vllm_fit one;
+    fit_llama(NULL, h100, 79.19, 1, &one);
+    ck_assert(one.max_batch > 16); /* the pool holds dozens of 8192-token sequences */
+    k = (struct vllm_knobs){.version = VLLM_0_19, .max_num_seqs = 16};
+    fit_llama(&k, h100, 79.19, 1, &few);
+    ck_assert_rel(few.max_batch, 16, 0);
+}
+END_TEST
+
+/* Hybrids: vLLM keeps a state page per sequence it may run, so max_num_seqs costs memory. */
+START_TEST(hybrid_state_is_reserved_for_max_num_seqs)
+{
+    const struct model_preset *p = models_find(presets_builtin(), "qwen3-next-80b-a3b");
+    ck_assert(p != NULL);
+    double state = kv_fixed_seq_bytes(&p->arch, 2, 1, 1, 0);
+    ck_assert(state > 0);
+    struct vllm_knobs k = {.version = VLLM_0_19, .max_num_seqs = 256};
+    struct vllm_fit_in in = {.arch = &p->arch,
+                             .weight_bytes = 160e9,
+                             .kv_bytes = 2,
+                             .ctx = 8192,
+                             .batch = 1,
+                             .util = 0.9,
+                             .tp = 4,
+                             .pp = 1,
+                             .usable_gib = 79.19,
+                             .gpu_model = "NVIDIA H100 80GB",
+                             .knobs = &k};
+    struct vllm_fit f;
+    vllm_fit(&in, &f);
+    ck_assert_rel(f.state_reserved, 256 * kv_fixed_seq_bytes(&p->arch, 2, 4, 1, 0), 1e-12);
+    k.max_num_seqs = 1LL << 20; /* a million state pages hold no GPU */
+    vllm_fit(&in, &f);
+    ck_assert(!f.fits);
+}
+END_TEST
+
 Suite *vllm_suite(void)
 {
     Suite *s = suite_create("vllm");
@@ -207,6 +380,12 @@ Suite *vllm_suite(void)
     tcase_add_test(tc, non_torch_overhead_jumps_with_nccl);
     tcase_add_test(tc, every_constant_cites_a_source);
     tcase_add_test(tc, every_format_rule_cites_a_source);
+    tcase_add_test(tc, version_table_reproduces_the_release_sweep);
+    tcase_add_test(tc, every_version_row_cites_its_sources);
+    tcase_add_test(tc, version_names_parse_with_a_patch_and_nothing_else);
+    tcase_add_test(tc, scheduler_defaults_follow_the_gpu_and_the_context);
+    tcase_add_test(tc, knobs_move_the_budget_the_way_vllm_does);
+    tcase_add_test(tc, hybrid_state_is_reserved_for_max_num_seqs);
     suite_add_tcase(s, tc);
     return s;
 }
