@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/deploy.h"
+#include "memory/ktrans.h"
 
 void offloadout_input(const struct refine *r, const struct arch *arch, const struct params *params,
                       double bytes_per_param, double kv_bytes, struct offload_in *out)
@@ -195,8 +196,36 @@ void offloadout_write(struct jsonout *w, const struct refine *r, const struct pi
     jsonout_end_object(w);
 }
 
+/* ktransformers' own GPU bytes (its rule file lays DeepSeek out unlike llama.cpp); MLA only. */
+static void write_ktrans(struct jsonout *w, const struct arch *arch, const struct params *params,
+                         long long ctx)
+{
+    struct ktrans_gpu k;
+    struct error_info err;
+    if (ktrans_gpu(arch, params, (double)ctx, &k, &err) < 0)
+        return;
+    jsonout_key(w, "ktransformers_gpu");
+    jsonout_begin_object(w);
+    key_num(w, "marlin_int4_gb", k.marlin / 1e9);
+    key_num(w, "kv_b_proj_gb", k.kv_b / 1e9);
+    key_num(w, "routers_gb", k.routers / 1e9);
+    key_num(w, "lm_head_gb", k.lm_head / 1e9);
+    key_num(w, "norms_gb", k.norms / 1e9);
+    key_num(w, "kv_gb", k.kv / 1e9);
+    key_num(w, "total_gb", k.total / 1e9);
+    jsonout_key(w, "source");
+    jsonout_string(w, KTRANS_SOURCE " optimize_rules/DeepSeek-V3-Chat.yaml");
+    jsonout_key(w, "note");
+    jsonout_string(w, "on cuda:0, one sequence of ctx tokens; attention, dense MLPs and shared "
+                      "experts in Marlin int4 (4.5 bits), kv_b_proj bf16 twice (itself and the "
+                      "absorbed copies), gates fp32, lm_head bf16; not counted: CUDA context, CUDA "
+                      "graphs, prefill scratch");
+    jsonout_end_object(w);
+}
+
 void offloadout_deploy(struct jsonout *w, const struct refine *r, const struct pick_candidate *c,
-                       const char *precision, long long ctx, long long batch)
+                       const struct arch *arch, const struct params *params, const char *precision,
+                       long long ctx, long long batch)
 {
     const struct offload_plan *o = &c->off;
     struct deploy_offload_in in = {
@@ -238,6 +267,7 @@ void offloadout_deploy(struct jsonout *w, const struct refine *r, const struct p
         for (int i = 0; i < a.n; i++)
             jsonout_string(w, a.arg[i]);
         jsonout_end_array(w);
+        write_ktrans(w, arch, params, ctx);
     }
     jsonout_end_object(w);
 }

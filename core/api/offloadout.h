@@ -31,11 +31,14 @@ int offloadout_check(const struct offload_in *in, struct error_info *err);
 void offloadout_write(struct jsonout *w, const struct refine *r, const struct pick_candidate *c);
 
 /* offloadout_deploy - "deploy": {...} for an offloaded c: llama.cpp, with ktransformers beside it
- * (every layer's experts on the CPU); on_demand has no mainstream engine (argv null). The GGUF
- * named is r->gguf, else the one nearest the request's precision (fp16 F16, bf16 BF16, int8
- * Q8_0, int4 Q4_0; others F16). */
+ * (every layer's experts on the CPU) and, for an MLA model (DeepSeek-V2/V3/R1), ktransformers'
+ * own GPU budget for one sequence of ctx tokens (core/memory/ktrans.h); on_demand has no
+ * mainstream engine (argv null). The GGUF named is r->gguf, else the one nearest the request's
+ * precision (fp16 F16, bf16 BF16, int8 Q8_0, int4 Q4_0; others F16). arch and params are the
+ * request's resolved model (borrowed). */
 void offloadout_deploy(struct jsonout *w, const struct refine *r, const struct pick_candidate *c,
-                       const char *precision, long long ctx, long long batch);
+                       const struct arch *arch, const struct params *params, const char *precision,
+                       long long ctx, long long batch);
 
 /* offloadout_bound - the tokens/s bound of an offloaded candidate c (0: none known). */
 double offloadout_bound(const struct refine *r, const struct pick_candidate *c);

@@ -783,8 +783,8 @@ static void write_choice(struct jsonout *w, const struct plan *p, const char *to
         layout_write(w, &p->pin, best);
     }
     if (best && best->offloaded)
-        offloadout_deploy(w, p->r, best, p->req->precision, (long long)p->req->in.ctx,
-                          (long long)p->req->in.batch);
+        offloadout_deploy(w, p->r, best, &p->arch, &p->params, p->req->precision,
+                          (long long)p->req->in.ctx, (long long)p->req->in.batch);
     else if (best)
         write_deploy(w, p, best);
     if (p->r->offload != OFFLOAD_NONE)

@@ -113,6 +113,22 @@ START_TEST(deepseek_r1_cheapest_single_vm_is_offloaded_with_host_memory_and_a_bo
     ck_assert(argv_has(at(j, "deploy.argv"), "--cpu-moe", NULL));
     ck_assert(argv_has(at(j, "deploy.argv"), "-m", "DeepSeek-R1-Q4_K_M.gguf"));
     ck_assert(json_is_array(at(j, "deploy.ktransformers_argv")));
+    /* ktransformers' own budget beside llama.cpp's: R1 has V3's layout, 14.6 GB at 4K (the
+     * 14 GB it publishes; check_offload has the parts), more than llama.cpp's GPU share. */
+    ck_assert_rel(num(j, "deploy.ktransformers_gpu.total_gb"), 14.61, 0.005);
+    ck_assert(num(j, "deploy.ktransformers_gpu.total_gb") > num(j, "offload.gpu.total_gb"));
+    ck_assert_ptr_nonnull(
+        strstr(json_string_value(at(j, "deploy.ktransformers_gpu.source")), "65d73ea"));
+    json_decref(j);
+
+    /* A GQA MoE model gets ktransformers' argv but no budget (the rule file read is DeepSeek's). */
+    j = post("{\"model\":\"mixtral-8x7b\",\"gguf\":\"Q4_K_M\",\"ctx\":4096,"
+             "\"offload\":\"cpu_experts\"}",
+             &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert(json_is_true(at(j, "offload.offloaded")));
+    ck_assert(json_is_array(at(j, "deploy.ktransformers_argv")));
+    ck_assert_ptr_null(json_object_get(at(j, "deploy"), "ktransformers_gpu"));
     json_decref(j);
 
     /* Without offload the same request keeps its all-GPU answer (no offload member). */

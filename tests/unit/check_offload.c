@@ -8,6 +8,7 @@
 #include "azure/catalog.h"
 #include "config/embedded.h"
 #include "config/presets.h"
+#include "memory/ktrans.h"
 #include "memory/offload.h"
 #include "model/gguf.h"
 #include "model/kv.h"
@@ -166,6 +167,40 @@ START_TEST(gguf_rows_are_sourced_and_listed)
 }
 END_TEST
 
+/*
+ * ktransformers v0.2.1 on DeepSeek-V3 (the tutorial's "at least 14GB VRAM"), part by part from
+ * optimize_rules/DeepSeek-V3-Chat.yaml: per layer q_a 7168x1536, q_b 1536x(128x192), kv_a
+ * 7168x576, o 16384x7168 = 170,328,064 weights x 61 layers, the three dense MLPs 3 x 3 x 7168 x
+ * 18432 and the 58 shared experts 58 x 3 x 7168 x 2048 in Marlin int4 (4.5 bits); kv_b_proj
+ * 512 x 128 x 256 x 61 in bf16 twice (itself and the absorbed copies); the 58 gates 256 x 7168
+ * in fp32; lm_head 129280 x 7168 in bf16; 4096 cached tokens x 61 x 576 x 2 bytes.
+ */
+START_TEST(ktransformers_deepseek_v3_gpu_parts_match_the_rule_file)
+{
+    struct model m;
+    struct ktrans_gpu k;
+    struct error_info err;
+    load_model("deepseek-v3", &m);
+    ck_assert_int_eq(ktrans_gpu(&m.arch, &m.params, 4096, &k, &err), 0);
+    double marlin = 170328064.0 * 61 + 3.0 * 3 * 7168 * 18432 + 58.0 * 3 * 7168 * 2048;
+    ck_assert_rel(k.marlin_params, marlin, 1e-12);
+    ck_assert_rel(k.marlin, marlin * 4.5 / 8, 1e-12);
+    ck_assert_rel(k.kv_b, 2.0 * 512 * 128 * 256 * 61 * 2, 1e-12);
+    ck_assert_rel(k.routers, (58.0 * 256 * 7168 + 58 * 256) * 4, 1e-12);
+    ck_assert_rel(k.lm_head, 129280.0 * 7168 * 2, 1e-12);
+    ck_assert_rel(k.kv, 4096.0 * 61 * 576 * 2, 1e-12);
+    /* 7.95 + 4.09 + 0.43 + 1.85 GB of weights + 0.29 GB of cache = 14.6 GB. */
+    ck_assert_rel(k.total / 1e9, 14.61, 0.005);
+    /* A partial page is a whole page. */
+    ck_assert_int_eq(ktrans_gpu(&m.arch, &m.params, 4097, &k, &err), 0);
+    ck_assert_rel(k.kv, 4160.0 * 61 * 576 * 2, 1e-12);
+    /* The rule file is DeepSeek's: a GQA MoE model is refused, naming the field. */
+    load_model("mixtral-8x7b", &m);
+    ck_assert_int_eq(ktrans_gpu(&m.arch, &m.params, 4096, &k, &err), -EINVAL);
+    ck_assert_str_eq(err.field, "model");
+}
+END_TEST
+
 /* The published runs: every row sourced; the reproduced ones within 10%. */
 START_TEST(measured_runs_are_reproduced_within_10_percent)
 {
@@ -215,6 +250,15 @@ START_TEST(measured_runs_are_reproduced_within_10_percent)
                           json_number_value(json_object_get(row, "measured_k_gib")), 0.01);
             gpu_ok++;
         }
+        const char *engine = json_string_value(json_object_get(row, "engine"));
+        if (engine != NULL) {
+            /* The engine's own budget (only ktransformers has one); cache = ctx tokens. */
+            ck_assert_str_eq(engine, "ktransformers");
+            struct ktrans_gpu k;
+            struct error_info kerr;
+            ck_assert_int_eq(ktrans_gpu(&m.arch, &m.params, ctx, &k, &kerr), 0);
+            gpu_gb = k.total / 1e9;
+        }
         if (json_is_true(json_object_get(row, "gpu_reproduced"))) {
             double want = json_number_value(json_object_get(row, "measured_gpu_gb"));
             ck_assert_msg(gpu_gb > 0.9 * want && gpu_gb < 1.1 * want,
@@ -223,10 +267,15 @@ START_TEST(measured_runs_are_reproduced_within_10_percent)
         } else {
             ck_assert_msg(json_string_length(json_object_get(row, "why_not")) > 10,
                           "%s: a row not reproduced says why", name);
+            double want = json_number_value(json_object_get(row, "measured_gpu_gb"));
+            /* A known gap must still miss; else mark it reproduced. */
+            ck_assert_msg(want <= 0 || gpu_gb <= 0.9 * want || gpu_gb >= 1.1 * want,
+                          "%s: GPU %.2f GB is within 10%% of %.1f: mark it reproduced", name,
+                          gpu_gb, want);
         }
     }
     ck_assert_uint_ge(host_ok, 3);
-    ck_assert_uint_ge(gpu_ok, 2);
+    ck_assert_uint_ge(gpu_ok, 4);
     json_decref(doc);
 }
 END_TEST
@@ -312,6 +361,7 @@ Suite *offload_suite(void)
     tcase_add_test(tc, n_cpu_moe_splits_layers_and_conserves_bytes);
     tcase_add_test(tc, refuses_dense_models_and_bad_layouts);
     tcase_add_test(tc, gguf_rows_are_sourced_and_listed);
+    tcase_add_test(tc, ktransformers_deepseek_v3_gpu_parts_match_the_rule_file);
     tcase_add_test(tc, measured_runs_are_reproduced_within_10_percent);
     tcase_add_test(tc, catalog_links_are_present_and_sourced);
     tcase_add_test(tc, gguf_file_sizes_of_moe_models_within_10_percent_or_explained);
