@@ -48,10 +48,11 @@ struct plan {
     bool has_quant;
     struct quant quant;
     struct quant_weights qw;
-    const char *precision_source; /* "checkpoint", "request", "request_runtime" */
-    bool checkpoint_format;       /* vLLM reads the format from the checkpoint (no flags) */
-    struct pick_in pin;           /* what the chooser was asked (the layout block refits) */
-    struct offload_in offload;    /* r->offload != OFFLOAD_NONE: experts in host RAM */
+    const char *precision_source;    /* "checkpoint", "request", "request_runtime" */
+    bool checkpoint_format;          /* vLLM reads the format from the checkpoint (no flags) */
+    bool quant_is_preset_checkpoint; /* quant is the preset's own, as models_load counted it */
+    struct pick_in pin;              /* what the chooser was asked (the layout block refits) */
+    struct offload_in offload;       /* r->offload != OFFLOAD_NONE: experts in host RAM */
     double alone_gb; /* when nothing fits: what one GPU would need to hold it all (tp 1) */
 };
 
@@ -145,6 +146,7 @@ static bool weight_format(struct plan *p)
                                          (ck->method != QUANT_NONE || p->format == PRECISION_BF16 ||
                                           p->format == PRECISION_FP16))) {
         p->quant = *ck;
+        p->quant_is_preset_checkpoint = p->r->quant_from_preset;
         p->precision_source = q->precision_from_checkpoint ? "checkpoint" : "request";
         p->checkpoint_format = q->precision_from_checkpoint || ck->method != QUANT_NONE;
         if (ck->downcast && q->precision_from_checkpoint)
@@ -181,7 +183,12 @@ static bool weight_format(struct plan *p)
 static void quant_weights_of(struct plan *p, struct estimate_result *e)
 {
     struct quant_weights *w = &p->qw;
-    quant_weights(&p->arch, &p->params, &p->quant, w);
+    const struct model_preset *pre = p->r->preset;
+    /* A preset in its checkpoint's own format was counted when the registry loaded. */
+    if (p->quant_is_preset_checkpoint && pre != NULL && pre->has_weights)
+        *w = pre->weights;
+    else
+        quant_weights(&p->arch, &p->params, &p->quant, w);
     double bytes = (double)w->sum.bytes, experts = (double)w->sum.part_bytes[ST_PART_EXPERTS];
     double routed_share =
         p->params.expert > 0 ? (p->params.active - p->params.shared) / p->params.expert : 1.0;

@@ -330,6 +330,7 @@ static int decode_quant(const json_t *body, struct refine *r, struct error_info 
                          "hf_quant_config describes a checkpoint: give it with model or hf_config");
     if (cfg == NULL)
         return 0;
+    r->quant_from_preset = r->arch_source == ARCH_PRESET && hfq == NULL;
     return quant_from_config(cfg, hfq, prefix, &r->quant, err);
 }
 

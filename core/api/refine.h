@@ -67,6 +67,8 @@ struct refine {
     /* The checkpoint's weight format (its config's quantization_config or torch_dtype, the
      * request's hf_quant_config); method QUANT_NONE at bf16 when nothing says. */
     struct quant quant;
+    bool quant_from_preset; /* quant decoded from the preset's hf_config alone (no hf_quant_config)
+                             */
 
     /* Formats. */
     bool has_bits_per_weight;

@@ -115,6 +115,11 @@ int models_load(const char *data, size_t len, struct models **out, struct error_
         if ((rc = arch_from_hf_config(json_object_get(e, "hf_config"), where, &p->arch, err)) < 0)
             goto out;
         params_count(&p->arch, &p->params);
+        struct error_info qerr;
+        p->has_weights = quant_from_config(json_object_get(e, "hf_config"), NULL, "model",
+                                           &p->quant, &qerr) == 0;
+        if (p->has_weights)
+            quant_weights(&p->arch, &p->params, &p->quant, &p->weights);
         /* Uniqueness over names and aliases, checked against earlier presets. */
         const json_t *aliases = json_object_get(e, "aliases");
         if (taken(m, i, p->name)) {

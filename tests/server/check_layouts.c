@@ -50,8 +50,7 @@ static double num(const json_t *o, const char *key)
  * GPU's share of the parameters at this width. */
 static double checkpoint_bytes_per_param(const json_t *r)
 {
-    return num(json_object_get(r, "weights"), "bytes") /
-           num(json_object_get(r, "params"), "total");
+    return num(json_object_get(r, "weights"), "bytes") / num(json_object_get(r, "params"), "total");
 }
 
 /* The argv joined by spaces into buf. */
@@ -137,8 +136,7 @@ START_TEST(redundant_experts_cost_memory_and_print_eplb_flags)
     ck_assert_int_eq(num(p, "experts_per_gpu"), 36);
     ck_assert_rel(num(p, "router_imbalance"), 1.115, 1e-12);
     ck_assert_rel(num(json_object_get(r, "per_gpu"), "weights_gb"),
-                  (98.856244736 + 4 * 44040192.0 * 58 / 1e9) * checkpoint_bytes_per_param(r),
-                  1e-9);
+                  (98.856244736 + 4 * 44040192.0 * 58 / 1e9) * checkpoint_bytes_per_param(r), 1e-9);
     char buf[1024];
     ck_assert_msg(strstr(argv_of(r, buf, sizeof(buf)),
                          "--enable-eplb --eplb-config {\"num_redundant_experts\":32}") != NULL,

@@ -32,6 +32,35 @@ START_TEST(every_preset_decodes_and_has_a_source)
 }
 END_TEST
 
+/*
+ * The checkpoint weights counted once at load (model_preset.weights, what a preset served in its
+ * own format copies) are what quant_weights counts from the same config on the request path.
+ */
+START_TEST(every_preset_carries_its_checkpoint_weights_counted_once)
+{
+    const struct models *m = builtin();
+    size_t counted = 0;
+    for (size_t i = 0; i < models_count(m); i++) {
+        const struct model_preset *p = models_at(m, i);
+        struct quant q;
+        struct error_info err;
+        int rc = quant_from_config(json_object_get(p->json, "hf_config"), NULL, "model", &q, &err);
+        ck_assert_msg((rc == 0) == p->has_weights, "%s: has_weights %d, decode %d", p->name,
+                      p->has_weights, rc);
+        if (!p->has_weights)
+            continue;
+        struct quant_weights w;
+        quant_weights(&p->arch, &p->params, &q, &w);
+        ck_assert_msg(w.sum.bytes == p->weights.sum.bytes && w.vllm_bytes == p->weights.vllm_bytes,
+                      "%s: %llu bytes counted now, %llu at load", p->name,
+                      (unsigned long long)w.sum.bytes, (unsigned long long)p->weights.sum.bytes);
+        ck_assert_msg(w.sum.bytes > 0, "%s: no bytes", p->name);
+        counted++;
+    }
+    ck_assert_uint_eq(counted, models_count(m)); /* every real preset config decodes */
+}
+END_TEST
+
 /* Half a unit of the last digit the official figure is written with ("1.7" -> 0.05). */
 static double half_unit(double v)
 {
@@ -161,6 +190,7 @@ Suite *models_suite(void)
     Suite *s = suite_create("models");
     TCase *tc = tcase_create("presets");
     tcase_add_test(tc, every_preset_decodes_and_has_a_source);
+    tcase_add_test(tc, every_preset_carries_its_checkpoint_weights_counted_once);
     tcase_add_test(tc, every_official_total_is_reproduced);
     tcase_add_test(tc, pinned_totals_of_added_presets);
     tcase_add_test(tc, lookup_by_name_hf_id_alias_ignores_case);
