@@ -82,7 +82,7 @@ PORT ?= 8080
 SHELL := /bin/bash
 
 .PHONY: all deps run fakehub test unit-test seed-parity clean format format-check lint help tsan \
-        contract contract-deps openapi readme-options corpus-record models
+        contract contract-deps openapi readme readme-options corpus-record models
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -97,6 +97,7 @@ help:
 	@echo "make openapi          regenerate config/openapi.json from openapi.yaml"
 	@echo "make models           regenerate config/models.json (the presets) from tools/presets.json"
 	@echo "make readme-options   regenerate README.md's configuration table from the option table"
+	@echo "make readme           re-run README.md's console examples and rewrite the outputs that changed"
 	@echo "make corpus-record    re-record tests/data/answers-corpus.json (the answers check_corpus"
 	@echo "                      replays byte for byte) from $(BIN); only for a deliberate change"
 	@echo "                      to the answers, each such change listed in the commit"
@@ -107,7 +108,7 @@ help:
 # Debian packages the build and the tests need. Installs only what is missing; uses sudo when not root.
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev \
             check ca-certificates nodejs zlib1g-dev prometheus chromium \
-            clang libclang-rt-14-dev llvm valgrind wrk nginx python3
+            clang libclang-rt-14-dev llvm valgrind wrk nginx python3 curl jq
 deps:
 	@./tools/deps.sh $(DEB_PKGS)
 
@@ -197,8 +198,9 @@ $(SEED_CASES): tests/seed/gen-cases.js tests/seed/seed.ts config/azure-gpu-skus.
 # Every Check binary (unit suites, seed parity, integration against the real binary; their HTTP
 # exchanges recorded), then the contract checks over the records.
 CONTRACT_DIR := $(BUILD)/contract
-test: deps $(BIN) $(TEST_BIN) $(SEED_CASES) contract-deps
+test: deps $(BIN) $(TEST_BIN) $(SEED_CASES) contract-deps $(BUILD)/fakehub-serve
 	@python3 tools/gen-models.py --check
+	@python3 tools/readme-examples.py --check
 	@rm -rf $(CONTRACT_DIR) && mkdir -p $(CONTRACT_DIR)
 	@VRAMFIT_BIN=$(abspath $(BIN)) VRAMFIT_CONTRACT_DIR=$(abspath $(CONTRACT_DIR)) \
 	  ./tests/run.sh $(TEST_BIN)
@@ -224,6 +226,11 @@ contract: contract-deps $(BIN)
 	@node tests/contract/browser.mjs $(abspath $(BIN))
 
 # README.md's configuration table is generated from config/options.c's table.
+# README.md's console examples re-run against the built binary (tools/readme-examples.py): `make
+# test` checks them (about 1 s), `make readme` rewrites the outputs that changed.
+readme: $(BIN) $(BUILD)/fakehub-serve
+	python3 tools/readme-examples.py --write
+
 readme-options: $(BUILD)/tests/check_config
 	@VRAMFIT_WRITE_OPTIONS_MD=$(abspath $(BUILD)/options.md) $(BUILD)/tests/check_config >/dev/null || true
 	@awk -v f=$(BUILD)/options.md '/<!-- options:begin -->/ {print; while ((getline l < f) > 0) print l; skip=1; next} \
