@@ -372,7 +372,7 @@ static void *shard_reader_main(void *arg)
         size_t i = atomic_fetch_add(&run->next, 1);
         if (i >= run->ix->nshards)
             break;
-        char why[700];
+        char why[700] = ""; /* shard_header fills it only for a transport failure */
         struct error_info err;
         error_clear(&err);
         int rc =
