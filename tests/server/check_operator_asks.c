@@ -29,14 +29,9 @@ static void stop(void)
 
 static json_t *post(const char *body, long *status)
 {
-    struct http_result r;
-    ck_assert_int_eq(
-        testhttp(srv.port, "POST", "/estimate", "application/json", body, strlen(body), NULL, &r),
-        0);
-    *status = r.status;
-    json_t *j = json_loads(r.body, 0, NULL);
-    ck_assert_msg(j != NULL, "reply is not JSON: %s", r.body);
-    http_result_free(&r);
+    char why[256];
+    json_t *j = testhttp_post_json(srv.port, "/estimate", body, status, why, sizeof(why));
+    ck_assert_msg(j != NULL, "reply is not JSON: %s", why);
     return j;
 }
 

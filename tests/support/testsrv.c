@@ -373,6 +373,23 @@ int http_result_header(const struct http_result *r, const char *name, char *dst,
     return -1;
 }
 
+json_t *testhttp_post_json(int port, const char *path, const char *body, long *status, char *why,
+                           size_t why_len)
+{
+    struct http_result r;
+    if (testhttp(port, "POST", path, "application/json", body, strlen(body), NULL, &r) != 0) {
+        if (why != NULL && why_len > 0)
+            snprintf(why, why_len, "transport error");
+        return NULL;
+    }
+    *status = r.status;
+    json_t *j = json_loads(r.body, 0, NULL);
+    if (j == NULL && why != NULL && why_len > 0)
+        snprintf(why, why_len, "%.200s", r.body ? r.body : "");
+    http_result_free(&r);
+    return j;
+}
+
 void http_result_free(struct http_result *r)
 {
     free(r->body);

@@ -3,6 +3,7 @@
 #ifndef VRAMFIT_TESTSRV_H
 #define VRAMFIT_TESTSRV_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -45,6 +46,14 @@ struct http_result {
  */
 int testhttp(int port, const char *method, const char *path, const char *content_type,
              const char *body, size_t len, const char *extra_header, struct http_result *out);
+
+/*
+ * testhttp_post_json - POSTs body (application/json) to path and parses the reply. Returns a new
+ * reference (caller decrefs) and sets *status; NULL on a transport error or a reply that is not
+ * JSON, with the reply's first bytes in why (which may be NULL).
+ */
+json_t *testhttp_post_json(int port, const char *path, const char *body, long *status, char *why,
+                           size_t why_len);
 
 /* http_result_header - value of header name in r (case-insensitive), copied into dst. */
 int http_result_header(const struct http_result *r, const char *name, char *dst, size_t n);
