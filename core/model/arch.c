@@ -1618,21 +1618,33 @@ static bool block_flag(const json_t *o, const char *key)
     return json_is_true(json_object_get(o, key));
 }
 
+/*
+ * The part of one block_configs entry both halves share: it must be an object, and a no_op or
+ * replace_with_linear block has no mixer/MLP of its own (counted in *missing); a Linear
+ * replacement is one hidden x hidden Linear with its norm. True when the block was handled here.
+ */
+static bool nas_block_replaced(struct reader *r, struct arch *a, const json_t *blk, size_t i,
+                               const char *what, int64_t *missing)
+{
+    if (!json_is_object(blk)) {
+        bad_layer_field(r, "block_configs", i, what, "must be an object");
+        return true;
+    }
+    if (!block_flag(blk, "no_op") && !block_flag(blk, "replace_with_linear"))
+        return false;
+    (*missing)++;
+    if (block_flag(blk, "replace_with_linear")) {
+        a->linear_layers++;
+        a->norm_vectors++;
+    }
+    return true;
+}
+
 /* One attention block of block_configs: no-op, a Linear, or GQA with heads / n_heads_in_group. */
 static void nas_attention(struct reader *r, struct arch *a, const json_t *at, size_t i)
 {
-    if (!json_is_object(at)) {
-        bad_layer_field(r, "block_configs", i, "attention", "must be an object");
+    if (nas_block_replaced(r, a, at, i, "attention", &a->mixerless_layers))
         return;
-    }
-    if (block_flag(at, "no_op") || block_flag(at, "replace_with_linear")) {
-        a->mixerless_layers++;
-        if (block_flag(at, "replace_with_linear")) {
-            a->linear_layers++;
-            a->norm_vectors++;
-        }
-        return;
-    }
     const json_t *g = json_object_get(at, "n_heads_in_group");
     json_int_t n = json_is_integer(g) ? json_integer_value(g) : 0;
     if (n < 1 || n > a->heads || a->heads % n != 0) {
@@ -1661,18 +1673,8 @@ static void nas_attention(struct reader *r, struct arch *a, const json_t *at, si
 /* One FFN block of block_configs: no-op, a Linear, or a gated MLP of ffn_mult (or its width). */
 static void nas_ffn(struct reader *r, struct arch *a, const json_t *ffn, size_t i)
 {
-    if (!json_is_object(ffn)) {
-        bad_layer_field(r, "block_configs", i, "ffn", "must be an object");
+    if (nas_block_replaced(r, a, ffn, i, "ffn", &a->mlpless_layers))
         return;
-    }
-    if (block_flag(ffn, "no_op") || block_flag(ffn, "replace_with_linear")) {
-        a->mlpless_layers++;
-        if (block_flag(ffn, "replace_with_linear")) {
-            a->linear_layers++;
-            a->norm_vectors++;
-        }
-        return;
-    }
     const json_t *m = json_object_get(ffn, "ffn_mult");
     const json_t *w = json_object_get(ffn, "intermediate_size");
     int64_t width = json_is_number(m) && json_number_value(m) > 0 && json_number_value(m) <= 64
